@@ -1,0 +1,66 @@
+# eligibility-coordination: every set-up step lives here, so a fresh clone needs
+# only `make run` (the whole stack on SQLite) and `make test`.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+GRPC_VERSION := 1.85.1
+PROTOS := $(shell find protos -name '*.proto' | sort)
+GEN_STAMP := shared/gen/.stamp
+INSTALL_STAMP := $(VENV)/.installed
+DATA_DIR ?= data
+
+.PHONY: help install generate check-generated run demo test test-fast lint format bench seed clean
+
+help: ## List the targets with what each does
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(GEN_STAMP): $(PROTOS) | $(BIN)/python
+	$(BIN)/pip install -q grpcio-tools==$(GRPC_VERSION)
+	rm -rf shared/gen/eligibility
+	mkdir -p shared/gen
+	$(BIN)/python -m grpc_tools.protoc -I protos \
+		--python_out=shared/gen --pyi_out=shared/gen --grpc_python_out=shared/gen $(PROTOS)
+	touch $@
+
+$(INSTALL_STAMP): pyproject.toml $(GEN_STAMP)
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $@
+
+install: $(INSTALL_STAMP) ## Create .venv, generate the gRPC code and install everything
+
+generate: $(GEN_STAMP) ## Generate Python code and type stubs from protos/
+
+run: install ## Start the whole stack on SQLite, seed it, show a sample determination (Ctrl-C stops)
+	$(BIN)/elig up --data-dir $(DATA_DIR) --demo
+
+demo: install ## Like run, but stop the stack after the sample determination
+	$(BIN)/elig up --data-dir $(DATA_DIR) --demo --exit
+
+test: install ## Run every test (SQLite and PostgreSQL)
+	$(BIN)/pytest -q
+
+test-fast: install ## Run unit and rules tests only
+	$(BIN)/pytest -q tests/unit tests/rules
+
+lint: install ## ruff and buf lint
+	$(BIN)/ruff check services shared tests
+	$(BIN)/ruff format --check services shared tests
+	cd protos && ../$(BIN)/buf lint
+
+format: install ## Apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix services shared tests
+	$(BIN)/ruff format services shared tests
+
+bench: install ## Benchmarks: prints applications/s and latency beside a bare gRPC fan-out
+	$(BIN)/python -m services.bench
+
+clean: ## Remove the virtualenv, generated code and local data
+	rm -rf $(VENV) shared/gen/eligibility $(GEN_STAMP) $(DATA_DIR) .pytest_cache

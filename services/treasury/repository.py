@@ -1,0 +1,52 @@
+"""Reads and writes of Treasury's tax returns."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, or_, select
+
+from services.treasury.domain import ReturnRecord
+from services.treasury.tables import TaxReturn
+
+
+def _family_size(row: TaxReturn) -> int:
+    return 1 + (1 if row.spouse_ssn else 0) + row.dependents
+
+
+def latest_return(session: Session, ssn: str, tax_year: int) -> ReturnRecord | None:
+    """The return for ``tax_year`` on which ``ssn`` is a filer, else the latest earlier one."""
+    row = session.exec(
+        select(TaxReturn)
+        .where(or_(TaxReturn.primary_ssn == ssn, TaxReturn.spouse_ssn == ssn))
+        .where(TaxReturn.tax_year <= tax_year)
+        .order_by(col(TaxReturn.tax_year).desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    is_primary = row.primary_ssn == ssn
+    return ReturnRecord(
+        tax_year=row.tax_year,
+        filing_status=row.filing_status,
+        filer_ssn=ssn,
+        given_name=row.primary_given_name if is_primary else (row.spouse_given_name or ""),
+        family_name=row.primary_family_name if is_primary else (row.spouse_family_name or ""),
+        birth_date=row.primary_birth_date if is_primary else row.spouse_birth_date,  # type: ignore[arg-type]
+        family_size=_family_size(row),
+        agi_cents=row.agi_cents,
+        magi_cents=row.agi_cents + row.magi_add_backs_cents,
+    )
+
+
+def upsert_returns(session: Session, rows: list[TaxReturn]) -> int:
+    """Insert returns, replacing any already held for the same filer and year."""
+    for row in rows:
+        existing = session.exec(
+            select(TaxReturn)
+            .where(TaxReturn.primary_ssn == row.primary_ssn)
+            .where(TaxReturn.tax_year == row.tax_year)
+        ).first()
+        if existing is not None:
+            session.delete(existing)
+            session.flush()
+        session.add(row)
+    return len(rows)

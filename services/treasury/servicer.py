@@ -1,0 +1,92 @@
+"""Treasury's gRPC face: validate, look up, answer."""
+
+from __future__ import annotations
+
+import grpc
+import structlog
+from eligibility.common.v1 import household_pb2
+from eligibility.treasury.v1 import income_verification_pb2 as pb
+from eligibility.treasury.v1 import income_verification_pb2_grpc as pb_grpc
+
+from services.treasury import repository
+from services.treasury.domain import FilerAnswer, FilerQuery, Status, match
+from shared.clock import Clock
+from shared.db import Database
+from shared.errors import FieldViolation, invalid_argument
+from shared.validation import check_date, check_name, check_ssn
+
+log = structlog.get_logger("treasury")
+
+MAX_FILERS = 20
+_STATUS = {
+    Status.VERIFIED: pb.VERIFICATION_STATUS_VERIFIED,
+    Status.NO_RECORD: pb.VERIFICATION_STATUS_NO_RECORD,
+    Status.IDENTITY_MISMATCH: pb.VERIFICATION_STATUS_IDENTITY_MISMATCH,
+}
+
+
+def _queries(request: pb.VerifyHouseholdIncomeRequest, clock: Clock) -> list[FilerQuery]:
+    violations: list[FieldViolation] = []
+    this_year = clock.now().year
+    if not 2000 <= request.tax_year <= this_year:
+        violations.append(FieldViolation("tax_year", f"must be between 2000 and {this_year}"))
+    if not request.filers:
+        violations.append(FieldViolation("filers", "at least one filer is required"))
+    if len(request.filers) > MAX_FILERS:
+        violations.append(FieldViolation("filers", f"at most {MAX_FILERS} filers per request"))
+    queries: list[FilerQuery] = []
+    for i, filer in enumerate(request.filers):
+        path = f"filers[{i}]"
+        if not filer.person_id:
+            violations.append(FieldViolation(f"{path}.person_id", "is required"))
+        check_ssn(filer.ssn, f"{path}.ssn", violations)
+        check_name(filer.name, f"{path}.name", violations)
+        birth = check_date(
+            filer.birth_date, f"{path}.birth_date", violations, not_after=clock.now().date()
+        )
+        if birth is not None:
+            queries.append(
+                FilerQuery(filer.person_id, filer.ssn, filer.name.given, filer.name.family, birth)
+            )
+    if violations:
+        raise invalid_argument(violations)
+    return queries
+
+
+def _to_proto(answer: FilerAnswer) -> pb.FilerIncome:
+    out = pb.FilerIncome(person_id=answer.person_id, status=_STATUS[answer.status])
+    if answer.record is not None:
+        rec = answer.record
+        out.filing_status = household_pb2.FilingStatus.Value(f"FILING_STATUS_{rec.filing_status}")
+        out.agi_cents = rec.agi_cents
+        out.magi_cents = rec.magi_cents
+        out.family_size = rec.family_size
+        out.tax_year = rec.tax_year
+    return out
+
+
+class IncomeVerificationServicer(pb_grpc.IncomeVerificationServiceServicer):
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    async def VerifyHouseholdIncome(
+        self, request: pb.VerifyHouseholdIncomeRequest, context: grpc.aio.ServicerContext
+    ) -> pb.VerifyHouseholdIncomeResponse:
+        queries = _queries(request, self._clock)
+
+        def lookup(session) -> list[FilerAnswer]:  # type: ignore[no-untyped-def]
+            return [
+                match(q, repository.latest_return(session, q.ssn, request.tax_year))
+                for q in queries
+            ]
+
+        answers = await self._db.run(lookup)
+        log.info(
+            "income verification answered",
+            case_id=request.case_id,
+            purpose=request.purpose,
+            filers=len(answers),
+            verified=sum(a.status is Status.VERIFIED for a in answers),
+        )
+        return pb.VerifyHouseholdIncomeResponse(results=[_to_proto(a) for a in answers])

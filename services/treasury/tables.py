@@ -1,0 +1,32 @@
+"""Treasury's own records: filed federal tax returns (synthetic)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Field, SQLModel, UniqueConstraint
+
+
+class TaxReturn(SQLModel, table=True):
+    __tablename__ = "treasury_tax_return"
+    __table_args__ = (UniqueConstraint("primary_ssn", "tax_year"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tax_year: int = Field(index=True)
+    filing_status: str
+    primary_ssn: str = Field(index=True, max_length=9)
+    primary_given_name: str
+    primary_family_name: str
+    primary_birth_date: dt.date
+    spouse_ssn: str | None = Field(default=None, index=True, max_length=9)
+    spouse_given_name: str | None = None
+    spouse_family_name: str | None = None
+    spouse_birth_date: dt.date | None = None
+    dependents: int = 0
+    agi_cents: int
+    # The premium-tax-credit MAGI adds back untaxed foreign income, tax-exempt
+    # interest and non-taxable Social Security benefits (26 U.S.C. 36B(d)(2)(B)).
+    magi_add_backs_cents: int = 0
+
+
+TABLES = [TaxReturn]

@@ -1,0 +1,1 @@
+"""The common kernel every service uses: nothing agency-specific lives here."""

@@ -1,0 +1,89 @@
+"""Database engine and units of work, the same for SQLite and PostgreSQL.
+
+Sessions are synchronous (SQLModel); ``Database.run`` moves each unit of work to a
+worker thread so that a gRPC event loop never blocks on the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import Session, SQLModel, create_engine
+
+T = TypeVar("T")
+
+
+def normalise_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs given without a driver."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def make_engine(url: str) -> Engine:
+    url = normalise_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
+            # WAL lets readers run beside the one writer; foreign keys are off by default.
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+class Database:
+    """One service's database: its engine and the tables it owns."""
+
+    def __init__(self, url: str, tables: Sequence[type[SQLModel]]) -> None:
+        self.url = normalise_url(url)
+        self.engine = make_engine(self.url)
+        self._tables = [t.__table__ for t in tables]  # type: ignore[attr-defined]
+
+    def create_tables(self) -> None:
+        SQLModel.metadata.create_all(self.engine, tables=self._tables)
+
+    def drop_tables(self) -> None:
+        SQLModel.metadata.drop_all(self.engine, tables=self._tables)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A unit of work: committed when the block ends cleanly, rolled back otherwise."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    async def run(self, work: Callable[[Session], T]) -> T:
+        """Run ``work`` in one session and one commit, off the event loop."""
+
+        def unit() -> T:
+            with self.session() as session:
+                return work(session)
+
+        return await asyncio.to_thread(unit)
+
+    def dispose(self) -> None:
+        self.engine.dispose()

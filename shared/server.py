@@ -1,0 +1,86 @@
+"""Server bootstrap: interceptors, health, reflection, graceful shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+import structlog
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from shared.interceptors import ServerCallInterceptor
+
+log = structlog.get_logger("server")
+
+
+@dataclass(frozen=True)
+class ServiceBinding:
+    """One gRPC service to host: its full name, the generated add-function and the servicer."""
+
+    full_name: str
+    add_to_server: Callable[[Any, grpc.aio.Server], None]
+    servicer: Any
+
+
+@dataclass
+class RunningServer:
+    server: grpc.aio.Server
+    health: health.aio.HealthServicer
+    port: int
+    service_names: tuple[str, ...]
+
+    async def stop(self, grace: float | None = 5.0) -> None:
+        """Report NOT_SERVING first so balancers drain, then finish in-flight calls."""
+        for name in (*self.service_names, ""):
+            await self.health.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
+        await self.server.stop(grace)
+
+
+async def start_server(
+    bindings: Sequence[ServiceBinding], host: str = "127.0.0.1", port: int = 0
+) -> RunningServer:
+    """Start serving; port 0 picks a free port, reported back on the result."""
+    server = grpc.aio.server(interceptors=[ServerCallInterceptor()])
+    for binding in bindings:
+        binding.add_to_server(binding.servicer, server)
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    names = tuple(b.full_name for b in bindings)
+    reflection.enable_server_reflection(
+        (
+            *names,
+            health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+            reflection.SERVICE_NAME,
+        ),
+        server,
+    )
+    bound = server.add_insecure_port(f"{host}:{port}")
+    if bound == 0:
+        raise RuntimeError(f"could not bind {host}:{port}")
+    await server.start()
+    for name in (*names, ""):
+        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    return RunningServer(server, health_servicer, bound, names)
+
+
+async def serve_until_signalled(
+    running: RunningServer,
+    grace: float,
+    on_stop: Callable[[], Awaitable[None]] | None = None,
+) -> None:
+    """Block until SIGTERM or SIGINT, then shut down cleanly."""
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+    await stopping.wait()
+    log.info("shutting down", grace_seconds=grace)
+    await running.stop(grace)
+    if on_stop is not None:
+        await on_stop()
+    log.info("stopped")

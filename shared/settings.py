@@ -1,0 +1,65 @@
+"""Settings read once from environment variables, with defaults that run on a laptop.
+
+Every service reads ``ELIG_<SERVICE>_<FIELD>`` first and ``ELIG_<FIELD>`` second, so
+one variable (say ``ELIG_DATA_DIR``) can serve the whole stack while a single service
+can still be pointed elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Default ports of the local stack; tests bind port 0 instead.
+DEFAULT_PORTS = {
+    "orchestrator": 50050,
+    "treasury": 50051,
+    "hhs": 50052,
+    "ssa": 50053,
+    "usda": 50054,
+}
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore")
+
+    service: str = "service"
+    host: str = "127.0.0.1"
+    port: int = 0
+    data_dir: Path = Path("data")
+    # SQLAlchemy URL; empty means a SQLite file <data_dir>/<service>.db.
+    database_url: str = ""
+    log_level: str = "info"
+    # "json" for machines, "console" for people at a terminal.
+    log_format: str = "json"
+    # ISO instant; when set the service's clock stands still there.
+    clock_fixed_at: str | None = None
+    # Seconds a SIGTERM waits for in-flight calls before cancelling them.
+    shutdown_grace_seconds: float = 5.0
+    # Downstream targets (host:port), used by services that call others.
+    treasury_target: str = Field(default_factory=lambda: f"127.0.0.1:{DEFAULT_PORTS['treasury']}")
+    hhs_target: str = Field(default_factory=lambda: f"127.0.0.1:{DEFAULT_PORTS['hhs']}")
+    ssa_target: str = Field(default_factory=lambda: f"127.0.0.1:{DEFAULT_PORTS['ssa']}")
+    usda_target: str = Field(default_factory=lambda: f"127.0.0.1:{DEFAULT_PORTS['usda']}")
+    # Budget for one downstream call, retries included, when the caller set none.
+    downstream_timeout_seconds: float = 5.0
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / (self.service + '.db')}"
+
+
+def load_settings(service: str, **overrides: object) -> ServiceSettings:
+    """Settings for one service: ELIG_<SERVICE>_X beats ELIG_X beats the default."""
+    values: dict[str, object] = {"service": service, "port": DEFAULT_PORTS.get(service, 0)}
+    for name in ServiceSettings.model_fields:
+        for key in (f"ELIG_{service.upper()}_{name.upper()}", f"ELIG_{name.upper()}"):
+            if key in os.environ:
+                values[name] = os.environ[key]
+                break
+    values.update(overrides)
+    return ServiceSettings(**values)
