@@ -1,0 +1,164 @@
+"""Start and stop the whole local stack: one process per service, as a user runs it.
+
+Used by `elig up`, the end-to-end tests and the benchmark, so all three exercise
+the same start-up path.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from shared.settings import DEFAULT_PORTS
+
+# Start order: agencies first, the orchestrator (which calls them) last.
+AGENCIES = ("treasury", "ssa", "hhs", "usda")
+SERVICES = (*AGENCIES, "orchestrator")
+# Agencies whose records are seeded from the synthetic population before start.
+SEEDED = ("treasury", "ssa", "hhs")
+
+
+class StackError(RuntimeError):
+    pass
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Stack:
+    """The five services as child processes, sharing one data folder."""
+
+    data_dir: Path
+    ports: dict[str, int] = field(default_factory=dict)
+    # Per-service SQLAlchemy URLs; a missing service gets <data_dir>/<service>.db.
+    database_urls: dict[str, str] = field(default_factory=dict)
+    extra_env: dict[str, str] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.data_dir = Path(self.data_dir).resolve()
+        for name in SERVICES:
+            self.ports.setdefault(name, DEFAULT_PORTS[name])
+
+    @classmethod
+    def on_free_ports(cls, data_dir: Path, **kwargs: object) -> Stack:
+        return cls(data_dir, ports={name: free_port() for name in SERVICES}, **kwargs)  # type: ignore[arg-type]
+
+    def target(self, name: str) -> str:
+        return f"127.0.0.1:{self.ports[name]}"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+    def env_for(self, name: str) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            {
+                "ELIG_DATA_DIR": str(self.data_dir),
+                "ELIG_LOG_FORMAT": "json",
+                f"ELIG_{name.upper()}_PORT": str(self.ports[name]),
+            }
+        )
+        for agency in AGENCIES:
+            env[f"ELIG_{agency.upper()}_TARGET"] = self.target(agency)
+        if name in self.database_urls:
+            env[f"ELIG_{name.upper()}_DATABASE_URL"] = self.database_urls[name]
+        env.update(self.extra_env)
+        return env
+
+    def seed(self) -> None:
+        for name in SEEDED:
+            result = subprocess.run(
+                [sys.executable, "-m", f"services.{name}.seed"],
+                env=self.env_for(name),
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if result.returncode != 0:
+                raise StackError(f"seeding {name} failed:\n{result.stderr[-2000:]}")
+
+    def start(self, timeout: float = 60.0) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        for name in SERVICES:
+            self.start_one(name)
+        for name in SERVICES:
+            self.wait_serving(name, timeout)
+
+    def start_one(self, name: str) -> None:
+        log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the child
+        self.processes[name] = subprocess.Popen(
+            [sys.executable, "-m", f"services.{name}"],
+            env=self.env_for(name),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def wait_serving(self, name: str, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        with grpc.insecure_channel(self.target(name)) as channel:
+            stub = health_pb2_grpc.HealthStub(channel)
+            while time.monotonic() < deadline:
+                process = self.processes.get(name)
+                if process is not None and process.poll() is not None:
+                    raise StackError(
+                        f"{name} exited with {process.returncode}: {self.log_tail(name)}"
+                    )
+                try:
+                    reply = stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=1.0)
+                    if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                        return
+                except grpc.RpcError:
+                    pass
+                time.sleep(0.1)
+        raise StackError(
+            f"{name} did not report SERVING within {timeout:.0f}s: {self.log_tail(name)}"
+        )
+
+    def log_tail(self, name: str, chars: int = 2000) -> str:
+        path = self.log_dir / f"{name}.log"
+        return path.read_text(errors="replace")[-chars:] if path.exists() else "(no log)"
+
+    def stop_one(self, name: str, timeout: float = 15.0) -> int | None:
+        process = self.processes.pop(name, None)
+        if process is None:
+            return None
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        return process.returncode
+
+    def stop(self) -> dict[str, int | None]:
+        """SIGTERM in reverse start order; returns each exit code."""
+        return {name: self.stop_one(name) for name in reversed(list(self.processes))}
+
+
+@contextmanager
+def running_stack(stack: Stack, *, seed: bool = True, timeout: float = 60.0) -> Iterator[Stack]:
+    try:
+        if seed:
+            stack.seed()
+        stack.start(timeout)
+        yield stack
+    finally:
+        stack.stop()
