@@ -1,0 +1,46 @@
+"""Reads and writes of SSA's person records."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlmodel import Session, col, select
+
+from services.ssa.domain import PersonRecord
+from services.ssa.tables import SsaPerson
+
+
+def _record(row: SsaPerson) -> PersonRecord:
+    return PersonRecord(
+        ssn=row.ssn,
+        given_name=row.given_name,
+        family_name=row.family_name,
+        birth_date=row.birth_date,
+        citizenship=row.citizenship,
+        death_date=row.death_date,
+    )
+
+
+def records_for(session: Session, ssns: Iterable[str]) -> dict[str, PersonRecord]:
+    """SSA's records for the SSNs it holds, keyed by SSN; one query for the whole request."""
+    wanted = sorted(set(ssns))
+    if not wanted:
+        return {}
+    rows = session.exec(select(SsaPerson).where(col(SsaPerson.ssn).in_(wanted))).all()
+    return {row.ssn: _record(row) for row in rows}
+
+
+def upsert_people(session: Session, rows: list[SsaPerson]) -> int:
+    """Insert people, replacing what is held for the same SSN (so seeding is repeatable)."""
+    for row in rows:
+        existing = session.exec(select(SsaPerson).where(SsaPerson.ssn == row.ssn)).first()
+        if existing is None:
+            session.add(row)
+            continue
+        existing.given_name = row.given_name
+        existing.family_name = row.family_name
+        existing.birth_date = row.birth_date
+        existing.citizenship = row.citizenship
+        existing.death_date = row.death_date
+        session.add(existing)
+    return len(rows)

@@ -1,0 +1,97 @@
+"""SSA's gRPC face: validate, look up, answer."""
+
+from __future__ import annotations
+
+import grpc
+import structlog
+from eligibility.ssa.v1 import identity_pb2 as pb
+from eligibility.ssa.v1 import identity_pb2_grpc as pb_grpc
+from sqlmodel import Session
+
+from services.ssa import repository
+from services.ssa.domain import IdentityAnswer, IdentityQuery, MatchStatus, match
+from shared.clock import Clock
+from shared.db import Database
+from shared.errors import FieldViolation, invalid_argument
+from shared.protoconv import date_to_proto
+from shared.validation import check_date, check_name, check_ssn
+
+log = structlog.get_logger("ssa")
+
+MAX_PEOPLE = 20
+_STATUS = {
+    MatchStatus.MATCH: pb.MATCH_STATUS_MATCH,
+    MatchStatus.NO_RECORD: pb.MATCH_STATUS_NO_RECORD,
+    MatchStatus.NAME_MISMATCH: pb.MATCH_STATUS_NAME_MISMATCH,
+    MatchStatus.BIRTH_DATE_MISMATCH: pb.MATCH_STATUS_BIRTH_DATE_MISMATCH,
+}
+
+
+def queries_from(request: pb.VerifyIdentityRequest, clock: Clock) -> list[IdentityQuery]:
+    """Every problem in the request at once, or the queries to answer."""
+    violations: list[FieldViolation] = []
+    if not request.purpose.strip():
+        violations.append(FieldViolation("purpose", "is required: SSA answers only for a purpose"))
+    if not request.people:
+        violations.append(FieldViolation("people", "at least one person is required"))
+    if len(request.people) > MAX_PEOPLE:
+        violations.append(FieldViolation("people", f"at most {MAX_PEOPLE} people per request"))
+    seen: set[str] = set()
+    queries: list[IdentityQuery] = []
+    for i, person in enumerate(request.people):
+        path = f"people[{i}]"
+        if not person.person_id:
+            violations.append(FieldViolation(f"{path}.person_id", "is required"))
+        elif person.person_id in seen:
+            violations.append(FieldViolation(f"{path}.person_id", "appears twice in the request"))
+        seen.add(person.person_id)
+        check_ssn(person.ssn, f"{path}.ssn", violations)
+        check_name(person.name, f"{path}.name", violations)
+        birth = check_date(
+            person.birth_date, f"{path}.birth_date", violations, not_after=clock.now().date()
+        )
+        if birth is not None:
+            queries.append(
+                IdentityQuery(
+                    person.person_id, person.ssn, person.name.given, person.name.family, birth
+                )
+            )
+    if violations:
+        raise invalid_argument(violations)
+    return queries
+
+
+def to_proto(answer: IdentityAnswer) -> pb.IdentityResult:
+    out = pb.IdentityResult(person_id=answer.person_id, match_status=_STATUS[answer.status])
+    if answer.status is MatchStatus.MATCH:
+        out.citizenship_verified = answer.citizenship_verified
+        if answer.death_date is not None:
+            out.death_indicator = True
+            out.death_date.CopyFrom(date_to_proto(answer.death_date))
+    return out
+
+
+class IdentityServicer(pb_grpc.IdentityServiceServicer):
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    async def VerifyIdentity(
+        self, request: pb.VerifyIdentityRequest, context: grpc.aio.ServicerContext
+    ) -> pb.VerifyIdentityResponse:
+        queries = queries_from(request, self._clock)
+        today = self._clock.now().date()
+
+        def lookup(session: Session) -> list[IdentityAnswer]:
+            records = repository.records_for(session, (q.ssn for q in queries))
+            return [match(q, records.get(q.ssn), today) for q in queries]
+
+        answers = await self._db.run(lookup)
+        log.info(
+            "identity verification answered",
+            case_id=request.case_id,
+            purpose=request.purpose,
+            people=len(answers),
+            matched=sum(a.status is MatchStatus.MATCH for a in answers),
+        )
+        return pb.VerifyIdentityResponse(results=[to_proto(a) for a in answers])
