@@ -1,0 +1,103 @@
+"""Build each agency's request from the household, with only the fields its purpose needs.
+
+Treasury gets identities and a tax year, no address or attested income; HHS and USDA
+get ages and amounts, no SSNs, names or birth dates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from eligibility.common.v1 import household_pb2
+from eligibility.hhs.v1 import subsidy_eligibility_pb2 as hhs_pb
+from eligibility.treasury.v1 import income_verification_pb2 as treasury_pb
+from eligibility.usda.v1 import snap_eligibility_pb2 as usda_pb
+from services.orchestrator.household_facts import (
+    attested_annual_cents,
+    attested_monthly_split_cents,
+)
+from shared.protoconv import age_on, date_from_proto, date_to_proto
+
+# The Marketplace verifies projected income against the latest return on file:
+# during open enrollment for plan year N that is the return for tax year N - 2.
+TAX_YEAR_LAG = 2
+
+
+def income_purpose(plan_year: int) -> str:
+    return f"insurance-affordability-programs-{plan_year}"
+
+
+def treasury_request(
+    household: household_pb2.Household, plan_year: int, case_id: str, request_id: str
+) -> treasury_pb.VerifyHouseholdIncomeRequest:
+    members = {m.person_id: m for m in household.members}
+    filers = [
+        treasury_pb.TaxFiler(
+            person_id=pid,
+            ssn=members[pid].ssn,
+            name=members[pid].name,
+            birth_date=members[pid].birth_date,
+        )
+        for unit in household.tax_units
+        for pid in unit.filer_person_ids
+    ]
+    return treasury_pb.VerifyHouseholdIncomeRequest(
+        request_id=f"{request_id}:treasury",
+        tax_year=plan_year - TAX_YEAR_LAG,
+        filers=filers,
+        purpose=income_purpose(plan_year),
+        case_id=case_id,
+    )
+
+
+def hhs_request(
+    household: household_pb2.Household, plan_year: int
+) -> hhs_pb.DetermineEligibilityRequest:
+    coverage_start = dt.date(plan_year, 1, 1)
+    return hhs_pb.DetermineEligibilityRequest(
+        plan_year=plan_year,
+        state_code=household.address.state_code,
+        county=household.address.county,
+        members=[
+            hhs_pb.EligibilityMember(
+                person_id=m.person_id,
+                age=age_on(date_from_proto(m.birth_date), coverage_start),
+                pregnant=m.pregnant,
+                citizenship=m.citizenship,
+                annual_magi_cents=attested_annual_cents(m),
+                applying=m.applying,
+                offered_affordable_employer_coverage=m.offered_affordable_employer_coverage,
+            )
+            for m in household.members
+        ],
+        relationships=household.relationships,
+        tax_units=household.tax_units,
+    )
+
+
+def snap_request(
+    household: household_pb2.Household, benefit_month: dt.date
+) -> usda_pb.DetermineSnapEligibilityRequest:
+    members = []
+    for m in household.members:
+        earned, unearned = attested_monthly_split_cents(m)
+        members.append(
+            usda_pb.SnapMember(
+                person_id=m.person_id,
+                age=age_on(date_from_proto(m.birth_date), benefit_month),
+                disabled=m.disabled,
+                monthly_earned_income_cents=earned,
+                monthly_unearned_income_cents=unearned,
+            )
+        )
+    expenses = household.expenses
+    return usda_pb.DetermineSnapEligibilityRequest(
+        benefit_month=date_to_proto(benefit_month),
+        state_code=household.address.state_code,
+        members=members,
+        monthly_shelter_cents=expenses.monthly_shelter_cents,
+        pays_heating_or_cooling=expenses.pays_heating_or_cooling,
+        monthly_dependent_care_cents=expenses.monthly_dependent_care_cents,
+        monthly_medical_cents=expenses.monthly_medical_cents,
+        monthly_child_support_paid_cents=expenses.monthly_child_support_paid_cents,
+    )

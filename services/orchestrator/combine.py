@@ -1,0 +1,119 @@
+"""Combine the agencies' answers and the state of the evidence into one determination.
+
+The rules themselves belong to HHS and USDA; this step only qualifies their answers
+by how well the facts behind them are verified, and fills in what a source that
+could not answer leaves open.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from eligibility.common.v1 import determination_pb2 as det
+from eligibility.common.v1 import household_pb2
+from services.orchestrator import evidence as ev
+
+HHS_PROGRAMS = (det.PROGRAM_MEDICAID, det.PROGRAM_CHIP, det.PROGRAM_MARKETPLACE)
+ELIGIBLE = det.DETERMINATION_STATUS_ELIGIBLE
+CONDITIONAL = det.DETERMINATION_STATUS_CONDITIONAL
+PENDING = det.DETERMINATION_STATUS_PENDING_VERIFICATION
+
+
+@dataclass
+class Combined:
+    persons: list[det.PersonDetermination] = field(default_factory=list)
+    household: list[det.ProgramDetermination] = field(default_factory=list)
+
+    @property
+    def pending(self) -> bool:
+        every = [p for person in self.persons for p in person.programs] + self.household
+        return any(p.status == PENDING for p in every)
+
+
+def wants_hhs(programs: list[int]) -> bool:
+    """One streamlined application is assessed for every insurance affordability
+    program, whichever of them was named (45 CFR 155.405)."""
+    return any(p in HHS_PROGRAMS for p in programs)
+
+
+def _qualify(
+    program: det.ProgramDetermination, income_status: str, unavailable: str
+) -> det.ProgramDetermination:
+    """Lower an answer to conditional or pending when its income is not verified."""
+    out = det.ProgramDetermination()
+    out.CopyFrom(program)
+    if income_status == ev.SOURCE_UNAVAILABLE:
+        out.status = PENDING
+        out.reasons.append(
+            det.Reason(
+                code="INCOME_VERIFICATION_PENDING",
+                message=f"income could not be verified ({unavailable}); the answer above is "
+                "provisional until the source answers",
+            )
+        )
+    elif income_status in (ev.INCONSISTENT, ev.NO_RECORD) and out.status == ELIGIBLE:
+        out.status = CONDITIONAL
+        out.reasons.append(
+            det.Reason(
+                code="DATA_MATCHING_ISSUE",
+                message="eligible on the attested income while a data-matching issue is open",
+                citation="45 CFR 155.315(f)",
+            )
+        )
+    return out
+
+
+def _unavailable(program: int, agency: str) -> det.ProgramDetermination:
+    return det.ProgramDetermination(
+        program=program,
+        status=PENDING,
+        reasons=[
+            det.Reason(
+                code=f"{agency.upper()}_UNAVAILABLE",
+                message=f"{agency} could not be reached; the case will be determined when it answers",
+            )
+        ],
+    )
+
+
+def combine(
+    household: household_pb2.Household,
+    programs: list[int],
+    income_status: dict[str, str],
+    hhs_answer: list[det.PersonDetermination] | None,
+    snap_answer: det.ProgramDetermination | None,
+    unavailable: dict[str, str],
+) -> Combined:
+    """``hhs_answer``/``snap_answer`` are None when that agency could not answer (named in
+    ``unavailable``, agency -> status code) or was not asked."""
+    result = Combined()
+    applying = [m.person_id for m in household.members if m.applying]
+    income_note = unavailable.get("treasury", "")
+    if wants_hhs(programs):
+        by_person = {p.person_id: p for p in hhs_answer or []}
+        for pid in applying:
+            person = det.PersonDetermination(person_id=pid)
+            if hhs_answer is None:
+                person.programs.extend(_unavailable(p, "hhs") for p in HHS_PROGRAMS)
+            else:
+                answered = by_person.get(pid, det.PersonDetermination()).programs
+                person.programs.extend(
+                    _qualify(p, income_status.get(pid, ev.ATTESTED), income_note) for p in answered
+                )
+            result.persons.append(person)
+    if det.PROGRAM_SNAP in programs:
+        if snap_answer is None:
+            result.household.append(_unavailable(det.PROGRAM_SNAP, "usda"))
+        else:
+            # SNAP is decided for the household: its weakest income evidence governs.
+            statuses = {income_status.get(m.person_id, ev.ATTESTED) for m in household.members}
+            worst = next(
+                (
+                    s
+                    for s in (ev.SOURCE_UNAVAILABLE, ev.INCONSISTENT, ev.NO_RECORD)
+                    if s in statuses
+                ),
+                ev.VERIFIED,
+            )
+            result.household.append(_qualify(snap_answer, worst, income_note))
+    return result

@@ -1,0 +1,194 @@
+"""Intake: an application is checked whole, and refused whole with every problem listed.
+
+Nothing is stored and no agency is called for an application that fails here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from eligibility.common.v1 import determination_pb2, household_pb2
+from eligibility.orchestrator.v1 import coordination_pb2 as pb
+from shared.errors import FieldViolation, invalid_argument
+from shared.protoconv import age_on
+from shared.validation import check_date, check_name, check_ssn, check_state
+
+MAX_MEMBERS = 20
+MAX_REQUEST_ID = 128
+# Under 19 a child is someone's dependent for MAGI purposes (42 CFR 435.603(f)(3)(iv)).
+DEPENDENT_AGE_LIMIT = 19
+_FILERS_BY_STATUS = {
+    household_pb2.FILING_STATUS_SINGLE: 1,
+    household_pb2.FILING_STATUS_MARRIED_FILING_JOINTLY: 2,
+    household_pb2.FILING_STATUS_MARRIED_FILING_SEPARATELY: 1,
+    household_pb2.FILING_STATUS_HEAD_OF_HOUSEHOLD: 1,
+    household_pb2.FILING_STATUS_QUALIFYING_SURVIVING_SPOUSE: 1,
+}
+# Income kinds that cannot be negative; only a business can lose money.
+_NON_NEGATIVE_INCOME = frozenset(
+    k for k in household_pb2.IncomeKind.values() if k != household_pb2.INCOME_KIND_SELF_EMPLOYMENT
+)
+
+
+def plan_year_for(request: pb.SubmitApplicationRequest, today: dt.date) -> int:
+    return request.plan_year or today.year
+
+
+def validate_application(request: pb.SubmitApplicationRequest, today: dt.date) -> None:
+    """Raise INVALID_ARGUMENT with one violation per problem, or return quietly."""
+    out: list[FieldViolation] = []
+    if not request.request_id.strip():
+        out.append(FieldViolation("request_id", "is required (a UUID is best)"))
+    elif len(request.request_id) > MAX_REQUEST_ID:
+        out.append(FieldViolation("request_id", f"must be at most {MAX_REQUEST_ID} characters"))
+    plan_year = plan_year_for(request, today)
+    if not today.year - 1 <= plan_year <= today.year + 1:
+        out.append(
+            FieldViolation("plan_year", f"must be between {today.year - 1} and {today.year + 1}")
+        )
+    _check_programs(request, out)
+    _check_household(request.household, dt.date(plan_year, 1, 1), today, out)
+    if out:
+        raise invalid_argument(
+            out, f"the application has {len(out)} problem(s); nothing was stored"
+        )
+
+
+def _check_programs(request: pb.SubmitApplicationRequest, out: list[FieldViolation]) -> None:
+    if not request.programs:
+        out.append(FieldViolation("programs", "name at least one program"))
+    for i, program in enumerate(request.programs):
+        if program not in determination_pb2.Program.values() or program == 0:
+            out.append(FieldViolation(f"programs[{i}]", "is not a known program"))
+    duplicates = [p for p, n in Counter(request.programs).items() if n > 1]
+    if duplicates:
+        out.append(FieldViolation("programs", "names a program more than once"))
+
+
+def _check_household(
+    household: household_pb2.Household,
+    coverage_start: dt.date,
+    today: dt.date,
+    out: list[FieldViolation],
+) -> None:
+    members = household.members
+    if not members:
+        out.append(FieldViolation("household.members", "at least one member is required"))
+    if len(members) > MAX_MEMBERS:
+        out.append(FieldViolation("household.members", f"at most {MAX_MEMBERS} members"))
+    ids = [m.person_id for m in members]
+    known = set(ids)
+    ages: dict[str, int] = {}
+    seen_ssn: dict[str, int] = {}
+    for i, member in enumerate(members):
+        path = f"household.members[{i}]"
+        if not member.person_id:
+            out.append(FieldViolation(f"{path}.person_id", "is required"))
+        elif ids.count(member.person_id) > 1:
+            out.append(FieldViolation(f"{path}.person_id", "is used by more than one member"))
+        check_ssn(member.ssn, f"{path}.ssn", out)
+        if member.ssn in seen_ssn:
+            out.append(FieldViolation(f"{path}.ssn", f"repeats members[{seen_ssn[member.ssn]}]"))
+        seen_ssn.setdefault(member.ssn, i)
+        check_name(member.name, f"{path}.name", out)
+        birth = check_date(member.birth_date, f"{path}.birth_date", out, not_after=today)
+        if birth is not None:
+            ages[member.person_id] = age_on(birth, coverage_start)
+        if member.citizenship == household_pb2.CITIZENSHIP_STATUS_UNSPECIFIED:
+            out.append(FieldViolation(f"{path}.citizenship", "is required"))
+        for j, income in enumerate(member.incomes):
+            ipath = f"{path}.incomes[{j}]"
+            if income.kind == household_pb2.INCOME_KIND_UNSPECIFIED:
+                out.append(FieldViolation(f"{ipath}.kind", "is required"))
+            if income.kind in _NON_NEGATIVE_INCOME and income.annual_amount_cents < 0:
+                kind = household_pb2.IncomeKind.Name(income.kind).removeprefix("INCOME_KIND_")
+                out.append(
+                    FieldViolation(
+                        f"{ipath}.annual_amount_cents",
+                        f"{kind.lower()} cannot be negative (only self-employment can be a loss)",
+                    )
+                )
+    if members and not any(m.applying for m in members):
+        out.append(FieldViolation("household.members", "at least one member must be applying"))
+    _check_relationships(household, known, out)
+    _check_tax_units(household, known, ages, out)
+    _check_address(household.address, out)
+    _check_expenses(household.expenses, out)
+
+
+def _check_relationships(
+    household: household_pb2.Household, known: set[str], out: list[FieldViolation]
+) -> None:
+    for i, rel in enumerate(household.relationships):
+        path = f"household.relationships[{i}]"
+        for name in ("person_id", "related_person_id"):
+            if getattr(rel, name) not in known:
+                out.append(FieldViolation(f"{path}.{name}", "is not a member of the household"))
+        if rel.person_id == rel.related_person_id:
+            out.append(FieldViolation(path, "relates a person to themself"))
+        if rel.kind == household_pb2.RELATIONSHIP_KIND_UNSPECIFIED:
+            out.append(FieldViolation(f"{path}.kind", "is required"))
+
+
+def _check_tax_units(
+    household: household_pb2.Household,
+    known: set[str],
+    ages: dict[str, int],
+    out: list[FieldViolation],
+) -> None:
+    placed: dict[str, str] = {}
+    for i, unit in enumerate(household.tax_units):
+        path = f"household.tax_units[{i}]"
+        wanted = _FILERS_BY_STATUS.get(unit.filing_status)
+        if wanted is None:
+            out.append(FieldViolation(f"{path}.filing_status", "is required"))
+        elif len(unit.filer_person_ids) != wanted:
+            out.append(
+                FieldViolation(
+                    f"{path}.filer_person_ids",
+                    f"{household_pb2.FilingStatus.Name(unit.filing_status)} needs {wanted} filer(s)",
+                )
+            )
+        for field, ids in (
+            ("filer_person_ids", unit.filer_person_ids),
+            ("dependent_person_ids", unit.dependent_person_ids),
+        ):
+            for j, pid in enumerate(ids):
+                if pid not in known:
+                    out.append(
+                        FieldViolation(f"{path}.{field}[{j}]", "is not a member of the household")
+                    )
+                elif pid in placed:
+                    out.append(
+                        FieldViolation(f"{path}.{field}[{j}]", f"is already in {placed[pid]}")
+                    )
+                else:
+                    placed[pid] = path
+    # A child must be claimed somewhere: the tax unit decides whose household income counts.
+    for i, member in enumerate(household.members):
+        age = ages.get(member.person_id)
+        if age is not None and age < DEPENDENT_AGE_LIMIT and member.person_id not in placed:
+            out.append(
+                FieldViolation(
+                    f"household.members[{i}]",
+                    "is a dependent (under 19) but is in no tax unit",
+                )
+            )
+
+
+def _check_address(address: household_pb2.Address, out: list[FieldViolation]) -> None:
+    check_state(address.state_code, "household.address.state_code", out)
+    if not address.county.strip():
+        out.append(FieldViolation("household.address.county", "is required"))
+
+
+def _check_expenses(expenses: household_pb2.HouseholdExpenses, out: list[FieldViolation]) -> None:
+    for name in (
+        "monthly_shelter_cents",
+        "monthly_dependent_care_cents",
+        "monthly_medical_cents",
+        "monthly_child_support_paid_cents",
+    ):
+        if getattr(expenses, name) < 0:
+            out.append(FieldViolation(f"household.expenses.{name}", "cannot be negative"))

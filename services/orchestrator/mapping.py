@@ -1,0 +1,141 @@
+"""Stored rows <-> the contract's messages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from google.protobuf import json_format
+
+from eligibility.common.v1 import determination_pb2 as det
+from eligibility.common.v1 import evidence_pb2, household_pb2
+from eligibility.orchestrator.v1 import coordination_pb2 as pb
+from services.orchestrator.evidence import Fact
+from services.orchestrator.reconcile import Issue
+from services.orchestrator.repository import StoredCase
+from services.orchestrator.tables import DataMatchingIssueRow, DeterminationRow, EvidenceRow
+from shared.protoconv import date_to_proto, timestamp_to_proto
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    # SQLite hands back naive datetimes; every stored time is UTC.
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def mask_ssn(ssn: str) -> str:
+    return "*****" + ssn[-4:] if len(ssn) == 9 else ""
+
+
+def masked_household(household: household_pb2.Household) -> household_pb2.Household:
+    out = household_pb2.Household()
+    out.CopyFrom(household)
+    for member in out.members:
+        member.ssn = mask_ssn(member.ssn)
+    return out
+
+
+def evidence_row(case_id: str, evidence_id: str, fact: Fact) -> EvidenceRow:
+    return EvidenceRow(
+        evidence_id=evidence_id,
+        case_id=case_id,
+        person_id=fact.person_id,
+        fact=fact.fact,
+        value=fact.value,
+        status=fact.status,
+        source=fact.source,
+        method=fact.method,
+        obtained_at=fact.obtained_at,
+        valid_until=fact.valid_until,
+        consent_id=fact.consent_id,
+    )
+
+
+def determination_rows(
+    case_id: str, person_id: str, programs: list[det.ProgramDetermination]
+) -> list[DeterminationRow]:
+    return [
+        DeterminationRow(
+            case_id=case_id,
+            person_id=person_id,
+            program=det.Program.Name(p.program),
+            status=det.DeterminationStatus.Name(p.status),
+            monthly_benefit_cents=p.monthly_benefit_cents,
+            csr_level=det.CsrLevel.Name(p.csr_level),
+            reasons=json.dumps(
+                [json_format.MessageToDict(r, preserving_proto_field_name=True) for r in p.reasons]
+            ),
+        )
+        for p in programs
+    ]
+
+
+def issue_row(case_id: str, issue: Issue) -> DataMatchingIssueRow:
+    return DataMatchingIssueRow(
+        case_id=case_id,
+        person_id=issue.person_id,
+        fact=issue.fact,
+        reason_code=issue.reason_code,
+        message=issue.message,
+        due_date=issue.due_date,
+    )
+
+
+def _program(row: DeterminationRow) -> det.ProgramDetermination:
+    return det.ProgramDetermination(
+        program=det.Program.Value(row.program),
+        status=det.DeterminationStatus.Value(row.status),
+        monthly_benefit_cents=row.monthly_benefit_cents,
+        csr_level=det.CsrLevel.Value(row.csr_level),
+        reasons=[json_format.ParseDict(r, det.Reason()) for r in json.loads(row.reasons)],
+    )
+
+
+def case_to_proto(stored: StoredCase) -> pb.Case:
+    row = stored.case
+    household = household_pb2.Household.FromString(row.household)
+    case = pb.Case(
+        case_id=row.case_id,
+        request_id=row.request_id,
+        status=pb.CaseStatus.Value(row.status),
+        create_time=timestamp_to_proto(_utc(row.created_at)),
+        update_time=timestamp_to_proto(_utc(row.updated_at)),
+        plan_year=row.plan_year,
+        programs=[det.Program.Value(p) for p in row.programs.split(",") if p],
+        household=masked_household(household),
+    )
+    persons: dict[str, det.PersonDetermination] = {}
+    for d in stored.determinations:
+        if d.person_id:
+            person = persons.setdefault(d.person_id, det.PersonDetermination(person_id=d.person_id))
+            person.programs.append(_program(d))
+        else:
+            case.household_determinations.append(_program(d))
+    case.determinations.extend(persons.values())
+    for e in stored.evidence:
+        case.evidence.append(
+            evidence_pb2.Evidence(
+                evidence_id=e.evidence_id,
+                person_id=e.person_id,
+                fact=e.fact,
+                value=e.value,
+                status=evidence_pb2.EvidenceStatus.Value(e.status),
+                provenance=evidence_pb2.Provenance(
+                    source=e.source,
+                    method=evidence_pb2.VerificationMethod.Value(e.method),
+                    obtained_at=timestamp_to_proto(_utc(e.obtained_at)),
+                    valid_until=timestamp_to_proto(_utc(e.valid_until)) if e.valid_until else None,
+                    consent_id=e.consent_id or "",
+                ),
+            )
+        )
+    case.data_matching_issues.extend(
+        det.DataMatchingIssue(
+            person_id=i.person_id,
+            fact=i.fact,
+            reason_code=i.reason_code,
+            message=i.message,
+            due_date=date_to_proto(i.due_date),
+        )
+        for i in stored.issues
+    )
+    return case

@@ -1,0 +1,108 @@
+"""Reads and writes of cases and everything stored with them."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, and_, col, or_, select
+
+from services.orchestrator.tables import (
+    CaseRow,
+    DataMatchingIssueRow,
+    DeterminationRow,
+    EvidenceRow,
+)
+
+
+@dataclass
+class StoredCase:
+    case: CaseRow
+    evidence: list[EvidenceRow]
+    determinations: list[DeterminationRow]
+    issues: list[DataMatchingIssueRow]
+
+
+class DuplicateRequest(Exception):
+    """Another submission with the same request_id was stored first."""
+
+
+def find_by_request_id(session: Session, request_id: str) -> CaseRow | None:
+    return session.exec(select(CaseRow).where(CaseRow.request_id == request_id)).first()
+
+
+def load(session: Session, case_id: str) -> StoredCase | None:
+    case = session.get(CaseRow, case_id)
+    if case is None:
+        return None
+    return StoredCase(
+        case,
+        list(
+            session.exec(
+                select(EvidenceRow).where(EvidenceRow.case_id == case_id).order_by(EvidenceRow.id)
+            )
+        ),
+        list(
+            session.exec(
+                select(DeterminationRow)
+                .where(DeterminationRow.case_id == case_id)
+                .order_by(DeterminationRow.id)
+            )
+        ),
+        list(
+            session.exec(
+                select(DataMatchingIssueRow)
+                .where(DataMatchingIssueRow.case_id == case_id)
+                .order_by(DataMatchingIssueRow.id)
+            )
+        ),
+    )
+
+
+def save_new(session: Session, stored: StoredCase) -> None:
+    """Insert a case and its rows in the caller's transaction.
+
+    Raises DuplicateRequest when a concurrent submission with the same request_id
+    committed first; the caller then returns that case instead.
+    """
+    session.add(stored.case)
+    try:
+        session.flush()
+    except IntegrityError as error:
+        session.rollback()
+        raise DuplicateRequest(stored.case.request_id) from error
+    session.add_all([*stored.evidence, *stored.determinations, *stored.issues])
+
+
+def encode_page_token(case: CaseRow) -> str:
+    raw = json.dumps([case.created_at.isoformat(), case.case_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def decode_page_token(token: str) -> tuple[dt.datetime, str]:
+    """Raises ValueError for a token this service did not issue."""
+    try:
+        created, case_id = json.loads(base64.urlsafe_b64decode(token.encode()))
+        return dt.datetime.fromisoformat(created), str(case_id)
+    except Exception as error:  # any malformed token is the caller's error
+        raise ValueError("page_token is not one this service issued") from error
+
+
+def list_page(
+    session: Session, page_size: int, after: tuple[dt.datetime, str] | None
+) -> tuple[list[CaseRow], bool]:
+    """Newest first, keyset-paginated on (created_at, case_id); returns (rows, more)."""
+    query = select(CaseRow).order_by(col(CaseRow.created_at).desc(), col(CaseRow.case_id).desc())
+    if after is not None:
+        created, case_id = after
+        query = query.where(
+            or_(
+                CaseRow.created_at < created,
+                and_(CaseRow.created_at == created, CaseRow.case_id < case_id),
+            )
+        )
+    rows = list(session.exec(query.limit(page_size + 1)))
+    return rows[:page_size], len(rows) > page_size
