@@ -1,0 +1,415 @@
+"""Signed consent proofs: the orchestrator issues them, an agency checks them on its own.
+
+A proof is a JWS in compact form (RFC 7515) signed with Ed25519 ("EdDSA", RFC 8037)::
+
+    base64url(header) "." base64url(claims) "." base64url(signature)
+
+so stock JOSE tools can read one, while this module accepts only what it issued: the
+header must say ``alg`` EdDSA and ``typ`` elig-consent+jws, and ``kid`` must name a
+trusted key. The agency needs only the public key and the subject key, never a call
+back to the issuer; revocation is the issuer's to check, but a verifier can be given
+an ``is_revoked`` callback too.
+
+The proof never carries an SSN. Each person is named by a subject reference:
+HMAC-SHA256 over ``"elig-consent-subject-v1" NUL ssn`` under a subject key shared by
+the stack's services, so an agency can compare it with the SSN in the request while a
+proof that leaks (into a log, say) cannot be turned back into an SSN by trying all
+10^9 of them, as a plain hash could. The prefix keeps these references apart from
+other uses of the same key (the audit log uses its own prefix).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+import hmac
+import json
+import os
+import secrets
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import grpc
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from shared.errors import ServiceError
+
+CONSENT_SUBJECT_DOMAIN = "elig-consent-subject-v1"
+TOKEN_TYPE = "elig-consent+jws"
+CLAIMS_VERSION = 1
+MIN_SUBJECT_KEY_BYTES = 32
+# Clocks of issuer and agency may disagree a little about when a proof was issued.
+DEFAULT_LEEWAY = dt.timedelta(seconds=60)
+
+SIGNATURE_INVALID = "CONSENT_SIGNATURE_INVALID"
+EXPIRED = "CONSENT_EXPIRED"
+NOT_YET_VALID = "CONSENT_NOT_YET_VALID"
+REVOKED = "CONSENT_REVOKED"
+WRONG_PURPOSE = "CONSENT_WRONG_PURPOSE"
+WRONG_SUBJECT = "CONSENT_WRONG_SUBJECT"
+OUT_OF_SCOPE = "CONSENT_OUT_OF_SCOPE"
+MALFORMED = "CONSENT_MALFORMED"
+
+
+class ConsentError(Exception):
+    """A proof that does not allow the release asked for, with a stable reason code."""
+
+    def __init__(self, reason_code: str, message: str, consent_id: str | None = None) -> None:
+        super().__init__(f"{reason_code}: {message}")
+        self.reason_code = reason_code
+        self.message = message
+        self.consent_id = consent_id
+
+    def to_service_error(self) -> ServiceError:
+        """PERMISSION_DENIED with the reason code in ErrorInfo: no consent, no data."""
+        metadata = {"consent_id": self.consent_id} if self.consent_id else {}
+        return ServiceError(
+            grpc.StatusCode.PERMISSION_DENIED, self.reason_code, self.message, metadata=metadata
+        )
+
+
+@dataclass(frozen=True)
+class ConsentClaims:
+    consent_id: str
+    issuer: str
+    key_id: str
+    subject_refs: frozenset[str]
+    purpose: str
+    facts: frozenset[str]
+    agencies: frozenset[str]
+    issued_at: dt.datetime
+    expires_at: dt.datetime
+
+
+def subject_reference(key: bytes, ssn: str, domain: str = CONSENT_SUBJECT_DOMAIN) -> str:
+    """A keyed, one-way reference to a person: base64url HMAC-SHA256 of domain NUL ssn."""
+    if len(key) < MIN_SUBJECT_KEY_BYTES:
+        raise ValueError(f"a subject key needs at least {MIN_SUBJECT_KEY_BYTES} bytes")
+    digest = hmac.new(key, domain.encode() + b"\x00" + ssn.encode(), hashlib.sha256).digest()
+    return _b64encode(digest)
+
+
+def key_id(public_key: Ed25519PublicKey) -> str:
+    """A short, stable name for a public key, so keys can be rotated side by side."""
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+class ConsentSigner:
+    """Issues proofs; held by the orchestrator only."""
+
+    def __init__(
+        self, private_key: Ed25519PrivateKey, subject_key: bytes, issuer: str = "orchestrator"
+    ) -> None:
+        self._key = private_key
+        self._subject_key = subject_key
+        self._issuer = issuer
+        self._header = _b64json(
+            {"alg": "EdDSA", "kid": key_id(private_key.public_key()), "typ": TOKEN_TYPE}
+        )
+
+    def issue(
+        self,
+        *,
+        consent_id: str,
+        ssns: Sequence[str],
+        purpose: str,
+        facts: Iterable[str],
+        agencies: Iterable[str],
+        issued_at: dt.datetime,
+        expires_at: dt.datetime,
+    ) -> str:
+        """A proof that the people with ``ssns`` consented to this purpose and scope."""
+        facts, agencies = sorted(set(facts)), sorted(set(agencies))
+        if not (consent_id and ssns and purpose and facts and agencies):
+            raise ValueError("consent_id, ssns, purpose, facts and agencies are all required")
+        if _epoch(expires_at) <= _epoch(issued_at):
+            raise ValueError("a consent must expire after it is issued")
+        claims = {
+            "ver": CLAIMS_VERSION,
+            "iss": self._issuer,
+            "cid": consent_id,
+            "sub": sorted({subject_reference(self._subject_key, s) for s in ssns}),
+            "pur": purpose,
+            "facts": facts,
+            "agencies": agencies,
+            "iat": _epoch(issued_at),
+            "exp": _epoch(expires_at),
+        }
+        signing_input = f"{self._header}.{_b64json(claims)}"
+        signature = self._key.sign(signing_input.encode("ascii"))
+        return f"{signing_input}.{_b64encode(signature)}"
+
+
+class ConsentVerifier:
+    """Checks proofs with public keys only; held by each agency that releases data."""
+
+    def __init__(
+        self,
+        public_keys: Mapping[str, Ed25519PublicKey] | Iterable[Ed25519PublicKey],
+        subject_key: bytes,
+        *,
+        is_revoked: Callable[[str], bool] | None = None,
+        leeway: dt.timedelta = DEFAULT_LEEWAY,
+    ) -> None:
+        if isinstance(public_keys, Mapping):
+            self._keys = dict(public_keys)
+        else:
+            self._keys = {key_id(k): k for k in public_keys}
+        if not self._keys:
+            raise ValueError("a verifier needs at least one trusted public key")
+        self._subject_key = subject_key
+        self._is_revoked = is_revoked
+        self._leeway = leeway
+
+    def verify(
+        self,
+        token: str,
+        *,
+        ssn: str | Iterable[str],
+        purpose: str,
+        agency: str,
+        fact: str | Iterable[str],
+        now: dt.datetime,
+    ) -> ConsentClaims:
+        """The claims, when the proof allows ``agency`` to release ``fact`` about ``ssn``
+        (every one, when several are given) for ``purpose`` at ``now``; else ConsentError."""
+        if now.tzinfo is None:
+            raise ValueError("now must be timezone-aware")
+        claims = self._authenticated_claims(token)
+        cid = claims.consent_id
+        if self._is_revoked is not None and self._is_revoked(cid):
+            raise ConsentError(REVOKED, "the person has withdrawn this consent", cid)
+        if now + self._leeway < claims.issued_at:
+            raise ConsentError(NOT_YET_VALID, "the consent is dated in the future", cid)
+        if now >= claims.expires_at:
+            raise ConsentError(
+                EXPIRED, f"the consent expired at {claims.expires_at.isoformat()}", cid
+            )
+        wanted_ssns = [ssn] if isinstance(ssn, str) else list(ssn)
+        if not wanted_ssns or any(
+            subject_reference(self._subject_key, s) not in claims.subject_refs for s in wanted_ssns
+        ):
+            raise ConsentError(WRONG_SUBJECT, "the consent was not given by this person", cid)
+        if purpose != claims.purpose:
+            raise ConsentError(
+                WRONG_PURPOSE, f"the consent covers {claims.purpose!r}, not {purpose!r}", cid
+            )
+        if agency not in claims.agencies:
+            raise ConsentError(OUT_OF_SCOPE, f"the consent does not cover agency {agency!r}", cid)
+        wanted_facts = {fact} if isinstance(fact, str) else set(fact)
+        missing = sorted(wanted_facts - claims.facts)
+        if not wanted_facts or missing:
+            raise ConsentError(
+                OUT_OF_SCOPE, f"the consent does not cover {', '.join(missing) or 'no fact'}", cid
+            )
+        return claims
+
+    def _authenticated_claims(self, token: str) -> ConsentClaims:
+        parts = token.split(".") if isinstance(token, str) else []
+        if len(parts) != 3:
+            raise ConsentError(MALFORMED, "a consent proof has three dot-separated parts")
+        header_b64, claims_b64, signature_b64 = parts
+        header = _json_object(header_b64)
+        if header.get("alg") != "EdDSA" or header.get("typ") != TOKEN_TYPE:
+            raise ConsentError(MALFORMED, "not a consent proof this service accepts")
+        public_key = self._keys.get(str(header.get("kid")))
+        if public_key is None:
+            raise ConsentError(SIGNATURE_INVALID, "the proof is signed by an unknown key")
+        try:
+            public_key.verify(
+                _b64decode(signature_b64), f"{header_b64}.{claims_b64}".encode("ascii")
+            )
+        except (InvalidSignature, ConsentError, UnicodeEncodeError) as error:
+            raise ConsentError(SIGNATURE_INVALID, "the proof's signature does not hold") from error
+        return _claims(_json_object(claims_b64), key_id(public_key))
+
+
+def _claims(raw: dict[str, Any], kid: str) -> ConsentClaims:
+    def strings(name: str) -> frozenset[str]:
+        value = raw.get(name)
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise ConsentError(MALFORMED, f"claim {name!r} must be a list of strings")
+        return frozenset(value)
+
+    def text(name: str) -> str:
+        value = raw.get(name)
+        if not isinstance(value, str) or not value:
+            raise ConsentError(MALFORMED, f"claim {name!r} must be a non-empty string")
+        return value
+
+    def instant(name: str) -> dt.datetime:
+        value = raw.get(name)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ConsentError(MALFORMED, f"claim {name!r} must be seconds since the epoch")
+        return dt.datetime.fromtimestamp(value, dt.UTC)
+
+    if raw.get("ver") != CLAIMS_VERSION:
+        raise ConsentError(MALFORMED, "unsupported consent proof version")
+    return ConsentClaims(
+        consent_id=text("cid"),
+        issuer=text("iss"),
+        key_id=kid,
+        subject_refs=strings("sub"),
+        purpose=text("pur"),
+        facts=strings("facts"),
+        agencies=strings("agencies"),
+        issued_at=instant("iat"),
+        expires_at=instant("exp"),
+    )
+
+
+def _epoch(value: dt.datetime) -> int:
+    if value.tzinfo is None:
+        raise ValueError("consent times must be timezone-aware")
+    return int(value.timestamp())
+
+
+def _b64encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _b64decode(text: str) -> bytes:
+    """Strict base64url without padding: any other spelling of the same bytes is refused."""
+    try:
+        data = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
+    except (binascii.Error, ValueError) as error:
+        raise ConsentError(MALFORMED, "a part of the proof is not base64url") from error
+    if _b64encode(data) != text:
+        raise ConsentError(MALFORMED, "a part of the proof is not canonical base64url")
+    return data
+
+
+def _b64json(value: dict[str, Any]) -> str:
+    return _b64encode(json.dumps(value, sort_keys=True, separators=(",", ":")).encode())
+
+
+def _json_object(part: str) -> dict[str, Any]:
+    try:
+        value = json.loads(_b64decode(part))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ConsentError(MALFORMED, "a part of the proof is not JSON") from error
+    if not isinstance(value, dict):
+        raise ConsentError(MALFORMED, "a part of the proof is not a JSON object")
+    return value
+
+
+# Keys on disk. PEM (PKCS#8 / SubjectPublicKeyInfo) so openssl can inspect them.
+
+
+def generate_signing_key() -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.generate()
+
+
+def generate_subject_key() -> bytes:
+    return secrets.token_bytes(MIN_SUBJECT_KEY_BYTES)
+
+
+def load_private_key(path: Path) -> Ed25519PrivateKey:
+    key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError(f"{path} does not hold an Ed25519 private key")
+    return key
+
+
+def load_public_key(path: Path) -> Ed25519PublicKey:
+    key = serialization.load_pem_public_key(Path(path).read_bytes())
+    if not isinstance(key, Ed25519PublicKey):
+        raise ValueError(f"{path} does not hold an Ed25519 public key")
+    return key
+
+
+def load_public_keys(paths: Iterable[Path]) -> dict[str, Ed25519PublicKey]:
+    """Trusted keys by key id: more than one while a signing key is being rotated."""
+    keys = [load_public_key(p) for p in paths]
+    return {key_id(k): k for k in keys}
+
+
+def load_subject_key(path: Path) -> bytes:
+    key = bytes.fromhex(Path(path).read_text(encoding="ascii").strip())
+    if len(key) < MIN_SUBJECT_KEY_BYTES:
+        raise ValueError(f"{path} holds fewer than {MIN_SUBJECT_KEY_BYTES} key bytes")
+    return key
+
+
+def private_key_pem(key: Ed25519PrivateKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+def public_key_pem(key: Ed25519PublicKey) -> bytes:
+    return key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def _create_once(path: Path, content: bytes, mode: int) -> None:
+    """Write ``path`` whole, unless another process got there first (then keep theirs)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+        os.link(temp, path)  # atomic, and fails if the file exists
+    except FileExistsError:
+        pass
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class LocalConsentKeys:
+    """The local stack's consent keys, under ``<data_dir>/keys``.
+
+    In a deployment the private key lives with the orchestrator alone and agencies
+    receive only the public key; on a laptop every process reads the one folder.
+    """
+
+    private_key_path: Path
+    public_key_path: Path
+    subject_key_path: Path
+
+    @classmethod
+    def in_data_dir(cls, data_dir: Path) -> LocalConsentKeys:
+        folder = Path(data_dir) / "keys"
+        return cls(
+            folder / "consent-signing.pem",
+            folder / "consent-signing.pub.pem",
+            folder / "subject.key",
+        )
+
+    def ensure(self) -> LocalConsentKeys:
+        """Create whichever keys are missing; safe when several processes race to do it."""
+        if not self.private_key_path.exists():
+            _create_once(self.private_key_path, private_key_pem(generate_signing_key()), 0o600)
+        if not self.public_key_path.exists():
+            public = load_private_key(self.private_key_path).public_key()
+            _create_once(self.public_key_path, public_key_pem(public), 0o644)
+        if not self.subject_key_path.exists():
+            _create_once(self.subject_key_path, generate_subject_key().hex().encode(), 0o600)
+        return self
+
+    def subject_key(self) -> bytes:
+        return load_subject_key(self.subject_key_path)
+
+    def signer(self, issuer: str = "orchestrator") -> ConsentSigner:
+        return ConsentSigner(load_private_key(self.private_key_path), self.subject_key(), issuer)
+
+    def verifier(self, is_revoked: Callable[[str], bool] | None = None) -> ConsentVerifier:
+        return ConsentVerifier(
+            load_public_keys([self.public_key_path]), self.subject_key(), is_revoked=is_revoked
+        )
+
+
+def ensure_local_keys(data_dir: Path) -> LocalConsentKeys:
+    return LocalConsentKeys.in_data_dir(data_dir).ensure()
