@@ -1,0 +1,202 @@
+"""elig: the caseworker's command line for the eligibility-coordination stack."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import grpc
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from eligibility.orchestrator.v1 import coordination_pb2 as pb
+from eligibility.orchestrator.v1 import coordination_pb2_grpc as pb_grpc
+from services.cli import render
+from services.cli.stack import SERVICES, Stack, StackError, running_stack
+from services.harness.households import HouseholdFileError, example_paths, load_request
+from shared.errors import details_of
+from shared.settings import DEFAULT_PORTS
+
+app = typer.Typer(help="Tell the government once: submit households, read combined eligibility.")
+console = Console()
+err = Console(stderr=True)
+
+DEFAULT_TARGET = f"127.0.0.1:{DEFAULT_PORTS['orchestrator']}"
+TargetOption = typer.Option(DEFAULT_TARGET, "--target", envvar="ELIG_ORCHESTRATOR_TARGET")
+
+
+def _stub(target: str) -> tuple[grpc.Channel, pb_grpc.CoordinationServiceStub]:
+    channel = grpc.insecure_channel(target)
+    return channel, pb_grpc.CoordinationServiceStub(channel)
+
+
+def _fail(error: grpc.RpcError) -> None:
+    details = details_of(error)
+    err.print(f"[red]{details.code.name}[/red]: {details.message}")
+    for violation in details.violations:
+        err.print(f"  • {violation.field}: {violation.description}")
+    if details.code == grpc.StatusCode.UNAVAILABLE:
+        err.print("  is the stack running? start it with `make run` or `elig up`")
+    raise typer.Exit(2)
+
+
+def _submit(target: str, request: pb.SubmitApplicationRequest) -> pb.Case:
+    channel, stub = _stub(target)
+    with channel:
+        try:
+            return stub.SubmitApplication(request, timeout=30).case
+        except grpc.RpcError as error:
+            _fail(error)
+            raise
+
+
+def _get(target: str, case_id: str) -> pb.Case:
+    channel, stub = _stub(target)
+    with channel:
+        try:
+            return stub.GetCase(pb.GetCaseRequest(case_id=case_id), timeout=10).case
+        except grpc.RpcError as error:
+            _fail(error)
+            raise
+
+
+@app.command()
+def submit(
+    household: Path = typer.Argument(..., exists=True, dir_okay=False, help="household YAML"),
+    target: str = TargetOption,
+    request_id: str = typer.Option("", help="idempotency key; a new UUID when empty"),
+    json: bool = typer.Option(False, "--json", help="print the case as JSON"),
+) -> None:
+    """Submit a household once; print the combined determination."""
+    try:
+        request = load_request(household, request_id or str(uuid.uuid4()))
+    except HouseholdFileError as error:
+        err.print(f"[red]bad household file[/red]: {error}")
+        raise typer.Exit(2) from None
+    case = _submit(target, request)
+    if json:
+        print(render.as_json(case))
+    else:
+        render.print_case(console, case)
+
+
+@app.command("case")
+def show_case(
+    case_id: str,
+    target: str = TargetOption,
+    json: bool = typer.Option(False, "--json", help="print the case as JSON"),
+) -> None:
+    """Show one case."""
+    case = _get(target, case_id)
+    if json:
+        print(render.as_json(case))
+    else:
+        render.print_case(console, case)
+
+
+@app.command()
+def explain(case_id: str, target: str = TargetOption) -> None:
+    """Every reason behind a case's answers, with figures and citations."""
+    render.explain(console, _get(target, case_id))
+
+
+@app.command("cases")
+def list_cases(
+    target: str = TargetOption,
+    page_size: int = typer.Option(20, help="cases per page"),
+    page_token: str = typer.Option("", help="token printed after the previous page"),
+) -> None:
+    """List cases, newest first."""
+    channel, stub = _stub(target)
+    with channel:
+        try:
+            reply = stub.ListCases(
+                pb.ListCasesRequest(page_size=page_size, page_token=page_token), timeout=10
+            )
+        except grpc.RpcError as error:
+            _fail(error)
+            return
+    table = Table(title="Cases")
+    for column in ("Case", "Created", "Plan year", "Status", "Members", "Programs"):
+        table.add_column(column)
+    for case in reply.cases:
+        table.add_row(
+            case.case_id,
+            case.create_time.ToDatetime().isoformat(timespec="seconds"),
+            str(case.plan_year),
+            pb.CaseStatus.Name(case.status).removeprefix("CASE_STATUS_").lower(),
+            str(len(case.household.members)),
+            ", ".join(render.program_name(p) for p in case.programs),
+        )
+    console.print(table)
+    if reply.next_page_token:
+        console.print(f"next page: --page-token {reply.next_page_token}")
+
+
+@app.command()
+def up(
+    data_dir: Path = typer.Option(Path("data"), help="SQLite files and logs go here"),
+    demo: bool = typer.Option(False, help="submit an example household once the stack is up"),
+    example: Path = typer.Option(None, help="household YAML for --demo (default: Rivera family)"),
+    exit_after: bool = typer.Option(False, "--exit", help="stop the stack after the demo"),
+) -> None:
+    """Start the whole stack locally: every service its own process, seeded, on SQLite."""
+    stack = Stack(data_dir)
+    console.print(f"starting {len(SERVICES)} services, data in {stack.data_dir} ...")
+    try:
+        with running_stack(stack):
+            _print_services(stack)
+            if demo:
+                path = example or next(p for p in example_paths() if "rivera" in p.name)
+                console.print(f"\n[bold]Sample application[/bold]: {path.name}")
+                request = load_request(path, str(uuid.uuid4()))
+                render.print_case(console, _submit(stack.target("orchestrator"), request))
+            if exit_after:
+                return
+            console.print("\nstack is up; Ctrl-C stops it. Try: elig submit <household.yaml>")
+            _wait_for_signal()
+    except StackError as error:
+        err.print(f"[red]the stack did not start[/red]: {error}")
+        raise typer.Exit(1) from None
+    console.print("stack stopped")
+
+
+def _print_services(stack: Stack) -> None:
+    table = Table(title="Services (all SERVING)")
+    for column in ("Service", "Listens on", "Log"):
+        table.add_column(column)
+    for name in SERVICES:
+        table.add_row(name, stack.target(name), str(stack.log_dir / f"{name}.log"))
+    console.print(table)
+
+
+def _wait_for_signal() -> None:
+    stop = {"now": False}
+
+    def handler(*_: object) -> None:
+        stop["now"] = True
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+    while not stop["now"]:
+        time.sleep(0.2)
+
+
+@app.command()
+def examples() -> None:
+    """List the example households shipped with the project."""
+    for path in example_paths():
+        first = path.read_text().splitlines()[0].lstrip("# ")
+        console.print(f"{path}  [dim]{first}[/dim]")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,168 @@
+"""Households written by people (YAML) <-> the contract's SubmitApplicationRequest.
+
+The YAML is forgiving about case and spelling of enum values ("married_filing_jointly"),
+takes money as dollars ("26400.00") and dates as ISO dates, and names every problem it
+finds with its path, so a caseworker can fix a file without reading protobuf.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from eligibility.common.v1 import date_pb2, determination_pb2, household_pb2
+from eligibility.orchestrator.v1 import coordination_pb2 as pb
+
+EXAMPLES_DIR = Path(__file__).with_name("examples")
+
+
+class HouseholdFileError(ValueError):
+    pass
+
+
+def _enum(enum: Any, prefix: str, raw: Any, where: str) -> int:
+    name = f"{prefix}{str(raw).strip().upper().replace('-', '_').replace(' ', '_')}"
+    try:
+        return int(enum.Value(name))
+    except ValueError:
+        allowed = ", ".join(
+            n.removeprefix(prefix).lower()
+            for n in enum.keys()  # noqa: SIM118 - an enum wrapper, not a dict
+            if not n.endswith("UNSPECIFIED")
+        )
+        raise HouseholdFileError(f"{where}: {raw!r} is not one of: {allowed}") from None
+
+
+def _cents(raw: Any, where: str) -> int:
+    try:
+        return int((Decimal(str(raw)) * 100).to_integral_value())
+    except (InvalidOperation, ValueError):
+        raise HouseholdFileError(f"{where}: {raw!r} is not an amount of dollars") from None
+
+
+def _date(raw: Any, where: str) -> date_pb2.Date:
+    if not isinstance(raw, dt.date):
+        try:
+            raw = dt.date.fromisoformat(str(raw))
+        except ValueError:
+            raise HouseholdFileError(f"{where}: {raw!r} is not a YYYY-MM-DD date") from None
+    return date_pb2.Date(year=raw.year, month=raw.month, day=raw.day)
+
+
+def request_from_dict(data: dict[str, Any], request_id: str = "") -> pb.SubmitApplicationRequest:
+    household = household_pb2.Household()
+    for i, raw in enumerate(data.get("members") or []):
+        where = f"members[{i}]"
+        member = household.members.add(
+            person_id=str(raw.get("id", "")),
+            ssn=str(raw.get("ssn", "")),
+            name=household_pb2.PersonName(
+                given=str((raw.get("name") or {}).get("given", "")),
+                family=str((raw.get("name") or {}).get("family", "")),
+            ),
+            pregnant=bool(raw.get("pregnant", False)),
+            applying=bool(raw.get("applying", True)),
+            disabled=bool(raw.get("disabled", False)),
+            offered_affordable_employer_coverage=bool(
+                raw.get("offered_affordable_employer_coverage", False)
+            ),
+        )
+        if "birth_date" in raw:
+            member.birth_date.CopyFrom(_date(raw["birth_date"], f"{where}.birth_date"))
+        if "citizenship" in raw:
+            member.citizenship = _enum(
+                household_pb2.CitizenshipStatus,
+                "CITIZENSHIP_STATUS_",
+                raw["citizenship"],
+                f"{where}.citizenship",
+            )
+        for j, income in enumerate(raw.get("incomes") or []):
+            member.incomes.add(
+                kind=_enum(
+                    household_pb2.IncomeKind,
+                    "INCOME_KIND_",
+                    income.get("kind"),
+                    f"{where}.incomes[{j}].kind",
+                ),
+                annual_amount_cents=_cents(income.get("annual"), f"{where}.incomes[{j}].annual"),
+            )
+    for i, raw in enumerate(data.get("relationships") or []):
+        household.relationships.add(
+            person_id=str(raw.get("person", "")),
+            related_person_id=str(raw.get("related", "")),
+            kind=_enum(
+                household_pb2.RelationshipKind,
+                "RELATIONSHIP_KIND_",
+                raw.get("kind"),
+                f"relationships[{i}].kind",
+            ),
+        )
+    for i, raw in enumerate(data.get("tax_units") or []):
+        household.tax_units.add(
+            tax_unit_id=str(raw.get("id", f"unit{i}")),
+            filing_status=_enum(
+                household_pb2.FilingStatus,
+                "FILING_STATUS_",
+                raw.get("filing_status"),
+                f"tax_units[{i}].filing_status",
+            ),
+            filer_person_ids=[str(p) for p in raw.get("filers") or []],
+            dependent_person_ids=[str(p) for p in raw.get("dependents") or []],
+        )
+    address = data.get("address") or {}
+    household.address.CopyFrom(
+        household_pb2.Address(
+            line1=str(address.get("line1", "")),
+            city=str(address.get("city", "")),
+            state_code=str(address.get("state", "")).upper(),
+            county=str(address.get("county", "")),
+            zip_code=str(address.get("zip", "")),
+        )
+    )
+    expenses = data.get("expenses") or {}
+    household.expenses.CopyFrom(
+        household_pb2.HouseholdExpenses(
+            monthly_shelter_cents=_cents(
+                expenses.get("monthly_shelter", 0), "expenses.monthly_shelter"
+            ),
+            pays_heating_or_cooling=bool(expenses.get("pays_heating_or_cooling", False)),
+            monthly_dependent_care_cents=_cents(
+                expenses.get("monthly_dependent_care", 0), "expenses.monthly_dependent_care"
+            ),
+            monthly_medical_cents=_cents(
+                expenses.get("monthly_medical", 0), "expenses.monthly_medical"
+            ),
+            monthly_child_support_paid_cents=_cents(
+                expenses.get("monthly_child_support_paid", 0), "expenses.monthly_child_support_paid"
+            ),
+        )
+    )
+    programs = [
+        _enum(determination_pb2.Program, "PROGRAM_", p, f"programs[{i}]")
+        for i, p in enumerate(data.get("programs") or [])
+    ]
+    return pb.SubmitApplicationRequest(
+        request_id=request_id or str(data.get("request_id", "")),
+        household=household,
+        programs=programs,
+        plan_year=int(data.get("plan_year", 0)),
+    )
+
+
+def load_request(path: Path, request_id: str = "") -> pb.SubmitApplicationRequest:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = yaml.safe_load(handle)
+    except yaml.YAMLError as error:
+        raise HouseholdFileError(f"{path}: not valid YAML: {error}") from None
+    if not isinstance(data, dict):
+        raise HouseholdFileError(f"{path}: expected a mapping with members, tax_units, address")
+    return request_from_dict(data, request_id)
+
+
+def example_paths() -> list[Path]:
+    return sorted(EXAMPLES_DIR.glob("*.yaml"))
