@@ -1,0 +1,295 @@
+"""deploy/ stays in step with the code: every service the code defines is deployed,
+on its port, with its database, and the image generates code the way the Makefile does.
+
+Each check returns the problems it finds, so the same functions are also run against
+a deliberately incomplete deployment to prove they notice.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from shared.settings import DEFAULT_PORTS
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "deploy"
+K8S = DEPLOY / "k8s"
+
+
+def code_services() -> list[str]:
+    """Every package under services/ whose __main__ starts a gRPC server."""
+    return sorted(
+        main.parent.name
+        for main in (ROOT / "services").glob("*/__main__.py")
+        if "run_service(" in main.read_text(encoding="utf-8")
+    )
+
+
+def seeded_services() -> list[str]:
+    return sorted(p.parent.name for p in (ROOT / "services").glob("*/seed.py"))
+
+
+def agencies(services: list[str]) -> list[str]:
+    return [name for name in services if name != "orchestrator"]
+
+
+def compose() -> dict[str, Any]:
+    return yaml.safe_load((DEPLOY / "compose.yaml").read_text(encoding="utf-8"))
+
+
+def k8s_objects() -> list[dict[str, Any]]:
+    kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text(encoding="utf-8"))
+    objects: list[dict[str, Any]] = []
+    for name in kustomization["resources"]:
+        text = (K8S / name).read_text(encoding="utf-8")
+        objects.extend(doc for doc in yaml.safe_load_all(text) if doc)
+    return objects
+
+
+def database_name(url: str) -> str:
+    return url.rsplit("/", 1)[-1]
+
+
+# ---- the checks -----------------------------------------------------------------------------
+
+
+def compose_problems(doc: dict[str, Any], service: str, all_services: list[str]) -> list[str]:
+    services = doc.get("services", {})
+    entry = services.get(service)
+    if entry is None:
+        return [f"compose.yaml has no service {service!r}"]
+    problems = []
+    port = DEFAULT_PORTS[service]
+    env = entry.get("environment", {})
+    prefix = f"ELIG_{service.upper()}_"
+    if entry.get("command") != ["python", "-m", f"services.{service}"]:
+        problems.append(f"{service}: command is {entry.get('command')!r}")
+    if str(env.get(prefix + "PORT")) != str(port):
+        problems.append(f"{service}: {prefix}PORT is {env.get(prefix + 'PORT')!r}, not {port}")
+    if not any(str(p).endswith(f":{port}:{port}") for p in entry.get("ports", [])):
+        problems.append(f"{service}: port {port} is not published")
+    url = env.get(prefix + "DATABASE_URL", "")
+    if not (url.startswith("postgresql://") and "@postgres:5432/" in url):
+        problems.append(f"{service}: {prefix}DATABASE_URL does not point at the postgres service")
+    elif database_name(url) != service:
+        problems.append(f"{service}: uses database {database_name(url)!r}, not its own")
+    if str(port) not in " ".join(entry.get("healthcheck", {}).get("test", [])):
+        problems.append(f"{service}: no healthcheck on port {port}")
+    if service == "orchestrator":
+        for agency in agencies(all_services):
+            key = f"ELIG_{agency.upper()}_TARGET"
+            want = f"{agency}:{DEFAULT_PORTS[agency]}"
+            if env.get(key) != want:
+                problems.append(f"orchestrator: {key} is {env.get(key)!r}, not {want!r}")
+            if agency not in entry.get("depends_on", {}):
+                problems.append(f"orchestrator does not depend on {agency}")
+    return problems
+
+
+def seed_problems(doc: dict[str, Any], seeded: list[str]) -> list[str]:
+    job = doc.get("services", {}).get("seed", {})
+    command = " ".join(job.get("command", []))
+    env = job.get("environment", {})
+    problems = []
+    for name in seeded:
+        if f"python -m services.{name}.seed" not in command:
+            problems.append(f"the seed job does not run services.{name}.seed")
+        if database_name(env.get(f"ELIG_{name.upper()}_DATABASE_URL", "")) != name:
+            problems.append(f"the seed job has no database URL for {name}")
+    return problems
+
+
+def k8s_problems(objects: list[dict[str, Any]], service: str, all_services: list[str]) -> list[str]:
+    port = DEFAULT_PORTS[service]
+    by_kind = {(o["kind"], o["metadata"]["name"]): o for o in objects}
+    problems = []
+    deployment = by_kind.get(("Deployment", service))
+    if deployment is None:
+        problems.append(f"k8s: no Deployment {service!r}")
+    else:
+        pod = deployment["spec"]["template"]["spec"]
+        container = pod["containers"][0]
+        if container.get("command") != ["python", "-m", f"services.{service}"]:
+            problems.append(f"k8s {service}: command is {container.get('command')!r}")
+        if [p["containerPort"] for p in container.get("ports", [])] != [port]:
+            problems.append(f"k8s {service}: containerPort is not {port}")
+        for probe in ("readinessProbe", "livenessProbe"):
+            if container.get(probe, {}).get("grpc", {}).get("port") != port:
+                problems.append(f"k8s {service}: {probe} is not a gRPC probe on {port}")
+        if not container.get("resources", {}).get("requests"):
+            problems.append(f"k8s {service}: no resource requests")
+        security = container.get("securityContext", {})
+        if not security.get("readOnlyRootFilesystem"):
+            problems.append(f"k8s {service}: root filesystem is writable")
+        if not pod.get("securityContext", {}).get("runAsNonRoot"):
+            problems.append(f"k8s {service}: may run as root")
+        env = {e["name"]: e for e in container.get("env", [])}
+        port_env = env.get(f"ELIG_{service.upper()}_PORT", {}).get("value")
+        if port_env != str(port):
+            problems.append(f"k8s {service}: ELIG_{service.upper()}_PORT is {port_env!r}")
+        secret = (
+            env.get(f"ELIG_{service.upper()}_DATABASE_URL", {})
+            .get("valueFrom", {})
+            .get("secretKeyRef", {})
+        )
+        if secret.get("key") != service:
+            problems.append(
+                f"k8s {service}: database URL is not read from a Secret key {service!r}"
+            )
+        if service == "orchestrator":
+            problems += orchestrator_target_problems(by_kind, container, all_services)
+    svc = by_kind.get(("Service", service))
+    if svc is None:
+        problems.append(f"k8s: no Service {service!r}")
+    elif [p["port"] for p in svc["spec"]["ports"]] != [port]:
+        problems.append(f"k8s Service {service}: port is not {port}")
+    return problems
+
+
+def orchestrator_target_problems(
+    by_kind: dict[tuple[str, str], dict[str, Any]],
+    container: dict[str, Any],
+    all_services: list[str],
+) -> list[str]:
+    maps = [s["configMapRef"]["name"] for s in container.get("envFrom", []) if "configMapRef" in s]
+    data: dict[str, str] = {}
+    for name in maps:
+        data.update(by_kind.get(("ConfigMap", name), {}).get("data", {}))
+    problems = []
+    for agency in agencies(all_services):
+        key, want = f"ELIG_{agency.upper()}_TARGET", f"{agency}:{DEFAULT_PORTS[agency]}"
+        if data.get(key) != want:
+            problems.append(f"k8s orchestrator: {key} is {data.get(key)!r}, not {want!r}")
+    return problems
+
+
+def init_script_databases() -> set[str]:
+    text = (DEPLOY / "postgres" / "init-databases.sh").read_text(encoding="utf-8")
+    match = re.search(r'^SERVICES="([^"]*)"', text, re.MULTILINE)
+    return set(match.group(1).split()) if match else set()
+
+
+def joined_lines(text: str) -> list[str]:
+    """Lines with backslash continuations joined and runs of whitespace collapsed."""
+    return [" ".join(line.split()) for line in text.replace("\\\n", " ").splitlines()]
+
+
+def makefile_protoc() -> str:
+    text = (ROOT / "Makefile").read_text(encoding="utf-8")
+    line = next(line for line in joined_lines(text) if "grpc_tools.protoc" in line)
+    return line.replace("$(BIN)/", "")
+
+
+def dockerfile_protoc() -> str:
+    """The Dockerfile's protoc call, with its find command spelled as the Makefile's $(PROTOS)."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    protos = re.search(r"^PROTOS := \$\(shell (.*)\)$", makefile, re.MULTILINE)
+    assert protos, "the Makefile no longer defines PROTOS with $(shell ...)"
+    text = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
+    line = next(line for line in joined_lines(text) if "grpc_tools.protoc" in line)
+    command = line[line.index("python -m grpc_tools.protoc") :].split(" && ")[0]
+    return command.replace(f"$({protos.group(1)})", "$(PROTOS)")
+
+
+# ---- the tests --------------------------------------------------------------------------------
+
+SERVICES = code_services()
+
+
+def test_services_are_found_in_the_code() -> None:
+    assert "treasury" in SERVICES
+    assert "cli" not in SERVICES and "harness" not in SERVICES
+    assert set(SERVICES) <= set(DEFAULT_PORTS), "a service has no default port"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_service_runs_in_compose_on_its_port_with_its_own_database(service: str) -> None:
+    assert compose_problems(compose(), service, SERVICES) == []
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_service_has_a_kubernetes_deployment_and_service_with_grpc_probes(
+    service: str,
+) -> None:
+    assert k8s_problems(k8s_objects(), service, SERVICES) == []
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_service_gets_a_database_from_the_postgres_init_script(service: str) -> None:
+    assert service in init_script_databases()
+
+
+def test_the_seed_job_seeds_every_service_that_has_a_seed_command() -> None:
+    assert seed_problems(compose(), seeded_services()) == []
+
+
+def test_compose_deploys_nothing_the_code_does_not_know() -> None:
+    deployed = set(compose()["services"]) - {"postgres", "seed"}
+    assert deployed <= set(DEFAULT_PORTS)
+
+
+def test_compose_waits_for_healthy_postgres() -> None:
+    doc = compose()
+    assert doc["services"]["postgres"]["image"].startswith("postgres:16")
+    assert "healthcheck" in doc["services"]["postgres"]
+    for name in SERVICES:
+        condition = doc["services"][name]["depends_on"]["postgres"]["condition"]
+        assert condition == "service_healthy"
+
+
+def test_the_image_generates_code_with_the_makefiles_protoc_command() -> None:
+    assert dockerfile_protoc() == makefile_protoc()
+
+
+def test_the_image_pins_the_makefiles_grpcio_tools_version() -> None:
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    dockerfile = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
+    make_version = re.search(r"^GRPC_VERSION := (\S+)$", makefile, re.MULTILINE)
+    image_version = re.search(r"^ARG GRPC_VERSION=(\S+)$", dockerfile, re.MULTILINE)
+    assert make_version and image_version
+    assert image_version.group(1) == make_version.group(1)
+
+
+def test_the_image_runs_as_a_non_root_user_without_build_tools() -> None:
+    dockerfile = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
+    runtime = dockerfile.split("AS runtime", 1)[1]
+    assert re.search(r"^USER 10001", runtime, re.MULTILINE)
+    assert "grpcio-tools" not in runtime and "apt-get" not in runtime
+
+
+# ---- the checks themselves notice a forgotten service ----------------------------------------
+
+
+def test_a_service_missing_from_compose_is_reported() -> None:
+    doc = compose()
+    del doc["services"]["treasury"]
+    assert compose_problems(doc, "treasury", SERVICES) == ["compose.yaml has no service 'treasury'"]
+
+
+def test_an_orchestrator_target_on_the_wrong_port_is_reported() -> None:
+    doc = compose()
+    doc["services"]["orchestrator"]["environment"]["ELIG_TREASURY_TARGET"] = "treasury:1"
+    problems = compose_problems(doc, "orchestrator", ["orchestrator", "treasury"])
+    assert problems == ["orchestrator: ELIG_TREASURY_TARGET is 'treasury:1', not 'treasury:50051'"]
+
+
+def test_a_service_missing_from_kubernetes_is_reported() -> None:
+    objects = [o for o in k8s_objects() if o["metadata"]["name"] != "treasury"]
+    assert k8s_problems(objects, "treasury", SERVICES) == [
+        "k8s: no Deployment 'treasury'",
+        "k8s: no Service 'treasury'",
+    ]
+
+
+def test_a_probe_on_the_wrong_port_is_reported() -> None:
+    objects = k8s_objects()
+    deployment = next(o for o in objects if o["kind"] == "Deployment")
+    name = deployment["metadata"]["name"]
+    deployment["spec"]["template"]["spec"]["containers"][0]["livenessProbe"]["grpc"]["port"] = 1
+    problems = k8s_problems(objects, name, SERVICES)
+    assert problems == [f"k8s {name}: livenessProbe is not a gRPC probe on {DEFAULT_PORTS[name]}"]
