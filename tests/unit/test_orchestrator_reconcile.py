@@ -1,0 +1,88 @@
+"""Reconciling attested income with Treasury's records."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from eligibility.treasury.v1 import income_verification_pb2 as treasury_pb
+from services.harness.households import example_paths, load_request
+from services.orchestrator import evidence as ev
+from services.orchestrator.evidence import EvidenceDirectory
+from services.orchestrator.reconcile import compatible, reconcile_income
+
+NOW = dt.datetime(2026, 11, 25, 12, tzinfo=dt.UTC)
+DIRECTORY = EvidenceDirectory.load()
+
+
+def _household(stem: str):  # type: ignore[no-untyped-def]
+    path = next(p for p in example_paths() if stem in p.name)
+    return load_request(path, "r").household
+
+
+def _verified(person_id: str, magi: int, size: int = 1) -> treasury_pb.FilerIncome:
+    return treasury_pb.FilerIncome(
+        person_id=person_id,
+        status=treasury_pb.VERIFICATION_STATUS_VERIFIED,
+        magi_cents=magi,
+        agi_cents=magi,
+        family_size=size,
+        tax_year=2025,
+    )
+
+
+def test_compatibility_accepts_higher_attestation_and_ten_percent_below() -> None:
+    assert compatible(5_000_000, 4_000_000, 0.10)
+    assert compatible(3_600_000, 4_000_000, 0.10)  # exactly 10% below
+    assert not compatible(3_599_999, 4_000_000, 0.10)
+
+
+def test_joint_return_is_counted_once_for_both_spouses() -> None:
+    household = _household("rivera")  # attested 24,000 + 19,500 = 43,500
+    answers = {
+        "maria": _verified("maria", 4_120_000, 4),
+        "jose": _verified("jose", 4_120_000, 4),
+    }
+    result = reconcile_income(household, answers, DIRECTORY, NOW)
+    assert set(result.status_by_person.values()) == {ev.VERIFIED}
+    assert result.issues == []
+
+
+def test_income_far_below_the_return_is_an_issue_due_in_ninety_days() -> None:
+    household = _household("kowalski")  # attests 9,600 after losing her job
+    result = reconcile_income(household, {"anna": _verified("anna", 3_840_000)}, DIRECTORY, NOW)
+    assert result.status_by_person["anna"] == ev.INCONSISTENT
+    (issue,) = result.issues
+    assert issue.reason_code == "INCOME_INCONSISTENT"
+    assert issue.due_date == dt.date(2027, 2, 23)  # 90 days after 2026-11-25
+
+
+def test_treasury_unreachable_marks_every_member_of_the_unit() -> None:
+    household = _household("rivera")
+    result = reconcile_income(household, None, DIRECTORY, NOW, "UNAVAILABLE")
+    assert set(result.status_by_person.values()) == {ev.SOURCE_UNAVAILABLE}
+    assert result.issues[0].reason_code == "INCOME_SOURCE_UNAVAILABLE"
+    assert all(f.status == ev.ATTESTED for f in result.facts)
+
+
+def test_no_record_keeps_attestation_with_an_issue() -> None:
+    household = _household("chen")
+    answer = treasury_pb.FilerIncome(
+        person_id="wei", status=treasury_pb.VERIFICATION_STATUS_NO_RECORD
+    )
+    result = reconcile_income(household, {"wei": answer}, DIRECTORY, NOW)
+    assert result.status_by_person["wei"] == ev.NO_RECORD
+    assert result.issues[0].reason_code == "INCOME_NO_TAX_RECORD"
+
+
+def test_every_fact_has_provenance_from_the_directory() -> None:
+    household = _household("okafor")
+    answers = {
+        "adaeze": _verified("adaeze", 6_305_000, 2),
+        "chidi": _verified("chidi", 6_305_000, 2),
+    }
+    result = reconcile_income(household, answers, DIRECTORY, NOW)
+    sources = {(f.fact, f.source) for f in result.facts}
+    assert ("income.tax_return_magi", "treasury") in sources
+    assert ("income.attested_annual", "applicant") in sources
+    for fact in result.facts:
+        assert fact.valid_until is not None and fact.valid_until > NOW
