@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from eligibility.common.v1 import date_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
+
+from eligibility.common.v1 import date_pb2
 
 
 def date_to_proto(value: dt.date) -> date_pb2.Date:

@@ -10,7 +10,6 @@ import datetime as dt
 import re
 
 from eligibility.common.v1 import date_pb2, household_pb2
-
 from shared.errors import FieldViolation
 
 SSN_PATTERN = re.compile(r"^\d{9}$")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from eligibility.treasury.v1 import income_verification_pb2 as pb
 from eligibility.treasury.v1 import income_verification_pb2_grpc as pb_grpc
-
 from services.treasury.servicer import IncomeVerificationServicer
 from services.treasury.tables import TABLES
 from shared.clock import Clock

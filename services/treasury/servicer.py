@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import grpc
 import structlog
+
 from eligibility.common.v1 import household_pb2
 from eligibility.treasury.v1 import income_verification_pb2 as pb
 from eligibility.treasury.v1 import income_verification_pb2_grpc as pb_grpc
-
 from services.treasury import repository
 from services.treasury.domain import FilerAnswer, FilerQuery, Status, match
 from shared.clock import Clock
