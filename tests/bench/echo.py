@@ -1,0 +1,104 @@
+"""The ceiling: a bare unary call fanned out to three echo servers, each its own process.
+
+The echo service has no .proto: a generic handler passes the request bytes straight back,
+so the figure is gRPC and the loopback alone, with no protobuf work and no interceptors.
+
+`python -m tests.bench.echo` runs one server on a free loopback port and prints that port.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import grpc
+
+METHOD = "/bench.Echo/Echo"
+FAN_OUT = 3
+
+
+async def _echo(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
+    return request
+
+
+def _exit_when_parent_goes() -> None:
+    # The parent holds our stdin open; EOF means it is gone, so no server outlives a bench.
+    sys.stdin.read()
+    os._exit(0)
+
+
+async def serve() -> None:
+    threading.Thread(target=_exit_when_parent_goes, daemon=True).start()
+    server = grpc.aio.server()
+    # Serializers left as None: the handler sees and returns raw bytes.
+    handler = grpc.method_handlers_generic_handler(
+        "bench.Echo", {"Echo": grpc.unary_unary_rpc_method_handler(_echo)}
+    )
+    server.add_generic_rpc_handlers((handler,))
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    print(port, flush=True)
+    await server.wait_for_termination()
+
+
+@contextmanager
+def echo_servers(count: int = FAN_OUT, timeout: float = 15.0) -> Iterator[list[str]]:
+    """Start ``count`` echo server processes; yields their loopback targets."""
+    processes: list[subprocess.Popen[str]] = []
+    try:
+        targets = []
+        for _ in range(count):
+            process = subprocess.Popen(
+                [sys.executable, "-m", "tests.bench.echo"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            processes.append(process)
+            assert process.stdout is not None
+            line = process.stdout.readline().strip()
+            if not line.isdigit():
+                raise RuntimeError(f"echo server did not report its port (got {line!r})")
+            targets.append(f"127.0.0.1:{line}")
+        yield targets
+    finally:
+        for process in processes:
+            process.terminate()
+            assert process.stdin is not None
+            process.stdin.close()
+        for process in processes:
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+class EchoFanOut:
+    """One call = the same payload to every echo server at once, done when all answer."""
+
+    def __init__(self, targets: list[str], payload: bytes, timeout_s: float) -> None:
+        self._channels = [grpc.aio.insecure_channel(t) for t in targets]
+        self._stubs = [c.unary_unary(METHOD) for c in self._channels]
+        self._payload = payload
+        self._timeout = timeout_s
+
+    async def __call__(self) -> None:
+        replies = await asyncio.gather(
+            *(stub(self._payload, timeout=self._timeout) for stub in self._stubs)
+        )
+        if any(reply != self._payload for reply in replies):
+            raise RuntimeError("echo returned different bytes")
+
+    async def close(self) -> None:
+        for channel in self._channels:
+            await channel.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(serve())
