@@ -1,0 +1,286 @@
+"""An append-only, hash-chained audit log that any service keeps in its own database.
+
+Each entry records one disclosure of personal data, or one refused or failed request
+for it: who asked, about whom, which facts, for which case and purpose, the outcome
+and when. Its ``hash`` is SHA-256 over a canonical JSON form of the entry, which
+includes the hash of the entry before it, so altering, deleting or reordering entries
+breaks the chain where it happened. A one-row head table holds the last seq and hash,
+so cutting entries off the end is caught too. (Someone able to rewrite the whole table
+and the head can still forge a consistent chain; publishing the head hash elsewhere
+now and then is the remedy, and ``head()`` is there for that.)
+
+People are named by a keyed subject reference, never by SSN: ``audit_subject_ref``
+is the consent module's HMAC with its own domain prefix.
+
+Appends are serialised per log: on PostgreSQL by a transaction-scoped advisory lock,
+on SQLite by the database's single writer lock, taken by the first statement.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import hashlib
+import json
+import re
+import threading
+import types
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from shared.consent import subject_reference
+
+AUDIT_SUBJECT_DOMAIN = "elig-audit-subject-v1"
+GENESIS_HASH = "0" * 64
+HASH_VERSION = 1
+_PREFIX = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+class Outcome(enum.StrEnum):
+    DISCLOSED = "DISCLOSED"
+    REFUSED = "REFUSED"
+    FAILED = "FAILED"
+
+
+class Problem(enum.StrEnum):
+    ALTERED = "ALTERED"
+    MISSING = "MISSING"
+    REORDERED = "REORDERED"
+    INSERTED = "INSERTED"
+
+
+def audit_subject_ref(key: bytes, ssn: str) -> str:
+    return subject_reference(key, ssn, domain=AUDIT_SUBJECT_DOMAIN)
+
+
+class AuditEntryBase(SQLModel):
+    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    # Stored and read back in UTC on both engines.
+    recorded_at: dt.datetime
+    actor_service: str
+    actor_caseworker: str = ""
+    subject_ref: str = Field(index=True)
+    # JSON list of fact names, sorted.
+    facts: str
+    case_id: str = Field(default="", index=True)
+    purpose: str
+    outcome: str = Field(max_length=16)
+    # Free text for people; never personal data.
+    detail: str = ""
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+    def fact_names(self) -> list[str]:
+        return list(json.loads(self.facts))
+
+
+class AuditHeadBase(SQLModel):
+    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    seq: int
+    hash: str = Field(max_length=64)
+
+
+def entry_hash(entry: AuditEntryBase) -> str:
+    """SHA-256 of the canonical form: sorted-key compact JSON, times in UTC to the microsecond."""
+    canonical = {
+        "v": HASH_VERSION,
+        "seq": entry.seq,
+        "recorded_at": _utc_naive(entry.recorded_at).isoformat(timespec="microseconds"),
+        "actor_service": entry.actor_service,
+        "actor_caseworker": entry.actor_caseworker,
+        "subject_ref": entry.subject_ref,
+        "facts": json.loads(entry.facts),
+        "case_id": entry.case_id,
+        "purpose": entry.purpose,
+        "outcome": entry.outcome,
+        "detail": entry.detail,
+        "prev_hash": entry.prev_hash,
+    }
+    encoded = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    entries: int
+    bad_seq: int | None = None
+    problem: Problem | None = None
+    message: str = "the chain is intact"
+
+
+class AuditLog:
+    """One service's audit log: tables ``<prefix>_audit_log`` and ``<prefix>_audit_head``.
+
+    Build it with ``audit_log(prefix)``, so a prefix defines its tables once per process.
+    """
+
+    def __init__(self, prefix: str) -> None:
+        if not _PREFIX.match(prefix):
+            raise ValueError(f"audit prefix {prefix!r} must be lower-case letters, digits, _")
+        self.prefix = prefix
+        self.entry = _table_class(f"{prefix}_audit_log", AuditEntryBase)
+        self.head_table = _table_class(f"{prefix}_audit_head", AuditHeadBase)
+        digest = hashlib.sha256(f"elig-audit-lock:{prefix}".encode()).digest()
+        self._lock_key = int.from_bytes(digest[:8], "big", signed=True)
+
+    @property
+    def tables(self) -> list[type[SQLModel]]:
+        """For the service's TABLES list."""
+        return [self.entry, self.head_table]
+
+    def append(
+        self,
+        session: Session,
+        *,
+        at: dt.datetime,
+        actor_service: str,
+        subject_ref: str,
+        facts: Iterable[str],
+        purpose: str,
+        outcome: Outcome,
+        case_id: str = "",
+        actor_caseworker: str = "",
+        detail: str = "",
+    ) -> Any:
+        """Add one entry at the end of the chain, within the caller's transaction.
+
+        The lock is held until that transaction ends, so keep it short after this call.
+        """
+        if at.tzinfo is None:
+            raise ValueError("audit times must be timezone-aware")
+        if not (actor_service and subject_ref and purpose):
+            raise ValueError("actor_service, subject_ref and purpose are required")
+        seq, prev_hash = self._lock_head(session)
+        entry = self.entry(
+            seq=seq + 1,
+            recorded_at=at.astimezone(dt.UTC),
+            actor_service=actor_service,
+            actor_caseworker=actor_caseworker,
+            subject_ref=subject_ref,
+            facts=json.dumps(sorted(set(facts))),
+            case_id=case_id,
+            purpose=purpose,
+            outcome=Outcome(outcome).value,
+            detail=detail,
+            prev_hash=prev_hash,
+            hash="",
+        )
+        entry.hash = entry_hash(entry)
+        session.add(entry)
+        session.flush()
+        head = self.head_table
+        session.execute(
+            update(head).where(col(head.id) == 1).values(seq=entry.seq, hash=entry.hash)
+        )
+        return entry
+
+    def head(self, session: Session) -> tuple[int, str]:
+        """The last seq and its hash (0 and the genesis hash for an empty log)."""
+        row = session.execute(
+            select(self.head_table.seq, self.head_table.hash).where(self.head_table.id == 1)
+        ).first()
+        return (row[0], row[1]) if row else (0, GENESIS_HASH)
+
+    def entries_for_subject(self, session: Session, subject_ref: str) -> list[Any]:
+        """Every entry about one person, oldest first: the basis of a disclosure report."""
+        entry = self.entry
+        return list(
+            session.exec(
+                select(entry).where(entry.subject_ref == subject_ref).order_by(col(entry.seq))
+            ).all()
+        )
+
+    def verify(self, session: Session) -> VerifyResult:
+        """Walk the chain and name the first entry that is altered, missing or out of place.
+
+        It takes the append lock, so the head and the entries it reads agree.
+        """
+        last_seq, last_hash = self._lock_head(session)
+        rows = list(session.exec(select(self.entry).order_by(col(self.entry.seq))).all())
+        later_hash_seq = {row.hash: row.seq for row in rows}
+        prev, expected = GENESIS_HASH, 1
+        for row in rows:
+            if row.seq > last_seq:
+                return _bad(expected - 1, row.seq, Problem.INSERTED, "is past the chain's head")
+            if row.seq < expected:
+                return _bad(expected - 1, row.seq, Problem.INSERTED, "is outside the chain")
+            if row.seq > expected:
+                return _bad(expected - 1, expected, Problem.MISSING, "has been deleted")
+            if row.prev_hash != prev and later_hash_seq.get(row.prev_hash, 0) > row.seq:
+                moved = later_hash_seq[row.prev_hash]
+                return _bad(
+                    expected - 1,
+                    row.seq,
+                    Problem.REORDERED,
+                    f"is out of order: it was written after the entry now at {moved}",
+                )
+            if entry_hash(row) != row.hash:
+                return _bad(expected - 1, row.seq, Problem.ALTERED, "differs from what was hashed")
+            if row.prev_hash != prev and row.seq == 1:
+                return _bad(0, 1, Problem.ALTERED, "does not start from the genesis hash")
+            if row.prev_hash != prev:
+                return _bad(
+                    expected - 1,
+                    row.seq - 1,
+                    Problem.ALTERED,
+                    f"was rewritten: entry {row.seq} recorded another hash for it",
+                )
+            prev, expected = row.hash, expected + 1
+        if expected - 1 < last_seq:
+            return _bad(expected - 1, expected, Problem.MISSING, "has been cut off the end")
+        if prev != last_hash:
+            return _bad(expected - 1, last_seq, Problem.ALTERED, "does not match the head hash")
+        return VerifyResult(ok=True, entries=expected - 1)
+
+    def _lock_head(self, session: Session) -> tuple[int, str]:
+        bind = session.get_bind()
+        head = self.head_table
+        if bind.dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": self._lock_key})
+            insert = pg_insert(head)
+        else:
+            # On SQLite this write is what takes the writer lock, before the head is read.
+            insert = sqlite_insert(head)
+        session.execute(
+            insert.values(id=1, seq=0, hash=GENESIS_HASH).on_conflict_do_nothing(
+                index_elements=["id"]
+            )
+        )
+        return self.head(session)
+
+
+def _bad(checked: int, seq: int, problem: Problem, what: str) -> VerifyResult:
+    return VerifyResult(False, checked, seq, problem, f"entry {seq} {what}")
+
+
+def _utc_naive(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value
+
+
+def _table_class(table_name: str, base: type[SQLModel]) -> Any:
+    name = "".join(part.title() for part in table_name.split("_"))
+    return types.new_class(
+        name, (base,), {"table": True}, lambda ns: ns.update(__tablename__=table_name)
+    )
+
+
+_LOGS: dict[str, AuditLog] = {}
+_LOGS_LOCK = threading.Lock()
+
+
+def audit_log(prefix: str) -> AuditLog:
+    """The audit log of one service; the same object every time for one prefix
+    (SQLAlchemy allows a table to be defined only once per process)."""
+    with _LOGS_LOCK:
+        if prefix not in _LOGS:
+            _LOGS[prefix] = AuditLog(prefix)
+        return _LOGS[prefix]
