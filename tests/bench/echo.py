@@ -15,11 +15,14 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import grpc
 
 METHOD = "/bench.Echo/Echo"
 FAN_OUT = 3
+# `-m tests.bench.echo` resolves from the repository root, wherever the bench was started.
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 async def _echo(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
@@ -55,6 +58,7 @@ def echo_servers(count: int = FAN_OUT, timeout: float = 15.0) -> Iterator[list[s
         for _ in range(count):
             process = subprocess.Popen(
                 [sys.executable, "-m", "tests.bench.echo"],
+                cwd=REPO_ROOT,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 text=True,
