@@ -34,8 +34,11 @@ def render(
         f"bench: {settings['clients']} clients, {settings['duration_s']:g} s per part"
         f" after {settings['warmup_s']:g} s warm-up, loopback,"
         f" {os.cpu_count()} CPUs, Python {platform.python_version()}",
-        f"{'':<34} {'completed':>9} {'per s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}",
     ]
+    if orchestrator or orchestrator_failure or ceiling:
+        lines.append(
+            f"{'':<34} {'completed':>9} {'per s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}"
+        )
     if orchestrator is not None:
         lines.append(load_row("orchestrator SubmitApplication", orchestrator))
     elif orchestrator_failure:

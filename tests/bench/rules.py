@@ -8,8 +8,6 @@ called this way, is reported as "n/a: <reason>" rather than failing the whole be
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import inspect
 import sys
 import time
 from collections.abc import Callable
@@ -34,55 +32,43 @@ class RulesResult:
         return self.households / self.elapsed_s if self.elapsed_s > 0 else 0.0
 
 
-def _determine(module_name: str) -> Callable[..., object]:
+def _tried(call: Callable[[], object], what: str) -> Callable[[], object]:
+    """``call``, run once up front so a rules API that moved is reported, not crashed on."""
     try:
-        module = importlib.import_module(module_name)
-    except ImportError as error:
-        raise RulesUnavailable(f"{module_name} cannot be imported ({error})") from None
-    determine = getattr(module, "determine", None)
-    if not callable(determine):
-        raise RulesUnavailable(f"{module_name} has no determine()")
-    return determine
-
-
-def _bind(
-    determine: Callable[..., object], module_name: str, request: object
-) -> Callable[[], object]:
-    """A no-argument call of ``determine`` on one agency request, tried once up front."""
-    bound = lambda: determine(request)  # noqa: E731 - the simplest shape; see the module doc
-    try:
-        bound()
+        call()
     except Exception as error:
-        signature = inspect.signature(determine)
-        raise RulesUnavailable(
-            f"{module_name}.determine{signature} did not accept {type(request).__name__}"
-            f" ({type(error).__name__}: {error})"
-        ) from None
-    return bound
+        raise RulesUnavailable(f"{what} failed: {type(error).__name__}: {error}") from None
+    return call
 
 
 def hhs_calls(requests: list[pb.SubmitApplicationRequest]) -> list[Callable[[], object]]:
-    determine = _determine("services.hhs.rules")
+    """HHS's ``determine(facts, parameters, benchmarks)`` with facts mapped up front, so the
+    figure is the rules alone; the benchmark premiums come from the shipped data file."""
+    try:
+        from services.hhs import mapping, rules
+        from services.hhs.benchmarks import BenchmarkTable, load_file
+    except ImportError as error:
+        raise RulesUnavailable(f"services.hhs.rules cannot be imported ({error})") from None
     from services.orchestrator.agency_requests import hhs_request
 
-    return [
-        _bind(
-            determine,
-            "services.hhs.rules",
-            hhs_request(r.household, r.plan_year or dt.date.today().year),
+    parameters = rules.load_parameters()
+    benchmarks = BenchmarkTable(load_file())
+    today = dt.date.today()
+    calls = []
+    for request in requests:
+        plan_year = request.plan_year or today.year
+        facts = mapping.to_facts(hhs_request(request.household, plan_year), today)
+        calls.append(
+            _tried(
+                lambda facts=facts: rules.determine(facts, parameters, benchmarks),
+                "services.hhs.rules.determine",
+            )
         )
-        for r in requests
-    ]
+    return calls
 
 
 def usda_calls(requests: list[pb.SubmitApplicationRequest]) -> list[Callable[[], object]]:
-    determine = _determine("services.usda.rules")
-    from services.orchestrator.agency_requests import snap_request
-
-    month = dt.date.today().replace(day=1)
-    return [
-        _bind(determine, "services.usda.rules", snap_request(r.household, month)) for r in requests
-    ]
+    raise RulesUnavailable("services.usda.rules.determine is not written yet")
 
 
 def run_rules(
