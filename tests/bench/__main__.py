@@ -54,7 +54,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
 async def measure_orchestrator(args: argparse.Namespace, data_dir: Path) -> LoadResult:
     templates = example_requests()
     print(f"starting the stack in {data_dir} ...", file=sys.stderr, flush=True)
-    with running_stack(Stack.on_free_ports(data_dir)) as stack:
+    # Loopback only, whatever ELIG_HOST the caller's environment holds.
+    stack = Stack.on_free_ports(data_dir, extra_env={"ELIG_HOST": "127.0.0.1"})
+    with running_stack(stack):
         call = SubmitApplications(stack.target("orchestrator"), templates, args.timeout)
         try:
             return await run_load(
