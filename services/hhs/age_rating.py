@@ -1,0 +1,74 @@
+"""Age-rating a benchmark premium quoted for one age to each member of a coverage family.
+
+A member's premium is the quoted premium times curve[age] / curve[quoted age] (45 CFR
+147.102(a)(1)(iii), (e)); a family's is the sum over members, counting only the three oldest
+covered children under 21 (45 CFR 147.102(c)(1)).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from fractions import Fraction
+from functools import lru_cache
+
+from services.hhs.applicable_percentage import round_half_up
+from shared.parameters import ParameterSet
+
+CURVE = "hhs.aca.age_curve"
+FAMILY = "hhs.aca.family_rating"
+
+
+@lru_cache(maxsize=32)
+def _parse_curve(items: tuple[tuple[str, str], ...]) -> tuple[dict[int, Fraction], int, Fraction]:
+    """Ages to factors, plus the age from which the open-ended top factor applies."""
+    factors: dict[int, Fraction] = {}
+    top_age, top = 10**6, Fraction(0)
+    for key, factor in items:
+        value = Fraction(Decimal(factor))
+        if key.endswith("+"):
+            top_age, top = int(key[:-1]), value
+        elif "-" in key:
+            low, high = key.split("-")
+            factors.update({a: value for a in range(int(low), int(high) + 1)})
+        else:
+            factors[int(key)] = value
+    return factors, top_age, top
+
+
+def age_factor(params: ParameterSet, plan_year: int, age: int) -> Fraction:
+    curve: dict[object, object] = params.get(CURVE, dt.date(plan_year, 1, 1))
+    factors, top_age, top = _parse_curve(tuple((str(k), str(v)) for k, v in curve.items()))
+    if age >= top_age:
+        return top
+    if age not in factors:
+        raise ValueError(f"the age curve has no factor for age {age}")
+    return factors[age]
+
+
+def rated_members(params: ParameterSet, plan_year: int, ages: dict[str, int]) -> set[str]:
+    """Members whose premium counts: all but the children under 21 beyond the three oldest."""
+    rule = params.get(FAMILY, dt.date(plan_year, 1, 1))
+    under, most = int(rule["max_rated_children_under"]), int(rule["max_rated_children"])
+    children = sorted(
+        (pid for pid, age in ages.items() if age < under), key=lambda p: (-ages[p], p)
+    )
+    return {pid for pid in ages if ages[pid] >= under} | set(children[:most])
+
+
+def member_premiums(
+    params: ParameterSet,
+    plan_year: int,
+    quoted_cents: int,
+    quoted_age: int,
+    ages: dict[str, int],
+) -> dict[str, int]:
+    """Monthly benchmark premium per member, in cents (zero for unrated children)."""
+    basis = age_factor(params, plan_year, quoted_age)
+    rated = rated_members(params, plan_year, ages)
+    return {
+        pid: int(round_half_up(quoted_cents * age_factor(params, plan_year, age) / basis))
+        if pid in rated
+        else 0
+        for pid, age in ages.items()
+    }

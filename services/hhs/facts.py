@@ -1,0 +1,87 @@
+"""The facts HHS rules decide on: a household as the caller verified it. No gRPC here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass, field
+
+
+class Citizenship(enum.Enum):
+    CITIZEN = "citizen"
+    LAWFULLY_PRESENT = "lawfully_present"
+    NOT_LAWFULLY_PRESENT = "not_lawfully_present"
+
+
+class Relation(enum.Enum):
+    """``person_id`` is the <relation> of ``related_person_id``."""
+
+    SPOUSE = "spouse"
+    CHILD = "child"
+    PARENT = "parent"
+    SIBLING = "sibling"
+    OTHER_RELATIVE = "other_relative"
+    UNRELATED = "unrelated"
+
+
+class FilingStatus(enum.Enum):
+    SINGLE = "single"
+    MARRIED_FILING_JOINTLY = "married_filing_jointly"
+    MARRIED_FILING_SEPARATELY = "married_filing_separately"
+    HEAD_OF_HOUSEHOLD = "head_of_household"
+    QUALIFYING_SURVIVING_SPOUSE = "qualifying_surviving_spouse"
+
+
+@dataclass(frozen=True)
+class Member:
+    person_id: str
+    # Whole years on the first day of the plan year.
+    age: int
+    pregnant: bool = False
+    citizenship: Citizenship = Citizenship.CITIZEN
+    # The member's own annual MAGI in cents; may be negative (a business loss).
+    annual_magi_cents: int = 0
+    applying: bool = True
+    offered_affordable_employer_coverage: bool = False
+    # Zero means no premium is known; the flag above then decides affordability.
+    employer_self_only_monthly_premium_cents: int = 0
+    # Lawfully present but barred from Medicaid/CHIP by immigration status (8 U.S.C. 1613).
+    medicaid_barred_by_immigration_status: bool = False
+
+
+@dataclass(frozen=True)
+class Relationship:
+    person_id: str
+    related_person_id: str
+    relation: Relation
+
+
+@dataclass(frozen=True)
+class TaxUnit:
+    tax_unit_id: str
+    filing_status: FilingStatus
+    filers: tuple[str, ...]
+    dependents: tuple[str, ...] = ()
+
+    @property
+    def members(self) -> tuple[str, ...]:
+        return (*self.filers, *self.dependents)
+
+
+@dataclass(frozen=True)
+class HouseholdFacts:
+    plan_year: int
+    state_code: str
+    county: str
+    members: tuple[Member, ...]
+    relationships: tuple[Relationship, ...] = ()
+    tax_units: tuple[TaxUnit, ...] = ()
+    # The day the determination is made; None means January 1 of the plan year.
+    determined_on: dt.date | None = None
+    _by_id: dict[str, Member] = field(default_factory=dict, init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_id.update({m.person_id: m for m in self.members})
+
+    def member(self, person_id: str) -> Member:
+        return self._by_id[person_id]

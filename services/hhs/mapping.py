@@ -1,0 +1,136 @@
+"""Protobuf <-> HHS domain, both ways. Run only on requests that passed validation."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from eligibility.common.v1 import determination_pb2 as det
+from eligibility.common.v1 import household_pb2 as hh
+from eligibility.hhs.v1 import subsidy_eligibility_pb2 as pb
+from services.hhs.facts import (
+    Citizenship,
+    FilingStatus,
+    HouseholdFacts,
+    Member,
+    Relation,
+    Relationship,
+    TaxUnit,
+)
+from services.hhs.results import Determination, HouseholdFigures, Program, Purpose, Status
+
+CITIZENSHIP = {
+    hh.CITIZENSHIP_STATUS_CITIZEN: Citizenship.CITIZEN,
+    hh.CITIZENSHIP_STATUS_LAWFULLY_PRESENT: Citizenship.LAWFULLY_PRESENT,
+    hh.CITIZENSHIP_STATUS_NOT_LAWFULLY_PRESENT: Citizenship.NOT_LAWFULLY_PRESENT,
+}
+RELATION = {
+    hh.RELATIONSHIP_KIND_SPOUSE: Relation.SPOUSE,
+    hh.RELATIONSHIP_KIND_CHILD: Relation.CHILD,
+    hh.RELATIONSHIP_KIND_PARENT: Relation.PARENT,
+    hh.RELATIONSHIP_KIND_SIBLING: Relation.SIBLING,
+    hh.RELATIONSHIP_KIND_OTHER_RELATIVE: Relation.OTHER_RELATIVE,
+    hh.RELATIONSHIP_KIND_UNRELATED: Relation.UNRELATED,
+}
+FILING = {
+    hh.FILING_STATUS_SINGLE: FilingStatus.SINGLE,
+    hh.FILING_STATUS_MARRIED_FILING_JOINTLY: FilingStatus.MARRIED_FILING_JOINTLY,
+    hh.FILING_STATUS_MARRIED_FILING_SEPARATELY: FilingStatus.MARRIED_FILING_SEPARATELY,
+    hh.FILING_STATUS_HEAD_OF_HOUSEHOLD: FilingStatus.HEAD_OF_HOUSEHOLD,
+    hh.FILING_STATUS_QUALIFYING_SURVIVING_SPOUSE: FilingStatus.QUALIFYING_SURVIVING_SPOUSE,
+}
+PROGRAM = {
+    Program.MEDICAID: det.PROGRAM_MEDICAID,
+    Program.CHIP: det.PROGRAM_CHIP,
+    Program.MARKETPLACE: det.PROGRAM_MARKETPLACE,
+}
+STATUS = {
+    Status.ELIGIBLE: det.DETERMINATION_STATUS_ELIGIBLE,
+    Status.INELIGIBLE: det.DETERMINATION_STATUS_INELIGIBLE,
+    Status.PENDING_VERIFICATION: det.DETERMINATION_STATUS_PENDING_VERIFICATION,
+}
+CSR = {0: det.CSR_LEVEL_NONE, 73: det.CSR_LEVEL_73, 87: det.CSR_LEVEL_87, 94: det.CSR_LEVEL_94}
+PURPOSE = {
+    Purpose.MARKETPLACE: pb.HOUSEHOLD_PURPOSE_MARKETPLACE,
+    Purpose.MEDICAID: pb.HOUSEHOLD_PURPOSE_MEDICAID,
+}
+
+
+def to_facts(request: pb.DetermineEligibilityRequest, today: dt.date) -> HouseholdFacts:
+    return HouseholdFacts(
+        plan_year=request.plan_year,
+        state_code=request.state_code,
+        county=request.county,
+        members=tuple(
+            Member(
+                person_id=m.person_id,
+                age=m.age,
+                pregnant=m.pregnant,
+                # Only non-applying members may leave citizenship unset; it is not read for them.
+                citizenship=CITIZENSHIP.get(m.citizenship, Citizenship.CITIZEN),
+                annual_magi_cents=m.annual_magi_cents,
+                applying=m.applying,
+                offered_affordable_employer_coverage=m.offered_affordable_employer_coverage,
+                employer_self_only_monthly_premium_cents=m.employer_self_only_monthly_premium_cents,
+                medicaid_barred_by_immigration_status=m.medicaid_barred_by_immigration_status,
+            )
+            for m in request.members
+        ),
+        relationships=tuple(
+            Relationship(r.person_id, r.related_person_id, RELATION[r.kind])
+            for r in request.relationships
+        ),
+        tax_units=tuple(
+            TaxUnit(
+                u.tax_unit_id,
+                FILING[u.filing_status],
+                tuple(u.filer_person_ids),
+                tuple(u.dependent_person_ids),
+            )
+            for u in request.tax_units
+        ),
+        determined_on=today,
+    )
+
+
+def _household(figures: HouseholdFigures) -> pb.HouseholdFigures:
+    return pb.HouseholdFigures(
+        tax_unit_id=figures.tax_unit_id,
+        household_size=figures.size,
+        household_magi_cents=figures.magi_cents,
+        poverty_line_cents=figures.poverty_line_cents,
+        percent_of_poverty_line=round(float(figures.percent_of_poverty_line), 2),
+        purpose=PURPOSE[figures.purpose],
+        person_id=figures.person_id,
+        member_person_ids=list(figures.members),
+        poverty_guideline_year=figures.poverty_guideline_year,
+        coverage_person_ids=list(figures.coverage_person_ids),
+        benchmark_monthly_premium_cents=figures.benchmark_monthly_premium_cents,
+        applicable_percentage=round(float(figures.applicable_percentage), 2),
+        expected_monthly_contribution_cents=figures.expected_monthly_contribution_cents,
+        monthly_aptc_cents=figures.monthly_aptc_cents,
+    )
+
+
+def to_response(determination: Determination) -> pb.DetermineEligibilityResponse:
+    persons = []
+    for person in determination.persons:
+        programs = []
+        for result in person.programs:
+            out = det.ProgramDetermination(
+                program=PROGRAM[result.program],
+                status=STATUS[result.status],
+                monthly_benefit_cents=result.monthly_benefit_cents,
+                reasons=[
+                    det.Reason(
+                        code=r.code, message=r.message, citation=r.citation, figures=dict(r.figures)
+                    )
+                    for r in result.reasons
+                ],
+            )
+            if result.program is Program.MARKETPLACE:
+                out.csr_level = CSR[result.csr_level]
+            programs.append(out)
+        persons.append(det.PersonDetermination(person_id=person.person_id, programs=programs))
+    return pb.DetermineEligibilityResponse(
+        determinations=persons, households=[_household(h) for h in determination.households]
+    )

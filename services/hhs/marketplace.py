@@ -1,0 +1,368 @@
+"""Marketplace financial help for one tax unit: who is in the coverage family, the advance
+premium tax credit (APTC) and the cost-sharing reduction (CSR) level.
+
+APTC = age-rated benchmark premium of the coverage family - the expected monthly
+contribution (household income x applicable percentage / 12), never below zero
+(26 U.S.C. 36B(b)(2)-(3); 26 CFR 1.36B-3(d)). Money follows Form 8962: household income in
+whole dollars, the annual contribution rounded to whole dollars (line 8a), the monthly one
+(line 8b) too. The household APTC is shared among the coverage family in proportion to
+each member's age-rated premium, so the per-person amounts add up to it exactly.
+
+A person is left out of the coverage family when not lawfully present, eligible for Medicaid
+or CHIP, offered affordable employer coverage, or 65 or older (Medicare is assumed; this
+service is not told of Medicare entitlement). The whole unit gets no credit when it files
+married-separately, or its income is below 100% of the poverty line (unless a filer is
+lawfully present and barred from Medicaid by immigration status: then income is treated as
+100%, 36B(c)(1)(B)), or above the 400% cap in years that have one. "Eligible" here means
+eligible for the credit, even when its amount is zero.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from fractions import Fraction
+
+from services.hhs import poverty
+from services.hhs.age_rating import age_factor, member_premiums
+from services.hhs.applicable_percentage import (
+    applicable_percentage,
+    round_half_up,
+    whole_percent_of_fpl,
+)
+from services.hhs.benchmarks import BenchmarkSource
+from services.hhs.facts import Citizenship, FilingStatus, HouseholdFacts, Member, TaxUnit
+from services.hhs.households import tax_household
+from services.hhs.results import (
+    HouseholdFigures,
+    Program,
+    ProgramResult,
+    Purpose,
+    Reason,
+    Status,
+    percent_text,
+)
+from shared.parameters import ParameterSet
+
+INCOME_LIMITS = "hhs.aca.income_limits"
+REQUIRED_CONTRIBUTION = "hhs.aca.required_contribution_percentage"
+CSR_BANDS = "hhs.aca.csr_bands"
+MEDICARE_AGE = "hhs.aca.medicare_age"
+
+
+def _ineligible(*reasons: Reason) -> ProgramResult:
+    return ProgramResult(Program.MARKETPLACE, Status.INELIGIBLE, tuple(reasons))
+
+
+def person_bar(
+    params: ParameterSet,
+    plan_year: int,
+    member: Member,
+    medicaid: ProgramResult,
+    chip: ProgramResult,
+    household_income_cents: int | None,
+) -> Reason | None:
+    """Why this person cannot be in a coverage family, if anything bars them."""
+    year_start = dt.date(plan_year, 1, 1)
+    if member.citizenship is Citizenship.NOT_LAWFULLY_PRESENT:
+        return Reason(
+            "NOT_LAWFULLY_PRESENT",
+            "Only citizens and lawfully present people may enroll through the Marketplace.",
+            "45 CFR 155.305(a)(1); 26 U.S.C. 36B(e)",
+        )
+    for result, program in ((medicaid, "MEDICAID"), (chip, "CHIP")):
+        if result.status is Status.ELIGIBLE:
+            return Reason(
+                f"ELIGIBLE_FOR_{program}",
+                f"Eligible for {program.title() if program == 'MEDICAID' else program}, which is "
+                "minimum essential coverage, so no premium tax credit.",
+                "26 U.S.C. 36B(c)(2)(B); 26 CFR 1.36B-2(c)(2); 45 CFR 155.305(f)(1)(ii)(B)",
+            )
+    medicare_age = int(params.get(MEDICARE_AGE, year_start))
+    if member.age >= medicare_age:
+        return Reason(
+            "ASSUMED_MEDICARE_ELIGIBLE",
+            f"At {medicare_age} or older a person is taken to be eligible for Medicare, "
+            "which bars the premium tax credit.",
+            "26 U.S.C. 36B(c)(2)(B); 26 U.S.C. 5000A(f)(1)(A)(i)",
+            {"age": str(member.age)},
+        )
+    threshold_entry = params.entry(REQUIRED_CONTRIBUTION, year_start)
+    threshold = Fraction(Decimal(str(threshold_entry.value)))
+    figures = {"required_contribution_percentage": percent_text(threshold)}
+    affordable = member.offered_affordable_employer_coverage
+    premium = member.employer_self_only_monthly_premium_cents
+    if premium > 0 and household_income_cents is not None:
+        limit = Fraction(max(household_income_cents, 0)) * threshold / 100
+        affordable = premium * 12 <= limit
+        figures |= {
+            "employer_self_only_annual_premium_cents": str(premium * 12),
+            "affordability_limit_cents": str(int(round_half_up(limit))),
+        }
+    if affordable:
+        return Reason(
+            "AFFORDABLE_EMPLOYER_COVERAGE",
+            "Offered employer coverage costing no more than "
+            f"{percent_text(threshold)}% of household income, so no premium tax credit.",
+            f"26 U.S.C. 36B(c)(2)(C); 26 CFR 1.36B-2(c)(3)(v); {threshold_entry.reference}",
+            figures,
+        )
+    return None
+
+
+def csr_level(params: ParameterSet, plan_year: int, percent: Fraction) -> int:
+    for band in params.get(CSR_BANDS, dt.date(plan_year, 1, 1)):
+        low, high = Fraction(band["above"]), Fraction(band["to"])
+        above = percent >= low if band.get("includes_floor") else percent > low
+        if above and percent <= high:
+            return int(band["level"])
+    return 0
+
+
+def _csr_reason(level: int, percent: Fraction) -> Reason:
+    if level:
+        return Reason(
+            f"CSR_{level}",
+            f"Household income of {percent_text(percent)}% of the poverty line qualifies for the "
+            f"{level}% actuarial value silver plan.",
+            "45 CFR 155.305(g)(2); 45 CFR 156.420(a)",
+            {"csr_level": str(level), "percent_of_poverty_line": percent_text(percent)},
+        )
+    return Reason(
+        "CSR_NONE",
+        "Cost-sharing reductions stop above 250% of the poverty line.",
+        "45 CFR 155.305(g)(2)",
+        {"percent_of_poverty_line": percent_text(percent)},
+    )
+
+
+def allocate(total: int, weights: Mapping[str, int]) -> dict[str, int]:
+    """Split ``total`` in proportion to ``weights`` so the parts add up to it exactly
+    (largest remainder; ties go to the lower person id, so order never matters)."""
+    weight_sum = sum(weights.values())
+    if weight_sum <= 0:
+        ids = sorted(weights)
+        return {pid: (total if i == 0 else 0) for i, pid in enumerate(ids)}
+    shares = {pid: Fraction(total * w, weight_sum) for pid, w in weights.items()}
+    parts = {pid: s.numerator // s.denominator for pid, s in shares.items()}
+    left = total - sum(parts.values())
+    for pid in sorted(shares, key=lambda p: (-(shares[p] - parts[p]), p))[:left]:
+        parts[pid] += 1
+    return parts
+
+
+@dataclass(frozen=True)
+class UnitOutcome:
+    results: dict[str, ProgramResult]
+    figures: HouseholdFigures
+
+
+def determine_unit(
+    facts: HouseholdFacts,
+    params: ParameterSet,
+    unit: TaxUnit,
+    benchmarks: BenchmarkSource,
+    medicaid: Mapping[str, ProgramResult],
+    chip: Mapping[str, ProgramResult],
+) -> UnitOutcome:
+    year, year_start = facts.plan_year, dt.date(facts.plan_year, 1, 1)
+    household = tax_household(facts, unit)
+    line = poverty.poverty_line(
+        params, facts.state_code, household.size, poverty.marketplace_date(params, year)
+    )
+    income_dollars = int(round_half_up(Fraction(household.magi_cents, 100)))
+    percent = line.percent_of(household.magi_cents)
+    base = {
+        "tax_unit_id": unit.tax_unit_id,
+        "family_size": str(household.size),
+        "household_income_cents": str(household.magi_cents),
+        "poverty_line_cents": str(line.cents),
+        "poverty_guideline_year": str(line.guideline_year),
+        "percent_of_poverty_line": percent_text(percent),
+    }
+    applying = [pid for pid in unit.members if facts.member(pid).applying]
+    results: dict[str, ProgramResult] = {}
+    family: list[str] = []
+    for pid in applying:
+        bar = person_bar(
+            params, year, facts.member(pid), medicaid[pid], chip[pid], household.magi_cents
+        )
+        if bar is None:
+            family.append(pid)
+        else:
+            results[pid] = _ineligible(bar)
+
+    limits_entry = params.entry(INCOME_LIMITS, year_start)
+    floor, cap = limits_entry.value["floor"], limits_entry.value["cap"]
+    exception = any(
+        facts.member(f).citizenship is Citizenship.LAWFULLY_PRESENT
+        and facts.member(f).medicaid_barred_by_immigration_status
+        for f in unit.filers
+    )
+    unit_bar: Reason | None = None
+    if unit.filing_status is FilingStatus.MARRIED_FILING_SEPARATELY:
+        unit_bar = Reason(
+            "MARRIED_FILING_SEPARATELY",
+            "Married people must file jointly to get the premium tax credit.",
+            "26 U.S.C. 36B(c)(1)(C); 26 CFR 1.36B-2(b)(2)",
+            base,
+        )
+    elif percent < floor and not exception:
+        unit_bar = Reason(
+            "INCOME_BELOW_POVERTY_LINE",
+            f"Household income is {percent_text(percent)}% of the poverty line, below the "
+            f"{floor}% floor for the premium tax credit.",
+            f"26 U.S.C. 36B(c)(1)(A); 26 CFR 1.36B-2(b)(1); {line.reference}",
+            {**base, "floor_percent_of_poverty_line": str(floor)},
+        )
+    elif cap is not None and percent > cap:
+        unit_bar = Reason(
+            "INCOME_ABOVE_CAP",
+            f"Household income is {percent_text(percent)}% of the poverty line, above the "
+            f"{cap}% limit for the premium tax credit in {year}.",
+            f"26 U.S.C. 36B(c)(1)(A); {limits_entry.reference}",
+            {**base, "cap_percent_of_poverty_line": str(cap)},
+        )
+    if unit_bar is not None:
+        results.update({pid: _ineligible(unit_bar) for pid in family})
+        family = []
+
+    figures = HouseholdFigures(
+        purpose=Purpose.MARKETPLACE,
+        members=household.members,
+        size=household.size,
+        magi_cents=household.magi_cents,
+        poverty_line_cents=line.cents,
+        poverty_guideline_year=line.guideline_year,
+        percent_of_poverty_line=percent,
+        tax_unit_id=unit.tax_unit_id,
+    )
+    if not family:
+        return UnitOutcome(results, figures)
+
+    below_floor = percent < floor
+    effective = max(percent, Fraction(floor)) if exception else percent
+    ap = applicable_percentage(params, year, whole_percent_of_fpl(effective))
+    annual_dollars = int(round_half_up(max(income_dollars, 0) * ap.percent / 100))
+    monthly_contribution = int(round_half_up(Fraction(annual_dollars, 12))) * 100
+    level = csr_level(params, year, effective)
+    notes = {
+        **base,
+        "fpl_percent_used": str(ap.fpl_percent_used),
+        "applicable_percentage": percent_text(ap.percent),
+        "applicable_percentage_band": ap.band,
+        "annual_contribution_cents": str(annual_dollars * 100),
+        "monthly_contribution_cents": str(monthly_contribution),
+        "coverage_family": ",".join(sorted(family)),
+    }
+    extra: list[Reason] = []
+    if exception and below_floor:
+        extra.append(
+            Reason(
+                "LAWFULLY_PRESENT_BELOW_POVERTY_LINE",
+                "A filer is lawfully present and barred from Medicaid by immigration status, so "
+                f"household income is treated as {floor}% of the poverty line.",
+                "26 U.S.C. 36B(c)(1)(B); 26 CFR 1.36B-2(b)(5)",
+                notes,
+            )
+        )
+    benchmark = benchmarks.find(year, facts.state_code, facts.county)
+    if benchmark is None:
+        missing = Reason(
+            "NO_BENCHMARK_DATA",
+            f"No benchmark premium is held for {facts.county}, {facts.state_code} in {year}, so "
+            "the credit's amount cannot be computed yet.",
+            "26 U.S.C. 36B(b)(3)(B); 26 CFR 1.36B-3(f)",
+            notes,
+        )
+        for pid in family:
+            results[pid] = ProgramResult(
+                Program.MARKETPLACE,
+                Status.PENDING_VERIFICATION,
+                (missing, *extra, _csr_reason(level, effective)),
+                0,
+                level,
+            )
+        return UnitOutcome(
+            results,
+            _with_credit(figures, family, 0, ap.percent, monthly_contribution, 0),
+        )
+
+    ages = {pid: facts.member(pid).age for pid in family}
+    premiums = member_premiums(
+        params, year, benchmark.monthly_premium_cents, benchmark.age_basis, ages
+    )
+    family_premium = sum(premiums.values())
+    aptc = max(family_premium - monthly_contribution, 0)
+    shares = allocate(aptc, premiums)
+    for pid in family:
+        figures_for = {
+            **notes,
+            "benchmark_quoted_monthly_cents": str(benchmark.monthly_premium_cents),
+            "benchmark_quoted_age": str(benchmark.age_basis),
+            "age": str(ages[pid]),
+            "age_factor": str(float(age_factor(params, year, ages[pid]))),
+            "member_benchmark_monthly_cents": str(premiums[pid]),
+            "family_benchmark_monthly_cents": str(family_premium),
+            "household_monthly_aptc_cents": str(aptc),
+            "member_monthly_aptc_cents": str(shares[pid]),
+        }
+        reason = Reason(
+            "APTC_COMPUTED" if aptc > 0 else "APTC_ZERO_CONTRIBUTION_COVERS_BENCHMARK",
+            f"Benchmark ${family_premium / 100:,.2f}/month minus expected contribution "
+            f"${monthly_contribution / 100:,.2f}/month ({percent_text(ap.percent)}% of "
+            f"${income_dollars:,} a year) gives a household credit of ${aptc / 100:,.2f}/month.",
+            f"26 U.S.C. 36B(b)(2)-(3); 26 CFR 1.36B-3(d), (g); {ap.reference}; {benchmark.reference}",
+            figures_for,
+        )
+        results[pid] = ProgramResult(
+            Program.MARKETPLACE,
+            Status.ELIGIBLE,
+            (reason, *extra, _csr_reason(level, effective)),
+            shares[pid],
+            level,
+        )
+    return UnitOutcome(
+        results,
+        _with_credit(figures, family, family_premium, ap.percent, monthly_contribution, aptc),
+    )
+
+
+def _with_credit(
+    figures: HouseholdFigures,
+    family: list[str],
+    benchmark: int,
+    percent: Fraction,
+    contribution: int,
+    aptc: int,
+) -> HouseholdFigures:
+    return replace(
+        figures,
+        coverage_person_ids=tuple(sorted(family)),
+        benchmark_monthly_premium_cents=benchmark,
+        applicable_percentage=percent,
+        expected_monthly_contribution_cents=contribution,
+        monthly_aptc_cents=aptc,
+    )
+
+
+def no_tax_unit(
+    member: Member,
+    medicaid: ProgramResult,
+    chip: ProgramResult,
+    params: ParameterSet,
+    plan_year: int,
+) -> ProgramResult:
+    bar = person_bar(params, plan_year, member, medicaid, chip, None)
+    if bar is not None:
+        return _ineligible(bar)
+    return _ineligible(
+        Reason(
+            "NOT_IN_A_TAX_HOUSEHOLD",
+            "The premium tax credit goes to tax filers and their dependents; this person is in "
+            "no tax unit of the request.",
+            "26 U.S.C. 36B(c)(1)(A); 26 CFR 1.36B-2(b)(1); 45 CFR 155.305(f)(4)",
+        )
+    )

@@ -1,0 +1,243 @@
+"""Medicaid and CHIP for one person: their MAGI household, its income as a percentage of
+the poverty line, and the state's limit for each group the person belongs to.
+
+Limits are read from ``hhs.medicaid.income_limits`` and ``hhs.chip.income_limits`` as
+percentages that already include the 5-point MAGI disregard (42 CFR 435.603(d)(4)), so
+income is compared with them directly. Non-MAGI pathways (age 65+, disability, medically
+needy, emergency Medicaid) are not assessed. Lawfully present people are taken to meet the
+immigration condition unless the caller says a bar applies (8 U.S.C. 1613); state options
+to cover lawfully residing children and pregnant people (42 U.S.C. 1396b(v)(4)) are not
+modelled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+from services.hhs import poverty
+from services.hhs.facts import Citizenship, HouseholdFacts, Member
+from services.hhs.households import (
+    Kinship,
+    MagiHousehold,
+    is_parent_or_caretaker,
+    medicaid_household,
+)
+from services.hhs.results import Program, ProgramResult, Reason, Status, percent_text
+from shared.parameters import ParameterSet
+
+EXPANSION = "hhs.medicaid.expansion"
+LIMITS = "hhs.medicaid.income_limits"
+CHIP_LIMITS = "hhs.chip.income_limits"
+GROUPS = "hhs.medicaid.groups"
+
+_GROUP_CITATION = {
+    "pregnant": "42 CFR 435.116",
+    "infants": "42 CFR 435.118",
+    "children_1_5": "42 CFR 435.118",
+    "children_6_18": "42 CFR 435.118",
+    "parents": "42 CFR 435.110",
+    "expansion_adults": "42 CFR 435.119",
+}
+
+
+@dataclass(frozen=True)
+class Group:
+    name: str
+    limit: Fraction
+    citation: str
+
+
+@dataclass(frozen=True)
+class MedicaidOutcome:
+    medicaid: ProgramResult
+    chip: ProgramResult
+    household: MagiHousehold
+    line: poverty.PovertyLine
+    percent: Fraction
+
+
+def _limit(value: object) -> Fraction:
+    return Fraction(Decimal(str(value)))
+
+
+def immigration_bar(member: Member, program: str) -> Reason | None:
+    if member.citizenship is Citizenship.NOT_LAWFULLY_PRESENT:
+        return Reason(
+            "IMMIGRATION_STATUS_NOT_ELIGIBLE",
+            f"People who are not lawfully present cannot get {program} beyond emergency care.",
+            "8 U.S.C. 1611(a); 42 U.S.C. 1396b(v); 42 CFR 435.406",
+        )
+    if (
+        member.citizenship is Citizenship.LAWFULLY_PRESENT
+        and member.medicaid_barred_by_immigration_status
+    ):
+        return Reason(
+            "IMMIGRATION_STATUS_BARS_MEDICAID",
+            f"Lawfully present, but barred from {program} by immigration status (e.g. the five-year bar).",
+            "8 U.S.C. 1613(a); 42 CFR 435.406; 42 CFR 457.320(b)",
+        )
+    return None
+
+
+def groups_for(
+    facts: HouseholdFacts, kin: Kinship, params: ParameterSet, member: Member
+) -> list[Group]:
+    on = poverty.medicaid_date(facts.plan_year, facts.determined_on)
+    bounds = params.get(GROUPS, on)
+    limits = params.get(LIMITS, on)[facts.state_code]
+    expansion = bool(params.get(EXPANSION, on)[facts.state_code])
+
+    def in_ages(name: str) -> bool:
+        return int(bounds[name]["min_age"]) <= member.age <= int(bounds[name]["max_age"])
+
+    names = []
+    if member.pregnant:
+        names.append("pregnant")
+    names += [n for n in ("infants", "children_1_5", "children_6_18") if in_ages(n)]
+    if in_ages("parents") and is_parent_or_caretaker(facts, kin, params, member.person_id):
+        names.append("parents")
+    if in_ages("expansion_adults") and not member.pregnant:
+        names.append("expansion_adults")
+    groups = []
+    for name in names:
+        if limits.get(name) is None:
+            continue
+        citation = _GROUP_CITATION[name]
+        if name == "expansion_adults" and not expansion:
+            citation = (
+                f"{facts.state_code} section 1115 demonstration (42 U.S.C. 1315); not ACA expansion"
+            )
+        groups.append(Group(name, _limit(limits[name]), citation))
+    return groups
+
+
+def _figures(
+    household: MagiHousehold, line: poverty.PovertyLine, percent: Fraction
+) -> dict[str, str]:
+    return {
+        "household_rule": household.rule,
+        "household_members": ",".join(household.members),
+        "household_size": str(household.size),
+        "household_magi_cents": str(household.magi_cents),
+        "poverty_line_cents": str(line.cents),
+        "poverty_guideline_year": str(line.guideline_year),
+        "percent_of_poverty_line": percent_text(percent),
+    }
+
+
+def _medicaid(
+    member: Member, groups: list[Group], percent: Fraction, figures: dict[str, str], state: str
+) -> ProgramResult:
+    bar = immigration_bar(member, "Medicaid")
+    if bar is not None:
+        return ProgramResult(Program.MEDICAID, Status.INELIGIBLE, (bar,))
+    if not groups:
+        if member.age >= 65:
+            reason = Reason(
+                "MEDICAID_AGED_NOT_ASSESSED",
+                "At 65 or older Medicaid is decided on non-MAGI (aged) rules, which HHS does not assess here.",
+                "42 CFR 435.603(j)(2)",
+                figures,
+            )
+        else:
+            reason = Reason(
+                "MEDICAID_NO_ELIGIBILITY_GROUP",
+                f"{state} covers no MAGI group this person belongs to (an adult without a dependent "
+                "child in a state that has not expanded Medicaid).",
+                "42 CFR 435.119; 42 U.S.C. 1396a(a)(10)(A)(i)(VIII)",
+                figures,
+            )
+        return ProgramResult(Program.MEDICAID, Status.INELIGIBLE, (reason,))
+    qualifying = [g for g in groups if percent <= g.limit]
+    if qualifying:
+        group = qualifying[0]
+        reason = Reason(
+            "MEDICAID_INCOME_WITHIN_LIMIT",
+            f"Household income is {percent_text(percent)}% of the poverty line, within {state}'s "
+            f"{percent_text(group.limit, 0)}% limit for {group.name.replace('_', ' ')}.",
+            f"{group.citation}; 42 CFR 435.603",
+            {
+                **figures,
+                "group": group.name,
+                "limit_percent_of_poverty_line": percent_text(group.limit),
+            },
+        )
+        return ProgramResult(Program.MEDICAID, Status.ELIGIBLE, (reason,))
+    best = max(groups, key=lambda g: g.limit)
+    reason = Reason(
+        "MEDICAID_INCOME_ABOVE_LIMIT",
+        f"Household income is {percent_text(percent)}% of the poverty line, above {state}'s "
+        f"{percent_text(best.limit, 0)}% limit for {best.name.replace('_', ' ')}.",
+        f"{best.citation}; 42 CFR 435.603",
+        {**figures, "group": best.name, "limit_percent_of_poverty_line": percent_text(best.limit)},
+    )
+    return ProgramResult(Program.MEDICAID, Status.INELIGIBLE, (reason,))
+
+
+def _chip(
+    facts: HouseholdFacts,
+    params: ParameterSet,
+    member: Member,
+    medicaid: ProgramResult,
+    percent: Fraction,
+    figures: dict[str, str],
+) -> ProgramResult:
+    if medicaid.status is Status.ELIGIBLE:
+        reason = Reason(
+            "ELIGIBLE_FOR_MEDICAID",
+            "CHIP covers only people not eligible for Medicaid.",
+            "42 U.S.C. 1397jj(b)(1)(B); 42 CFR 457.310(b)(2)",
+        )
+        return ProgramResult(Program.CHIP, Status.INELIGIBLE, (reason,))
+    bar = immigration_bar(member, "CHIP")
+    if bar is not None:
+        return ProgramResult(Program.CHIP, Status.INELIGIBLE, (bar,))
+    on = poverty.medicaid_date(facts.plan_year, facts.determined_on)
+    limits = params.get(CHIP_LIMITS, on)[facts.state_code]
+    max_child_age = int(params.get(GROUPS, on)["chip_children_max_age"])
+    if member.age <= max_child_age:
+        group, citation = "children", "42 CFR 457.310; 42 U.S.C. 1397jj(b)"
+    elif member.pregnant:
+        group, citation = "pregnant", "42 U.S.C. 1397ll; 42 CFR 457.310"
+    else:
+        reason = Reason(
+            "CHIP_NOT_A_CHILD_OR_PREGNANT",
+            "CHIP covers children under 19 and, in some states, pregnant people.",
+            "42 U.S.C. 1397jj(b)-(c)",
+        )
+        return ProgramResult(Program.CHIP, Status.INELIGIBLE, (reason,))
+    if limits.get(group) is None:
+        reason = Reason(
+            "CHIP_NO_SEPARATE_PROGRAM",
+            f"{facts.state_code} has no separate CHIP coverage for {group}; any CHIP-funded "
+            "coverage is part of its Medicaid limits.",
+            citation,
+            figures,
+        )
+        return ProgramResult(Program.CHIP, Status.INELIGIBLE, (reason,))
+    limit = _limit(limits[group])
+    within = percent <= limit
+    reason = Reason(
+        "CHIP_INCOME_WITHIN_LIMIT" if within else "CHIP_INCOME_ABOVE_LIMIT",
+        f"Household income is {percent_text(percent)}% of the poverty line; {facts.state_code}'s "
+        f"CHIP limit for {group} is {percent_text(limit, 0)}%.",
+        citation,
+        {**figures, "group": group, "limit_percent_of_poverty_line": percent_text(limit)},
+    )
+    return ProgramResult(Program.CHIP, Status.ELIGIBLE if within else Status.INELIGIBLE, (reason,))
+
+
+def determine(
+    facts: HouseholdFacts, kin: Kinship, params: ParameterSet, member: Member
+) -> MedicaidOutcome:
+    household = medicaid_household(facts, kin, params, member.person_id)
+    on = poverty.medicaid_date(facts.plan_year, facts.determined_on)
+    line = poverty.poverty_line(params, facts.state_code, household.size, on)
+    percent = line.percent_of(household.magi_cents)
+    figures = _figures(household, line, percent)
+    groups = groups_for(facts, kin, params, member)
+    medicaid = _medicaid(member, groups, percent, figures, facts.state_code)
+    chip = _chip(facts, params, member, medicaid, percent, figures)
+    return MedicaidOutcome(medicaid, chip, household, line, percent)

@@ -1,0 +1,53 @@
+"""Composition root of the HHS subsidy eligibility service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import structlog
+
+from eligibility.hhs.v1 import subsidy_eligibility_pb2 as pb
+from eligibility.hhs.v1 import subsidy_eligibility_pb2_grpc as pb_grpc
+from services.hhs.benchmarks import DATA_FILE
+from services.hhs.rules import PARAMETERS_DIR, load_parameters
+from services.hhs.seed import seed_if_empty
+from services.hhs.servicer import SubsidyEligibilityServicer
+from services.hhs.tables import TABLES
+from shared.clock import Clock
+from shared.db import Database
+from shared.parameters import ParameterSet
+from shared.runner import Wiring
+from shared.server import ServiceBinding
+from shared.settings import ServiceSettings
+
+SERVICE_NAME = pb.DESCRIPTOR.services_by_name["SubsidyEligibilityService"].full_name
+log = structlog.get_logger("hhs")
+
+
+def open_database(settings: ServiceSettings, data_file: Path = DATA_FILE) -> Database:
+    db = Database(settings.resolved_database_url(), TABLES)
+    db.create_tables()
+    seeded = seed_if_empty(db, data_file)
+    if seeded:
+        log.info("benchmark premiums loaded into an empty database", rows=seeded)
+    return db
+
+
+def bindings(db: Database, params: ParameterSet, clock: Clock) -> list[ServiceBinding]:
+    return [
+        ServiceBinding(
+            SERVICE_NAME,
+            pb_grpc.add_SubsidyEligibilityServiceServicer_to_server,
+            SubsidyEligibilityServicer(db, params, clock),
+        )
+    ]
+
+
+async def build(settings: ServiceSettings, clock: Clock) -> Wiring:
+    params = load_parameters(PARAMETERS_DIR)
+    db = open_database(settings)
+
+    async def close() -> None:
+        db.dispose()
+
+    return Wiring(bindings(db, params, clock), on_stop=close)

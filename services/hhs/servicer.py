@@ -1,0 +1,52 @@
+"""HHS's gRPC face: validate, look up the county's benchmark, apply the rules, answer."""
+
+from __future__ import annotations
+
+import grpc
+import structlog
+
+from eligibility.hhs.v1 import subsidy_eligibility_pb2 as pb
+from eligibility.hhs.v1 import subsidy_eligibility_pb2_grpc as pb_grpc
+from services.hhs import mapping, repository, rules
+from services.hhs.benchmarks import BenchmarkTable
+from services.hhs.results import Status
+from services.hhs.validation import validate
+from shared.clock import Clock
+from shared.db import Database
+from shared.parameters import ParameterSet
+
+log = structlog.get_logger("hhs")
+
+
+class SubsidyEligibilityServicer(pb_grpc.SubsidyEligibilityServiceServicer):
+    def __init__(self, db: Database, params: ParameterSet, clock: Clock) -> None:
+        self._db = db
+        self._params = params
+        self._clock = clock
+
+    async def DetermineEligibility(
+        self, request: pb.DetermineEligibilityRequest, context: grpc.aio.ServicerContext
+    ) -> pb.DetermineEligibilityResponse:
+        today = self._clock.now().date()
+        validate(request, self._params, today)
+        facts = mapping.to_facts(request, today)
+        benchmark = await self._db.run(
+            lambda session: repository.find_benchmark(
+                session, facts.plan_year, facts.state_code, facts.county
+            )
+        )
+        determination = rules.determine(
+            facts, self._params, BenchmarkTable([benchmark] if benchmark else [])
+        )
+        log.info(
+            "eligibility determined",
+            plan_year=facts.plan_year,
+            state=facts.state_code,
+            members=len(facts.members),
+            applying=len(determination.persons),
+            eligible=sum(
+                p.status is Status.ELIGIBLE for r in determination.persons for p in r.programs
+            ),
+            benchmark_found=benchmark is not None,
+        )
+        return mapping.to_response(determination)

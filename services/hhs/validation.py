@@ -1,0 +1,179 @@
+"""Request checks for DetermineEligibility: every problem becomes one field violation."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from eligibility.common.v1 import household_pb2 as hh
+from eligibility.hhs.v1 import subsidy_eligibility_pb2 as pb
+from services.hhs import poverty
+from services.hhs.mapping import FILING, RELATION
+from shared.errors import FieldViolation, invalid_argument
+from shared.parameters import ParameterError, ParameterSet
+from shared.validation import check_state
+
+MAX_MEMBERS = 20
+MAX_AGE = 130
+# A sanity bound on one person's annual MAGI (cents): a billion dollars either way.
+MAX_ABS_MAGI_CENTS = 100_000_000_000
+MARKETPLACE_PARAMETERS = (
+    "hhs.aca.applicable_percentage",
+    "hhs.aca.income_limits",
+    "hhs.aca.required_contribution_percentage",
+    "hhs.aca.csr_bands",
+    "hhs.aca.age_curve",
+)
+MEDICAID_PARAMETERS = (
+    "hhs.medicaid.expansion",
+    "hhs.medicaid.income_limits",
+    "hhs.chip.income_limits",
+)
+
+
+def _check_plan_year(
+    request: pb.DetermineEligibilityRequest,
+    params: ParameterSet,
+    today: dt.date,
+    out: list[FieldViolation],
+) -> None:
+    year = request.plan_year
+    if year == 0:
+        out.append(FieldViolation("plan_year", "is required"))
+        return
+    if not 2000 <= year <= 2100:
+        out.append(FieldViolation("plan_year", "must be a calendar year between 2000 and 2100"))
+        return
+    missing = []
+    for name in MARKETPLACE_PARAMETERS:
+        try:
+            params.entry(name, dt.date(year, 1, 1))
+        except ParameterError:
+            missing.append(name)
+    medicaid_on = poverty.medicaid_date(year, today)
+    for name in MEDICAID_PARAMETERS:
+        try:
+            params.entry(name, medicaid_on)
+        except ParameterError:
+            missing.append(name)
+    for on in (poverty.marketplace_date(params, year), medicaid_on):
+        try:
+            params.entry(poverty.GUIDELINES, on)
+        except ParameterError:
+            missing.append(f"{poverty.GUIDELINES} on {on.isoformat()}")
+    if missing:
+        out.append(
+            FieldViolation(
+                "plan_year", f"HHS holds no parameters for plan year {year}: {', '.join(missing)}"
+            )
+        )
+
+
+def _check_members(request: pb.DetermineEligibilityRequest, out: list[FieldViolation]) -> set[str]:
+    if not request.members:
+        out.append(FieldViolation("members", "at least one member is required"))
+    if len(request.members) > MAX_MEMBERS:
+        out.append(FieldViolation("members", f"at most {MAX_MEMBERS} members per household"))
+    seen: set[str] = set()
+    for i, m in enumerate(request.members):
+        path = f"members[{i}]"
+        if not m.person_id:
+            out.append(FieldViolation(f"{path}.person_id", "is required"))
+        elif m.person_id in seen:
+            out.append(FieldViolation(f"{path}.person_id", f"{m.person_id!r} appears twice"))
+        seen.add(m.person_id)
+        if not 0 <= m.age <= MAX_AGE:
+            out.append(FieldViolation(f"{path}.age", f"must be between 0 and {MAX_AGE}"))
+        if m.applying and m.citizenship == hh.CITIZENSHIP_STATUS_UNSPECIFIED:
+            out.append(FieldViolation(f"{path}.citizenship", "is required for an applying member"))
+        if m.citizenship not in hh.CitizenshipStatus.values():
+            out.append(FieldViolation(f"{path}.citizenship", "is not a known status"))
+        if abs(m.annual_magi_cents) > MAX_ABS_MAGI_CENTS:
+            out.append(FieldViolation(f"{path}.annual_magi_cents", "is out of range"))
+        if m.employer_self_only_monthly_premium_cents < 0:
+            out.append(
+                FieldViolation(
+                    f"{path}.employer_self_only_monthly_premium_cents", "must not be negative"
+                )
+            )
+        if (
+            m.medicaid_barred_by_immigration_status
+            and m.citizenship != hh.CITIZENSHIP_STATUS_LAWFULLY_PRESENT
+        ):
+            out.append(
+                FieldViolation(
+                    f"{path}.medicaid_barred_by_immigration_status",
+                    "applies only to a lawfully present member",
+                )
+            )
+    return seen
+
+
+def _check_relationships(
+    request: pb.DetermineEligibilityRequest, known: set[str], out: list[FieldViolation]
+) -> None:
+    for i, r in enumerate(request.relationships):
+        path = f"relationships[{i}]"
+        for name in ("person_id", "related_person_id"):
+            value = getattr(r, name)
+            if value not in known:
+                out.append(FieldViolation(f"{path}.{name}", f"{value!r} is not a member"))
+        if r.person_id and r.person_id == r.related_person_id:
+            out.append(
+                FieldViolation(
+                    f"{path}.related_person_id", "a person cannot be related to themself"
+                )
+            )
+        if r.kind not in RELATION:
+            out.append(FieldViolation(f"{path}.kind", "is required"))
+
+
+def _check_tax_units(
+    request: pb.DetermineEligibilityRequest, known: set[str], out: list[FieldViolation]
+) -> None:
+    unit_ids: set[str] = set()
+    placed: dict[str, str] = {}
+    for i, unit in enumerate(request.tax_units):
+        path = f"tax_units[{i}]"
+        if not unit.tax_unit_id:
+            out.append(FieldViolation(f"{path}.tax_unit_id", "is required"))
+        elif unit.tax_unit_id in unit_ids:
+            out.append(FieldViolation(f"{path}.tax_unit_id", f"{unit.tax_unit_id!r} appears twice"))
+        unit_ids.add(unit.tax_unit_id)
+        if unit.filing_status not in FILING:
+            out.append(FieldViolation(f"{path}.filing_status", "is required"))
+        joint = unit.filing_status == hh.FILING_STATUS_MARRIED_FILING_JOINTLY
+        wanted = 2 if joint else 1
+        if len(unit.filer_person_ids) != wanted:
+            out.append(
+                FieldViolation(
+                    f"{path}.filer_person_ids",
+                    f"a {'joint' if joint else 'single-filer'} return has exactly {wanted} filer"
+                    f"{'s' if wanted > 1 else ''}",
+                )
+            )
+        for field, ids in (
+            ("filer_person_ids", unit.filer_person_ids),
+            ("dependent_person_ids", unit.dependent_person_ids),
+        ):
+            for j, pid in enumerate(ids):
+                where = f"{path}.{field}[{j}]"
+                if pid not in known:
+                    out.append(FieldViolation(where, f"{pid!r} is not a member"))
+                elif pid in placed:
+                    out.append(
+                        FieldViolation(where, f"{pid!r} is already in tax unit {placed[pid]!r}")
+                    )
+                else:
+                    placed[pid] = unit.tax_unit_id or path
+
+
+def validate(request: pb.DetermineEligibilityRequest, params: ParameterSet, today: dt.date) -> None:
+    """Raise INVALID_ARGUMENT listing every problem, or return for a request the rules can take."""
+    out: list[FieldViolation] = []
+    _check_plan_year(request, params, today, out)
+    check_state(request.state_code, "state_code", out)
+    known = _check_members(request, out)
+    _check_relationships(request, known, out)
+    _check_tax_units(request, known, out)
+    if out:
+        raise invalid_argument(out)
