@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from eligibility.ssa.v1 import identity_pb2 as pb
 from eligibility.ssa.v1 import identity_pb2_grpc as pb_grpc
-
 from services.ssa.servicer import IdentityServicer
 from services.ssa.tables import TABLES
 from shared.clock import Clock

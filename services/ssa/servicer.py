@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import grpc
 import structlog
-from eligibility.ssa.v1 import identity_pb2 as pb
-from eligibility.ssa.v1 import identity_pb2_grpc as pb_grpc
 from sqlmodel import Session
 
+from eligibility.ssa.v1 import identity_pb2 as pb
+from eligibility.ssa.v1 import identity_pb2_grpc as pb_grpc
 from services.ssa import repository
 from services.ssa.domain import IdentityAnswer, IdentityQuery, MatchStatus, match
 from shared.clock import Clock

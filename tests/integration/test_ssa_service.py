@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import grpc
 import pytest
-from eligibility.common.v1 import date_pb2, household_pb2
-from eligibility.ssa.v1 import identity_pb2 as pb
-from eligibility.ssa.v1 import identity_pb2_grpc as pb_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from sqlmodel import func, select
 
+from eligibility.common.v1 import date_pb2, household_pb2
+from eligibility.ssa.v1 import identity_pb2 as pb
+from eligibility.ssa.v1 import identity_pb2_grpc as pb_grpc
 from services.ssa import seed as ssa_seed
 from services.ssa.server import SERVICE_NAME, bindings
 from services.ssa.tables import TABLES, SsaPerson
