@@ -34,7 +34,7 @@ async def _main(settings: ServiceSettings, build: Builder) -> None:
     running = await start_server(wiring.bindings, settings.host, settings.port)
     log.info(
         "listening",
-        address=f"{settings.host}:{running.port}",
+        listen=f"{settings.host}:{running.port}",
         services=list(running.service_names),
         database=settings.resolved_database_url().split("://", 1)[0],
     )
