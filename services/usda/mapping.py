@@ -1,0 +1,62 @@
+"""Protobuf <-> SNAP rules: requests become facts, determinations become responses."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from eligibility.common.v1 import determination_pb2 as det
+from eligibility.usda.v1 import snap_eligibility_pb2 as pb
+from services.usda.rules import Determination, Expenses, Member, SnapFacts
+
+
+def facts_from_request(
+    request: pb.DetermineSnapEligibilityRequest, benefit_month: dt.date
+) -> SnapFacts:
+    return SnapFacts(
+        benefit_month=benefit_month,
+        state_code=request.state_code,
+        members=tuple(
+            Member(
+                person_id=m.person_id,
+                age=m.age,
+                disabled=m.disabled,
+                earned_cents=m.monthly_earned_income_cents,
+                unearned_cents=m.monthly_unearned_income_cents,
+            )
+            for m in request.members
+        ),
+        expenses=Expenses(
+            shelter_cents=request.monthly_shelter_cents,
+            pays_heating_or_cooling=request.pays_heating_or_cooling,
+            dependent_care_cents=request.monthly_dependent_care_cents,
+            medical_cents=request.monthly_medical_cents,
+            child_support_paid_cents=request.monthly_child_support_paid_cents,
+            homeless=request.homeless,
+        ),
+    )
+
+
+def response_from(result: Determination) -> pb.DetermineSnapEligibilityResponse:
+    status = (
+        det.DETERMINATION_STATUS_ELIGIBLE
+        if result.eligible
+        else det.DETERMINATION_STATUS_INELIGIBLE
+    )
+    return pb.DetermineSnapEligibilityResponse(
+        determination=det.ProgramDetermination(
+            program=det.PROGRAM_SNAP,
+            status=status,
+            monthly_benefit_cents=result.allotment_cents,
+            reasons=[
+                det.Reason(
+                    code=r.code, message=r.message, citation=r.citation, figures=dict(r.figures)
+                )
+                for r in result.reasons
+            ],
+        ),
+        gross_monthly_income_cents=result.gross_income_cents,
+        net_monthly_income_cents=result.net_income_cents,
+        household_size=result.household_size,
+        fiscal_year=result.fiscal_year,
+        categorically_eligible=result.categorically_eligible,
+    )

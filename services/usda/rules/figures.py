@@ -1,0 +1,196 @@
+"""The published SNAP figures for one benefit month and state, read from the parameters.
+
+Figures follow the fiscal year of the benefit month (October to September). Alaska and
+Hawaii have their own tables; every other state and DC uses the 48-state table. A figure
+FNS published but this service has not loaded raises FiguresUnavailable: the rules never
+fill a gap with a guess.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import lru_cache
+from typing import Any
+
+from shared.parameters import ParameterError, ParameterSet, ParameterValue
+
+_REGIONS = {"AK": "alaska", "HI": "hawaii"}
+
+
+def region_of(state_code: str) -> str:
+    """7 U.S.C. 2012(u) and 2014(c) set separate figures for Alaska and Hawaii."""
+    return _REGIONS.get(state_code, "contiguous")
+
+
+def fiscal_year(month: dt.date) -> int:
+    return month.year + 1 if month.month >= 10 else month.year
+
+
+class FiguresUnavailable(LookupError):
+    """A figure the rules need is not loaded for this fiscal year and region."""
+
+    def __init__(self, parameter: str, region: str, year: int) -> None:
+        super().__init__(f"{parameter} is not loaded for {region} in FY{year}")
+        self.parameter = parameter
+        self.region = region
+        self.fiscal_year = year
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure in cents (or a rate), with where it comes from and since when."""
+
+    value: Any
+    source: str
+    effective_from: dt.date
+
+
+def cents(dollars: Any) -> int:
+    return int(Fraction(str(dollars)) * 100)
+
+
+def short_source(reference: str) -> str:
+    """The publication's title, without the pinpoint, for a reason's citation."""
+    if not reference.startswith("USDA"):
+        return ""
+    return reference.split(" (", 1)[0].rstrip(".:;")
+
+
+class Figures:
+    """Typed, memoised access to the parameters in force in one month for one state."""
+
+    def __init__(self, params: ParameterSet, month: dt.date, state_code: str) -> None:
+        self._params = params
+        self.month = month
+        self.state_code = state_code
+        self.region = region_of(state_code)
+        self.fiscal_year = fiscal_year(month)
+        self._memo: dict[tuple[str, ...], Any] = {}
+
+    @property
+    def fiscal_year_start(self) -> dt.date:
+        return dt.date(self.fiscal_year - 1, 10, 1)
+
+    def _entry(self, name: str) -> ParameterValue:
+        try:
+            return self._params.entry(name, self.month)
+        except ParameterError:
+            raise FiguresUnavailable(name, self.region, self.fiscal_year) from None
+
+    def _optional_entry(self, name: str) -> ParameterValue | None:
+        try:
+            return self._params.entry(name, self.month)
+        except ParameterError:
+            return None
+
+    def _regional(self, name: str) -> tuple[Any, ParameterValue]:
+        entry = self._entry(name)
+        if self.region not in entry.value:
+            raise FiguresUnavailable(name, self.region, self.fiscal_year)
+        return entry.value[self.region], entry
+
+    def _by_size(self, name: str, size: int) -> Figure:
+        key = (name, str(size))
+        if key not in self._memo:
+            table, entry = self._regional(name)
+            sizes = table["by_size"]
+            if size <= len(sizes):
+                dollars = sizes[size - 1]
+            elif "each_additional" in table:
+                dollars = sizes[-1] + (size - len(sizes)) * table["each_additional"]
+            else:  # the last size covers every larger household
+                dollars = sizes[-1]
+            self._memo[key] = Figure(cents(dollars), entry.reference, entry.effective_from)
+        return self._memo[key]
+
+    def _regional_amount(self, name: str) -> Figure:
+        if (name,) not in self._memo:
+            dollars, entry = self._regional(name)
+            self._memo[(name,)] = Figure(cents(dollars), entry.reference, entry.effective_from)
+        return self._memo[(name,)]
+
+    def _constant(self, name: str, convert: Any = Fraction) -> Figure:
+        if (name,) not in self._memo:
+            entry = self._entry(name)
+            value = convert(str(entry.value))
+            self._memo[(name,)] = Figure(value, entry.reference, entry.effective_from)
+        return self._memo[(name,)]
+
+    def net_standard(self, size: int) -> Figure:
+        return self._by_size("usda.snap.net_income_standard", size)
+
+    def gross_standard(self, size: int) -> Figure:
+        return self._by_size("usda.snap.gross_income_standard", size)
+
+    def max_allotment(self, size: int) -> Figure:
+        return self._by_size("usda.snap.max_allotment", size)
+
+    def standard_deduction(self, size: int) -> Figure:
+        return self._by_size("usda.snap.standard_deduction", size)
+
+    def shelter_cap(self) -> Figure:
+        return self._regional_amount("usda.snap.excess_shelter_cap")
+
+    def homeless_shelter_deduction(self) -> Figure:
+        return self._constant("usda.snap.homeless_shelter_deduction", cents)
+
+    def earned_income_rate(self) -> Figure:
+        return self._constant("usda.snap.earned_income_deduction_rate")
+
+    def medical_threshold(self) -> Figure:
+        return self._constant("usda.snap.medical_expense_threshold", cents)
+
+    def shelter_income_share(self) -> Figure:
+        return self._constant("usda.snap.excess_shelter_income_share")
+
+    def benefit_reduction_rate(self) -> Figure:
+        return self._constant("usda.snap.benefit_reduction_rate")
+
+    def elderly_age(self) -> Figure:
+        return self._constant("usda.snap.elderly_age", int)
+
+    def minimum_benefit_rule(self) -> tuple[int, Fraction, str]:
+        entry = self._entry("usda.snap.minimum_benefit_rule")
+        value = entry.value
+        return (
+            int(value["max_household_size"]),
+            Fraction(str(value["share_of_one_person_allotment"])),
+            entry.reference,
+        )
+
+    def published_minimum_benefit(self) -> Figure | None:
+        """FNS's published minimum benefit, or None where it is not loaded."""
+        entry = self._entry("usda.snap.minimum_benefit")
+        if self.region not in entry.value:
+            return None
+        return Figure(cents(entry.value[self.region]), entry.reference, entry.effective_from)
+
+    def utility_allowance(self) -> Figure | None:
+        """The state's heating and cooling SUA in force, or None where none is loaded."""
+        entry = self._optional_entry(f"usda.snap.sua.{self.state_code}")
+        if entry is None:
+            return None
+        return Figure(cents(entry.value), entry.reference, entry.effective_from)
+
+    def bbce_percent(self) -> Figure | None:
+        """The state's BBCE gross income limit in percent of poverty, None without BBCE."""
+        entry = self._optional_entry(f"usda.snap.bbce_gross_limit_percent.{self.state_code}")
+        if entry is None or entry.value is None:
+            return None
+        return Figure(int(entry.value), entry.reference, entry.effective_from)
+
+
+@lru_cache(maxsize=4096)
+def figures_for(params: ParameterSet, month: dt.date, state_code: str) -> Figures:
+    """Shared per (parameters, month, state) so repeated determinations reuse lookups."""
+    return Figures(params, month, state_code)
+
+
+def loaded_fiscal_years(params: ParameterSet) -> list[int]:
+    """The fiscal years whose income standards are loaded; every other table follows them."""
+    return sorted(
+        fiscal_year(value.effective_from)
+        for value in params.history("usda.snap.net_income_standard")
+    )
