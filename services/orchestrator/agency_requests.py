@@ -10,6 +10,7 @@ import datetime as dt
 
 from eligibility.common.v1 import household_pb2
 from eligibility.hhs.v1 import subsidy_eligibility_pb2 as hhs_pb
+from eligibility.ssa.v1 import identity_pb2 as ssa_pb
 from eligibility.treasury.v1 import income_verification_pb2 as treasury_pb
 from eligibility.usda.v1 import snap_eligibility_pb2 as usda_pb
 from services.orchestrator.household_facts import (
@@ -27,8 +28,37 @@ def income_purpose(plan_year: int) -> str:
     return f"insurance-affordability-programs-{plan_year}"
 
 
-def treasury_request(
+def identity_purpose(plan_year: int) -> str:
+    return f"identity-verification-{plan_year}"
+
+
+def ssa_request(
     household: household_pb2.Household, plan_year: int, case_id: str, request_id: str
+) -> ssa_pb.VerifyIdentityRequest:
+    return ssa_pb.VerifyIdentityRequest(
+        request_id=f"{request_id}:ssa",
+        people=[
+            ssa_pb.IdentityQuery(
+                person_id=m.person_id, ssn=m.ssn, name=m.name, birth_date=m.birth_date
+            )
+            for m in household.members
+        ],
+        purpose=identity_purpose(plan_year),
+        case_id=case_id,
+    )
+
+
+def filers_to_verify(household: household_pb2.Household, verified: set[str]) -> list[str]:
+    """Treasury is asked only about filers whose identity SSA verified."""
+    return [p for unit in household.tax_units for p in unit.filer_person_ids if p in verified]
+
+
+def treasury_request(
+    household: household_pb2.Household,
+    filer_ids: list[str],
+    plan_year: int,
+    case_id: str,
+    request_id: str,
 ) -> treasury_pb.VerifyHouseholdIncomeRequest:
     members = {m.person_id: m for m in household.members}
     filers = [
@@ -38,8 +68,7 @@ def treasury_request(
             name=members[pid].name,
             birth_date=members[pid].birth_date,
         )
-        for unit in household.tax_units
-        for pid in unit.filer_person_ids
+        for pid in filer_ids
     ]
     return treasury_pb.VerifyHouseholdIncomeRequest(
         request_id=f"{request_id}:treasury",

@@ -17,14 +17,18 @@ import structlog
 from sqlmodel import Session
 
 from eligibility.common.v1 import determination_pb2 as det
+from eligibility.common.v1 import household_pb2
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
+from eligibility.ssa.v1 import identity_pb2 as ssa_pb
 from eligibility.treasury.v1 import income_verification_pb2 as treasury_pb
 from services.orchestrator import agency_requests, mapping, repository
+from services.orchestrator import evidence as ev
 from services.orchestrator.agencies import AgencyGateway, SourceUnavailable
 from services.orchestrator.combine import Combined, combine, wants_hhs
-from services.orchestrator.evidence import EvidenceDirectory
+from services.orchestrator.evidence import EvidenceDirectory, Fact
+from services.orchestrator.identity import IdentityReconciliation, reconcile_identity
 from services.orchestrator.intake import plan_year_for, validate_application
-from services.orchestrator.reconcile import reconcile_income
+from services.orchestrator.reconcile import IncomeReconciliation, Issue, reconcile_income
 from services.orchestrator.repository import StoredCase
 from services.orchestrator.tables import CaseRow
 from shared.clock import Clock
@@ -116,23 +120,19 @@ class Coordinator:
         programs = list(request.programs)
         unavailable: dict[str, str] = {}
 
-        answers: dict[str, treasury_pb.FilerIncome] | None = None
-        if household.tax_units:
-            try:
-                reply = await self._agencies.verify_income(
-                    agency_requests.treasury_request(
-                        household, plan_year, case_id, request.request_id
-                    ),
-                    budget(),
-                )
-                answers = {r.person_id: r for r in reply.results}
-            except SourceUnavailable as error:
-                unavailable["treasury"] = error.code
-        else:
-            answers = {}
-        income = reconcile_income(
-            household, answers, self._directory, now, unavailable.get("treasury", "")
+        identity = await self._verify_identity(
+            household, plan_year, case_id, request, now, budget, unavailable
         )
+        income = await self._verify_income(
+            household, identity, plan_year, case_id, request, now, budget, unavailable
+        )
+        evidence_status = {
+            m.person_id: ev.worst(
+                identity.status_by_person.get(m.person_id, ev.ATTESTED),
+                income.status_by_person.get(m.person_id, ev.ATTESTED),
+            )
+            for m in household.members
+        }
 
         hhs_task = snap_task = None
         async with asyncio.TaskGroup() as group:
@@ -162,12 +162,76 @@ class Coordinator:
         combined = combine(
             household,
             programs,
-            income.status_by_person,
+            evidence_status,
             list(hhs_reply.determinations) if hhs_reply is not None else None,
             snap_reply.determination if snap_reply is not None else None,
-            unavailable,
         )
-        return self._stored(request, case_id, plan_year, now, income, combined)
+        return self._stored(
+            request,
+            case_id,
+            plan_year,
+            now,
+            [*identity.facts, *income.facts],
+            [*identity.issues, *income.issues],
+            combined,
+        )
+
+    async def _verify_identity(
+        self,
+        household: household_pb2.Household,
+        plan_year: int,
+        case_id: str,
+        request: pb.SubmitApplicationRequest,
+        now: dt.datetime,
+        budget: Callable[[], float],
+        unavailable: dict[str, str],
+    ) -> IdentityReconciliation:
+        answers: dict[str, ssa_pb.IdentityResult] | None = None
+        try:
+            reply = await self._agencies.verify_identity(
+                agency_requests.ssa_request(household, plan_year, case_id, request.request_id),
+                budget(),
+            )
+            answers = {r.person_id: r for r in reply.results}
+        except SourceUnavailable as error:
+            unavailable["ssa"] = error.code
+        return reconcile_identity(
+            household, answers, self._directory, now, unavailable.get("ssa", "")
+        )
+
+    async def _verify_income(
+        self,
+        household: household_pb2.Household,
+        identity: IdentityReconciliation,
+        plan_year: int,
+        case_id: str,
+        request: pb.SubmitApplicationRequest,
+        now: dt.datetime,
+        budget: Callable[[], float],
+        unavailable: dict[str, str],
+    ) -> IncomeReconciliation:
+        filers = agency_requests.filers_to_verify(household, identity.verified)
+        answers: dict[str, treasury_pb.FilerIncome] | None = {}
+        if filers:
+            try:
+                reply = await self._agencies.verify_income(
+                    agency_requests.treasury_request(
+                        household, filers, plan_year, case_id, request.request_id
+                    ),
+                    budget(),
+                )
+                answers = {r.person_id: r for r in reply.results}
+            except SourceUnavailable as error:
+                unavailable["treasury"] = error.code
+                answers = None
+        return reconcile_income(
+            household,
+            answers,
+            self._directory,
+            now,
+            unavailable.get("treasury", ""),
+            identity.status_by_person,
+        )
 
     async def _ask(self, agency: str, call, unavailable: dict[str, str]):  # type: ignore[no-untyped-def]
         try:
@@ -182,7 +246,8 @@ class Coordinator:
         case_id: str,
         plan_year: int,
         now: dt.datetime,
-        income,  # type: ignore[no-untyped-def]
+        facts: list[Fact],
+        issues: list[Issue],
         combined: Combined,
     ) -> StoredCase:
         status = (
@@ -207,11 +272,9 @@ class Coordinator:
         determinations += mapping.determination_rows(case_id, "", combined.household)
         return StoredCase(
             case=case,
-            evidence=[
-                mapping.evidence_row(case_id, uuid.uuid4().hex, fact) for fact in income.facts
-            ],
+            evidence=[mapping.evidence_row(case_id, uuid.uuid4().hex, fact) for fact in facts],
             determinations=determinations,
-            issues=[mapping.issue_row(case_id, issue) for issue in income.issues],
+            issues=[mapping.issue_row(case_id, issue) for issue in issues],
         )
 
     # --- GetCase / ListCases -----------------------------------------------------------

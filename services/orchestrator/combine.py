@@ -36,22 +36,20 @@ def wants_hhs(programs: list[int]) -> bool:
     return any(p in HHS_PROGRAMS for p in programs)
 
 
-def _qualify(
-    program: det.ProgramDetermination, income_status: str, unavailable: str
-) -> det.ProgramDetermination:
-    """Lower an answer to conditional or pending when its income is not verified."""
+def _qualify(program: det.ProgramDetermination, evidence_status: str) -> det.ProgramDetermination:
+    """Lower an answer to conditional or pending when the facts behind it are not verified."""
     out = det.ProgramDetermination()
     out.CopyFrom(program)
-    if income_status == ev.SOURCE_UNAVAILABLE:
+    if evidence_status == ev.SOURCE_UNAVAILABLE:
         out.status = PENDING
         out.reasons.append(
             det.Reason(
-                code="INCOME_VERIFICATION_PENDING",
-                message=f"income could not be verified ({unavailable}); the answer above is "
-                "provisional until the source answers",
+                code="VERIFICATION_PENDING",
+                message="a source of verified facts could not be reached; the answer above is "
+                "provisional until it answers",
             )
         )
-    elif income_status in (ev.INCONSISTENT, ev.NO_RECORD) and out.status == ELIGIBLE:
+    elif evidence_status in (ev.INCONSISTENT, ev.NO_RECORD) and out.status == ELIGIBLE:
         out.status = CONDITIONAL
         out.reasons.append(
             det.Reason(
@@ -79,16 +77,14 @@ def _unavailable(program: int, agency: str) -> det.ProgramDetermination:
 def combine(
     household: household_pb2.Household,
     programs: list[int],
-    income_status: dict[str, str],
+    evidence_status: dict[str, str],
     hhs_answer: list[det.PersonDetermination] | None,
     snap_answer: det.ProgramDetermination | None,
-    unavailable: dict[str, str],
 ) -> Combined:
-    """``hhs_answer``/``snap_answer`` are None when that agency could not answer (named in
-    ``unavailable``, agency -> status code) or was not asked."""
+    """``evidence_status`` is each person's weakest fact (evidence.worst); ``hhs_answer`` and
+    ``snap_answer`` are None when that agency could not answer or was not asked."""
     result = Combined()
     applying = [m.person_id for m in household.members if m.applying]
-    income_note = unavailable.get("treasury", "")
     if wants_hhs(programs):
         by_person = {p.person_id: p for p in hhs_answer or []}
         for pid in applying:
@@ -97,23 +93,16 @@ def combine(
                 person.programs.extend(_unavailable(p, "hhs") for p in HHS_PROGRAMS)
             else:
                 answered = by_person.get(pid, det.PersonDetermination()).programs
-                person.programs.extend(
-                    _qualify(p, income_status.get(pid, ev.ATTESTED), income_note) for p in answered
-                )
+                status = evidence_status.get(pid, ev.ATTESTED)
+                person.programs.extend(_qualify(p, status) for p in answered)
             result.persons.append(person)
     if det.PROGRAM_SNAP in programs:
         if snap_answer is None:
             result.household.append(_unavailable(det.PROGRAM_SNAP, "usda"))
         else:
-            # SNAP is decided for the household: its weakest income evidence governs.
-            statuses = {income_status.get(m.person_id, ev.ATTESTED) for m in household.members}
-            worst = next(
-                (
-                    s
-                    for s in (ev.SOURCE_UNAVAILABLE, ev.INCONSISTENT, ev.NO_RECORD)
-                    if s in statuses
-                ),
-                ev.VERIFIED,
+            # SNAP is decided for the household: its weakest evidence governs.
+            weakest = ev.worst(
+                *(evidence_status.get(m.person_id, ev.ATTESTED) for m in household.members)
             )
-            result.household.append(_qualify(snap_answer, worst, income_note))
+            result.household.append(_qualify(snap_answer, weakest))
     return result

@@ -20,6 +20,16 @@ ELECTRONIC = "VERIFICATION_METHOD_ELECTRONIC_DATA_SOURCE"
 ATTESTATION = "VERIFICATION_METHOD_ATTESTATION"
 
 
+# From the status that most limits an answer to the least.
+_SEVERITY = (SOURCE_UNAVAILABLE, INCONSISTENT, NO_RECORD, ATTESTED, VERIFIED)
+
+
+def worst(*statuses: str) -> str:
+    """The status that limits an answer most; VERIFIED when there is none."""
+    present = set(statuses)
+    return next((s for s in _SEVERITY if s in present), VERIFIED)
+
+
 @dataclass(frozen=True)
 class Fact:
     person_id: str

@@ -57,9 +57,11 @@ def reconcile_income(
     directory: EvidenceDirectory,
     now: dt.datetime,
     unavailable_reason: str = "",
+    identity_status: dict[str, str] | None = None,
 ) -> IncomeReconciliation:
     """``answers`` maps filer person_id to Treasury's answer; None means Treasury could not
-    be reached. Members in no tax unit have no return to check and keep their attestation."""
+    be reached. Filers whose identity did not verify were not asked (``identity_status``
+    says why). Members in no tax unit have no return to check and keep their attestation."""
     result = IncomeReconciliation()
     members = {m.person_id: m for m in household.members}
     due = now.date() + dt.timedelta(days=directory.inconsistency_days)
@@ -76,7 +78,9 @@ def reconcile_income(
     for unit in household.tax_units:
         people = tax_unit_members(unit)
         attested = sum(attested_annual_cents(members[p]) for p in people)
-        status, issue = _unit_status(unit, answers, attested, directory, unavailable_reason)
+        status, issue = _unit_status(
+            unit, answers, attested, directory, unavailable_reason, identity_status or {}
+        )
         for pid in people:
             result.status_by_person[pid] = status
         if answers is not None:
@@ -119,7 +123,22 @@ def _unit_status(
     attested: int,
     directory: EvidenceDirectory,
     unavailable_reason: str,
+    identity_status: dict[str, str],
 ) -> tuple[str, tuple[str, str] | None]:
+    unchecked = [
+        f for f in unit.filer_person_ids if identity_status.get(f, ev.VERIFIED) != ev.VERIFIED
+    ]
+    if any(identity_status[f] == ev.SOURCE_UNAVAILABLE for f in unchecked):
+        return ev.SOURCE_UNAVAILABLE, (
+            "INCOME_NOT_CHECKED",
+            "income is checked once identity is verified, and SSA could not be reached",
+        )
+    if unchecked:
+        return ev.NO_RECORD, (
+            "INCOME_NOT_CHECKED",
+            "Treasury was not asked because a filer's identity did not verify; "
+            "send proof of income (a pay stub or tax return) by the due date",
+        )
     if answers is None:
         return ev.SOURCE_UNAVAILABLE, (
             "INCOME_SOURCE_UNAVAILABLE",
