@@ -138,6 +138,13 @@ def _csr_reason(level: int, percent: Fraction) -> Reason:
     )
 
 
+def expected_contribution(income_dollars: int, percent: Fraction) -> tuple[int, int]:
+    """(annual contribution in whole dollars, monthly contribution in cents): Form 8962
+    lines 8a and 8b, each rounded to a whole dollar."""
+    annual_dollars = int(round_half_up(max(income_dollars, 0) * percent / 100))
+    return annual_dollars, int(round_half_up(Fraction(annual_dollars, 12))) * 100
+
+
 def allocate(total: int, weights: Mapping[str, int]) -> dict[str, int]:
     """Split ``total`` in proportion to ``weights`` so the parts add up to it exactly
     (largest remainder; ties go to the lower person id, so order never matters)."""
@@ -245,8 +252,7 @@ def determine_unit(
     below_floor = percent < floor
     effective = max(percent, Fraction(floor)) if exception else percent
     ap = applicable_percentage(params, year, whole_percent_of_fpl(effective))
-    annual_dollars = int(round_half_up(max(income_dollars, 0) * ap.percent / 100))
-    monthly_contribution = int(round_half_up(Fraction(annual_dollars, 12))) * 100
+    annual_dollars, monthly_contribution = expected_contribution(income_dollars, ap.percent)
     level = csr_level(params, year, effective)
     notes = {
         **base,

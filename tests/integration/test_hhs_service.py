@@ -1,0 +1,207 @@
+"""HHS subsidy eligibility over real gRPC, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from eligibility.common.v1 import determination_pb2 as det
+from eligibility.common.v1 import household_pb2 as hh
+from eligibility.hhs.v1 import subsidy_eligibility_pb2 as pb
+from eligibility.hhs.v1 import subsidy_eligibility_pb2_grpc as pb_grpc
+from services.hhs import seed as hhs_seed
+from services.hhs.benchmarks import load_file
+from services.hhs.repository import count_benchmarks, find_benchmark
+from services.hhs.rules import load_parameters
+from services.hhs.server import SERVICE_NAME, bindings, open_database
+from services.hhs.tables import TABLES
+from shared.db import Database
+from shared.errors import details_of
+from shared.settings import load_settings
+
+PARAMS = load_parameters()
+
+
+@pytest.fixture
+def db(database_url):  # type: ignore[no-untyped-def]
+    database = Database(database_url, TABLES)
+    database.create_tables()
+    hhs_seed.seed(database)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+async def channel(serve, db, clock):  # type: ignore[no-untyped-def]
+    handle = await serve(bindings(db, PARAMS, clock))
+    async with handle.channel() as ch:
+        yield ch
+
+
+@pytest.fixture
+def hhs(channel):  # type: ignore[no-untyped-def]
+    return pb_grpc.SubsidyEligibilityServiceStub(channel)
+
+
+def _member(pid: str, age: int, magi: int = 0, **kw) -> pb.EligibilityMember:  # type: ignore[no-untyped-def]
+    kw.setdefault("citizenship", hh.CITIZENSHIP_STATUS_CITIZEN)
+    kw.setdefault("applying", True)
+    return pb.EligibilityMember(person_id=pid, age=age, annual_magi_cents=magi, **kw)
+
+
+def _rivera(plan_year: int, county: str = "Harris") -> pb.DetermineEligibilityRequest:
+    # The Rivera household of the synthetic population: joint return, AGI $41,200, two
+    # children; ages on January 1, 2025.
+    return pb.DetermineEligibilityRequest(
+        plan_year=plan_year,
+        state_code="TX",
+        county=county,
+        members=[
+            _member("maria", 35, 2_060_000),
+            _member("jose", 38, 2_060_000),
+            _member("sofia", 9),
+            _member("mateo", 5),
+        ],
+        relationships=[
+            hh.Relationship(
+                person_id="maria", related_person_id="jose", kind=hh.RELATIONSHIP_KIND_SPOUSE
+            ),
+            hh.Relationship(
+                person_id="sofia", related_person_id="maria", kind=hh.RELATIONSHIP_KIND_CHILD
+            ),
+            hh.Relationship(
+                person_id="mateo", related_person_id="maria", kind=hh.RELATIONSHIP_KIND_CHILD
+            ),
+            hh.Relationship(
+                person_id="sofia", related_person_id="jose", kind=hh.RELATIONSHIP_KIND_CHILD
+            ),
+            hh.Relationship(
+                person_id="mateo", related_person_id="jose", kind=hh.RELATIONSHIP_KIND_CHILD
+            ),
+        ],
+        tax_units=[
+            hh.TaxUnit(
+                tax_unit_id="t1",
+                filing_status=hh.FILING_STATUS_MARRIED_FILING_JOINTLY,
+                filer_person_ids=["maria", "jose"],
+                dependent_person_ids=["sofia", "mateo"],
+            )
+        ],
+    )
+
+
+def _program(
+    reply: pb.DetermineEligibilityResponse, pid: str, program: int
+) -> det.ProgramDetermination:
+    person = next(p for p in reply.determinations if p.person_id == pid)
+    return next(p for p in person.programs if p.program == program)
+
+
+async def test_family_gets_medicaid_for_the_children_and_a_credit_from_the_stored_benchmark(
+    hhs, db
+) -> None:  # type: ignore[no-untyped-def]
+    reply = await hhs.DetermineEligibility(_rivera(2025))
+    for kid in ("sofia", "mateo"):
+        assert (
+            _program(reply, kid, det.PROGRAM_MEDICAID).status == det.DETERMINATION_STATUS_ELIGIBLE
+        )
+    # 2025: 41,200 / 31,200 (2024 guidelines, family of 4) = 132%: ARPA 0% contribution, so
+    # the credit is the whole benchmark, age-rated from 40 (CMS default curve: 35 -> 1.222,
+    # 38 -> 1.246, 40 -> 1.278; 45 CFR 147.102(e)).
+    with db.session() as session:
+        stored = find_benchmark(session, 2025, "TX", "Harris")
+    assert stored is not None and stored.age_basis == 40
+    expected = round(stored.monthly_premium_cents * 1.222 / 1.278) + round(
+        stored.monthly_premium_cents * 1.246 / 1.278
+    )
+    credits = [_program(reply, p, det.PROGRAM_MARKETPLACE) for p in ("maria", "jose")]
+    assert all(c.status == det.DETERMINATION_STATUS_ELIGIBLE for c in credits)
+    assert sum(c.monthly_benefit_cents for c in credits) == expected
+    assert {c.csr_level for c in credits} == {det.CSR_LEVEL_94}
+    household = next(h for h in reply.households if h.purpose == pb.HOUSEHOLD_PURPOSE_MARKETPLACE)
+    assert (household.household_size, household.poverty_line_cents) == (4, 3_120_000)
+    assert household.poverty_guideline_year == 2024
+    assert household.monthly_aptc_cents == expected
+    reason = credits[0].reasons[0]
+    assert reason.code == "APTC_COMPUTED"
+    assert "36B" in reason.citation
+    assert reason.figures["poverty_line_cents"] == "3120000"
+
+
+async def test_county_without_benchmark_data_is_pending_not_guessed(hhs) -> None:  # type: ignore[no-untyped-def]
+    reply = await hhs.DetermineEligibility(_rivera(2027, county="Nowhere"))
+    market = _program(reply, "maria", det.PROGRAM_MARKETPLACE)
+    assert market.status == det.DETERMINATION_STATUS_PENDING_VERIFICATION
+    assert market.reasons[0].code == "NO_BENCHMARK_DATA"
+    assert market.monthly_benefit_cents == 0
+
+
+async def test_plan_year_2027_is_answerable_during_open_enrollment(hhs) -> None:  # type: ignore[no-untyped-def]
+    reply = await hhs.DetermineEligibility(_rivera(2027))
+    household = next(h for h in reply.households if h.purpose == pb.HOUSEHOLD_PURPOSE_MARKETPLACE)
+    assert household.poverty_guideline_year == 2026
+    assert household.poverty_line_cents == 3_300_000  # 91 FR 1797: $33,000 for four
+    market = _program(reply, "maria", det.PROGRAM_MARKETPLACE)
+    assert market.status in (
+        det.DETERMINATION_STATUS_ELIGIBLE,
+        det.DETERMINATION_STATUS_PENDING_VERIFICATION,
+    )
+    assert market.csr_level == det.CSR_LEVEL_94
+
+
+async def test_a_bad_request_lists_every_problem(hhs) -> None:  # type: ignore[no-untyped-def]
+    request = pb.DetermineEligibilityRequest(
+        plan_year=2031,
+        state_code="ZZ",
+        members=[_member("a", 40), _member("a", 200), _member("b", 30, citizenship=0)],
+        relationships=[
+            hh.Relationship(
+                person_id="a", related_person_id="ghost", kind=hh.RELATIONSHIP_KIND_SPOUSE
+            )
+        ],
+        tax_units=[
+            hh.TaxUnit(
+                tax_unit_id="t1",
+                filing_status=hh.FILING_STATUS_SINGLE,
+                filer_person_ids=["a"],
+                dependent_person_ids=["nobody"],
+            )
+        ],
+    )
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await hhs.DetermineEligibility(request)
+    details = details_of(caught.value)
+    assert details.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert {v.field for v in details.violations} == {
+        "plan_year",
+        "state_code",
+        "members[1].person_id",
+        "members[1].age",
+        "members[2].citizenship",
+        "relationships[0].related_person_id",
+        "tax_units[0].dependent_person_ids[0]",
+    }
+
+
+async def test_health_reports_serving(channel) -> None:  # type: ignore[no-untyped-def]
+    health = health_pb2_grpc.HealthStub(channel)
+    reply = await health.Check(health_pb2.HealthCheckRequest(service=SERVICE_NAME))
+    assert reply.status == health_pb2.HealthCheckResponse.SERVING
+
+
+def test_start_up_seeds_an_empty_database_once(database_url) -> None:  # type: ignore[no-untyped-def]
+    settings = load_settings("hhs", database_url=database_url)
+    rows = len(load_file())
+    first = open_database(settings)
+    second = open_database(settings)
+    with second.session() as session:
+        assert count_benchmarks(session) == rows
+    first.dispose()
+    second.dispose()
+
+
+def test_seeding_again_replaces_rather_than_duplicates(db) -> None:  # type: ignore[no-untyped-def]
+    hhs_seed.seed(db)
+    with db.session() as session:
+        assert count_benchmarks(session) == len(load_file())
