@@ -51,6 +51,7 @@ def cents(dollars: Any) -> int:
     return int(Fraction(str(dollars)) * 100)
 
 
+@lru_cache(maxsize=256)
 def short_source(reference: str) -> str:
     """The publication's title, without the pinpoint, for a reason's citation."""
     if not reference.startswith("USDA"):
@@ -74,16 +75,19 @@ class Figures:
         return dt.date(self.fiscal_year - 1, 10, 1)
 
     def _entry(self, name: str) -> ParameterValue:
-        try:
-            return self._params.entry(name, self.month)
-        except ParameterError:
-            raise FiguresUnavailable(name, self.region, self.fiscal_year) from None
+        entry = self._optional_entry(name)
+        if entry is None:
+            raise FiguresUnavailable(name, self.region, self.fiscal_year)
+        return entry
 
     def _optional_entry(self, name: str) -> ParameterValue | None:
-        try:
-            return self._params.entry(name, self.month)
-        except ParameterError:
-            return None
+        key = ("optional", name)
+        if key not in self._memo:
+            try:
+                self._memo[key] = self._params.entry(name, self.month)
+            except ParameterError:
+                self._memo[key] = None
+        return self._memo[key]
 
     def _regional(self, name: str) -> tuple[Any, ParameterValue]:
         entry = self._entry(name)
