@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from fractions import Fraction
-from functools import lru_cache
 
 from services.hhs.applicable_percentage import round_half_up
 from shared.parameters import ParameterSet
@@ -19,13 +18,19 @@ CURVE = "hhs.aca.age_curve"
 FAMILY = "hhs.aca.family_rating"
 
 
-@lru_cache(maxsize=32)
-def _parse_curve(items: tuple[tuple[str, str], ...]) -> tuple[dict[int, Fraction], int, Fraction]:
+# Parsed curves by the identity of the loaded value (kept alive here, so ids stay unique).
+_PARSED: dict[int, tuple[object, dict[int, Fraction], int, Fraction]] = {}
+
+
+def _parse_curve(curve: dict[object, object]) -> tuple[dict[int, Fraction], int, Fraction]:
     """Ages to factors, plus the age from which the open-ended top factor applies."""
+    memo = _PARSED.get(id(curve))
+    if memo is not None and memo[0] is curve:
+        return memo[1], memo[2], memo[3]
     factors: dict[int, Fraction] = {}
     top_age, top = 10**6, Fraction(0)
-    for key, factor in items:
-        value = Fraction(Decimal(factor))
+    for raw_key, factor in curve.items():
+        key, value = str(raw_key), Fraction(Decimal(str(factor)))
         if key.endswith("+"):
             top_age, top = int(key[:-1]), value
         elif "-" in key:
@@ -33,12 +38,12 @@ def _parse_curve(items: tuple[tuple[str, str], ...]) -> tuple[dict[int, Fraction
             factors.update({a: value for a in range(int(low), int(high) + 1)})
         else:
             factors[int(key)] = value
+    _PARSED[id(curve)] = (curve, factors, top_age, top)
     return factors, top_age, top
 
 
 def age_factor(params: ParameterSet, plan_year: int, age: int) -> Fraction:
-    curve: dict[object, object] = params.get(CURVE, dt.date(plan_year, 1, 1))
-    factors, top_age, top = _parse_curve(tuple((str(k), str(v)) for k, v in curve.items()))
+    factors, top_age, top = _parse_curve(params.get(CURVE, dt.date(plan_year, 1, 1)))
     if age >= top_age:
         return top
     if age not in factors:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from services.hhs import marketplace, medicaid
 from services.hhs.benchmarks import BenchmarkSource
+from services.hhs.cached_parameters import cached
 from services.hhs.facts import HouseholdFacts
 from services.hhs.households import kinship
 from services.hhs.results import (
@@ -32,6 +33,7 @@ def load_parameters(directory: Path = PARAMETERS_DIR) -> ParameterSet:
 def determine(
     facts: HouseholdFacts, parameters: ParameterSet, benchmarks: BenchmarkSource
 ) -> Determination:
+    parameters = cached(parameters)
     kin = kinship(facts)
     applying = [m for m in facts.members if m.applying]
     medicaid_results: dict[str, ProgramResult] = {}

@@ -1,0 +1,105 @@
+"""DetermineEligibility request checks: one field violation per problem."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from eligibility.common.v1 import household_pb2 as hh
+from eligibility.hhs.v1 import subsidy_eligibility_pb2 as pb
+from services.hhs.rules import load_parameters
+from services.hhs.validation import validate
+from shared.errors import ServiceError
+
+PARAMS = load_parameters()
+TODAY = dt.date(2026, 11, 25)
+
+
+def _request(**overrides) -> pb.DetermineEligibilityRequest:  # type: ignore[no-untyped-def]
+    request = pb.DetermineEligibilityRequest(
+        plan_year=2027,
+        state_code="PA",
+        county="Philadelphia",
+        members=[
+            pb.EligibilityMember(
+                person_id="a",
+                age=28,
+                citizenship=hh.CITIZENSHIP_STATUS_CITIZEN,
+                annual_magi_cents=3_840_000,
+                applying=True,
+            )
+        ],
+        tax_units=[
+            hh.TaxUnit(
+                tax_unit_id="t", filing_status=hh.FILING_STATUS_SINGLE, filer_person_ids=["a"]
+            )
+        ],
+    )
+    for name, value in overrides.items():
+        field = getattr(request, name)
+        if isinstance(value, list):
+            del field[:]
+            field.extend(value)
+        else:
+            setattr(request, name, value)
+    return request
+
+
+def _fields(request: pb.DetermineEligibilityRequest) -> dict[str, str]:
+    with pytest.raises(ServiceError) as caught:
+        validate(request, PARAMS, TODAY)
+    return {v.field: v.description for v in caught.value.violations}
+
+
+def test_a_well_formed_request_passes() -> None:
+    validate(_request(), PARAMS, TODAY)
+
+
+def test_a_negative_magi_is_accepted_because_a_business_loss_can_make_it_negative() -> None:
+    request = _request()
+    request.members[0].annual_magi_cents = -1_250_000
+    validate(request, PARAMS, TODAY)
+
+
+def test_a_plan_year_without_published_parameters_is_refused() -> None:
+    fields = _fields(_request(plan_year=2028))
+    assert "hhs.aca.applicable_percentage" in fields["plan_year"]
+
+
+def test_an_unknown_state_is_refused() -> None:
+    assert set(_fields(_request(state_code="PR"))) == {"state_code"}
+
+
+def test_a_joint_return_needs_two_filers_and_a_person_fits_one_unit() -> None:
+    request = _request(
+        tax_units=[
+            hh.TaxUnit(
+                tax_unit_id="t",
+                filing_status=hh.FILING_STATUS_MARRIED_FILING_JOINTLY,
+                filer_person_ids=["a"],
+            ),
+            hh.TaxUnit(
+                tax_unit_id="u", filing_status=hh.FILING_STATUS_SINGLE, filer_person_ids=["a"]
+            ),
+        ]
+    )
+    assert set(_fields(request)) == {
+        "tax_units[0].filer_person_ids",
+        "tax_units[1].filer_person_ids[0]",
+    }
+
+
+def test_immigration_bar_applies_only_to_lawfully_present_members() -> None:
+    request = _request()
+    request.members[0].medicaid_barred_by_immigration_status = True
+    assert set(_fields(request)) == {"members[0].medicaid_barred_by_immigration_status"}
+
+
+def test_a_person_cannot_be_related_to_themself_and_the_kind_is_required() -> None:
+    request = _request(relationships=[hh.Relationship(person_id="a", related_person_id="a")])
+    assert set(_fields(request)) == {"relationships[0].related_person_id", "relationships[0].kind"}
+
+
+def test_an_empty_household_is_refused() -> None:
+    assert "members" in _fields(_request(members=[], tax_units=[]))
