@@ -42,10 +42,13 @@ class RunningServer:
 
 
 async def start_server(
-    bindings: Sequence[ServiceBinding], host: str = "127.0.0.1", port: int = 0
+    bindings: Sequence[ServiceBinding],
+    host: str = "127.0.0.1",
+    port: int = 0,
+    extra_interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
 ) -> RunningServer:
     """Start serving; port 0 picks a free port, reported back on the result."""
-    server = grpc.aio.server(interceptors=[ServerCallInterceptor()])
+    server = grpc.aio.server(interceptors=[ServerCallInterceptor(), *extra_interceptors])
     for binding in bindings:
         binding.add_to_server(binding.servicer, server)
     health_servicer = health.aio.HealthServicer()

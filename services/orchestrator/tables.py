@@ -11,12 +11,12 @@ from sqlmodel import Field, SQLModel
 class CaseRow(SQLModel, table=True):
     __tablename__ = "orchestrator_case"
 
-    case_id: str = Field(primary_key=True, max_length=40)
+    case_id: str = Field(primary_key=True, max_length=64)
     # Unique so a retried submission can never create a second case (AIP-155).
     request_id: str = Field(unique=True, index=True, max_length=128)
     # SHA-256 of the request, to refuse a request_id reused for a different application.
     request_fingerprint: str = Field(max_length=64)
-    status: str = Field(max_length=40)
+    status: str = Field(max_length=64)
     plan_year: int
     # Comma-separated Program enum names, in the order asked.
     programs: str
@@ -31,14 +31,14 @@ class EvidenceRow(SQLModel, table=True):
     __tablename__ = "orchestrator_evidence"
 
     id: int | None = Field(default=None, primary_key=True)
-    evidence_id: str = Field(unique=True, max_length=40)
-    case_id: str = Field(foreign_key="orchestrator_case.case_id", index=True, max_length=40)
+    evidence_id: str = Field(unique=True, max_length=64)
+    case_id: str = Field(foreign_key="orchestrator_case.case_id", index=True, max_length=64)
     person_id: str = Field(max_length=64)
     fact: str = Field(max_length=80)
     value: str = Field(sa_column=Column(Text, nullable=False))
-    status: str = Field(max_length=40)
-    source: str = Field(max_length=40)
-    method: str = Field(max_length=40)
+    status: str = Field(max_length=64)
+    source: str = Field(max_length=64)
+    method: str = Field(max_length=64)
     obtained_at: dt.datetime
     valid_until: dt.datetime | None = None
     consent_id: str | None = Field(default=None, max_length=64)
@@ -48,13 +48,13 @@ class DeterminationRow(SQLModel, table=True):
     __tablename__ = "orchestrator_determination"
 
     id: int | None = Field(default=None, primary_key=True)
-    case_id: str = Field(foreign_key="orchestrator_case.case_id", index=True, max_length=40)
+    case_id: str = Field(foreign_key="orchestrator_case.case_id", index=True, max_length=64)
     # Empty for a household-level program (SNAP).
     person_id: str = Field(default="", max_length=64)
-    program: str = Field(max_length=40)
-    status: str = Field(max_length=40)
+    program: str = Field(max_length=64)
+    status: str = Field(max_length=64)
     monthly_benefit_cents: int = 0
-    csr_level: str = Field(default="CSR_LEVEL_UNSPECIFIED", max_length=40)
+    csr_level: str = Field(default="CSR_LEVEL_UNSPECIFIED", max_length=64)
     # JSON list of reasons: code, message, citation, figures.
     reasons: str = Field(sa_column=Column(Text, nullable=False))
 
@@ -63,7 +63,7 @@ class DataMatchingIssueRow(SQLModel, table=True):
     __tablename__ = "orchestrator_data_matching_issue"
 
     id: int | None = Field(default=None, primary_key=True)
-    case_id: str = Field(foreign_key="orchestrator_case.case_id", index=True, max_length=40)
+    case_id: str = Field(foreign_key="orchestrator_case.case_id", index=True, max_length=64)
     person_id: str = Field(max_length=64)
     fact: str = Field(max_length=80)
     reason_code: str = Field(max_length=80)
