@@ -39,31 +39,75 @@ def status_text(value: int) -> str:
 
 
 def _benefit(p: det.ProgramDetermination) -> str:
+    pending = p.status == det.DETERMINATION_STATUS_PENDING_VERIFICATION
     if p.program == det.PROGRAM_MARKETPLACE:
+        if p.status == det.DETERMINATION_STATUS_INELIGIBLE:
+            return ""
+        amount = (
+            "APTC not yet known"
+            if pending and not p.monthly_benefit_cents
+            else (f"APTC {money(p.monthly_benefit_cents)}/mo")
+        )
         csr = (
             ""
             if p.csr_level in (det.CSR_LEVEL_UNSPECIFIED, det.CSR_LEVEL_NONE)
             else (f", CSR {det.CsrLevel.Name(p.csr_level).removeprefix('CSR_LEVEL_')}%")
         )
-        return f"APTC {money(p.monthly_benefit_cents)}/mo{csr}"
-    if p.program == det.PROGRAM_SNAP:
+        return amount + csr
+    if p.program == det.PROGRAM_SNAP and p.status != det.DETERMINATION_STATUS_INELIGIBLE:
         return f"{money(p.monthly_benefit_cents)}/mo"
     return ""
+
+
+def _cell(p: det.ProgramDetermination | None) -> str:
+    if p is None:
+        return "[dim]not asked[/dim]"
+    benefit = _benefit(p)
+    return status_text(p.status) + (f"\n{benefit}" if benefit else "")
+
+
+_DECISIVE = (
+    det.DETERMINATION_STATUS_ELIGIBLE,
+    det.DETERMINATION_STATUS_CONDITIONAL,
+    det.DETERMINATION_STATUS_PENDING_VERIFICATION,
+)
+
+
+def _why(programs: list[det.ProgramDetermination]) -> tuple[str, str]:
+    """The answer that matters most for a person, and its first reason."""
+    for status in _DECISIVE:
+        for p in programs:
+            if p.status == status and p.reasons:
+                return program_name(p.program), p.reasons[
+                    -1
+                ].message if p.program == det.PROGRAM_SNAP else p.reasons[0].message
+    if programs and programs[0].reasons:
+        return program_name(programs[0].program), programs[0].reasons[0].message
+    return "", ""
 
 
 def case_table(case: pb.Case) -> Table:
     table = Table(
         title=f"Case {case.case_id} · plan year {case.plan_year} · "
         f"{_label(pb.CaseStatus, case.status, 'CASE_STATUS_')}",
-        show_lines=False,
     )
-    for column in ("Person", "Program", "Status", "Benefit", "Why"):
-        table.add_column(column)
-    rows = [(d.person_id, p) for d in case.determinations for p in d.programs]
-    rows += [("(household)", p) for p in case.household_determinations]
-    for person, p in rows:
-        why = p.reasons[0].message if p.reasons else ""
-        table.add_row(person, program_name(p.program), status_text(p.status), _benefit(p), why)
+    table.add_column("Person")
+    columns = [det.PROGRAM_MEDICAID, det.PROGRAM_CHIP, det.PROGRAM_MARKETPLACE]
+    for program in columns:
+        table.add_column(program_name(program))
+    table.add_column("Why")
+    for person in case.determinations:
+        by_program = {p.program: p for p in person.programs}
+        label, why = _why(list(person.programs))
+        table.add_row(
+            person.person_id,
+            *(_cell(by_program.get(p)) for p in columns),
+            f"[bold]{label}[/bold]: {why}" if label else "",
+        )
+    for p in case.household_determinations:
+        label, why = _why([p])
+        table.add_section()
+        table.add_row(f"household · {program_name(p.program)}", _cell(p), "", "", why)
     return table
 
 
@@ -84,6 +128,7 @@ def print_case(console: Console, case: pb.Case) -> None:
     issues = issues_table(case)
     if issues is not None:
         console.print(issues)
+    console.print(f"[dim]every reason, figure and citation: elig explain {case.case_id}[/dim]")
 
 
 def explain(console: Console, case: pb.Case) -> None:
