@@ -49,6 +49,7 @@ class Stack:
     database_urls: dict[str, str] = field(default_factory=dict)
     extra_env: dict[str, str] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    last_exit_codes: dict[str, int | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.data_dir = Path(self.data_dir).resolve()
@@ -149,8 +150,10 @@ class Stack:
         return process.returncode
 
     def stop(self) -> dict[str, int | None]:
-        """SIGTERM in reverse start order; returns each exit code."""
-        return {name: self.stop_one(name) for name in reversed(list(self.processes))}
+        """SIGTERM in reverse start order; returns (and keeps) each exit code."""
+        codes = {name: self.stop_one(name) for name in reversed(list(self.processes))}
+        self.last_exit_codes.update(codes)
+        return codes
 
 
 @contextmanager

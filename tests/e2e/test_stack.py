@@ -1,0 +1,134 @@
+"""The whole stack started as processes, the way `make run` starts it."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import grpc
+import pytest
+import yaml
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+
+from services.cli.stack import SERVICES, Stack, running_stack
+from services.harness.households import example_paths
+from services.harness.population import DEFAULT_POPULATION
+
+pytestmark = pytest.mark.e2e
+
+EXPECTED_SERVICES = {
+    "orchestrator": "eligibility.orchestrator.v1.CoordinationService",
+    "treasury": "eligibility.treasury.v1.IncomeVerificationService",
+    "ssa": "eligibility.ssa.v1.IdentityService",
+    "hhs": "eligibility.hhs.v1.SubsidyEligibilityService",
+    "usda": "eligibility.usda.v1.SnapEligibilityService",
+}
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    with running_stack(Stack.on_free_ports(tmp_path_factory.mktemp("stack"))) as started:
+        yield started
+
+
+def _elig(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "services.cli.main",
+            *args,
+            "--target",
+            stack.target("orchestrator"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_every_service_is_serving_and_lists_itself_by_reflection(stack: Stack) -> None:
+    for name in SERVICES:
+        with grpc.insecure_channel(stack.target(name)) as channel:
+            health = health_pb2_grpc.HealthStub(channel)
+            service = EXPECTED_SERVICES[name]
+            reply = health.Check(health_pb2.HealthCheckRequest(service=service), timeout=5)
+            assert reply.status == health_pb2.HealthCheckResponse.SERVING, name
+            listed = reflection_pb2_grpc.ServerReflectionStub(channel).ServerReflectionInfo(
+                iter([reflection_pb2.ServerReflectionRequest(list_services="")]), timeout=5
+            )
+            names = {s.name for r in listed for s in r.list_services_response.service}
+            assert {service, "grpc.health.v1.Health"} <= names, name
+
+
+def test_the_cli_submits_an_example_and_prints_the_combined_determination(stack: Stack) -> None:
+    rivera = next(p for p in example_paths() if "rivera" in p.name)
+    result = _elig(stack, "submit", str(rivera), "--json")
+    assert result.returncode == 0, result.stderr
+    case = json.loads(result.stdout)
+    assert {d["person_id"] for d in case["determinations"]} == {"maria", "jose", "sofia", "mateo"}
+    assert case["household_determinations"][0]["program"] == "PROGRAM_SNAP"
+    shown = _elig(stack, "case", case["case_id"])
+    assert shown.returncode == 0 and "maria" in shown.stdout
+    explained = _elig(stack, "explain", case["case_id"])
+    assert explained.returncode == 0 and "source:" in explained.stdout
+
+
+def test_the_cli_reports_bad_input_field_by_field(stack: Stack, tmp_path: Path) -> None:
+    data = yaml.safe_load(next(p for p in example_paths() if "chen" in p.name).read_text())
+    data["members"][0]["ssn"] = "12345"
+    data["address"]["state"] = "QQ"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data))
+    result = _elig(stack, "submit", str(bad))
+    assert result.returncode == 2
+    assert "INVALID_ARGUMENT" in result.stderr
+    assert "household.members[0].ssn" in result.stderr
+    assert "household.address.state_code" in result.stderr
+
+
+def test_logs_carry_one_correlation_id_across_hops_and_no_personal_data(stack: Stack) -> None:
+    chen = next(p for p in example_paths() if "chen" in p.name)
+    assert _elig(stack, "submit", str(chen)).returncode == 0
+    lines = {
+        name: [
+            json.loads(line)
+            for line in stack.log_tail(name, 10**7).splitlines()
+            if line.startswith("{")
+        ]
+        for name in SERVICES
+    }
+    submits = [
+        line
+        for line in lines["orchestrator"]
+        if line.get("method", "").endswith("/SubmitApplication") and line.get("code") == "OK"
+    ]
+    assert submits, "the orchestrator logs one line per call"
+    correlation = submits[-1]["correlation_id"]
+    for agency in ("ssa", "treasury", "hhs"):
+        assert any(line.get("correlation_id") == correlation for line in lines[agency]), agency
+    # No SSN, name or birth date of anyone in the synthetic population, in any log line.
+    population = yaml.safe_load(DEFAULT_POPULATION.read_text())
+    everything = "\n".join(stack.log_tail(name, 10**7) for name in SERVICES)
+    for person in population["people"]:
+        assert person["ssn"] not in everything
+        assert re.search(rf"\b{person['family']}\b", everything) is None, person["family"]
+        assert str(person["birth_date"]) not in everything
+
+
+def test_sigterm_stops_every_service_cleanly(tmp_path: Path) -> None:
+    stack = Stack.on_free_ports(tmp_path)
+    with running_stack(stack):
+        pass
+    # running_stack sends SIGTERM; a clean shutdown exits 0 ...
+    codes = stack.last_exit_codes
+    assert codes == {name: 0 for name in SERVICES}, codes
+    # ... and says so in its log.
+    for name in SERVICES:
+        assert '"event": "stopped"' in stack.log_tail(name), name
