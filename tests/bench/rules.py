@@ -68,7 +68,26 @@ def hhs_calls(requests: list[pb.SubmitApplicationRequest]) -> list[Callable[[], 
 
 
 def usda_calls(requests: list[pb.SubmitApplicationRequest]) -> list[Callable[[], object]]:
-    raise RulesUnavailable("services.usda.rules.determine is not written yet")
+    """USDA's ``determine(facts, params)`` for this month, as the orchestrator asks it."""
+    try:
+        from services.usda import rules
+        from services.usda.mapping import facts_from_request
+    except ImportError as error:
+        raise RulesUnavailable(f"services.usda.rules cannot be imported ({error})") from None
+    from services.orchestrator.agency_requests import snap_request
+
+    parameters = rules.load_parameters()
+    month = dt.date.today().replace(day=1)
+    calls = []
+    for request in requests:
+        facts = facts_from_request(snap_request(request.household, month), month)
+        calls.append(
+            _tried(
+                lambda facts=facts: rules.determine(facts, parameters),
+                "services.usda.rules.determine",
+            )
+        )
+    return calls
 
 
 def run_rules(
