@@ -1,4 +1,9 @@
-"""Request-scoped context that crosses every hop: the correlation id."""
+"""Request-scoped context that crosses every hop: the correlation id, and who is asking.
+
+Until mutual TLS gives each caller a verified identity, the calling service names
+itself in ``x-caller-service`` and a caseworker tool names its user in
+``x-caseworker-id``; both are recorded in audit entries as the caller declared them.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,29 @@ import contextvars
 import uuid
 
 CORRELATION_HEADER = "x-correlation-id"
+CALLER_HEADER = "x-caller-service"
+CASEWORKER_HEADER = "x-caseworker-id"
 
 correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "correlation_id", default=None
 )
+caller_service: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "caller_service", default=None
+)
+caseworker_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "caseworker_id", default=None
+)
+_local_service = "unknown"
+
+
+def set_local_service(name: str) -> None:
+    """Name this process as a caller on its outbound calls (set once at start-up)."""
+    global _local_service
+    _local_service = name
+
+
+def local_service() -> str:
+    return _local_service
 
 
 def new_correlation_id() -> str:
@@ -23,3 +47,12 @@ def current_correlation_id() -> str:
         value = new_correlation_id()
         correlation_id.set(value)
     return value
+
+
+def current_caller() -> str:
+    """The service that made the call being served ("unknown" if it did not say)."""
+    return caller_service.get() or "unknown"
+
+
+def current_caseworker() -> str | None:
+    return caseworker_id.get()

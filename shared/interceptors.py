@@ -10,7 +10,16 @@ from typing import Any
 import grpc
 import structlog
 
-from shared.context import CORRELATION_HEADER, correlation_id, new_correlation_id
+from shared.context import (
+    CALLER_HEADER,
+    CASEWORKER_HEADER,
+    CORRELATION_HEADER,
+    caller_service,
+    caseworker_id,
+    correlation_id,
+    local_service,
+    new_correlation_id,
+)
 from shared.errors import ServiceError, to_status
 
 log = structlog.get_logger("grpc")
@@ -35,13 +44,18 @@ class ServerCallInterceptor(grpc.aio.ServerInterceptor):
         if handler is None or handler.unary_unary is None:
             return handler  # streaming and unknown methods pass through untouched
         method = handler_call_details.method
-        incoming = _metadata_value(handler_call_details.invocation_metadata, CORRELATION_HEADER)
+        metadata = handler_call_details.invocation_metadata
+        incoming = _metadata_value(metadata, CORRELATION_HEADER)
+        caller = _metadata_value(metadata, CALLER_HEADER)
+        caseworker = _metadata_value(metadata, CASEWORKER_HEADER)
         behavior = handler.unary_unary
 
         async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> Any:
             cid = incoming or new_correlation_id()
             token = correlation_id.set(cid)
-            structlog.contextvars.bind_contextvars(correlation_id=cid)
+            caller_token = caller_service.set(caller)
+            caseworker_token = caseworker_id.set(caseworker)
+            structlog.contextvars.bind_contextvars(correlation_id=cid, caller=caller or "unknown")
             started = time.perf_counter()
             code = grpc.StatusCode.OK
             try:
@@ -63,8 +77,10 @@ class ServerCallInterceptor(grpc.aio.ServerInterceptor):
                     code=code.name,
                     duration_ms=round((time.perf_counter() - started) * 1000, 2),
                 )
-                structlog.contextvars.unbind_contextvars("correlation_id")
+                structlog.contextvars.unbind_contextvars("correlation_id", "caller")
                 correlation_id.reset(token)
+                caller_service.reset(caller_token)
+                caseworker_id.reset(caseworker_token)
 
         return grpc.unary_unary_rpc_method_handler(
             wrapped,
@@ -74,13 +90,19 @@ class ServerCallInterceptor(grpc.aio.ServerInterceptor):
 
 
 class CorrelationClientInterceptor(grpc.aio.UnaryUnaryClientInterceptor):
-    """Forwards the current correlation id on every outbound call."""
+    """Forwards the correlation id and the caseworker, and names this service as caller."""
 
     async def intercept_unary_unary(self, continuation, client_call_details, request):  # type: ignore[override]
         cid = correlation_id.get() or new_correlation_id()
         metadata = list(client_call_details.metadata or [])
-        if not any(key == CORRELATION_HEADER for key, _ in metadata):
+        present = {key for key, _ in metadata}
+        if CORRELATION_HEADER not in present:
             metadata.append((CORRELATION_HEADER, cid))
+        if CALLER_HEADER not in present:
+            metadata.append((CALLER_HEADER, local_service()))
+        caseworker = caseworker_id.get()
+        if caseworker and CASEWORKER_HEADER not in present:
+            metadata.append((CASEWORKER_HEADER, caseworker))
         details = grpc.aio.ClientCallDetails(
             client_call_details.method,
             client_call_details.timeout,

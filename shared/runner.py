@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import structlog
 
 from shared.clock import Clock, clock_from_setting
+from shared.context import set_local_service
 from shared.logging import configure_logging
 from shared.server import ServiceBinding, serve_until_signalled, start_server
 from shared.settings import ServiceSettings, load_settings
@@ -43,5 +44,6 @@ async def _main(settings: ServiceSettings, build: Builder) -> None:
 
 def run_service(service: str, build: Builder) -> None:
     settings = load_settings(service)
+    set_local_service(service)
     configure_logging(settings.log_level, settings.log_format, service=service)
     asyncio.run(_main(settings, build))
