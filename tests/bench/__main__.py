@@ -88,7 +88,7 @@ async def measure_ceiling(args: argparse.Namespace, payload: bytes) -> LoadResul
 
 
 async def main(args: argparse.Namespace) -> int:
-    requests = example_requests()
+    requests = list(example_requests().values())
     # The echo payload is as large as a real application, so both parts move the same bytes.
     payload = max(requests, key=lambda r: r.ByteSize()).SerializeToString()
     orchestrator = ceiling = None

@@ -12,9 +12,9 @@ from eligibility.orchestrator.v1 import coordination_pb2_grpc as pb_grpc
 from services.harness.households import example_paths, load_request
 
 
-def example_requests() -> list[pb.SubmitApplicationRequest]:
-    """The shipped example households, each a template for many applications."""
-    requests = [load_request(path) for path in example_paths()]
+def example_requests() -> dict[str, pb.SubmitApplicationRequest]:
+    """The shipped example households by name, each a template for many applications."""
+    requests = {path.stem: load_request(path) for path in example_paths()}
     if not requests:
         raise RuntimeError("no example households under services/harness/examples")
     return requests
@@ -25,22 +25,24 @@ class SubmitApplications:
     every call creates a case (a repeated request_id would only read the first one back)."""
 
     def __init__(
-        self, target: str, templates: list[pb.SubmitApplicationRequest], timeout_s: float
+        self, target: str, templates: dict[str, pb.SubmitApplicationRequest], timeout_s: float
     ) -> None:
         # One channel for every client, as a single calling system would hold.
         self._channel = grpc.aio.insecure_channel(target)
         self._stub = pb_grpc.CoordinationServiceStub(self._channel)
-        self._templates = itertools.cycle(templates)
+        self._templates = itertools.cycle(templates.items())
         self._timeout = timeout_s
 
     async def __call__(self) -> str:
+        """Returns "<household> <case status>": a status that varies with load is a finding."""
+        name, template = next(self._templates)
         request = pb.SubmitApplicationRequest()
-        request.CopyFrom(next(self._templates))
+        request.CopyFrom(template)
         request.request_id = str(uuid.uuid4())
         reply = await self._stub.SubmitApplication(request, timeout=self._timeout)
         if not reply.case.case_id:
             raise RuntimeError("SubmitApplication answered without a case")
-        return pb.CaseStatus.Name(reply.case.status)
+        return f"{name} {pb.CaseStatus.Name(reply.case.status).removeprefix('CASE_STATUS_')}"
 
     async def close(self) -> None:
         await self._channel.close()

@@ -51,7 +51,10 @@ def render(
         if result is not None and result.errors:
             lines.append(f"  {result.name} errors: {dict(result.errors)}")
     if orchestrator is not None and orchestrator.outcomes:
-        lines.append(f"  cases: {dict(orchestrator.outcomes)}")
+        lines.append("  cases by household and status:")
+        lines.extend(
+            f"    {label:<44} {n:>7}" for label, n in sorted(orchestrator.outcomes.items())
+        )
     if orchestrator is not None and ceiling is not None and ceiling.per_second > 0:
         lines.append(
             f"ratio orchestrator / ceiling: {orchestrator.per_second / ceiling.per_second:.3f}"
