@@ -60,7 +60,7 @@ format: install ## Apply ruff's fixes and formatting
 	$(BIN)/ruff format services shared tests
 
 bench: install ## Benchmarks: prints applications/s and latency beside a bare gRPC fan-out
-	$(BIN)/python -m services.bench
+	$(BIN)/python -m tests.bench
 
 clean: ## Remove the virtualenv, generated code and local data
 	rm -rf $(VENV) shared/gen/eligibility $(GEN_STAMP) $(DATA_DIR) .pytest_cache
