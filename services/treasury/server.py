@@ -7,6 +7,7 @@ from eligibility.treasury.v1 import income_verification_pb2_grpc as pb_grpc
 from services.treasury.servicer import IncomeVerificationServicer
 from services.treasury.tables import TABLES
 from shared.clock import Clock
+from shared.consent import ConsentVerifier, LocalConsentKeys
 from shared.db import Database
 from shared.runner import Wiring
 from shared.server import ServiceBinding
@@ -21,20 +22,41 @@ def open_database(settings: ServiceSettings) -> Database:
     return db
 
 
-def bindings(db: Database, clock: Clock) -> list[ServiceBinding]:
+def load_consent_keys(settings: ServiceSettings) -> tuple[ConsentVerifier, bytes]:
+    """The verifier and subject key, from keys the stack launcher put in the data folder.
+
+    Treasury only ever reads the public key: the signing key belongs to the
+    orchestrator, so Treasury never creates one, and refuses to start without keys.
+    """
+    keys = LocalConsentKeys.in_data_dir(settings.data_dir)
+    missing = [p for p in (keys.public_key_path, keys.subject_key_path) if not p.is_file()]
+    if missing:
+        raise SystemExit(
+            "treasury: cannot start without consent keys; missing "
+            + ", ".join(str(p) for p in missing)
+            + ". The stack launcher creates them (shared.consent.ensure_local_keys) "
+            "before the services start."
+        )
+    return keys.verifier(), keys.subject_key()
+
+
+def bindings(
+    db: Database, clock: Clock, verifier: ConsentVerifier, subject_key: bytes
+) -> list[ServiceBinding]:
     return [
         ServiceBinding(
             SERVICE_NAME,
             pb_grpc.add_IncomeVerificationServiceServicer_to_server,
-            IncomeVerificationServicer(db, clock),
+            IncomeVerificationServicer(db, clock, verifier, subject_key),
         )
     ]
 
 
 async def build(settings: ServiceSettings, clock: Clock) -> Wiring:
+    verifier, subject_key = load_consent_keys(settings)
     db = open_database(settings)
 
     async def close() -> None:
         db.dispose()
 
-    return Wiring(bindings(db, clock), on_stop=close)
+    return Wiring(bindings(db, clock, verifier, subject_key), on_stop=close)

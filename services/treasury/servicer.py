@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
+
 import grpc
 import structlog
+from sqlmodel import Session
 
 from eligibility.common.v1 import household_pb2
 from eligibility.treasury.v1 import income_verification_pb2 as pb
 from eligibility.treasury.v1 import income_verification_pb2_grpc as pb_grpc
 from services.treasury import repository
+from services.treasury.consent import check_consent
+from services.treasury.disclosure import INTERNAL, Asker, Disclosure, for_answer, record
 from services.treasury.domain import FilerAnswer, FilerQuery, Status, match
+from shared.audit import Outcome
 from shared.clock import Clock
+from shared.consent import ConsentError, ConsentVerifier
 from shared.db import Database
 from shared.errors import FieldViolation, invalid_argument
 from shared.validation import check_date, check_name, check_ssn
@@ -28,6 +36,10 @@ _STATUS = {
 def _queries(request: pb.VerifyHouseholdIncomeRequest, clock: Clock) -> list[FilerQuery]:
     violations: list[FieldViolation] = []
     this_year = clock.now().year
+    if not request.purpose.strip():
+        violations.append(
+            FieldViolation("purpose", "is required: tax data is released only for a purpose")
+        )
     if not 2000 <= request.tax_year <= this_year:
         violations.append(FieldViolation("tax_year", f"must be between 2000 and {this_year}"))
     if not request.filers:
@@ -66,27 +78,65 @@ def _to_proto(answer: FilerAnswer) -> pb.FilerIncome:
 
 
 class IncomeVerificationServicer(pb_grpc.IncomeVerificationServiceServicer):
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, verifier: ConsentVerifier, subject_key: bytes
+    ) -> None:
         self._db = db
         self._clock = clock
+        self._verifier = verifier
+        self._subject_key = subject_key
 
     async def VerifyHouseholdIncome(
         self, request: pb.VerifyHouseholdIncomeRequest, context: grpc.aio.ServicerContext
     ) -> pb.VerifyHouseholdIncomeResponse:
         queries = _queries(request, self._clock)
+        asker = Asker.of_current_call(request.case_id, request.purpose)
+        now = self._clock.now()
+        ssns = [q.ssn for q in queries]
+        try:
+            claims = check_consent(self._verifier, request.consent_proof, ssns, asker.purpose, now)
+        except ConsentError as error:
+            # Committed on its own, before the refusal unwinds the call.
+            refused = [Disclosure(s, Outcome.REFUSED, error.reason_code) for s in ssns]
+            await self._record_alone(asker, now, refused)
+            log.info("income verification refused", case_id=asker.case_id, reason=error.reason_code)
+            raise error.to_service_error() from None
 
-        def lookup(session) -> list[FilerAnswer]:  # type: ignore[no-untyped-def]
-            return [
+        def answer(session: Session) -> list[FilerAnswer]:
+            answers = [
                 match(q, repository.latest_return(session, q.ssn, request.tax_year))
                 for q in queries
             ]
+            disclosures = [
+                for_answer(q.ssn, a, claims.consent_id)
+                for q, a in zip(queries, answers, strict=True)
+            ]
+            record(session, self._subject_key, asker, now, disclosures)
+            return answers
 
-        answers = await self._db.run(lookup)
+        try:
+            answers = await self._db.run(answer)
+        except Exception:
+            await self._record_alone(
+                asker, now, [Disclosure(s, Outcome.FAILED, INTERNAL) for s in ssns]
+            )
+            raise
         log.info(
             "income verification answered",
-            case_id=request.case_id,
-            purpose=request.purpose,
+            case_id=asker.case_id,
+            purpose=asker.purpose,
+            consent_id=claims.consent_id,
             filers=len(answers),
             verified=sum(a.status is Status.VERIFIED for a in answers),
         )
         return pb.VerifyHouseholdIncomeResponse(results=[_to_proto(a) for a in answers])
+
+    async def _record_alone(
+        self, asker: Asker, now: dt.datetime, disclosures: Sequence[Disclosure]
+    ) -> None:
+        """Write audit entries in a unit of work of their own. If even that fails the
+        request still fails closed: the error is logged and nothing is released."""
+        try:
+            await self._db.run(lambda s: record(s, self._subject_key, asker, now, disclosures))
+        except Exception:
+            log.exception("audit entry could not be written", case_id=asker.case_id)

@@ -6,6 +6,8 @@ import datetime as dt
 
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
+from shared.audit import audit_log
+
 
 class TaxReturn(SQLModel, table=True):
     __tablename__ = "treasury_tax_return"
@@ -29,4 +31,7 @@ class TaxReturn(SQLModel, table=True):
     magi_add_backs_cents: int = 0
 
 
-TABLES = [TaxReturn]
+# Every release of tax data, and every refusal, in Treasury's own hash-chained log.
+AUDIT = audit_log("treasury")
+
+TABLES = [TaxReturn, *AUDIT.tables]

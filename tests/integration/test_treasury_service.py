@@ -1,6 +1,8 @@
-"""Treasury over real gRPC, on SQLite and PostgreSQL."""
+"""Treasury over real gRPC, on SQLite and PostgreSQL, with a valid consent proof."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import grpc
 import pytest
@@ -11,18 +13,46 @@ from eligibility.treasury.v1 import income_verification_pb2_grpc as pb_grpc
 from services.treasury import seed as treasury_seed
 from services.treasury.server import bindings
 from services.treasury.tables import TABLES
+from shared.consent import ensure_local_keys
 from shared.db import Database
 from shared.errors import details_of
 
+PURPOSE = "marketplace-eligibility-2027"
+
+
+class ConsentingTreasury:
+    """A Treasury stub whose requests carry a valid proof for exactly their filers."""
+
+    def __init__(self, stub, signer, clock) -> None:  # type: ignore[no-untyped-def]
+        self._stub, self._signer, self._clock = stub, signer, clock
+
+    async def VerifyHouseholdIncome(self, request: pb.VerifyHouseholdIncomeRequest):  # type: ignore[no-untyped-def]
+        request.purpose = request.purpose or PURPOSE
+        now = self._clock.now()
+        ssns = [f.ssn for f in request.filers] or ["000000000"]
+        request.consent_proof = self._signer.issue(
+            consent_id="consent-test",
+            ssns=ssns,
+            purpose=request.purpose,
+            facts=["income"],
+            agencies=["treasury"],
+            issued_at=now,
+            expires_at=now + dt.timedelta(days=30),
+        )
+        return await self._stub.VerifyHouseholdIncome(request)
+
 
 @pytest.fixture
-async def treasury(serve, database_url, clock):  # type: ignore[no-untyped-def]
+async def treasury(serve, database_url, clock, tmp_path):  # type: ignore[no-untyped-def]
+    keys = ensure_local_keys(tmp_path)
     db = Database(database_url, TABLES)
     db.create_tables()
     treasury_seed.seed(db)
-    handle = await serve(bindings(db, clock))
+    handle = await serve(bindings(db, clock, keys.verifier(), keys.subject_key()))
     async with handle.channel() as channel:
-        yield pb_grpc.IncomeVerificationServiceStub(channel)
+        yield ConsentingTreasury(
+            pb_grpc.IncomeVerificationServiceStub(channel), keys.signer(), clock
+        )
     db.dispose()
 
 
@@ -101,6 +131,7 @@ async def test_bad_request_lists_every_violation(treasury) -> None:  # type: ign
             pb.VerifyHouseholdIncomeRequest(
                 tax_year=1999,
                 filers=[_filer("x", "12-34", "", "Known", 1990, 2, 30)],
+                purpose=" ",
             )
         )
     details = details_of(caught.value)
@@ -108,6 +139,7 @@ async def test_bad_request_lists_every_violation(treasury) -> None:  # type: ign
     assert details.reason == "INVALID_ARGUMENT"
     fields = {v.field for v in details.violations}
     assert fields == {
+        "purpose",
         "tax_year",
         "filers[0].ssn",
         "filers[0].name.given",
