@@ -7,6 +7,7 @@ from eligibility.ssa.v1 import identity_pb2_grpc as pb_grpc
 from services.ssa.servicer import IdentityServicer
 from services.ssa.tables import TABLES
 from shared.clock import Clock
+from shared.consent import LocalConsentKeys
 from shared.db import Database
 from shared.runner import Wiring
 from shared.server import ServiceBinding
@@ -21,20 +22,37 @@ def open_database(settings: ServiceSettings) -> Database:
     return db
 
 
-def bindings(db: Database, clock: Clock) -> list[ServiceBinding]:
+def load_subject_key(settings: ServiceSettings) -> bytes:
+    """The stack's subject key, which names people in the audit log without their SSN.
+
+    SSA never creates it: every service must name a person the same way, so the stack
+    launcher creates it once, before the services start.
+    """
+    keys = LocalConsentKeys.in_data_dir(settings.data_dir)
+    path = keys.subject_key_path
+    if not path.is_file():
+        raise SystemExit(
+            f"ssa: cannot start without the subject key; missing {path}. The stack "
+            "launcher creates it (shared.consent.ensure_local_keys) before the services start."
+        )
+    return keys.subject_key()
+
+
+def bindings(db: Database, clock: Clock, subject_key: bytes) -> list[ServiceBinding]:
     return [
         ServiceBinding(
             SERVICE_NAME,
             pb_grpc.add_IdentityServiceServicer_to_server,
-            IdentityServicer(db, clock),
+            IdentityServicer(db, clock, subject_key),
         )
     ]
 
 
 async def build(settings: ServiceSettings, clock: Clock) -> Wiring:
+    subject_key = load_subject_key(settings)
     db = open_database(settings)
 
     async def close() -> None:
         db.dispose()
 
-    return Wiring(bindings(db, clock), on_stop=close)
+    return Wiring(bindings(db, clock, subject_key), on_stop=close)

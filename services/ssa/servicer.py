@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import grpc
 import structlog
 from sqlmodel import Session
@@ -9,7 +11,9 @@ from sqlmodel import Session
 from eligibility.ssa.v1 import identity_pb2 as pb
 from eligibility.ssa.v1 import identity_pb2_grpc as pb_grpc
 from services.ssa import repository
+from services.ssa.disclosure import INTERNAL, Asker, Disclosure, for_answer, record
 from services.ssa.domain import IdentityAnswer, IdentityQuery, MatchStatus, match
+from shared.audit import Outcome
 from shared.clock import Clock
 from shared.db import Database
 from shared.errors import FieldViolation, invalid_argument
@@ -72,26 +76,45 @@ def to_proto(answer: IdentityAnswer) -> pb.IdentityResult:
 
 
 class IdentityServicer(pb_grpc.IdentityServiceServicer):
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, subject_key: bytes) -> None:
         self._db = db
         self._clock = clock
+        self._subject_key = subject_key
 
     async def VerifyIdentity(
         self, request: pb.VerifyIdentityRequest, context: grpc.aio.ServicerContext
     ) -> pb.VerifyIdentityResponse:
         queries = queries_from(request, self._clock)
-        today = self._clock.now().date()
+        asker = Asker.of_current_call(request.case_id, request.purpose)
+        now = self._clock.now()
 
-        def lookup(session: Session) -> list[IdentityAnswer]:
+        def answer(session: Session) -> list[IdentityAnswer]:
             records = repository.records_for(session, (q.ssn for q in queries))
-            return [match(q, records.get(q.ssn), today) for q in queries]
+            answers = [match(q, records.get(q.ssn), now.date()) for q in queries]
+            disclosures = [for_answer(q.ssn, a) for q, a in zip(queries, answers, strict=True)]
+            record(session, self._subject_key, asker, now, disclosures)
+            return answers
 
-        answers = await self._db.run(lookup)
+        try:
+            answers = await self._db.run(answer)
+        except Exception:
+            failed = [Disclosure(q.ssn, Outcome.FAILED, INTERNAL) for q in queries]
+            await self._record_alone(asker, now, failed)
+            raise
         log.info(
             "identity verification answered",
-            case_id=request.case_id,
-            purpose=request.purpose,
+            case_id=asker.case_id,
+            purpose=asker.purpose,
             people=len(answers),
             matched=sum(a.status is MatchStatus.MATCH for a in answers),
         )
         return pb.VerifyIdentityResponse(results=[to_proto(a) for a in answers])
+
+    async def _record_alone(
+        self, asker: Asker, now: dt.datetime, disclosures: list[Disclosure]
+    ) -> None:
+        """Audit a failed call in a unit of work of its own; if even that fails, log it."""
+        try:
+            await self._db.run(lambda s: record(s, self._subject_key, asker, now, disclosures))
+        except Exception:
+            log.exception("audit entry could not be written", case_id=asker.case_id)

@@ -6,6 +6,8 @@ import datetime as dt
 
 from sqlmodel import Field, SQLModel
 
+from shared.audit import audit_log
+
 
 class SsaPerson(SQLModel, table=True):
     __tablename__ = "ssa_person"
@@ -21,4 +23,7 @@ class SsaPerson(SQLModel, table=True):
     death_date: dt.date | None = None
 
 
-TABLES = [SsaPerson]
+# Every identity answer SSA gives, in SSA's own hash-chained log.
+AUDIT = audit_log("ssa")
+
+TABLES = [SsaPerson, *AUDIT.tables]

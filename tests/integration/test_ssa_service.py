@@ -13,16 +13,17 @@ from eligibility.ssa.v1 import identity_pb2_grpc as pb_grpc
 from services.ssa import seed as ssa_seed
 from services.ssa.server import SERVICE_NAME, bindings
 from services.ssa.tables import TABLES, SsaPerson
+from shared.consent import ensure_local_keys
 from shared.db import Database
 from shared.errors import details_of
 
 
 @pytest.fixture
-async def ssa_handle(serve, database_url, clock):  # type: ignore[no-untyped-def]
+async def ssa_handle(serve, database_url, clock, tmp_path):  # type: ignore[no-untyped-def]
     db = Database(database_url, TABLES)
     db.create_tables()
     ssa_seed.seed(db)
-    handle = await serve(bindings(db, clock))
+    handle = await serve(bindings(db, clock, ensure_local_keys(tmp_path).subject_key()))
     yield handle
     db.dispose()
 
