@@ -20,6 +20,7 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from shared.consent import ensure_local_keys
 from shared.settings import DEFAULT_PORTS
 
 # Start order: agencies first, the orchestrator (which calls them) last.
@@ -97,6 +98,8 @@ class Stack:
 
     def start(self, timeout: float = 60.0) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        # Local stand-ins for the key material a deployment provisions as secrets.
+        ensure_local_keys(self.data_dir)
         for name in SERVICES:
             self.start_one(name)
         for name in SERVICES:

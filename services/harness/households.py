@@ -70,6 +70,7 @@ def request_from_dict(data: dict[str, Any], request_id: str = "") -> pb.SubmitAp
             offered_affordable_employer_coverage=bool(
                 raw.get("offered_affordable_employer_coverage", False)
             ),
+            reuse_known_facts=bool(raw.get("reuse_known_facts", False)),
         )
         if "birth_date" in raw:
             member.birth_date.CopyFrom(_date(raw["birth_date"], f"{where}.birth_date"))
@@ -145,11 +146,21 @@ def request_from_dict(data: dict[str, Any], request_id: str = "") -> pb.SubmitAp
         _enum(determination_pb2.Program, "PROGRAM_", p, f"programs[{i}]")
         for i, p in enumerate(data.get("programs") or [])
     ]
+    consents = [
+        pb.ConsentGrant(
+            person_id=str(raw.get("person", "")),
+            agencies=[str(a) for a in raw.get("agencies") or []],
+            facts=[str(f) for f in raw.get("facts") or []],
+            valid_years=int(raw.get("valid_years", 0)),
+        )
+        for raw in data.get("consents") or []
+    ]
     return pb.SubmitApplicationRequest(
         request_id=request_id or str(data.get("request_id", "")),
         household=household,
         programs=programs,
         plan_year=int(data.get("plan_year", 0)),
+        consents=consents,
     )
 
 

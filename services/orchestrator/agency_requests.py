@@ -13,6 +13,7 @@ from eligibility.hhs.v1 import subsidy_eligibility_pb2 as hhs_pb
 from eligibility.ssa.v1 import identity_pb2 as ssa_pb
 from eligibility.treasury.v1 import income_verification_pb2 as treasury_pb
 from eligibility.usda.v1 import snap_eligibility_pb2 as usda_pb
+from services.orchestrator.consents import PURPOSE
 from services.orchestrator.household_facts import (
     attested_annual_cents,
     attested_monthly_split_cents,
@@ -24,16 +25,12 @@ from shared.protoconv import age_on, date_from_proto, date_to_proto
 TAX_YEAR_LAG = 2
 
 
-def income_purpose(plan_year: int) -> str:
-    return f"insurance-affordability-programs-{plan_year}"
-
-
 def identity_purpose(plan_year: int) -> str:
     return f"identity-verification-{plan_year}"
 
 
 def ssa_request(
-    household: household_pb2.Household, plan_year: int, case_id: str, request_id: str
+    members: list[household_pb2.Person], plan_year: int, case_id: str, request_id: str
 ) -> ssa_pb.VerifyIdentityRequest:
     return ssa_pb.VerifyIdentityRequest(
         request_id=f"{request_id}:ssa",
@@ -41,7 +38,7 @@ def ssa_request(
             ssa_pb.IdentityQuery(
                 person_id=m.person_id, ssn=m.ssn, name=m.name, birth_date=m.birth_date
             )
-            for m in household.members
+            for m in members
         ],
         purpose=identity_purpose(plan_year),
         case_id=case_id,
@@ -59,6 +56,7 @@ def treasury_request(
     plan_year: int,
     case_id: str,
     request_id: str,
+    consent_proof: str,
 ) -> treasury_pb.VerifyHouseholdIncomeRequest:
     members = {m.person_id: m for m in household.members}
     filers = [
@@ -74,8 +72,9 @@ def treasury_request(
         request_id=f"{request_id}:treasury",
         tax_year=plan_year - TAX_YEAR_LAG,
         filers=filers,
-        purpose=income_purpose(plan_year),
+        purpose=PURPOSE,
         case_id=case_id,
+        consent_proof=consent_proof,
     )
 
 

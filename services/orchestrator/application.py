@@ -1,7 +1,8 @@
 """The application service: one household in, one combined determination out.
 
-intake -> verify income (Treasury) -> determine (HHS and USDA side by side)
--> reconcile and combine -> persist, all in one transaction.
+prefill -> intake -> gather verified facts (SSA, then Treasury under consent, reusing
+what is fresh) -> determine (HHS and USDA side by side) -> combine -> persist the
+case, its evidence, consents, burden ledger and audit entries in one transaction.
 """
 
 from __future__ import annotations
@@ -10,35 +11,50 @@ import asyncio
 import datetime as dt
 import hashlib
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import grpc
 import structlog
 from sqlmodel import Session
 
 from eligibility.common.v1 import determination_pb2 as det
-from eligibility.common.v1 import household_pb2
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
-from eligibility.ssa.v1 import identity_pb2 as ssa_pb
-from eligibility.treasury.v1 import income_verification_pb2 as treasury_pb
-from services.orchestrator import agency_requests, mapping, repository
-from services.orchestrator import evidence as ev
+from services.orchestrator import (
+    agency_requests,
+    audit_trail,
+    burden,
+    consents,
+    mapping,
+    repository,
+)
 from services.orchestrator.agencies import AgencyGateway, SourceUnavailable
+from services.orchestrator.audit_trail import DISCLOSED, FAILED, AuditNote, notes_for
 from services.orchestrator.combine import Combined, combine, wants_hhs
-from services.orchestrator.evidence import EvidenceDirectory, Fact
-from services.orchestrator.identity import IdentityReconciliation, reconcile_identity
+from services.orchestrator.evidence import EvidenceDirectory
+from services.orchestrator.evidence_store import db_time
+from services.orchestrator.gathering import Gathered, Gatherer
 from services.orchestrator.intake import plan_year_for, validate_application
-from services.orchestrator.reconcile import IncomeReconciliation, Issue, reconcile_income
+from services.orchestrator.prefill import Prefilled, prefill, profile_facts
 from services.orchestrator.repository import StoredCase
+from services.orchestrator.subjects import Subjects
 from services.orchestrator.tables import CaseRow
 from shared.clock import Clock
+from shared.consent import ConsentSigner
+from shared.context import current_caller
 from shared.db import Database
 from shared.errors import FieldViolation, ServiceError, invalid_argument, not_found
 
 log = structlog.get_logger("orchestrator")
+T = TypeVar("T")
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
+SUBSIDIES_PURPOSE = "insurance-affordability-programs"
+SNAP_PURPOSE = "snap-eligibility"
+CASE_REVIEW_PURPOSE = "case-review"
+HHS_DISCLOSED = ("age", "pregnancy", "citizenship", "income", "household")
+USDA_DISCLOSED = ("age", "disability", "income", "expenses")
 
 
 def fingerprint(request: pb.SubmitApplicationRequest) -> str:
@@ -55,11 +71,17 @@ class Coordinator:
         agencies: AgencyGateway,
         clock: Clock,
         directory: EvidenceDirectory,
+        subjects: Subjects,
+        signer: ConsentSigner,
+        yardstick: burden.Yardstick,
     ) -> None:
         self._db = db
         self._agencies = agencies
         self._clock = clock
         self._directory = directory
+        self._subjects = subjects
+        self._yardstick = yardstick
+        self._gatherer = Gatherer(db, agencies, directory, subjects, signer)
 
     # --- SubmitApplication -------------------------------------------------------------
 
@@ -68,19 +90,24 @@ class Coordinator:
     ) -> pb.Case:
         """``budget()`` gives the seconds a downstream call may take right now."""
         now = self._clock.now()
-        validate_application(request, now.date())
         print_ = fingerprint(request)
         existing = await self._db.run(lambda s: self._replay(s, request.request_id, print_))
         if existing is not None:
             log.info("submission replayed", case_id=existing.case_id)
             return existing
+        filled = await self._db.run(lambda s: prefill(s, request, self._subjects, now))
+        violations: list[FieldViolation] = []
+        consents.check_grants(filled.request, violations)
+        validate_application(filled.request, now.date(), violations)
         case_id = uuid.uuid4().hex
         structlog.contextvars.bind_contextvars(case_id=case_id)
-        stored = await self._determine(request, case_id, now, budget)
+        stored, notes = await self._determine(filled, print_, case_id, now, budget)
         try:
-            await self._db.run(lambda s: repository.save_new(s, stored))
+            await self._db.run(lambda s: self._save(s, stored, notes, now))
         except repository.DuplicateRequest:
-            # A concurrent retry of this request stored its case first: return that one.
+            # A concurrent retry stored its case first: keep our disclosures on record,
+            # then answer with that case.
+            await self._db.run(lambda s: audit_trail.write(s, notes, case_id, now))
             replay = await self._db.run(lambda s: self._replay(s, request.request_id, print_))
             assert replay is not None
             return replay
@@ -90,10 +117,19 @@ class Coordinator:
             programs=stored.case.programs,
             determinations=len(stored.determinations),
             issues=len(stored.issues),
+            reused_facts=sum(1 for e in stored.evidence if e.reused_from),
         )
         return mapping.case_to_proto(stored)
 
+    def _save(
+        self, session: Session, stored: StoredCase, notes: list[AuditNote], now: dt.datetime
+    ) -> None:
+        repository.save_new(session, stored)
+        audit_trail.write(session, notes, stored.case.case_id, now)
+
     def _replay(self, session: Session, request_id: str, print_: str) -> pb.Case | None:
+        if not request_id:
+            return None
         row = repository.find_by_request_id(session, request_id)
         if row is None:
             return None
@@ -110,51 +146,41 @@ class Coordinator:
 
     async def _determine(
         self,
-        request: pb.SubmitApplicationRequest,
+        filled: Prefilled,
+        print_: str,
         case_id: str,
         now: dt.datetime,
         budget: Callable[[], float],
-    ) -> StoredCase:
+    ) -> tuple[StoredCase, list[AuditNote]]:
+        request = filled.request
         household = request.household
         plan_year = plan_year_for(request, now.date())
         programs = list(request.programs)
-        unavailable: dict[str, str] = {}
-
-        identity = await self._verify_identity(
-            household, plan_year, case_id, request, now, budget, unavailable
-        )
-        income = await self._verify_income(
-            household, identity, plan_year, case_id, request, now, budget, unavailable
-        )
-        evidence_status = {
-            m.person_id: ev.worst(
-                identity.status_by_person.get(m.person_id, ev.ATTESTED),
-                income.status_by_person.get(m.person_id, ev.ATTESTED),
-            )
-            for m in household.members
-        }
+        gathered = await self._gatherer.gather(request, case_id, plan_year, now, budget)
+        notes = list(gathered.notes)
+        refs = [self._subjects.ref(m.ssn) for m in household.members]
 
         hhs_task = snap_task = None
         async with asyncio.TaskGroup() as group:
             if wants_hhs(programs):
                 hhs_task = group.create_task(
                     self._ask(
-                        "hhs",
                         self._agencies.determine_subsidies(
                             agency_requests.hhs_request(household, plan_year), budget()
                         ),
-                        unavailable,
+                        notes_for("hhs", refs, HHS_DISCLOSED, SUBSIDIES_PURPOSE, DISCLOSED),
+                        notes,
                     )
                 )
             if det.PROGRAM_SNAP in programs:
                 month = now.date().replace(day=1)
                 snap_task = group.create_task(
                     self._ask(
-                        "usda",
                         self._agencies.determine_snap(
                             agency_requests.snap_request(household, month), budget()
                         ),
-                        unavailable,
+                        notes_for("usda", refs, USDA_DISCLOSED, SNAP_PURPOSE, DISCLOSED),
+                        notes,
                     )
                 )
         hhs_reply = hhs_task.result() if hhs_task else None
@@ -162,107 +188,53 @@ class Coordinator:
         combined = combine(
             household,
             programs,
-            evidence_status,
+            gathered.evidence_status,
             list(hhs_reply.determinations) if hhs_reply is not None else None,
             snap_reply.determination if snap_reply is not None else None,
         )
-        return self._stored(
-            request,
-            case_id,
-            plan_year,
-            now,
-            [*identity.facts, *income.facts],
-            [*identity.issues, *income.issues],
-            combined,
-        )
+        stored = self._stored(filled, print_, case_id, plan_year, now, gathered, combined)
+        return stored, notes
 
-    async def _verify_identity(
-        self,
-        household: household_pb2.Household,
-        plan_year: int,
-        case_id: str,
-        request: pb.SubmitApplicationRequest,
-        now: dt.datetime,
-        budget: Callable[[], float],
-        unavailable: dict[str, str],
-    ) -> IdentityReconciliation:
-        answers: dict[str, ssa_pb.IdentityResult] | None = None
+    async def _ask(
+        self, call: Awaitable[T], on_success: list[AuditNote], notes: list[AuditNote]
+    ) -> T | None:
+        """Await an agency call; note the disclosure, or its failure, for the audit log."""
         try:
-            reply = await self._agencies.verify_identity(
-                agency_requests.ssa_request(household, plan_year, case_id, request.request_id),
-                budget(),
-            )
-            answers = {r.person_id: r for r in reply.results}
+            reply = await call
         except SourceUnavailable as error:
-            unavailable["ssa"] = error.code
-        return reconcile_identity(
-            household, answers, self._directory, now, unavailable.get("ssa", "")
-        )
-
-    async def _verify_income(
-        self,
-        household: household_pb2.Household,
-        identity: IdentityReconciliation,
-        plan_year: int,
-        case_id: str,
-        request: pb.SubmitApplicationRequest,
-        now: dt.datetime,
-        budget: Callable[[], float],
-        unavailable: dict[str, str],
-    ) -> IncomeReconciliation:
-        filers = agency_requests.filers_to_verify(household, identity.verified)
-        answers: dict[str, treasury_pb.FilerIncome] | None = {}
-        if filers:
-            try:
-                reply = await self._agencies.verify_income(
-                    agency_requests.treasury_request(
-                        household, filers, plan_year, case_id, request.request_id
-                    ),
-                    budget(),
-                )
-                answers = {r.person_id: r for r in reply.results}
-            except SourceUnavailable as error:
-                unavailable["treasury"] = error.code
-                answers = None
-        return reconcile_income(
-            household,
-            answers,
-            self._directory,
-            now,
-            unavailable.get("treasury", ""),
-            identity.status_by_person,
-        )
-
-    async def _ask(self, agency: str, call, unavailable: dict[str, str]):  # type: ignore[no-untyped-def]
-        try:
-            return await call
-        except SourceUnavailable as error:
-            unavailable[agency] = error.code
+            notes += [
+                AuditNote(n.actor_service, n.subject_ref, n.facts, n.purpose, FAILED, error.code)
+                for n in on_success
+            ]
             return None
+        notes += on_success
+        return reply
 
     def _stored(
         self,
-        request: pb.SubmitApplicationRequest,
+        filled: Prefilled,
+        print_: str,
         case_id: str,
         plan_year: int,
         now: dt.datetime,
-        facts: list[Fact],
-        issues: list[Issue],
+        gathered: Gathered,
         combined: Combined,
     ) -> StoredCase:
+        request = filled.request
+        household = request.household
         status = (
             "CASE_STATUS_PENDING_VERIFICATION" if combined.pending else "CASE_STATUS_DETERMINED"
         )
         case = CaseRow(
             case_id=case_id,
             request_id=request.request_id,
-            request_fingerprint=fingerprint(request),
+            request_fingerprint=print_,
             status=status,
             plan_year=plan_year,
             programs=",".join(det.Program.Name(p) for p in request.programs),
-            household=request.household.SerializeToString(deterministic=True),
-            created_at=now,
-            updated_at=now,
+            household=household.SerializeToString(deterministic=True),
+            created_at=db_time(now),
+            updated_at=db_time(now),
         )
         determinations = [
             row
@@ -270,11 +242,23 @@ class Coordinator:
             for row in mapping.determination_rows(case_id, person.person_id, list(person.programs))
         ]
         determinations += mapping.determination_rows(case_id, "", combined.household)
+        facts = [*gathered.facts, *profile_facts(household, self._subjects, self._directory, now)]
+        ssn_by_ref = {self._subjects.ref(m.ssn): m.ssn for m in household.members}
         return StoredCase(
             case=case,
-            evidence=[mapping.evidence_row(case_id, uuid.uuid4().hex, fact) for fact in facts],
+            evidence=[mapping.evidence_row(case_id, uuid.uuid4().hex, f) for f in facts],
             determinations=determinations,
-            issues=[mapping.issue_row(case_id, issue) for issue in issues],
+            issues=[mapping.issue_row(case_id, issue) for issue in gathered.issues],
+            consents=consents.rows_for(gathered.new_grants, ssn_by_ref, case_id, now),
+            burden=burden.ledger(
+                case_id,
+                household,
+                list(request.programs),
+                self._yardstick,
+                filled.filled,
+                gathered.facts,
+                gathered.issues,
+            ),
         )
 
     # --- GetCase / ListCases -----------------------------------------------------------
@@ -282,10 +266,32 @@ class Coordinator:
     async def get(self, case_id: str) -> pb.Case:
         if not case_id:
             raise invalid_argument([FieldViolation("case_id", "is required")])
-        stored = await self._db.run(lambda s: repository.load(s, case_id))
-        if stored is None:
+        now = self._clock.now()
+
+        def read(session: Session) -> pb.Case | None:
+            stored = repository.load(session, case_id)
+            if stored is None:
+                return None
+            case = mapping.case_to_proto(stored)
+            # Showing a case discloses every member's data to whoever asked.
+            audit_trail.write(
+                session,
+                notes_for(
+                    current_caller(),
+                    [self._subjects.ref(m.ssn) for m in mapping.household_of(stored)],
+                    ("case",),
+                    CASE_REVIEW_PURPOSE,
+                    DISCLOSED,
+                ),
+                case_id,
+                now,
+            )
+            return case
+
+        case = await self._db.run(read)
+        if case is None:
             raise not_found("case", case_id)
-        return mapping.case_to_proto(stored)
+        return case
 
     async def list(self, page_size: int, page_token: str) -> tuple[list[pb.Case], str]:
         if page_size < 0:
@@ -300,11 +306,7 @@ class Coordinator:
 
         def page(session: Session) -> tuple[list[pb.Case], str]:
             rows, more = repository.list_page(session, size, after)
-            cases = []
-            for row in rows:
-                stored = repository.load(session, row.case_id)
-                assert stored is not None
-                cases.append(mapping.case_to_proto(stored))
+            cases = [mapping.case_summary(row) for row in rows]
             token = repository.encode_page_token(rows[-1]) if more and rows else ""
             return cases, token
 

@@ -41,6 +41,11 @@ class Fact:
     obtained_at: dt.datetime
     valid_until: dt.datetime | None = None
     consent_id: str | None = None
+    subject_ref: str = ""
+    # What the fact was checked against; see Subjects.claim.
+    basis: str = ""
+    # The evidence_id of the fact this one repeats from an earlier case.
+    reused_from: str | None = None
 
 
 @dataclass(frozen=True)

@@ -105,17 +105,20 @@ def reconcile_identity(
                         due,
                     )
                 )
-        if answer.death_indicator:
-            died = answer.death_date
-            result.facts.append(
-                directory.fact(
-                    pid,
-                    "identity.death",
-                    f"{died.year:04d}-{died.month:02d}-{died.day:02d}",
-                    ev.VERIFIED,
-                    now,
-                )
+        # "No death reported" is itself a verified fact, fresh for a short while.
+        died = answer.death_date
+        result.facts.append(
+            directory.fact(
+                pid,
+                "identity.death",
+                f"{died.year:04d}-{died.month:02d}-{died.day:02d}"
+                if answer.death_indicator
+                else "none",
+                ev.VERIFIED,
+                now,
             )
+        )
+        if answer.death_indicator:
             result.status_by_person[pid] = ev.INCONSISTENT
             result.issues.append(
                 Issue(

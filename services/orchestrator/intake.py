@@ -35,9 +35,14 @@ def plan_year_for(request: pb.SubmitApplicationRequest, today: dt.date) -> int:
     return request.plan_year or today.year
 
 
-def validate_application(request: pb.SubmitApplicationRequest, today: dt.date) -> None:
-    """Raise INVALID_ARGUMENT with one violation per problem, or return quietly."""
-    out: list[FieldViolation] = []
+def validate_application(
+    request: pb.SubmitApplicationRequest,
+    today: dt.date,
+    found: list[FieldViolation] | None = None,
+) -> None:
+    """Raise INVALID_ARGUMENT with one violation per problem (including any already
+    ``found`` by other checks), or return quietly."""
+    out: list[FieldViolation] = list(found or [])
     if not request.request_id.strip():
         out.append(FieldViolation("request_id", "is required (a UUID is best)"))
     elif len(request.request_id) > MAX_REQUEST_ID:

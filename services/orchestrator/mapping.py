@@ -13,7 +13,12 @@ from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from services.orchestrator.evidence import Fact
 from services.orchestrator.reconcile import Issue
 from services.orchestrator.repository import StoredCase
-from services.orchestrator.tables import DataMatchingIssueRow, DeterminationRow, EvidenceRow
+from services.orchestrator.tables import (
+    CaseRow,
+    DataMatchingIssueRow,
+    DeterminationRow,
+    EvidenceRow,
+)
 from shared.protoconv import date_to_proto, timestamp_to_proto
 
 
@@ -34,20 +39,53 @@ def masked_household(household: household_pb2.Household) -> household_pb2.Househ
     return out
 
 
+def _as_utc(value: dt.datetime | None) -> dt.datetime | None:
+    # Every stored time is an aware UTC datetime.
+    if value is None:
+        return None
+    return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
 def evidence_row(case_id: str, evidence_id: str, fact: Fact) -> EvidenceRow:
     return EvidenceRow(
         evidence_id=evidence_id,
         case_id=case_id,
         person_id=fact.person_id,
+        subject_ref=fact.subject_ref,
         fact=fact.fact,
         value=fact.value,
+        basis=fact.basis,
+        reused_from=fact.reused_from,
         status=fact.status,
         source=fact.source,
         method=fact.method,
-        obtained_at=fact.obtained_at,
-        valid_until=fact.valid_until,
+        obtained_at=_as_utc(fact.obtained_at),
+        valid_until=_as_utc(fact.valid_until),
         consent_id=fact.consent_id,
     )
+
+
+def household_of(stored: StoredCase) -> list[household_pb2.Person]:
+    return list(household_pb2.Household.FromString(stored.case.household).members)
+
+
+def case_summary(row: CaseRow) -> pb.Case:
+    """A case without personal data, for lists: no names, SSNs, dates or amounts."""
+    household = household_pb2.Household.FromString(row.household)
+    summary = pb.Case(
+        case_id=row.case_id,
+        request_id=row.request_id,
+        status=pb.CaseStatus.Value(row.status),
+        create_time=timestamp_to_proto(_utc(row.created_at)),
+        update_time=timestamp_to_proto(_utc(row.updated_at)),
+        plan_year=row.plan_year,
+        programs=[det.Program.Value(p) for p in row.programs.split(",") if p],
+    )
+    summary.household.members.extend(
+        household_pb2.Person(person_id=m.person_id) for m in household.members
+    )
+    summary.household.address.state_code = household.address.state_code
+    return summary
 
 
 def determination_rows(
@@ -125,6 +163,7 @@ def case_to_proto(stored: StoredCase) -> pb.Case:
                     obtained_at=timestamp_to_proto(_utc(e.obtained_at)),
                     valid_until=timestamp_to_proto(_utc(e.valid_until)) if e.valid_until else None,
                     consent_id=e.consent_id or "",
+                    reused_from=e.reused_from or "",
                 ),
             )
         )

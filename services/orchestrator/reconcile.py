@@ -51,17 +51,27 @@ def compatible(attested_cents: int, verified_cents: int, threshold: float) -> bo
     return (verified_cents - attested_cents) <= threshold * verified_cents
 
 
+@dataclass(frozen=True)
+class IncomeInquiry:
+    """What happened when Treasury was (or was not) asked, filer by filer."""
+
+    answers: dict[str, treasury_pb.FilerIncome] = field(default_factory=dict)
+    # Filers asked while Treasury could not answer, and why.
+    unreachable: frozenset[str] = frozenset()
+    unreachable_reason: str = ""
+    # Filers not asked because no consent in force covers Treasury's income data.
+    no_consent: frozenset[str] = frozenset()
+    # Each filer's identity status; a filer whose identity did not verify is not asked.
+    identity_status: dict[str, str] = field(default_factory=dict)
+
+
 def reconcile_income(
     household: household_pb2.Household,
-    answers: dict[str, treasury_pb.FilerIncome] | None,
+    inquiry: IncomeInquiry,
     directory: EvidenceDirectory,
     now: dt.datetime,
-    unavailable_reason: str = "",
-    identity_status: dict[str, str] | None = None,
 ) -> IncomeReconciliation:
-    """``answers`` maps filer person_id to Treasury's answer; None means Treasury could not
-    be reached. Filers whose identity did not verify were not asked (``identity_status``
-    says why). Members in no tax unit have no return to check and keep their attestation."""
+    """Members in no tax unit have no return to check and keep their attestation."""
     result = IncomeReconciliation()
     members = {m.person_id: m for m in household.members}
     due = now.date() + dt.timedelta(days=directory.inconsistency_days)
@@ -78,34 +88,34 @@ def reconcile_income(
     for unit in household.tax_units:
         people = tax_unit_members(unit)
         attested = sum(attested_annual_cents(members[p]) for p in people)
-        status, issue = _unit_status(
-            unit, answers, attested, directory, unavailable_reason, identity_status or {}
-        )
+        status, issue = _unit_status(unit, inquiry, attested, directory)
         for pid in people:
             result.status_by_person[pid] = status
-        if answers is not None:
-            for filer in unit.filer_person_ids:
-                answer = answers.get(filer)
-                if answer is None:
-                    continue
-                filer_status = _TREASURY_STATUS.get(answer.status, ev.NO_RECORD)
-                if filer_status == ev.VERIFIED and status == ev.INCONSISTENT:
-                    filer_status = ev.INCONSISTENT
+        for filer in unit.filer_person_ids:
+            answer = inquiry.answers.get(filer)
+            if answer is None:
+                continue
+            # The return itself is verified even when the attestation disagrees with it:
+            # the disagreement is the data-matching issue, not a property of the return.
+            result.facts.append(
+                directory.fact(
+                    filer,
+                    "income.tax_return_magi",
+                    str(answer.magi_cents),
+                    _TREASURY_STATUS.get(answer.status, ev.NO_RECORD),
+                    now,
+                )
+            )
+            if answer.status == treasury_pb.VERIFICATION_STATUS_VERIFIED:
                 result.facts.append(
                     directory.fact(
-                        filer, "income.tax_return_magi", str(answer.magi_cents), filer_status, now
+                        filer,
+                        "income.tax_return_family_size",
+                        str(answer.family_size),
+                        ev.VERIFIED,
+                        now,
                     )
                 )
-                if answer.status == treasury_pb.VERIFICATION_STATUS_VERIFIED:
-                    result.facts.append(
-                        directory.fact(
-                            filer,
-                            "income.tax_return_family_size",
-                            str(answer.family_size),
-                            ev.VERIFIED,
-                            now,
-                        )
-                    )
         if issue is not None:
             code, message = issue
             result.issues.append(
@@ -119,16 +129,14 @@ def reconcile_income(
 
 def _unit_status(
     unit: household_pb2.TaxUnit,
-    answers: dict[str, treasury_pb.FilerIncome] | None,
+    inquiry: IncomeInquiry,
     attested: int,
     directory: EvidenceDirectory,
-    unavailable_reason: str,
-    identity_status: dict[str, str],
 ) -> tuple[str, tuple[str, str] | None]:
-    unchecked = [
-        f for f in unit.filer_person_ids if identity_status.get(f, ev.VERIFIED) != ev.VERIFIED
-    ]
-    if any(identity_status[f] == ev.SOURCE_UNAVAILABLE for f in unchecked):
+    filers = list(unit.filer_person_ids)
+    identity = inquiry.identity_status
+    unchecked = [f for f in filers if identity.get(f, ev.VERIFIED) != ev.VERIFIED]
+    if any(identity[f] == ev.SOURCE_UNAVAILABLE for f in unchecked):
         return ev.SOURCE_UNAVAILABLE, (
             "INCOME_NOT_CHECKED",
             "income is checked once identity is verified, and SSA could not be reached",
@@ -139,14 +147,20 @@ def _unit_status(
             "Treasury was not asked because a filer's identity did not verify; "
             "send proof of income (a pay stub or tax return) by the due date",
         )
-    if answers is None:
+    if any(f in inquiry.no_consent for f in filers):
+        return ev.NO_RECORD, (
+            "INCOME_NO_CONSENT",
+            "no consent to use federal tax data is in force for every filer, so Treasury was "
+            "not asked; give consent or send proof of income (a pay stub or tax return)",
+        )
+    if any(f in inquiry.unreachable for f in filers):
         return ev.SOURCE_UNAVAILABLE, (
             "INCOME_SOURCE_UNAVAILABLE",
-            f"Treasury could not be reached ({unavailable_reason or 'no answer'}); "
+            f"Treasury could not be reached ({inquiry.unreachable_reason or 'no answer'}); "
             "income will be verified when it answers",
         )
-    filer_answers = [answers[f] for f in unit.filer_person_ids if f in answers]
-    if len(filer_answers) != len(unit.filer_person_ids) or any(
+    filer_answers = [inquiry.answers[f] for f in filers if f in inquiry.answers]
+    if len(filer_answers) != len(filers) or any(
         a.status != treasury_pb.VERIFICATION_STATUS_VERIFIED for a in filer_answers
     ):
         mismatch = any(

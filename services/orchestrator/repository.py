@@ -5,13 +5,15 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, and_, col, or_, select
 
 from services.orchestrator.tables import (
+    BurdenRow,
     CaseRow,
+    ConsentRow,
     DataMatchingIssueRow,
     DeterminationRow,
     EvidenceRow,
@@ -24,6 +26,8 @@ class StoredCase:
     evidence: list[EvidenceRow]
     determinations: list[DeterminationRow]
     issues: list[DataMatchingIssueRow]
+    consents: list[ConsentRow] = field(default_factory=list)
+    burden: list[BurdenRow] = field(default_factory=list)
 
 
 class DuplicateRequest(Exception):
@@ -74,7 +78,9 @@ def save_new(session: Session, stored: StoredCase) -> None:
     except IntegrityError as error:
         session.rollback()
         raise DuplicateRequest(stored.case.request_id) from error
-    session.add_all([*stored.evidence, *stored.determinations, *stored.issues])
+    session.add_all(
+        [*stored.evidence, *stored.determinations, *stored.issues, *stored.consents, *stored.burden]
+    )
 
 
 def encode_page_token(case: CaseRow) -> str:

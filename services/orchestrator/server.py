@@ -6,10 +6,14 @@ from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from eligibility.orchestrator.v1 import coordination_pb2_grpc as pb_grpc
 from services.orchestrator.agencies import AgencyGateway
 from services.orchestrator.application import Coordinator
+from services.orchestrator.burden import Yardstick
 from services.orchestrator.evidence import EvidenceDirectory
+from services.orchestrator.records import Records
 from services.orchestrator.servicer import CoordinationServicer
+from services.orchestrator.subjects import Subjects
 from services.orchestrator.tables import TABLES
 from shared.clock import Clock
+from shared.consent import ConsentSigner, LocalConsentKeys
 from shared.db import Database
 from shared.runner import Wiring
 from shared.server import ServiceBinding
@@ -24,18 +28,30 @@ def open_database(url: str) -> Database:
     return db
 
 
-def bindings(db: Database, agencies: AgencyGateway, clock: Clock) -> list[ServiceBinding]:
-    coordinator = Coordinator(db, agencies, clock, EvidenceDirectory.load())
+def bindings(
+    db: Database,
+    agencies: AgencyGateway,
+    clock: Clock,
+    signer: ConsentSigner,
+    subject_key: bytes,
+) -> list[ServiceBinding]:
+    subjects = Subjects(subject_key)
+    yardstick = Yardstick.load()
+    coordinator = Coordinator(
+        db, agencies, clock, EvidenceDirectory.load(), subjects, signer, yardstick
+    )
+    records = Records(db, clock, subjects, yardstick)
     return [
         ServiceBinding(
             SERVICE_NAME,
             pb_grpc.add_CoordinationServiceServicer_to_server,
-            CoordinationServicer(coordinator, agencies.default_budget),
+            CoordinationServicer(coordinator, records, agencies, clock),
         )
     ]
 
 
 async def build(settings: ServiceSettings, clock: Clock) -> Wiring:
+    keys = LocalConsentKeys.in_data_dir(settings.data_dir)
     db = open_database(settings.resolved_database_url())
     agencies = AgencyGateway.from_settings(settings)
 
@@ -43,4 +59,4 @@ async def build(settings: ServiceSettings, clock: Clock) -> Wiring:
         await agencies.close()
         db.dispose()
 
-    return Wiring(bindings(db, agencies, clock), on_stop=close)
+    return Wiring(bindings(db, agencies, clock, keys.signer(), keys.subject_key()), on_stop=close)

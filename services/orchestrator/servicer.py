@@ -1,4 +1,4 @@
-"""The orchestrator's gRPC face: thin, every decision lives in the Coordinator."""
+"""The orchestrator's gRPC face: thin, every decision lives in the layers below."""
 
 from __future__ import annotations
 
@@ -6,21 +6,34 @@ import grpc
 
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from eligibility.orchestrator.v1 import coordination_pb2_grpc as pb_grpc
+from services.orchestrator import whatif
+from services.orchestrator.agencies import AgencyGateway
 from services.orchestrator.application import Coordinator
+from services.orchestrator.records import Records
+from shared.clock import Clock
 from shared.retry import budget_from_context
 
 
 class CoordinationServicer(pb_grpc.CoordinationServiceServicer):
-    def __init__(self, coordinator: Coordinator, default_budget: float) -> None:
+    def __init__(
+        self,
+        coordinator: Coordinator,
+        records: Records,
+        agencies: AgencyGateway,
+        clock: Clock,
+    ) -> None:
         self._coordinator = coordinator
-        self._default_budget = default_budget
+        self._records = records
+        self._agencies = agencies
+        self._clock = clock
+
+    def _budget(self, context: grpc.aio.ServicerContext):  # type: ignore[no-untyped-def]
+        return lambda: budget_from_context(context, self._agencies.default_budget)
 
     async def SubmitApplication(
         self, request: pb.SubmitApplicationRequest, context: grpc.aio.ServicerContext
     ) -> pb.SubmitApplicationResponse:
-        case = await self._coordinator.submit(
-            request, lambda: budget_from_context(context, self._default_budget)
-        )
+        case = await self._coordinator.submit(request, self._budget(context))
         return pb.SubmitApplicationResponse(case=case)
 
     async def GetCase(
@@ -33,3 +46,37 @@ class CoordinationServicer(pb_grpc.CoordinationServiceServicer):
     ) -> pb.ListCasesResponse:
         cases, token = await self._coordinator.list(request.page_size, request.page_token)
         return pb.ListCasesResponse(cases=cases, next_page_token=token)
+
+    async def RevokeConsent(
+        self, request: pb.RevokeConsentRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RevokeConsentResponse:
+        return pb.RevokeConsentResponse(consent=await self._records.revoke_consent(request))
+
+    async def ListConsents(
+        self, request: pb.ListConsentsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListConsentsResponse:
+        return pb.ListConsentsResponse(consents=await self._records.list_consents(request.ssn))
+
+    async def GetDisclosureReport(
+        self, request: pb.GetDisclosureReportRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetDisclosureReportResponse:
+        entries = await self._records.disclosure_report(request.ssn)
+        return pb.GetDisclosureReportResponse(disclosures=entries)
+
+    async def VerifyAuditLog(
+        self, request: pb.VerifyAuditLogRequest, context: grpc.aio.ServicerContext
+    ) -> pb.VerifyAuditLogResponse:
+        return await self._records.verify_audit()
+
+    async def GetBurdenReport(
+        self, request: pb.GetBurdenReportRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetBurdenReportResponse:
+        return pb.GetBurdenReportResponse(report=await self._records.burden_report(request.case_id))
+
+    async def SimulateIncomeSweep(
+        self, request: pb.SimulateIncomeSweepRequest, context: grpc.aio.ServicerContext
+    ) -> pb.SimulateIncomeSweepResponse:
+        steps = await whatif.sweep(
+            request, self._agencies, self._clock.now().date(), self._budget(context)
+        )
+        return pb.SimulateIncomeSweepResponse(steps=steps)

@@ -7,6 +7,10 @@ import datetime as dt
 from sqlalchemy import Column, LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
+from shared.audit import audit_log
+
+AUDIT = audit_log("orchestrator")
+
 
 class CaseRow(SQLModel, table=True):
     __tablename__ = "orchestrator_case"
@@ -34,8 +38,15 @@ class EvidenceRow(SQLModel, table=True):
     evidence_id: str = Field(unique=True, max_length=64)
     case_id: str = Field(foreign_key="orchestrator_case.case_id", index=True, max_length=64)
     person_id: str = Field(max_length=64)
-    fact: str = Field(max_length=80)
+    # Keyed hash of the person's SSN: finds a person's facts across cases
+    # without storing the SSN beside them.
+    subject_ref: str = Field(default="", index=True, max_length=64)
+    fact: str = Field(max_length=80, index=True)
     value: str = Field(sa_column=Column(Text, nullable=False))
+    # Digest of what the fact was checked against (name, birth date, tax year),
+    # so it is reused only for the same claim.
+    basis: str = Field(default="", max_length=64)
+    reused_from: str | None = Field(default=None, max_length=40)
     status: str = Field(max_length=64)
     source: str = Field(max_length=64)
     method: str = Field(max_length=64)
@@ -71,4 +82,43 @@ class DataMatchingIssueRow(SQLModel, table=True):
     due_date: dt.date
 
 
-TABLES = [CaseRow, EvidenceRow, DeterminationRow, DataMatchingIssueRow]
+class ConsentRow(SQLModel, table=True):
+    __tablename__ = "orchestrator_consent"
+
+    consent_id: str = Field(primary_key=True, max_length=40)
+    subject_ref: str = Field(index=True, max_length=64)
+    ssn_last4: str = Field(max_length=4)
+    purpose: str = Field(max_length=80)
+    # Comma-separated, sorted.
+    agencies: str
+    facts: str
+    granted_at: dt.datetime
+    expires_at: dt.datetime
+    revoked_at: dt.datetime | None = None
+    revoke_reason: str = ""
+    case_id: str = Field(default="", max_length=40)
+
+
+class BurdenRow(SQLModel, table=True):
+    """How one question of one case was answered: the burden ledger."""
+
+    __tablename__ = "orchestrator_burden"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="orchestrator_case.case_id", index=True, max_length=40)
+    # Empty for a household-level question (address, expenses).
+    person_id: str = Field(default="", max_length=64)
+    question: str = Field(max_length=40)
+    # ASKED, PREFILLED or VERIFIED_FROM_DATA.
+    how: str = Field(max_length=24)
+
+
+TABLES = [
+    CaseRow,
+    EvidenceRow,
+    DeterminationRow,
+    DataMatchingIssueRow,
+    ConsentRow,
+    BurdenRow,
+    *AUDIT.tables,
+]

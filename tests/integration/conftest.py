@@ -87,10 +87,11 @@ class Coordination:
     agencies: dict[str, ServerHandle]
     recorders: dict[str, Recorder]
     orchestrator_db: Any
+    keys: Any  # shared.consent.LocalConsentKeys
 
 
 @pytest.fixture
-async def coordination(serve, database_url, clock) -> AsyncIterator[Coordination]:  # type: ignore[no-untyped-def]
+async def coordination(serve, database_url, clock, tmp_path) -> AsyncIterator[Coordination]:  # type: ignore[no-untyped-def]
     from eligibility.orchestrator.v1 import coordination_pb2_grpc
     from services.hhs import rules as hhs_rules
     from services.hhs import seed as hhs_seed
@@ -106,8 +107,11 @@ async def coordination(serve, database_url, clock) -> AsyncIterator[Coordination
     from services.treasury.tables import TABLES as TREASURY_TABLES
     from services.usda import server as usda_server
     from services.usda.rules import load_parameters as load_snap_parameters
+    from shared.consent import ensure_local_keys
     from shared.db import Database
 
+    keys = ensure_local_keys(tmp_path)
+    subject_key = keys.subject_key()
     databases: list[Database] = []
 
     def open_db(tables: Sequence[Any]) -> Database:
@@ -123,9 +127,10 @@ async def coordination(serve, database_url, clock) -> AsyncIterator[Coordination
     recorders = {name: Recorder() for name in ("treasury", "ssa", "hhs", "usda")}
     agencies = {
         "treasury": await serve(
-            treasury_server.bindings(treasury_db, clock), recorders["treasury"]
+            treasury_server.bindings(treasury_db, clock, keys.verifier(), subject_key),
+            recorders["treasury"],
         ),
-        "ssa": await serve(ssa_server.bindings(ssa_db, clock), recorders["ssa"]),
+        "ssa": await serve(ssa_server.bindings(ssa_db, clock, subject_key), recorders["ssa"]),
         "hhs": await serve(
             hhs_server.bindings(hhs_db, hhs_rules.load_parameters(), clock), recorders["hhs"]
         ),
@@ -134,13 +139,16 @@ async def coordination(serve, database_url, clock) -> AsyncIterator[Coordination
     gateway = AgencyGateway({n: h.target for n, h in agencies.items()}, default_budget=3.0)
     orchestrator_db = orchestrator_server.open_database(database_url)
     databases.append(orchestrator_db)
-    handle = await serve(orchestrator_server.bindings(orchestrator_db, gateway, clock))
+    handle = await serve(
+        orchestrator_server.bindings(orchestrator_db, gateway, clock, keys.signer(), subject_key)
+    )
     async with handle.channel() as channel:
         yield Coordination(
             coordination_pb2_grpc.CoordinationServiceStub(channel),
             agencies,
             recorders,
             orchestrator_db,
+            keys,
         )
     await gateway.close()
     for db in databases:

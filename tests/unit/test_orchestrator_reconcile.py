@@ -8,7 +8,7 @@ from eligibility.treasury.v1 import income_verification_pb2 as treasury_pb
 from services.harness.households import example_paths, load_request
 from services.orchestrator import evidence as ev
 from services.orchestrator.evidence import EvidenceDirectory
-from services.orchestrator.reconcile import compatible, reconcile_income
+from services.orchestrator.reconcile import IncomeInquiry, compatible, reconcile_income
 
 NOW = dt.datetime(2026, 11, 25, 12, tzinfo=dt.UTC)
 DIRECTORY = EvidenceDirectory.load()
@@ -42,14 +42,15 @@ def test_joint_return_is_counted_once_for_both_spouses() -> None:
         "maria": _verified("maria", 4_120_000, 4),
         "jose": _verified("jose", 4_120_000, 4),
     }
-    result = reconcile_income(household, answers, DIRECTORY, NOW)
+    result = reconcile_income(household, IncomeInquiry(answers), DIRECTORY, NOW)
     assert set(result.status_by_person.values()) == {ev.VERIFIED}
     assert result.issues == []
 
 
 def test_income_far_below_the_return_is_an_issue_due_in_ninety_days() -> None:
     household = _household("kowalski")  # attests 9,600 after losing her job
-    result = reconcile_income(household, {"anna": _verified("anna", 3_840_000)}, DIRECTORY, NOW)
+    inquiry = IncomeInquiry({"anna": _verified("anna", 3_840_000)})
+    result = reconcile_income(household, inquiry, DIRECTORY, NOW)
     assert result.status_by_person["anna"] == ev.INCONSISTENT
     (issue,) = result.issues
     assert issue.reason_code == "INCOME_INCONSISTENT"
@@ -58,7 +59,10 @@ def test_income_far_below_the_return_is_an_issue_due_in_ninety_days() -> None:
 
 def test_treasury_unreachable_marks_every_member_of_the_unit() -> None:
     household = _household("rivera")
-    result = reconcile_income(household, None, DIRECTORY, NOW, "UNAVAILABLE")
+    inquiry = IncomeInquiry(
+        unreachable=frozenset({"maria", "jose"}), unreachable_reason="UNAVAILABLE"
+    )
+    result = reconcile_income(household, inquiry, DIRECTORY, NOW)
     assert set(result.status_by_person.values()) == {ev.SOURCE_UNAVAILABLE}
     assert result.issues[0].reason_code == "INCOME_SOURCE_UNAVAILABLE"
     assert all(f.status == ev.ATTESTED for f in result.facts)
@@ -69,7 +73,7 @@ def test_no_record_keeps_attestation_with_an_issue() -> None:
     answer = treasury_pb.FilerIncome(
         person_id="wei", status=treasury_pb.VERIFICATION_STATUS_NO_RECORD
     )
-    result = reconcile_income(household, {"wei": answer}, DIRECTORY, NOW)
+    result = reconcile_income(household, IncomeInquiry({"wei": answer}), DIRECTORY, NOW)
     assert result.status_by_person["wei"] == ev.NO_RECORD
     assert result.issues[0].reason_code == "INCOME_NO_TAX_RECORD"
 
@@ -80,9 +84,25 @@ def test_every_fact_has_provenance_from_the_directory() -> None:
         "adaeze": _verified("adaeze", 6_305_000, 2),
         "chidi": _verified("chidi", 6_305_000, 2),
     }
-    result = reconcile_income(household, answers, DIRECTORY, NOW)
+    result = reconcile_income(household, IncomeInquiry(answers), DIRECTORY, NOW)
     sources = {(f.fact, f.source) for f in result.facts}
     assert ("income.tax_return_magi", "treasury") in sources
     assert ("income.attested_annual", "applicant") in sources
     for fact in result.facts:
         assert fact.valid_until is not None and fact.valid_until > NOW
+
+
+def test_without_consent_treasury_is_not_asked_and_proof_is_requested() -> None:
+    household = _household("chen")
+    result = reconcile_income(
+        household, IncomeInquiry(no_consent=frozenset({"wei"})), DIRECTORY, NOW
+    )
+    assert result.status_by_person["wei"] == ev.NO_RECORD
+    assert result.issues[0].reason_code == "INCOME_NO_CONSENT"
+
+
+def test_a_filer_whose_identity_failed_is_not_checked() -> None:
+    household = _household("okafor")
+    inquiry = IncomeInquiry(identity_status={"adaeze": ev.VERIFIED, "chidi": ev.INCONSISTENT})
+    result = reconcile_income(household, inquiry, DIRECTORY, NOW)
+    assert result.issues[0].reason_code == "INCOME_NOT_CHECKED"

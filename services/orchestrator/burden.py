@@ -1,0 +1,156 @@
+"""The burden ledger: for each case, which questions the person answered, which were
+filled in from earlier answers, and which an agency's records answered instead.
+
+The report sets that against the questions separate applications to each program
+would have asked (burden.yaml says which, and how many minutes a question costs).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from eligibility.common.v1 import determination_pb2 as det
+from eligibility.common.v1 import household_pb2
+from services.orchestrator import evidence as ev
+from services.orchestrator.evidence import Fact
+from services.orchestrator.reconcile import Issue
+from services.orchestrator.tables import BurdenRow
+
+YARDSTICK_FILE = Path(__file__).with_name("burden.yaml")
+ASKED, PREFILLED, VERIFIED = "ASKED", "PREFILLED", "VERIFIED_FROM_DATA"
+# Facts an agency's records can answer, and the question each spares the person.
+_SPARED_BY = {
+    "identity.ssn_match": "identity",
+    "identity.citizenship": "citizenship",
+    "income.tax_return_magi": "income",
+}
+
+
+@dataclass(frozen=True)
+class ProgramQuestions:
+    per_person: tuple[str, ...]
+    per_household: tuple[str, ...]
+    documents_per_person: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Yardstick:
+    minutes_per_question: float
+    minutes_source: str
+    programs: dict[str, ProgramQuestions]
+
+    @classmethod
+    def load(cls, path: Path = YARDSTICK_FILE) -> Yardstick:
+        with open(path, encoding="utf-8") as handle:
+            raw = yaml.safe_load(handle)
+        return cls(
+            float(raw["minutes_per_question"]),
+            " ".join(str(raw["minutes_source"]).split()),
+            {
+                name: ProgramQuestions(
+                    tuple(item["per_person"]),
+                    tuple(item["per_household"]),
+                    tuple(item.get("documents_per_person", ())),
+                )
+                for name, item in raw["programs"].items()
+            },
+        )
+
+    def separately(self, programs: Iterable[int], members: int) -> int:
+        """Questions and document requests if each program were applied to on its own."""
+        total = 0
+        for program in programs:
+            q = self.programs[det.Program.Name(program)]
+            total += (len(q.per_person) + len(q.documents_per_person)) * members
+            total += len(q.per_household)
+        return total
+
+
+def ledger(
+    case_id: str,
+    household: household_pb2.Household,
+    programs: list[int],
+    yardstick: Yardstick,
+    prefilled: set[tuple[str, str]],
+    facts: list[Fact],
+    issues: list[Issue],
+) -> list[BurdenRow]:
+    """One coordinated application: every question once, minus what was prefilled."""
+    wanted = [yardstick.programs[det.Program.Name(p)] for p in programs]
+    per_person = sorted({q for w in wanted for q in w.per_person})
+    per_household = sorted({q for w in wanted for q in w.per_household})
+    rows = [
+        BurdenRow(
+            case_id=case_id,
+            person_id=m.person_id,
+            question=q,
+            how=PREFILLED if (m.person_id, q) in prefilled else ASKED,
+        )
+        for m in household.members
+        for q in per_person
+    ]
+    rows += [
+        BurdenRow(case_id=case_id, question=q, how=PREFILLED if ("", q) in prefilled else ASKED)
+        for q in per_household
+    ]
+    # A fact an agency verified spares the person a document; an open issue asks for one.
+    for fact in facts:
+        if fact.status == ev.VERIFIED and fact.fact in _SPARED_BY:
+            rows.append(
+                BurdenRow(
+                    case_id=case_id,
+                    person_id=fact.person_id,
+                    question=f"proof:{_SPARED_BY[fact.fact]}",
+                    how=VERIFIED,
+                )
+            )
+    for issue in issues:
+        rows.append(
+            BurdenRow(
+                case_id=case_id,
+                person_id=issue.person_id,
+                question=f"proof:{issue.fact}",
+                how=ASKED,
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class Report:
+    cases: int
+    lines: dict[str, Counter[str]]
+    asked: int
+    separately: int
+    minutes_per_question: float
+    minutes_source: str
+
+    @property
+    def saved(self) -> int:
+        return self.separately - self.asked
+
+    @property
+    def minutes_saved(self) -> float:
+        return round(self.saved * self.minutes_per_question, 1)
+
+
+def report(
+    rows: list[BurdenRow], cases: list[tuple[list[int], int]], yardstick: Yardstick
+) -> Report:
+    """``cases`` gives each case's programs and member count, for the separate baseline."""
+    lines: dict[str, Counter[str]] = {}
+    for row in rows:
+        lines.setdefault(row.question, Counter())[row.how] += 1
+    return Report(
+        cases=len(cases),
+        lines=lines,
+        asked=sum(1 for r in rows if r.how == ASKED),
+        separately=sum(yardstick.separately(programs, members) for programs, members in cases),
+        minutes_per_question=yardstick.minutes_per_question,
+        minutes_source=yardstick.minutes_source,
+    )

@@ -1,0 +1,166 @@
+"""The consent registry: who allowed which agency's facts to be used, until when.
+
+Treasury is asked about a filer only under a consent in force that names Treasury
+and income; the orchestrator proves it to Treasury with a short-lived signed proof.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from eligibility.orchestrator.v1 import coordination_pb2 as pb
+from services.orchestrator.evidence_store import db_time
+from services.orchestrator.subjects import Subjects
+from services.orchestrator.tables import ConsentRow
+from shared.consent import ConsentSigner
+from shared.errors import FieldViolation
+
+PURPOSE = "eligibility-determination"
+# Federal tax data may be used for renewals for at most five years (45 CFR 155.335(k)).
+MAX_YEARS = 5
+# A proof outlives its use by minutes, so a revoked consent cannot be replayed for long.
+PROOF_LIFETIME = dt.timedelta(minutes=5)
+KNOWN_AGENCIES = frozenset({"treasury", "ssa"})
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A consent in force for one person: an existing row or one given with this application."""
+
+    consent_id: str
+    subject_ref: str
+    agencies: frozenset[str]
+    facts: frozenset[str]
+    expires_at: dt.datetime
+    new: bool
+
+    def covers(self, agency: str, fact: str) -> bool:
+        return agency in self.agencies and fact in self.facts
+
+
+def check_grants(request: pb.SubmitApplicationRequest, out: list[FieldViolation]) -> None:
+    ids = {m.person_id for m in request.household.members}
+    for i, grant in enumerate(request.consents):
+        path = f"consents[{i}]"
+        if grant.person_id not in ids:
+            out.append(FieldViolation(f"{path}.person_id", "is not a member of the household"))
+        if not grant.agencies:
+            out.append(FieldViolation(f"{path}.agencies", "name at least one agency"))
+        for j, agency in enumerate(grant.agencies):
+            if agency not in KNOWN_AGENCIES:
+                out.append(FieldViolation(f"{path}.agencies[{j}]", f"{agency!r} is not an agency"))
+        if not grant.facts:
+            out.append(FieldViolation(f"{path}.facts", "name at least one fact"))
+        if not 0 <= grant.valid_years <= MAX_YEARS:
+            out.append(FieldViolation(f"{path}.valid_years", f"must be 0 to {MAX_YEARS}"))
+
+
+def _to_utc(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def in_force(session: Session, subject_refs: list[str], now: dt.datetime) -> list[Grant]:
+    rows = session.exec(
+        select(ConsentRow)
+        .where(col(ConsentRow.subject_ref).in_(subject_refs))
+        .where(col(ConsentRow.revoked_at).is_(None))
+        .where(col(ConsentRow.expires_at) > db_time(now))
+    )
+    return [
+        Grant(
+            r.consent_id,
+            r.subject_ref,
+            frozenset(r.agencies.split(",")),
+            frozenset(r.facts.split(",")),
+            _to_utc(r.expires_at),
+            new=False,
+        )
+        for r in rows
+    ]
+
+
+def new_grants(
+    request: pb.SubmitApplicationRequest, subjects: Subjects, now: dt.datetime
+) -> list[Grant]:
+    ssn_of = {m.person_id: m.ssn for m in request.household.members}
+    return [
+        Grant(
+            uuid.uuid4().hex,
+            subjects.ref(ssn_of[g.person_id]),
+            frozenset(g.agencies),
+            frozenset(g.facts),
+            now.replace(year=now.year + (g.valid_years or MAX_YEARS)),
+            new=True,
+        )
+        for g in request.consents
+    ]
+
+
+def rows_for(
+    grants: list[Grant], ssn_by_ref: dict[str, str], case_id: str, now: dt.datetime
+) -> list[ConsentRow]:
+    return [
+        ConsentRow(
+            consent_id=g.consent_id,
+            subject_ref=g.subject_ref,
+            ssn_last4=ssn_by_ref[g.subject_ref][-4:],
+            purpose=PURPOSE,
+            agencies=",".join(sorted(g.agencies)),
+            facts=",".join(sorted(g.facts)),
+            granted_at=db_time(now),
+            expires_at=db_time(g.expires_at),
+            case_id=case_id,
+        )
+        for g in grants
+        if g.new
+    ]
+
+
+def covering(grants: list[Grant], subject_ref: str, agency: str, fact: str) -> Grant | None:
+    """The consent that lasts longest among those covering the use."""
+    matching = [g for g in grants if g.subject_ref == subject_ref and g.covers(agency, fact)]
+    return max(matching, key=lambda g: g.expires_at, default=None)
+
+
+def proof(
+    signer: ConsentSigner,
+    grants: list[Grant],
+    ssns: list[str],
+    agency: str,
+    fact: str,
+    now: dt.datetime,
+) -> str:
+    """One signed proof naming every filer of a request, valid for minutes."""
+    return signer.issue(
+        consent_id=",".join(sorted(g.consent_id for g in grants)),
+        ssns=ssns,
+        purpose=PURPOSE,
+        facts=[fact],
+        agencies=[agency],
+        issued_at=now,
+        expires_at=min([now + PROOF_LIFETIME, *(g.expires_at for g in grants)]),
+    )
+
+
+def revoke(session: Session, consent_id: str, reason: str, now: dt.datetime) -> ConsentRow | None:
+    """Idempotent: revoking a revoked consent keeps the first revocation."""
+    row = session.get(ConsentRow, consent_id)
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = db_time(now)
+        row.revoke_reason = reason
+        session.add(row)
+    return row
+
+
+def for_subject(session: Session, subject_ref: str) -> list[ConsentRow]:
+    return list(
+        session.exec(
+            select(ConsentRow)
+            .where(ConsentRow.subject_ref == subject_ref)
+            .order_by(col(ConsentRow.granted_at).desc())
+        )
+    )

@@ -1,0 +1,45 @@
+"""The evidence store's reads: facts about a person that are still fresh, from any case."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from sqlmodel import Session, col, select
+
+from services.orchestrator.tables import EvidenceRow
+
+
+def db_time(value: dt.datetime) -> dt.datetime:
+    """Times are stored timezone-aware, in UTC (SQLModel's UTCDateTime on both engines)."""
+    return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def fresh_facts(
+    session: Session,
+    subject_refs: Iterable[str],
+    facts: Iterable[str],
+    now: dt.datetime,
+    statuses: Iterable[str],
+) -> dict[tuple[str, str], EvidenceRow]:
+    """The newest row per (subject_ref, fact) still valid at ``now`` with one of ``statuses``."""
+    refs, names = list(set(subject_refs)), list(set(facts))
+    if not refs or not names:
+        return {}
+    rows = session.exec(
+        select(EvidenceRow)
+        .where(col(EvidenceRow.subject_ref).in_(refs))
+        .where(col(EvidenceRow.fact).in_(names))
+        .where(col(EvidenceRow.status).in_(list(statuses)))
+        .where(col(EvidenceRow.valid_until) > db_time(now))
+        .order_by(col(EvidenceRow.obtained_at).desc(), col(EvidenceRow.id).desc())
+    )
+    found: dict[tuple[str, str], EvidenceRow] = {}
+    for row in rows:
+        found.setdefault((row.subject_ref, row.fact), row)
+    return found
+
+
+def original_id(row: EvidenceRow) -> str:
+    """A reused fact points at where it was first recorded, never at another copy."""
+    return row.reused_from or row.evidence_id

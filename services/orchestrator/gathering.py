@@ -1,0 +1,220 @@
+"""Gather verified facts: identity from SSA first, then income from Treasury under
+consent, reusing whatever is already verified and fresh. Independent agency calls run
+side by side elsewhere; these two run in order because income depends on identity."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from eligibility.common.v1 import household_pb2
+from eligibility.orchestrator.v1 import coordination_pb2 as pb
+from eligibility.treasury.v1 import income_verification_pb2 as treasury_pb
+from services.orchestrator import agency_requests, consents
+from services.orchestrator import evidence as ev
+from services.orchestrator.agencies import AgencyGateway, SourceUnavailable
+from services.orchestrator.audit_trail import DISCLOSED, FAILED, REFUSED, AuditNote, notes_for
+from services.orchestrator.consents import Grant
+from services.orchestrator.evidence import EvidenceDirectory, Fact
+from services.orchestrator.identity import reconcile_identity
+from services.orchestrator.reconcile import IncomeInquiry, Issue, reconcile_income
+from services.orchestrator.reuse import find_reusable, stamp
+from services.orchestrator.subjects import Subjects
+from shared.consent import ConsentSigner
+from shared.db import Database
+
+IDENTITY_DISCLOSED = ("ssn", "name", "birth_date")
+
+
+@dataclass
+class Gathered:
+    facts: list[Fact] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    # person_id -> the weakest status among that person's facts
+    evidence_status: dict[str, str] = field(default_factory=dict)
+    notes: list[AuditNote] = field(default_factory=list)
+    # Consents given with this application, to be stored with the case.
+    new_grants: list[Grant] = field(default_factory=list)
+
+
+class Gatherer:
+    def __init__(
+        self,
+        db: Database,
+        agencies: AgencyGateway,
+        directory: EvidenceDirectory,
+        subjects: Subjects,
+        signer: ConsentSigner,
+    ) -> None:
+        self._db = db
+        self._agencies = agencies
+        self._directory = directory
+        self._subjects = subjects
+        self._signer = signer
+
+    async def gather(
+        self,
+        request: pb.SubmitApplicationRequest,
+        case_id: str,
+        plan_year: int,
+        now: dt.datetime,
+        budget: Callable[[], float],
+    ) -> Gathered:
+        household = request.household
+        tax_year = plan_year - agency_requests.TAX_YEAR_LAG
+        refs = {m.person_id: self._subjects.ref(m.ssn) for m in household.members}
+        reusable, in_force = await self._db.run(
+            lambda s: (
+                find_reusable(s, household, self._subjects, tax_year, now),
+                consents.in_force(s, list(refs.values()), now),
+            )
+        )
+        new_grants = consents.new_grants(request, self._subjects, now)
+        out = Gathered(new_grants=new_grants)
+
+        # Identity first: only people SSA has not verified recently are asked.
+        answers = dict(reusable.identity)
+        to_ask = [m for m in household.members if m.person_id not in answers]
+        unreachable = ""
+        if to_ask:
+            purpose = agency_requests.identity_purpose(plan_year)
+            asked_refs = [refs[m.person_id] for m in to_ask]
+            try:
+                reply = await self._agencies.verify_identity(
+                    agency_requests.ssa_request(to_ask, plan_year, case_id, request.request_id),
+                    budget(),
+                )
+                answers.update({r.person_id: r for r in reply.results})
+                out.notes += notes_for("ssa", asked_refs, IDENTITY_DISCLOSED, purpose, DISCLOSED)
+            except SourceUnavailable as error:
+                unreachable = error.code
+                out.notes += notes_for(
+                    "ssa", asked_refs, IDENTITY_DISCLOSED, purpose, FAILED, error.code
+                )
+        identity = reconcile_identity(household, answers, self._directory, now, unreachable)
+
+        inquiry = await self._ask_treasury(
+            household,
+            request,
+            case_id,
+            plan_year,
+            now,
+            budget,
+            identity.verified,
+            identity.status_by_person,
+            reusable.income,
+            [*in_force, *new_grants],
+            refs,
+            out,
+        )
+        income = reconcile_income(household, inquiry, self._directory, now)
+
+        fresh = [
+            f
+            for f in [*identity.facts, *income.facts]
+            if not (f.fact.startswith("identity.") and f.person_id in reusable.identity)
+            and not (f.fact.startswith("income.tax_return") and f.person_id in reusable.income)
+        ]
+        consent_of = {
+            pid: g.consent_id
+            for pid in inquiry.answers
+            if pid not in reusable.income
+            and (g := consents.covering([*in_force, *new_grants], refs[pid], "treasury", "income"))
+        }
+        fresh = [
+            dataclasses.replace(f, consent_id=consent_of.get(f.person_id))
+            if f.fact.startswith("income.tax_return")
+            else f
+            for f in fresh
+        ]
+        out.facts = [*stamp(fresh, household, self._subjects, tax_year), *reusable.facts]
+        out.issues = [*identity.issues, *income.issues]
+        out.evidence_status = {
+            m.person_id: ev.worst(
+                identity.status_by_person.get(m.person_id, ev.ATTESTED),
+                income.status_by_person.get(m.person_id, ev.ATTESTED),
+            )
+            for m in household.members
+        }
+        return out
+
+    async def _ask_treasury(
+        self,
+        household: household_pb2.Household,
+        request: pb.SubmitApplicationRequest,
+        case_id: str,
+        plan_year: int,
+        now: dt.datetime,
+        budget: Callable[[], float],
+        verified: set[str],
+        identity_status: dict[str, str],
+        reused: dict[str, treasury_pb.FilerIncome],
+        grants: list[Grant],
+        refs: dict[str, str],
+        out: Gathered,
+    ) -> IncomeInquiry:
+        """Ask Treasury about verified filers with no fresh return on file, whole tax
+        units at a time, and only where every filer of the unit consented."""
+        answers = {pid: a for pid, a in reused.items()}
+        ask: list[str] = []
+        used: list[Grant] = []
+        no_consent: set[str] = set()
+        for unit in household.tax_units:
+            filers = list(unit.filer_person_ids)
+            if not all(f in verified for f in filers) or all(f in answers for f in filers):
+                continue
+            covering = {f: consents.covering(grants, refs[f], "treasury", "income") for f in filers}
+            if all(covering.values()):
+                ask += filers
+                used += [g for g in covering.values() if g is not None]
+            else:
+                no_consent.update(filers)
+                out.notes += notes_for(
+                    "treasury",
+                    [refs[f] for f in filers],
+                    ("income",),
+                    consents.PURPOSE,
+                    REFUSED,
+                    "NO_CONSENT: Treasury was not asked",
+                )
+        unreachable: set[str] = set()
+        reason = ""
+        if ask:
+            members = {m.person_id: m for m in household.members}
+            proof = consents.proof(
+                self._signer, used, [members[f].ssn for f in ask], "treasury", "income", now
+            )
+            try:
+                reply = await self._agencies.verify_income(
+                    agency_requests.treasury_request(
+                        household, ask, plan_year, case_id, request.request_id, proof
+                    ),
+                    budget(),
+                )
+                answers.update({r.person_id: r for r in reply.results})
+                out.notes += notes_for(
+                    "treasury",
+                    [refs[f] for f in ask],
+                    IDENTITY_DISCLOSED,
+                    consents.PURPOSE,
+                    DISCLOSED,
+                )
+            except SourceUnavailable as error:
+                unreachable, reason = set(ask), error.code
+                out.notes += notes_for(
+                    "treasury",
+                    [refs[f] for f in ask],
+                    IDENTITY_DISCLOSED,
+                    consents.PURPOSE,
+                    FAILED,
+                    error.code,
+                )
+        return IncomeInquiry(
+            answers=answers,
+            unreachable=frozenset(unreachable),
+            unreachable_reason=reason,
+            no_consent=frozenset(no_consent),
+            identity_status=identity_status,
+        )

@@ -1,0 +1,182 @@
+"""What the orchestrator keeps about people, shown to them and to caseworkers:
+consents, the disclosure report, the audit chain's health, the burden ledger."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Session, col, select
+
+from eligibility.common.v1 import determination_pb2 as det
+from eligibility.common.v1 import household_pb2
+from eligibility.orchestrator.v1 import coordination_pb2 as pb
+from services.orchestrator import audit_trail, burden, consents
+from services.orchestrator.audit_trail import DISCLOSED, notes_for
+from services.orchestrator.subjects import Subjects
+from services.orchestrator.tables import AUDIT, BurdenRow, CaseRow, ConsentRow
+from shared.clock import Clock
+from shared.context import current_caller
+from shared.db import Database
+from shared.errors import FieldViolation, invalid_argument, not_found
+from shared.protoconv import timestamp_to_proto
+from shared.validation import check_ssn
+
+REPORT_PURPOSE = "disclosure-report"
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def consent_to_proto(row: ConsentRow) -> pb.Consent:
+    out = pb.Consent(
+        consent_id=row.consent_id,
+        subject="*****" + row.ssn_last4,
+        purpose=row.purpose,
+        agencies=row.agencies.split(","),
+        facts=row.facts.split(","),
+        grant_time=timestamp_to_proto(_utc(row.granted_at)),
+        expire_time=timestamp_to_proto(_utc(row.expires_at)),
+        case_id=row.case_id,
+    )
+    if row.revoked_at is not None:
+        out.revoke_time.CopyFrom(timestamp_to_proto(_utc(row.revoked_at)))
+    return out
+
+
+def _ssn_ref(ssn: str, subjects: Subjects) -> str:
+    violations: list[FieldViolation] = []
+    check_ssn(ssn, "ssn", violations)
+    if violations:
+        raise invalid_argument(violations)
+    return subjects.ref(ssn)
+
+
+class Records:
+    def __init__(
+        self, db: Database, clock: Clock, subjects: Subjects, yardstick: burden.Yardstick
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._subjects = subjects
+        self._yardstick = yardstick
+
+    async def revoke_consent(self, request: pb.RevokeConsentRequest) -> pb.Consent:
+        if not request.consent_id:
+            raise invalid_argument([FieldViolation("consent_id", "is required")])
+        now = self._clock.now()
+
+        def work(session: Session) -> pb.Consent | None:
+            row = session.get(ConsentRow, request.consent_id)
+            if row is None:
+                return None
+            first_time = row.revoked_at is None
+            consents.revoke(session, request.consent_id, request.reason, now)
+            if first_time:
+                audit_trail.write(
+                    session,
+                    notes_for(
+                        current_caller(),
+                        [row.subject_ref],
+                        ("consent",),
+                        consents.PURPOSE,
+                        DISCLOSED,
+                        f"CONSENT_REVOKED: {row.consent_id}",
+                    ),
+                    row.case_id,
+                    now,
+                )
+            return consent_to_proto(row)
+
+        consent = await self._db.run(work)
+        if consent is None:
+            raise not_found("consent", request.consent_id)
+        return consent
+
+    async def list_consents(self, ssn: str) -> list[pb.Consent]:
+        ref = _ssn_ref(ssn, self._subjects)
+        rows = await self._db.run(lambda s: consents.for_subject(s, ref))
+        return [consent_to_proto(r) for r in rows]
+
+    async def disclosure_report(self, ssn: str) -> list[pb.Disclosure]:
+        ref = _ssn_ref(ssn, self._subjects)
+        now = self._clock.now()
+
+        def work(session: Session) -> list[pb.Disclosure]:
+            entries = AUDIT.entries_for_subject(session, ref)
+            report = [
+                pb.Disclosure(
+                    seq=e.seq,
+                    time=timestamp_to_proto(_utc(e.recorded_at)),
+                    actor_service=e.actor_service,
+                    actor_caseworker=e.actor_caseworker,
+                    facts=e.fact_names(),
+                    case_id=e.case_id,
+                    purpose=e.purpose,
+                    outcome=e.outcome,
+                    detail=e.detail,
+                )
+                for e in entries
+            ]
+            # Reading the report is itself a disclosure of the person's record.
+            audit_trail.write(
+                session,
+                notes_for(current_caller(), [ref], ("audit",), REPORT_PURPOSE, DISCLOSED),
+                "",
+                now,
+            )
+            return report
+
+        return await self._db.run(work)
+
+    async def verify_audit(self) -> pb.VerifyAuditLogResponse:
+        result = await self._db.run(AUDIT.verify)
+        return pb.VerifyAuditLogResponse(
+            ok=result.ok,
+            entries_checked=result.entries,
+            bad_seq=result.bad_seq or 0,
+            problem=result.problem.value if result.problem else "",
+            message=result.message,
+        )
+
+    async def burden_report(self, case_id: str) -> pb.BurdenReport:
+        def work(session: Session) -> burden.Report | None:
+            query = select(CaseRow)
+            ledger = select(BurdenRow)
+            if case_id:
+                query = query.where(CaseRow.case_id == case_id)
+                ledger = ledger.where(BurdenRow.case_id == case_id)
+            cases = list(session.exec(query.order_by(col(CaseRow.created_at))))
+            if case_id and not cases:
+                return None
+            shapes = [
+                (
+                    [det.Program.Value(p) for p in c.programs.split(",") if p],
+                    len(household_pb2.Household.FromString(c.household).members),
+                )
+                for c in cases
+            ]
+            return burden.report(list(session.exec(ledger)), shapes, self._yardstick)
+
+        found = await self._db.run(work)
+        if found is None:
+            raise not_found("case", case_id)
+        return pb.BurdenReport(
+            case_id=case_id,
+            cases=found.cases,
+            lines=[
+                pb.BurdenLine(
+                    question=question,
+                    asked=counts[burden.ASKED],
+                    prefilled=counts[burden.PREFILLED],
+                    verified_from_data=counts[burden.VERIFIED],
+                )
+                for question, counts in sorted(found.lines.items())
+            ],
+            questions_asked=found.asked,
+            questions_separately=found.separately,
+            questions_saved=found.saved,
+            minutes_per_question=found.minutes_per_question,
+            minutes_saved=found.minutes_saved,
+            minutes_source=found.minutes_source,
+        )

@@ -1,0 +1,139 @@
+"""Evidence reuse: a fact an agency verified, still fresh and about the same claim, is
+not asked of the agency again. The reused fact keeps its first provenance and points
+back at where it was recorded."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlmodel import Session
+
+from eligibility.common.v1 import household_pb2
+from eligibility.ssa.v1 import identity_pb2 as ssa_pb
+from eligibility.treasury.v1 import income_verification_pb2 as treasury_pb
+from services.orchestrator import evidence as ev
+from services.orchestrator.evidence import Fact
+from services.orchestrator.evidence_store import fresh_facts, original_id
+from services.orchestrator.subjects import Subjects
+from services.orchestrator.tables import EvidenceRow
+
+IDENTITY_FACTS = ("identity.ssn_match", "identity.citizenship", "identity.death")
+INCOME_FACTS = ("income.tax_return_magi", "income.tax_return_family_size")
+
+
+def income_basis(tax_year: int, claim: str) -> str:
+    return f"{tax_year}|{claim}"[:64]
+
+
+@dataclass
+class Reusable:
+    identity: dict[str, ssa_pb.IdentityResult] = field(default_factory=dict)
+    income: dict[str, treasury_pb.FilerIncome] = field(default_factory=dict)
+    facts: list[Fact] = field(default_factory=list)
+
+
+def _copy(row: EvidenceRow, person_id: str) -> Fact:
+    def utc(value: dt.datetime | None) -> dt.datetime | None:
+        return value.replace(tzinfo=dt.UTC) if value is not None and value.tzinfo is None else value
+
+    return Fact(
+        person_id=person_id,
+        fact=row.fact,
+        value=row.value,
+        status=row.status,
+        source=row.source,
+        method=row.method,
+        obtained_at=utc(row.obtained_at),  # type: ignore[arg-type]
+        valid_until=utc(row.valid_until),
+        consent_id=row.consent_id,
+        subject_ref=row.subject_ref,
+        basis=row.basis,
+        reused_from=original_id(row),
+    )
+
+
+def find_reusable(
+    session: Session,
+    household: household_pb2.Household,
+    subjects: Subjects,
+    tax_year: int,
+    now: dt.datetime,
+) -> Reusable:
+    refs = {m.person_id: subjects.ref(m.ssn) for m in household.members}
+    known = fresh_facts(
+        session,
+        refs.values(),
+        (*IDENTITY_FACTS, *INCOME_FACTS),
+        now,
+        [ev.VERIFIED, ev.INCONSISTENT],
+    )
+    out = Reusable()
+    for member in household.members:
+        pid, ref, claim = member.person_id, refs[member.person_id], subjects.claim(member)
+
+        def row(fact: str, basis: str) -> EvidenceRow | None:
+            found = known.get((ref, fact))  # noqa: B023 - used inside this iteration only
+            return found if found is not None and found.basis == basis else None
+
+        match, death = row("identity.ssn_match", claim), row("identity.death", claim)
+        citizenship = row("identity.citizenship", claim)
+        needs_citizenship = member.citizenship == household_pb2.CITIZENSHIP_STATUS_CITIZEN
+        if (
+            match is not None
+            and match.status == ev.VERIFIED
+            and death is not None
+            and (citizenship is not None or not needs_citizenship)
+        ):
+            answer = ssa_pb.IdentityResult(
+                person_id=pid,
+                match_status=ssa_pb.MATCH_STATUS_MATCH,
+                citizenship_verified=citizenship is not None and citizenship.value == "true",
+                death_indicator=death.value != "none",
+            )
+            if death.value != "none":
+                died = dt.date.fromisoformat(death.value)
+                answer.death_date.year, answer.death_date.month, answer.death_date.day = (
+                    died.year,
+                    died.month,
+                    died.day,
+                )
+            out.identity[pid] = answer
+            out.facts += [_copy(r, pid) for r in (match, death, citizenship) if r is not None]
+        basis = income_basis(tax_year, claim)
+        magi, size = (
+            row("income.tax_return_magi", basis),
+            row("income.tax_return_family_size", basis),
+        )
+        if magi is not None and size is not None and magi.status == ev.VERIFIED:
+            out.income[pid] = treasury_pb.FilerIncome(
+                person_id=pid,
+                status=treasury_pb.VERIFICATION_STATUS_VERIFIED,
+                magi_cents=int(magi.value),
+                family_size=int(size.value),
+                tax_year=tax_year,
+            )
+            out.facts += [_copy(magi, pid), _copy(size, pid)]
+    return out
+
+
+def stamp(
+    facts: list[Fact], household: household_pb2.Household, subjects: Subjects, tax_year: int
+) -> list[Fact]:
+    """Give new facts their subject reference and the claim they were checked against."""
+    members = {m.person_id: m for m in household.members}
+    stamped = []
+    for fact in facts:
+        member = members[fact.person_id]
+        basis = fact.basis
+        if fact.fact in IDENTITY_FACTS:
+            basis = subjects.claim(member)
+        elif fact.fact in INCOME_FACTS:
+            basis = income_basis(tax_year, subjects.claim(member))
+        stamped.append(
+            dataclasses.replace(
+                fact, subject_ref=fact.subject_ref or subjects.ref(member.ssn), basis=basis
+            )
+        )
+    return stamped

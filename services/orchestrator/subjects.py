@@ -1,0 +1,34 @@
+"""Keyed references to people, so the orchestrator can find a person's facts, consents
+and audit entries across cases without storing the SSN beside them."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from eligibility.common.v1 import household_pb2
+from shared.audit import audit_subject_ref
+
+_CLAIM_DOMAIN = b"elig-identity-claim-v1\x00"
+
+
+class Subjects:
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def ref(self, ssn: str) -> str:
+        return audit_subject_ref(self._key, ssn)
+
+    def claim(self, member: household_pb2.Person) -> str:
+        """Digest of who the person says they are: a verified identity is reused only
+        for the same SSN, name and birth date."""
+        d = member.birth_date
+        text = "\x00".join(
+            (
+                member.ssn,
+                member.name.given.strip().casefold(),
+                member.name.family.strip().casefold(),
+                f"{d.year:04d}-{d.month:02d}-{d.day:02d}",
+            )
+        )
+        return hmac.new(self._key, _CLAIM_DOMAIN + text.encode(), hashlib.sha256).hexdigest()[:48]
