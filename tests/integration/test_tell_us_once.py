@@ -1,0 +1,261 @@
+"""Tell us once: evidence reuse, prefill, consent, the audit trail and the burden ledger,
+over real gRPC with every agency running, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import grpc
+import pytest
+from sqlalchemy import text
+
+from eligibility.common.v1 import determination_pb2 as det
+from eligibility.common.v1 import household_pb2
+from eligibility.orchestrator.v1 import coordination_pb2 as pb
+from services.harness.households import example_paths, load_request
+from shared.context import CASEWORKER_HEADER
+
+CHEN_SSN = "523110042"
+MARIA_SSN = "412558301"
+
+
+def _example(stem: str, request_id: str) -> pb.SubmitApplicationRequest:
+    return load_request(next(p for p in example_paths() if stem in p.name), request_id)
+
+
+def _bare(
+    request: pb.SubmitApplicationRequest, request_id: str, programs: list[int]
+) -> pb.SubmitApplicationRequest:
+    """The same people again, giving only who they are: everything else is to be reused."""
+    again = pb.SubmitApplicationRequest(request_id=request_id, plan_year=request.plan_year)
+    again.programs.extend(programs)
+    for m in request.household.members:
+        again.household.members.add(
+            person_id=m.person_id, ssn=m.ssn, applying=m.applying, reuse_known_facts=True
+        )
+    again.household.relationships.extend(request.household.relationships)
+    again.household.tax_units.extend(request.household.tax_units)
+    return again
+
+
+def _calls(coordination, agency: str) -> int:  # type: ignore[no-untyped-def]
+    return sum(coordination.recorders[agency].calls.values())
+
+
+async def test_a_second_application_asks_no_one_again_for_fresh_facts(coordination) -> None:  # type: ignore[no-untyped-def]
+    orchestrator = coordination.orchestrator
+    first_request = _example("chen", "chen-medicaid")
+    del first_request.programs[:]
+    first_request.programs.append(det.PROGRAM_MEDICAID)
+    first = (await orchestrator.SubmitApplication(first_request)).case
+    assert (_calls(coordination, "ssa"), _calls(coordination, "treasury")) == (1, 1)
+
+    # Later Wei applies for SNAP, giving only his SSN: nothing else is typed again.
+    second = (
+        await orchestrator.SubmitApplication(_bare(first_request, "chen-snap", [det.PROGRAM_SNAP]))
+    ).case
+    assert (_calls(coordination, "ssa"), _calls(coordination, "treasury")) == (1, 1)
+    member = second.household.members[0]
+    assert (member.name.given, member.birth_date.year) == ("Wei", 1996)
+    assert member.incomes[0].annual_amount_cents == 1_800_000
+    assert second.household.address.county == "San Diego"
+    reused = {e.fact: e.provenance.reused_from for e in second.evidence if e.provenance.reused_from}
+    first_ids = {e.fact: e.evidence_id for e in first.evidence}
+    for fact in ("identity.ssn_match", "income.tax_return_magi"):
+        assert reused[fact] == first_ids[fact], fact
+    assert second.household_determinations[0].program == det.PROGRAM_SNAP
+
+    report = (
+        await orchestrator.GetBurdenReport(pb.GetBurdenReportRequest(case_id=second.case_id))
+    ).report
+    lines = {line.question: line for line in report.lines}
+    for question in ("name", "birth_date", "citizenship", "income"):
+        assert (lines[question].asked, lines[question].prefilled) == (0, 1), question
+    assert lines["ssn"].asked == 1  # the one thing that links the person
+    assert lines["proof:income"].verified_from_data == 1
+    assert report.questions_saved == report.questions_separately - report.questions_asked > 0
+
+
+async def test_stale_facts_are_refreshed_from_the_source(coordination, clock) -> None:  # type: ignore[no-untyped-def]
+    request = _example("chen", "chen-1")
+    await coordination.orchestrator.SubmitApplication(request)
+    # A death check is fresh for 30 days (evidence_directory.yaml): after that SSA is asked again.
+    clock.advance(dt.timedelta(days=31))
+    again = _example("chen", "chen-2")
+    await coordination.orchestrator.SubmitApplication(again)
+    assert _calls(coordination, "ssa") == 2
+    assert _calls(coordination, "treasury") == 1  # the return is still fresh
+    clock.advance(dt.timedelta(days=366))
+    late = _example("chen", "chen-3")
+    late.plan_year = 2028 - 1  # same tax year asked, but a year later the return is stale
+    await coordination.orchestrator.SubmitApplication(late)
+    assert _calls(coordination, "treasury") == 2
+
+
+async def test_without_consent_treasury_is_never_asked(coordination) -> None:  # type: ignore[no-untyped-def]
+    request = _example("chen", "no-consent")
+    del request.consents[:]
+    case = (await coordination.orchestrator.SubmitApplication(request)).case
+    assert _calls(coordination, "treasury") == 0
+    assert "INCOME_NO_CONSENT" in {i.reason_code for i in case.data_matching_issues}
+    report = await coordination.orchestrator.GetDisclosureReport(
+        pb.GetDisclosureReportRequest(ssn=CHEN_SSN)
+    )
+    refused = [d for d in report.disclosures if d.outcome == "REFUSED"]
+    assert refused and refused[0].actor_service == "treasury"
+    assert refused[0].detail.startswith("NO_CONSENT")
+
+
+async def test_revoking_consent_stops_further_requests_and_is_recorded(coordination) -> None:  # type: ignore[no-untyped-def]
+    orchestrator = coordination.orchestrator
+    await orchestrator.SubmitApplication(_example("okafor", "okafor-1"))
+    assert _calls(coordination, "treasury") == 1
+    (consent, _) = (
+        await orchestrator.ListConsents(pb.ListConsentsRequest(ssn="256407711"))
+    ).consents[:1] + [None]
+    assert consent.agencies == ["treasury"] and consent.subject == "*****7711"
+    revoked = (
+        await orchestrator.RevokeConsent(
+            pb.RevokeConsentRequest(request_id="r", consent_id=consent.consent_id, reason="asked")
+        )
+    ).consent
+    assert revoked.revoke_time.seconds > 0
+    # The next application from the household, giving no new consent, asks Treasury nothing.
+    again = _example("okafor", "okafor-2")
+    del again.consents[:]
+    again.household.members[0].incomes[0].annual_amount_cents += 100  # a different application
+    case = (await orchestrator.SubmitApplication(again)).case
+    assert _calls(coordination, "treasury") == 1
+    assert "INCOME_NO_CONSENT" in {i.reason_code for i in case.data_matching_issues}
+    report = await orchestrator.GetDisclosureReport(pb.GetDisclosureReportRequest(ssn="256407711"))
+    assert any(d.detail.startswith("CONSENT_REVOKED") for d in report.disclosures)
+
+
+async def test_unknown_consent_cannot_be_revoked(coordination) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await coordination.orchestrator.RevokeConsent(pb.RevokeConsentRequest(consent_id="nope"))
+    assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_a_person_can_see_who_saw_their_data_and_why(coordination) -> None:  # type: ignore[no-untyped-def]
+    orchestrator = coordination.orchestrator
+    case = (await orchestrator.SubmitApplication(_example("rivera", "rivera-audit"))).case
+    await orchestrator.GetCase(
+        pb.GetCaseRequest(case_id=case.case_id), metadata=((CASEWORKER_HEADER, "cw-1042"),)
+    )
+    report = await orchestrator.GetDisclosureReport(pb.GetDisclosureReportRequest(ssn=MARIA_SSN))
+    seen_by = {(d.actor_service, d.purpose) for d in report.disclosures if d.outcome == "DISCLOSED"}
+    assert ("ssa", "identity-verification-2027") in seen_by
+    assert ("treasury", "eligibility-determination") in seen_by
+    assert ("hhs", "insurance-affordability-programs") in seen_by
+    assert ("usda", "snap-eligibility") in seen_by
+    reviews = [d for d in report.disclosures if d.purpose == "case-review"]
+    assert reviews and reviews[0].actor_caseworker == "cw-1042"
+    assert all(d.case_id == case.case_id for d in report.disclosures)
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await orchestrator.GetDisclosureReport(pb.GetDisclosureReportRequest(ssn="12"))
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def _audited_case(coordination) -> None:  # type: ignore[no-untyped-def]
+    await coordination.orchestrator.SubmitApplication(_example("rivera", "rivera-chain"))
+    ok = await coordination.orchestrator.VerifyAuditLog(pb.VerifyAuditLogRequest())
+    assert ok.ok and ok.entries_checked >= 12
+
+
+def _sql(coordination, statement: str) -> None:  # type: ignore[no-untyped-def]
+    with coordination.orchestrator_db.session() as session:
+        session.execute(text(statement))
+
+
+async def test_the_audit_chain_catches_an_altered_entry(coordination) -> None:  # type: ignore[no-untyped-def]
+    await _audited_case(coordination)
+    _sql(coordination, "UPDATE orchestrator_audit_log SET actor_service = 'nobody' WHERE seq = 3")
+    result = await coordination.orchestrator.VerifyAuditLog(pb.VerifyAuditLogRequest())
+    assert (result.ok, result.bad_seq, result.problem) == (False, 3, "ALTERED")
+
+
+async def test_the_audit_chain_catches_a_deleted_entry(coordination) -> None:  # type: ignore[no-untyped-def]
+    await _audited_case(coordination)
+    _sql(coordination, "DELETE FROM orchestrator_audit_log WHERE seq = 5")
+    result = await coordination.orchestrator.VerifyAuditLog(pb.VerifyAuditLogRequest())
+    assert (result.ok, result.problem) == (False, "MISSING")
+
+
+async def test_the_audit_chain_catches_reordered_entries(coordination) -> None:  # type: ignore[no-untyped-def]
+    await _audited_case(coordination)
+    # Swap the contents of entries 2 and 3, keeping their positions.
+    _sql(coordination, "UPDATE orchestrator_audit_log SET seq = -2 WHERE seq = 2")
+    _sql(coordination, "UPDATE orchestrator_audit_log SET seq = 2 WHERE seq = 3")
+    _sql(coordination, "UPDATE orchestrator_audit_log SET seq = 3 WHERE seq = -2")
+    result = await coordination.orchestrator.VerifyAuditLog(pb.VerifyAuditLogRequest())
+    assert result.ok is False and result.bad_seq == 2
+    assert result.problem in ("REORDERED", "ALTERED")
+
+
+async def test_the_aggregate_burden_report_counts_every_case(coordination) -> None:  # type: ignore[no-untyped-def]
+    for stem in ("rivera", "chen", "okafor", "kowalski", "johnson"):
+        await coordination.orchestrator.SubmitApplication(_example(stem, f"burden-{stem}"))
+    report = (await coordination.orchestrator.GetBurdenReport(pb.GetBurdenReportRequest())).report
+    assert report.cases == 5
+    assert report.questions_separately > report.questions_asked > 0
+    assert report.minutes_saved == pytest.approx(
+        report.questions_saved * report.minutes_per_question
+    )
+    assert "0938-1191" in report.minutes_source
+
+
+async def test_an_income_sweep_shows_each_programs_answer_at_each_step(coordination) -> None:  # type: ignore[no-untyped-def]
+    request = _example("chen", "unused")
+    sweep = await coordination.orchestrator.SimulateIncomeSweep(
+        pb.SimulateIncomeSweepRequest(
+            household=request.household,
+            programs=[det.PROGRAM_MEDICAID, det.PROGRAM_MARKETPLACE, det.PROGRAM_SNAP],
+            plan_year=2026,
+            person_id="wei",
+            from_annual_cents=1_000_000,
+            to_annual_cents=6_000_000,
+            step_cents=1_000_000,
+        )
+    )
+    assert [s.annual_income_cents for s in sweep.steps] == [i * 1_000_000 for i in range(1, 7)]
+    medicaid = [
+        next(p for p in s.determinations[0].programs if p.program == det.PROGRAM_MEDICAID).status
+        for s in sweep.steps
+    ]
+    # California covers adults to 138% of poverty: eligible at $10,000, not at $60,000.
+    assert medicaid[0] == det.DETERMINATION_STATUS_ELIGIBLE
+    assert medicaid[-1] == det.DETERMINATION_STATUS_INELIGIBLE
+    # Nothing was stored and no record was consulted.
+    listed = await coordination.orchestrator.ListCases(pb.ListCasesRequest())
+    assert list(listed.cases) == []
+    assert _calls(coordination, "treasury") == _calls(coordination, "ssa") == 0
+
+
+async def test_a_sweep_with_a_bad_range_is_refused(coordination) -> None:  # type: ignore[no-untyped-def]
+    request = _example("chen", "unused")
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await coordination.orchestrator.SimulateIncomeSweep(
+            pb.SimulateIncomeSweepRequest(
+                household=request.household,
+                programs=[det.PROGRAM_MEDICAID],
+                person_id="nobody",
+                from_annual_cents=5,
+                to_annual_cents=1,
+                step_cents=0,
+            )
+        )
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_prefill_cannot_invent_what_was_never_told(coordination) -> None:  # type: ignore[no-untyped-def]
+    request = pb.SubmitApplicationRequest(request_id="stranger", programs=[det.PROGRAM_MEDICAID])
+    request.household.members.add(
+        person_id="x", ssn="523110042", applying=True, reuse_known_facts=True
+    )
+    request.household.tax_units.add(
+        tax_unit_id="x", filing_status=household_pb2.FILING_STATUS_SINGLE, filer_person_ids=["x"]
+    )
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await coordination.orchestrator.SubmitApplication(request)
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
