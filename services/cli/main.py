@@ -8,17 +8,15 @@ import time
 import uuid
 from pathlib import Path
 
-import grpc
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
-from eligibility.orchestrator.v1 import coordination_pb2_grpc as pb_grpc
-from services.cli import render
+from services.cli import records_cmds, render
+from services.cli.client import Session, call
 from services.cli.stack import SERVICES, Stack, StackError, running_stack
 from services.harness.households import HouseholdFileError, example_paths, load_request
-from shared.errors import details_of
 from shared.settings import DEFAULT_PORTS
 
 app = typer.Typer(help="Tell the government once: submit households, read combined eligibility.")
@@ -29,39 +27,21 @@ DEFAULT_TARGET = f"127.0.0.1:{DEFAULT_PORTS['orchestrator']}"
 TargetOption = typer.Option(DEFAULT_TARGET, "--target", envvar="ELIG_ORCHESTRATOR_TARGET")
 
 
-def _stub(target: str) -> tuple[grpc.Channel, pb_grpc.CoordinationServiceStub]:
-    channel = grpc.insecure_channel(target)
-    return channel, pb_grpc.CoordinationServiceStub(channel)
-
-
-def _fail(error: grpc.RpcError) -> None:
-    details = details_of(error)
-    err.print(f"[red]{details.code.name}[/red]: {details.message}")
-    for violation in details.violations:
-        err.print(f"  • {violation.field}: {violation.description}")
-    if details.code == grpc.StatusCode.UNAVAILABLE:
-        err.print("  is the stack running? start it with `make run` or `elig up`")
-    raise typer.Exit(2)
+@app.callback()
+def _who(
+    caseworker: str = typer.Option(
+        "", "--caseworker", envvar="ELIG_CASEWORKER", help="your caseworker id, for the audit log"
+    ),
+) -> None:
+    Session.caseworker = caseworker
 
 
 def _submit(target: str, request: pb.SubmitApplicationRequest) -> pb.Case:
-    channel, stub = _stub(target)
-    with channel:
-        try:
-            return stub.SubmitApplication(request, timeout=30).case
-        except grpc.RpcError as error:
-            _fail(error)
-            raise
+    return call(target, "SubmitApplication", request).case
 
 
 def _get(target: str, case_id: str) -> pb.Case:
-    channel, stub = _stub(target)
-    with channel:
-        try:
-            return stub.GetCase(pb.GetCaseRequest(case_id=case_id), timeout=10).case
-        except grpc.RpcError as error:
-            _fail(error)
-            raise
+    return call(target, "GetCase", pb.GetCaseRequest(case_id=case_id)).case
 
 
 @app.command()
@@ -111,15 +91,9 @@ def list_cases(
     page_token: str = typer.Option("", help="token printed after the previous page"),
 ) -> None:
     """List cases, newest first."""
-    channel, stub = _stub(target)
-    with channel:
-        try:
-            reply = stub.ListCases(
-                pb.ListCasesRequest(page_size=page_size, page_token=page_token), timeout=10
-            )
-        except grpc.RpcError as error:
-            _fail(error)
-            return
+    reply = call(
+        target, "ListCases", pb.ListCasesRequest(page_size=page_size, page_token=page_token)
+    )
     table = Table(title="Cases")
     for column in ("Case", "Created", "Plan year", "Status", "Members", "Programs"):
         table.add_column(column)
@@ -192,6 +166,9 @@ def examples() -> None:
     for path in example_paths():
         first = path.read_text().splitlines()[0].lstrip("# ")
         console.print(f"{path}  [dim]{first}[/dim]")
+
+
+records_cmds.register(app)
 
 
 def main() -> None:  # pragma: no cover - console entry point

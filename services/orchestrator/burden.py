@@ -23,11 +23,18 @@ from services.orchestrator.tables import BurdenRow
 
 YARDSTICK_FILE = Path(__file__).with_name("burden.yaml")
 ASKED, PREFILLED, VERIFIED = "ASKED", "PREFILLED", "VERIFIED_FROM_DATA"
-# Facts an agency's records can answer, and the question each spares the person.
+# Facts an agency's records can answer, and the proof each spares the person.
 _SPARED_BY = {
     "identity.ssn_match": "identity",
     "identity.citizenship": "citizenship",
     "income.tax_return_magi": "income",
+}
+# The proof a data-matching issue asks the person for, by the fact in question.
+_ASKED_FOR = {
+    "identity.ssn_match": "identity",
+    "identity.citizenship": "citizenship",
+    "identity.death": "death",
+    "income.annual": "income",
 }
 
 
@@ -114,7 +121,7 @@ def ledger(
             BurdenRow(
                 case_id=case_id,
                 person_id=issue.person_id,
-                question=f"proof:{issue.fact}",
+                question=f"proof:{_ASKED_FOR.get(issue.fact, issue.fact)}",
                 how=ASKED,
             )
         )

@@ -1,0 +1,220 @@
+"""CLI commands about people's records: consents, who saw their data, the audit chain,
+the burden ledger, and the what-if income sweep."""
+
+from __future__ import annotations
+
+import csv
+import sys
+import uuid
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from eligibility.common.v1 import determination_pb2 as det
+from eligibility.orchestrator.v1 import coordination_pb2 as pb
+from services.cli import render
+from services.cli.client import call
+from services.harness.households import HouseholdFileError, load_request
+from shared.settings import DEFAULT_PORTS
+
+console = Console()
+err = Console(stderr=True)
+TargetOption = typer.Option(
+    f"127.0.0.1:{DEFAULT_PORTS['orchestrator']}", "--target", envvar="ELIG_ORCHESTRATOR_TARGET"
+)
+# SSNs are prompted for, hidden, so they stay out of shell history unless given on purpose.
+SsnOption = typer.Option(..., "--ssn", prompt="SSN (nine digits)", hide_input=True)
+
+
+def _time(stamp) -> str:  # type: ignore[no-untyped-def]
+    return stamp.ToDatetime().isoformat(timespec="seconds") + "Z" if stamp.seconds else ""
+
+
+def consents(ssn: str = SsnOption, target: str = TargetOption) -> None:
+    """The consents a person has given, and whether each is in force."""
+    reply = call(target, "ListConsents", pb.ListConsentsRequest(ssn=ssn))
+    table = Table(title="Consents")
+    for column in ("Consent", "Agencies", "Facts", "Granted", "Expires", "Revoked"):
+        table.add_column(column)
+    for c in reply.consents:
+        table.add_row(
+            c.consent_id,
+            ", ".join(c.agencies),
+            ", ".join(c.facts),
+            _time(c.grant_time),
+            _time(c.expire_time),
+            _time(c.revoke_time) or "-",
+        )
+    console.print(table)
+
+
+def revoke(
+    consent_id: str,
+    reason: str = typer.Option("asked by the person", help="recorded with the revocation"),
+    target: str = TargetOption,
+) -> None:
+    """Withdraw a consent: no agency is asked for data under it again."""
+    reply = call(
+        target,
+        "RevokeConsent",
+        pb.RevokeConsentRequest(request_id=str(uuid.uuid4()), consent_id=consent_id, reason=reason),
+    )
+    console.print(
+        f"consent {reply.consent.consent_id} revoked at {_time(reply.consent.revoke_time)}"
+    )
+
+
+def disclosures(ssn: str = SsnOption, target: str = TargetOption) -> None:
+    """Who saw a person's data, when and why."""
+    reply = call(target, "GetDisclosureReport", pb.GetDisclosureReportRequest(ssn=ssn))
+    table = Table(title="Disclosures")
+    for column in (
+        "#",
+        "When",
+        "Who",
+        "Caseworker",
+        "Facts",
+        "Purpose",
+        "Outcome",
+        "Case",
+        "Detail",
+    ):
+        table.add_column(column)
+    for d in reply.disclosures:
+        table.add_row(
+            str(d.seq),
+            _time(d.time),
+            d.actor_service,
+            d.actor_caseworker or "-",
+            ", ".join(d.facts),
+            d.purpose,
+            d.outcome,
+            d.case_id[:8],
+            d.detail,
+        )
+    console.print(table)
+
+
+def audit_verify(target: str = TargetOption) -> None:
+    """Recompute the orchestrator's audit hash chain; exit 1 if it was tampered with."""
+    reply = call(target, "VerifyAuditLog", pb.VerifyAuditLogRequest())
+    if reply.ok:
+        console.print(f"[green]audit chain intact[/green]: {reply.entries_checked} entries checked")
+        return
+    err.print(
+        f"[red]audit chain broken[/red] at entry {reply.bad_seq}: {reply.problem}: {reply.message}"
+    )
+    raise typer.Exit(1)
+
+
+def burden(
+    case_id: str = typer.Argument("", help="one case; every case when left out"),
+    target: str = TargetOption,
+) -> None:
+    """Questions asked, prefilled and verified from data, against separate applications."""
+    report = call(target, "GetBurdenReport", pb.GetBurdenReportRequest(case_id=case_id)).report
+    scope = f"case {case_id}" if case_id else f"all {report.cases} cases"
+    table = Table(title=f"Burden ledger · {scope}")
+    for column in ("Question", "Asked", "Prefilled", "Verified from data"):
+        table.add_column(column)
+    for line in report.lines:
+        table.add_row(
+            line.question, str(line.asked), str(line.prefilled), str(line.verified_from_data)
+        )
+    console.print(table)
+    console.print(
+        f"questions asked: {report.questions_asked} · separate applications would ask "
+        f"{report.questions_separately} · saved {report.questions_saved} "
+        f"≈ {report.minutes_saved:g} minutes at {report.minutes_per_question:g} min/question"
+    )
+    console.print(f"[dim]minutes per question: {report.minutes_source}[/dim]")
+
+
+def whatif(
+    household: Path = typer.Argument(..., exists=True, dir_okay=False, help="household YAML"),
+    person: str = typer.Option(..., help="person_id whose annual income is swept"),
+    start: float = typer.Option(0.0, "--from", help="first annual income, dollars"),
+    stop: float = typer.Option(80_000.0, "--to", help="last annual income, dollars"),
+    step: float = typer.Option(5_000.0, help="step, dollars"),
+    csv_path: Path = typer.Option(
+        None, "--csv", help="also write the table as CSV here ('-' for stdout)"
+    ),
+    target: str = TargetOption,
+) -> None:
+    """Sweep one member's income and show every program's answer at each step (benefit cliffs)."""
+    try:
+        application = load_request(household, "what-if")
+    except HouseholdFileError as error:
+        err.print(f"[red]bad household file[/red]: {error}")
+        raise typer.Exit(2) from None
+    reply = call(
+        target,
+        "SimulateIncomeSweep",
+        pb.SimulateIncomeSweepRequest(
+            household=application.household,
+            programs=application.programs,
+            plan_year=application.plan_year,
+            person_id=person,
+            from_annual_cents=round(start * 100),
+            to_annual_cents=round(stop * 100),
+            step_cents=round(step * 100),
+        ),
+        timeout=120,
+    )
+    header, rows = sweep_rows(reply.steps)
+    if csv_path is not None and str(csv_path) == "-":
+        csv.writer(sys.stdout).writerows([header, *sweep_rows(reply.steps, plain=True)[1]])
+        return
+    table = Table(title=f"What if {person} earned…")
+    for column in header:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+    if csv_path is not None:
+        with open(csv_path, "w", newline="", encoding="utf-8") as handle:
+            csv.writer(handle).writerows([header, *sweep_rows(reply.steps, plain=True)[1]])
+        console.print(f"written: {csv_path}")
+
+
+def sweep_rows(steps: list[pb.SweepStep], plain: bool = False) -> tuple[list[str], list[list[str]]]:
+    """One row per income step: each person's program status, APTC and SNAP in dollars
+    (``plain`` numbers for CSV, formatted money for people)."""
+    money = (lambda cents: f"{cents / 100:.2f}") if plain else render.money
+    columns: list[tuple[str, int]] = []
+    for step in steps[:1]:
+        for person in step.determinations:
+            columns += [(person.person_id, p.program) for p in person.programs]
+    header = ["annual income"] + [f"{pid} {render.program_name(p)}" for pid, p in columns]
+    header += ["total APTC/mo", "SNAP/mo"]
+    rows = []
+    for step in steps:
+        by = {(d.person_id, p.program): p for d in step.determinations for p in d.programs}
+        cells = [money(step.annual_income_cents)]
+        for key in columns:
+            answer = by.get(key)
+            cells.append(
+                det.DeterminationStatus.Name(answer.status)
+                .removeprefix("DETERMINATION_STATUS_")
+                .lower()
+                if answer
+                else "-"
+            )
+        aptc = sum(
+            p.monthly_benefit_cents for p in by.values() if p.program == det.PROGRAM_MARKETPLACE
+        )
+        snap = sum(p.monthly_benefit_cents for p in step.household_determinations)
+        cells += [money(aptc), money(snap)]
+        rows.append(cells)
+    return header, rows
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(consents)
+    app.command()(revoke)
+    app.command()(disclosures)
+    app.command("audit-verify")(audit_verify)
+    app.command()(burden)
+    app.command()(whatif)
