@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import json
+import os
 import re
 import subprocess
 import sys
@@ -49,6 +51,7 @@ def _elig(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         timeout=120,
+        env={**os.environ, "COLUMNS": "200"},
         check=False,
     )
 
@@ -80,6 +83,40 @@ def test_the_cli_submits_an_example_and_prints_the_combined_determination(stack:
     assert explained.returncode == 0 and "source:" in explained.stdout
 
 
+def test_the_cli_shows_records_burden_and_a_what_if_sweep(stack: Stack) -> None:
+    chen = next(p for p in example_paths() if "chen" in p.name)
+    assert _elig(stack, "submit", str(chen)).returncode == 0
+    sweep = _elig(
+        stack,
+        "whatif",
+        str(chen),
+        "--person",
+        "wei",
+        "--from",
+        "10000",
+        "--to",
+        "40000",
+        "--step",
+        "10000",
+        "--csv",
+        "-",
+    )
+    assert sweep.returncode == 0, sweep.stderr
+    rows = list(csv.reader(sweep.stdout.splitlines()))
+    assert rows[0][0] == "annual income" and [r[0] for r in rows[1:]] == [
+        "10000.00",
+        "20000.00",
+        "30000.00",
+        "40000.00",
+    ]
+    burden = _elig(stack, "burden")
+    assert burden.returncode == 0 and "separate applications would ask" in burden.stdout
+    disclosures = _elig(stack, "disclosures", "--ssn", "523110042")
+    assert disclosures.returncode == 0 and "treasury" in disclosures.stdout
+    verified = _elig(stack, "audit-verify")
+    assert verified.returncode == 0 and "intact" in verified.stdout
+
+
 def test_the_cli_reports_bad_input_field_by_field(stack: Stack, tmp_path: Path) -> None:
     data = yaml.safe_load(next(p for p in example_paths() if "chen" in p.name).read_text())
     data["members"][0]["ssn"] = "12345"
@@ -94,8 +131,9 @@ def test_the_cli_reports_bad_input_field_by_field(stack: Stack, tmp_path: Path) 
 
 
 def test_logs_carry_one_correlation_id_across_hops_and_no_personal_data(stack: Stack) -> None:
-    chen = next(p for p in example_paths() if "chen" in p.name)
-    assert _elig(stack, "submit", str(chen)).returncode == 0
+    # A household no other test submits, so no fact is reused and every agency is asked.
+    kowalski = next(p for p in example_paths() if "kowalski" in p.name)
+    assert _elig(stack, "submit", str(kowalski)).returncode == 0
     lines = {
         name: [
             json.loads(line)
