@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import structlog
 
 from shared.logging import REDACTED, configure_logging
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging():  # type: ignore[no-untyped-def]
+    """configure_logging binds output to this test's captured stderr; undo it after."""
+    yield
+    structlog.reset_defaults()
+    structlog.contextvars.clear_contextvars()
 
 
 def _emit(capsys, **fields) -> dict:  # type: ignore[no-untyped-def]
