@@ -25,7 +25,7 @@ import json
 import re
 import threading
 import types
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,6 +115,21 @@ class VerifyResult:
     message: str = "the chain is intact"
 
 
+@dataclass(frozen=True)
+class AuditRecord:
+    """One entry to append, before the chain gives it a position and a hash."""
+
+    at: dt.datetime
+    actor_service: str
+    subject_ref: str
+    facts: tuple[str, ...]
+    purpose: str
+    outcome: Outcome
+    case_id: str = ""
+    actor_caseworker: str = ""
+    detail: str = ""
+
+
 class AuditLog:
     """One service's audit log: tables ``<prefix>_audit_log`` and ``<prefix>_audit_head``.
 
@@ -157,29 +172,58 @@ class AuditLog:
             raise ValueError("audit times must be timezone-aware")
         if not (actor_service and subject_ref and purpose):
             raise ValueError("actor_service, subject_ref and purpose are required")
+        return self.append_many(
+            session,
+            [
+                AuditRecord(
+                    at=at,
+                    actor_service=actor_service,
+                    subject_ref=subject_ref,
+                    facts=tuple(facts),
+                    purpose=purpose,
+                    outcome=outcome,
+                    case_id=case_id,
+                    actor_caseworker=actor_caseworker,
+                    detail=detail,
+                )
+            ],
+        )[0]
+
+    def append_many(self, session: Session, records: Sequence[AuditRecord]) -> list[Any]:
+        """Add entries at the end of the chain in order, taking the lock once."""
+        if not records:
+            return []
+        for record in records:
+            if record.at.tzinfo is None:
+                raise ValueError("audit times must be timezone-aware")
+            if not (record.actor_service and record.subject_ref and record.purpose):
+                raise ValueError("actor_service, subject_ref and purpose are required")
         seq, prev_hash = self._lock_head(session)
-        entry = self.entry(
-            seq=seq + 1,
-            recorded_at=at.astimezone(dt.UTC),
-            actor_service=actor_service,
-            actor_caseworker=actor_caseworker,
-            subject_ref=subject_ref,
-            facts=json.dumps(sorted(set(facts))),
-            case_id=case_id,
-            purpose=purpose,
-            outcome=Outcome(outcome).value,
-            detail=detail,
-            prev_hash=prev_hash,
-            hash="",
-        )
-        entry.hash = entry_hash(entry)
-        session.add(entry)
+        entries = []
+        for record in records:
+            seq += 1
+            entry = self.entry(
+                seq=seq,
+                recorded_at=record.at.astimezone(dt.UTC),
+                actor_service=record.actor_service,
+                actor_caseworker=record.actor_caseworker,
+                subject_ref=record.subject_ref,
+                facts=json.dumps(sorted(set(record.facts))),
+                case_id=record.case_id,
+                purpose=record.purpose,
+                outcome=Outcome(record.outcome).value,
+                detail=record.detail,
+                prev_hash=prev_hash,
+                hash="",
+            )
+            entry.hash = entry_hash(entry)
+            prev_hash = entry.hash
+            entries.append(entry)
+        session.add_all(entries)
         session.flush()
         head = self.head_table
-        session.execute(
-            update(head).where(col(head.id) == 1).values(seq=entry.seq, hash=entry.hash)
-        )
-        return entry
+        session.execute(update(head).where(col(head.id) == 1).values(seq=seq, hash=prev_hash))
+        return entries
 
     def head(self, session: Session) -> tuple[int, str]:
         """The last seq and its hash (0 and the genesis hash for an empty log)."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from services.orchestrator.tables import AUDIT
-from shared.audit import Outcome
+from shared.audit import AuditRecord, Outcome
 from shared.context import current_caseworker
 
 DISCLOSED, REFUSED, FAILED = Outcome.DISCLOSED, Outcome.REFUSED, Outcome.FAILED
@@ -41,16 +41,20 @@ def notes_for(
 
 def write(session: Session, notes: Iterable[AuditNote], case_id: str, at: dt.datetime) -> None:
     caseworker = current_caseworker() or ""
-    for note in notes:
-        AUDIT.append(
-            session,
-            at=at,
-            actor_service=note.actor_service,
-            actor_caseworker=caseworker,
-            subject_ref=note.subject_ref,
-            facts=note.facts,
-            purpose=note.purpose,
-            outcome=note.outcome,
-            case_id=case_id,
-            detail=note.detail,
-        )
+    AUDIT.append_many(
+        session,
+        [
+            AuditRecord(
+                at=at,
+                actor_service=note.actor_service,
+                subject_ref=note.subject_ref,
+                facts=note.facts,
+                purpose=note.purpose,
+                outcome=note.outcome,
+                case_id=case_id,
+                actor_caseworker=caseworker,
+                detail=note.detail,
+            )
+            for note in notes
+        ],
+    )

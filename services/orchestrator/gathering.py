@@ -9,6 +9,8 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sqlmodel import Session
+
 from eligibility.common.v1 import household_pb2
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from eligibility.treasury.v1 import income_verification_pb2 as treasury_pb
@@ -20,7 +22,7 @@ from services.orchestrator.consents import Grant
 from services.orchestrator.evidence import EvidenceDirectory, Fact
 from services.orchestrator.identity import reconcile_identity
 from services.orchestrator.reconcile import IncomeInquiry, Issue, reconcile_income
-from services.orchestrator.reuse import find_reusable, stamp
+from services.orchestrator.reuse import Reusable, find_reusable, stamp
 from services.orchestrator.subjects import Subjects
 from shared.consent import ConsentSigner
 from shared.db import Database
@@ -65,12 +67,13 @@ class Gatherer:
         household = request.household
         tax_year = plan_year - agency_requests.TAX_YEAR_LAG
         refs = {m.person_id: self._subjects.ref(m.ssn) for m in household.members}
-        reusable, in_force = await self._db.run(
-            lambda s: (
-                find_reusable(s, household, self._subjects, tax_year, now),
-                consents.in_force(s, list(refs.values()), now),
-            )
-        )
+
+        def read(session: Session) -> tuple[Reusable, list[Grant]]:
+            grants = consents.in_force(session, list(refs.values()), now)
+            ids = {g.consent_id for g in grants}
+            return find_reusable(session, household, self._subjects, tax_year, now, ids), grants
+
+        reusable, in_force = await self._db.run(read)
         new_grants = consents.new_grants(request, self._subjects, now)
         out = Gathered(new_grants=new_grants)
 

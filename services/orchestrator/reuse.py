@@ -60,7 +60,10 @@ def find_reusable(
     subjects: Subjects,
     tax_year: int,
     now: dt.datetime,
+    consents_in_force: set[str],
 ) -> Reusable:
+    """Tax data is reused only while the consent it was obtained under is still in force:
+    a revoked consent ends its use, not just further requests."""
     refs = {m.person_id: subjects.ref(m.ssn) for m in household.members}
     known = fresh_facts(
         session,
@@ -106,7 +109,12 @@ def find_reusable(
             row("income.tax_return_magi", basis),
             row("income.tax_return_family_size", basis),
         )
-        if magi is not None and size is not None and magi.status == ev.VERIFIED:
+        if (
+            magi is not None
+            and size is not None
+            and magi.status == ev.VERIFIED
+            and _consented(magi.consent_id, consents_in_force)
+        ):
             out.income[pid] = treasury_pb.FilerIncome(
                 person_id=pid,
                 status=treasury_pb.VERIFICATION_STATUS_VERIFIED,
@@ -116,6 +124,10 @@ def find_reusable(
             )
             out.facts += [_copy(magi, pid), _copy(size, pid)]
     return out
+
+
+def _consented(consent_ids: str | None, in_force: set[str]) -> bool:
+    return bool(consent_ids) and all(c in in_force for c in consent_ids.split(","))
 
 
 def stamp(
