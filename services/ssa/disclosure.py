@@ -13,40 +13,12 @@ A request that fails validation is not recorded: it never reaches anyone's data.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterable
-from dataclasses import dataclass
-
-from sqlmodel import Session
-
 from services.ssa.domain import IdentityAnswer, MatchStatus
 from services.ssa.tables import AUDIT
-from shared.audit import Outcome, audit_subject_ref
-from shared.context import current_caller, current_caseworker
+from shared.audit import Outcome
+from shared.audit_trail import Disclosure, recorder
 
 IDENTITY_FACTS = ("identity.match", "identity.citizenship", "identity.death")
-INTERNAL = "INTERNAL"
-
-
-@dataclass(frozen=True)
-class Asker:
-    """Who asked, for which case and purpose, as the request and its metadata say."""
-
-    service: str
-    caseworker: str
-    case_id: str
-    purpose: str
-
-    @classmethod
-    def of_current_call(cls, case_id: str, purpose: str) -> Asker:
-        return cls(current_caller(), current_caseworker() or "", case_id, purpose)
-
-
-@dataclass(frozen=True)
-class Disclosure:
-    ssn: str
-    outcome: Outcome
-    detail: str
 
 
 def for_answer(ssn: str, answer: IdentityAnswer) -> Disclosure:
@@ -55,24 +27,4 @@ def for_answer(ssn: str, answer: IdentityAnswer) -> Disclosure:
     return Disclosure(ssn, Outcome.REFUSED, answer.status.name)
 
 
-def record(
-    session: Session,
-    subject_key: bytes,
-    asker: Asker,
-    at: dt.datetime,
-    disclosures: Iterable[Disclosure],
-) -> None:
-    """Append one entry per person, inside the caller's unit of work."""
-    for item in disclosures:
-        AUDIT.append(
-            session,
-            at=at,
-            actor_service=asker.service,
-            actor_caseworker=asker.caseworker,
-            subject_ref=audit_subject_ref(subject_key, item.ssn),
-            facts=IDENTITY_FACTS,
-            case_id=asker.case_id,
-            purpose=asker.purpose,
-            outcome=item.outcome,
-            detail=item.detail,
-        )
+record = recorder(AUDIT, IDENTITY_FACTS)

@@ -11,9 +11,10 @@ from sqlmodel import Session
 from eligibility.ssa.v1 import identity_pb2 as pb
 from eligibility.ssa.v1 import identity_pb2_grpc as pb_grpc
 from services.ssa import repository
-from services.ssa.disclosure import INTERNAL, Asker, Disclosure, for_answer, record
+from services.ssa.disclosure import for_answer, record
 from services.ssa.domain import IdentityAnswer, IdentityQuery, MatchStatus, match
 from shared.audit import Outcome
+from shared.audit_trail import INTERNAL, Asker, Disclosure
 from shared.clock import Clock
 from shared.db import Database
 from shared.errors import FieldViolation, invalid_argument

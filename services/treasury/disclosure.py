@@ -13,43 +13,13 @@ A request that fails validation is not recorded: it never reaches anyone's data.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterable
-from dataclasses import dataclass
-
-from sqlmodel import Session
-
 from services.treasury.domain import FilerAnswer, Status
 from services.treasury.tables import AUDIT
-from shared.audit import Outcome, audit_subject_ref
-from shared.context import current_caller, current_caseworker
+from shared.audit import Outcome
+from shared.audit_trail import Disclosure, recorder
 
 # The facts a filer's answer carries when it is released.
 INCOME_FACTS = ("income.agi", "income.magi", "filing_status", "family_size")
-INTERNAL = "INTERNAL"
-
-
-@dataclass(frozen=True)
-class Asker:
-    """Who asked, for which case and purpose, as the request and its metadata say."""
-
-    service: str
-    caseworker: str
-    case_id: str
-    purpose: str
-
-    @classmethod
-    def of_current_call(cls, case_id: str, purpose: str) -> Asker:
-        return cls(current_caller(), current_caseworker() or "", case_id, purpose)
-
-
-@dataclass(frozen=True)
-class Disclosure:
-    """One line of the log to be: about whom, how it ended, and why."""
-
-    ssn: str
-    outcome: Outcome
-    detail: str
 
 
 def for_answer(ssn: str, answer: FilerAnswer, consent_id: str) -> Disclosure:
@@ -58,24 +28,4 @@ def for_answer(ssn: str, answer: FilerAnswer, consent_id: str) -> Disclosure:
     return Disclosure(ssn, Outcome.REFUSED, answer.status.name)
 
 
-def record(
-    session: Session,
-    subject_key: bytes,
-    asker: Asker,
-    at: dt.datetime,
-    disclosures: Iterable[Disclosure],
-) -> None:
-    """Append one entry per filer, inside the caller's unit of work."""
-    for item in disclosures:
-        AUDIT.append(
-            session,
-            at=at,
-            actor_service=asker.service,
-            actor_caseworker=asker.caseworker,
-            subject_ref=audit_subject_ref(subject_key, item.ssn),
-            facts=INCOME_FACTS,
-            case_id=asker.case_id,
-            purpose=asker.purpose,
-            outcome=item.outcome,
-            detail=item.detail,
-        )
+record = recorder(AUDIT, INCOME_FACTS)

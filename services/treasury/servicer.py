@@ -14,9 +14,10 @@ from eligibility.treasury.v1 import income_verification_pb2 as pb
 from eligibility.treasury.v1 import income_verification_pb2_grpc as pb_grpc
 from services.treasury import repository
 from services.treasury.consent import check_consent
-from services.treasury.disclosure import INTERNAL, Asker, Disclosure, for_answer, record
+from services.treasury.disclosure import for_answer, record
 from services.treasury.domain import FilerAnswer, FilerQuery, Status, match
 from shared.audit import Outcome
+from shared.audit_trail import INTERNAL, Asker, Disclosure
 from shared.clock import Clock
 from shared.consent import ConsentError, ConsentVerifier
 from shared.db import Database
