@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
-from services.cli import records_cmds, render
+from services.cli import keys_cmd, records_cmds, render
 from services.cli.client import Session, call
 from services.cli.stack import SERVICES, Stack, StackError, running_stack
 from services.harness.households import HouseholdFileError, example_paths, load_request
@@ -169,6 +169,7 @@ def examples() -> None:
 
 
 records_cmds.register(app)
+app.add_typer(keys_cmd.app, name="keys")
 
 
 def main() -> None:  # pragma: no cover - console entry point
