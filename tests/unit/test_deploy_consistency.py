@@ -1,5 +1,6 @@
 """deploy/ stays in step with the code: every service the code defines is deployed,
-on its port, with its database, and the image generates code the way the Makefile does.
+on its port, with its database and with the consent keys it needs and no others, and the
+image generates code the way the Makefile does.
 
 Each check returns the problems it finds, so the same functions are also run against
 a deliberately incomplete deployment to prove they notice.
@@ -7,13 +8,17 @@ a deliberately incomplete deployment to prove they notice.
 
 from __future__ import annotations
 
+import os
 import re
-from pathlib import Path
+import subprocess
+import sys
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
 import yaml
 
+from shared.consent import LocalConsentKeys
 from shared.settings import DEFAULT_PORTS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -168,6 +173,160 @@ def orchestrator_target_problems(
     return problems
 
 
+# ---- consent keys ------------------------------------------------------------------------------
+
+_KEYS = LocalConsentKeys.in_data_dir(Path("/"))
+SIGNING, PUBLIC, SUBJECT = (
+    p.name for p in (_KEYS.private_key_path, _KEYS.public_key_path, _KEYS.subject_key_path)
+)
+KEYS_FOLDER = _KEYS.private_key_path.parent.name
+# What each service loads at start-up. The orchestrator signs, so it also holds the public
+# half (handy to hand out); Treasury checks proofs; SSA names people in its audit log.
+KEY_NEEDS: dict[str, set[str]] = {
+    "orchestrator": {SIGNING, PUBLIC, SUBJECT},
+    "treasury": {PUBLIC, SUBJECT},
+    "ssa": {SUBJECT},
+}
+KEYS_SECRET = "elig-consent-keys"
+
+
+def services_loading_keys() -> set[str]:
+    return {
+        server.parent.name
+        for server in (ROOT / "services").glob("*/server.py")
+        if "LocalConsentKeys" in server.read_text(encoding="utf-8")
+    }
+
+
+def image_data_dir() -> str:
+    text = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
+    match = re.search(r"\bELIG_DATA_DIR=(\S+)", text)
+    assert match, "the Dockerfile no longer sets ELIG_DATA_DIR"
+    return match.group(1)
+
+
+def keys_path(service: str, env: dict[str, str]) -> str:
+    """Where ``service`` looks for its keys: <data dir>/keys, as shared.settings resolves it."""
+    data_dir = env.get(f"ELIG_{service.upper()}_DATA_DIR") or env.get("ELIG_DATA_DIR")
+    return str(PurePosixPath(data_dir or image_data_dir()) / KEYS_FOLDER)
+
+
+def wrong_keys(service: str, readable: set[str]) -> list[str]:
+    want = KEY_NEEDS.get(service, set())
+    problems = []
+    if want - readable:
+        problems.append(f"{service}: lacks {sorted(want - readable)}")
+    if readable - want:
+        problems.append(f"{service}: gets {sorted(readable - want)}, which it does not need")
+    return problems
+
+
+def compose_mounts(entry: dict[str, Any]) -> list[tuple[str, str, bool]]:
+    """(source, target, read-only) for each of a compose service's volumes."""
+    mounts = []
+    for volume in entry.get("volumes", []):
+        if isinstance(volume, dict):
+            mounts.append(
+                (volume.get("source", ""), volume["target"], bool(volume.get("read_only")))
+            )
+        else:
+            source, target, *mode = str(volume).split(":")
+            mounts.append((source, target, "ro" in "".join(mode).split(",")))
+    return mounts
+
+
+def run_compose_keys_job(doc: dict[str, Any], workdir: Path) -> dict[str, set[str]]:
+    """The files the keys job leaves in each volume it writes, found by running its script
+    with those volumes as folders under ``workdir`` and this virtualenv's ``elig``."""
+    job = doc["services"]["keys"]
+    shell, flags, script = job["command"]
+    assert shell == "sh" and flags.startswith("-"), "the keys job is no longer a sh script"
+    mounts = compose_mounts(job)
+    roots = {"/" + PurePosixPath(target).parts[1] for _, target, _ in mounts}
+    assert len(roots) == 1, f"the keys job's volumes should share one root, not {roots}"
+    root = roots.pop()
+    local = {source: workdir / target.lstrip("/") for source, target, _ in mounts}
+    for folder in local.values():
+        folder.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    script = script.replace(root, str(workdir / root.lstrip("/")))
+    ran = subprocess.run([shell, flags, script], env=env, cwd=workdir, capture_output=True)
+    assert ran.returncode == 0, f"the keys job failed: {ran.stderr.decode(errors='replace')}"
+    return {source: {p.name for p in folder.iterdir()} for source, folder in local.items()}
+
+
+def compose_key_files(doc: dict[str, Any], volumes: dict[str, set[str]]) -> dict[str, set[str]]:
+    """The key files each compose service (other than the keys job) can read."""
+    return {
+        name: set().union(*(volumes.get(source, set()) for source, _, _ in compose_mounts(entry)))
+        for name, entry in doc["services"].items()
+        if name != "keys"
+    }
+
+
+def compose_key_mount_problems(doc: dict[str, Any], volumes: dict[str, set[str]]) -> list[str]:
+    problems = []
+    for name, entry in doc["services"].items():
+        if name == "keys":
+            continue
+        for source, target, read_only in compose_mounts(entry):
+            if source not in volumes:
+                continue
+            want = keys_path(name, entry.get("environment", {}))
+            if target != want:
+                problems.append(f"{name}: keys volume {source} is at {target}, not {want}")
+            if not read_only:
+                problems.append(f"{name}: keys volume {source} is writable")
+            if KEY_NEEDS.get(name) and "keys" not in entry.get("depends_on", {}):
+                problems.append(f"{name}: starts without waiting for the keys job")
+    return problems
+
+
+def all_k8s_objects() -> list[dict[str, Any]]:
+    """Every object under deploy/k8s, applied by kustomize or not (the seed job, examples)."""
+    objects: list[dict[str, Any]] = []
+    for path in sorted(K8S.glob("*.yaml")):
+        if path.name != "kustomization.yaml":
+            objects.extend(d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if d)
+    return objects
+
+
+def k8s_key_files(objects: list[dict[str, Any]]) -> tuple[dict[str, set[str]], list[str]]:
+    """The key files each workload can read, and what is wrong with how they are mounted."""
+    secret = next(
+        (o for o in objects if o["kind"] == "Secret" and o["metadata"]["name"] == KEYS_SECRET), {}
+    )
+    secret_keys = set(secret.get("stringData", {})) | set(secret.get("data", {}))
+    readable: dict[str, set[str]] = {}
+    problems: list[str] = []
+    for obj in objects:
+        if obj["kind"] not in ("Deployment", "Job", "StatefulSet", "DaemonSet"):
+            continue
+        name, pod = obj["metadata"]["name"], obj["spec"]["template"]["spec"]
+        files: dict[str, set[str]] = {}  # volume name -> file names it shows
+        for volume in pod.get("volumes", []):
+            if volume.get("secret", {}).get("secretName") != KEYS_SECRET:
+                continue
+            items = volume["secret"].get("items")
+            files[volume["name"]] = {i["path"] for i in items} if items else set(secret_keys)
+            for item in items or []:
+                if item["key"] != item["path"] or item["key"] not in secret_keys:
+                    problems.append(f"k8s {name}: item {item} is not a key of {KEYS_SECRET}")
+        readable[name] = set()
+        for container in pod.get("containers", []) + pod.get("initContainers", []):
+            env = {e["name"]: e.get("value", "") for e in container.get("env", [])}
+            for mount in container.get("volumeMounts", []):
+                if mount["name"] not in files:
+                    continue
+                readable[name] |= files[mount["name"]]
+                want = keys_path(name, env)
+                if mount["mountPath"] != want:
+                    problems.append(f"k8s {name}: keys are at {mount['mountPath']}, not {want}")
+                if not mount.get("readOnly"):
+                    problems.append(f"k8s {name}: keys are mounted writable")
+    return readable, problems
+
+
 def init_script_databases() -> set[str]:
     text = (DEPLOY / "postgres" / "init-databases.sh").read_text(encoding="utf-8")
     match = re.search(r'^SERVICES="([^"]*)"', text, re.MULTILINE)
@@ -229,7 +388,7 @@ def test_the_seed_job_seeds_every_service_that_has_a_seed_command() -> None:
 
 
 def test_compose_deploys_nothing_the_code_does_not_know() -> None:
-    deployed = set(compose()["services"]) - {"postgres", "seed"}
+    deployed = set(compose()["services"]) - {"postgres", "seed", "keys"}
     assert deployed <= set(DEFAULT_PORTS)
 
 
@@ -240,6 +399,62 @@ def test_compose_waits_for_healthy_postgres() -> None:
     for name in SERVICES:
         condition = doc["services"][name]["depends_on"]["postgres"]["condition"]
         assert condition == "service_healthy"
+
+
+def test_the_services_that_load_consent_keys_are_the_ones_given_keys() -> None:
+    assert services_loading_keys() == set(KEY_NEEDS)
+    assert set(KEY_NEEDS) <= set(SERVICES)
+
+
+@pytest.fixture(scope="module")
+def compose_key_volumes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, set[str]]:
+    return run_compose_keys_job(compose(), tmp_path_factory.mktemp("compose-keys"))
+
+
+def test_the_compose_keys_job_is_idempotent_and_keeps_the_keys_it_finds(tmp_path: Path) -> None:
+    first = run_compose_keys_job(compose(), tmp_path)
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    assert run_compose_keys_job(compose(), tmp_path) == first
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_service_gets_exactly_the_consent_keys_it_needs_in_compose(
+    service: str, compose_key_volumes: dict[str, set[str]]
+) -> None:
+    readable = compose_key_files(compose(), compose_key_volumes)
+    assert wrong_keys(service, readable[service]) == []
+
+
+def test_compose_mounts_keys_read_only_where_the_services_look_after_the_keys_job(
+    compose_key_volumes: dict[str, set[str]],
+) -> None:
+    assert compose_key_mount_problems(compose(), compose_key_volumes) == []
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_service_gets_exactly_the_consent_keys_it_needs_in_kubernetes(service: str) -> None:
+    readable, problems = k8s_key_files(all_k8s_objects())
+    assert problems == []
+    assert wrong_keys(service, readable[service]) == []
+
+
+def test_the_signing_key_reaches_the_orchestrator_only(
+    compose_key_volumes: dict[str, set[str]],
+) -> None:
+    in_compose = compose_key_files(compose(), compose_key_volumes)
+    in_k8s, _ = k8s_key_files(all_k8s_objects())
+    assert {name for name, files in in_compose.items() if SIGNING in files} == {"orchestrator"}
+    assert {name for name, files in in_k8s.items() if SIGNING in files} == {"orchestrator"}
+
+
+def test_the_consent_keys_secret_is_an_unapplied_example_with_the_three_keys() -> None:
+    kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text(encoding="utf-8"))
+    assert "consent-keys-secret.example.yaml" not in kustomization["resources"]
+    secret = next(o for o in all_k8s_objects() if o["metadata"]["name"] == KEYS_SECRET)
+    assert secret["kind"] == "Secret"
+    assert set(secret["stringData"]) == {SIGNING, PUBLIC, SUBJECT}
+    assert all(value.startswith("CHANGE-ME") for value in secret["stringData"].values())
 
 
 def test_the_image_generates_code_with_the_makefiles_protoc_command() -> None:
@@ -293,3 +508,51 @@ def test_a_probe_on_the_wrong_port_is_reported() -> None:
     deployment["spec"]["template"]["spec"]["containers"][0]["livenessProbe"]["grpc"]["port"] = 1
     problems = k8s_problems(objects, name, SERVICES)
     assert problems == [f"k8s {name}: livenessProbe is not a gRPC probe on {DEFAULT_PORTS[name]}"]
+
+
+def test_a_signing_key_volume_mounted_into_an_agency_is_reported(
+    compose_key_volumes: dict[str, set[str]],
+) -> None:
+    doc = compose()
+    doc["services"]["treasury"]["volumes"] = ["consent-keys-orchestrator:/data/keys:ro"]
+    readable = compose_key_files(doc, compose_key_volumes)
+    assert wrong_keys("treasury", readable["treasury"]) == [
+        f"treasury: gets ['{SIGNING}'], which it does not need"
+    ]
+
+
+def test_a_writable_compose_keys_mount_is_reported(
+    compose_key_volumes: dict[str, set[str]],
+) -> None:
+    doc = compose()
+    doc["services"]["ssa"]["volumes"] = ["app-data:/data", "consent-keys-ssa:/data/keys"]
+    assert compose_key_mount_problems(doc, compose_key_volumes) == [
+        "ssa: keys volume consent-keys-ssa is writable"
+    ]
+
+
+def test_a_kubernetes_keys_volume_without_items_is_reported_as_too_many_keys() -> None:
+    objects = all_k8s_objects()
+    ssa = next(o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == "ssa")
+    volume = next(
+        v for v in ssa["spec"]["template"]["spec"]["volumes"] if v["name"] == "consent-keys"
+    )
+    del volume["secret"]["items"]
+    readable, _ = k8s_key_files(objects)
+    assert wrong_keys("ssa", readable["ssa"]) == [
+        f"ssa: gets {sorted({PUBLIC, SIGNING})}, which it does not need"
+    ]
+
+
+def test_a_missing_kubernetes_keys_mount_is_reported() -> None:
+    objects = all_k8s_objects()
+    for obj in objects:
+        if obj["kind"] == "Deployment" and obj["metadata"]["name"] == "treasury":
+            container = obj["spec"]["template"]["spec"]["containers"][0]
+            container["volumeMounts"] = [
+                m for m in container["volumeMounts"] if m["name"] != "consent-keys"
+            ]
+    readable, _ = k8s_key_files(objects)
+    assert wrong_keys("treasury", readable["treasury"]) == [
+        f"treasury: lacks {sorted({PUBLIC, SUBJECT})}"
+    ]
