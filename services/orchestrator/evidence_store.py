@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from services.orchestrator.tables import EvidenceRow
 
@@ -26,18 +26,18 @@ def fresh_facts(
     refs, names = list(set(subject_refs)), list(set(facts))
     if not refs or not names:
         return {}
-    rows = session.exec(
-        select(EvidenceRow)
+    # Only the newest qualifying row per (person, fact) is read, however long the
+    # person's history: rows are appended, so the highest id is the newest.
+    newest = (
+        select(func.max(EvidenceRow.id))
         .where(col(EvidenceRow.subject_ref).in_(refs))
         .where(col(EvidenceRow.fact).in_(names))
         .where(col(EvidenceRow.status).in_(list(statuses)))
         .where(col(EvidenceRow.valid_until) > db_time(now))
-        .order_by(col(EvidenceRow.obtained_at).desc(), col(EvidenceRow.id).desc())
+        .group_by(EvidenceRow.subject_ref, EvidenceRow.fact)
     )
-    found: dict[tuple[str, str], EvidenceRow] = {}
-    for row in rows:
-        found.setdefault((row.subject_ref, row.fact), row)
-    return found
+    rows = session.exec(select(EvidenceRow).where(col(EvidenceRow.id).in_(newest)))
+    return {(row.subject_ref, row.fact): row for row in rows}
 
 
 def original_id(row: EvidenceRow) -> str:

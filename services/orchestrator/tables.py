@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Column, LargeBinary, Text
+from sqlalchemy import Column, Index, LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
 from shared.audit import audit_log
@@ -33,6 +33,8 @@ class CaseRow(SQLModel, table=True):
 
 class EvidenceRow(SQLModel, table=True):
     __tablename__ = "orchestrator_evidence"
+    # The reuse lookup asks for a person's newest facts by name.
+    __table_args__ = (Index("ix_orchestrator_evidence_subject_fact", "subject_ref", "fact", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     evidence_id: str = Field(unique=True, max_length=64)
