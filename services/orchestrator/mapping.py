@@ -69,10 +69,8 @@ def household_of(stored: StoredCase) -> list[household_pb2.Person]:
     return list(household_pb2.Household.FromString(stored.case.household).members)
 
 
-def case_summary(row: CaseRow) -> pb.Case:
-    """A case without personal data, for lists: no names, SSNs, dates or amounts."""
-    household = household_pb2.Household.FromString(row.household)
-    summary = pb.Case(
+def _case_header(row: CaseRow) -> pb.Case:
+    return pb.Case(
         case_id=row.case_id,
         request_id=row.request_id,
         status=pb.CaseStatus.Value(row.status),
@@ -81,6 +79,12 @@ def case_summary(row: CaseRow) -> pb.Case:
         plan_year=row.plan_year,
         programs=[det.Program.Value(p) for p in row.programs.split(",") if p],
     )
+
+
+def case_summary(row: CaseRow) -> pb.Case:
+    """A case without personal data, for lists: no names, SSNs, dates or amounts."""
+    household = household_pb2.Household.FromString(row.household)
+    summary = _case_header(row)
     summary.household.members.extend(
         household_pb2.Person(person_id=m.person_id) for m in household.members
     )
@@ -130,17 +134,8 @@ def _program(row: DeterminationRow) -> det.ProgramDetermination:
 
 def case_to_proto(stored: StoredCase) -> pb.Case:
     row = stored.case
-    household = household_pb2.Household.FromString(row.household)
-    case = pb.Case(
-        case_id=row.case_id,
-        request_id=row.request_id,
-        status=pb.CaseStatus.Value(row.status),
-        create_time=timestamp_to_proto(_utc(row.created_at)),
-        update_time=timestamp_to_proto(_utc(row.updated_at)),
-        plan_year=row.plan_year,
-        programs=[det.Program.Value(p) for p in row.programs.split(",") if p],
-        household=masked_household(household),
-    )
+    case = _case_header(row)
+    case.household.CopyFrom(masked_household(household_pb2.Household.FromString(row.household)))
     persons: dict[str, det.PersonDetermination] = {}
     for d in stored.determinations:
         if d.person_id:
