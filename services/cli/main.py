@@ -117,9 +117,12 @@ def up(
     demo: bool = typer.Option(False, help="submit an example household once the stack is up"),
     example: Path = typer.Option(None, help="household YAML for --demo (default: Rivera family)"),
     exit_after: bool = typer.Option(False, "--exit", help="stop the stack after the demo"),
+    free_ports: bool = typer.Option(
+        False, "--free-ports", help="listen on free ports instead of 50050-50054"
+    ),
 ) -> None:
     """Start the whole stack locally: every service its own process, seeded, on SQLite."""
-    stack = Stack(data_dir)
+    stack = Stack.on_free_ports(data_dir) if free_ports else Stack(data_dir)
     console.print(f"starting {len(SERVICES)} services, data in {stack.data_dir} ...")
     try:
         with running_stack(stack):

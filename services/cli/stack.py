@@ -34,6 +34,14 @@ class StackError(RuntimeError):
     pass
 
 
+def _stop_with_parent() -> None:
+    """Linux: the child gets SIGTERM if the launcher dies, so no orphan keeps a port."""
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -112,6 +120,7 @@ class Stack:
             env=self.env_for(name),
             stdout=log,
             stderr=subprocess.STDOUT,
+            preexec_fn=_stop_with_parent if sys.platform == "linux" else None,
         )
 
     def wait_serving(self, name: str, timeout: float = 60.0) -> None:

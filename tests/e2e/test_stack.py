@@ -170,3 +170,29 @@ def test_sigterm_stops_every_service_cleanly(tmp_path: Path) -> None:
     # ... and says so in its log.
     for name in SERVICES:
         assert '"event": "stopped"' in stack.log_tail(name), name
+
+
+def test_elig_up_starts_the_stack_and_shows_a_sample_determination(tmp_path: Path) -> None:
+    """What `make run` does, with free ports so it cannot collide with a running stack."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "services.cli.main",
+            "up",
+            "--data-dir",
+            str(tmp_path),
+            "--demo",
+            "--exit",
+            "--free-ports",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ, "COLUMNS": "200"},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Services (all SERVING)" in result.stdout
+    assert "Sample application: rivera-family.yaml" in result.stdout
+    assert "household · SNAP" in result.stdout
