@@ -10,66 +10,15 @@ import pytest
 import yaml
 
 from shared.parameters import ParameterSet
+from shared.validation import STATE_CODES
 
 HHS = Path(__file__).resolve().parents[2] / "services" / "hhs"
 MEDICAID_CHIP = HHS / "parameters" / "medicaid_chip.yaml"
 BENCHMARKS = HHS / "data" / "benchmark_premiums.yaml"
 
-JURISDICTIONS = set(
-    [
-        "AL",
-        "AK",
-        "AZ",
-        "AR",
-        "CA",
-        "CO",
-        "CT",
-        "DE",
-        "DC",
-        "FL",
-        "GA",
-        "HI",
-        "ID",
-        "IL",
-        "IN",
-        "IA",
-        "KS",
-        "KY",
-        "LA",
-        "ME",
-        "MD",
-        "MA",
-        "MI",
-        "MN",
-        "MS",
-        "MO",
-        "MT",
-        "NE",
-        "NV",
-        "NH",
-        "NJ",
-        "NM",
-        "NY",
-        "NC",
-        "ND",
-        "OH",
-        "OK",
-        "OR",
-        "PA",
-        "RI",
-        "SC",
-        "SD",
-        "TN",
-        "TX",
-        "UT",
-        "VT",
-        "VA",
-        "WA",
-        "WV",
-        "WI",
-        "WY",
-    ]
-)
+# The 50 states and DC, as the intake validator knows them.
+JURISDICTIONS = set(STATE_CODES)
+assert len(JURISDICTIONS) == 51
 MEDICAID_GROUPS = {
     "infants",
     "children_1_5",
