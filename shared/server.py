@@ -48,7 +48,12 @@ async def start_server(
     extra_interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
 ) -> RunningServer:
     """Start serving; port 0 picks a free port, reported back on the result."""
-    server = grpc.aio.server(interceptors=[ServerCallInterceptor(), *extra_interceptors])
+    server = grpc.aio.server(
+        interceptors=[ServerCallInterceptor(), *extra_interceptors],
+        # Without SO_REUSEPORT a second server on a taken port fails to start instead of
+        # silently sharing the port and answering the first one's callers.
+        options=[("grpc.so_reuseport", 0)],
+    )
     for binding in bindings:
         binding.add_to_server(binding.servicer, server)
     health_servicer = health.aio.HealthServicer()

@@ -42,10 +42,17 @@ def _stop_with_parent() -> None:
     ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def free_ports(count: int) -> list[int]:
+    """Distinct free ports: every socket stays open until all are chosen, so the kernel
+    cannot hand the same port out twice."""
+    sockets = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 @dataclass
@@ -67,7 +74,8 @@ class Stack:
 
     @classmethod
     def on_free_ports(cls, data_dir: Path, **kwargs: object) -> Stack:
-        return cls(data_dir, ports={name: free_port() for name in SERVICES}, **kwargs)  # type: ignore[arg-type]
+        ports = dict(zip(SERVICES, free_ports(len(SERVICES)), strict=True))
+        return cls(data_dir, ports=ports, **kwargs)  # type: ignore[arg-type]
 
     def target(self, name: str) -> str:
         return f"127.0.0.1:{self.ports[name]}"
