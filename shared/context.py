@@ -40,15 +40,6 @@ def new_correlation_id() -> str:
     return uuid.uuid4().hex
 
 
-def current_correlation_id() -> str:
-    """The id of the request being served, or a fresh one outside any request."""
-    value = correlation_id.get()
-    if value is None:
-        value = new_correlation_id()
-        correlation_id.set(value)
-    return value
-
-
 def current_caller() -> str:
     """The service that made the call being served ("unknown" if it did not say)."""
     return caller_service.get() or "unknown"

@@ -45,11 +45,6 @@ def ssa_request(
     )
 
 
-def filers_to_verify(household: household_pb2.Household, verified: set[str]) -> list[str]:
-    """Treasury is asked only about filers whose identity SSA verified."""
-    return [p for unit in household.tax_units for p in unit.filer_person_ids if p in verified]
-
-
 def treasury_request(
     household: household_pb2.Household,
     filer_ids: list[str],

@@ -23,13 +23,3 @@ def attested_monthly_split_cents(member: household_pb2.Person) -> tuple[int, int
 
 def tax_unit_members(unit: household_pb2.TaxUnit) -> list[str]:
     return [*unit.filer_person_ids, *unit.dependent_person_ids]
-
-
-def unit_of(household: household_pb2.Household) -> dict[str, str]:
-    """person_id -> tax_unit_id; members in no unit map to their own id."""
-    owner = {m.person_id: m.person_id for m in household.members}
-    for i, unit in enumerate(household.tax_units):
-        unit_id = unit.tax_unit_id or f"tax_unit_{i}"
-        for pid in tax_unit_members(unit):
-            owner[pid] = unit_id
-    return owner
