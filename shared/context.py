@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextvars
 import uuid
+from dataclasses import dataclass
 
 CORRELATION_HEADER = "x-correlation-id"
 CALLER_HEADER = "x-caller-service"
@@ -47,3 +48,26 @@ def current_caller() -> str:
 
 def current_caseworker() -> str | None:
     return caseworker_id.get()
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling, as proven: the calling service (from its certificate) and, for a
+    caseworker tool, the person at it and their role (from a signed token)."""
+
+    service: str
+    caseworker: str | None = None
+    role: str | None = None
+
+
+principal: contextvars.ContextVar[Principal | None] = contextvars.ContextVar(
+    "principal", default=None
+)
+
+
+def current_principal() -> Principal:
+    """The proven caller of the call being served (an anonymous one outside a call)."""
+    found = principal.get()
+    if found is not None:
+        return found
+    return Principal(current_caller(), current_caseworker())

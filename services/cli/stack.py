@@ -133,7 +133,7 @@ class Stack:
 
     def wait_serving(self, name: str, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
-        with grpc.insecure_channel(self.target(name)) as channel:
+        with self.channel(name) as channel:
             stub = health_pb2_grpc.HealthStub(channel)
             while time.monotonic() < deadline:
                 process = self.processes.get(name)
@@ -151,6 +151,14 @@ class Stack:
         raise StackError(
             f"{name} did not report SERVING within {timeout:.0f}s: {self.log_tail(name)}"
         )
+
+    def channel(self, name: str) -> grpc.Channel:
+        """A blocking channel to one service, as the local caseworker tool would open it."""
+        return grpc.insecure_channel(self.target(name))
+
+    def aio_channel(self, name: str) -> grpc.aio.Channel:
+        """An asyncio channel to one service, as the local caseworker tool would open it."""
+        return grpc.aio.insecure_channel(self.target(name))
 
     def log_tail(self, name: str, chars: int = 2000) -> str:
         path = self.log_dir / f"{name}.log"

@@ -11,7 +11,6 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import grpc
 import pytest
 import yaml
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -58,7 +57,7 @@ def _elig(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_every_service_is_serving_and_lists_itself_by_reflection(stack: Stack) -> None:
     for name in SERVICES:
-        with grpc.insecure_channel(stack.target(name)) as channel:
+        with stack.channel(name) as channel:
             health = health_pb2_grpc.HealthStub(channel)
             service = EXPECTED_SERVICES[name]
             reply = health.Check(health_pb2.HealthCheckRequest(service=service), timeout=5)
