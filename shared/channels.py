@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import grpc
 
+from shared.caseworker_token import AUTHORIZATION_HEADER
+from shared.context import CALLER_HEADER, PURPOSE_HEADER
 from shared.interceptors import CorrelationClientInterceptor
+from shared.tls import TlsFiles
 
 _OPTIONS = [
     ("grpc.keepalive_time_ms", 30_000),
@@ -16,8 +22,76 @@ _OPTIONS = [
 ]
 
 
-def open_channel(target: str) -> grpc.aio.Channel:
-    """An insecure loopback/cluster channel that forwards the correlation id."""
-    return grpc.aio.insecure_channel(
-        target, options=_OPTIONS, interceptors=[CorrelationClientInterceptor()]
+def open_channel(target: str, tls: TlsFiles | None) -> grpc.aio.Channel:
+    """A channel that proves this service with its certificate (``tls``) and forwards the
+    correlation id; ``tls`` None is the plaintext development mode, where the caller can
+    only declare its name."""
+    if tls is None:
+        return grpc.aio.insecure_channel(
+            target,
+            options=_OPTIONS,
+            interceptors=[CorrelationClientInterceptor(declare_caller=True)],
+        )
+    return grpc.aio.secure_channel(
+        target,
+        tls.channel_credentials(),
+        options=_OPTIONS,
+        interceptors=[CorrelationClientInterceptor()],
     )
+
+
+class _AddMetadata(
+    grpc.aio.UnaryUnaryClientInterceptor,
+    grpc.aio.UnaryStreamClientInterceptor,
+    grpc.UnaryUnaryClientInterceptor,
+    grpc.UnaryStreamClientInterceptor,
+):
+    """Adds fixed headers (a caseworker's token, a declared purpose) to every call."""
+
+    def __init__(self, metadata: Sequence[tuple[str, str]]) -> None:
+        self._metadata = tuple(metadata)
+
+    def _call(self, continuation: Any, details: Any, request: Any) -> Any:
+        # Both flavours of call details are named tuples; the continuation's result is
+        # the call itself (blocking) or an awaitable of it (asyncio).
+        merged = [*(details.metadata or ()), *self._metadata]
+        return continuation(details._replace(metadata=merged), request)
+
+    intercept_unary_unary = _call  # type: ignore[assignment]
+    intercept_unary_stream = _call  # type: ignore[assignment]
+
+
+def tool_metadata(
+    token: str | None = None, purpose: str | None = None, declare_as: str | None = None
+) -> list[tuple[str, str]]:
+    """The headers a tool sends: its person's token, its purpose, and (plaintext only) its name."""
+    metadata = []
+    if token:
+        metadata.append((AUTHORIZATION_HEADER, f"Bearer {token}"))
+    if purpose:
+        metadata.append((PURPOSE_HEADER, purpose))
+    if declare_as:
+        metadata.append((CALLER_HEADER, declare_as))
+    return metadata
+
+
+def open_tool_channel(
+    target: str, tls: TlsFiles | None, metadata: Sequence[tuple[str, str]] = ()
+) -> grpc.aio.Channel:
+    """An asyncio channel for a tool (CLI, bench, harness, test) that adds ``metadata``."""
+    interceptors = [_AddMetadata(metadata)]
+    if tls is None:
+        return grpc.aio.insecure_channel(target, interceptors=interceptors)
+    return grpc.aio.secure_channel(target, tls.channel_credentials(), interceptors=interceptors)
+
+
+def open_tool_channel_sync(
+    target: str, tls: TlsFiles | None, metadata: Sequence[tuple[str, str]] = ()
+) -> grpc.Channel:
+    """The blocking twin of ``open_tool_channel``."""
+    base = (
+        grpc.insecure_channel(target)
+        if tls is None
+        else grpc.secure_channel(target, tls.channel_credentials())
+    )
+    return grpc.intercept_channel(base, _AddMetadata(metadata))

@@ -1,8 +1,10 @@
-"""Request-scoped context that crosses every hop: the correlation id, and who is asking.
+"""Request-scoped context that crosses every hop: the correlation id, who is asking, and
+for which purpose.
 
-Until mutual TLS gives each caller a verified identity, the calling service names
-itself in ``x-caller-service`` and a caseworker tool names its user in
-``x-caseworker-id``; both are recorded in audit entries as the caller declared them.
+Who is asking is proven by the server's gate (shared/security.py): the calling service
+from its client certificate, a caseworker and their role from a signed token. Headers
+never decide it; ``x-caller-service`` is read only in the plaintext development mode,
+where the audit trail marks the name as declared.
 """
 
 from __future__ import annotations
@@ -13,22 +15,42 @@ from dataclasses import dataclass
 
 CORRELATION_HEADER = "x-correlation-id"
 CALLER_HEADER = "x-caller-service"
-CASEWORKER_HEADER = "x-caseworker-id"
+PURPOSE_HEADER = "x-purpose"
+# The caseworker on whose behalf the orchestrator asks an agency; believed only from a
+# proven orchestrator.
+ON_BEHALF_HEADER = "x-on-behalf-of"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling, as proven: the calling service and, for a caseworker tool, the
+    person at it and their role. ``shown_as`` is the name the audit trail records."""
+
+    service: str
+    caseworker: str | None = None
+    role: str | None = None
+    shown_as: str = ""
+
+    @property
+    def audit_name(self) -> str:
+        return self.shown_as or self.service
+
+
+ANONYMOUS = Principal("unknown")
 
 correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "correlation_id", default=None
 )
-caller_service: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "caller_service", default=None
+principal: contextvars.ContextVar[Principal] = contextvars.ContextVar(
+    "principal", default=ANONYMOUS
 )
-caseworker_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "caseworker_id", default=None
-)
+# The purpose this call serves; forwarded on every call made on its behalf.
+purpose: contextvars.ContextVar[str | None] = contextvars.ContextVar("purpose", default=None)
 _local_service = "unknown"
 
 
 def set_local_service(name: str) -> None:
-    """Name this process as a caller on its outbound calls (set once at start-up)."""
+    """Name this process as a caller in plaintext mode (set once at start-up)."""
     global _local_service
     _local_service = name
 
@@ -41,33 +63,15 @@ def new_correlation_id() -> str:
     return uuid.uuid4().hex
 
 
+def current_principal() -> Principal:
+    """The proven caller of the call being served (anonymous outside a call)."""
+    return principal.get()
+
+
 def current_caller() -> str:
-    """The service that made the call being served ("unknown" if it did not say)."""
-    return caller_service.get() or "unknown"
+    """The calling service as the audit trail records it."""
+    return principal.get().audit_name
 
 
 def current_caseworker() -> str | None:
-    return caseworker_id.get()
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling, as proven: the calling service (from its certificate) and, for a
-    caseworker tool, the person at it and their role (from a signed token)."""
-
-    service: str
-    caseworker: str | None = None
-    role: str | None = None
-
-
-principal: contextvars.ContextVar[Principal | None] = contextvars.ContextVar(
-    "principal", default=None
-)
-
-
-def current_principal() -> Principal:
-    """The proven caller of the call being served (an anonymous one outside a call)."""
-    found = principal.get()
-    if found is not None:
-        return found
-    return Principal(current_caller(), current_caseworker())
+    return principal.get().caseworker

@@ -1,39 +1,37 @@
-"""Server and client interceptors: correlation id across hops, one access-log line
-per call, and the single place where errors become gRPC statuses."""
+"""Server and client interceptors: who is calling and may they, the correlation id across
+hops, one access-log line per call, and the single place where errors become gRPC statuses."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import grpc
 import structlog
 
+from shared import context as ctx
 from shared.context import (
     CALLER_HEADER,
-    CASEWORKER_HEADER,
     CORRELATION_HEADER,
-    caller_service,
-    caseworker_id,
-    correlation_id,
-    local_service,
+    ON_BEHALF_HEADER,
+    PURPOSE_HEADER,
     new_correlation_id,
 )
 from shared.errors import ServiceError, to_status
+from shared.security import Security, metadata_value
 
 log = structlog.get_logger("grpc")
 
-
-def _metadata_value(metadata: Any, key: str) -> str | None:
-    for item_key, value in metadata or ():
-        if item_key == key:
-            return value if isinstance(value, str) else value.decode()
-    return None
+_CORRELATION_LIMIT = 64
 
 
 class ServerCallInterceptor(grpc.aio.ServerInterceptor):
-    """Binds the caller's correlation id, logs one line per call and maps errors."""
+    """Proves the caller and applies the access policy before any servicer code runs,
+    binds the correlation id, logs one line per call and maps errors."""
+
+    def __init__(self, security: Security) -> None:
+        self._security = security
 
     async def intercept_service(
         self,
@@ -41,68 +39,147 @@ class ServerCallInterceptor(grpc.aio.ServerInterceptor):
         handler_call_details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler:
         handler = await continuation(handler_call_details)
-        if handler is None or handler.unary_unary is None:
-            return handler  # streaming and unknown methods pass through untouched
+        if handler is None:
+            return handler
         method = handler_call_details.method
         metadata = handler_call_details.invocation_metadata
-        incoming = _metadata_value(metadata, CORRELATION_HEADER)
-        caller = _metadata_value(metadata, CALLER_HEADER)
-        caseworker = _metadata_value(metadata, CASEWORKER_HEADER)
-        behavior = handler.unary_unary
+        if handler.unary_unary is not None:
+            return grpc.unary_unary_rpc_method_handler(
+                self._unary(method, metadata, handler.unary_unary),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.unary_stream is not None:
+            return grpc.unary_stream_rpc_method_handler(
+                self._stream(method, metadata, handler.unary_stream),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if method.strip("/").split("/", 1)[0] in _OPEN_STREAMING:
+            return handler  # reflection: open to every authenticated caller, holds no data
+        return grpc.unary_unary_rpc_method_handler(_refuse_streaming)
 
+    def _unary(self, method: str, metadata: Any, behavior: Any) -> Any:
         async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            cid = incoming or new_correlation_id()
-            token = correlation_id.set(cid)
-            caller_token = caller_service.set(caller)
-            caseworker_token = caseworker_id.set(caseworker)
-            structlog.contextvars.bind_contextvars(correlation_id=cid, caller=caller or "unknown")
-            started = time.perf_counter()
-            code = grpc.StatusCode.OK
-            try:
-                return await behavior(request, context)
-            except ServiceError as error:
-                code = error.code
-                await context.abort_with_status(to_status(error))
-            except grpc.aio.AbortError:
-                code = context.code() or grpc.StatusCode.UNKNOWN
-                raise
-            except Exception:
-                code = grpc.StatusCode.INTERNAL
-                log.exception("unhandled error", method=method)
-                await context.abort(grpc.StatusCode.INTERNAL, "internal error; see server log")
-            finally:
-                log.info(
-                    "rpc",
-                    method=method,
-                    code=code.name,
-                    duration_ms=round((time.perf_counter() - started) * 1000, 2),
-                )
-                structlog.contextvars.unbind_contextvars("correlation_id", "caller")
-                correlation_id.reset(token)
-                caller_service.reset(caller_token)
-                caseworker_id.reset(caseworker_token)
+            async with _Call(self._security, method, metadata, context) as call:
+                return await call.guarded(behavior(request, context))
 
-        return grpc.unary_unary_rpc_method_handler(
-            wrapped,
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
+        return wrapped
+
+    def _stream(self, method: str, metadata: Any, behavior: Any) -> Any:
+        async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+            async with _Call(self._security, method, metadata, context) as call:
+                await call.guarded(_nothing())
+                if call.refused:
+                    return
+                try:
+                    async for item in behavior(request, context):
+                        yield item
+                except Exception as error:  # noqa: BLE001 - mapped like a unary error
+                    await call.fail(error)
+
+        return wrapped
+
+
+_OPEN_STREAMING = (
+    "grpc.reflection.v1alpha.ServerReflection",
+    "grpc.reflection.v1.ServerReflection",
+)
+
+
+async def _nothing() -> None:
+    return None
+
+
+async def _refuse_streaming(request: Any, context: grpc.aio.ServicerContext) -> None:
+    await context.abort(grpc.StatusCode.UNIMPLEMENTED, "streaming calls are not served here")
+
+
+class _Call:
+    """One served call: context bound on entry, one log line and cleanup on exit."""
+
+    def __init__(
+        self, security: Security, method: str, metadata: Any, context: grpc.aio.ServicerContext
+    ) -> None:
+        self._security = security
+        self._method = method
+        self._metadata = metadata
+        self._context = context
+        self.code = grpc.StatusCode.OK
+        self.refused = False
+        self._tokens: list[tuple[Any, Any]] = []
+
+    async def __aenter__(self) -> _Call:
+        incoming = metadata_value(self._metadata, CORRELATION_HEADER)
+        cid = (incoming or "")[:_CORRELATION_LIMIT] or new_correlation_id()
+        self._tokens.append((ctx.correlation_id, ctx.correlation_id.set(cid)))
+        structlog.contextvars.bind_contextvars(correlation_id=cid)
+        self._started = time.perf_counter()
+        return self
+
+    async def guarded(self, work: Awaitable[Any]) -> Any:
+        """Authenticate and authorize, then run ``work``; any failure becomes a status."""
+        try:
+            who = self._security.authenticate(self._context, self._metadata)
+            self._tokens.append((ctx.principal, ctx.principal.set(who)))
+            structlog.contextvars.bind_contextvars(caller=who.audit_name)
+            declared = await self._security.authorize(self._method, who, self._metadata)
+            self._tokens.append((ctx.purpose, ctx.purpose.set(declared)))
+            return await work
+        except Exception as error:  # noqa: BLE001 - every failure is mapped in fail()
+            if hasattr(work, "close"):
+                work.close()  # never awaited when the gate refused: say so to asyncio
+            self.refused = True
+            await self.fail(error)
+
+    async def fail(self, error: BaseException) -> None:
+        if isinstance(error, ServiceError):
+            self.code = error.code
+            await self._context.abort_with_status(to_status(error))
+        elif isinstance(error, grpc.aio.AbortError):
+            self.code = self._context.code() or grpc.StatusCode.UNKNOWN
+            raise error
+        else:
+            self.code = grpc.StatusCode.INTERNAL
+            log.error(
+                "unhandled error",
+                method=self._method,
+                error_type=type(error).__name__,
+                exc_info=error,
+            )
+            await self._context.abort(grpc.StatusCode.INTERNAL, "internal error; see server log")
+
+    async def __aexit__(self, *exc: Any) -> None:
+        log.info(
+            "rpc",
+            method=self._method,
+            code=self.code.name,
+            duration_ms=round((time.perf_counter() - self._started) * 1000, 2),
         )
+        structlog.contextvars.unbind_contextvars("correlation_id", "caller")
+        for var, token in reversed(self._tokens):
+            var.reset(token)
 
 
 class CorrelationClientInterceptor(grpc.aio.UnaryUnaryClientInterceptor):
-    """Forwards the correlation id and the caseworker, and names this service as caller."""
+    """Forwards the correlation id, the purpose, and the caseworker on whose behalf this
+    service asks; names this service as caller only where nothing proves it (plaintext)."""
+
+    def __init__(self, declare_caller: bool = False) -> None:
+        self._declare_caller = declare_caller
 
     async def intercept_unary_unary(self, continuation, client_call_details, request):  # type: ignore[override]
-        cid = correlation_id.get() or new_correlation_id()
+        cid = ctx.correlation_id.get() or new_correlation_id()
         metadata = list(client_call_details.metadata or [])
         present = {key for key, _ in metadata}
-        if CORRELATION_HEADER not in present:
-            metadata.append((CORRELATION_HEADER, cid))
-        if CALLER_HEADER not in present:
-            metadata.append((CALLER_HEADER, local_service()))
-        caseworker = caseworker_id.get()
-        if caseworker and CASEWORKER_HEADER not in present:
-            metadata.append((CASEWORKER_HEADER, caseworker))
+        extra = [(CORRELATION_HEADER, cid)]
+        if self._declare_caller:
+            extra.append((CALLER_HEADER, ctx.local_service()))
+        if ctx.purpose.get():
+            extra.append((PURPOSE_HEADER, ctx.purpose.get()))
+        if ctx.current_caseworker():
+            extra.append((ON_BEHALF_HEADER, ctx.current_caseworker()))
+        metadata.extend((k, v) for k, v in extra if k not in present)
         details = grpc.aio.ClientCallDetails(
             client_call_details.method,
             client_call_details.timeout,

@@ -1,5 +1,5 @@
 """The composition root every service's ``__main__`` uses:
-settings -> logging -> clock -> service wiring -> server -> wait for a signal."""
+settings -> logging -> clock -> trust -> service wiring -> server -> wait for a signal."""
 
 from __future__ import annotations
 
@@ -9,11 +9,16 @@ from dataclasses import dataclass, field
 
 import structlog
 
+from shared.access_audit import open_access_audit, refusal_sink
+from shared.caseworker_token import LocalTokenKeys, TokenVerifier
 from shared.clock import Clock, clock_from_setting
+from shared.consent import load_public_keys
 from shared.context import set_local_service
 from shared.logging import configure_logging
+from shared.security import Trust
 from shared.server import ServiceBinding, serve_until_signalled, start_server
 from shared.settings import ServiceSettings, load_settings
+from shared.tls import MTLS
 
 
 @dataclass
@@ -25,25 +30,50 @@ class Wiring:
     extra: dict[str, object] = field(default_factory=dict)
 
 
-Builder = Callable[[ServiceSettings, Clock], Awaitable[Wiring]]
+Builder = Callable[[ServiceSettings, Clock, Trust], Awaitable[Wiring]]
 
 
-async def _main(settings: ServiceSettings, build: Builder) -> None:
+def load_trust(settings: ServiceSettings, clock: Clock, *, takes_tokens: bool) -> Trust:
+    """The process's TLS identity, token verifier and refusal audit, from its settings;
+    refuses to start, saying which file is missing, rather than fall back to plain text."""
+    tls = settings.tls_files()
+    wanted = [tls.ca, tls.cert, tls.key] if tls else []
+    token_key = LocalTokenKeys.in_data_dir(settings.data_dir).public_key_path
+    if takes_tokens:
+        wanted.append(token_key)
+    missing = [str(p) for p in wanted if not p.is_file()]
+    if missing:
+        raise SystemExit(
+            f"{settings.service}: cannot start without "
+            + ", ".join(missing)
+            + ". `elig up` (or `elig certs init` and `elig keys init`) creates them for a local"
+            " stack; a deployment mounts them from secrets (deploy/README.md)."
+        )
+    tokens = TokenVerifier(load_public_keys([token_key])) if takes_tokens else None
+    audit_db = open_access_audit(settings.resolved_database_url())
+    return Trust(settings.tls_mode, tls, tokens, refusal_sink(audit_db, clock))
+
+
+async def _main(settings: ServiceSettings, build: Builder, takes_tokens: bool) -> None:
     log = structlog.get_logger(settings.service)
     clock = clock_from_setting(settings.clock_fixed_at)
-    wiring = await build(settings, clock)
-    running = await start_server(wiring.bindings, settings.host, settings.port)
+    trust = load_trust(settings, clock, takes_tokens=takes_tokens)
+    wiring = await build(settings, clock, trust)
+    running = await start_server(wiring.bindings, settings.host, settings.port, trust=trust)
+    if trust.mode != MTLS:
+        log.warning("PLAINTEXT mode: callers are not proven; for development only")
     log.info(
         "listening",
         listen=f"{settings.host}:{running.port}",
+        tls_mode=trust.mode,
         services=list(running.service_names),
         database=settings.resolved_database_url().split("://", 1)[0],
     )
     await serve_until_signalled(running, settings.shutdown_grace_seconds, wiring.on_stop)
 
 
-def run_service(service: str, build: Builder) -> None:
+def run_service(service: str, build: Builder, *, takes_tokens: bool = False) -> None:
     settings = load_settings(service)
     set_local_service(service)
     configure_logging(settings.log_level, settings.log_format, service=service)
-    asyncio.run(_main(settings, build))
+    asyncio.run(_main(settings, build, takes_tokens))

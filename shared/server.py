@@ -6,6 +6,7 @@ import asyncio
 import signal
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -13,7 +14,9 @@ import structlog
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from shared.access import AccessPolicy
 from shared.interceptors import ServerCallInterceptor
+from shared.security import Trust
 
 log = structlog.get_logger("server")
 
@@ -25,6 +28,8 @@ class ServiceBinding:
     full_name: str
     add_to_server: Callable[[Any, grpc.aio.Server], None]
     servicer: Any
+    # The service's access policy file (shared/access.py): who may call which method.
+    access_policy: Path
 
 
 @dataclass
@@ -46,10 +51,17 @@ async def start_server(
     host: str = "127.0.0.1",
     port: int = 0,
     extra_interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
+    *,
+    trust: Trust,
 ) -> RunningServer:
-    """Start serving; port 0 picks a free port, reported back on the result."""
+    """Start serving; port 0 picks a free port, reported back on the result.
+
+    Every call passes the gate first (shared/security.py): with mutual TLS (the default)
+    only callers holding a certificate from the stack's CA connect at all, and each
+    method admits only the callers its service's access policy names."""
+    security = trust.with_policy(AccessPolicy.load(*(b.access_policy for b in bindings)))
     server = grpc.aio.server(
-        interceptors=[ServerCallInterceptor(), *extra_interceptors],
+        interceptors=[ServerCallInterceptor(security), *extra_interceptors],
         # Without SO_REUSEPORT a second server on a taken port fails to start instead of
         # silently sharing the port and answering the first one's callers.
         options=[("grpc.so_reuseport", 0)],
@@ -67,7 +79,12 @@ async def start_server(
         ),
         server,
     )
-    bound = server.add_insecure_port(f"{host}:{port}")
+    credentials = security.server_credentials()
+    address = f"{host}:{port}"
+    if credentials is None:
+        bound = server.add_insecure_port(address)
+    else:
+        bound = server.add_secure_port(address, credentials)
     if bound == 0:
         raise RuntimeError(f"could not bind {host}:{port}")
     await server.start()

@@ -13,6 +13,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.tls import MTLS, PLAINTEXT, TlsFiles
+
 # Default ports of the local stack; tests bind port 0 instead.
 DEFAULT_PORTS = {
     "orchestrator": 50050,
@@ -46,6 +48,25 @@ class ServiceSettings(BaseSettings):
     usda_target: str = Field(default_factory=lambda: f"127.0.0.1:{DEFAULT_PORTS['usda']}")
     # Budget for one downstream call, retries included, when the caller set none.
     downstream_timeout_seconds: float = 5.0
+    # "mtls" (mutual TLS, the default) or "plaintext" (development only: nothing proven).
+    tls_mode: str = "mtls"
+    # Folder with ca.pem, <identity>.pem and <identity>.key; empty means <data_dir>/certs.
+    tls_dir: str = ""
+    # The name in this process's certificate; empty means the service's own name.
+    tls_identity: str = ""
+
+    def certificates_dir(self) -> Path:
+        return Path(self.tls_dir) if self.tls_dir else self.data_dir / "certs"
+
+    def tls_files(self) -> TlsFiles | None:
+        """This process's certificate files, or None in the plaintext development mode."""
+        if self.tls_mode == PLAINTEXT:
+            return None
+        if self.tls_mode != MTLS:
+            raise ValueError(f"ELIG_TLS_MODE must be {MTLS} or {PLAINTEXT}, not {self.tls_mode!r}")
+        folder = self.certificates_dir()
+        identity = self.tls_identity or self.service
+        return TlsFiles(folder / "ca.pem", folder / f"{identity}.pem", folder / f"{identity}.key")
 
     def resolved_database_url(self) -> str:
         if self.database_url:

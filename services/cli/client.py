@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -9,17 +10,25 @@ import typer
 from rich.console import Console
 
 from eligibility.orchestrator.v1 import coordination_pb2_grpc as pb_grpc
-from shared.context import CALLER_HEADER, CASEWORKER_HEADER
+from services.cli.tool_identity import DEFAULT_CASEWORKER, DEFAULT_ROLE, LocalTool
 from shared.errors import details_of
+from shared.tls import MTLS
 
-CALLER = "elig-cli"
 err = Console(stderr=True)
 
 
 class Session:
-    """Who is at the keyboard, set once by the top-level --caseworker option."""
+    """Who is at the keyboard and where the tool's credentials are, set once by the
+    top-level options."""
 
-    caseworker: str = ""
+    caseworker: str = DEFAULT_CASEWORKER
+    role: str = DEFAULT_ROLE
+    data_dir: Path = Path("data")
+    tls_mode: str = MTLS
+
+    @classmethod
+    def tool(cls) -> LocalTool:
+        return LocalTool(cls.data_dir, cls.tls_mode)
 
 
 def fail(error: grpc.RpcError) -> None:
@@ -29,18 +38,23 @@ def fail(error: grpc.RpcError) -> None:
         err.print(f"  • {violation.field}: {violation.description}")
     if details.code == grpc.StatusCode.UNAVAILABLE:
         err.print("  is the stack running? start it with `make run` or `elig up`")
+    if details.code == grpc.StatusCode.PERMISSION_DENIED and details.reason == "ROLE_NOT_ALLOWED":
+        err.print("  act in another role with --role (caseworker, supervisor, auditor)")
     raise typer.Exit(2)
 
 
 def call(target: str, rpc: str, request: Any, timeout: float = 30.0) -> Any:
     """Call one CoordinationService method; on failure print why and exit 2."""
-    metadata = [(CALLER_HEADER, CALLER)]
-    if Session.caseworker:
-        metadata.append((CASEWORKER_HEADER, Session.caseworker))
-    with grpc.insecure_channel(target) as channel:
+    try:
+        channel = Session.tool().channel_sync(target, Session.caseworker, Session.role)
+    except (OSError, ValueError) as error:
+        err.print(f"[red]cannot present this tool's credentials[/red]: {error}")
+        err.print("  `elig up` creates them under the data folder (--data-dir)")
+        raise typer.Exit(2) from None
+    with channel:
         stub = pb_grpc.CoordinationServiceStub(channel)
         try:
-            return getattr(stub, rpc)(request, timeout=timeout, metadata=metadata)
+            return getattr(stub, rpc)(request, timeout=timeout)
         except grpc.RpcError as error:
             fail(error)
             raise

@@ -13,11 +13,14 @@ from rich.console import Console
 from rich.table import Table
 
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
-from services.cli import keys_cmd, records_cmds, render
+from services.cli import certs_cmd, keys_cmd, records_cmds, render
 from services.cli.client import Session, call
 from services.cli.stack import SERVICES, Stack, StackError, running_stack
+from services.cli.tool_identity import DEFAULT_CASEWORKER, DEFAULT_ROLE
 from services.harness.households import HouseholdFileError, example_paths, load_request
+from shared.caseworker_token import ROLES
 from shared.settings import DEFAULT_PORTS
+from shared.tls import MODES, MTLS
 
 app = typer.Typer(help="Tell the government once: submit households, read combined eligibility.")
 console = Console()
@@ -30,10 +33,32 @@ TargetOption = typer.Option(DEFAULT_TARGET, "--target", envvar="ELIG_ORCHESTRATO
 @app.callback()
 def _who(
     caseworker: str = typer.Option(
-        "", "--caseworker", envvar="ELIG_CASEWORKER", help="your caseworker id, for the audit log"
+        DEFAULT_CASEWORKER,
+        "--caseworker",
+        envvar="ELIG_CASEWORKER",
+        help="your caseworker id: named in your token and the audit log",
+    ),
+    role: str = typer.Option(
+        DEFAULT_ROLE, "--role", envvar="ELIG_ROLE", help="caseworker, supervisor or auditor"
+    ),
+    data_dir: Path = typer.Option(
+        Path("data"),
+        "--data-dir",
+        envvar="ELIG_DATA_DIR",
+        help="where the stack's certificates and keys are",
+    ),
+    tls_mode: str = typer.Option(
+        MTLS, "--tls-mode", envvar="ELIG_TLS_MODE", help="mtls, or plaintext (development only)"
     ),
 ) -> None:
-    Session.caseworker = caseworker
+    if role not in ROLES:
+        err.print(f"[red]--role must be one of {', '.join(ROLES)}[/red]")
+        raise typer.Exit(2)
+    if tls_mode not in MODES:
+        err.print(f"[red]--tls-mode must be one of {', '.join(MODES)}[/red]")
+        raise typer.Exit(2)
+    Session.caseworker, Session.role = caseworker, role
+    Session.data_dir, Session.tls_mode = data_dir, tls_mode
 
 
 def _submit(target: str, request: pb.SubmitApplicationRequest) -> pb.Case:
@@ -122,8 +147,15 @@ def up(
     ),
 ) -> None:
     """Start the whole stack locally: every service its own process, seeded, on SQLite."""
-    stack = Stack.on_free_ports(data_dir) if free_ports else Stack(data_dir)
+    mode = Session.tls_mode
+    stack = (
+        Stack.on_free_ports(data_dir, tls_mode=mode)
+        if free_ports
+        else Stack(data_dir, tls_mode=mode)
+    )
+    Session.data_dir = stack.data_dir
     console.print(f"starting {len(SERVICES)} services, data in {stack.data_dir} ...")
+    console.print(_mode_line(stack))
     try:
         with running_stack(stack):
             _print_services(stack)
@@ -140,6 +172,15 @@ def up(
         err.print(f"[red]the stack did not start[/red]: {error}")
         raise typer.Exit(1) from None
     console.print("stack stopped")
+
+
+def _mode_line(stack: Stack) -> str:
+    if stack.tls_mode == MTLS:
+        return (
+            f"mode: mutual TLS; every caller proves itself with a certificate from the development"
+            f" CA in {stack.data_dir / 'certs'}; caseworkers with tokens from the local issuer"
+        )
+    return "[bold red]mode: PLAINTEXT[/bold red]: callers are not proven (development only)"
 
 
 def _print_services(stack: Stack) -> None:
@@ -173,6 +214,7 @@ def examples() -> None:
 
 records_cmds.register(app)
 app.add_typer(keys_cmd.app, name="keys")
+app.add_typer(certs_cmd.app, name="certs")
 
 
 def main() -> None:  # pragma: no cover - console entry point

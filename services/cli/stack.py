@@ -20,8 +20,9 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from shared.consent import ensure_local_keys
+from services.cli.tool_identity import DEFAULT_CASEWORKER, DEFAULT_ROLE, LocalTool
 from shared.settings import DEFAULT_PORTS
+from shared.tls import MTLS
 
 # Start order: agencies first, the orchestrator (which calls them) last.
 AGENCIES = ("treasury", "ssa", "hhs", "usda")
@@ -64,6 +65,8 @@ class Stack:
     # Per-service SQLAlchemy URLs; a missing service gets <data_dir>/<service>.db.
     database_urls: dict[str, str] = field(default_factory=dict)
     extra_env: dict[str, str] = field(default_factory=dict)
+    # "mtls" (the default) or "plaintext" (development only).
+    tls_mode: str = MTLS
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     last_exit_codes: dict[str, int | None] = field(default_factory=dict)
 
@@ -90,6 +93,7 @@ class Stack:
             {
                 "ELIG_DATA_DIR": str(self.data_dir),
                 "ELIG_LOG_FORMAT": "json",
+                "ELIG_TLS_MODE": self.tls_mode,
                 f"ELIG_{name.upper()}_PORT": str(self.ports[name]),
             }
         )
@@ -114,8 +118,8 @@ class Stack:
 
     def start(self, timeout: float = 60.0) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        # Local stand-ins for the key material a deployment provisions as secrets.
-        ensure_local_keys(self.data_dir)
+        # Local stand-ins for the certificates and keys a deployment provisions as secrets.
+        self.tool.ensure()
         for name in SERVICES:
             self.start_one(name)
         for name in SERVICES:
@@ -152,13 +156,30 @@ class Stack:
             f"{name} did not report SERVING within {timeout:.0f}s: {self.log_tail(name)}"
         )
 
-    def channel(self, name: str) -> grpc.Channel:
-        """A blocking channel to one service, as the local caseworker tool would open it."""
-        return grpc.insecure_channel(self.target(name))
+    @property
+    def tool(self) -> LocalTool:
+        return LocalTool(self.data_dir, self.tls_mode)
 
-    def aio_channel(self, name: str) -> grpc.aio.Channel:
-        """An asyncio channel to one service, as the local caseworker tool would open it."""
-        return grpc.aio.insecure_channel(self.target(name))
+    def _person(
+        self, name: str, caseworker: str | None, role: str | None
+    ) -> tuple[str | None, str | None]:
+        # Only the orchestrator takes caseworker tokens; agencies answer health checks only.
+        if name != "orchestrator":
+            return None, None
+        return caseworker or DEFAULT_CASEWORKER, role or DEFAULT_ROLE
+
+    def channel(
+        self, name: str, caseworker: str | None = None, role: str | None = None
+    ) -> grpc.Channel:
+        """A blocking channel to one service, as the local caseworker tool opens it (for the
+        orchestrator, with a token for ``caseworker`` in ``role``, by default cw-local)."""
+        return self.tool.channel_sync(self.target(name), *self._person(name, caseworker, role))
+
+    def aio_channel(
+        self, name: str, caseworker: str | None = None, role: str | None = None
+    ) -> grpc.aio.Channel:
+        """The asyncio twin of ``channel``."""
+        return self.tool.channel(self.target(name), *self._person(name, caseworker, role))
 
     def log_tail(self, name: str, chars: int = 2000) -> str:
         path = self.log_dir / f"{name}.log"

@@ -17,9 +17,11 @@ from shared.clock import Clock
 from shared.db import Database
 from shared.parameters import ParameterSet
 from shared.runner import Wiring
+from shared.security import Trust
 from shared.server import ServiceBinding
 from shared.settings import ServiceSettings
 
+ACCESS_POLICY = Path(__file__).with_name("access.yaml")
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["SubsidyEligibilityService"].full_name
 log = structlog.get_logger("hhs")
 
@@ -39,11 +41,12 @@ def bindings(db: Database, params: ParameterSet, clock: Clock) -> list[ServiceBi
             SERVICE_NAME,
             pb_grpc.add_SubsidyEligibilityServiceServicer_to_server,
             SubsidyEligibilityServicer(db, params, clock),
+            ACCESS_POLICY,
         )
     ]
 
 
-async def build(settings: ServiceSettings, clock: Clock) -> Wiring:
+async def build(settings: ServiceSettings, clock: Clock, trust: Trust) -> Wiring:
     params = load_parameters(PARAMETERS_DIR)
     db = open_database(settings)
 

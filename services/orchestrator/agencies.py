@@ -26,6 +26,7 @@ from shared.channels import open_channel
 from shared.errors import details_of
 from shared.retry import call_with_retry
 from shared.settings import ServiceSettings
+from shared.tls import TlsFiles
 
 log = structlog.get_logger("orchestrator.agencies")
 T = TypeVar("T")
@@ -44,8 +45,10 @@ class SourceUnavailable(Exception):
 class AgencyGateway:
     """One channel per agency, opened once and shared by every request."""
 
-    def __init__(self, targets: dict[str, str], default_budget: float) -> None:
-        self._channels = {name: open_channel(target) for name, target in targets.items()}
+    def __init__(
+        self, targets: dict[str, str], default_budget: float, tls: TlsFiles | None
+    ) -> None:
+        self._channels = {name: open_channel(target, tls) for name, target in targets.items()}
         self._default_budget = default_budget
         self.treasury = treasury_grpc.IncomeVerificationServiceStub(self._channels["treasury"])
         self.ssa = ssa_grpc.IdentityServiceStub(self._channels["ssa"])
@@ -53,7 +56,7 @@ class AgencyGateway:
         self.usda = usda_grpc.SnapEligibilityServiceStub(self._channels["usda"])
 
     @classmethod
-    def from_settings(cls, settings: ServiceSettings) -> AgencyGateway:
+    def from_settings(cls, settings: ServiceSettings, tls: TlsFiles | None) -> AgencyGateway:
         return cls(
             {
                 "treasury": settings.treasury_target,
@@ -62,6 +65,7 @@ class AgencyGateway:
                 "usda": settings.usda_target,
             },
             settings.downstream_timeout_seconds,
+            tls,
         )
 
     @property

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from eligibility.orchestrator.v1 import coordination_pb2_grpc as pb_grpc
 from services.orchestrator.agencies import AgencyGateway
@@ -16,9 +18,11 @@ from shared.clock import Clock
 from shared.consent import ConsentSigner, LocalConsentKeys
 from shared.db import Database
 from shared.runner import Wiring
+from shared.security import Trust
 from shared.server import ServiceBinding
 from shared.settings import ServiceSettings
 
+ACCESS_POLICY = Path(__file__).with_name("access.yaml")
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["CoordinationService"].full_name
 
 
@@ -46,14 +50,15 @@ def bindings(
             SERVICE_NAME,
             pb_grpc.add_CoordinationServiceServicer_to_server,
             CoordinationServicer(coordinator, records, agencies, clock),
+            ACCESS_POLICY,
         )
     ]
 
 
-async def build(settings: ServiceSettings, clock: Clock) -> Wiring:
+async def build(settings: ServiceSettings, clock: Clock, trust: Trust) -> Wiring:
     keys = LocalConsentKeys.in_data_dir(settings.data_dir)
     db = open_database(settings.resolved_database_url())
-    agencies = AgencyGateway.from_settings(settings)
+    agencies = AgencyGateway.from_settings(settings, trust.client_tls())
 
     async def close() -> None:
         await agencies.close()

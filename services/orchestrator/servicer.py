@@ -11,7 +11,12 @@ from services.orchestrator.agencies import AgencyGateway
 from services.orchestrator.application import Coordinator
 from services.orchestrator.records import Records
 from shared.clock import Clock
+from shared.context import purpose
 from shared.retry import budget_from_context
+
+# The purposes agencies' access policies name (services/<agency>/access.yaml).
+DETERMINATION = "eligibility-determination"
+ESTIMATE = "benefit-estimate"
 
 
 class CoordinationServicer(pb_grpc.CoordinationServiceServicer):
@@ -33,6 +38,7 @@ class CoordinationServicer(pb_grpc.CoordinationServiceServicer):
     async def SubmitApplication(
         self, request: pb.SubmitApplicationRequest, context: grpc.aio.ServicerContext
     ) -> pb.SubmitApplicationResponse:
+        purpose.set(DETERMINATION)  # what the agencies are told this call is for
         case = await self._coordinator.submit(request, self._budget(context))
         return pb.SubmitApplicationResponse(case=case)
 
@@ -76,6 +82,7 @@ class CoordinationServicer(pb_grpc.CoordinationServiceServicer):
     async def SimulateIncomeSweep(
         self, request: pb.SimulateIncomeSweepRequest, context: grpc.aio.ServicerContext
     ) -> pb.SimulateIncomeSweepResponse:
+        purpose.set(ESTIMATE)
         steps = await whatif.sweep(
             request, self._agencies, self._clock.now().date(), self._budget(context)
         )

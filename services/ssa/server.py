@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from eligibility.ssa.v1 import identity_pb2 as pb
 from eligibility.ssa.v1 import identity_pb2_grpc as pb_grpc
 from services.ssa.servicer import IdentityServicer
@@ -10,9 +12,11 @@ from shared.clock import Clock
 from shared.consent import LocalConsentKeys
 from shared.db import Database
 from shared.runner import Wiring
+from shared.security import Trust
 from shared.server import ServiceBinding
 from shared.settings import ServiceSettings
 
+ACCESS_POLICY = Path(__file__).with_name("access.yaml")
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["IdentityService"].full_name
 
 
@@ -44,11 +48,12 @@ def bindings(db: Database, clock: Clock, subject_key: bytes) -> list[ServiceBind
             SERVICE_NAME,
             pb_grpc.add_IdentityServiceServicer_to_server,
             IdentityServicer(db, clock, subject_key),
+            ACCESS_POLICY,
         )
     ]
 
 
-async def build(settings: ServiceSettings, clock: Clock) -> Wiring:
+async def build(settings: ServiceSettings, clock: Clock, trust: Trust) -> Wiring:
     subject_key = load_subject_key(settings)
     db = open_database(settings)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from eligibility.treasury.v1 import income_verification_pb2 as pb
 from eligibility.treasury.v1 import income_verification_pb2_grpc as pb_grpc
 from services.treasury.servicer import IncomeVerificationServicer
@@ -10,9 +12,11 @@ from shared.clock import Clock
 from shared.consent import ConsentVerifier, LocalConsentKeys
 from shared.db import Database
 from shared.runner import Wiring
+from shared.security import Trust
 from shared.server import ServiceBinding
 from shared.settings import ServiceSettings
 
+ACCESS_POLICY = Path(__file__).with_name("access.yaml")
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["IncomeVerificationService"].full_name
 
 
@@ -48,11 +52,12 @@ def bindings(
             SERVICE_NAME,
             pb_grpc.add_IncomeVerificationServiceServicer_to_server,
             IncomeVerificationServicer(db, clock, verifier, subject_key),
+            ACCESS_POLICY,
         )
     ]
 
 
-async def build(settings: ServiceSettings, clock: Clock) -> Wiring:
+async def build(settings: ServiceSettings, clock: Clock, trust: Trust) -> Wiring:
     verifier, subject_key = load_consent_keys(settings)
     db = open_database(settings)
 

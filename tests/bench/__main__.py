@@ -57,7 +57,7 @@ async def measure_orchestrator(args: argparse.Namespace, data_dir: Path) -> Load
     # Loopback only, whatever ELIG_HOST the caller's environment holds.
     stack = Stack.on_free_ports(data_dir, extra_env={"ELIG_HOST": "127.0.0.1"})
     with running_stack(stack):
-        call = SubmitApplications(stack.target("orchestrator"), templates, args.timeout)
+        call = SubmitApplications(stack.aio_channel("orchestrator"), templates, args.timeout)
         try:
             return await run_load(
                 "orchestrator",
@@ -71,9 +71,9 @@ async def measure_orchestrator(args: argparse.Namespace, data_dir: Path) -> Load
             await call.close()
 
 
-async def measure_ceiling(args: argparse.Namespace, payload: bytes) -> LoadResult:
-    with echo_servers(FAN_OUT) as targets:
-        call = EchoFanOut(targets, payload, args.timeout)
+async def measure_ceiling(args: argparse.Namespace, payload: bytes, certs: Path) -> LoadResult:
+    with echo_servers(certs, FAN_OUT) as targets:
+        call = EchoFanOut(targets, payload, args.timeout, certs)
         try:
             return await run_load(
                 "echo x3",
@@ -105,7 +105,8 @@ async def main(args: argparse.Namespace) -> int:
         if failure:
             print(f"orchestrator: {failure}", file=sys.stderr)
     if "ceiling" in args.parts:
-        ceiling = await measure_ceiling(args, payload)
+        with tempfile.TemporaryDirectory(prefix="elig-bench-certs-") as certs:
+            ceiling = await measure_ceiling(args, payload, Path(certs))
     rules = []
     if "rules" in args.parts:
         for name, make_calls in (("hhs", hhs_calls), ("usda", usda_calls)):

@@ -25,10 +25,13 @@ class SubmitApplications:
     every call creates a case (a repeated request_id would only read the first one back)."""
 
     def __init__(
-        self, target: str, templates: dict[str, pb.SubmitApplicationRequest], timeout_s: float
+        self,
+        channel: grpc.aio.Channel,
+        templates: dict[str, pb.SubmitApplicationRequest],
+        timeout_s: float,
     ) -> None:
         # One channel for every client, as a single calling system would hold.
-        self._channel = grpc.aio.insecure_channel(target)
+        self._channel = channel
         self._stub = pb_grpc.CoordinationServiceStub(self._channel)
         self._templates = itertools.cycle(templates.items())
         self._timeout = timeout_s

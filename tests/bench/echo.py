@@ -19,6 +19,8 @@ from pathlib import Path
 
 import grpc
 
+from shared.tls import DevCertificates
+
 METHOD = "/bench.Echo/Echo"
 FAN_OUT = 3
 # `-m tests.bench.echo` resolves from the repository root, wherever the bench was started.
@@ -35,7 +37,7 @@ def _exit_when_parent_goes() -> None:
     os._exit(0)
 
 
-async def serve() -> None:
+async def serve(certs: Path) -> None:
     threading.Thread(target=_exit_when_parent_goes, daemon=True).start()
     server = grpc.aio.server()
     # Serializers left as None: the handler sees and returns raw bytes.
@@ -43,21 +45,25 @@ async def serve() -> None:
         "bench.Echo", {"Echo": grpc.unary_unary_rpc_method_handler(_echo)}
     )
     server.add_generic_rpc_handlers((handler,))
-    port = server.add_insecure_port("127.0.0.1:0")
+    # Mutual TLS like the stack, so the ceiling pays for the same handshake and encryption.
+    credentials = DevCertificates(certs).files("treasury").server_credentials()
+    port = server.add_secure_port("127.0.0.1:0", credentials)
     await server.start()
     print(port, flush=True)
     await server.wait_for_termination()
 
 
 @contextmanager
-def echo_servers(count: int = FAN_OUT, timeout: float = 15.0) -> Iterator[list[str]]:
-    """Start ``count`` echo server processes; yields their loopback targets."""
+def echo_servers(certs: Path, count: int = FAN_OUT, timeout: float = 15.0) -> Iterator[list[str]]:
+    """Start ``count`` echo server processes with certificates from ``certs``; yields their
+    loopback targets."""
+    DevCertificates(certs).ensure()
     processes: list[subprocess.Popen[str]] = []
     try:
         targets = []
         for _ in range(count):
             process = subprocess.Popen(
-                [sys.executable, "-m", "tests.bench.echo"],
+                [sys.executable, "-m", "tests.bench.echo", str(certs)],
                 cwd=REPO_ROOT,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
@@ -86,8 +92,9 @@ def echo_servers(count: int = FAN_OUT, timeout: float = 15.0) -> Iterator[list[s
 class EchoFanOut:
     """One call = the same payload to every echo server at once, done when all answer."""
 
-    def __init__(self, targets: list[str], payload: bytes, timeout_s: float) -> None:
-        self._channels = [grpc.aio.insecure_channel(t) for t in targets]
+    def __init__(self, targets: list[str], payload: bytes, timeout_s: float, certs: Path) -> None:
+        credentials = DevCertificates(certs).files("orchestrator").channel_credentials()
+        self._channels = [grpc.aio.secure_channel(t, credentials) for t in targets]
         self._stubs = [c.unary_unary(METHOD) for c in self._channels]
         self._payload = payload
         self._timeout = timeout_s
@@ -105,4 +112,4 @@ class EchoFanOut:
 
 
 if __name__ == "__main__":
-    asyncio.run(serve())
+    asyncio.run(serve(Path(sys.argv[1])))

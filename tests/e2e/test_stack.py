@@ -50,7 +50,9 @@ def _elig(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         timeout=120,
-        env={**os.environ, "COLUMNS": "200"},
+        # The tool presents the stack's certificate and mints its caseworker's token from
+        # the data folder, as `elig` does beside a local stack.
+        env={**os.environ, "COLUMNS": "200", "ELIG_DATA_DIR": str(stack.data_dir)},
         check=False,
     )
 
@@ -108,11 +110,11 @@ def test_the_cli_shows_records_burden_and_a_what_if_sweep(stack: Stack) -> None:
         "30000.00",
         "40000.00",
     ]
-    burden = _elig(stack, "burden")
+    burden = _elig(stack, "--role", "supervisor", "burden")
     assert burden.returncode == 0 and "separate applications would ask" in burden.stdout
     disclosures = _elig(stack, "disclosures", "--ssn", "523110042")
     assert disclosures.returncode == 0 and "treasury" in disclosures.stdout
-    verified = _elig(stack, "audit-verify")
+    verified = _elig(stack, "--role", "auditor", "audit-verify")
     assert verified.returncode == 0 and "intact" in verified.stdout
 
 
@@ -193,5 +195,6 @@ def test_elig_up_starts_the_stack_and_shows_a_sample_determination(tmp_path: Pat
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Services (all SERVING)" in result.stdout
+    assert "mode: mutual TLS" in result.stdout
     assert "Sample application: rivera-family.yaml" in result.stdout
     assert "household · SNAP" in result.stdout

@@ -5,23 +5,74 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import grpc
 import pytest
+from sqlmodel import select
 
-from shared.channels import open_channel
+from services.cli.tool_identity import LocalTool
+from shared.access_audit import ACCESS, open_access_audit, refusal_sink
+from shared.caseworker_token import LocalTokenKeys
+from shared.clock import SystemClock
+from shared.db import Database
+from shared.security import Trust
 from shared.server import RunningServer, ServiceBinding, start_server
+from shared.tls import CASEWORKER_TOOL, MTLS, DevCertificates
+
+# What a test's caseworker is called, and the purpose an agency test declares.
+TEST_CASEWORKER = "cw-test"
+DETERMINATION = "eligibility-determination"
+
+
+@pytest.fixture(scope="session")
+def credentials(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The development CA, a certificate per identity and the token keys, made once."""
+    folder = tmp_path_factory.mktemp("credentials")
+    LocalTool(folder).ensure()
+    return folder
+
+
+def identity_of(bindings: Sequence[ServiceBinding]) -> str:
+    """The certificate a server presents: eligibility.<name>.v1.Service -> <name>."""
+    return bindings[0].full_name.split(".")[1] if bindings else "orchestrator"
 
 
 class ServerHandle:
-    def __init__(self, running: RunningServer) -> None:
+    def __init__(self, running: RunningServer, credentials: Path, audit: Database) -> None:
         self.running = running
         self.port = running.port
         self.target = f"127.0.0.1:{running.port}"
+        self.credentials = credentials
+        # The server's access audit log (refused calls), to check what it recorded.
+        self.audit = audit
+        self.is_orchestrator = "orchestrator" in "".join(running.service_names)
 
-    def channel(self) -> grpc.aio.Channel:
-        return open_channel(self.target)
+    def channel(
+        self,
+        as_identity: str | None = None,
+        caseworker: str | None = None,
+        role: str | None = None,
+        purpose: str | None = None,
+    ) -> grpc.aio.Channel:
+        """A channel as a real caller would open it: by default the caseworker tool with a
+        caseworker's token for the orchestrator, and the orchestrator (declaring the
+        determination purpose) for an agency."""
+        if self.is_orchestrator:
+            identity = as_identity or CASEWORKER_TOOL
+            if identity == CASEWORKER_TOOL and caseworker is None:
+                caseworker, role = TEST_CASEWORKER, role or "caseworker"
+        else:
+            identity = as_identity or "orchestrator"
+            purpose = purpose or DETERMINATION
+        tool = LocalTool(self.credentials, MTLS, identity)
+        return tool.channel(self.target, caseworker, role, purpose)
+
+    def refusals(self) -> list[Any]:
+        """Every entry of the server's access audit log, oldest first."""
+        with self.audit.session() as session:
+            return list(session.exec(select(ACCESS.entry).order_by(ACCESS.entry.seq)))
 
     async def stop(self) -> None:
         await self.running.stop(None)
@@ -61,21 +112,38 @@ Serve = Callable[..., Awaitable[ServerHandle]]
 
 
 @pytest.fixture
-async def serve() -> AsyncIterator[Serve]:
-    """Start servers on port 0 for one test; every one is stopped when the test ends."""
+async def serve(credentials: Path, tmp_path: Path) -> AsyncIterator[Serve]:
+    """Start servers on port 0 for one test, with mutual TLS and their access policies
+    as deployed; every one is stopped when the test ends."""
     started: list[RunningServer] = []
+    audits: list[Database] = []
 
     async def _serve(
-        bindings: Sequence[ServiceBinding], recorder: Recorder | None = None
+        bindings: Sequence[ServiceBinding],
+        recorder: Recorder | None = None,
+        audit_url: str | None = None,
     ) -> ServerHandle:
         extra = [recorder] if recorder is not None else []
-        running = await start_server(bindings, "127.0.0.1", 0, extra)
+        identity = identity_of(bindings)
+        audit = open_access_audit(audit_url or f"sqlite:///{tmp_path / f'{identity}-access.db'}")
+        audits.append(audit)
+        trust = Trust(
+            MTLS,
+            DevCertificates.in_data_dir(credentials).files(identity),
+            LocalTokenKeys.in_data_dir(credentials).verifier()
+            if identity == "orchestrator"
+            else None,
+            refusal_sink(audit, SystemClock()),
+        )
+        running = await start_server(bindings, "127.0.0.1", 0, extra, trust=trust)
         started.append(running)
-        return ServerHandle(running)
+        return ServerHandle(running, credentials, audit)
 
     yield _serve
     for running in started:
         await running.stop(None)
+    for audit in audits:
+        audit.dispose()
 
 
 @dataclass
@@ -88,10 +156,30 @@ class Coordination:
     recorders: dict[str, Recorder]
     orchestrator_db: Any
     keys: Any  # shared.consent.LocalConsentKeys
+    handle: ServerHandle  # the orchestrator's server
+    _channels: list[grpc.aio.Channel] = field(default_factory=list)
+
+    def stub_as(
+        self, caseworker: str | None, role: str = "caseworker", identity: str | None = None
+    ) -> Any:
+        """The orchestrator as another caller: another caseworker or role, or (with
+        ``identity``) another certificate, with no token when ``caseworker`` is None."""
+        from eligibility.orchestrator.v1 import coordination_pb2_grpc
+
+        if caseworker is None:
+            channel = LocalTool(self.handle.credentials, MTLS, identity or CASEWORKER_TOOL).channel(
+                self.handle.target
+            )
+        else:
+            channel = self.handle.channel(identity, caseworker, role)
+        self._channels.append(channel)
+        return coordination_pb2_grpc.CoordinationServiceStub(channel)
 
 
 @pytest.fixture
-async def coordination(serve, database_url, clock, tmp_path) -> AsyncIterator[Coordination]:  # type: ignore[no-untyped-def]
+async def coordination(
+    serve, database_url, clock, tmp_path, credentials
+) -> AsyncIterator[Coordination]:  # type: ignore[no-untyped-def]
     from eligibility.orchestrator.v1 import coordination_pb2_grpc
     from services.hhs import rules as hhs_rules
     from services.hhs import seed as hhs_seed
@@ -136,20 +224,29 @@ async def coordination(serve, database_url, clock, tmp_path) -> AsyncIterator[Co
         ),
         "usda": await serve(usda_server.bindings(load_snap_parameters(), clock), recorders["usda"]),
     }
-    gateway = AgencyGateway({n: h.target for n, h in agencies.items()}, default_budget=3.0)
+    gateway = AgencyGateway(
+        {n: h.target for n, h in agencies.items()},
+        default_budget=3.0,
+        tls=DevCertificates.in_data_dir(credentials).files("orchestrator"),
+    )
     orchestrator_db = orchestrator_server.open_database(database_url)
     databases.append(orchestrator_db)
     handle = await serve(
-        orchestrator_server.bindings(orchestrator_db, gateway, clock, keys.signer(), subject_key)
+        orchestrator_server.bindings(orchestrator_db, gateway, clock, keys.signer(), subject_key),
+        audit_url=database_url,
     )
     async with handle.channel() as channel:
-        yield Coordination(
+        stack = Coordination(
             coordination_pb2_grpc.CoordinationServiceStub(channel),
             agencies,
             recorders,
             orchestrator_db,
             keys,
+            handle,
         )
+        yield stack
+        for extra in stack._channels:
+            await extra.close()
     await gateway.close()
     for db in databases:
         db.dispose()

@@ -24,7 +24,8 @@ from shared.consent import ensure_local_keys
 from shared.db import Database
 
 PURPOSE = "marketplace-eligibility-2027"
-CALLER = (("x-caller-service", "orchestrator"), ("x-caseworker-id", "cw-0042"))
+# The orchestrator (proven by its certificate) names the caseworker it asks for.
+CALLER = (("x-on-behalf-of", "cw-0042"),)
 MARIA = ("p1", "412558301", "Maria", "Rivera", 1989, 3, 14)
 HAROLD = ("h", "301668840", "Harold", "Price", 1941, 1, 30)
 NOBODY = ("x", "123450001", "Nobody", "Known", 1990, 1, 1)
@@ -117,9 +118,9 @@ async def test_each_person_in_a_request_gets_an_entry_in_order(ssa) -> None:  # 
     ]
 
 
-async def test_a_caller_without_a_caseworker_is_recorded_as_such(ssa) -> None:  # type: ignore[no-untyped-def]
+async def test_the_proven_caller_is_recorded_whatever_the_headers_claim(ssa) -> None:  # type: ignore[no-untyped-def]
     await ssa.ask(MARIA, metadata=(("x-caller-service", "usda"),))
-    assert [(e.actor_service, e.actor_caseworker) for e in ssa.entries()] == [("usda", "")]
+    assert [(e.actor_service, e.actor_caseworker) for e in ssa.entries()] == [("orchestrator", "")]
 
 
 async def test_the_log_never_holds_an_ssn(ssa) -> None:  # type: ignore[no-untyped-def]

@@ -13,7 +13,6 @@ from eligibility.common.v1 import determination_pb2 as det
 from eligibility.common.v1 import household_pb2
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from services.harness.households import example_paths, load_request
-from shared.context import CASEWORKER_HEADER
 
 CHEN_SSN = "523110042"
 MARIA_SSN = "412558301"
@@ -140,9 +139,8 @@ async def test_unknown_consent_cannot_be_revoked(coordination) -> None:  # type:
 async def test_a_person_can_see_who_saw_their_data_and_why(coordination) -> None:  # type: ignore[no-untyped-def]
     orchestrator = coordination.orchestrator
     case = (await orchestrator.SubmitApplication(_example("rivera", "rivera-audit"))).case
-    await orchestrator.GetCase(
-        pb.GetCaseRequest(case_id=case.case_id), metadata=((CASEWORKER_HEADER, "cw-1042"),)
-    )
+    supervisor = coordination.stub_as("cw-1042", "supervisor")
+    await supervisor.GetCase(pb.GetCaseRequest(case_id=case.case_id))
     report = await orchestrator.GetDisclosureReport(pb.GetDisclosureReportRequest(ssn=MARIA_SSN))
     seen_by = {(d.actor_service, d.purpose) for d in report.disclosures if d.outcome == "DISCLOSED"}
     assert ("ssa", "identity-verification-2027") in seen_by
@@ -150,7 +148,11 @@ async def test_a_person_can_see_who_saw_their_data_and_why(coordination) -> None
     assert ("hhs", "insurance-affordability-programs") in seen_by
     assert ("usda", "snap-eligibility") in seen_by
     reviews = [d for d in report.disclosures if d.purpose == "case-review"]
-    assert reviews and reviews[0].actor_caseworker == "cw-1042"
+    # The reader is named as proven: the tool by its certificate, the person by their token.
+    assert reviews and (reviews[0].actor_service, reviews[0].actor_caseworker) == (
+        "caseworker-tool",
+        "cw-1042",
+    )
     assert all(d.case_id == case.case_id for d in report.disclosures)
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await orchestrator.GetDisclosureReport(pb.GetDisclosureReportRequest(ssn="12"))
@@ -159,7 +161,7 @@ async def test_a_person_can_see_who_saw_their_data_and_why(coordination) -> None
 
 async def _audited_case(coordination) -> None:  # type: ignore[no-untyped-def]
     await coordination.orchestrator.SubmitApplication(_example("rivera", "rivera-chain"))
-    ok = await coordination.orchestrator.VerifyAuditLog(pb.VerifyAuditLogRequest())
+    ok = await coordination.stub_as("au-1", "auditor").VerifyAuditLog(pb.VerifyAuditLogRequest())
     assert ok.ok and ok.entries_checked >= 12
 
 
@@ -171,14 +173,18 @@ def _sql(coordination, statement: str) -> None:  # type: ignore[no-untyped-def]
 async def test_the_audit_chain_catches_an_altered_entry(coordination) -> None:  # type: ignore[no-untyped-def]
     await _audited_case(coordination)
     _sql(coordination, "UPDATE orchestrator_audit_log SET actor_service = 'nobody' WHERE seq = 3")
-    result = await coordination.orchestrator.VerifyAuditLog(pb.VerifyAuditLogRequest())
+    result = await coordination.stub_as("au-1", "auditor").VerifyAuditLog(
+        pb.VerifyAuditLogRequest()
+    )
     assert (result.ok, result.bad_seq, result.problem) == (False, 3, "ALTERED")
 
 
 async def test_the_audit_chain_catches_a_deleted_entry(coordination) -> None:  # type: ignore[no-untyped-def]
     await _audited_case(coordination)
     _sql(coordination, "DELETE FROM orchestrator_audit_log WHERE seq = 5")
-    result = await coordination.orchestrator.VerifyAuditLog(pb.VerifyAuditLogRequest())
+    result = await coordination.stub_as("au-1", "auditor").VerifyAuditLog(
+        pb.VerifyAuditLogRequest()
+    )
     assert (result.ok, result.problem) == (False, "MISSING")
 
 
@@ -188,7 +194,9 @@ async def test_the_audit_chain_catches_reordered_entries(coordination) -> None: 
     _sql(coordination, "UPDATE orchestrator_audit_log SET seq = -2 WHERE seq = 2")
     _sql(coordination, "UPDATE orchestrator_audit_log SET seq = 2 WHERE seq = 3")
     _sql(coordination, "UPDATE orchestrator_audit_log SET seq = 3 WHERE seq = -2")
-    result = await coordination.orchestrator.VerifyAuditLog(pb.VerifyAuditLogRequest())
+    result = await coordination.stub_as("au-1", "auditor").VerifyAuditLog(
+        pb.VerifyAuditLogRequest()
+    )
     assert result.ok is False and result.bad_seq == 2
     assert result.problem in ("REORDERED", "ALTERED")
 

@@ -35,7 +35,8 @@ from shared.errors import details_of
 REPO = Path(__file__).resolve().parents[2]
 PURPOSE = "marketplace-eligibility-2027"
 MARIA, JOSE = "412558301", "412558302"
-CALLER = (("x-caller-service", "orchestrator"), ("x-caseworker-id", "cw-0042"))
+# The orchestrator (proven by its certificate) names the caseworker it asks for.
+CALLER = (("x-on-behalf-of", "cw-0042"),)
 
 
 @dataclass
@@ -206,11 +207,13 @@ async def test_an_unknown_filer_is_audited_as_no_record(treasury) -> None:  # ty
     assert (outcome, detail) == ("REFUSED", "NO_RECORD")
 
 
-async def test_a_call_that_names_no_caller_is_audited_as_unknown(treasury) -> None:  # type: ignore[no-untyped-def]
+async def test_a_forged_caller_header_is_ignored_and_the_proven_caller_audited(treasury) -> None:  # type: ignore[no-untyped-def]
     await treasury.stub.VerifyHouseholdIncome(
-        _riveras(treasury.proof()), metadata=(("x-caller-service", ""),)
+        _riveras(treasury.proof()), metadata=(("x-caller-service", "hhs"),)
     )
-    assert {(e.actor_service, e.actor_caseworker) for e in treasury.entries()} == {("unknown", "")}
+    assert {(e.actor_service, e.actor_caseworker) for e in treasury.entries()} == {
+        ("orchestrator", "")
+    }
 
 
 async def test_the_log_never_holds_an_ssn(treasury) -> None:  # type: ignore[no-untyped-def]

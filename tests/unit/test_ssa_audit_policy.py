@@ -9,7 +9,9 @@ from services.ssa.domain import IdentityAnswer, MatchStatus
 from services.ssa.server import build
 from shared.audit import Outcome
 from shared.consent import ensure_local_keys
+from shared.security import Trust
 from shared.settings import load_settings
+from shared.tls import PLAINTEXT
 
 
 @pytest.mark.parametrize(
@@ -31,7 +33,7 @@ async def test_start_up_without_the_subject_key_fails_plainly_and_creates_none(
 ) -> None:  # type: ignore[no-untyped-def]
     settings = load_settings("ssa", data_dir=tmp_path, database_url="")
     with pytest.raises(SystemExit) as caught:
-        await build(settings, clock)
+        await build(settings, clock, Trust(PLAINTEXT))
     assert "subject key" in str(caught.value)
     assert not (tmp_path / "keys").exists()
     assert not (tmp_path / "ssa.db").exists()
@@ -41,7 +43,9 @@ async def test_start_up_needs_only_the_subject_key(tmp_path, clock) -> None:  # 
     keys = ensure_local_keys(tmp_path)
     keys.private_key_path.unlink()
     keys.public_key_path.unlink()
-    wiring = await build(load_settings("ssa", data_dir=tmp_path, database_url=""), clock)
+    wiring = await build(
+        load_settings("ssa", data_dir=tmp_path, database_url=""), clock, Trust(PLAINTEXT)
+    )
     try:
         assert [b.full_name for b in wiring.bindings] == ["eligibility.ssa.v1.IdentityService"]
     finally:

@@ -14,7 +14,9 @@ from services.treasury.server import build
 from shared import consent
 from shared.audit import Outcome
 from shared.consent import ConsentError, ensure_local_keys
+from shared.security import Trust
 from shared.settings import load_settings
+from shared.tls import PLAINTEXT
 
 NOW = dt.datetime(2026, 11, 25, 15, 0, tzinfo=dt.UTC)
 
@@ -86,7 +88,7 @@ def test_only_a_verified_filer_is_audited_as_a_disclosure(status, outcome, detai
 async def test_start_up_without_keys_fails_plainly_and_creates_none(tmp_path, clock) -> None:  # type: ignore[no-untyped-def]
     settings = load_settings("treasury", data_dir=tmp_path, database_url="")
     with pytest.raises(SystemExit) as caught:
-        await build(settings, clock)
+        await build(settings, clock, Trust(PLAINTEXT))
     message = str(caught.value)
     assert "consent keys" in message and "subject.key" in message
     assert not (tmp_path / "keys").exists()
@@ -97,7 +99,7 @@ async def test_start_up_with_the_stacks_keys_serves_treasury(tmp_path, clock) ->
     keys = ensure_local_keys(tmp_path)
     keys.private_key_path.unlink()  # Treasury must not need the signing key
     settings = load_settings("treasury", data_dir=tmp_path, database_url="")
-    wiring = await build(settings, clock)
+    wiring = await build(settings, clock, Trust(PLAINTEXT))
     try:
         assert [b.full_name for b in wiring.bindings] == [
             "eligibility.treasury.v1.IncomeVerificationService"

@@ -1,0 +1,78 @@
+"""The local caseworker tool's credentials: its certificate, and a token for the person
+at it minted by the development issuer. The CLI, the stack launcher, the bench and the
+tests all call the stack through this, as a deployed tool would through its own."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+
+from shared.caseworker_token import LocalTokenKeys
+from shared.channels import open_tool_channel, open_tool_channel_sync, tool_metadata
+from shared.consent import ensure_local_keys
+from shared.tls import CASEWORKER_TOOL, MTLS, PLAINTEXT, DevCertificates, TlsFiles
+
+DEFAULT_CASEWORKER = "cw-local"
+DEFAULT_ROLE = "caseworker"
+
+
+@dataclass(frozen=True)
+class LocalTool:
+    """The caseworker tool of the stack whose files live in ``data_dir``."""
+
+    data_dir: Path
+    mode: str = MTLS
+    identity: str = CASEWORKER_TOOL
+
+    def ensure(self) -> LocalTool:
+        """Create the development CA, every certificate and every key the stack needs."""
+        DevCertificates.in_data_dir(self.data_dir).ensure()
+        LocalTokenKeys.in_data_dir(self.data_dir).ensure()
+        ensure_local_keys(self.data_dir)
+        return self
+
+    def tls(self) -> TlsFiles | None:
+        if self.mode == PLAINTEXT:
+            return None
+        return DevCertificates.in_data_dir(self.data_dir).files(self.identity)
+
+    def token(self, caseworker: str, role: str, lifetime: dt.timedelta | None = None) -> str:
+        tls = self.tls() or DevCertificates.in_data_dir(self.data_dir).files(self.identity)
+        issuer = LocalTokenKeys.in_data_dir(self.data_dir).issuer()
+        extra = {"lifetime": lifetime} if lifetime else {}
+        return issuer.issue(
+            caseworker,
+            role,
+            tool=self.identity,
+            tool_cert_pem=tls.cert.read_bytes(),
+            now=dt.datetime.now(dt.UTC),
+            **extra,
+        )
+
+    def metadata(
+        self, caseworker: str | None = None, role: str | None = None, purpose: str | None = None
+    ) -> list[tuple[str, str]]:
+        token = self.token(caseworker, role or DEFAULT_ROLE) if caseworker else None
+        declare = self.identity if self.mode == PLAINTEXT else None
+        return tool_metadata(token, purpose, declare)
+
+    def channel(
+        self,
+        target: str,
+        caseworker: str | None = None,
+        role: str | None = None,
+        purpose: str | None = None,
+    ) -> grpc.aio.Channel:
+        return open_tool_channel(target, self.tls(), self.metadata(caseworker, role, purpose))
+
+    def channel_sync(
+        self,
+        target: str,
+        caseworker: str | None = None,
+        role: str | None = None,
+        purpose: str | None = None,
+    ) -> grpc.Channel:
+        return open_tool_channel_sync(target, self.tls(), self.metadata(caseworker, role, purpose))

@@ -1,0 +1,145 @@
+"""The gate every call passes: who is calling (proven), and may they make this call.
+
+In ``mtls`` mode (the default) the calling service is the common name of the client
+certificate the TLS handshake verified, and a caseworker is whoever the signed token in
+``authorization`` names, bound to that certificate. In ``plaintext`` mode, an explicit
+development setting, nothing is proven: the caller's declared name is believed, and the
+audit trail marks it ``declared:``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+
+from shared.access import AccessPolicy, Refusal
+from shared.caseworker_token import AUTHORIZATION_HEADER, TokenError, TokenVerifier
+from shared.context import CALLER_HEADER, ON_BEHALF_HEADER, PURPOSE_HEADER, Principal
+from shared.errors import ServiceError
+from shared.tls import MTLS, PLAINTEXT, TlsFiles
+
+DECLARED_PREFIX = "declared:"
+# Callers trusted to say on whose behalf they ask (they checked that person's token).
+DELEGATES = frozenset({"orchestrator"})
+
+# Called with every refused call, to write it to the service's audit log.
+RefusalSink = Callable[[Principal, str, str | None, Refusal], Awaitable[None]]
+
+
+def metadata_value(metadata: Any, key: str) -> str | None:
+    for item_key, value in metadata or ():
+        if item_key == key:
+            return value if isinstance(value, str) else value.decode(errors="replace")
+    return None
+
+
+@dataclass(frozen=True)
+class Trust:
+    """How a process proves itself and its callers: the TLS mode, its certificate files,
+    the caseworker-token verifier (the orchestrator only) and where refusals are audited."""
+
+    mode: str
+    tls: TlsFiles | None = None
+    tokens: TokenVerifier | None = None
+    on_refused: RefusalSink | None = None
+
+    def __post_init__(self) -> None:
+        if self.mode not in (MTLS, PLAINTEXT):
+            raise ValueError(f"unknown TLS mode {self.mode!r}; use {MTLS} or {PLAINTEXT}")
+        if self.mode == MTLS and self.tls is None:
+            raise ValueError("mutual TLS needs the service's certificate files")
+
+    def client_tls(self) -> TlsFiles | None:
+        """What this process's own outbound channels present (None in plaintext)."""
+        return self.tls if self.mode == MTLS else None
+
+    def with_policy(self, policy: AccessPolicy) -> Security:
+        return Security(self.mode, policy, self.tls, self.tokens, self.on_refused)
+
+
+@dataclass(frozen=True)
+class Security:
+    """How one server proves its callers and what it lets them do."""
+
+    mode: str
+    policy: AccessPolicy
+    tls: TlsFiles | None = None
+    tokens: TokenVerifier | None = None
+    on_refused: RefusalSink | None = None
+
+    def __post_init__(self) -> None:
+        if self.mode not in (MTLS, PLAINTEXT):
+            raise ValueError(f"unknown TLS mode {self.mode!r}")
+        if self.mode == MTLS and self.tls is None:
+            raise ValueError("mutual TLS needs the service's certificate files")
+
+    def server_credentials(self) -> grpc.ServerCredentials | None:
+        return self.tls.server_credentials() if self.mode == MTLS and self.tls else None
+
+    def authenticate(self, context: grpc.aio.ServicerContext, metadata: Any) -> Principal:
+        """The proven caller; UNAUTHENTICATED when a token is given and does not hold."""
+        if self.mode == MTLS:
+            auth = context.auth_context()
+            names = auth.get("x509_common_name") or []
+            if not names:
+                raise ServiceError(
+                    grpc.StatusCode.UNAUTHENTICATED,
+                    "CERTIFICATE_MISSING",
+                    "this service accepts only callers with a client certificate",
+                )
+            service = names[0].decode()
+            certs = auth.get("x509_pem_cert") or []
+            cert_pem = certs[0] if certs else None
+            shown_as = service
+        else:
+            service = metadata_value(metadata, CALLER_HEADER) or "anonymous"
+            cert_pem = None
+            shown_as = DECLARED_PREFIX + service
+        token = metadata_value(metadata, AUTHORIZATION_HEADER)
+        if not token:
+            on_behalf = metadata_value(metadata, ON_BEHALF_HEADER) if service in DELEGATES else None
+            return Principal(service, (on_behalf or "")[:64] or None, None, shown_as)
+        if self.tokens is None:
+            raise ServiceError(
+                grpc.StatusCode.UNAUTHENTICATED,
+                "TOKEN_NOT_ACCEPTED",
+                "this service takes no caseworker tokens",
+            )
+        scheme, _, value = token.partition(" ")
+        if scheme.lower() != "bearer" or not value:
+            raise ServiceError(
+                grpc.StatusCode.UNAUTHENTICATED, "TOKEN_INVALID", "expected 'Bearer <token>'"
+            )
+        try:
+            person = self.tokens.verify(
+                value.strip(),
+                tool=service,
+                tool_cert_pem=cert_pem,
+                now=dt.datetime.now(dt.UTC),
+                bound=self.mode == MTLS,
+            )
+        except TokenError as error:
+            raise ServiceError(
+                grpc.StatusCode.UNAUTHENTICATED, error.reason, error.message
+            ) from error
+        return Principal(service, person.id, person.role, shown_as)
+
+    async def authorize(self, method: str, who: Principal, metadata: Any) -> str | None:
+        """The declared purpose, when ``who`` may make this call; else PERMISSION_DENIED
+        (or UNAUTHENTICATED for a missing token), after the refusal is audited."""
+        purpose = metadata_value(metadata, PURPOSE_HEADER)
+        refusal = self.policy.decide(method, who, purpose)
+        if refusal is None:
+            return purpose
+        if self.on_refused is not None:
+            await self.on_refused(who, method, purpose, refusal)
+        code = (
+            grpc.StatusCode.UNAUTHENTICATED
+            if refusal.unauthenticated
+            else grpc.StatusCode.PERMISSION_DENIED
+        )
+        raise ServiceError(code, refusal.reason, refusal.message, metadata={"method": method})
