@@ -25,25 +25,27 @@ from services.orchestrator import (
     audit_trail,
     burden,
     consents,
+    entitlement,
     mapping,
     repository,
 )
 from services.orchestrator.agencies import AgencyGateway, SourceUnavailable
-from services.orchestrator.audit_trail import DISCLOSED, FAILED, AuditNote, notes_for
+from services.orchestrator.audit_trail import DISCLOSED, FAILED, REFUSED, AuditNote, notes_for
 from services.orchestrator.combine import Combined, combine, wants_hhs
 from services.orchestrator.evidence import EvidenceDirectory
 from services.orchestrator.evidence_store import db_time
 from services.orchestrator.gathering import Gathered, Gatherer
 from services.orchestrator.intake import plan_year_for, validate_application
-from services.orchestrator.prefill import Prefilled, prefill, profile_facts
+from services.orchestrator.prefill import PROFILE_FACTS, Prefilled, prefill, profile_facts
 from services.orchestrator.repository import StoredCase
 from services.orchestrator.subjects import Subjects
 from services.orchestrator.tables import CaseRow
 from shared.clock import Clock
 from shared.consent import ConsentSigner
-from shared.context import current_caller
+from shared.context import Principal, current_caller, current_principal
 from shared.db import Database
 from shared.errors import FieldViolation, ServiceError, invalid_argument, not_found
+from shared.validation import SSN_PATTERN
 
 log = structlog.get_logger("orchestrator")
 T = TypeVar("T")
@@ -53,6 +55,7 @@ MAX_PAGE_SIZE = 500
 SUBSIDIES_PURPOSE = "insurance-affordability-programs"
 SNAP_PURPOSE = "snap-eligibility"
 CASE_REVIEW_PURPOSE = "case-review"
+PREFILL_PURPOSE = "prefill"
 HHS_DISCLOSED = ("age", "pregnancy", "citizenship", "income", "household")
 USDA_DISCLOSED = ("age", "disability", "income", "expenses")
 
@@ -90,11 +93,13 @@ class Coordinator:
     ) -> pb.Case:
         """``budget()`` gives the seconds a downstream call may take right now."""
         now = self._clock.now()
+        who = current_principal()
         print_ = fingerprint(request)
-        existing = await self._db.run(lambda s: self._replay(s, request.request_id, print_))
+        existing = await self._db.run(lambda s: self._replay(s, request.request_id, print_, who))
         if existing is not None:
             log.info("submission replayed", case_id=existing.case_id)
             return existing
+        await self._check_prefill(request, who, now)
         filled = await self._db.run(lambda s: prefill(s, request, self._subjects, now))
         violations: list[FieldViolation] = []
         consents.check_grants(filled.request, violations)
@@ -102,13 +107,14 @@ class Coordinator:
         case_id = uuid.uuid4().hex
         structlog.contextvars.bind_contextvars(case_id=case_id)
         stored, notes = await self._determine(filled, print_, case_id, now, budget)
+        stored.case.opened_by = entitlement.owner_of_new_case(who)
         try:
             await self._db.run(lambda s: self._save(s, stored, notes, now))
         except repository.DuplicateRequest:
             # A concurrent retry stored its case first: keep our disclosures on record,
             # then answer with that case.
             await self._db.run(lambda s: audit_trail.write(s, notes, case_id, now))
-            replay = await self._db.run(lambda s: self._replay(s, request.request_id, print_))
+            replay = await self._db.run(lambda s: self._replay(s, request.request_id, print_, who))
             assert replay is not None
             return replay
         log.info(
@@ -127,12 +133,56 @@ class Coordinator:
         repository.save_new(session, stored)
         audit_trail.write(session, notes, stored.case.case_id, now)
 
-    def _replay(self, session: Session, request_id: str, print_: str) -> pb.Case | None:
+    async def _check_prefill(
+        self, request: pb.SubmitApplicationRequest, who: Principal, now: dt.datetime
+    ) -> None:
+        """Facts are filled in from an SSN alone only for a caller who may see that person:
+        otherwise an SSN would be enough to learn a stranger's name, birth date and income."""
+        wanting = [
+            self._subjects.ref(m.ssn)
+            for m in request.household.members
+            if m.reuse_known_facts and SSN_PATTERN.match(m.ssn)
+        ]
+        if not wanting or entitlement.sees_every_case(who):
+            return
+        caseworker = who.caseworker or ""
+
+        def check(session: Session) -> list[str]:
+            known = repository.people_in_cases_of(session, caseworker, wanting)
+            denied = [ref for ref in wanting if ref not in known]
+            if denied:
+                audit_trail.write(
+                    session,
+                    notes_for(
+                        current_caller(),
+                        denied,
+                        PROFILE_FACTS,
+                        PREFILL_PURPOSE,
+                        REFUSED,
+                        entitlement.PREFILL_NOT_ENTITLED,
+                    ),
+                    "",
+                    now,
+                )
+            return denied
+
+        if await self._db.run(check):
+            raise entitlement.refusal(
+                entitlement.PREFILL_NOT_ENTITLED,
+                "known facts are filled in only for people in your own cases; "
+                "give this member's details instead of reuse_known_facts",
+            )
+
+    def _replay(
+        self, session: Session, request_id: str, print_: str, who: Principal
+    ) -> pb.Case | None:
         if not request_id:
             return None
         row = repository.find_by_request_id(session, request_id)
         if row is None:
             return None
+        if not entitlement.may_read_case(who, row.opened_by):
+            raise entitlement.case_refusal()
         if row.request_fingerprint != print_:
             raise ServiceError(
                 grpc.StatusCode.ALREADY_EXISTS,
@@ -268,12 +318,15 @@ class Coordinator:
             raise invalid_argument([FieldViolation("case_id", "is required")])
         now = self._clock.now()
 
-        def read(session: Session) -> pb.Case | None:
+        who = current_principal()
+
+        def read(session: Session) -> pb.Case | None | bool:
             stored = repository.load(session, case_id)
             if stored is None:
                 return None
-            case = mapping.case_to_proto(stored)
-            # Showing a case discloses every member's data to whoever asked.
+            allowed = entitlement.may_read_case(who, stored.case.opened_by)
+            # Showing a case discloses every member's data to whoever asked; a refusal to
+            # show it is on record too.
             audit_trail.write(
                 session,
                 notes_for(
@@ -281,16 +334,19 @@ class Coordinator:
                     [self._subjects.ref(m.ssn) for m in mapping.household_of(stored)],
                     ("case",),
                     CASE_REVIEW_PURPOSE,
-                    DISCLOSED,
+                    DISCLOSED if allowed else REFUSED,
+                    "" if allowed else entitlement.CASE_NOT_ASSIGNED,
                 ),
                 case_id,
                 now,
             )
-            return case
+            return mapping.case_to_proto(stored) if allowed else False
 
         case = await self._db.run(read)
         if case is None:
             raise not_found("case", case_id)
+        if case is False:
+            raise entitlement.case_refusal()
         return case
 
     async def list(self, page_size: int, page_token: str) -> tuple[list[pb.Case], str]:
@@ -304,8 +360,12 @@ class Coordinator:
             except ValueError as error:
                 raise invalid_argument([FieldViolation("page_token", str(error))]) from None
 
+        who = current_principal()
+        # A caseworker's list holds the cases they opened; supervisors and auditors see all.
+        mine = None if entitlement.sees_every_case(who) else (who.caseworker or "")
+
         def page(session: Session) -> tuple[list[pb.Case], str]:
-            rows, more = repository.list_page(session, size, after)
+            rows, more = repository.list_page(session, size, after, mine)
             cases = [mapping.case_summary(row) for row in rows]
             token = repository.encode_page_token(rows[-1]) if more and rows else ""
             return cases, token

@@ -10,12 +10,12 @@ from sqlmodel import Session, col, select
 from eligibility.common.v1 import determination_pb2 as det
 from eligibility.common.v1 import household_pb2
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
-from services.orchestrator import audit_trail, burden, consents
-from services.orchestrator.audit_trail import DISCLOSED, notes_for
+from services.orchestrator import audit_trail, burden, consents, entitlement, repository
+from services.orchestrator.audit_trail import DISCLOSED, REFUSED, notes_for
 from services.orchestrator.subjects import Subjects
 from services.orchestrator.tables import AUDIT, BurdenRow, CaseRow, ConsentRow
 from shared.clock import Clock
-from shared.context import current_caller
+from shared.context import Principal, current_caller, current_principal
 from shared.db import Database
 from shared.errors import FieldViolation, invalid_argument, not_found
 from shared.protoconv import timestamp_to_proto
@@ -66,10 +66,14 @@ class Records:
             raise invalid_argument([FieldViolation("consent_id", "is required")])
         now = self._clock.now()
 
-        def work(session: Session) -> pb.Consent | None:
+        who = current_principal()
+
+        def work(session: Session) -> pb.Consent | None | bool:
             row = session.get(ConsentRow, request.consent_id)
             if row is None:
                 return None
+            if not self._may_see(session, who, row.subject_ref, "consent", now):
+                return False
             first_time = row.revoked_at is None
             consents.revoke(session, request.consent_id, request.reason, now)
             if first_time:
@@ -91,18 +95,54 @@ class Records:
         consent = await self._db.run(work)
         if consent is None:
             raise not_found("consent", request.consent_id)
+        if consent is False:
+            raise entitlement.person_refusal()
         return consent
+
+    def _may_see(
+        self, session: Session, who: Principal, ref: str, fact: str, now: dt.datetime
+    ) -> bool:
+        """Whether ``who`` may see this person's records; a refusal is audited in the same
+        unit of work, which the caller then commits (it returns, never raises, on refusal)."""
+        mine = repository.people_in_cases_of(session, who.caseworker or "", [ref])
+        if entitlement.may_see_person(who, ref in mine):
+            return True
+        audit_trail.write(
+            session,
+            notes_for(
+                current_caller(),
+                [ref],
+                (fact,),
+                REPORT_PURPOSE,
+                REFUSED,
+                entitlement.PERSON_NOT_ASSIGNED,
+            ),
+            "",
+            now,
+        )
+        return False
 
     async def list_consents(self, ssn: str) -> list[pb.Consent]:
         ref = _ssn_ref(ssn, self._subjects)
-        rows = await self._db.run(lambda s: consents.for_subject(s, ref))
+        who, now = current_principal(), self._clock.now()
+
+        def work(session: Session) -> list[ConsentRow] | None:
+            if not self._may_see(session, who, ref, "consent", now):
+                return None
+            return consents.for_subject(session, ref)
+
+        rows = await self._db.run(work)
+        if rows is None:
+            raise entitlement.person_refusal()
         return [consent_to_proto(r) for r in rows]
 
     async def disclosure_report(self, ssn: str) -> list[pb.Disclosure]:
         ref = _ssn_ref(ssn, self._subjects)
-        now = self._clock.now()
+        who, now = current_principal(), self._clock.now()
 
-        def work(session: Session) -> list[pb.Disclosure]:
+        def work(session: Session) -> list[pb.Disclosure] | None:
+            if not self._may_see(session, who, ref, "audit", now):
+                return None
             entries = AUDIT.entries_for_subject(session, ref)
             report = [
                 pb.Disclosure(
@@ -127,7 +167,10 @@ class Records:
             )
             return report
 
-        return await self._db.run(work)
+        report = await self._db.run(work)
+        if report is None:
+            raise entitlement.person_refusal()
+        return report
 
     async def verify_audit(self) -> pb.VerifyAuditLogResponse:
         result = await self._db.run(AUDIT.verify)
@@ -140,7 +183,15 @@ class Records:
         )
 
     async def burden_report(self, case_id: str) -> pb.BurdenReport:
-        def work(session: Session) -> burden.Report | None:
+        who = current_principal()
+        if not case_id and not entitlement.sees_every_case(who):
+            raise entitlement.refusal(
+                entitlement.POPULATION_REPORT_NOT_ALLOWED,
+                "the burden report over every case is for supervisors and auditors;"
+                " name one of your cases",
+            )
+
+        def work(session: Session) -> burden.Report | None | bool:
             query = select(CaseRow)
             ledger = select(BurdenRow)
             if case_id:
@@ -149,6 +200,8 @@ class Records:
             cases = list(session.exec(query.order_by(col(CaseRow.created_at))))
             if case_id and not cases:
                 return None
+            if case_id and not entitlement.may_read_case(who, cases[0].opened_by):
+                return False
             shapes = [
                 (
                     [det.Program.Value(p) for p in c.programs.split(",") if p],
@@ -161,6 +214,8 @@ class Records:
         found = await self._db.run(work)
         if found is None:
             raise not_found("case", case_id)
+        if found is False:
+            raise entitlement.case_refusal()
         return pb.BurdenReport(
             case_id=case_id,
             cases=found.cases,

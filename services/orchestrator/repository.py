@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import insert
@@ -116,11 +117,31 @@ def decode_page_token(token: str) -> tuple[dt.datetime, str]:
         raise ValueError("page_token is not one this service issued") from error
 
 
+def people_in_cases_of(session: Session, caseworker: str, subject_refs: Iterable[str]) -> set[str]:
+    """Which of these people are in a case ``caseworker`` opened."""
+    refs = list(set(subject_refs))
+    if not caseworker or not refs:
+        return set()
+    query = (
+        select(EvidenceRow.subject_ref)
+        .join(CaseRow, col(CaseRow.case_id) == col(EvidenceRow.case_id))
+        .where(CaseRow.opened_by == caseworker, col(EvidenceRow.subject_ref).in_(refs))
+        .distinct()
+    )
+    return set(session.exec(query))
+
+
 def list_page(
-    session: Session, page_size: int, after: tuple[dt.datetime, str] | None
+    session: Session,
+    page_size: int,
+    after: tuple[dt.datetime, str] | None,
+    opened_by: str | None = None,
 ) -> tuple[list[CaseRow], bool]:
-    """Newest first, keyset-paginated on (created_at, case_id); returns (rows, more)."""
+    """Newest first, keyset-paginated on (created_at, case_id); returns (rows, more).
+    ``opened_by`` keeps only the cases that caseworker opened."""
     query = select(CaseRow).order_by(col(CaseRow.created_at).desc(), col(CaseRow.case_id).desc())
+    if opened_by is not None:
+        query = query.where(CaseRow.opened_by == opened_by)
     if after is not None:
         created, case_id = after
         query = query.where(

@@ -18,6 +18,9 @@ class CaseRow(SQLModel, table=True):
     case_id: str = Field(primary_key=True, max_length=64)
     # Unique so a retried submission can never create a second case (AIP-155).
     request_id: str = Field(unique=True, index=True, max_length=128)
+    # The caseworker who opened the case (from their token): who may read it besides
+    # supervisors and auditors.
+    opened_by: str = Field(default="", index=True, max_length=64)
     # SHA-256 of the request, to refuse a request_id reused for a different application.
     request_fingerprint: str = Field(max_length=64)
     status: str = Field(max_length=64)

@@ -204,7 +204,11 @@ async def test_the_audit_chain_catches_reordered_entries(coordination) -> None: 
 async def test_the_aggregate_burden_report_counts_every_case(coordination) -> None:  # type: ignore[no-untyped-def]
     for stem in ("rivera", "chen", "okafor", "kowalski", "johnson"):
         await coordination.orchestrator.SubmitApplication(_example(stem, f"burden-{stem}"))
-    report = (await coordination.orchestrator.GetBurdenReport(pb.GetBurdenReportRequest())).report
+    report = (
+        await coordination.stub_as("sv-1", "supervisor").GetBurdenReport(
+            pb.GetBurdenReportRequest()
+        )
+    ).report
     assert report.cases == 5
     assert report.questions_separately > report.questions_asked > 0
     assert report.minutes_saved == pytest.approx(
@@ -264,6 +268,8 @@ async def test_prefill_cannot_invent_what_was_never_told(coordination) -> None: 
     request.household.tax_units.add(
         tax_unit_id="x", filing_status=household_pb2.FILING_STATUS_SINGLE, filer_person_ids=["x"]
     )
+    # A supervisor may have facts filled in for anyone; none are known for this person.
+    supervisor = coordination.stub_as("sv-1", "supervisor")
     with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await coordination.orchestrator.SubmitApplication(request)
+        await supervisor.SubmitApplication(request)
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT

@@ -1,0 +1,51 @@
+"""Which cases and people a proven caller may see: the rule inside each method, after the
+access policy (access.yaml) has said the caller may call it at all.
+
+A caseworker sees the cases they opened and the people in them; a supervisor or an
+auditor sees every case. Pure: the caller and the facts come in, a decision goes out.
+"""
+
+from __future__ import annotations
+
+import grpc
+
+from shared.context import Principal
+from shared.errors import ServiceError
+
+SEES_EVERY_CASE = frozenset({"supervisor", "auditor"})
+
+CASE_NOT_ASSIGNED = "CASE_NOT_ASSIGNED"
+PERSON_NOT_ASSIGNED = "PERSON_NOT_ASSIGNED"
+PREFILL_NOT_ENTITLED = "PREFILL_NOT_ENTITLED"
+POPULATION_REPORT_NOT_ALLOWED = "POPULATION_REPORT_NOT_ALLOWED"
+
+
+def sees_every_case(who: Principal) -> bool:
+    return who.role in SEES_EVERY_CASE
+
+
+def owner_of_new_case(who: Principal) -> str:
+    """What a new case records as its opener."""
+    return who.caseworker or ""
+
+
+def may_read_case(who: Principal, opened_by: str) -> bool:
+    return sees_every_case(who) or (bool(who.caseworker) and who.caseworker == opened_by)
+
+
+def may_see_person(who: Principal, in_callers_cases: bool) -> bool:
+    return sees_every_case(who) or in_callers_cases
+
+
+def refusal(reason: str, message: str) -> ServiceError:
+    return ServiceError(grpc.StatusCode.PERMISSION_DENIED, reason, message)
+
+
+def case_refusal() -> ServiceError:
+    return refusal(
+        CASE_NOT_ASSIGNED, "this case was opened by another caseworker; ask a supervisor"
+    )
+
+
+def person_refusal() -> ServiceError:
+    return refusal(PERSON_NOT_ASSIGNED, "this person is in none of your cases; ask a supervisor")
