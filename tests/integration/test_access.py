@@ -1,0 +1,374 @@
+"""Every caller proven, every method guarded: the access matrix as deployed, forged
+identities, stolen or bent tokens, and one caseworker reaching for another's cases.
+
+The expected matrix is written out here by hand, from the rules the services must
+follow, so a change to an access policy file that loosens it fails this test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+
+import grpc
+import pytest
+from google.protobuf import message_factory
+
+from eligibility.hhs.v1 import subsidy_eligibility_pb2
+from eligibility.orchestrator.v1 import coordination_pb2 as pb
+from eligibility.ssa.v1 import identity_pb2
+from eligibility.treasury.v1 import income_verification_pb2
+from eligibility.usda.v1 import snap_eligibility_pb2
+from services.cli.tool_identity import LocalTool
+from services.harness.households import example_paths, load_request
+from shared.caseworker_token import LocalTokenKeys, TokenIssuer
+from shared.channels import open_tool_channel, tool_metadata
+from shared.consent import generate_signing_key
+from shared.errors import details_of
+from shared.tls import CASEWORKER_TOOL, MTLS, PLAINTEXT, DevCertificates
+from tests.integration.conftest import DETERMINATION
+
+SERVICES = {
+    "treasury": income_verification_pb2.DESCRIPTOR.services_by_name["IncomeVerificationService"],
+    "ssa": identity_pb2.DESCRIPTOR.services_by_name["IdentityService"],
+    "hhs": subsidy_eligibility_pb2.DESCRIPTOR.services_by_name["SubsidyEligibilityService"],
+    "usda": snap_eligibility_pb2.DESCRIPTOR.services_by_name["SnapEligibilityService"],
+    "orchestrator": pb.DESCRIPTOR.services_by_name["CoordinationService"],
+}
+
+# Callers: (certificate, role in the caseworker's token or None for no token).
+CALLERS = [
+    ("orchestrator", None),
+    ("treasury", None),
+    ("ssa", None),
+    ("hhs", None),
+    ("usda", None),
+    (CASEWORKER_TOOL, None),
+    (CASEWORKER_TOOL, "caseworker"),
+    (CASEWORKER_TOOL, "supervisor"),
+    (CASEWORKER_TOOL, "auditor"),
+]
+
+ALLOWED, DENIED, NO_TOKEN = "allowed", "PERMISSION_DENIED", "UNAUTHENTICATED"
+GATE_REASONS = {
+    "CALLER_NOT_ALLOWED",
+    "ROLE_NOT_ALLOWED",
+    "TOKEN_MISSING",
+    "PURPOSE_NOT_ALLOWED",
+    "METHOD_NOT_LISTED",
+}
+READERS = {"caseworker", "supervisor", "auditor"}
+WRITERS = {"caseworker", "supervisor"}
+ORCHESTRATOR_ROLES = {
+    "SubmitApplication": WRITERS,
+    "GetCase": READERS,
+    "ListCases": READERS,
+    "RevokeConsent": WRITERS,
+    "ListConsents": READERS,
+    "GetDisclosureReport": READERS,
+    "VerifyAuditLog": {"auditor"},
+    "GetBurdenReport": READERS,
+    "SimulateIncomeSweep": WRITERS,
+}
+
+
+def expected(service: str, method: str, identity: str, role: str | None) -> str:
+    """The rule, stated apart from the policy files: only the orchestrator calls agencies;
+    only the caseworker tool, with a person's token in a fitting role, calls the orchestrator."""
+    if service != "orchestrator":
+        return ALLOWED if identity == "orchestrator" else DENIED
+    if identity != CASEWORKER_TOOL:
+        return DENIED
+    if role is None:
+        return NO_TOKEN
+    return ALLOWED if role in ORCHESTRATOR_ROLES[method] else DENIED
+
+
+def _label(identity: str, role: str | None) -> str:
+    return f"{identity}+{role}" if role else identity
+
+
+async def _outcome(channel: grpc.aio.Channel, service, method) -> tuple[str, str | None]:  # type: ignore[no-untyped-def]
+    request_class = message_factory.GetMessageClass(method.input_type)
+    response_class = message_factory.GetMessageClass(method.output_type)
+    call = channel.unary_unary(
+        f"/{service.full_name}/{method.name}",
+        request_serializer=request_class.SerializeToString,
+        response_deserializer=response_class.FromString,
+    )
+    try:
+        await call(request_class(), timeout=10)
+    except grpc.aio.AioRpcError as error:
+        info = details_of(error)
+        # Past the gate, a method may still refuse for its own reason (a caseworker asking
+        # for the report over every case): that call was let in, which is what this measures.
+        if info.reason in GATE_REASONS:
+            return error.code().name, info.reason
+        assert error.code() not in (grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN), error
+    return ALLOWED, None
+
+
+def _handle(coordination, name):  # type: ignore[no-untyped-def]
+    return coordination.handle if name == "orchestrator" else coordination.agencies[name]
+
+
+async def test_the_access_matrix_holds_for_every_caller_and_method(coordination) -> None:  # type: ignore[no-untyped-def]
+    seen: dict[tuple[str, str], str] = {}
+    for name, service in SERVICES.items():
+        handle = _handle(coordination, name)
+        for identity, role in CALLERS:
+            tool = LocalTool(handle.credentials, MTLS, identity)
+            caseworker = f"cw-{role}" if role else None
+            purpose = None if name == "orchestrator" else DETERMINATION
+            async with tool.channel(handle.target, caseworker, role, purpose) as channel:
+                for method in service.methods:
+                    got, reason = await _outcome(channel, service, method)
+                    want = expected(name, method.name, identity, role)
+                    seen[(f"{name}.{method.name}", _label(identity, role))] = got
+                    assert got == want, (name, method.name, identity, role, reason)
+    # The matrix as tested, for the record (pytest -s shows it).
+    columns = [_label(i, r) for i, r in CALLERS]
+    print("\naccess matrix (method x caller):")
+    print("method | " + " | ".join(columns))
+    for name, service in SERVICES.items():
+        for method in service.methods:
+            row = [seen[(f"{name}.{method.name}", c)][:7] for c in columns]
+            print(f"{name}.{method.name} | " + " | ".join(row))
+
+
+async def test_every_refusal_is_in_the_services_access_audit_with_the_proven_caller(
+    coordination,
+) -> None:  # type: ignore[no-untyped-def]
+    treasury = coordination.agencies["treasury"]
+    service = SERVICES["treasury"]
+    tool = LocalTool(treasury.credentials, MTLS, "hhs")
+    # A forged caller header changes nothing: the certificate says hhs.
+    forged = tool_metadata(purpose=DETERMINATION, declare_as="orchestrator")
+    async with open_tool_channel(treasury.target, tool.tls(), forged) as channel:
+        got, reason = await _outcome(channel, service, service.methods[0])
+    assert (got, reason) == (DENIED, "CALLER_NOT_ALLOWED")
+    (entry,) = treasury.refusals()
+    assert (entry.actor_service, entry.outcome, entry.detail) == (
+        "hhs",
+        "REFUSED",
+        "CALLER_NOT_ALLOWED",
+    )
+    assert entry.fact_names() == [f"/{service.full_name}/VerifyHouseholdIncome"]
+
+
+async def test_an_agency_refuses_the_orchestrator_without_a_purpose_it_serves(coordination) -> None:  # type: ignore[no-untyped-def]
+    treasury = coordination.agencies["treasury"]
+    service = SERVICES["treasury"]
+    orchestrator = LocalTool(treasury.credentials, MTLS, "orchestrator")
+    for purpose in (None, "benefit-estimate", "marketing"):
+        async with orchestrator.channel(treasury.target, purpose=purpose) as channel:
+            got, reason = await _outcome(channel, service, service.methods[0])
+        assert (got, reason) == (DENIED, "PURPOSE_NOT_ALLOWED"), purpose
+    assert [e.detail for e in treasury.refusals()] == ["PURPOSE_NOT_ALLOWED"] * 3
+
+
+async def test_a_client_without_a_certificate_from_the_stacks_ca_cannot_connect(
+    coordination,
+) -> None:  # type: ignore[no-untyped-def]
+    target = coordination.handle.target
+    async with grpc.aio.insecure_channel(target) as plain:
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await plain.unary_unary("/grpc.health.v1.Health/Check")(b"", timeout=5)
+    assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
+    with tempfile.TemporaryDirectory() as other:
+        stranger = DevCertificates(Path(other)).ensure().files(CASEWORKER_TOOL)
+        async with open_tool_channel(target, stranger) as channel:
+            with pytest.raises(grpc.aio.AioRpcError) as caught:
+                await channel.unary_unary("/grpc.health.v1.Health/Check")(b"", timeout=5)
+    assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
+
+
+def _token_cases(credentials: Path) -> dict[str, tuple[str, str]]:
+    """name -> (token, the reason it must be refused with)."""
+    now = dt.datetime.now(dt.UTC)
+    files = DevCertificates.in_data_dir(credentials)
+    issuer = LocalTokenKeys.in_data_dir(credentials).issuer()
+    tool_cert = files.files(CASEWORKER_TOOL).cert.read_bytes()
+    other_cert = files.files("hhs").cert.read_bytes()
+
+    def mint(**changes):  # type: ignore[no-untyped-def]
+        args = {"tool": CASEWORKER_TOOL, "tool_cert_pem": tool_cert, "now": now}
+        args.update(changes)
+        return issuer.issue("cw-9", "caseworker", **args)
+
+    return {
+        "garbage": ("not.a.token", "TOKEN_INVALID"),
+        "expired": (
+            mint(now=now - dt.timedelta(hours=1), lifetime=dt.timedelta(minutes=5)),
+            "TOKEN_EXPIRED",
+        ),
+        "from the future": (mint(now=now + dt.timedelta(hours=1)), "TOKEN_NOT_YET_VALID"),
+        "issued by a stranger's key": (
+            TokenIssuer(generate_signing_key()).issue(
+                "cw-9", "supervisor", tool=CASEWORKER_TOOL, tool_cert_pem=tool_cert, now=now
+            ),
+            "TOKEN_INVALID",
+        ),
+        "issued to another tool": (mint(tool="hhs"), "TOKEN_WRONG_TOOL"),
+        "bound to another certificate": (mint(tool_cert_pem=other_cert), "TOKEN_NOT_BOUND"),
+    }
+
+
+async def test_bent_stolen_or_stale_caseworker_tokens_are_refused_and_audited(
+    coordination,
+) -> None:  # type: ignore[no-untyped-def]
+    handle = coordination.handle
+    tool = LocalTool(handle.credentials, MTLS, CASEWORKER_TOOL)
+    cases = _token_cases(handle.credentials)
+    for name, (token, reason) in cases.items():
+        metadata = tool_metadata(token=token)
+        async with open_tool_channel(handle.target, tool.tls(), metadata) as channel:
+            stub = pb_stub(channel)
+            with pytest.raises(grpc.aio.AioRpcError) as caught:
+                await stub.ListCases(pb.ListCasesRequest())
+        assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED, name
+        assert details_of(caught.value).reason == reason, name
+
+
+async def test_a_token_lifted_from_the_caseworker_tool_is_useless_on_another_certificate(
+    coordination,
+) -> None:  # type: ignore[no-untyped-def]
+    handle = coordination.handle
+    stolen = LocalTool(handle.credentials, MTLS, CASEWORKER_TOOL).token("cw-1", "supervisor")
+    thief = LocalTool(handle.credentials, MTLS, "usda")
+    async with open_tool_channel(handle.target, thief.tls(), tool_metadata(stolen)) as channel:
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await pb_stub(channel).ListCases(pb.ListCasesRequest())
+    assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    assert details_of(caught.value).reason == "TOKEN_WRONG_TOOL"
+
+
+def pb_stub(channel: grpc.aio.Channel):  # type: ignore[no-untyped-def]
+    from eligibility.orchestrator.v1 import coordination_pb2_grpc
+
+    return coordination_pb2_grpc.CoordinationServiceStub(channel)
+
+
+def _example(stem: str, request_id: str) -> pb.SubmitApplicationRequest:
+    return load_request(next(p for p in example_paths() if stem in p.name), request_id)
+
+
+async def _refused(call, request) -> str | None:  # type: ignore[no-untyped-def]
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await call(request)
+    assert caught.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    return details_of(caught.value).reason
+
+
+async def test_a_caseworker_cannot_reach_into_another_caseworkers_cases(coordination) -> None:  # type: ignore[no-untyped-def]
+    alice = coordination.stub_as("cw-alice")
+    bob = coordination.stub_as("cw-bob")
+    supervisor = coordination.stub_as("sv-1", "supervisor")
+    application = _example("okafor", "okafor-alice")
+    case = (await alice.SubmitApplication(application)).case
+    ssn = application.household.members[0].ssn
+    consent = (await alice.ListConsents(pb.ListConsentsRequest(ssn=ssn))).consents[0]
+
+    assert await _refused(bob.GetCase, pb.GetCaseRequest(case_id=case.case_id)) == (
+        "CASE_NOT_ASSIGNED"
+    )
+    assert await _refused(bob.GetBurdenReport, pb.GetBurdenReportRequest(case_id=case.case_id)) == (
+        "CASE_NOT_ASSIGNED"
+    )
+    assert await _refused(bob.GetBurdenReport, pb.GetBurdenReportRequest()) == (
+        "POPULATION_REPORT_NOT_ALLOWED"
+    )
+    assert await _refused(bob.ListConsents, pb.ListConsentsRequest(ssn=ssn)) == (
+        "PERSON_NOT_ASSIGNED"
+    )
+    assert await _refused(bob.GetDisclosureReport, pb.GetDisclosureReportRequest(ssn=ssn)) == (
+        "PERSON_NOT_ASSIGNED"
+    )
+    revoke = pb.RevokeConsentRequest(request_id="r", consent_id=consent.consent_id)
+    assert await _refused(bob.RevokeConsent, revoke) == "PERSON_NOT_ASSIGNED"
+    # Replaying Alice's request_id with her application answers Bob nothing.
+    assert await _refused(bob.SubmitApplication, application) == "CASE_NOT_ASSIGNED"
+    listed = (await bob.ListCases(pb.ListCasesRequest())).cases
+    assert case.case_id not in [c.case_id for c in listed]
+
+    # The owner and a supervisor still can; the consent Bob tried to revoke is in force.
+    assert (await alice.GetCase(pb.GetCaseRequest(case_id=case.case_id))).case.case_id
+    assert (await supervisor.GetCase(pb.GetCaseRequest(case_id=case.case_id))).case.case_id
+    listed = (await supervisor.ListCases(pb.ListCasesRequest())).cases
+    assert case.case_id in [c.case_id for c in listed]
+    again = (await alice.ListConsents(pb.ListConsentsRequest(ssn=ssn))).consents[0]
+    assert not again.HasField("revoke_time")
+
+    report = (await alice.GetDisclosureReport(pb.GetDisclosureReportRequest(ssn=ssn))).disclosures
+    refused = [(d.actor_caseworker, d.detail) for d in report if d.outcome == "REFUSED"]
+    assert ("cw-bob", "CASE_NOT_ASSIGNED") in refused
+    assert ("cw-bob", "PERSON_NOT_ASSIGNED") in refused
+
+
+async def test_facts_are_prefilled_from_an_ssn_only_for_people_in_the_callers_cases(
+    coordination,
+) -> None:  # type: ignore[no-untyped-def]
+    alice = coordination.stub_as("cw-alice")
+    mallory = coordination.stub_as("cw-mallory")
+    first = _example("chen", "chen-first")
+    await alice.SubmitApplication(first)
+    member = first.household.members[0]
+
+    bare = pb.SubmitApplicationRequest(request_id="by-ssn", programs=first.programs)
+    bare.household.members.add(
+        person_id=member.person_id, ssn=member.ssn, applying=True, reuse_known_facts=True
+    )
+    bare.household.tax_units.extend(first.household.tax_units)
+    bare.household.expenses.CopyFrom(first.household.expenses)
+
+    count_before = _case_count(coordination)
+    assert await _refused(mallory.SubmitApplication, bare) == "PREFILL_NOT_ENTITLED"
+    assert _case_count(coordination) == count_before
+
+    bare.request_id = "by-ssn-alice"
+    case = (await alice.SubmitApplication(bare)).case
+    assert case.household.members[0].name.given == member.name.given
+
+    supervisor = coordination.stub_as("sv-1", "supervisor")
+    report = (
+        await supervisor.GetDisclosureReport(pb.GetDisclosureReportRequest(ssn=member.ssn))
+    ).disclosures
+    assert any(
+        d.actor_caseworker == "cw-mallory" and d.detail == "PREFILL_NOT_ENTITLED" for d in report
+    )
+
+
+def _case_count(coordination) -> int:  # type: ignore[no-untyped-def]
+    from sqlmodel import func, select
+
+    from services.orchestrator.tables import CaseRow
+
+    with coordination.orchestrator_db.session() as session:
+        return session.exec(select(func.count()).select_from(CaseRow)).one()
+
+
+async def test_headers_naming_someone_else_are_ignored(coordination) -> None:  # type: ignore[no-untyped-def]
+    """x-on-behalf-of is believed only from the orchestrator; a tool cannot borrow a name."""
+    handle = coordination.handle
+    tool = LocalTool(handle.credentials, MTLS, CASEWORKER_TOOL)
+    metadata = [*tool.metadata("cw-eve", "caseworker"), ("x-on-behalf-of", "sv-1")]
+    async with open_tool_channel(handle.target, tool.tls(), metadata) as channel:
+        stub = pb_stub(channel)
+        case = (await stub.SubmitApplication(_example("johnson", "johnson-eve"))).case
+    supervisor = coordination.stub_as("sv-1", "supervisor")
+    report = (
+        await supervisor.GetDisclosureReport(
+            pb.GetDisclosureReportRequest(ssn=_example("johnson", "x").household.members[0].ssn)
+        )
+    ).disclosures
+    assert {d.actor_caseworker for d in report if d.case_id == case.case_id} <= {"cw-eve", ""}
+
+
+def test_the_plaintext_mode_is_a_setting_not_a_default() -> None:
+    from shared.settings import load_settings
+
+    assert load_settings("orchestrator").tls_mode == MTLS
+    assert load_settings("orchestrator", tls_mode=PLAINTEXT).tls_files() is None
+    with pytest.raises(ValueError, match="ELIG_TLS_MODE"):
+        load_settings("orchestrator", tls_mode="off").tls_files()
