@@ -46,6 +46,13 @@ class ServiceSettings(BaseSettings):
     usda_target: str = Field(default_factory=lambda: f"127.0.0.1:{DEFAULT_PORTS['usda']}")
     # Budget for one downstream call, retries included, when the caller set none.
     downstream_timeout_seconds: float = 5.0
+    # SSA: identity checks (one per person asked about) each caller may make a second,
+    # and at once. The defaults (services/ssa/limiter.py says why) leave the
+    # orchestrator's own traffic unthrottled.
+    identity_checks_per_second: float = 200.0
+    identity_check_burst: int = 400
+    # SSA: non-matches in a row from one caller that are audited as a mismatch run.
+    identity_mismatch_run: int = 5
 
     def resolved_database_url(self) -> str:
         if self.database_url:
