@@ -37,6 +37,9 @@ class Recorder(grpc.aio.ServerInterceptor):
     # Calls to keep and then fail with UNAVAILABLE unserved, as a network that loses
     # requests would, while whoever was listening on the wire keeps a copy.
     drop_next: int = 0
+    # Awaited with each request before it is served, so a test can act while a call is
+    # in flight (revoke a consent while the orchestrator waits on SSA, say).
+    on_call: Callable[[Any], Awaitable[None]] | None = None
 
     async def intercept_service(self, continuation, handler_call_details):  # type: ignore[no-untyped-def]
         handler = await continuation(handler_call_details)
@@ -48,6 +51,8 @@ class Recorder(grpc.aio.ServerInterceptor):
         async def recorded(request: Any, context: grpc.aio.ServicerContext) -> Any:
             self.calls[method.rsplit("/", 1)[-1]] += 1
             self.requests.append((method, request))
+            if self.on_call is not None:
+                await self.on_call(request)
             if self.drop_next > 0:
                 self.drop_next -= 1
                 await context.abort(grpc.StatusCode.UNAVAILABLE, "lost on the way")

@@ -306,3 +306,28 @@ async def test_a_revocation_treasury_did_not_hear_is_said_so_and_a_retry_complet
     await orchestrator.RevokeConsent(revoke)
     with treasury_db.session() as session:
         assert session.get(RevokedConsent, chidis.consent_id) is not None
+
+
+async def test_a_consent_revoked_while_an_application_is_under_way_gets_no_proof(  # type: ignore[no-untyped-def]
+    coordination, clock
+) -> None:
+    orchestrator = coordination.orchestrator
+    await _apply(coordination)  # stores the Okafors' consents
+    (chidis,) = (await orchestrator.ListConsents(pb.ListConsentsRequest(ssn=CHIDI_SSN))).consents
+    # A year on, the return and the identity checks are stale: both agencies are asked again.
+    clock.advance(dt.timedelta(days=367))
+    again = _example("okafor", "okafor-next-year")
+    again.plan_year = clock.now().year
+    del again.consents[:]
+
+    async def revoke_meanwhile(_: object) -> None:
+        coordination.recorders["ssa"].on_call = None
+        await orchestrator.RevokeConsent(
+            pb.RevokeConsentRequest(request_id="rv", consent_id=chidis.consent_id, reason="asked")
+        )
+
+    coordination.recorders["ssa"].on_call = revoke_meanwhile
+    case = (await orchestrator.SubmitApplication(again)).case
+
+    assert coordination.recorders["treasury"].calls[VERIFY] == 1  # the first application only
+    assert "INCOME_NO_CONSENT" in {i.reason_code for i in case.data_matching_issues}
