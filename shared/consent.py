@@ -7,8 +7,15 @@ A proof is a JWS in compact form (RFC 7515) signed with Ed25519 ("EdDSA", RFC 80
 so stock JOSE tools can read one, while this module accepts only what it issued: the
 header must say ``alg`` EdDSA and ``typ`` elig-consent+jws, and ``kid`` must name a
 trusted key. The agency needs only the public key and the subject key, never a call
-back to the issuer; revocation is the issuer's to check, but a verifier can be given
-an ``is_revoked`` callback too.
+back to the issuer.
+
+A proof is good for one request, so one captured on the wire is worth nothing more:
+it names its audience (the agency service it is for), the case and the tax years it
+covers, and a random nonce, and it lives a minute at most. A verifier refuses a proof
+whose lifetime is longer, whatever its signature says, so a leaked signing key cannot
+mint long-lived proofs either. That the nonce is used once is the agency's to check
+against its own store (this module keeps no state); revocation likewise, though a
+verifier can be given an ``is_revoked`` callback.
 
 The proof never carries an SSN. Each person is named by a subject reference:
 HMAC-SHA256 over ``"elig-consent-subject-v1" NUL ssn`` under a subject key shared by
@@ -42,10 +49,15 @@ from shared.errors import ServiceError
 
 CONSENT_SUBJECT_DOMAIN = "elig-consent-subject-v1"
 TOKEN_TYPE = "elig-consent+jws"
-CLAIMS_VERSION = 1
+# Version 2 binds a proof to one audience, case, tax years and nonce; version 1
+# proofs (good for any case, for as long as the consent) are no longer accepted.
+CLAIMS_VERSION = 2
 MIN_SUBJECT_KEY_BYTES = 32
 # Clocks of issuer and agency may disagree a little about when a proof was issued.
 DEFAULT_LEEWAY = dt.timedelta(seconds=60)
+# Long enough for one call and its retries, short enough that a proof is useless soon.
+MAX_PROOF_LIFETIME = dt.timedelta(seconds=60)
+NONCE_BYTES = 16
 
 SIGNATURE_INVALID = "CONSENT_SIGNATURE_INVALID"
 EXPIRED = "CONSENT_EXPIRED"
@@ -55,6 +67,12 @@ WRONG_PURPOSE = "CONSENT_WRONG_PURPOSE"
 WRONG_SUBJECT = "CONSENT_WRONG_SUBJECT"
 OUT_OF_SCOPE = "CONSENT_OUT_OF_SCOPE"
 MALFORMED = "CONSENT_MALFORMED"
+LIFETIME_TOO_LONG = "CONSENT_LIFETIME_TOO_LONG"
+WRONG_AUDIENCE = "CONSENT_WRONG_AUDIENCE"
+WRONG_CASE = "CONSENT_WRONG_CASE"
+WRONG_TAX_YEAR = "CONSENT_WRONG_TAX_YEAR"
+# Refused by the agency's own nonce store, not by this module.
+REPLAYED = "CONSENT_REPLAYED"
 
 
 class ConsentError(Exception):
@@ -76,15 +94,23 @@ class ConsentError(Exception):
 
 @dataclass(frozen=True)
 class ConsentClaims:
-    consent_id: str
+    consent_ids: frozenset[str]
     issuer: str
     key_id: str
+    audience: str
+    case_id: str
+    tax_years: frozenset[int]
+    nonce: str
     subject_refs: frozenset[str]
     purpose: str
     facts: frozenset[str]
-    agencies: frozenset[str]
     issued_at: dt.datetime
     expires_at: dt.datetime
+
+    @property
+    def consent_id(self) -> str:
+        """The consents behind the proof, as one stable string for logs and audit details."""
+        return ",".join(sorted(self.consent_ids))
 
 
 def subject_reference(key: bytes, ssn: str, domain: str = CONSENT_SUBJECT_DOMAIN) -> str:
@@ -117,28 +143,41 @@ class ConsentSigner:
     def issue(
         self,
         *,
-        consent_id: str,
+        consent_ids: Iterable[str],
         ssns: Sequence[str],
         purpose: str,
         facts: Iterable[str],
-        agencies: Iterable[str],
+        audience: str,
+        case_id: str,
+        tax_years: Iterable[int],
         issued_at: dt.datetime,
         expires_at: dt.datetime,
     ) -> str:
-        """A proof that the people with ``ssns`` consented to this purpose and scope."""
-        facts, agencies = sorted(set(facts)), sorted(set(agencies))
-        if not (consent_id and ssns and purpose and facts and agencies):
-            raise ValueError("consent_id, ssns, purpose, facts and agencies are all required")
-        if _epoch(expires_at) <= _epoch(issued_at):
-            raise ValueError("a consent must expire after it is issued")
+        """A proof, for one request to ``audience`` about ``case_id`` and ``tax_years``, that
+        the people with ``ssns`` consented (under ``consent_ids``) to this purpose and scope."""
+        cids, facts = sorted(set(consent_ids)), sorted(set(facts))
+        years = sorted(set(tax_years))
+        if not (cids and ssns and purpose and facts and audience and case_id and years):
+            raise ValueError(
+                "consent_ids, ssns, purpose, facts, audience, case_id and tax_years "
+                "are all required"
+            )
+        lifetime = _epoch(expires_at) - _epoch(issued_at)
+        if lifetime <= 0:
+            raise ValueError("a consent proof must expire after it is issued")
+        if lifetime > MAX_PROOF_LIFETIME.total_seconds():
+            raise ValueError(f"a consent proof lives at most {MAX_PROOF_LIFETIME}")
         claims = {
             "ver": CLAIMS_VERSION,
             "iss": self._issuer,
-            "cid": consent_id,
+            "aud": audience,
+            "cid": cids,
+            "case": case_id,
+            "years": years,
+            "jti": _b64encode(secrets.token_bytes(NONCE_BYTES)),
             "sub": sorted({subject_reference(self._subject_key, s) for s in ssns}),
             "pur": purpose,
             "facts": facts,
-            "agencies": agencies,
             "iat": _epoch(issued_at),
             "exp": _epoch(expires_at),
         }
@@ -176,22 +215,40 @@ class ConsentVerifier:
         purpose: str,
         agency: str,
         fact: str | Iterable[str],
+        case_id: str,
+        tax_year: int,
         now: dt.datetime,
     ) -> ConsentClaims:
         """The claims, when the proof allows ``agency`` to release ``fact`` about ``ssn``
-        (every one, when several are given) for ``purpose`` at ``now``; else ConsentError."""
+        (every one, when several are given) for ``purpose``, in ``case_id`` for
+        ``tax_year``, at ``now``; else ConsentError. Whether its nonce was seen before
+        is for the caller to check."""
         if now.tzinfo is None:
             raise ValueError("now must be timezone-aware")
         claims = self._authenticated_claims(token)
         cid = claims.consent_id
-        if self._is_revoked is not None and self._is_revoked(cid):
+        if claims.expires_at - claims.issued_at > MAX_PROOF_LIFETIME:
+            raise ConsentError(
+                LIFETIME_TOO_LONG,
+                f"a consent proof may live {int(MAX_PROOF_LIFETIME.total_seconds())} s at most",
+                cid,
+            )
+        if self._is_revoked is not None and any(map(self._is_revoked, claims.consent_ids)):
             raise ConsentError(REVOKED, "the person has withdrawn this consent", cid)
+        if claims.audience != agency:
+            raise ConsentError(
+                WRONG_AUDIENCE, f"the proof is for {claims.audience!r}, not {agency!r}", cid
+            )
         if now + self._leeway < claims.issued_at:
             raise ConsentError(NOT_YET_VALID, "the consent is dated in the future", cid)
         if now >= claims.expires_at:
             raise ConsentError(
                 EXPIRED, f"the consent expired at {claims.expires_at.isoformat()}", cid
             )
+        if case_id != claims.case_id:
+            raise ConsentError(WRONG_CASE, "the proof was issued for another case", cid)
+        if tax_year not in claims.tax_years:
+            raise ConsentError(WRONG_TAX_YEAR, f"the proof does not cover tax year {tax_year}", cid)
         wanted_ssns = [ssn] if isinstance(ssn, str) else list(ssn)
         if not wanted_ssns or any(
             subject_reference(self._subject_key, s) not in claims.subject_refs for s in wanted_ssns
@@ -201,8 +258,6 @@ class ConsentVerifier:
             raise ConsentError(
                 WRONG_PURPOSE, f"the consent covers {claims.purpose!r}, not {purpose!r}", cid
             )
-        if agency not in claims.agencies:
-            raise ConsentError(OUT_OF_SCOPE, f"the consent does not cover agency {agency!r}", cid)
         wanted_facts = {fact} if isinstance(fact, str) else set(fact)
         missing = sorted(wanted_facts - claims.facts)
         if not wanted_facts or missing:
@@ -234,7 +289,11 @@ class ConsentVerifier:
 def _claims(raw: dict[str, Any], kid: str) -> ConsentClaims:
     def strings(name: str) -> frozenset[str]:
         value = raw.get(name)
-        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        if (
+            not isinstance(value, list)
+            or not value
+            or not all(isinstance(v, str) and v for v in value)
+        ):
             raise ConsentError(MALFORMED, f"claim {name!r} must be a list of strings")
         return frozenset(value)
 
@@ -244,22 +303,37 @@ def _claims(raw: dict[str, Any], kid: str) -> ConsentClaims:
             raise ConsentError(MALFORMED, f"claim {name!r} must be a non-empty string")
         return value
 
-    def instant(name: str) -> dt.datetime:
-        value = raw.get(name)
+    def integer(value: object, name: str) -> int:
         if not isinstance(value, int) or isinstance(value, bool):
-            raise ConsentError(MALFORMED, f"claim {name!r} must be seconds since the epoch")
-        return dt.datetime.fromtimestamp(value, dt.UTC)
+            raise ConsentError(MALFORMED, f"claim {name!r} must hold whole numbers")
+        return value
+
+    def integers(name: str) -> frozenset[int]:
+        value = raw.get(name)
+        if not isinstance(value, list) or not value:
+            raise ConsentError(MALFORMED, f"claim {name!r} must be a list of whole numbers")
+        return frozenset(integer(v, name) for v in value)
+
+    def instant(name: str) -> dt.datetime:
+        seconds = integer(raw.get(name), name)
+        try:
+            return dt.datetime.fromtimestamp(seconds, dt.UTC)
+        except (OverflowError, OSError, ValueError) as error:
+            raise ConsentError(MALFORMED, f"claim {name!r} is out of range") from error
 
     if raw.get("ver") != CLAIMS_VERSION:
         raise ConsentError(MALFORMED, "unsupported consent proof version")
     return ConsentClaims(
-        consent_id=text("cid"),
+        consent_ids=strings("cid"),
         issuer=text("iss"),
         key_id=kid,
+        audience=text("aud"),
+        case_id=text("case"),
+        tax_years=integers("years"),
+        nonce=text("jti"),
         subject_refs=strings("sub"),
         purpose=text("pur"),
         facts=strings("facts"),
-        agencies=strings("agencies"),
         issued_at=instant("iat"),
         expires_at=instant("exp"),
     )

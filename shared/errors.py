@@ -6,10 +6,11 @@ with an ErrorInfo reason and, for bad input, BadRequest field violations.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 import grpc
-from google.protobuf import any_pb2
+from google.protobuf import any_pb2, duration_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
@@ -31,6 +32,8 @@ class ServiceError(Exception):
     message: str
     violations: list[FieldViolation] = field(default_factory=list)
     metadata: dict[str, str] = field(default_factory=dict)
+    # How long the caller should wait before trying again (RetryInfo, AIP-194).
+    retry_delay: dt.timedelta | None = None
 
     def __str__(self) -> str:
         return f"{self.code.name} {self.reason}: {self.message}"
@@ -69,6 +72,10 @@ def to_status(error: ServiceError) -> grpc.Status:
                 ]
             )
         )
+    if error.retry_delay is not None:
+        delay = duration_pb2.Duration()
+        delay.FromTimedelta(error.retry_delay)
+        details.append(error_details_pb2.RetryInfo(retry_delay=delay))
     packed = []
     for detail in details:
         any_detail = any_pb2.Any()

@@ -54,6 +54,13 @@ class ServiceSettings(BaseSettings):
     tls_dir: str = ""
     # The name in this process's certificate; empty means the service's own name.
     tls_identity: str = ""
+    # SSA: identity checks (one per person asked about) each caller may make a second,
+    # and at once. The defaults (services/ssa/limiter.py says why) leave the
+    # orchestrator's own traffic unthrottled.
+    identity_checks_per_second: float = 200.0
+    identity_check_burst: int = 400
+    # SSA: non-matches in a row from one caller that are audited as a mismatch run.
+    identity_mismatch_run: int = 5
 
     def certificates_dir(self) -> Path:
         return Path(self.tls_dir) if self.tls_dir else self.data_dir / "certs"

@@ -85,10 +85,23 @@ class AgencyGateway:
             raise SourceUnavailable(agency, details.code.name, details.message) from error
 
     async def verify_income(
-        self, request: treasury_pb.VerifyHouseholdIncomeRequest, budget: float
+        self,
+        make_request: Callable[[], treasury_pb.VerifyHouseholdIncomeRequest],
+        budget: float,
     ) -> treasury_pb.VerifyHouseholdIncomeResponse:
+        """``make_request`` is called for every attempt: each carries a consent proof that
+        Treasury accepts once, so a retry needs a new one."""
         return await self._call(
-            "treasury", lambda t: self.treasury.VerifyHouseholdIncome(request, timeout=t), budget
+            "treasury",
+            lambda t: self.treasury.VerifyHouseholdIncome(make_request(), timeout=t),
+            budget,
+        )
+
+    async def record_consent_revocation(
+        self, request: treasury_pb.RecordConsentRevocationRequest, budget: float
+    ) -> treasury_pb.RecordConsentRevocationResponse:
+        return await self._call(
+            "treasury", lambda t: self.treasury.RecordConsentRevocation(request, timeout=t), budget
         )
 
     async def verify_identity(

@@ -16,14 +16,15 @@ from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from services.orchestrator.evidence_store import db_time
 from services.orchestrator.subjects import Subjects
 from services.orchestrator.tables import ConsentRow
-from shared.consent import ConsentSigner
+from shared.consent import MAX_PROOF_LIFETIME, ConsentSigner
 from shared.errors import FieldViolation
 
 PURPOSE = "eligibility-determination"
 # Federal tax data may be used for renewals for at most five years (45 CFR 155.335(k)).
 MAX_YEARS = 5
-# A proof outlives its use by minutes, so a revoked consent cannot be replayed for long.
-PROOF_LIFETIME = dt.timedelta(minutes=5)
+# A proof is made for one request and lives no longer than Treasury accepts; the most
+# allowed, so that a Treasury clock a little ahead of ours does not refuse it.
+PROOF_LIFETIME = MAX_PROOF_LIFETIME
 KNOWN_AGENCIES = frozenset({"treasury", "ssa"})
 
 
@@ -132,18 +133,35 @@ def proof(
     ssns: list[str],
     agency: str,
     fact: str,
+    case_id: str,
+    tax_year: int,
     now: dt.datetime,
 ) -> str:
-    """One signed proof naming every filer of a request, valid for minutes."""
+    """One signed proof naming every filer of one request to ``agency``, for this case
+    and tax year only, valid for a minute at most. Each call makes a new one."""
     return signer.issue(
-        consent_id=",".join(sorted(g.consent_id for g in grants)),
+        consent_ids=[g.consent_id for g in grants],
         ssns=ssns,
         purpose=PURPOSE,
         facts=[fact],
-        agencies=[agency],
+        audience=agency,
+        case_id=case_id,
+        tax_years=[tax_year],
         issued_at=now,
         expires_at=min([now + PROOF_LIFETIME, *(g.expires_at for g in grants)]),
     )
+
+
+def revoked_among(session: Session, consent_ids: list[str]) -> set[str]:
+    """Which of these stored consents have been revoked since they were read."""
+    if not consent_ids:
+        return set()
+    rows = session.exec(
+        select(ConsentRow.consent_id)
+        .where(col(ConsentRow.consent_id).in_(consent_ids))
+        .where(col(ConsentRow.revoked_at).is_not(None))
+    )
+    return set(rows)
 
 
 def revoke(session: Session, consent_id: str, reason: str, now: dt.datetime) -> ConsentRow | None:

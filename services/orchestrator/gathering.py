@@ -158,44 +158,46 @@ class Gatherer:
         refs: dict[str, str],
         out: Gathered,
     ) -> IncomeInquiry:
-        """Ask Treasury about verified filers with no fresh return on file, whole tax
-        units at a time, and only where every filer of the unit consented."""
+        """Ask Treasury about the filers ``_plan_treasury`` picks, under consents still in
+        force when the proof is made."""
         answers = {pid: a for pid, a in reused.items()}
-        ask: list[str] = []
-        used: list[Grant] = []
-        no_consent: set[str] = set()
-        for unit in household.tax_units:
-            filers = list(unit.filer_person_ids)
-            if not all(f in verified for f in filers) or all(f in answers for f in filers):
-                continue
-            covering = {f: consents.covering(grants, refs[f], "treasury", "income") for f in filers}
-            if all(covering.values()):
-                ask += filers
-                used += [g for g in covering.values() if g is not None]
-            else:
-                no_consent.update(filers)
-                out.notes += notes_for(
-                    "treasury",
-                    [refs[f] for f in filers],
-                    ("income",),
-                    consents.PURPOSE,
-                    REFUSED,
-                    "NO_CONSENT: Treasury was not asked",
-                )
+        plan = _plan_treasury(household, verified, answers, grants, refs)
+        stored = [g.consent_id for g in plan.used if not g.new]
+        if stored:
+            # A consent revoked while SSA was being asked must not get a proof.
+            revoked = await self._db.run(lambda s: consents.revoked_among(s, stored))
+            if revoked:
+                live = [g for g in grants if g.consent_id not in revoked]
+                plan = _plan_treasury(household, verified, answers, live, refs)
+        ask, used, no_consent = plan.ask, plan.used, plan.no_consent
+        for filers in plan.unconsented_units:
+            out.notes += notes_for(
+                "treasury",
+                [refs[f] for f in filers],
+                ("income",),
+                consents.PURPOSE,
+                REFUSED,
+                "NO_CONSENT: Treasury was not asked",
+            )
         unreachable: set[str] = set()
         reason = ""
         if ask:
             members = {m.person_id: m for m in household.members}
-            proof = consents.proof(
-                self._signer, used, [members[f].ssn for f in ask], "treasury", "income", now
-            )
-            try:
-                reply = await self._agencies.verify_income(
-                    agency_requests.treasury_request(
-                        household, ask, plan_year, case_id, request.request_id, proof
-                    ),
-                    budget(),
+            ssns = [members[f].ssn for f in ask]
+
+            def attempt() -> treasury_pb.VerifyHouseholdIncomeRequest:
+                # A proof is good for one request: every attempt carries a new one,
+                # made out for exactly this request's case and tax year.
+                asked = agency_requests.treasury_request(
+                    household, ask, plan_year, case_id, request.request_id, ""
                 )
+                asked.consent_proof = consents.proof(
+                    self._signer, used, ssns, "treasury", "income", case_id, asked.tax_year, now
+                )
+                return asked
+
+            try:
+                reply = await self._agencies.verify_income(attempt, budget())
                 answers.update({r.person_id: r for r in reply.results})
                 out.notes += notes_for(
                     "treasury",
@@ -221,3 +223,35 @@ class Gatherer:
             no_consent=frozenset(no_consent),
             identity_status=identity_status,
         )
+
+
+@dataclass(frozen=True)
+class _TreasuryPlan:
+    ask: list[str]
+    used: list[Grant]
+    no_consent: set[str]
+    unconsented_units: list[list[str]]
+
+
+def _plan_treasury(
+    household: household_pb2.Household,
+    verified: set[str],
+    answers: dict[str, treasury_pb.FilerIncome],
+    grants: list[Grant],
+    refs: dict[str, str],
+) -> _TreasuryPlan:
+    """Whom to ask Treasury about, under which consents: verified filers with no fresh
+    return on file, whole tax units at a time, and only where every filer consented."""
+    plan = _TreasuryPlan([], [], set(), [])
+    for unit in household.tax_units:
+        filers = list(unit.filer_person_ids)
+        if not all(f in verified for f in filers) or all(f in answers for f in filers):
+            continue
+        covering = {f: consents.covering(grants, refs[f], "treasury", "income") for f in filers}
+        if all(covering.values()):
+            plan.ask.extend(filers)
+            plan.used.extend(g for g in covering.values() if g is not None)
+        else:
+            plan.no_consent.update(filers)
+            plan.unconsented_units.append(filers)
+    return plan

@@ -5,21 +5,27 @@ from __future__ import annotations
 
 import datetime as dt
 
+import grpc
+import structlog
 from sqlmodel import Session, col, select
 
 from eligibility.common.v1 import determination_pb2 as det
 from eligibility.common.v1 import household_pb2
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
+from eligibility.treasury.v1 import income_verification_pb2 as treasury_pb
 from services.orchestrator import audit_trail, burden, consents, entitlement, repository
+from services.orchestrator.agencies import AgencyGateway, SourceUnavailable
 from services.orchestrator.audit_trail import DISCLOSED, REFUSED, notes_for
 from services.orchestrator.subjects import Subjects
 from services.orchestrator.tables import AUDIT, BurdenRow, CaseRow, ConsentRow
 from shared.clock import Clock
 from shared.context import Principal, current_caller, current_principal
 from shared.db import Database
-from shared.errors import FieldViolation, invalid_argument, not_found
+from shared.errors import FieldViolation, ServiceError, invalid_argument, not_found
 from shared.protoconv import timestamp_to_proto
 from shared.validation import check_ssn
+
+log = structlog.get_logger("orchestrator.records")
 
 REPORT_PURPOSE = "disclosure-report"
 
@@ -54,14 +60,23 @@ def _ssn_ref(ssn: str, subjects: Subjects) -> str:
 
 class Records:
     def __init__(
-        self, db: Database, clock: Clock, subjects: Subjects, yardstick: burden.Yardstick
+        self,
+        db: Database,
+        clock: Clock,
+        subjects: Subjects,
+        yardstick: burden.Yardstick,
+        agencies: AgencyGateway,
     ) -> None:
         self._db = db
         self._clock = clock
         self._subjects = subjects
         self._yardstick = yardstick
+        self._agencies = agencies
 
-    async def revoke_consent(self, request: pb.RevokeConsentRequest) -> pb.Consent:
+    async def revoke_consent(self, request: pb.RevokeConsentRequest, budget: float) -> pb.Consent:
+        """Revoke in the registry (so no proof is issued for it again), then tell Treasury,
+        which refuses proofs already issued. Every call tells Treasury again, so a caller
+        that retries after Treasury was unreachable completes the revocation."""
         if not request.consent_id:
             raise invalid_argument([FieldViolation("consent_id", "is required")])
         now = self._clock.now()
@@ -97,6 +112,9 @@ class Records:
             raise not_found("consent", request.consent_id)
         if consent is False:
             raise entitlement.person_refusal()
+        # Treasury checks proofs on its own, so it must hear of the revocation itself.
+        if "treasury" in consent.agencies:
+            await self._tell_treasury(consent, budget)
         return consent
 
     def _may_see(
@@ -121,6 +139,28 @@ class Records:
             now,
         )
         return False
+
+    async def _tell_treasury(self, consent: pb.Consent, budget: float) -> None:
+        notice = treasury_pb.RecordConsentRevocationRequest(
+            # The same on every retry, so Treasury sees one revocation however often told.
+            request_id=f"revoke:{consent.consent_id}",
+            consent_id=consent.consent_id,
+            revoke_time=consent.revoke_time,
+        )
+        try:
+            await self._agencies.record_consent_revocation(notice, budget)
+        except SourceUnavailable as error:
+            log.warning(
+                "treasury not told of a revocation", consent_id=consent.consent_id, code=error.code
+            )
+            raise ServiceError(
+                grpc.StatusCode.UNAVAILABLE,
+                "CONSENT_REVOCATION_NOT_DELIVERED",
+                "the consent is revoked and no proof will be issued for it again, but "
+                "Treasury could not be told yet, so proofs issued in the last minute may "
+                "still be accepted; retry RevokeConsent, which is safe to repeat",
+                metadata={"consent_id": consent.consent_id, "treasury_code": error.code},
+            ) from error
 
     async def list_consents(self, ssn: str) -> list[pb.Consent]:
         ref = _ssn_ref(ssn, self._subjects)

@@ -44,7 +44,7 @@ def bindings(
     coordinator = Coordinator(
         db, agencies, clock, EvidenceDirectory.load(), subjects, signer, yardstick
     )
-    records = Records(db, clock, subjects, yardstick)
+    records = Records(db, clock, subjects, yardstick, agencies)
     return [
         ServiceBinding(
             SERVICE_NAME,

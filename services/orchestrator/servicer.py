@@ -56,7 +56,8 @@ class CoordinationServicer(pb_grpc.CoordinationServiceServicer):
     async def RevokeConsent(
         self, request: pb.RevokeConsentRequest, context: grpc.aio.ServicerContext
     ) -> pb.RevokeConsentResponse:
-        return pb.RevokeConsentResponse(consent=await self._records.revoke_consent(request))
+        consent = await self._records.revoke_consent(request, self._budget(context)())
+        return pb.RevokeConsentResponse(consent=consent)
 
     async def ListConsents(
         self, request: pb.ListConsentsRequest, context: grpc.aio.ServicerContext

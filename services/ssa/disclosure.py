@@ -8,6 +8,10 @@ Outcomes, as SSA uses them:
   BIRTH_DATE_MISMATCH) and released nothing else it holds.
 - FAILED: SSA could not answer at all (detail INTERNAL).
 
+And one more entry, REFUSED with detail ``MISMATCH_RUN: <n> non-matches in a row from
+<caller>``, about the person whose answer brought a caller's run of non-matches to a
+multiple of the threshold (see mismatch_runs.py): a sign of someone guessing.
+
 A request that fails validation is not recorded: it never reaches anyone's data.
 """
 
@@ -25,6 +29,12 @@ def for_answer(ssn: str, answer: IdentityAnswer) -> Disclosure:
     if answer.status is MatchStatus.MATCH:
         return Disclosure(ssn, Outcome.DISCLOSED, "MATCH")
     return Disclosure(ssn, Outcome.REFUSED, answer.status.name)
+
+
+def mismatch_run(ssn: str, length: int, caller: str) -> Disclosure:
+    return Disclosure(
+        ssn, Outcome.REFUSED, f"MISMATCH_RUN: {length} non-matches in a row from {caller}"
+    )
 
 
 record = recorder(AUDIT, IDENTITY_FACTS)

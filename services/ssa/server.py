@@ -6,7 +6,9 @@ from pathlib import Path
 
 from eligibility.ssa.v1 import identity_pb2 as pb
 from eligibility.ssa.v1 import identity_pb2_grpc as pb_grpc
-from services.ssa.servicer import IdentityServicer
+from services.ssa.limiter import TokenBuckets
+from services.ssa.mismatch_runs import MismatchRuns
+from services.ssa.servicer import MAX_PEOPLE, IdentityServicer
 from services.ssa.tables import TABLES
 from shared.clock import Clock
 from shared.consent import LocalConsentKeys
@@ -42,22 +44,40 @@ def load_subject_key(settings: ServiceSettings) -> bytes:
     return keys.subject_key()
 
 
-def bindings(db: Database, clock: Clock, subject_key: bytes) -> list[ServiceBinding]:
+def guards(settings: ServiceSettings) -> tuple[TokenBuckets, MismatchRuns]:
+    """The per-caller limit on identity checks and the mismatch-run watch, as configured."""
+    if settings.identity_check_burst < MAX_PEOPLE:
+        raise SystemExit(
+            f"ssa: identity_check_burst must be at least {MAX_PEOPLE}, the most people "
+            "one request may ask about, or such a request could never be answered"
+        )
+    limiter = TokenBuckets(settings.identity_checks_per_second, settings.identity_check_burst)
+    return limiter, MismatchRuns(settings.identity_mismatch_run)
+
+
+def bindings(
+    db: Database,
+    clock: Clock,
+    subject_key: bytes,
+    limiter: TokenBuckets | None = None,
+    runs: MismatchRuns | None = None,
+) -> list[ServiceBinding]:
+    servicer = IdentityServicer(
+        db, clock, subject_key, limiter or TokenBuckets(), runs or MismatchRuns()
+    )
     return [
         ServiceBinding(
-            SERVICE_NAME,
-            pb_grpc.add_IdentityServiceServicer_to_server,
-            IdentityServicer(db, clock, subject_key),
-            ACCESS_POLICY,
+            SERVICE_NAME, pb_grpc.add_IdentityServiceServicer_to_server, servicer, ACCESS_POLICY
         )
     ]
 
 
 async def build(settings: ServiceSettings, clock: Clock, trust: Trust) -> Wiring:
     subject_key = load_subject_key(settings)
+    limiter, runs = guards(settings)
     db = open_database(settings)
 
     async def close() -> None:
         db.dispose()
 
-    return Wiring(bindings(db, clock, subject_key), on_stop=close)
+    return Wiring(bindings(db, clock, subject_key, limiter, runs), on_stop=close)

@@ -1,4 +1,4 @@
-"""SSA's gRPC face: validate, look up, answer."""
+"""SSA's gRPC face: validate, limit, look up, answer."""
 
 from __future__ import annotations
 
@@ -11,13 +11,16 @@ from sqlmodel import Session
 from eligibility.ssa.v1 import identity_pb2 as pb
 from eligibility.ssa.v1 import identity_pb2_grpc as pb_grpc
 from services.ssa import repository
-from services.ssa.disclosure import for_answer, record
+from services.ssa.disclosure import for_answer, mismatch_run, record
 from services.ssa.domain import IdentityAnswer, IdentityQuery, MatchStatus, match
+from services.ssa.limiter import TokenBuckets
+from services.ssa.mismatch_runs import MismatchRuns
 from shared.audit import Outcome
 from shared.audit_trail import INTERNAL, Asker, Disclosure
 from shared.clock import Clock
+from shared.context import current_principal
 from shared.db import Database
-from shared.errors import FieldViolation, invalid_argument
+from shared.errors import FieldViolation, ServiceError, invalid_argument
 from shared.protoconv import date_to_proto
 from shared.validation import check_date, check_name, check_ssn
 
@@ -77,15 +80,26 @@ def to_proto(answer: IdentityAnswer) -> pb.IdentityResult:
 
 
 class IdentityServicer(pb_grpc.IdentityServiceServicer):
-    def __init__(self, db: Database, clock: Clock, subject_key: bytes) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        subject_key: bytes,
+        limiter: TokenBuckets,
+        runs: MismatchRuns,
+    ) -> None:
         self._db = db
         self._clock = clock
         self._subject_key = subject_key
+        self._limiter = limiter
+        self._runs = runs
 
     async def VerifyIdentity(
         self, request: pb.VerifyIdentityRequest, context: grpc.aio.ServicerContext
     ) -> pb.VerifyIdentityResponse:
         queries = queries_from(request, self._clock)
+        caller = current_principal().service
+        self._admit(caller, len(queries))
         asker = Asker.of_current_call(request.case_id, request.purpose)
         now = self._clock.now()
 
@@ -93,6 +107,10 @@ class IdentityServicer(pb_grpc.IdentityServiceServicer):
             records = repository.records_for(session, (q.ssn for q in queries))
             answers = [match(q, records.get(q.ssn), now.date()) for q in queries]
             disclosures = [for_answer(q.ssn, a) for q, a in zip(queries, answers, strict=True)]
+            matched = [a.status is MatchStatus.MATCH for a in answers]
+            for position, length in self._runs.observe(caller, matched):
+                disclosures.append(mismatch_run(queries[position].ssn, length, caller))
+                log.warning("identity mismatch run", caller=caller, length=length)
             record(session, self._subject_key, asker, now, disclosures)
             return answers
 
@@ -110,6 +128,23 @@ class IdentityServicer(pb_grpc.IdentityServiceServicer):
             matched=sum(a.status is MatchStatus.MATCH for a in answers),
         )
         return pb.VerifyIdentityResponse(results=[to_proto(a) for a in answers])
+
+    def _admit(self, caller: str, people: int) -> None:
+        """Spend the caller's identity checks, or refuse with how long to wait. A refused
+        request reaches no one's record, so, like invalid input, it is not audited; a
+        log line says who was held back."""
+        decision = self._limiter.take(caller, people)
+        if decision.allowed:
+            return
+        log.warning("identity checks limited", caller=caller, people=people)
+        raise ServiceError(
+            grpc.StatusCode.RESOURCE_EXHAUSTED,
+            "IDENTITY_CHECK_RATE_LIMITED",
+            f"{caller!r} may make {self._limiter.rate:g} identity checks a second "
+            f"({self._limiter.burst} at once); retry in {decision.retry_after:.2f} s",
+            metadata={"caller": caller},
+            retry_delay=dt.timedelta(seconds=decision.retry_after),
+        )
 
     async def _record_alone(
         self, asker: Asker, now: dt.datetime, disclosures: list[Disclosure]

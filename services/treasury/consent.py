@@ -1,4 +1,6 @@
-"""Treasury's consent gate: tax data leaves only against a proof it can check itself."""
+"""Treasury's consent gate: tax data leaves only against a proof it can check itself,
+made out to Treasury for this very request: its case, its tax year, its filers. That
+the proof is used only once, and not after revocation, is the proof ledger's check."""
 
 from __future__ import annotations
 
@@ -14,10 +16,16 @@ MISSING = "CONSENT_MISSING"
 
 
 def check_consent(
-    verifier: ConsentVerifier, proof: str, ssns: Sequence[str], purpose: str, now: dt.datetime
+    verifier: ConsentVerifier,
+    proof: str,
+    ssns: Sequence[str],
+    purpose: str,
+    case_id: str,
+    tax_year: int,
+    now: dt.datetime,
 ) -> ConsentClaims:
-    """The proof's claims when it lets Treasury release income for every filer and this
-    purpose at ``now``; otherwise ConsentError with a CONSENT_* reason code."""
+    """The proof's claims when it lets Treasury release income for every filer, for this
+    purpose, case and tax year at ``now``; otherwise ConsentError with a CONSENT_* reason."""
     if not proof.strip():
         raise ConsentError(
             MISSING,
@@ -25,5 +33,12 @@ def check_consent(
             "and this request carries no consent proof",
         )
     return verifier.verify(
-        proof, ssn=list(ssns), purpose=purpose, agency=AGENCY, fact=INCOME_SCOPE, now=now
+        proof,
+        ssn=list(ssns),
+        purpose=purpose,
+        agency=AGENCY,
+        fact=INCOME_SCOPE,
+        case_id=case_id,
+        tax_year=tax_year,
+        now=now,
     )

@@ -3,9 +3,10 @@
 Outcomes, as Treasury uses them:
 
 - DISCLOSED: the filer's return was released (status VERIFIED); detail names the consent.
-- REFUSED: Treasury answered but released no tax data: the consent proof was missing or
-  did not hold (detail is the CONSENT_* reason code), or the filer's identity did not
-  match a return (detail IDENTITY_MISMATCH) or there was no return (detail NO_RECORD).
+- REFUSED: Treasury answered but released no tax data: the consent proof was missing,
+  did not hold, was made out for another request, was used before or names a revoked
+  consent (detail is the CONSENT_* reason code), or the filer's identity did not match
+  a return (detail IDENTITY_MISMATCH) or there was no return (detail NO_RECORD).
 - FAILED: Treasury could not answer at all (detail INTERNAL); nothing was released.
 
 A request that fails validation is not recorded: it never reaches anyone's data.

@@ -1,4 +1,4 @@
-"""Treasury's gRPC face: validate, look up, answer."""
+"""Treasury's gRPC face: validate, check consent, look up, answer; and hear of revocations."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlmodel import Session
 from eligibility.common.v1 import household_pb2
 from eligibility.treasury.v1 import income_verification_pb2 as pb
 from eligibility.treasury.v1 import income_verification_pb2_grpc as pb_grpc
-from services.treasury import repository
+from services.treasury import proof_ledger, repository
 from services.treasury.consent import check_consent
 from services.treasury.disclosure import for_answer, record
 from services.treasury.domain import FilerAnswer, FilerQuery, Status, match
@@ -21,12 +21,16 @@ from shared.audit_trail import INTERNAL, Asker, Disclosure
 from shared.clock import Clock
 from shared.consent import ConsentError, ConsentVerifier
 from shared.db import Database
-from shared.errors import FieldViolation, invalid_argument
+from shared.errors import FieldViolation, ServiceError, invalid_argument
+from shared.protoconv import timestamp_to_proto
 from shared.validation import check_date, check_name, check_ssn
 
 log = structlog.get_logger("treasury")
 
 MAX_FILERS = 20
+MAX_CONSENT_ID = 64
+# How often, in the service's time, nonces of long-expired proofs are forgotten.
+PRUNE_EVERY = dt.timedelta(minutes=1)
 _STATUS = {
     Status.VERIFIED: pb.VERIFICATION_STATUS_VERIFIED,
     Status.NO_RECORD: pb.VERIFICATION_STATUS_NO_RECORD,
@@ -66,6 +70,21 @@ def _queries(request: pb.VerifyHouseholdIncomeRequest, clock: Clock) -> list[Fil
     return queries
 
 
+def _revocation(request: pb.RecordConsentRevocationRequest) -> dt.datetime:
+    violations: list[FieldViolation] = []
+    if not request.request_id:
+        violations.append(FieldViolation("request_id", "is required"))
+    if not request.consent_id:
+        violations.append(FieldViolation("consent_id", "is required"))
+    elif len(request.consent_id) > MAX_CONSENT_ID:
+        violations.append(FieldViolation("consent_id", f"is at most {MAX_CONSENT_ID} characters"))
+    if not request.HasField("revoke_time"):
+        violations.append(FieldViolation("revoke_time", "is required"))
+    if violations:
+        raise invalid_argument(violations)
+    return request.revoke_time.ToDatetime(tzinfo=dt.UTC)
+
+
 def _to_proto(answer: FilerAnswer) -> pb.FilerIncome:
     out = pb.FilerIncome(person_id=answer.person_id, status=_STATUS[answer.status])
     if answer.record is not None:
@@ -86,6 +105,7 @@ class IncomeVerificationServicer(pb_grpc.IncomeVerificationServiceServicer):
         self._clock = clock
         self._verifier = verifier
         self._subject_key = subject_key
+        self._pruned_at: dt.datetime | None = None
 
     async def VerifyHouseholdIncome(
         self, request: pb.VerifyHouseholdIncomeRequest, context: grpc.aio.ServicerContext
@@ -95,15 +115,21 @@ class IncomeVerificationServicer(pb_grpc.IncomeVerificationServiceServicer):
         now = self._clock.now()
         ssns = [q.ssn for q in queries]
         try:
-            claims = check_consent(self._verifier, request.consent_proof, ssns, asker.purpose, now)
+            claims = check_consent(
+                self._verifier,
+                request.consent_proof,
+                ssns,
+                asker.purpose,
+                request.case_id,
+                request.tax_year,
+                now,
+            )
         except ConsentError as error:
-            # Committed on its own, before the refusal unwinds the call.
-            refused = [Disclosure(s, Outcome.REFUSED, error.reason_code) for s in ssns]
-            await self._record_alone(asker, now, refused)
-            log.info("income verification refused", case_id=asker.case_id, reason=error.reason_code)
-            raise error.to_service_error() from None
+            raise await self._refusal(asker, now, ssns, error) from None
 
         def answer(session: Session) -> list[FilerAnswer]:
+            # Before any return is read: a replayed or revoked proof reads nothing.
+            proof_ledger.admit(session, claims)
             answers = [
                 match(q, repository.latest_return(session, q.ssn, request.tax_year))
                 for q in queries
@@ -117,6 +143,8 @@ class IncomeVerificationServicer(pb_grpc.IncomeVerificationServiceServicer):
 
         try:
             answers = await self._db.run(answer)
+        except ConsentError as error:
+            raise await self._refusal(asker, now, ssns, error) from None
         except Exception:
             await self._record_alone(
                 asker, now, [Disclosure(s, Outcome.FAILED, INTERNAL) for s in ssns]
@@ -130,7 +158,48 @@ class IncomeVerificationServicer(pb_grpc.IncomeVerificationServiceServicer):
             filers=len(answers),
             verified=sum(a.status is Status.VERIFIED for a in answers),
         )
+        await self._prune_now_and_then(now)
         return pb.VerifyHouseholdIncomeResponse(results=[_to_proto(a) for a in answers])
+
+    async def RecordConsentRevocation(
+        self, request: pb.RecordConsentRevocationRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RecordConsentRevocationResponse:
+        # Only the orchestrator, which keeps the consent registry, gets here (access.yaml).
+        revoked_at = _revocation(request)
+        now = self._clock.now()
+        row = await self._db.run(
+            lambda s: proof_ledger.record_revocation(
+                s, request.consent_id, revoked_at, request.request_id, now
+            )
+        )
+        log.info("consent revocation recorded", consent_id=row.consent_id)
+        return pb.RecordConsentRevocationResponse(
+            consent_id=row.consent_id, record_time=timestamp_to_proto(row.recorded_at)
+        )
+
+    async def _refusal(
+        self, asker: Asker, now: dt.datetime, ssns: Sequence[str], error: ConsentError
+    ) -> ServiceError:
+        """Audit a refused request, one entry per filer committed on its own before the
+        refusal unwinds the call, and the error to answer with."""
+        refused = [Disclosure(s, Outcome.REFUSED, error.reason_code) for s in ssns]
+        await self._record_alone(asker, now, refused)
+        log.info("income verification refused", case_id=asker.case_id, reason=error.reason_code)
+        return error.to_service_error()
+
+    async def _prune_now_and_then(self, now: dt.datetime) -> None:
+        """Forget long-expired nonces, at most once per PRUNE_EVERY; a failure only waits
+        for the next turn, since a stale nonce refuses nothing a valid proof needs."""
+        if self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY:
+            return
+        self._pruned_at = now
+        try:
+            pruned = await self._db.run(lambda s: proof_ledger.prune(s, now))
+        except Exception:
+            log.exception("expired consent nonces could not be pruned")
+            return
+        if pruned:
+            log.info("expired consent nonces pruned", count=pruned)
 
     async def _record_alone(
         self, asker: Asker, now: dt.datetime, disclosures: Sequence[Disclosure]

@@ -1,4 +1,5 @@
-"""Treasury's own records: filed federal tax returns (synthetic)."""
+"""Treasury's own records: filed federal tax returns (synthetic), and what it remembers
+of consent proofs: the nonces it has accepted and the consents it was told are revoked."""
 
 from __future__ import annotations
 
@@ -31,7 +32,29 @@ class TaxReturn(SQLModel, table=True):
     magi_add_backs_cents: int = 0
 
 
+class SeenNonce(SQLModel, table=True):
+    """A consent proof's nonce, kept until the proof expires: the primary key makes the
+    insert the atomic check, so replicas on one database accept a proof once between them."""
+
+    __tablename__ = "treasury_seen_nonce"
+
+    nonce: str = Field(primary_key=True, max_length=64)
+    # When the proof expires, in seconds since the epoch as the proof says.
+    expires_at: int = Field(index=True)
+
+
+class RevokedConsent(SQLModel, table=True):
+    """A consent the orchestrator says the person withdrew: no proof naming it is accepted."""
+
+    __tablename__ = "treasury_revoked_consent"
+
+    consent_id: str = Field(primary_key=True, max_length=64)
+    revoked_at: dt.datetime
+    recorded_at: dt.datetime
+    request_id: str = Field(max_length=128)
+
+
 # Every release of tax data, and every refusal, in Treasury's own hash-chained log.
 AUDIT = audit_log("treasury")
 
-TABLES = [TaxReturn, *AUDIT.tables]
+TABLES = [TaxReturn, SeenNonce, RevokedConsent, *AUDIT.tables]

@@ -85,6 +85,12 @@ class Recorder(grpc.aio.ServerInterceptor):
 
     calls: Counter[str] = field(default_factory=Counter)
     requests: list[tuple[str, Any]] = field(default_factory=list)
+    # Calls to keep and then fail with UNAVAILABLE unserved, as a network that loses
+    # requests would, while whoever was listening on the wire keeps a copy.
+    drop_next: int = 0
+    # Awaited with each request before it is served, so a test can act while a call is
+    # in flight (revoke a consent while the orchestrator waits on SSA, say).
+    on_call: Callable[[Any], Awaitable[None]] | None = None
 
     async def intercept_service(self, continuation, handler_call_details):  # type: ignore[no-untyped-def]
         handler = await continuation(handler_call_details)
@@ -96,6 +102,11 @@ class Recorder(grpc.aio.ServerInterceptor):
         async def recorded(request: Any, context: grpc.aio.ServicerContext) -> Any:
             self.calls[method.rsplit("/", 1)[-1]] += 1
             self.requests.append((method, request))
+            if self.on_call is not None:
+                await self.on_call(request)
+            if self.drop_next > 0:
+                self.drop_next -= 1
+                await context.abort(grpc.StatusCode.UNAVAILABLE, "lost on the way")
             return await behavior(request, context)
 
         return grpc.unary_unary_rpc_method_handler(
@@ -196,8 +207,13 @@ async def coordination(
     from services.usda import server as usda_server
     from services.usda.rules import load_parameters as load_snap_parameters
     from shared.consent import ensure_local_keys
+    from shared.context import local_service, set_local_service
     from shared.db import Database
 
+    # The process calls the agencies as the orchestrator, as `run_service` names it in
+    # a real stack (so do the test's own calls, unless they name another caller).
+    named_before = local_service()
+    set_local_service("orchestrator")
     keys = ensure_local_keys(tmp_path)
     subject_key = keys.subject_key()
     databases: list[Database] = []
@@ -250,3 +266,4 @@ async def coordination(
     await gateway.close()
     for db in databases:
         db.dispose()
+    set_local_service(named_before)

@@ -124,7 +124,8 @@ async def test_revoking_consent_stops_further_requests_and_is_recorded(coordinat
     del again.consents[:]
     again.household.members[0].incomes[0].annual_amount_cents += 100  # a different application
     case = (await orchestrator.SubmitApplication(again)).case
-    assert _calls(coordination, "treasury") == 1
+    treasury = coordination.recorders["treasury"].calls
+    assert (treasury["VerifyHouseholdIncome"], treasury["RecordConsentRevocation"]) == (1, 1)
     assert "INCOME_NO_CONSENT" in {i.reason_code for i in case.data_matching_issues}
     report = await orchestrator.GetDisclosureReport(pb.GetDisclosureReportRequest(ssn="256407711"))
     assert any(d.detail.startswith("CONSENT_REVOKED") for d in report.disclosures)

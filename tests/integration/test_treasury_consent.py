@@ -49,13 +49,15 @@ class Treasury:
 
     def proof(self, signer: ConsentSigner | None = None, **overrides) -> str:  # type: ignore[no-untyped-def]
         claims = {
-            "consent_id": "consent-rivera-1",
+            "consent_ids": ["consent-rivera-1"],
             "ssns": [MARIA, JOSE],
             "purpose": PURPOSE,
             "facts": ["income"],
-            "agencies": ["treasury"],
-            "issued_at": self.now - dt.timedelta(days=1),
-            "expires_at": self.now + dt.timedelta(days=89),
+            "audience": "treasury",
+            "case_id": "case-77",
+            "tax_years": [2025],
+            "issued_at": self.now - dt.timedelta(seconds=10),
+            "expires_at": self.now + dt.timedelta(seconds=50),
         }
         claims.update(overrides)
         return (signer or self.keys.signer()).issue(**claims)
@@ -130,7 +132,7 @@ BAD_PROOFS: dict[str, tuple[Callable[[Treasury], str], str]] = {
     "not a proof at all": (lambda t: "consent-please", consent.MALFORMED),
     "expired": (
         lambda t: t.proof(
-            issued_at=t.now - dt.timedelta(days=120), expires_at=t.now - dt.timedelta(seconds=1)
+            issued_at=t.now - dt.timedelta(seconds=61), expires_at=t.now - dt.timedelta(seconds=1)
         ),
         consent.EXPIRED,
     ),
@@ -140,7 +142,9 @@ BAD_PROOFS: dict[str, tuple[Callable[[Treasury], str], str]] = {
     ),
     "for other people": (lambda t: t.proof(ssns=["391772215"]), consent.WRONG_SUBJECT),
     "naming only one of the filers": (lambda t: t.proof(ssns=[MARIA]), consent.WRONG_SUBJECT),
-    "for another agency": (lambda t: t.proof(agencies=["ssa"]), consent.OUT_OF_SCOPE),
+    "made out to another agency": (lambda t: t.proof(audience="ssa"), consent.WRONG_AUDIENCE),
+    "for another case": (lambda t: t.proof(case_id="case-78"), consent.WRONG_CASE),
+    "for another tax year": (lambda t: t.proof(tax_years=[2024]), consent.WRONG_TAX_YEAR),
     "for other facts": (lambda t: t.proof(facts=["identity"]), consent.OUT_OF_SCOPE),
 }
 

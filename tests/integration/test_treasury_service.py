@@ -28,16 +28,19 @@ class ConsentingTreasury:
 
     async def VerifyHouseholdIncome(self, request: pb.VerifyHouseholdIncomeRequest):  # type: ignore[no-untyped-def]
         request.purpose = request.purpose or PURPOSE
+        request.case_id = request.case_id or "case-test"
         now = self._clock.now()
         ssns = [f.ssn for f in request.filers] or ["000000000"]
         request.consent_proof = self._signer.issue(
-            consent_id="consent-test",
+            consent_ids=["consent-test"],
             ssns=ssns,
             purpose=request.purpose,
             facts=["income"],
-            agencies=["treasury"],
+            audience="treasury",
+            case_id=request.case_id,
+            tax_years=[request.tax_year],
             issued_at=now,
-            expires_at=now + dt.timedelta(days=30),
+            expires_at=now + dt.timedelta(seconds=60),
         )
         return await self._stub.VerifyHouseholdIncome(request)
 

@@ -26,19 +26,21 @@ from shared.consent import (
 
 MARIA, JOSE, STRANGER = "412558301", "412558302", "523110042"
 ISSUED = dt.datetime(2026, 11, 25, 15, 0, tzinfo=dt.UTC)
-EXPIRES = ISSUED + dt.timedelta(days=365)
-NOW = ISSUED + dt.timedelta(minutes=5)
+EXPIRES = ISSUED + dt.timedelta(seconds=60)
+NOW = ISSUED + dt.timedelta(seconds=5)
 SUBJECT_KEY = bytes(range(32))
 KEY = generate_signing_key()
 
 
 def _issue(signer: ConsentSigner | None = None, **overrides: object) -> str:
     fields: dict[str, object] = {
-        "consent_id": "consent-1",
+        "consent_ids": ["consent-1"],
         "ssns": [MARIA, JOSE],
         "purpose": "marketplace-eligibility",
         "facts": ["income"],
-        "agencies": ["treasury"],
+        "audience": "treasury",
+        "case_id": "case-77",
+        "tax_years": [2025],
         "issued_at": ISSUED,
         "expires_at": EXPIRES,
     }
@@ -52,6 +54,8 @@ def _verify(token: str, verifier: ConsentVerifier | None = None, **overrides: ob
         "purpose": "marketplace-eligibility",
         "agency": "treasury",
         "fact": "income",
+        "case_id": "case-77",
+        "tax_year": 2025,
         "now": NOW,
     }
     asked.update(overrides)
@@ -86,9 +90,22 @@ def test_a_valid_proof_verifies_and_names_its_scope() -> None:
     claims = _verify(_issue())
     assert claims.consent_id == "consent-1"
     assert claims.purpose == "marketplace-eligibility"
-    assert claims.facts == {"income"} and claims.agencies == {"treasury"}
+    assert claims.facts == {"income"} and claims.audience == "treasury"
+    assert (claims.case_id, claims.tax_years) == ("case-77", {2025})
     assert claims.expires_at == EXPIRES
     assert claims.issuer == "orchestrator"
+
+
+def test_a_proof_under_several_consents_names_each() -> None:
+    claims = _verify(_issue(consent_ids=["consent-2", "consent-1"]))
+    assert claims.consent_ids == {"consent-1", "consent-2"}
+    assert claims.consent_id == "consent-1,consent-2"
+
+
+def test_every_proof_carries_its_own_nonce() -> None:
+    nonces = {_verify(_issue()).nonce for _ in range(50)}
+    assert len(nonces) == 50
+    assert all(len(base64.urlsafe_b64decode(n + "==")) == consent.NONCE_BYTES for n in nonces)
 
 
 def test_every_person_named_in_a_joint_proof_is_covered() -> None:
@@ -133,6 +150,53 @@ def test_an_unsigned_proof_is_refused() -> None:
     assert _refused(f"{head}.{body}.") == consent.MALFORMED
 
 
+def test_a_proof_living_longer_than_a_minute_is_refused_though_validly_signed() -> None:
+    header, claims = _parts(_issue())
+    claims["exp"] = claims["iat"] + 61
+    assert _refused(_signed(header, claims)) == consent.LIFETIME_TOO_LONG
+    claims["exp"] = claims["iat"] + 60
+    _verify(_signed(header, claims))
+
+
+def test_the_signer_refuses_to_issue_a_proof_for_longer_than_a_minute() -> None:
+    with pytest.raises(ValueError):
+        _issue(expires_at=ISSUED + dt.timedelta(seconds=61))
+
+
+def test_a_proof_for_another_audience_is_refused() -> None:
+    assert _refused(_issue(audience="ssa")) == consent.WRONG_AUDIENCE
+    assert _refused(_issue(), agency="ssa") == consent.WRONG_AUDIENCE
+
+
+def test_a_proof_for_another_case_is_refused() -> None:
+    assert _refused(_issue(), case_id="case-78") == consent.WRONG_CASE
+    assert _refused(_issue(), case_id="") == consent.WRONG_CASE
+
+
+def test_a_proof_for_other_tax_years_is_refused() -> None:
+    assert _refused(_issue(), tax_year=2024) == consent.WRONG_TAX_YEAR
+    _verify(_issue(tax_years=[2024, 2025]), tax_year=2024)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    named=st.tuples(
+        st.sampled_from(["c-1", "c-2", "c-3"]), st.sets(st.integers(2018, 2026), min_size=1)
+    ),
+    asked=st.tuples(st.sampled_from(["c-1", "c-2", "c-3"]), st.integers(2018, 2026)),
+)
+def test_a_proof_holds_exactly_for_the_case_and_years_it_names(named, asked) -> None:  # type: ignore[no-untyped-def]
+    token = _issue(case_id=named[0], tax_years=sorted(named[1]))
+    fits = asked[0] == named[0] and asked[1] in named[1]
+    try:
+        _verify(token, case_id=asked[0], tax_year=asked[1])
+        held = True
+    except ConsentError as error:
+        assert error.reason_code in (consent.WRONG_CASE, consent.WRONG_TAX_YEAR)
+        held = False
+    assert held == fits
+
+
 def test_an_expired_proof_is_refused_from_the_second_it_expires() -> None:
     token = _issue()
     _verify(token, now=EXPIRES - dt.timedelta(seconds=1))
@@ -140,7 +204,8 @@ def test_an_expired_proof_is_refused_from_the_second_it_expires() -> None:
 
 
 def test_a_proof_dated_in_the_future_is_refused() -> None:
-    token = _issue(issued_at=NOW + dt.timedelta(hours=1))
+    later = NOW + dt.timedelta(hours=1)
+    token = _issue(issued_at=later, expires_at=later + dt.timedelta(seconds=60))
     assert _refused(token) == consent.NOT_YET_VALID
 
 
@@ -162,9 +227,8 @@ def test_subject_references_depend_on_the_subject_key() -> None:
     assert caught.value.reason_code == consent.WRONG_SUBJECT
 
 
-def test_an_agency_or_fact_outside_the_scope_is_refused() -> None:
+def test_a_fact_outside_the_scope_is_refused() -> None:
     token = _issue()
-    assert _refused(token, agency="ssa") == consent.OUT_OF_SCOPE
     assert _refused(token, fact="address") == consent.OUT_OF_SCOPE
     assert _refused(token, fact=["income", "address"]) == consent.OUT_OF_SCOPE
 
@@ -176,7 +240,10 @@ def test_a_revoked_consent_is_refused_when_the_verifier_is_told() -> None:
     with pytest.raises(ConsentError) as caught:
         _verify(_issue(), verifier)
     assert caught.value.reason_code == consent.REVOKED
-    _verify(_issue(consent_id="consent-2"), verifier)
+    with pytest.raises(ConsentError) as caught:
+        _verify(_issue(consent_ids=["consent-2", "consent-1"]), verifier)
+    assert caught.value.reason_code == consent.REVOKED
+    _verify(_issue(consent_ids=["consent-2"]), verifier)
 
 
 @pytest.mark.parametrize(
@@ -187,9 +254,30 @@ def test_garbage_is_malformed_or_unsigned(token: str) -> None:
     assert _refused(token) in (consent.MALFORMED, consent.SIGNATURE_INVALID)
 
 
-def test_a_signed_proof_missing_claims_is_malformed() -> None:
+@pytest.mark.parametrize(
+    "claim",
+    ["ver", "iss", "aud", "cid", "case", "years", "jti", "sub", "pur", "facts", "iat", "exp"],
+)
+def test_a_signed_proof_missing_a_claim_is_malformed(claim: str) -> None:
     header, claims = _parts(_issue())
-    del claims["pur"]
+    del claims[claim]
+    assert _refused(_signed(header, claims)) == consent.MALFORMED
+
+
+@pytest.mark.parametrize(
+    ("claim", "value"),
+    [
+        ("years", []),
+        ("years", ["2025"]),
+        ("years", [True]),
+        ("cid", []),
+        ("cid", "consent-1"),
+        ("exp", 10**20),
+    ],
+)
+def test_a_signed_proof_with_a_claim_of_the_wrong_shape_is_malformed(claim, value) -> None:  # type: ignore[no-untyped-def]
+    header, claims = _parts(_issue())
+    claims[claim] = value
     assert _refused(_signed(header, claims)) == consent.MALFORMED
 
 
@@ -218,9 +306,15 @@ def test_a_refusal_maps_to_permission_denied_with_its_reason() -> None:
     assert error.metadata == {"consent_id": "consent-1"}
 
 
-def test_issuing_refuses_an_empty_scope_or_a_backwards_lifetime() -> None:
+@pytest.mark.parametrize(
+    "empty", ["consent_ids", "ssns", "purpose", "facts", "audience", "case_id", "tax_years"]
+)
+def test_issuing_refuses_an_empty_scope(empty: str) -> None:
     with pytest.raises(ValueError):
-        _issue(facts=[])
+        _issue(**{empty: "" if empty in ("purpose", "audience", "case_id") else []})
+
+
+def test_issuing_refuses_a_backwards_lifetime() -> None:
     with pytest.raises(ValueError):
         _issue(expires_at=ISSUED)
 

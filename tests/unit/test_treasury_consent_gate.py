@@ -28,20 +28,24 @@ def keys(tmp_path):  # type: ignore[no-untyped-def]
 
 def _proof(keys, ssns=("412558301", "412558302"), **overrides):  # type: ignore[no-untyped-def]
     claims = {
-        "consent_id": "c-1",
+        "consent_ids": ["c-1"],
         "ssns": list(ssns),
         "purpose": "marketplace-eligibility-2027",
         "facts": ["income"],
-        "agencies": ["treasury"],
+        "audience": "treasury",
+        "case_id": "case-77",
+        "tax_years": [2025],
         "issued_at": NOW,
-        "expires_at": NOW + dt.timedelta(days=1),
+        "expires_at": NOW + dt.timedelta(seconds=60),
     }
     claims.update(overrides)
     return keys.signer().issue(**claims)
 
 
 def _check(keys, proof: str, ssns=("412558301", "412558302")):  # type: ignore[no-untyped-def]
-    return check_consent(keys.verifier(), proof, list(ssns), "marketplace-eligibility-2027", NOW)
+    return check_consent(
+        keys.verifier(), proof, list(ssns), "marketplace-eligibility-2027", "case-77", 2025, NOW
+    )
 
 
 @pytest.mark.parametrize("proof", ["", "   "])
@@ -66,10 +70,20 @@ def test_a_proof_missing_one_filer_is_the_wrong_subject(keys) -> None:  # type: 
     assert caught.value.reason_code == consent.WRONG_SUBJECT
 
 
-def test_a_proof_for_income_at_another_agency_is_out_of_scope(keys) -> None:  # type: ignore[no-untyped-def]
+def test_a_proof_made_out_to_another_agency_is_the_wrong_audience(keys) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ConsentError) as caught:
-        _check(keys, _proof(keys, agencies=["ssa", "hhs"]))
-    assert caught.value.reason_code == consent.OUT_OF_SCOPE
+        _check(keys, _proof(keys, audience="ssa"))
+    assert caught.value.reason_code == consent.WRONG_AUDIENCE
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [({"case_id": "case-78"}, consent.WRONG_CASE), ({"tax_years": [2024]}, consent.WRONG_TAX_YEAR)],
+)
+def test_a_proof_for_another_request_is_refused(keys, overrides, reason) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ConsentError) as caught:
+        _check(keys, _proof(keys, **overrides))
+    assert caught.value.reason_code == reason
 
 
 @pytest.mark.parametrize(

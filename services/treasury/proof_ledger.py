@@ -1,0 +1,79 @@
+"""What Treasury remembers of consent proofs, so each is good for one request only.
+
+A proof's signature says who issued it; only Treasury's own store can say whether it
+was used before or whether its consent was withdrawn since. Both live in Treasury's
+database, not in the process, so replicas on one PostgreSQL agree: the nonce's primary
+key makes the insert itself the check, and of two requests racing with copies of one
+proof the second waits for the first to commit and then inserts nothing.
+
+A nonce is kept until its proof has expired for every replica (expiry plus the clock
+leeway the verifier allows), then pruned: after that the verifier refuses the proof
+as expired on its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
+
+from services.treasury.tables import RevokedConsent, SeenNonce
+from shared.consent import DEFAULT_LEEWAY, REPLAYED, REVOKED, ConsentClaims, ConsentError
+
+
+def _insert(session: Session):  # type: ignore[no-untyped-def]
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def admit(session: Session, claims: ConsentClaims) -> None:
+    """Accept a verified proof once, inside the unit of work that answers it: refused
+    when any of its consents was revoked, or when its nonce was seen before."""
+    revoked = session.exec(
+        select(RevokedConsent.consent_id).where(
+            col(RevokedConsent.consent_id).in_(sorted(claims.consent_ids))
+        )
+    ).first()
+    if revoked is not None:
+        raise ConsentError(REVOKED, "the person has withdrawn this consent", claims.consent_id)
+    expires = int(claims.expires_at.timestamp())
+    inserted = session.execute(
+        _insert(session)(SeenNonce)
+        .values(nonce=claims.nonce, expires_at=expires)
+        .on_conflict_do_nothing(index_elements=["nonce"])
+        .returning(col(SeenNonce.nonce))
+    ).first()
+    if inserted is None:
+        raise ConsentError(
+            REPLAYED,
+            "this consent proof was already used; each is good for one request",
+            claims.consent_id,
+        )
+
+
+def prune(session: Session, now: dt.datetime) -> int:
+    """Forget nonces of proofs that no replica would accept any more; how many."""
+    cutoff = int((now - DEFAULT_LEEWAY).timestamp())
+    result = session.execute(delete(SeenNonce).where(col(SeenNonce.expires_at) < cutoff))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def record_revocation(
+    session: Session, consent_id: str, revoked_at: dt.datetime, request_id: str, now: dt.datetime
+) -> RevokedConsent:
+    """Idempotent: the first notice of a revocation is kept, later ones change nothing."""
+    session.execute(
+        _insert(session)(RevokedConsent)
+        .values(
+            consent_id=consent_id,
+            revoked_at=revoked_at.astimezone(dt.UTC),
+            recorded_at=now.astimezone(dt.UTC),
+            request_id=request_id,
+        )
+        .on_conflict_do_nothing(index_elements=["consent_id"])
+    )
+    row = session.get(RevokedConsent, consent_id)
+    assert row is not None  # inserted just now, or by an earlier notice
+    return row
