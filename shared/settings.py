@@ -46,6 +46,10 @@ class ServiceSettings(BaseSettings):
     usda_target: str = Field(default_factory=lambda: f"127.0.0.1:{DEFAULT_PORTS['usda']}")
     # Budget for one downstream call, retries included, when the caller set none.
     downstream_timeout_seconds: float = 5.0
+    # An agency failing transiently this many calls in a row is left alone for the
+    # cool-down; its facts are marked source-unavailable meanwhile.
+    breaker_failures: int = 5
+    breaker_cooldown_seconds: float = 10.0
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -62,14 +62,15 @@ Serve = Callable[..., Awaitable[ServerHandle]]
 
 @pytest.fixture
 async def serve() -> AsyncIterator[Serve]:
-    """Start servers on port 0 for one test; every one is stopped when the test ends."""
+    """Start servers on port 0 for one test (or on a given port, to bring a stopped one
+    back where its callers look); every one is stopped when the test ends."""
     started: list[RunningServer] = []
 
     async def _serve(
-        bindings: Sequence[ServiceBinding], recorder: Recorder | None = None
+        bindings: Sequence[ServiceBinding], recorder: Recorder | None = None, port: int = 0
     ) -> ServerHandle:
         extra = [recorder] if recorder is not None else []
-        running = await start_server(bindings, "127.0.0.1", 0, extra)
+        running = await start_server(bindings, "127.0.0.1", port, extra)
         started.append(running)
         return ServerHandle(running)
 
