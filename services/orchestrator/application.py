@@ -2,7 +2,8 @@
 
 prefill -> intake -> gather verified facts (SSA, then Treasury under consent, reusing
 what is fresh) -> determine (HHS and USDA side by side) -> combine -> persist the
-case, its evidence, consents, burden ledger and audit entries in one transaction.
+case, its evidence, consents, burden ledger and audit outcomes in one transaction.
+Each agency request is on the audit trail before it is sent (see audit_trail).
 """
 
 from __future__ import annotations
@@ -29,7 +30,14 @@ from services.orchestrator import (
     repository,
 )
 from services.orchestrator.agencies import AgencyGateway, SourceUnavailable
-from services.orchestrator.audit_trail import DISCLOSED, FAILED, AuditNote, notes_for
+from services.orchestrator.audit_trail import (
+    DISCLOSED,
+    FAILED,
+    AuditNote,
+    Trail,
+    as_outcome,
+    notes_for,
+)
 from services.orchestrator.combine import Combined, combine, wants_hhs
 from services.orchestrator.evidence import EvidenceDirectory
 from services.orchestrator.evidence_store import db_time
@@ -89,8 +97,12 @@ class Coordinator:
         self, request: pb.SubmitApplicationRequest, budget: Callable[[], float]
     ) -> pb.Case:
         """``budget()`` gives the seconds a downstream call may take right now."""
+        return await self._submit(request, fingerprint(request), budget)
+
+    async def _submit(
+        self, request: pb.SubmitApplicationRequest, print_: str, budget: Callable[[], float]
+    ) -> pb.Case:
         now = self._clock.now()
-        print_ = fingerprint(request)
         existing = await self._db.run(lambda s: self._replay(s, request.request_id, print_))
         if existing is not None:
             log.info("submission replayed", case_id=existing.case_id)
@@ -101,16 +113,21 @@ class Coordinator:
         validate_application(filled.request, now.date(), violations)
         case_id = uuid.uuid4().hex
         structlog.contextvars.bind_contextvars(case_id=case_id)
-        stored, notes = await self._determine(filled, print_, case_id, now, budget)
+        trail = Trail(self._db, self._clock, case_id)
         try:
-            await self._db.run(lambda s: self._save(s, stored, notes, now))
+            stored = await self._determine(filled, print_, case_id, now, budget, trail)
+            await self._db.run(lambda s: self._save(s, stored, trail))
         except repository.DuplicateRequest:
-            # A concurrent retry stored its case first: keep our disclosures on record,
-            # then answer with that case.
-            await self._db.run(lambda s: audit_trail.write(s, notes, case_id, now))
+            # Another replica stored this request_id's case first: keep our disclosures
+            # on record, then answer with that case.
+            await trail.flush()
             replay = await self._db.run(lambda s: self._replay(s, request.request_id, print_))
             assert replay is not None
             return replay
+        except BaseException:
+            # Whatever the agencies answered before the failure stays on record.
+            await trail.flush()
+            raise
         log.info(
             "case determined",
             status=stored.case.status,
@@ -121,11 +138,9 @@ class Coordinator:
         )
         return mapping.case_to_proto(stored)
 
-    def _save(
-        self, session: Session, stored: StoredCase, notes: list[AuditNote], now: dt.datetime
-    ) -> None:
+    def _save(self, session: Session, stored: StoredCase, trail: Trail) -> None:
         repository.save_new(session, stored)
-        audit_trail.write(session, notes, stored.case.case_id, now)
+        trail.write_outcomes(session, self._clock.now())
 
     def _replay(self, session: Session, request_id: str, print_: str) -> pb.Case | None:
         if not request_id:
@@ -151,36 +166,35 @@ class Coordinator:
         case_id: str,
         now: dt.datetime,
         budget: Callable[[], float],
-    ) -> tuple[StoredCase, list[AuditNote]]:
+        trail: Trail,
+    ) -> StoredCase:
         request = filled.request
         household = request.household
         plan_year = plan_year_for(request, now.date())
         programs = list(request.programs)
-        gathered = await self._gatherer.gather(request, case_id, plan_year, now, budget)
-        notes = list(gathered.notes)
+        gathered = await self._gatherer.gather(request, case_id, plan_year, now, budget, trail)
         refs = [self._subjects.ref(m.ssn) for m in household.members]
 
         hhs_task = snap_task = None
         async with asyncio.TaskGroup() as group:
             if wants_hhs(programs):
+                hhs_request = agency_requests.hhs_request(household, plan_year)
                 hhs_task = group.create_task(
                     self._ask(
-                        self._agencies.determine_subsidies(
-                            agency_requests.hhs_request(household, plan_year), budget()
+                        lambda send: self._agencies.determine_subsidies(
+                            hhs_request, budget(), send
                         ),
                         notes_for("hhs", refs, HHS_DISCLOSED, SUBSIDIES_PURPOSE, DISCLOSED),
-                        notes,
+                        trail,
                     )
                 )
             if det.PROGRAM_SNAP in programs:
-                month = now.date().replace(day=1)
+                snap_request = agency_requests.snap_request(household, now.date().replace(day=1))
                 snap_task = group.create_task(
                     self._ask(
-                        self._agencies.determine_snap(
-                            agency_requests.snap_request(household, month), budget()
-                        ),
+                        lambda send: self._agencies.determine_snap(snap_request, budget(), send),
                         notes_for("usda", refs, USDA_DISCLOSED, SNAP_PURPOSE, DISCLOSED),
-                        notes,
+                        trail,
                     )
                 )
         hhs_reply = hhs_task.result() if hhs_task else None
@@ -192,22 +206,22 @@ class Coordinator:
             list(hhs_reply.determinations) if hhs_reply is not None else None,
             snap_reply.determination if snap_reply is not None else None,
         )
-        stored = self._stored(filled, print_, case_id, plan_year, now, gathered, combined)
-        return stored, notes
+        return self._stored(filled, print_, case_id, plan_year, now, gathered, combined)
 
     async def _ask(
-        self, call: Awaitable[T], on_success: list[AuditNote], notes: list[AuditNote]
+        self,
+        call: Callable[[Callable[[], Awaitable[None]]], Awaitable[T]],
+        disclosed: list[AuditNote],
+        trail: Trail,
     ) -> T | None:
-        """Await an agency call; note the disclosure, or its failure, for the audit log."""
+        """Call an agency with ``disclosed`` recorded as requested before it is sent;
+        note the disclosure, or its failure, for the audit log."""
         try:
-            reply = await call
+            reply = await call(trail.before_send(disclosed))
         except SourceUnavailable as error:
-            notes += [
-                AuditNote(n.actor_service, n.subject_ref, n.facts, n.purpose, FAILED, error.code)
-                for n in on_success
-            ]
+            trail.note(as_outcome(disclosed, FAILED, error.code))
             return None
-        notes += on_success
+        trail.note(disclosed)
         return reply
 
     def _stored(

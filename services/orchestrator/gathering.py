@@ -1,6 +1,7 @@
 """Gather verified facts: identity from SSA first, then income from Treasury under
 consent, reusing whatever is already verified and fresh. Independent agency calls run
-side by side elsewhere; these two run in order because income depends on identity."""
+side by side elsewhere; these two run in order because income depends on identity.
+Each request goes on the audit trail before it is sent, its outcome after."""
 
 from __future__ import annotations
 
@@ -17,7 +18,14 @@ from eligibility.treasury.v1 import income_verification_pb2 as treasury_pb
 from services.orchestrator import agency_requests, consents
 from services.orchestrator import evidence as ev
 from services.orchestrator.agencies import AgencyGateway, SourceUnavailable
-from services.orchestrator.audit_trail import DISCLOSED, FAILED, REFUSED, AuditNote, notes_for
+from services.orchestrator.audit_trail import (
+    DISCLOSED,
+    FAILED,
+    REFUSED,
+    Trail,
+    as_outcome,
+    notes_for,
+)
 from services.orchestrator.consents import Grant
 from services.orchestrator.evidence import EvidenceDirectory, Fact
 from services.orchestrator.identity import reconcile_identity
@@ -36,7 +44,6 @@ class Gathered:
     issues: list[Issue] = field(default_factory=list)
     # person_id -> the weakest status among that person's facts
     evidence_status: dict[str, str] = field(default_factory=dict)
-    notes: list[AuditNote] = field(default_factory=list)
     # Consents given with this application, to be stored with the case.
     new_grants: list[Grant] = field(default_factory=list)
 
@@ -63,6 +70,7 @@ class Gatherer:
         plan_year: int,
         now: dt.datetime,
         budget: Callable[[], float],
+        trail: Trail,
     ) -> Gathered:
         household = request.household
         tax_year = plan_year - agency_requests.TAX_YEAR_LAG
@@ -83,19 +91,20 @@ class Gatherer:
         unreachable = ""
         if to_ask:
             purpose = agency_requests.identity_purpose(plan_year)
-            asked_refs = [refs[m.person_id] for m in to_ask]
+            asked = notes_for(
+                "ssa", [refs[m.person_id] for m in to_ask], IDENTITY_DISCLOSED, purpose, DISCLOSED
+            )
             try:
                 reply = await self._agencies.verify_identity(
                     agency_requests.ssa_request(to_ask, plan_year, case_id, request.request_id),
                     budget(),
+                    trail.before_send(asked),
                 )
                 answers.update({r.person_id: r for r in reply.results})
-                out.notes += notes_for("ssa", asked_refs, IDENTITY_DISCLOSED, purpose, DISCLOSED)
+                trail.note(asked)
             except SourceUnavailable as error:
                 unreachable = error.code
-                out.notes += notes_for(
-                    "ssa", asked_refs, IDENTITY_DISCLOSED, purpose, FAILED, error.code
-                )
+                trail.note(as_outcome(asked, FAILED, error.code))
         identity = reconcile_identity(household, answers, self._directory, now, unreachable)
 
         inquiry = await self._ask_treasury(
@@ -110,7 +119,7 @@ class Gatherer:
             reusable.income,
             [*in_force, *new_grants],
             refs,
-            out,
+            trail,
         )
         income = reconcile_income(household, inquiry, self._directory, now)
 
@@ -156,7 +165,7 @@ class Gatherer:
         reused: dict[str, treasury_pb.FilerIncome],
         grants: list[Grant],
         refs: dict[str, str],
-        out: Gathered,
+        trail: Trail,
     ) -> IncomeInquiry:
         """Ask Treasury about verified filers with no fresh return on file, whole tax
         units at a time, and only where every filer of the unit consented."""
@@ -174,13 +183,15 @@ class Gatherer:
                 used += [g for g in covering.values() if g is not None]
             else:
                 no_consent.update(filers)
-                out.notes += notes_for(
-                    "treasury",
-                    [refs[f] for f in filers],
-                    ("income",),
-                    consents.PURPOSE,
-                    REFUSED,
-                    "NO_CONSENT: Treasury was not asked",
+                trail.note(
+                    notes_for(
+                        "treasury",
+                        [refs[f] for f in filers],
+                        ("income",),
+                        consents.PURPOSE,
+                        REFUSED,
+                        "NO_CONSENT: Treasury was not asked",
+                    )
                 )
         unreachable: set[str] = set()
         reason = ""
@@ -189,31 +200,22 @@ class Gatherer:
             proof = consents.proof(
                 self._signer, used, [members[f].ssn for f in ask], "treasury", "income", now
             )
+            asked = notes_for(
+                "treasury", [refs[f] for f in ask], IDENTITY_DISCLOSED, consents.PURPOSE, DISCLOSED
+            )
             try:
                 reply = await self._agencies.verify_income(
                     agency_requests.treasury_request(
                         household, ask, plan_year, case_id, request.request_id, proof
                     ),
                     budget(),
+                    trail.before_send(asked),
                 )
                 answers.update({r.person_id: r for r in reply.results})
-                out.notes += notes_for(
-                    "treasury",
-                    [refs[f] for f in ask],
-                    IDENTITY_DISCLOSED,
-                    consents.PURPOSE,
-                    DISCLOSED,
-                )
+                trail.note(asked)
             except SourceUnavailable as error:
                 unreachable, reason = set(ask), error.code
-                out.notes += notes_for(
-                    "treasury",
-                    [refs[f] for f in ask],
-                    IDENTITY_DISCLOSED,
-                    consents.PURPOSE,
-                    FAILED,
-                    error.code,
-                )
+                trail.note(as_outcome(asked, FAILED, error.code))
         return IncomeInquiry(
             answers=answers,
             unreachable=frozenset(unreachable),
