@@ -52,6 +52,7 @@ from shared.consent import ConsentSigner
 from shared.context import current_caller
 from shared.db import Database
 from shared.errors import FieldViolation, ServiceError, invalid_argument, not_found
+from shared.single_flight import SingleFlight
 
 log = structlog.get_logger("orchestrator")
 T = TypeVar("T")
@@ -90,14 +91,27 @@ class Coordinator:
         self._subjects = subjects
         self._yardstick = yardstick
         self._gatherer = Gatherer(db, agencies, directory, subjects, signer)
+        # Keyed by (request_id, fingerprint): a request_id reused for another application
+        # is not joined to the first; the case table's unique request_id refuses it.
+        self._flights: SingleFlight[tuple[str, str], pb.Case] = SingleFlight()
 
     # --- SubmitApplication -------------------------------------------------------------
 
     async def submit(
         self, request: pb.SubmitApplicationRequest, budget: Callable[[], float]
     ) -> pb.Case:
-        """``budget()`` gives the seconds a downstream call may take right now."""
-        return await self._submit(request, fingerprint(request), budget)
+        """``budget()`` gives the seconds a downstream call may take right now.
+
+        Copies of one request arriving together share one run: the agencies are asked
+        once and every copy gets the same case."""
+        print_ = fingerprint(request)
+        if not request.request_id:  # refused by validation; nothing to share
+            return await self._submit(request, print_, budget)
+        case = await self._flights.run(
+            (request.request_id, print_), lambda: self._submit(request, print_, budget)
+        )
+        structlog.contextvars.bind_contextvars(case_id=case.case_id)
+        return case
 
     async def _submit(
         self, request: pb.SubmitApplicationRequest, print_: str, budget: Callable[[], float]

@@ -89,6 +89,8 @@ class Coordination:
     recorders: dict[str, Recorder]
     orchestrator_db: Any
     keys: Any  # shared.consent.LocalConsentKeys
+    # The orchestrator's agency gateway, for a second orchestrator (a replica) to share.
+    gateway: Any = None
 
 
 @pytest.fixture
@@ -150,6 +152,7 @@ async def coordination(serve, database_url, clock, tmp_path) -> AsyncIterator[Co
             recorders,
             orchestrator_db,
             keys,
+            gateway,
         )
     await gateway.close()
     for db in databases:
