@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 
+from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from services.harness.households import example_paths, load_request
 from services.orchestrator import agency_requests
 from services.orchestrator.agencies import CIRCUIT_OPEN, AgencyGateway, SourceUnavailable
@@ -102,3 +103,32 @@ async def test_a_stopped_agency_is_not_called_during_the_cooldown_and_is_again_a
         assert before.calls[RPC] == 1
     finally:
         await gateway.close()
+
+
+async def test_an_open_circuit_leaves_the_case_pending_and_records_that_nothing_was_sent(
+    coordination,
+) -> None:  # type: ignore[no-untyped-def]
+    await coordination.agencies["treasury"].stop()
+    chen = next(p for p in example_paths() if "chen" in p.name)
+    threshold = coordination.gateway.breakers["treasury"].threshold
+    for n in range(threshold):
+        await coordination.orchestrator.SubmitApplication(load_request(chen, f"chen-down-{n}"))
+    assert coordination.gateway.breakers["treasury"].state is State.OPEN
+
+    case = (
+        await coordination.orchestrator.SubmitApplication(load_request(chen, "chen-fail-fast"))
+    ).case
+    assert case.status == pb.CASE_STATUS_PENDING_VERIFICATION
+    (issue,) = [
+        i for i in case.data_matching_issues if i.reason_code == "INCOME_SOURCE_UNAVAILABLE"
+    ]
+    assert CIRCUIT_OPEN in issue.message
+    report = await coordination.orchestrator.GetDisclosureReport(
+        pb.GetDisclosureReportRequest(ssn="523110042")
+    )
+    this_case = [
+        (d.outcome, d.detail)
+        for d in report.disclosures
+        if d.case_id == case.case_id and d.actor_service == "treasury"
+    ]
+    assert this_case == [("FAILED", CIRCUIT_OPEN)], "no REQUESTED: nothing was sent"
