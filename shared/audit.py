@@ -2,7 +2,9 @@
 
 Each entry records one disclosure of personal data, or one refused or failed request
 for it: who asked, about whom, which facts, for which case and purpose, the outcome
-and when. Its ``hash`` is SHA-256 over a canonical JSON form of the entry, which
+and when. A service that sends personal data to another records the request as
+REQUESTED before sending it, so a crash between the send and the outcome cannot leave
+a disclosure with no trace. Its ``hash`` is SHA-256 over a canonical JSON form of the entry, which
 includes the hash of the entry before it, so altering, deleting or reordering entries
 breaks the chain where it happened. A one-row head table holds the last seq and hash,
 so cutting entries off the end is caught too. (Someone able to rewrite the whole table
@@ -43,6 +45,8 @@ _PREFIX = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
 class Outcome(enum.StrEnum):
+    # About to be sent; the outcome follows in a later entry, unless the sender crashed.
+    REQUESTED = "REQUESTED"
     DISCLOSED = "DISCLOSED"
     REFUSED = "REFUSED"
     FAILED = "FAILED"

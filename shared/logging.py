@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import traceback
 from collections.abc import Mapping
 from typing import Any
 
@@ -47,6 +48,12 @@ _SENSITIVE_SUFFIXES = ("_cents", "_income", "_ssn", "_name", "_birth_date", "_ma
 _SSN_PATTERN = re.compile(r"(?<!\d)\d{3}-?\d{2}-?\d{4}(?!\d)")
 # ISO dates in free text may be birth dates.
 _DATE_PATTERN = re.compile(r"(?<!\d)(19|20)\d{2}-\d{2}-\d{2}(?!\d)")
+# The ids we mint (uuid4, hex or dashed) are random hex: a run of nine digits inside one
+# is chance, not an SSN, and cutting into it would break correlation across services.
+_MINTED_ID = re.compile(
+    r"(?<![0-9A-Za-z])(?:[0-9a-f]{32}|[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12})(?![0-9A-Za-z])",
+    re.IGNORECASE,
+)
 
 
 def _is_sensitive_key(key: str) -> bool:
@@ -54,9 +61,32 @@ def _is_sensitive_key(key: str) -> bool:
     return lowered in _SENSITIVE_KEYS or lowered.endswith(_SENSITIVE_SUFFIXES)
 
 
+def _scrub_text(text: str) -> str:
+    """SSN- and date-shaped runs become REDACTED, except inside a minted id."""
+    pieces: list[str] = []
+    start = 0
+    for minted in _MINTED_ID.finditer(text):
+        pieces += [_scrub_plain(text[start : minted.start()]), minted.group()]
+        start = minted.end()
+    pieces.append(_scrub_plain(text[start:]))
+    return "".join(pieces)
+
+
+def _scrub_plain(text: str) -> str:
+    return _DATE_PATTERN.sub(REDACTED, _SSN_PATTERN.sub(REDACTED, text))
+
+
+def _scrub_id(value: Any) -> Any:
+    """An identifier is kept whole or dropped whole: half an id with REDACTED spliced
+    in looks like an id and matches nothing, which is worse than no id."""
+    if not isinstance(value, str):
+        return _scrub(value)
+    return value if _scrub_text(value) == value else REDACTED
+
+
 def _scrub(value: Any) -> Any:
     if isinstance(value, str):
-        return _DATE_PATTERN.sub(REDACTED, _SSN_PATTERN.sub(REDACTED, value))
+        return _scrub_text(value)
     if isinstance(value, Mapping):
         return {k: REDACTED if _is_sensitive_key(str(k)) else _scrub(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set):
@@ -64,19 +94,72 @@ def _scrub(value: Any) -> Any:
     return value
 
 
-_KEEP = frozenset({"timestamp", "level", "logger", "event_id"})
+_KEEP = frozenset({"timestamp", "level", "logger"})
 
 
 def redact_personal_data(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
-    """structlog processor: drop personal data by key, and SSN- or date-shaped text anywhere."""
+    """structlog processor: drop personal data by key, and SSN- or date-shaped text anywhere.
+
+    Values of ``*_id`` keys (correlation_id, case_id, ...) are kept or dropped whole."""
     for key in list(event_dict):
         if key in _KEEP:
             continue
         if _is_sensitive_key(key):
             event_dict[key] = REDACTED
+        elif key.lower().endswith("_id"):
+            event_dict[key] = _scrub_id(event_dict[key])
         else:
             event_dict[key] = _scrub(event_dict[key])
     return event_dict
+
+
+def withhold_exception_messages(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """structlog processor, in place of ``format_exc_info``: the exception's type and its
+    traceback, but not its message. Messages carry values ("income 52000 out of range")
+    that no pattern reliably recognises; the frames say where it failed without them."""
+    exc_info = event_dict.pop("exc_info", None)
+    if not exc_info:
+        return event_dict
+    if isinstance(exc_info, BaseException):
+        error: BaseException | None = exc_info
+    elif isinstance(exc_info, tuple):
+        error = exc_info[1]
+    else:
+        error = sys.exc_info()[1]
+    if error is not None:
+        event_dict["exception_type"] = _type_name(type(error))
+        event_dict["exception"] = "".join(_describe(error, set()))
+    return event_dict
+
+
+def _type_name(kind: type[BaseException]) -> str:
+    return (
+        kind.__qualname__
+        if kind.__module__ == "builtins"
+        else f"{kind.__module__}.{kind.__qualname__}"
+    )
+
+
+def _describe(error: BaseException, seen: set[int]) -> list[str]:
+    """Python's own traceback layout, causes first, each message replaced by a marker."""
+    seen.add(id(error))
+    lines: list[str] = []
+    context = None if error.__suppress_context__ else error.__context__
+    if error.__cause__ is not None and id(error.__cause__) not in seen:
+        lines += _describe(error.__cause__, seen)
+        lines.append("\nThe above exception was the direct cause of the following exception:\n\n")
+    elif context is not None and id(context) not in seen:
+        lines += _describe(context, seen)
+        lines.append("\nDuring handling of the above exception, another exception occurred:\n\n")
+    if error.__traceback__ is not None:
+        lines.append("Traceback (most recent call last):\n")
+        lines += traceback.format_list(traceback.extract_tb(error.__traceback__))
+    lines.append(f"{_type_name(type(error))}: (message withheld)\n")
+    if isinstance(error, BaseExceptionGroup):
+        for number, inner in enumerate(error.exceptions, 1):
+            lines.append(f"+-- sub-exception {number} --\n")
+            lines += ["| " + line for line in "".join(_describe(inner, seen)).splitlines(True)]
+    return lines
 
 
 def configure_logging(level: str = "info", fmt: str = "json", service: str | None = None) -> None:
@@ -90,7 +173,7 @@ def configure_logging(level: str = "info", fmt: str = "json", service: str | Non
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
-        structlog.processors.format_exc_info,
+        withhold_exception_messages,
         redact_personal_data,
         renderer,
     ]

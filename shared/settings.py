@@ -61,6 +61,10 @@ class ServiceSettings(BaseSettings):
     identity_check_burst: int = 400
     # SSA: non-matches in a row from one caller that are audited as a mismatch run.
     identity_mismatch_run: int = 5
+    # An agency failing transiently this many calls in a row is left alone for the
+    # cool-down; its facts are marked source-unavailable meanwhile.
+    breaker_failures: int = 5
+    breaker_cooldown_seconds: float = 10.0
 
     def certificates_dir(self) -> Path:
         return Path(self.tls_dir) if self.tls_dir else self.data_dir / "certs"

@@ -16,6 +16,7 @@ from eligibility.common.v1 import determination_pb2 as det
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from services.cli import render
 from services.cli.client import call
+from services.cli.disclosures import fold
 from services.harness.households import HouseholdFileError, load_request
 from shared.settings import DEFAULT_PORTS
 
@@ -66,7 +67,11 @@ def revoke(
     )
 
 
-def disclosures(ssn: str = SsnOption, target: str = TargetOption) -> None:
+def disclosures(
+    ssn: str = SsnOption,
+    target: str = TargetOption,
+    raw: bool = typer.Option(False, "--raw", help="every audit entry, requests and outcomes apart"),
+) -> None:
     """Who saw a person's data, when and why."""
     reply = call(target, "GetDisclosureReport", pb.GetDisclosureReportRequest(ssn=ssn))
     table = Table(title="Disclosures")
@@ -82,15 +87,20 @@ def disclosures(ssn: str = SsnOption, target: str = TargetOption) -> None:
         "Detail",
     ):
         table.add_column(column)
-    for d in reply.disclosures:
+    if raw:
+        rows = [(str(d.seq), d, d.outcome) for d in reply.disclosures]
+    else:
+        # A request and its outcome on one line ("#" shows both entries' seq).
+        rows = [(line.seqs, line.entry, line.outcome) for line in fold(reply.disclosures)]
+    for seq, d, outcome in rows:
         table.add_row(
-            str(d.seq),
+            seq,
             _time(d.time),
             d.actor_service,
             d.actor_caseworker or "-",
             ", ".join(d.facts),
             d.purpose,
-            d.outcome,
+            outcome,
             d.case_id[:8],
             d.detail,
         )

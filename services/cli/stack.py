@@ -35,14 +35,6 @@ class StackError(RuntimeError):
     pass
 
 
-def _stop_with_parent() -> None:
-    """Linux: the child gets SIGTERM if the launcher dies, so no orphan keeps a port."""
-    import ctypes
-
-    pr_set_pdeathsig = 1
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
-
-
 def free_ports(count: int) -> list[int]:
     """Distinct free ports: every socket stays open until all are chosen, so the kernel
     cannot hand the same port out twice."""
@@ -127,12 +119,12 @@ class Stack:
 
     def start_one(self, name: str) -> None:
         log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the child
+        # services.cli.child runs the service and stops it if this launcher dies.
         self.processes[name] = subprocess.Popen(
-            [sys.executable, "-m", f"services.{name}"],
+            [sys.executable, "-m", "services.cli.child", name, str(os.getpid())],
             env=self.env_for(name),
             stdout=log,
             stderr=subprocess.STDOUT,
-            preexec_fn=_stop_with_parent if sys.platform == "linux" else None,
         )
 
     def wait_serving(self, name: str, timeout: float = 60.0) -> None:

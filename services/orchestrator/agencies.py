@@ -1,12 +1,16 @@
-"""Adapters to the agency services: deadlines, retries and one failure type.
+"""Adapters to the agency services: deadlines, retries, a circuit breaker per agency
+and one failure type.
 
 Every call runs under the caller's remaining deadline with the shared retry
 policy; whatever still fails is reported as ``SourceUnavailable`` so the case can
-carry on with that source marked as such.
+carry on with that source marked as such. An agency that keeps failing transiently
+is not called again until its breaker's cool-down has passed: meanwhile its calls
+fail at once as ``SourceUnavailable`` with code CIRCUIT_OPEN, nothing sent.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -22,14 +26,18 @@ from eligibility.treasury.v1 import income_verification_pb2 as treasury_pb
 from eligibility.treasury.v1 import income_verification_pb2_grpc as treasury_grpc
 from eligibility.usda.v1 import snap_eligibility_pb2 as usda_pb
 from eligibility.usda.v1 import snap_eligibility_pb2_grpc as usda_grpc
+from shared.breaker import CircuitBreaker
 from shared.channels import open_channel
 from shared.errors import details_of
-from shared.retry import call_with_retry
+from shared.retry import call_with_retry, is_transient
 from shared.settings import ServiceSettings
 from shared.tls import TlsFiles
 
 log = structlog.get_logger("orchestrator.agencies")
 T = TypeVar("T")
+CIRCUIT_OPEN = "CIRCUIT_OPEN"
+# Awaited once a call is let through, before anything is sent (the audit's REQUESTED).
+BeforeSend = Callable[[], Awaitable[None]] | None
 
 
 @dataclass
@@ -46,10 +54,20 @@ class AgencyGateway:
     """One channel per agency, opened once and shared by every request."""
 
     def __init__(
-        self, targets: dict[str, str], default_budget: float, tls: TlsFiles | None
+        self,
+        targets: dict[str, str],
+        default_budget: float,
+        tls: TlsFiles | None,
+        *,
+        breaker_threshold: int = 5,
+        breaker_cooldown: float = 10.0,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._channels = {name: open_channel(target, tls) for name, target in targets.items()}
         self._default_budget = default_budget
+        self.breakers = {
+            name: CircuitBreaker(breaker_threshold, breaker_cooldown, monotonic) for name in targets
+        }
         self.treasury = treasury_grpc.IncomeVerificationServiceStub(self._channels["treasury"])
         self.ssa = ssa_grpc.IdentityServiceStub(self._channels["ssa"])
         self.hhs = hhs_grpc.SubsidyEligibilityServiceStub(self._channels["hhs"])
@@ -66,6 +84,8 @@ class AgencyGateway:
             },
             settings.downstream_timeout_seconds,
             tls,
+            breaker_threshold=settings.breaker_failures,
+            breaker_cooldown=settings.breaker_cooldown_seconds,
         )
 
     @property
@@ -76,18 +96,40 @@ class AgencyGateway:
         for channel in self._channels.values():
             await channel.close()
 
-    async def _call(self, agency: str, call: Callable[[float], Awaitable[T]], budget: float) -> T:
+    async def _call(
+        self,
+        agency: str,
+        call: Callable[[float], Awaitable[T]],
+        budget: float,
+        before_send: BeforeSend = None,
+    ) -> T:
+        breaker = self.breakers[agency]
+        if not breaker.allow():
+            raise SourceUnavailable(agency, CIRCUIT_OPEN, f"{agency} is cooling down")
         try:
-            return await call_with_retry(call, budget_seconds=budget)
+            if before_send is not None:
+                await before_send()
+            reply = await call_with_retry(call, budget_seconds=budget)
         except grpc.RpcError as error:
+            if is_transient(error):
+                if breaker.failed():
+                    log.warning("circuit opened", agency=agency, cooldown_s=breaker.cooldown)
+            else:
+                breaker.succeeded()
             details = details_of(error)
             log.warning("agency call failed", agency=agency, code=details.code.name)
             raise SourceUnavailable(agency, details.code.name, details.message) from error
+        except BaseException:
+            breaker.abandoned()
+            raise
+        breaker.succeeded()
+        return reply
 
     async def verify_income(
         self,
         make_request: Callable[[], treasury_pb.VerifyHouseholdIncomeRequest],
         budget: float,
+        before_send: BeforeSend = None,
     ) -> treasury_pb.VerifyHouseholdIncomeResponse:
         """``make_request`` is called for every attempt: each carries a consent proof that
         Treasury accepts once, so a retry needs a new one."""
@@ -95,6 +137,7 @@ class AgencyGateway:
             "treasury",
             lambda t: self.treasury.VerifyHouseholdIncome(make_request(), timeout=t),
             budget,
+            before_send,
         )
 
     async def record_consent_revocation(
@@ -105,22 +148,31 @@ class AgencyGateway:
         )
 
     async def verify_identity(
-        self, request: ssa_pb.VerifyIdentityRequest, budget: float
+        self, request: ssa_pb.VerifyIdentityRequest, budget: float, before_send: BeforeSend = None
     ) -> ssa_pb.VerifyIdentityResponse:
         return await self._call(
-            "ssa", lambda t: self.ssa.VerifyIdentity(request, timeout=t), budget
+            "ssa", lambda t: self.ssa.VerifyIdentity(request, timeout=t), budget, before_send
         )
 
     async def determine_subsidies(
-        self, request: hhs_pb.DetermineEligibilityRequest, budget: float
+        self,
+        request: hhs_pb.DetermineEligibilityRequest,
+        budget: float,
+        before_send: BeforeSend = None,
     ) -> hhs_pb.DetermineEligibilityResponse:
         return await self._call(
-            "hhs", lambda t: self.hhs.DetermineEligibility(request, timeout=t), budget
+            "hhs", lambda t: self.hhs.DetermineEligibility(request, timeout=t), budget, before_send
         )
 
     async def determine_snap(
-        self, request: usda_pb.DetermineSnapEligibilityRequest, budget: float
+        self,
+        request: usda_pb.DetermineSnapEligibilityRequest,
+        budget: float,
+        before_send: BeforeSend = None,
     ) -> usda_pb.DetermineSnapEligibilityResponse:
         return await self._call(
-            "usda", lambda t: self.usda.DetermineSnapEligibility(request, timeout=t), budget
+            "usda",
+            lambda t: self.usda.DetermineSnapEligibility(request, timeout=t),
+            budget,
+            before_send,
         )

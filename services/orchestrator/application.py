@@ -2,7 +2,8 @@
 
 prefill -> intake -> gather verified facts (SSA, then Treasury under consent, reusing
 what is fresh) -> determine (HHS and USDA side by side) -> combine -> persist the
-case, its evidence, consents, burden ledger and audit entries in one transaction.
+case, its evidence, consents, burden ledger and audit outcomes in one transaction.
+Each agency request is on the audit trail before it is sent (see audit_trail).
 """
 
 from __future__ import annotations
@@ -30,7 +31,15 @@ from services.orchestrator import (
     repository,
 )
 from services.orchestrator.agencies import AgencyGateway, SourceUnavailable
-from services.orchestrator.audit_trail import DISCLOSED, FAILED, REFUSED, AuditNote, notes_for
+from services.orchestrator.audit_trail import (
+    DISCLOSED,
+    FAILED,
+    REFUSED,
+    AuditNote,
+    Trail,
+    as_outcome,
+    notes_for,
+)
 from services.orchestrator.combine import Combined, combine, wants_hhs
 from services.orchestrator.evidence import EvidenceDirectory
 from services.orchestrator.evidence_store import db_time
@@ -45,6 +54,7 @@ from shared.consent import ConsentSigner
 from shared.context import Principal, current_caller, current_principal
 from shared.db import Database
 from shared.errors import FieldViolation, ServiceError, invalid_argument, not_found
+from shared.single_flight import SingleFlight
 from shared.validation import SSN_PATTERN
 
 log = structlog.get_logger("orchestrator")
@@ -85,16 +95,39 @@ class Coordinator:
         self._subjects = subjects
         self._yardstick = yardstick
         self._gatherer = Gatherer(db, agencies, directory, subjects, signer)
+        # Keyed by (request_id, fingerprint): a request_id reused for another application
+        # is not joined to the first; the case table's unique request_id refuses it.
+        self._flights: SingleFlight[tuple[str, str], pb.Case] = SingleFlight()
 
     # --- SubmitApplication -------------------------------------------------------------
 
     async def submit(
         self, request: pb.SubmitApplicationRequest, budget: Callable[[], float]
     ) -> pb.Case:
-        """``budget()`` gives the seconds a downstream call may take right now."""
-        now = self._clock.now()
-        who = current_principal()
+        """``budget()`` gives the seconds a downstream call may take right now.
+
+        Copies of one request arriving together share one run: the agencies are asked
+        once and every copy gets the same case."""
         print_ = fingerprint(request)
+        who = current_principal()
+        if not request.request_id:  # refused by validation; nothing to share
+            return await self._submit(request, print_, budget, who)
+        # Keyed by the caller too: another caseworker's copy must not ride on this run.
+        case = await self._flights.run(
+            (request.request_id, print_, who.caseworker or ""),
+            lambda: self._submit(request, print_, budget, who),
+        )
+        structlog.contextvars.bind_contextvars(case_id=case.case_id)
+        return case
+
+    async def _submit(
+        self,
+        request: pb.SubmitApplicationRequest,
+        print_: str,
+        budget: Callable[[], float],
+        who: Principal,
+    ) -> pb.Case:
+        now = self._clock.now()
         existing = await self._db.run(lambda s: self._replay(s, request.request_id, print_, who))
         if existing is not None:
             log.info("submission replayed", case_id=existing.case_id)
@@ -106,17 +139,22 @@ class Coordinator:
         validate_application(filled.request, now.date(), violations)
         case_id = uuid.uuid4().hex
         structlog.contextvars.bind_contextvars(case_id=case_id)
-        stored, notes = await self._determine(filled, print_, case_id, now, budget)
-        stored.case.opened_by = entitlement.owner_of_new_case(who)
+        trail = Trail(self._db, self._clock, case_id)
         try:
-            await self._db.run(lambda s: self._save(s, stored, notes, now))
+            stored = await self._determine(filled, print_, case_id, now, budget, trail)
+            stored.case.opened_by = entitlement.owner_of_new_case(who)
+            await self._db.run(lambda s: self._save(s, stored, trail))
         except repository.DuplicateRequest:
-            # A concurrent retry stored its case first: keep our disclosures on record,
-            # then answer with that case.
-            await self._db.run(lambda s: audit_trail.write(s, notes, case_id, now))
+            # Another replica stored this request_id's case first: keep our disclosures
+            # on record, then answer with that case.
+            await trail.flush()
             replay = await self._db.run(lambda s: self._replay(s, request.request_id, print_, who))
             assert replay is not None
             return replay
+        except BaseException:
+            # Whatever the agencies answered before the failure stays on record.
+            await trail.flush()
+            raise
         log.info(
             "case determined",
             status=stored.case.status,
@@ -127,11 +165,9 @@ class Coordinator:
         )
         return mapping.case_to_proto(stored)
 
-    def _save(
-        self, session: Session, stored: StoredCase, notes: list[AuditNote], now: dt.datetime
-    ) -> None:
+    def _save(self, session: Session, stored: StoredCase, trail: Trail) -> None:
         repository.save_new(session, stored)
-        audit_trail.write(session, notes, stored.case.case_id, now)
+        trail.write_outcomes(session, self._clock.now())
 
     async def _check_prefill(
         self, request: pb.SubmitApplicationRequest, who: Principal, now: dt.datetime
@@ -201,36 +237,35 @@ class Coordinator:
         case_id: str,
         now: dt.datetime,
         budget: Callable[[], float],
-    ) -> tuple[StoredCase, list[AuditNote]]:
+        trail: Trail,
+    ) -> StoredCase:
         request = filled.request
         household = request.household
         plan_year = plan_year_for(request, now.date())
         programs = list(request.programs)
-        gathered = await self._gatherer.gather(request, case_id, plan_year, now, budget)
-        notes = list(gathered.notes)
+        gathered = await self._gatherer.gather(request, case_id, plan_year, now, budget, trail)
         refs = [self._subjects.ref(m.ssn) for m in household.members]
 
         hhs_task = snap_task = None
         async with asyncio.TaskGroup() as group:
             if wants_hhs(programs):
+                hhs_request = agency_requests.hhs_request(household, plan_year)
                 hhs_task = group.create_task(
                     self._ask(
-                        self._agencies.determine_subsidies(
-                            agency_requests.hhs_request(household, plan_year), budget()
+                        lambda send: self._agencies.determine_subsidies(
+                            hhs_request, budget(), send
                         ),
                         notes_for("hhs", refs, HHS_DISCLOSED, SUBSIDIES_PURPOSE, DISCLOSED),
-                        notes,
+                        trail,
                     )
                 )
             if det.PROGRAM_SNAP in programs:
-                month = now.date().replace(day=1)
+                snap_request = agency_requests.snap_request(household, now.date().replace(day=1))
                 snap_task = group.create_task(
                     self._ask(
-                        self._agencies.determine_snap(
-                            agency_requests.snap_request(household, month), budget()
-                        ),
+                        lambda send: self._agencies.determine_snap(snap_request, budget(), send),
                         notes_for("usda", refs, USDA_DISCLOSED, SNAP_PURPOSE, DISCLOSED),
-                        notes,
+                        trail,
                     )
                 )
         hhs_reply = hhs_task.result() if hhs_task else None
@@ -242,22 +277,22 @@ class Coordinator:
             list(hhs_reply.determinations) if hhs_reply is not None else None,
             snap_reply.determination if snap_reply is not None else None,
         )
-        stored = self._stored(filled, print_, case_id, plan_year, now, gathered, combined)
-        return stored, notes
+        return self._stored(filled, print_, case_id, plan_year, now, gathered, combined)
 
     async def _ask(
-        self, call: Awaitable[T], on_success: list[AuditNote], notes: list[AuditNote]
+        self,
+        call: Callable[[Callable[[], Awaitable[None]]], Awaitable[T]],
+        disclosed: list[AuditNote],
+        trail: Trail,
     ) -> T | None:
-        """Await an agency call; note the disclosure, or its failure, for the audit log."""
+        """Call an agency with ``disclosed`` recorded as requested before it is sent;
+        note the disclosure, or its failure, for the audit log."""
         try:
-            reply = await call
+            reply = await call(trail.before_send(disclosed))
         except SourceUnavailable as error:
-            notes += [
-                AuditNote(n.actor_service, n.subject_ref, n.facts, n.purpose, FAILED, error.code)
-                for n in on_success
-            ]
+            trail.note(as_outcome(disclosed, FAILED, error.code))
             return None
-        notes += on_success
+        trail.note(disclosed)
         return reply
 
     def _stored(

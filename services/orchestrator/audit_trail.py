@@ -1,19 +1,31 @@
-"""What the orchestrator disclosed, to whom, and what it was refused: noted while a
-request runs, written to the hash-chained audit log in the request's transaction."""
+"""What the orchestrator disclosed, to whom, and what it was refused.
+
+An agency request is recorded as REQUESTED, in a short transaction of its own, before
+it is sent; its outcome (DISCLOSED, REFUSED or FAILED) is written with the case, or on
+its own when the case is never saved. A crash or an error after an agency answered
+therefore never leaves that exchange of personal data unrecorded on our side.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
+import structlog
 from sqlmodel import Session
 
 from services.orchestrator.tables import AUDIT
 from shared.audit import AuditRecord, Outcome
+from shared.clock import Clock
 from shared.context import current_caseworker
+from shared.db import Database
 
 DISCLOSED, REFUSED, FAILED = Outcome.DISCLOSED, Outcome.REFUSED, Outcome.FAILED
+REQUESTED = Outcome.REQUESTED
+
+log = structlog.get_logger("orchestrator.audit")
 
 
 @dataclass(frozen=True)
@@ -58,3 +70,49 @@ def write(session: Session, notes: Iterable[AuditNote], case_id: str, at: dt.dat
             for note in notes
         ],
     )
+
+
+def as_outcome(notes: Iterable[AuditNote], outcome: Outcome, detail: str = "") -> list[AuditNote]:
+    return [dataclasses.replace(n, outcome=outcome, detail=detail) for n in notes]
+
+
+class Trail:
+    """The audit notes of one application while it runs, under its case id."""
+
+    def __init__(self, db: Database, clock: Clock, case_id: str) -> None:
+        self._db = db
+        self._clock = clock
+        self.case_id = case_id
+        # Outcomes not yet written: they go with the case, or alone through ``flush``.
+        self.outcomes: list[AuditNote] = []
+
+    def before_send(self, disclosed: list[AuditNote]) -> Callable[[], Awaitable[None]]:
+        """What the gateway awaits before sending: ``disclosed`` committed as REQUESTED.
+        If that cannot be written the request is not sent."""
+
+        async def record() -> None:
+            requested = as_outcome(disclosed, REQUESTED)
+            at = self._clock.now()
+            await self._db.run(lambda s: write(s, requested, self.case_id, at))
+
+        return record
+
+    def note(self, outcomes: Iterable[AuditNote]) -> None:
+        self.outcomes += outcomes
+
+    def write_outcomes(self, session: Session, at: dt.datetime) -> None:
+        """In the caller's transaction (the case's)."""
+        write(session, self.outcomes, self.case_id, at)
+
+    async def flush(self) -> None:
+        """Write the outcomes on their own, when the case will not be saved with them.
+        Best effort: the REQUESTED entries are already on record if this fails too."""
+        if not self.outcomes:
+            return
+        at = self._clock.now()
+        try:
+            await self._db.run(lambda s: self.write_outcomes(s, at))
+        except Exception:
+            log.exception("audit outcomes could not be written", entries=len(self.outcomes))
+        else:
+            self.outcomes = []

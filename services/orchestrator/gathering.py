@@ -1,6 +1,7 @@
 """Gather verified facts: identity from SSA first, then income from Treasury under
 consent, reusing whatever is already verified and fresh. Independent agency calls run
-side by side elsewhere; these two run in order because income depends on identity."""
+side by side elsewhere; these two run in order because income depends on identity.
+Each request goes on the audit trail before it is sent, its outcome after."""
 
 from __future__ import annotations
 
@@ -17,7 +18,14 @@ from eligibility.treasury.v1 import income_verification_pb2 as treasury_pb
 from services.orchestrator import agency_requests, consents
 from services.orchestrator import evidence as ev
 from services.orchestrator.agencies import AgencyGateway, SourceUnavailable
-from services.orchestrator.audit_trail import DISCLOSED, FAILED, REFUSED, AuditNote, notes_for
+from services.orchestrator.audit_trail import (
+    DISCLOSED,
+    FAILED,
+    REFUSED,
+    Trail,
+    as_outcome,
+    notes_for,
+)
 from services.orchestrator.consents import Grant
 from services.orchestrator.evidence import EvidenceDirectory, Fact
 from services.orchestrator.identity import reconcile_identity
@@ -36,7 +44,6 @@ class Gathered:
     issues: list[Issue] = field(default_factory=list)
     # person_id -> the weakest status among that person's facts
     evidence_status: dict[str, str] = field(default_factory=dict)
-    notes: list[AuditNote] = field(default_factory=list)
     # Consents given with this application, to be stored with the case.
     new_grants: list[Grant] = field(default_factory=list)
 
@@ -63,6 +70,7 @@ class Gatherer:
         plan_year: int,
         now: dt.datetime,
         budget: Callable[[], float],
+        trail: Trail,
     ) -> Gathered:
         household = request.household
         tax_year = plan_year - agency_requests.TAX_YEAR_LAG
@@ -83,19 +91,20 @@ class Gatherer:
         unreachable = ""
         if to_ask:
             purpose = agency_requests.identity_purpose(plan_year)
-            asked_refs = [refs[m.person_id] for m in to_ask]
+            asked = notes_for(
+                "ssa", [refs[m.person_id] for m in to_ask], IDENTITY_DISCLOSED, purpose, DISCLOSED
+            )
             try:
                 reply = await self._agencies.verify_identity(
                     agency_requests.ssa_request(to_ask, plan_year, case_id, request.request_id),
                     budget(),
+                    trail.before_send(asked),
                 )
                 answers.update({r.person_id: r for r in reply.results})
-                out.notes += notes_for("ssa", asked_refs, IDENTITY_DISCLOSED, purpose, DISCLOSED)
+                trail.note(asked)
             except SourceUnavailable as error:
                 unreachable = error.code
-                out.notes += notes_for(
-                    "ssa", asked_refs, IDENTITY_DISCLOSED, purpose, FAILED, error.code
-                )
+                trail.note(as_outcome(asked, FAILED, error.code))
         identity = reconcile_identity(household, answers, self._directory, now, unreachable)
 
         inquiry = await self._ask_treasury(
@@ -110,7 +119,7 @@ class Gatherer:
             reusable.income,
             [*in_force, *new_grants],
             refs,
-            out,
+            trail,
         )
         income = reconcile_income(household, inquiry, self._directory, now)
 
@@ -156,7 +165,7 @@ class Gatherer:
         reused: dict[str, treasury_pb.FilerIncome],
         grants: list[Grant],
         refs: dict[str, str],
-        out: Gathered,
+        trail: Trail,
     ) -> IncomeInquiry:
         """Ask Treasury about the filers ``_plan_treasury`` picks, under consents still in
         force when the proof is made."""
@@ -171,51 +180,45 @@ class Gatherer:
                 plan = _plan_treasury(household, verified, answers, live, refs)
         ask, used, no_consent = plan.ask, plan.used, plan.no_consent
         for filers in plan.unconsented_units:
-            out.notes += notes_for(
-                "treasury",
-                [refs[f] for f in filers],
-                ("income",),
-                consents.PURPOSE,
-                REFUSED,
-                "NO_CONSENT: Treasury was not asked",
+            trail.note(
+                notes_for(
+                    "treasury",
+                    [refs[f] for f in filers],
+                    ("income",),
+                    consents.PURPOSE,
+                    REFUSED,
+                    "NO_CONSENT: Treasury was not asked",
+                )
             )
         unreachable: set[str] = set()
         reason = ""
         if ask:
             members = {m.person_id: m for m in household.members}
             ssns = [members[f].ssn for f in ask]
+            asked = notes_for(
+                "treasury", [refs[f] for f in ask], IDENTITY_DISCLOSED, consents.PURPOSE, DISCLOSED
+            )
 
             def attempt() -> treasury_pb.VerifyHouseholdIncomeRequest:
                 # A proof is good for one request: every attempt carries a new one,
                 # made out for exactly this request's case and tax year.
-                asked = agency_requests.treasury_request(
+                outgoing = agency_requests.treasury_request(
                     household, ask, plan_year, case_id, request.request_id, ""
                 )
-                asked.consent_proof = consents.proof(
-                    self._signer, used, ssns, "treasury", "income", case_id, asked.tax_year, now
+                outgoing.consent_proof = consents.proof(
+                    self._signer, used, ssns, "treasury", "income", case_id, outgoing.tax_year, now
                 )
-                return asked
+                return outgoing
 
             try:
-                reply = await self._agencies.verify_income(attempt, budget())
-                answers.update({r.person_id: r for r in reply.results})
-                out.notes += notes_for(
-                    "treasury",
-                    [refs[f] for f in ask],
-                    IDENTITY_DISCLOSED,
-                    consents.PURPOSE,
-                    DISCLOSED,
+                reply = await self._agencies.verify_income(
+                    attempt, budget(), trail.before_send(asked)
                 )
+                answers.update({r.person_id: r for r in reply.results})
+                trail.note(asked)
             except SourceUnavailable as error:
                 unreachable, reason = set(ask), error.code
-                out.notes += notes_for(
-                    "treasury",
-                    [refs[f] for f in ask],
-                    IDENTITY_DISCLOSED,
-                    consents.PURPOSE,
-                    FAILED,
-                    error.code,
-                )
+                trail.note(as_outcome(asked, FAILED, error.code))
         return IncomeInquiry(
             answers=answers,
             unreachable=frozenset(unreachable),

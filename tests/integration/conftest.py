@@ -124,8 +124,9 @@ Serve = Callable[..., Awaitable[ServerHandle]]
 
 @pytest.fixture
 async def serve(credentials: Path, tmp_path: Path) -> AsyncIterator[Serve]:
-    """Start servers on port 0 for one test, with mutual TLS and their access policies
-    as deployed; every one is stopped when the test ends."""
+    """Start servers on port 0 (or on a given port, to bring a stopped one back where its
+    callers look) with mutual TLS and their access policies as deployed; every one is
+    stopped when the test ends."""
     started: list[RunningServer] = []
     audits: list[Database] = []
 
@@ -133,6 +134,7 @@ async def serve(credentials: Path, tmp_path: Path) -> AsyncIterator[Serve]:
         bindings: Sequence[ServiceBinding],
         recorder: Recorder | None = None,
         audit_url: str | None = None,
+        port: int = 0,
     ) -> ServerHandle:
         extra = [recorder] if recorder is not None else []
         identity = identity_of(bindings)
@@ -146,7 +148,7 @@ async def serve(credentials: Path, tmp_path: Path) -> AsyncIterator[Serve]:
             else None,
             refusal_sink(audit, SystemClock()),
         )
-        running = await start_server(bindings, "127.0.0.1", 0, extra, trust=trust)
+        running = await start_server(bindings, "127.0.0.1", port, extra, trust=trust)
         started.append(running)
         return ServerHandle(running, credentials, audit)
 
@@ -168,6 +170,8 @@ class Coordination:
     orchestrator_db: Any
     keys: Any  # shared.consent.LocalConsentKeys
     handle: ServerHandle  # the orchestrator's server
+    # The orchestrator's agency gateway, for a second orchestrator (a replica) to share.
+    gateway: Any = None
     _channels: list[grpc.aio.Channel] = field(default_factory=list)
 
     def stub_as(
@@ -259,6 +263,7 @@ async def coordination(
             orchestrator_db,
             keys,
             handle,
+            gateway,
         )
         yield stack
         for extra in stack._channels:

@@ -6,8 +6,10 @@ import json
 
 import pytest
 import structlog
+from hypothesis import given
+from hypothesis import strategies as st
 
-from shared.logging import REDACTED, configure_logging
+from shared.logging import REDACTED, configure_logging, redact_personal_data
 
 
 @pytest.fixture(autouse=True)
@@ -68,3 +70,73 @@ def test_ordinary_fields_pass_through(capsys) -> None:  # type: ignore[no-untype
         1.5,
         2,
     )
+
+
+# A uuid4().hex whose middle holds nine digits in a row, as about one in a hundred do.
+_DIGIT_RICH_HEX = st.from_regex(r"\A[0-9a-f]{11}[0-9]{9}[0-9a-f]{12}\Z")
+_ANY_HEX = st.binary(min_size=16, max_size=16).map(bytes.hex)
+
+
+@given(minted=st.one_of(_DIGIT_RICH_HEX, _ANY_HEX, st.uuids().map(str)))
+def test_minted_ids_are_never_cut_by_the_ssn_or_date_patterns(minted: str) -> None:
+    event = redact_personal_data(
+        None,
+        "info",
+        {"case_id": minted, "correlation_id": minted, "detail": f"case {minted} stored"},
+    )
+    assert event == {"case_id": minted, "correlation_id": minted, "detail": f"case {minted} stored"}
+
+
+def test_an_ssn_beside_a_minted_id_is_still_redacted() -> None:
+    minted = "0af3" + "412558301" + "c" * 19
+    event = redact_personal_data(None, "info", {"detail": f"{minted} for 412558301"})
+    assert event["detail"] == f"{minted} for {REDACTED}"
+
+
+def test_an_id_holding_something_ssn_or_date_shaped_is_dropped_whole_not_spliced() -> None:
+    event = redact_personal_data(
+        None,
+        "info",
+        {"correlation_id": "batch-1989-03-14-7", "request_id": "412-55-8301", "case_id": "c-1"},
+    )
+    assert event == {"correlation_id": REDACTED, "request_id": REDACTED, "case_id": "c-1"}
+
+
+# Values reach messages at run time, as in the services; frames show code, not values.
+_AMOUNT, _SSN = 52_000, "412558301"
+
+
+def _raise_with_amount(amount: int, ssn: str) -> None:
+    raise ValueError(f"income {amount} out of range for {ssn}")
+
+
+def test_a_logged_exception_keeps_its_type_and_frames_but_not_its_message(capsys) -> None:  # type: ignore[no-untyped-def]
+    configure_logging("info", "json", service="test")
+    try:
+        try:
+            _raise_with_amount(_AMOUNT, _SSN)
+        except ValueError as error:
+            raise RuntimeError(f"could not determine {_AMOUNT}") from error
+    except RuntimeError:
+        structlog.get_logger("t").exception("unhandled error", case_id="c-1")
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "52000" not in line and "412558301" not in line
+    out = json.loads(line)
+    assert out["exception_type"] == "RuntimeError"
+    assert "_raise_with_amount" in out["exception"], "the frames are kept"
+    assert "ValueError: (message withheld)" in out["exception"]
+    assert "direct cause" in out["exception"]
+
+
+def test_exceptions_inside_a_group_are_named_without_their_messages(capsys) -> None:  # type: ignore[no-untyped-def]
+    configure_logging("info", "json", service="test")
+    try:
+        raise ExceptionGroup("agencies", [ValueError(f"magi {_AMOUNT}"), KeyError(_SSN)])
+    except ExceptionGroup:
+        structlog.get_logger("t").exception("fan-out failed")
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert str(_AMOUNT) not in line and _SSN not in line
+    out = json.loads(line)
+    assert out["exception_type"] == "ExceptionGroup"
+    assert "ValueError: (message withheld)" in out["exception"]
+    assert "KeyError: (message withheld)" in out["exception"]
