@@ -120,10 +120,9 @@ class _Call:
     async def guarded(self, work: Awaitable[Any]) -> Any:
         """Authenticate and authorize, then run ``work``; any failure becomes a status."""
         try:
-            who = self._security.authenticate(self._context, self._metadata)
+            who, declared = await self._security.admit(self._context, self._method, self._metadata)
             self._tokens.append((ctx.principal, ctx.principal.set(who)))
             structlog.contextvars.bind_contextvars(caller=who.audit_name)
-            declared = await self._security.authorize(self._method, who, self._metadata)
             self._tokens.append((ctx.purpose, ctx.purpose.set(declared)))
             return await work
         except Exception as error:  # noqa: BLE001 - every failure is mapped in fail()

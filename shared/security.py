@@ -37,6 +37,13 @@ def metadata_value(metadata: Any, key: str) -> str | None:
     return None
 
 
+class _BadToken(Exception):
+    def __init__(self, who: Principal, error: TokenError) -> None:
+        super().__init__(error.message)
+        self.who = who
+        self.error = error
+
+
 @dataclass(frozen=True)
 class Trust:
     """How a process proves itself and its callers: the TLS mode, its certificate files,
@@ -119,10 +126,26 @@ class Security:
                 bound=self.mode == MTLS,
             )
         except TokenError as error:
-            raise ServiceError(
-                grpc.StatusCode.UNAUTHENTICATED, error.reason, error.message
-            ) from error
+            raise _BadToken(Principal(service, None, None, shown_as), error) from error
         return Principal(service, person.id, person.role, shown_as)
+
+    async def admit(
+        self, context: grpc.aio.ServicerContext, method: str, metadata: Any
+    ) -> tuple[Principal, str | None]:
+        """Who is calling and for which purpose, when they may make this call; every
+        refusal, a bad token included, is audited before it is raised."""
+        try:
+            who = self.authenticate(context, metadata)
+        except _BadToken as bad:
+            refusal = Refusal(bad.error.reason, bad.error.message, unauthenticated=True)
+            if self.on_refused is not None:
+                await self.on_refused(
+                    bad.who, method, metadata_value(metadata, PURPOSE_HEADER), refusal
+                )
+            raise ServiceError(
+                grpc.StatusCode.UNAUTHENTICATED, bad.error.reason, bad.error.message
+            ) from bad.error
+        return who, await self.authorize(method, who, metadata)
 
     async def authorize(self, method: str, who: Principal, metadata: Any) -> str | None:
         """The declared purpose, when ``who`` may make this call; else PERMISSION_DENIED

@@ -176,10 +176,7 @@ def up(
 
 def _mode_line(stack: Stack) -> str:
     if stack.tls_mode == MTLS:
-        return (
-            f"mode: mutual TLS; every caller proves itself with a certificate from the development"
-            f" CA in {stack.data_dir / 'certs'}; caseworkers with tokens from the local issuer"
-        )
+        return f"mode: mutual TLS (certificates in {stack.data_dir / 'certs'}, local token issuer)"
     return "[bold red]mode: PLAINTEXT[/bold red]: callers are not proven (development only)"
 
 

@@ -229,6 +229,8 @@ async def test_bent_stolen_or_stale_caseworker_tokens_are_refused_and_audited(
                 await stub.ListCases(pb.ListCasesRequest())
         assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED, name
         assert details_of(caught.value).reason == reason, name
+    audited = [(e.actor_service, e.outcome, e.detail) for e in handle.refusals()]
+    assert audited == [(CASEWORKER_TOOL, "REFUSED", r) for _, r in cases.values()]
 
 
 async def test_a_token_lifted_from_the_caseworker_tool_is_useless_on_another_certificate(
