@@ -11,7 +11,8 @@ from services.orchestrator.agencies import AgencyGateway
 from services.orchestrator.application import Coordinator
 from services.orchestrator.records import Records
 from shared.clock import Clock
-from shared.context import purpose
+from shared.context import current_principal, purpose
+from shared.one_at_a_time import OneAtATime
 from shared.retry import budget_from_context
 
 # The purposes agencies' access policies name (services/<agency>/access.yaml).
@@ -31,6 +32,11 @@ class CoordinationServicer(pb_grpc.CoordinationServiceServicer):
         self._records = records
         self._agencies = agencies
         self._clock = clock
+        self._expensive = OneAtATime()
+
+    def _slot(self, what: str):  # type: ignore[no-untyped-def]
+        who = current_principal()
+        return self._expensive.slot(f"{who.service}/{who.caseworker or ''}", what)
 
     def _budget(self, context: grpc.aio.ServicerContext):  # type: ignore[no-untyped-def]
         return lambda: budget_from_context(context, self._agencies.default_budget)
@@ -73,18 +79,22 @@ class CoordinationServicer(pb_grpc.CoordinationServiceServicer):
     async def VerifyAuditLog(
         self, request: pb.VerifyAuditLogRequest, context: grpc.aio.ServicerContext
     ) -> pb.VerifyAuditLogResponse:
-        return await self._records.verify_audit()
+        async with self._slot("audit verification"):
+            return await self._records.verify_audit()
 
     async def GetBurdenReport(
         self, request: pb.GetBurdenReportRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetBurdenReportResponse:
-        return pb.GetBurdenReportResponse(report=await self._records.burden_report(request.case_id))
+        async with self._slot("burden report"):
+            report = await self._records.burden_report(request.case_id)
+        return pb.GetBurdenReportResponse(report=report)
 
     async def SimulateIncomeSweep(
         self, request: pb.SimulateIncomeSweepRequest, context: grpc.aio.ServicerContext
     ) -> pb.SimulateIncomeSweepResponse:
         purpose.set(ESTIMATE)
-        steps = await whatif.sweep(
-            request, self._agencies, self._clock.now().date(), self._budget(context)
-        )
+        async with self._slot("what-if sweep"):
+            steps = await whatif.sweep(
+                request, self._agencies, self._clock.now().date(), self._budget(context)
+            )
         return pb.SimulateIncomeSweepResponse(steps=steps)

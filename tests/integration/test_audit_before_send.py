@@ -55,7 +55,9 @@ async def _report(coordination) -> list[pb.Disclosure]:  # type: ignore[no-untyp
 
 
 async def _chain_ok(coordination) -> bool:  # type: ignore[no-untyped-def]
-    return (await coordination.stub_as("au-1", "auditor").VerifyAuditLog(pb.VerifyAuditLogRequest())).ok
+    return (
+        await coordination.stub_as("au-1", "auditor").VerifyAuditLog(pb.VerifyAuditLogRequest())
+    ).ok
 
 
 async def test_each_agency_request_is_recorded_before_the_disclosure_it_led_to(

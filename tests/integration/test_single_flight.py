@@ -69,5 +69,7 @@ async def test_copies_split_across_two_replicas_store_one_case(coordination, ser
     assert await _stored_cases(coordination) == list(case_ids)
     # One flight per replica at most; whichever lost the race answered the winner's case.
     assert all(1 <= n <= 2 for n in _calls(coordination).values())
-    verified = await coordination.stub_as("au-1", "auditor").VerifyAuditLog(pb.VerifyAuditLogRequest())
+    verified = await coordination.stub_as("au-1", "auditor").VerifyAuditLog(
+        pb.VerifyAuditLogRequest()
+    )
     assert verified.ok
