@@ -10,6 +10,7 @@ from typing import Any
 import grpc
 import structlog
 
+from shared import decoding
 from shared.context import (
     CALLER_HEADER,
     CASEWORKER_HEADER,
@@ -59,6 +60,7 @@ class ServerCallInterceptor(grpc.aio.ServerInterceptor):
             started = time.perf_counter()
             code = grpc.StatusCode.OK
             try:
+                decoding.raise_if_refused(request)
                 return await behavior(request, context)
             except ServiceError as error:
                 code = error.code
@@ -84,7 +86,7 @@ class ServerCallInterceptor(grpc.aio.ServerInterceptor):
 
         return grpc.unary_unary_rpc_method_handler(
             wrapped,
-            request_deserializer=handler.request_deserializer,
+            request_deserializer=decoding.tolerant(handler.request_deserializer, method),
             response_serializer=handler.response_serializer,
         )
 

@@ -22,11 +22,12 @@ from shared.clock import Clock
 from shared.consent import ConsentError, ConsentVerifier
 from shared.db import Database
 from shared.errors import FieldViolation, invalid_argument
+from shared.limits import MAX_HOUSEHOLD_MEMBERS
 from shared.validation import check_date, check_name, check_ssn
 
 log = structlog.get_logger("treasury")
 
-MAX_FILERS = 20
+MAX_FILERS = MAX_HOUSEHOLD_MEMBERS
 _STATUS = {
     Status.VERIFIED: pb.VERIFICATION_STATUS_VERIFIED,
     Status.NO_RECORD: pb.VERIFICATION_STATUS_NO_RECORD,
