@@ -2,7 +2,8 @@
 
 Every call runs under the caller's remaining deadline with the shared retry
 policy; whatever still fails is reported as ``SourceUnavailable`` so the case can
-carry on with that source marked as such.
+carry on with that source marked as such, unless the agency found the request itself
+invalid (``refusal.AgencyRefused``): that ends the application instead.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from eligibility.treasury.v1 import income_verification_pb2 as treasury_pb
 from eligibility.treasury.v1 import income_verification_pb2_grpc as treasury_grpc
 from eligibility.usda.v1 import snap_eligibility_pb2 as usda_pb
 from eligibility.usda.v1 import snap_eligibility_pb2_grpc as usda_grpc
+from services.orchestrator.refusal import DECLINING_CODES, agency_refused, is_refusal
 from shared.channels import open_channel
 from shared.errors import details_of
 from shared.retry import call_with_retry
@@ -36,9 +38,17 @@ class SourceUnavailable(Exception):
     agency: str
     code: str
     message: str
+    # The agency's ErrorInfo reason, where it answered with one.
+    reason: str = ""
 
     def __str__(self) -> str:
         return f"{self.agency}: {self.code}"
+
+    @property
+    def declined(self) -> bool:
+        """The agency answered, and said no for now (no consent, no figures yet): it was
+        reached, and the case must not say otherwise."""
+        return self.code in DECLINING_CODES
 
 
 class AgencyGateway:
@@ -77,8 +87,13 @@ class AgencyGateway:
             return await call_with_retry(call, budget_seconds=budget)
         except grpc.RpcError as error:
             details = details_of(error)
+            if is_refusal(details):
+                log.warning("agency refused the request", agency=agency, code=details.code.name)
+                raise agency_refused(agency, details) from error
             log.warning("agency call failed", agency=agency, code=details.code.name)
-            raise SourceUnavailable(agency, details.code.name, details.message) from error
+            raise SourceUnavailable(
+                agency, details.code.name, details.message, details.reason or ""
+            ) from error
 
     async def verify_income(
         self, request: treasury_pb.VerifyHouseholdIncomeRequest, budget: float

@@ -36,6 +36,7 @@ from services.orchestrator.evidence_store import db_time
 from services.orchestrator.gathering import Gathered, Gatherer
 from services.orchestrator.intake import plan_year_for, validate_application
 from services.orchestrator.prefill import Prefilled, prefill, profile_facts
+from services.orchestrator.refusal import AgencyRefused, declined_text
 from services.orchestrator.repository import StoredCase
 from services.orchestrator.subjects import Subjects
 from services.orchestrator.tables import CaseRow
@@ -101,7 +102,14 @@ class Coordinator:
         validate_application(filled.request, now.date(), violations)
         case_id = uuid.uuid4().hex
         structlog.contextvars.bind_contextvars(case_id=case_id)
-        stored, notes = await self._determine(filled, print_, case_id, now, budget)
+        try:
+            stored, notes = await self._determine(filled, print_, case_id, now, budget)
+        except* AgencyRefused as refused:  # raised alone, or from inside a task group
+            refusal = refused.exceptions[0]
+            assert isinstance(refusal, AgencyRefused)
+            # No case is stored, but what agencies were told before the refusal is.
+            await self._db.run(lambda s: audit_trail.write(s, refusal.audit, case_id, now))
+            raise refusal from None
         try:
             await self._db.run(lambda s: self._save(s, stored, notes, now))
         except repository.DuplicateRequest:
@@ -161,6 +169,7 @@ class Coordinator:
         refs = [self._subjects.ref(m.ssn) for m in household.members]
 
         hhs_task = snap_task = None
+        declined: dict[str, str] = {}
         async with asyncio.TaskGroup() as group:
             if wants_hhs(programs):
                 hhs_task = group.create_task(
@@ -170,6 +179,7 @@ class Coordinator:
                         ),
                         notes_for("hhs", refs, HHS_DISCLOSED, SUBSIDIES_PURPOSE, DISCLOSED),
                         notes,
+                        declined,
                     )
                 )
             if det.PROGRAM_SNAP in programs:
@@ -181,6 +191,7 @@ class Coordinator:
                         ),
                         notes_for("usda", refs, USDA_DISCLOSED, SNAP_PURPOSE, DISCLOSED),
                         notes,
+                        declined,
                     )
                 )
         hhs_reply = hhs_task.result() if hhs_task else None
@@ -191,14 +202,20 @@ class Coordinator:
             gathered.evidence_status,
             list(hhs_reply.determinations) if hhs_reply is not None else None,
             snap_reply.determination if snap_reply is not None else None,
+            declined,
         )
         stored = self._stored(filled, print_, case_id, plan_year, now, gathered, combined)
         return stored, notes
 
     async def _ask(
-        self, call: Awaitable[T], on_success: list[AuditNote], notes: list[AuditNote]
+        self,
+        call: Awaitable[T],
+        on_success: list[AuditNote],
+        notes: list[AuditNote],
+        declined: dict[str, str],
     ) -> T | None:
-        """Await an agency call; note the disclosure, or its failure, for the audit log."""
+        """Await an agency call; note the disclosure, or its failure, for the audit log,
+        and in ``declined`` why an agency that answered "not now" did so."""
         try:
             reply = await call
         except SourceUnavailable as error:
@@ -206,7 +223,17 @@ class Coordinator:
                 AuditNote(n.actor_service, n.subject_ref, n.facts, n.purpose, FAILED, error.code)
                 for n in on_success
             ]
+            if error.declined:
+                declined[error.agency] = declined_text(error.agency, error.reason, error.code)
             return None
+        except AgencyRefused as refusal:
+            detail = refusal.audit_detail
+            notes += [
+                AuditNote(n.actor_service, n.subject_ref, n.facts, n.purpose, FAILED, detail)
+                for n in on_success
+            ]
+            refusal.audit = notes
+            raise
         notes += on_success
         return reply
 

@@ -22,12 +22,18 @@ from services.orchestrator.consents import Grant
 from services.orchestrator.evidence import EvidenceDirectory, Fact
 from services.orchestrator.identity import reconcile_identity
 from services.orchestrator.reconcile import IncomeInquiry, Issue, reconcile_income
+from services.orchestrator.refusal import AgencyRefused, declined_text
 from services.orchestrator.reuse import Reusable, find_reusable, stamp
 from services.orchestrator.subjects import Subjects
 from shared.consent import ConsentSigner
 from shared.db import Database
 
 IDENTITY_DISCLOSED = ("ssn", "name", "birth_date")
+
+
+def _refused(agency: str, refs: list[str], purpose: str, refusal: AgencyRefused) -> list[AuditNote]:
+    """The agency was sent the identities, and refused to answer."""
+    return notes_for(agency, refs, IDENTITY_DISCLOSED, purpose, FAILED, refusal.audit_detail)
 
 
 @dataclass
@@ -80,7 +86,7 @@ class Gatherer:
         # Identity first: only people SSA has not verified recently are asked.
         answers = dict(reusable.identity)
         to_ask = [m for m in household.members if m.person_id not in answers]
-        unreachable = ""
+        unreachable = declined = ""
         if to_ask:
             purpose = agency_requests.identity_purpose(plan_year)
             asked_refs = [refs[m.person_id] for m in to_ask]
@@ -93,10 +99,17 @@ class Gatherer:
                 out.notes += notes_for("ssa", asked_refs, IDENTITY_DISCLOSED, purpose, DISCLOSED)
             except SourceUnavailable as error:
                 unreachable = error.code
+                if error.declined:
+                    declined = declined_text("ssa", error.reason, error.code)
                 out.notes += notes_for(
                     "ssa", asked_refs, IDENTITY_DISCLOSED, purpose, FAILED, error.code
                 )
-        identity = reconcile_identity(household, answers, self._directory, now, unreachable)
+            except AgencyRefused as refusal:
+                refusal.audit = [*out.notes, *_refused("ssa", asked_refs, purpose, refusal)]
+                raise
+        identity = reconcile_identity(
+            household, answers, self._directory, now, unreachable, declined
+        )
 
         inquiry = await self._ask_treasury(
             household,
@@ -183,7 +196,7 @@ class Gatherer:
                     "NO_CONSENT: Treasury was not asked",
                 )
         unreachable: set[str] = set()
-        reason = ""
+        reason = declined = ""
         if ask:
             members = {m.person_id: m for m in household.members}
             proof = consents.proof(
@@ -206,6 +219,8 @@ class Gatherer:
                 )
             except SourceUnavailable as error:
                 unreachable, reason = set(ask), error.code
+                if error.declined:
+                    declined = declined_text("treasury", error.reason, error.code)
                 out.notes += notes_for(
                     "treasury",
                     [refs[f] for f in ask],
@@ -214,10 +229,18 @@ class Gatherer:
                     FAILED,
                     error.code,
                 )
+            except AgencyRefused as refusal:
+                asked = [refs[f] for f in ask]
+                refusal.audit = [
+                    *out.notes,
+                    *_refused("treasury", asked, consents.PURPOSE, refusal),
+                ]
+                raise
         return IncomeInquiry(
             answers=answers,
             unreachable=frozenset(unreachable),
             unreachable_reason=reason,
+            declined=declined,
             no_consent=frozenset(no_consent),
             identity_status=identity_status,
         )
