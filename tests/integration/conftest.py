@@ -88,6 +88,10 @@ class Coordination:
     recorders: dict[str, Recorder]
     orchestrator_db: Any
     keys: Any  # shared.consent.LocalConsentKeys
+    # The orchestrator's own server, and every service's database by name: what a test
+    # needs to send raw bytes to it, or to count the rows a refused request left behind.
+    server: ServerHandle | None = None
+    databases: dict[str, Any] = field(default_factory=dict)
 
 
 @pytest.fixture
@@ -149,6 +153,13 @@ async def coordination(serve, database_url, clock, tmp_path) -> AsyncIterator[Co
             recorders,
             orchestrator_db,
             keys,
+            handle,
+            {
+                "treasury": treasury_db,
+                "ssa": ssa_db,
+                "hhs": hhs_db,
+                "orchestrator": orchestrator_db,
+            },
         )
     await gateway.close()
     for db in databases:
