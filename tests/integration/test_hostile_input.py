@@ -18,6 +18,7 @@ from eligibility.common.v1 import determination_pb2 as det
 from eligibility.common.v1 import household_pb2 as hh
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from services.harness.households import example_paths, load_request
+from services.orchestrator import whatif
 from shared import limits
 from tests.integration.hostile import fields, refused, row_counts, serving
 
@@ -296,3 +297,25 @@ async def test_the_largest_application_the_limits_allow_is_answered_within_the_m
     again = (await coordination.orchestrator.SubmitApplication(request)).case
     assert again.case_id == case.case_id
     assert len(case.determinations) == limits.MAX_HOUSEHOLD_MEMBERS
+
+
+async def test_a_sweep_is_bounded_by_steps_times_applying_members_so_its_answer_fits(
+    coordination,
+) -> None:  # type: ignore[no-untyped-def]
+    household = _largest_application().household
+    members = len(household.members)
+    sweep = pb.SimulateIncomeSweepRequest(
+        household=household,
+        programs=[1, 2, 3, 4],
+        plan_year=2027,
+        person_id=household.members[0].person_id,
+        from_annual_cents=0,
+        step_cents=100_000,
+        to_annual_cents=(whatif.MAX_PERSON_STEPS // members) * 100_000,  # one step too many
+    )
+    details = await refused(coordination.orchestrator.SimulateIncomeSweep(sweep), INVALID)
+    assert fields(details) == {"step_cents"}
+    sweep.to_annual_cents -= sweep.step_cents
+    answer = await coordination.orchestrator.SimulateIncomeSweep(sweep)
+    assert len(answer.steps) * members == whatif.MAX_PERSON_STEPS
+    print(f"\nwidest sweep allowed for {members} members: answer {answer.ByteSize():,} B")
