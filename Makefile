@@ -12,7 +12,7 @@ GEN_STAMP := shared/gen/.stamp
 INSTALL_STAMP := $(VENV)/.installed
 DATA_DIR ?= data
 
-.PHONY: help install generate check-generated run demo test test-fast lint format bench seed clean
+.PHONY: help install generate check-generated run demo test test-fast lint format bench fuzz seed clean
 
 help: ## List the targets with what each does
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -61,6 +61,9 @@ format: install ## Apply ruff's fixes and formatting
 
 bench: install ## Benchmarks: prints applications/s and latency beside a bare gRPC fan-out
 	$(BIN)/python -m tests.bench
+
+fuzz: install ## Start the stack, send 10,000 hostile requests to every method, print the count per status code
+	$(BIN)/python -m tests.fuzz --requests $(or $(REQUESTS),10000)
 
 clean: ## Remove the virtualenv, generated code and local data
 	rm -rf $(VENV) shared/gen/eligibility $(GEN_STAMP) $(DATA_DIR) .pytest_cache

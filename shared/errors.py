@@ -55,20 +55,41 @@ def not_found(what: str, ident: str) -> ServiceError:
     )
 
 
-def to_status(error: ServiceError) -> grpc.Status:
-    """Build the rich status (with details) that grpc.aio can abort with."""
-    details = []
-    info = error_details_pb2.ErrorInfo(reason=error.reason, domain=ERROR_DOMAIN)
-    info.metadata.update(error.metadata)
-    details.append(info)
-    if error.violations:
+# A status travels in the trailers, which a gRPC peer accepts up to 8 KiB by default; past
+# that the caller gets RESOURCE_EXHAUSTED instead of our answer. The details are sent
+# base64-encoded (a third larger) beside the message (percent-encoded, up to three times
+# larger), so both are held well inside it, however many problems a request has.
+DETAILS_BUDGET_BYTES = 4096
+MAX_LISTED_VIOLATIONS = 20
+MAX_MESSAGE_BYTES = 300
+MAX_TEXT_BYTES = 160
+MAX_METADATA_ENTRIES = 8
+
+
+def _clip(text: str, limit: int) -> str:
+    """At most ``limit`` bytes of UTF-8, never splitting a character; marked when cut."""
+    raw = text.encode()
+    if len(raw) <= limit:
+        return text
+    return raw[: limit - 3].decode(errors="ignore") + "..."
+
+
+def _pack(error: ServiceError, message: str, listed: list[FieldViolation]) -> status_pb2.Status:
+    info = error_details_pb2.ErrorInfo(
+        reason=_clip(error.reason, MAX_TEXT_BYTES), domain=ERROR_DOMAIN
+    )
+    for key, value in list(error.metadata.items())[:MAX_METADATA_ENTRIES]:
+        info.metadata[_clip(key, 64)] = _clip(value, MAX_TEXT_BYTES)
+    details = [info]
+    if listed:
         details.append(
             error_details_pb2.BadRequest(
                 field_violations=[
                     error_details_pb2.BadRequest.FieldViolation(
-                        field=v.field, description=v.description
+                        field=_clip(v.field, MAX_TEXT_BYTES),
+                        description=_clip(v.description, MAX_TEXT_BYTES),
                     )
-                    for v in error.violations
+                    for v in listed
                 ]
             )
         )
@@ -81,10 +102,25 @@ def to_status(error: ServiceError) -> grpc.Status:
         any_detail = any_pb2.Any()
         any_detail.Pack(detail)
         packed.append(any_detail)
-    status = status_pb2.Status(
-        code=getattr(code_pb2, error.code.name), message=error.message, details=packed
+    return status_pb2.Status(
+        code=getattr(code_pb2, error.code.name), message=message, details=packed
     )
-    return rpc_status.to_status(status)
+
+
+def to_status(error: ServiceError) -> grpc.Status:
+    """Build the rich status (with details) that grpc.aio can abort with, small enough
+    for the trailers: at most MAX_LISTED_VIOLATIONS violations, fewer if long, and the
+    message says how many more there are."""
+    listed = list(error.violations[:MAX_LISTED_VIOLATIONS])
+    while True:
+        hidden = len(error.violations) - len(listed)
+        message = _clip(error.message, MAX_MESSAGE_BYTES)
+        if hidden:
+            message += f" (first {len(listed)} listed, and {hidden} more)"
+        status = _pack(error, message, listed)
+        if status.ByteSize() <= DETAILS_BUDGET_BYTES or not listed:
+            return rpc_status.to_status(status)
+        listed.pop()
 
 
 @dataclass(frozen=True)

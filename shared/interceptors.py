@@ -11,6 +11,7 @@ import grpc
 import structlog
 
 from shared import context as ctx
+from shared import decoding
 from shared.context import (
     CALLER_HEADER,
     CORRELATION_HEADER,
@@ -46,13 +47,13 @@ class ServerCallInterceptor(grpc.aio.ServerInterceptor):
         if handler.unary_unary is not None:
             return grpc.unary_unary_rpc_method_handler(
                 self._unary(method, metadata, handler.unary_unary),
-                request_deserializer=handler.request_deserializer,
+                request_deserializer=decoding.tolerant(handler.request_deserializer, method),
                 response_serializer=handler.response_serializer,
             )
         if handler.unary_stream is not None:
             return grpc.unary_stream_rpc_method_handler(
                 self._stream(method, metadata, handler.unary_stream),
-                request_deserializer=handler.request_deserializer,
+                request_deserializer=decoding.tolerant(handler.request_deserializer, method),
                 response_serializer=handler.response_serializer,
             )
         if method.strip("/").split("/", 1)[0] in _OPEN_STREAMING:
@@ -62,14 +63,14 @@ class ServerCallInterceptor(grpc.aio.ServerInterceptor):
     def _unary(self, method: str, metadata: Any, behavior: Any) -> Any:
         async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> Any:
             async with _Call(self._security, method, metadata, context) as call:
-                return await call.guarded(behavior(request, context))
+                return await call.guarded(_decoded(behavior, request, context))
 
         return wrapped
 
     def _stream(self, method: str, metadata: Any, behavior: Any) -> Any:
         async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
             async with _Call(self._security, method, metadata, context) as call:
-                await call.guarded(_nothing())
+                await call.guarded(_checked(request))
                 if call.refused:
                     return
                 try:
@@ -87,8 +88,14 @@ _OPEN_STREAMING = (
 )
 
 
-async def _nothing() -> None:
-    return None
+async def _checked(request: Any) -> None:
+    decoding.raise_if_refused(request)
+
+
+async def _decoded(behavior: Any, request: Any, context: grpc.aio.ServicerContext) -> Any:
+    # Checked after the gate, so an unproven caller learns nothing about the request's shape.
+    decoding.raise_if_refused(request)
+    return await behavior(request, context)
 
 
 async def _refuse_streaming(request: Any, context: grpc.aio.ServicerContext) -> None:

@@ -16,6 +16,7 @@ from grpc_reflection.v1alpha import reflection
 
 from shared.access import AccessPolicy
 from shared.interceptors import ServerCallInterceptor
+from shared.limits import MAX_REQUEST_BYTES
 from shared.security import Trust
 
 log = structlog.get_logger("server")
@@ -64,7 +65,11 @@ async def start_server(
         interceptors=[ServerCallInterceptor(security), *extra_interceptors],
         # Without SO_REUSEPORT a second server on a taken port fails to start instead of
         # silently sharing the port and answering the first one's callers.
-        options=[("grpc.so_reuseport", 0)],
+        options=[
+            ("grpc.so_reuseport", 0),
+            # Explicit, as the field limits (shared/limits.py) are sized against it.
+            ("grpc.max_receive_message_length", MAX_REQUEST_BYTES),
+        ],
     )
     for binding in bindings:
         binding.add_to_server(binding.servicer, server)

@@ -22,8 +22,10 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from services.cli.tool_identity import DEFAULT_CASEWORKER, DEFAULT_ROLE, LocalTool
 from shared.settings import DEFAULT_PORTS
-from shared.tls import MTLS
+from shared.tls import CASEWORKER_TOOL, MTLS
 
+# What the orchestrator tells agencies a determination is for (services/*/access.yaml).
+DETERMINATION = "eligibility-determination"
 # Start order: agencies first, the orchestrator (which calls them) last.
 AGENCIES = ("treasury", "ssa", "hhs", "usda")
 SERVICES = (*AGENCIES, "orchestrator")
@@ -111,7 +113,7 @@ class Stack:
     def start(self, timeout: float = 60.0) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         # Local stand-ins for the certificates and keys a deployment provisions as secrets.
-        self.tool.ensure()
+        self.tool().ensure()
         for name in SERVICES:
             self.start_one(name)
         for name in SERVICES:
@@ -148,30 +150,44 @@ class Stack:
             f"{name} did not report SERVING within {timeout:.0f}s: {self.log_tail(name)}"
         )
 
-    @property
-    def tool(self) -> LocalTool:
-        return LocalTool(self.data_dir, self.tls_mode)
+    def tool(self, identity: str = CASEWORKER_TOOL) -> LocalTool:
+        return LocalTool(self.data_dir, self.tls_mode, identity)
 
-    def _person(
-        self, name: str, caseworker: str | None, role: str | None
-    ) -> tuple[str | None, str | None]:
-        # Only the orchestrator takes caseworker tokens; agencies answer health checks only.
-        if name != "orchestrator":
-            return None, None
-        return caseworker or DEFAULT_CASEWORKER, role or DEFAULT_ROLE
+    def _caller(
+        self, name: str, caseworker: str | None, role: str | None, identity: str | None
+    ) -> tuple[LocalTool, str | None, str | None, str | None]:
+        """(tool, caseworker, role, purpose): the orchestrator takes the caseworker tool with
+        a person's token; an agency, asked as the orchestrator, hears the determination
+        purpose; anyone else is what its certificate says and nothing more."""
+        if name == "orchestrator" and (identity or CASEWORKER_TOOL) == CASEWORKER_TOOL:
+            return self.tool(), caseworker or DEFAULT_CASEWORKER, role or DEFAULT_ROLE, None
+        if identity == "orchestrator":
+            return self.tool(identity), None, None, DETERMINATION
+        return self.tool(identity or CASEWORKER_TOOL), None, None, None
 
     def channel(
-        self, name: str, caseworker: str | None = None, role: str | None = None
+        self,
+        name: str,
+        caseworker: str | None = None,
+        role: str | None = None,
+        identity: str | None = None,
     ) -> grpc.Channel:
         """A blocking channel to one service, as the local caseworker tool opens it (for the
-        orchestrator, with a token for ``caseworker`` in ``role``, by default cw-local)."""
-        return self.tool.channel_sync(self.target(name), *self._person(name, caseworker, role))
+        orchestrator, with a token for ``caseworker`` in ``role``, by default cw-local), or
+        with another identity's certificate (``identity="orchestrator"`` to call agencies)."""
+        tool, person, as_role, purpose = self._caller(name, caseworker, role, identity)
+        return tool.channel_sync(self.target(name), person, as_role, purpose)
 
     def aio_channel(
-        self, name: str, caseworker: str | None = None, role: str | None = None
+        self,
+        name: str,
+        caseworker: str | None = None,
+        role: str | None = None,
+        identity: str | None = None,
     ) -> grpc.aio.Channel:
         """The asyncio twin of ``channel``."""
-        return self.tool.channel(self.target(name), *self._person(name, caseworker, role))
+        tool, person, as_role, purpose = self._caller(name, caseworker, role, identity)
+        return tool.channel(self.target(name), person, as_role, purpose)
 
     def log_tail(self, name: str, chars: int = 2000) -> str:
         path = self.log_dir / f"{name}.log"

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
+import grpc
+
 from eligibility.common.v1 import household_pb2 as hh
 from eligibility.hhs.v1 import subsidy_eligibility_pb2 as pb
 from services.hhs import poverty
 from services.hhs.mapping import FILING, RELATION
-from shared.errors import FieldViolation, invalid_argument
+from shared.errors import FieldViolation, ServiceError, invalid_argument
+from shared.limits import MAX_HOUSEHOLD_MEMBERS
 from shared.parameters import ParameterError, ParameterSet
 from shared.validation import check_state
 
-MAX_MEMBERS = 20
+MAX_MEMBERS = MAX_HOUSEHOLD_MEMBERS
 MAX_AGE = 130
 # A sanity bound on one person's annual MAGI (cents): a billion dollars either way.
 MAX_ABS_MAGI_CENTS = 100_000_000_000
@@ -30,42 +33,37 @@ MEDICAID_PARAMETERS = (
 )
 
 
-def _check_plan_year(
-    request: pb.DetermineEligibilityRequest,
-    params: ParameterSet,
-    today: dt.date,
-    out: list[FieldViolation],
-) -> None:
+def _check_plan_year(request: pb.DetermineEligibilityRequest, out: list[FieldViolation]) -> None:
     year = request.plan_year
     if year == 0:
         out.append(FieldViolation("plan_year", "is required"))
-        return
-    if not 2000 <= year <= 2100:
+    elif not 2000 <= year <= 2100:
         out.append(FieldViolation("plan_year", "must be a calendar year between 2000 and 2100"))
-        return
-    missing = []
-    for name in MARKETPLACE_PARAMETERS:
-        try:
-            params.entry(name, dt.date(year, 1, 1))
-        except ParameterError:
-            missing.append(name)
+
+
+def _entry_missing(params: ParameterSet, name: str, on: dt.date) -> bool:
+    try:
+        params.entry(name, on)
+    except ParameterError:
+        return True
+    return False
+
+
+def missing_figures(year: int, params: ParameterSet, today: dt.date) -> list[str]:
+    """The parameters the rules would read for a plan year that HHS does not hold."""
+    missing = [
+        name for name in MARKETPLACE_PARAMETERS if _entry_missing(params, name, dt.date(year, 1, 1))
+    ]
     medicaid_on = poverty.medicaid_date(year, today)
-    for name in MEDICAID_PARAMETERS:
-        try:
-            params.entry(name, medicaid_on)
-        except ParameterError:
-            missing.append(name)
-    for on in (poverty.marketplace_date(params, year), medicaid_on):
-        try:
-            params.entry(poverty.GUIDELINES, on)
-        except ParameterError:
+    missing += [name for name in MEDICAID_PARAMETERS if _entry_missing(params, name, medicaid_on)]
+    try:
+        marketplace_on = poverty.marketplace_date(params, year)
+    except ParameterError:  # without the timing rule no guideline date can be named
+        return [*missing, poverty.TIMING]
+    for on in (marketplace_on, medicaid_on):
+        if _entry_missing(params, poverty.GUIDELINES, on):
             missing.append(f"{poverty.GUIDELINES} on {on.isoformat()}")
-    if missing:
-        out.append(
-            FieldViolation(
-                "plan_year", f"HHS holds no parameters for plan year {year}: {', '.join(missing)}"
-            )
-        )
+    return missing
 
 
 def _check_members(request: pb.DetermineEligibilityRequest, out: list[FieldViolation]) -> set[str]:
@@ -168,12 +166,21 @@ def _check_tax_units(
 
 
 def validate(request: pb.DetermineEligibilityRequest, params: ParameterSet, today: dt.date) -> None:
-    """Raise INVALID_ARGUMENT listing every problem, or return for a request the rules can take."""
+    """Raise INVALID_ARGUMENT listing every problem, FAILED_PRECONDITION for a good request
+    in a plan year whose figures HHS does not hold, or return for one the rules can take."""
     out: list[FieldViolation] = []
-    _check_plan_year(request, params, today, out)
+    _check_plan_year(request, out)
     check_state(request.state_code, "state_code", out)
     known = _check_members(request, out)
     _check_relationships(request, known, out)
     _check_tax_units(request, known, out)
     if out:
         raise invalid_argument(out)
+    missing = missing_figures(request.plan_year, params, today)
+    if missing:
+        raise ServiceError(
+            grpc.StatusCode.FAILED_PRECONDITION,
+            "PLAN_YEAR_FIGURES_NOT_LOADED",
+            f"HHS holds no figures for plan year {request.plan_year}: {', '.join(missing)}",
+            metadata={"plan_year": str(request.plan_year), "missing": ",".join(missing)},
+        )

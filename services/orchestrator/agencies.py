@@ -3,7 +3,8 @@ and one failure type.
 
 Every call runs under the caller's remaining deadline with the shared retry
 policy; whatever still fails is reported as ``SourceUnavailable`` so the case can
-carry on with that source marked as such. An agency that keeps failing transiently
+carry on with that source marked as such, unless the agency found the request itself
+invalid (``refusal.AgencyRefused``): that ends the application instead. An agency that keeps failing transiently
 is not called again until its breaker's cool-down has passed: meanwhile its calls
 fail at once as ``SourceUnavailable`` with code CIRCUIT_OPEN, nothing sent.
 """
@@ -26,6 +27,7 @@ from eligibility.treasury.v1 import income_verification_pb2 as treasury_pb
 from eligibility.treasury.v1 import income_verification_pb2_grpc as treasury_grpc
 from eligibility.usda.v1 import snap_eligibility_pb2 as usda_pb
 from eligibility.usda.v1 import snap_eligibility_pb2_grpc as usda_grpc
+from services.orchestrator.refusal import DECLINING_CODES, agency_refused, is_refusal
 from shared.breaker import CircuitBreaker
 from shared.channels import open_channel
 from shared.errors import details_of
@@ -45,9 +47,17 @@ class SourceUnavailable(Exception):
     agency: str
     code: str
     message: str
+    # The agency's ErrorInfo reason, where it answered with one.
+    reason: str = ""
 
     def __str__(self) -> str:
         return f"{self.agency}: {self.code}"
+
+    @property
+    def declined(self) -> bool:
+        """The agency answered, and said no for now (no consent, no figures yet): it was
+        reached, and the case must not say otherwise."""
+        return self.code in DECLINING_CODES
 
 
 class AgencyGateway:
@@ -117,8 +127,13 @@ class AgencyGateway:
             else:
                 breaker.succeeded()
             details = details_of(error)
+            if is_refusal(details):
+                log.warning("agency refused the request", agency=agency, code=details.code.name)
+                raise agency_refused(agency, details) from error
             log.warning("agency call failed", agency=agency, code=details.code.name)
-            raise SourceUnavailable(agency, details.code.name, details.message) from error
+            raise SourceUnavailable(
+                agency, details.code.name, details.message, details.reason or ""
+            ) from error
         except BaseException:
             breaker.abandoned()
             raise

@@ -46,6 +46,7 @@ from services.orchestrator.evidence_store import db_time
 from services.orchestrator.gathering import Gathered, Gatherer
 from services.orchestrator.intake import plan_year_for, validate_application
 from services.orchestrator.prefill import PROFILE_FACTS, Prefilled, prefill, profile_facts
+from services.orchestrator.refusal import AgencyRefused, declined_text
 from services.orchestrator.repository import StoredCase
 from services.orchestrator.subjects import Subjects
 from services.orchestrator.tables import CaseRow
@@ -75,6 +76,18 @@ def fingerprint(request: pb.SubmitApplicationRequest) -> str:
     body.CopyFrom(request)
     body.request_id = ""
     return hashlib.sha256(body.SerializeToString(deterministic=True)).hexdigest()
+
+
+def _agency_refusal(error: BaseException) -> AgencyRefused | None:
+    """The agency refusal behind ``error``, raised alone or from inside a task group."""
+    if isinstance(error, AgencyRefused):
+        return error
+    if isinstance(error, BaseExceptionGroup):
+        found = error.subgroup(AgencyRefused)
+        if found is not None:
+            first = found.exceptions[0]
+            return first if isinstance(first, AgencyRefused) else _agency_refusal(first)
+    return None
 
 
 class Coordinator:
@@ -151,9 +164,12 @@ class Coordinator:
             replay = await self._db.run(lambda s: self._replay(s, request.request_id, print_, who))
             assert replay is not None
             return replay
-        except BaseException:
+        except BaseException as error:
             # Whatever the agencies answered before the failure stays on record.
             await trail.flush()
+            refusal = _agency_refusal(error)
+            if refusal is not None:  # an agency found the request itself wrong: no case
+                raise refusal from None
             raise
         log.info(
             "case determined",
@@ -247,6 +263,7 @@ class Coordinator:
         refs = [self._subjects.ref(m.ssn) for m in household.members]
 
         hhs_task = snap_task = None
+        declined: dict[str, str] = {}
         async with asyncio.TaskGroup() as group:
             if wants_hhs(programs):
                 hhs_request = agency_requests.hhs_request(household, plan_year)
@@ -257,6 +274,7 @@ class Coordinator:
                         ),
                         notes_for("hhs", refs, HHS_DISCLOSED, SUBSIDIES_PURPOSE, DISCLOSED),
                         trail,
+                        declined,
                     )
                 )
             if det.PROGRAM_SNAP in programs:
@@ -266,6 +284,7 @@ class Coordinator:
                         lambda send: self._agencies.determine_snap(snap_request, budget(), send),
                         notes_for("usda", refs, USDA_DISCLOSED, SNAP_PURPOSE, DISCLOSED),
                         trail,
+                        declined,
                     )
                 )
         hhs_reply = hhs_task.result() if hhs_task else None
@@ -276,6 +295,7 @@ class Coordinator:
             gathered.evidence_status,
             list(hhs_reply.determinations) if hhs_reply is not None else None,
             snap_reply.determination if snap_reply is not None else None,
+            declined,
         )
         return self._stored(filled, print_, case_id, plan_year, now, gathered, combined)
 
@@ -284,14 +304,21 @@ class Coordinator:
         call: Callable[[Callable[[], Awaitable[None]]], Awaitable[T]],
         disclosed: list[AuditNote],
         trail: Trail,
+        declined: dict[str, str],
     ) -> T | None:
-        """Call an agency with ``disclosed`` recorded as requested before it is sent;
-        note the disclosure, or its failure, for the audit log."""
+        """Call an agency with ``disclosed`` recorded as requested before it is sent; note
+        the disclosure, or its failure, for the audit log, and in ``declined`` why an
+        agency that answered "not now" did so."""
         try:
             reply = await call(trail.before_send(disclosed))
         except SourceUnavailable as error:
             trail.note(as_outcome(disclosed, FAILED, error.code))
+            if error.declined:
+                declined[error.agency] = declined_text(error.agency, error.reason, error.code)
             return None
+        except AgencyRefused as refusal:
+            trail.note(as_outcome(disclosed, FAILED, refusal.audit_detail))
+            raise
         trail.note(disclosed)
         return reply
 

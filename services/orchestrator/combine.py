@@ -7,6 +7,7 @@ could not answer leaves open.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from eligibility.common.v1 import determination_pb2 as det
@@ -61,17 +62,20 @@ def _qualify(program: det.ProgramDetermination, evidence_status: str) -> det.Pro
     return out
 
 
-def _unavailable(program: int, agency: str) -> det.ProgramDetermination:
-    return det.ProgramDetermination(
-        program=program,
-        status=PENDING,
-        reasons=[
-            det.Reason(
-                code=f"{agency.upper()}_UNAVAILABLE",
-                message=f"{agency} could not be reached; the case will be determined when it answers",
-            )
-        ],
-    )
+def _unavailable(program: int, agency: str, declined: str | None) -> det.ProgramDetermination:
+    """Pending: the agency could not be reached, or (``declined``) said no for now."""
+    if declined:
+        reason = det.Reason(
+            code="AGENCY_REFUSED",
+            message=f"{declined}; the case will be determined when it can answer",
+            figures={"agency": agency},
+        )
+    else:
+        reason = det.Reason(
+            code=f"{agency.upper()}_UNAVAILABLE",
+            message=f"{agency} could not be reached; the case will be determined when it answers",
+        )
+    return det.ProgramDetermination(program=program, status=PENDING, reasons=[reason])
 
 
 def combine(
@@ -80,9 +84,12 @@ def combine(
     evidence_status: dict[str, str],
     hhs_answer: list[det.PersonDetermination] | None,
     snap_answer: det.ProgramDetermination | None,
+    declined: Mapping[str, str] | None = None,
 ) -> Combined:
     """``evidence_status`` is each person's weakest fact (evidence.worst); ``hhs_answer`` and
-    ``snap_answer`` are None when that agency could not answer or was not asked."""
+    ``snap_answer`` are None when that agency could not answer or was not asked;
+    ``declined`` says, by agency, why one that answered "not now" did so."""
+    declined = declined or {}
     result = Combined()
     applying = [m.person_id for m in household.members if m.applying]
     if wants_hhs(programs):
@@ -90,7 +97,9 @@ def combine(
         for pid in applying:
             person = det.PersonDetermination(person_id=pid)
             if hhs_answer is None:
-                person.programs.extend(_unavailable(p, "hhs") for p in HHS_PROGRAMS)
+                person.programs.extend(
+                    _unavailable(p, "hhs", declined.get("hhs")) for p in HHS_PROGRAMS
+                )
             else:
                 answered = by_person.get(pid, det.PersonDetermination()).programs
                 status = evidence_status.get(pid, ev.ATTESTED)
@@ -98,7 +107,7 @@ def combine(
             result.persons.append(person)
     if det.PROGRAM_SNAP in programs:
         if snap_answer is None:
-            result.household.append(_unavailable(det.PROGRAM_SNAP, "usda"))
+            result.household.append(_unavailable(det.PROGRAM_SNAP, "usda", declined.get("usda")))
         else:
             # SNAP is decided for the household: its weakest evidence governs.
             weakest = ev.worst(

@@ -17,6 +17,7 @@ from services.orchestrator.evidence_store import db_time
 from services.orchestrator.subjects import Subjects
 from services.orchestrator.tables import ConsentRow
 from shared.consent import MAX_PROOF_LIFETIME, ConsentSigner
+from shared.dates import add_years
 from shared.errors import FieldViolation
 
 PURPOSE = "eligibility-determination"
@@ -94,7 +95,7 @@ def new_grants(
             subjects.ref(ssn_of[g.person_id]),
             frozenset(g.agencies),
             frozenset(g.facts),
-            now.replace(year=now.year + (g.valid_years or MAX_YEARS)),
+            add_years(now, g.valid_years or MAX_YEARS),
             new=True,
         )
         for g in request.consents

@@ -30,6 +30,7 @@ from services.orchestrator.consents import Grant
 from services.orchestrator.evidence import EvidenceDirectory, Fact
 from services.orchestrator.identity import reconcile_identity
 from services.orchestrator.reconcile import IncomeInquiry, Issue, reconcile_income
+from services.orchestrator.refusal import AgencyRefused, declined_text
 from services.orchestrator.reuse import Reusable, find_reusable, stamp
 from services.orchestrator.subjects import Subjects
 from shared.consent import ConsentSigner
@@ -88,7 +89,7 @@ class Gatherer:
         # Identity first: only people SSA has not verified recently are asked.
         answers = dict(reusable.identity)
         to_ask = [m for m in household.members if m.person_id not in answers]
-        unreachable = ""
+        unreachable = declined = ""
         if to_ask:
             purpose = agency_requests.identity_purpose(plan_year)
             asked = notes_for(
@@ -105,7 +106,14 @@ class Gatherer:
             except SourceUnavailable as error:
                 unreachable = error.code
                 trail.note(as_outcome(asked, FAILED, error.code))
-        identity = reconcile_identity(household, answers, self._directory, now, unreachable)
+                if error.declined:
+                    declined = declined_text("ssa", error.reason, error.code)
+            except AgencyRefused as refusal:
+                trail.note(as_outcome(asked, FAILED, refusal.audit_detail))
+                raise
+        identity = reconcile_identity(
+            household, answers, self._directory, now, unreachable, declined
+        )
 
         inquiry = await self._ask_treasury(
             household,
@@ -191,7 +199,7 @@ class Gatherer:
                 )
             )
         unreachable: set[str] = set()
-        reason = ""
+        reason = declined = ""
         if ask:
             members = {m.person_id: m for m in household.members}
             ssns = [members[f].ssn for f in ask]
@@ -219,10 +227,16 @@ class Gatherer:
             except SourceUnavailable as error:
                 unreachable, reason = set(ask), error.code
                 trail.note(as_outcome(asked, FAILED, error.code))
+                if error.declined:
+                    declined = declined_text("treasury", error.reason, error.code)
+            except AgencyRefused as refusal:
+                trail.note(as_outcome(asked, FAILED, refusal.audit_detail))
+                raise
         return IncomeInquiry(
             answers=answers,
             unreachable=frozenset(unreachable),
             unreachable_reason=reason,
+            declined=declined,
             no_consent=frozenset(no_consent),
             identity_status=identity_status,
         )

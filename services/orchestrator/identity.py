@@ -40,8 +40,10 @@ def reconcile_identity(
     directory: EvidenceDirectory,
     now: dt.datetime,
     unavailable_reason: str = "",
+    declined: str = "",
 ) -> IdentityReconciliation:
-    """``answers`` maps person_id to SSA's answer; None means SSA could not be reached."""
+    """``answers`` maps person_id to SSA's answer; None means SSA could not be reached,
+    or (``declined`` says why) answered but declined for now."""
     result = IdentityReconciliation()
     due = now.date() + dt.timedelta(days=directory.inconsistency_days)
     for member in household.members:
@@ -53,8 +55,10 @@ def reconcile_identity(
                 Issue(
                     pid,
                     "identity.ssn_match",
-                    "IDENTITY_SOURCE_UNAVAILABLE",
-                    f"SSA could not be reached ({unavailable_reason or 'no answer'}); "
+                    "AGENCY_REFUSED" if declined else "IDENTITY_SOURCE_UNAVAILABLE",
+                    f"{declined}; identity will be verified once it answers"
+                    if declined
+                    else f"SSA could not be reached ({unavailable_reason or 'no answer'}); "
                     "identity will be verified when it answers",
                     due,
                 )

@@ -11,10 +11,11 @@ from collections import Counter
 from eligibility.common.v1 import determination_pb2, household_pb2
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from shared.errors import FieldViolation, invalid_argument
+from shared.limits import MAX_HOUSEHOLD_MEMBERS
 from shared.protoconv import age_on
 from shared.validation import check_date, check_name, check_ssn, check_state
 
-MAX_MEMBERS = 20
+MAX_MEMBERS = MAX_HOUSEHOLD_MEMBERS
 MAX_REQUEST_ID = 128
 # Under 19 a child is someone's dependent for MAGI purposes (42 CFR 435.603(f)(3)(iv)).
 DEPENDENT_AGE_LIMIT = 19
@@ -48,12 +49,15 @@ def validate_application(
     elif len(request.request_id) > MAX_REQUEST_ID:
         out.append(FieldViolation("request_id", f"must be at most {MAX_REQUEST_ID} characters"))
     plan_year = plan_year_for(request, today)
-    if not today.year - 1 <= plan_year <= today.year + 1:
+    coverage_start = None
+    if today.year - 1 <= plan_year <= today.year + 1:
+        coverage_start = dt.date(plan_year, 1, 1)
+    else:
         out.append(
             FieldViolation("plan_year", f"must be between {today.year - 1} and {today.year + 1}")
         )
     _check_programs(request, out)
-    _check_household(request.household, dt.date(plan_year, 1, 1), today, out)
+    _check_household(request.household, coverage_start, today, out)
     if out:
         raise invalid_argument(
             out, f"the application has {len(out)} problem(s); nothing was stored"
@@ -73,24 +77,26 @@ def _check_programs(request: pb.SubmitApplicationRequest, out: list[FieldViolati
 
 def _check_household(
     household: household_pb2.Household,
-    coverage_start: dt.date,
+    coverage_start: dt.date | None,
     today: dt.date,
     out: list[FieldViolation],
 ) -> None:
+    """``coverage_start`` is None when the plan year is refused: ages are then unknown."""
     members = household.members
     if not members:
         out.append(FieldViolation("household.members", "at least one member is required"))
     if len(members) > MAX_MEMBERS:
         out.append(FieldViolation("household.members", f"at most {MAX_MEMBERS} members"))
-    ids = [m.person_id for m in members]
-    known = set(ids)
+        return  # each member is checked only in a household of a size we take
+    uses = Counter(m.person_id for m in members)
+    known = set(uses)
     ages: dict[str, int] = {}
     seen_ssn: dict[str, int] = {}
     for i, member in enumerate(members):
         path = f"household.members[{i}]"
         if not member.person_id:
             out.append(FieldViolation(f"{path}.person_id", "is required"))
-        elif ids.count(member.person_id) > 1:
+        elif uses[member.person_id] > 1:
             out.append(FieldViolation(f"{path}.person_id", "is used by more than one member"))
         check_ssn(member.ssn, f"{path}.ssn", out)
         if member.ssn in seen_ssn:
@@ -98,7 +104,7 @@ def _check_household(
         seen_ssn.setdefault(member.ssn, i)
         check_name(member.name, f"{path}.name", out)
         birth = check_date(member.birth_date, f"{path}.birth_date", out, not_after=today)
-        if birth is not None:
+        if birth is not None and coverage_start is not None:
             ages[member.person_id] = age_on(birth, coverage_start)
         if member.citizenship == household_pb2.CITIZENSHIP_STATUS_UNSPECIFIED:
             out.append(FieldViolation(f"{path}.citizenship", "is required"))

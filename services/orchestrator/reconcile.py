@@ -59,6 +59,8 @@ class IncomeInquiry:
     # Filers asked while Treasury could not answer, and why.
     unreachable: frozenset[str] = frozenset()
     unreachable_reason: str = ""
+    # Set when Treasury answered but declined for now (say, a consent it would not honour).
+    declined: str = ""
     # Filers not asked because no consent in force covers Treasury's income data.
     no_consent: frozenset[str] = frozenset()
     # Each filer's identity status; a filer whose identity did not verify is not asked.
@@ -152,6 +154,11 @@ def _unit_status(
             "INCOME_NO_CONSENT",
             "no consent to use federal tax data is in force for every filer, so Treasury was "
             "not asked; give consent or send proof of income (a pay stub or tax return)",
+        )
+    if any(f in inquiry.unreachable for f in filers) and inquiry.declined:
+        return ev.SOURCE_UNAVAILABLE, (
+            "AGENCY_REFUSED",
+            f"{inquiry.declined}; income will be verified once it answers",
         )
     if any(f in inquiry.unreachable for f in filers):
         return ev.SOURCE_UNAVAILABLE, (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -30,6 +31,10 @@ class StoredCase:
     issues: list[DataMatchingIssueRow]
     consents: list[ConsentRow] = field(default_factory=list)
     burden: list[BurdenRow] = field(default_factory=list)
+
+
+# Case ids are issued here as 32 hexadecimal digits.
+_CASE_ID = re.compile(r"[0-9a-f]{32}")
 
 
 class DuplicateRequest(Exception):
@@ -109,12 +114,17 @@ def encode_page_token(case: CaseRow) -> str:
 
 
 def decode_page_token(token: str) -> tuple[dt.datetime, str]:
-    """Raises ValueError for a token this service did not issue."""
+    """Raises ValueError for a token this service did not issue. Issued tokens hold a
+    UTC time and a case id; a time without a zone could not be compared with the stored
+    ones, and an id the case table could not hold matches nothing."""
     try:
         created, case_id = json.loads(base64.urlsafe_b64decode(token.encode()))
-        return dt.datetime.fromisoformat(created), str(case_id)
+        after = dt.datetime.fromisoformat(created)
     except Exception as error:  # any malformed token is the caller's error
         raise ValueError("page_token is not one this service issued") from error
+    if after.tzinfo is None or not isinstance(case_id, str) or not _CASE_ID.fullmatch(case_id):
+        raise ValueError("page_token is not one this service issued")
+    return after, case_id
 
 
 def people_in_cases_of(session: Session, caseworker: str, subject_refs: Iterable[str]) -> set[str]:

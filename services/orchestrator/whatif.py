@@ -7,9 +7,9 @@ Hypothetical: no agency record is read, nothing is stored, no identifier leaves 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from eligibility.common.v1 import determination_pb2 as det
 from eligibility.common.v1 import household_pb2
@@ -19,9 +19,16 @@ from services.orchestrator import evidence as ev
 from services.orchestrator.agencies import AgencyGateway, SourceUnavailable
 from services.orchestrator.combine import combine, wants_hhs
 from services.orchestrator.intake import validate_application
+from services.orchestrator.refusal import declined_text
 from shared.errors import FieldViolation
 
+T = TypeVar("T")
+
 MAX_STEPS = 200
+# Each step answers every applying member (about 1.3 KB each with its reasons): this many
+# per sweep keep the answer near 1.5 MB, inside the 4 MiB a client accepts, whatever the
+# household's size.
+MAX_PERSON_STEPS = 1_000
 # Steps asked at once: enough to use both agencies, few enough not to crowd out real work.
 CONCURRENCY = 8
 
@@ -39,8 +46,18 @@ def _check(request: pb.SimulateIncomeSweepRequest, today: dt.date) -> list[int]:
     steps: list[int] = []
     if not found:
         span = request.to_annual_cents - request.from_annual_cents
-        if span // request.step_cents + 1 > MAX_STEPS:
+        count = span // request.step_cents + 1
+        applying = max(1, sum(m.applying for m in request.household.members))
+        if count > MAX_STEPS:
             found.append(FieldViolation("step_cents", f"gives more than {MAX_STEPS} steps"))
+        elif count * applying > MAX_PERSON_STEPS:
+            found.append(
+                FieldViolation(
+                    "step_cents",
+                    f"gives {count} steps for {applying} applying members; steps times "
+                    f"applying members must be at most {MAX_PERSON_STEPS}",
+                )
+            )
         else:
             steps = list(
                 range(request.from_annual_cents, request.to_annual_cents + 1, request.step_cents)
@@ -53,6 +70,15 @@ def _check(request: pb.SimulateIncomeSweepRequest, today: dt.date) -> list[int]:
     )
     validate_application(application, today, found)
     return steps
+
+
+async def _ask(call: Awaitable[T], declined: dict[str, str]) -> T | None:
+    try:
+        return await call
+    except SourceUnavailable as error:
+        if error.declined:
+            declined[error.agency] = declined_text(error.agency, error.reason, error.code)
+        return None
 
 
 async def sweep(
@@ -72,25 +98,31 @@ async def sweep(
         member = next(m for m in household.members if m.person_id == request.person_id)
         del member.incomes[:]
         member.incomes.add(kind=household_pb2.INCOME_KIND_WAGES, annual_amount_cents=amount)
+        declined: dict[str, str] = {}
         async with gate:
             hhs = snap = None
             # An agency that cannot answer leaves its programs pending at this step.
             if wants_hhs(programs):
-                with contextlib.suppress(SourceUnavailable):
-                    hhs = await agencies.determine_subsidies(
+                hhs = await _ask(
+                    agencies.determine_subsidies(
                         agency_requests.hhs_request(household, plan_year), budget()
-                    )
+                    ),
+                    declined,
+                )
             if det.PROGRAM_SNAP in programs:
-                with contextlib.suppress(SourceUnavailable):
-                    snap = await agencies.determine_snap(
+                snap = await _ask(
+                    agencies.determine_snap(
                         agency_requests.snap_request(household, today.replace(day=1)), budget()
-                    )
+                    ),
+                    declined,
+                )
         combined = combine(
             household,
             programs,
             {m.person_id: ev.ATTESTED for m in household.members},
             list(hhs.determinations) if hhs is not None else None,
             snap.determination if snap is not None else None,
+            declined,
         )
         return pb.SweepStep(
             annual_income_cents=amount,

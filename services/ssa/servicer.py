@@ -21,12 +21,13 @@ from shared.clock import Clock
 from shared.context import current_principal
 from shared.db import Database
 from shared.errors import FieldViolation, ServiceError, invalid_argument
+from shared.limits import MAX_HOUSEHOLD_MEMBERS
 from shared.protoconv import date_to_proto
 from shared.validation import check_date, check_name, check_ssn
 
 log = structlog.get_logger("ssa")
 
-MAX_PEOPLE = 20
+MAX_PEOPLE = MAX_HOUSEHOLD_MEMBERS
 _STATUS = {
     MatchStatus.MATCH: pb.MATCH_STATUS_MATCH,
     MatchStatus.NO_RECORD: pb.MATCH_STATUS_NO_RECORD,

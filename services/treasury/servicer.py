@@ -22,12 +22,13 @@ from shared.clock import Clock
 from shared.consent import ConsentError, ConsentVerifier
 from shared.db import Database
 from shared.errors import FieldViolation, ServiceError, invalid_argument
+from shared.limits import MAX_HOUSEHOLD_MEMBERS
 from shared.protoconv import timestamp_to_proto
 from shared.validation import check_date, check_name, check_ssn
 
 log = structlog.get_logger("treasury")
 
-MAX_FILERS = 20
+MAX_FILERS = MAX_HOUSEHOLD_MEMBERS
 MAX_CONSENT_ID = 64
 # How often, in the service's time, nonces of long-expired proofs are forgotten.
 PRUNE_EVERY = dt.timedelta(minutes=1)

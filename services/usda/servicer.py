@@ -13,13 +13,14 @@ from services.usda.mapping import facts_from_request, response_from
 from services.usda.rules import FiguresUnavailable, determine, fiscal_year, loaded_fiscal_years
 from shared.clock import Clock
 from shared.errors import FieldViolation, ServiceError, invalid_argument
+from shared.limits import MAX_HOUSEHOLD_MEMBERS
 from shared.parameters import ParameterSet
 from shared.protoconv import is_date_set
 from shared.validation import check_date, check_state
 
 log = structlog.get_logger("usda")
 
-MAX_MEMBERS = 30
+MAX_MEMBERS = MAX_HOUSEHOLD_MEMBERS
 MAX_AGE = 130
 _EXPENSE_FIELDS = (
     "monthly_shelter_cents",
@@ -52,21 +53,13 @@ def _check_members(request: pb.DetermineSnapEligibilityRequest, out: list[FieldV
 def validated_month(
     request: pb.DetermineSnapEligibilityRequest, params: ParameterSet, clock: Clock
 ) -> dt.date:
-    """The benefit month (the current month when unset), or every problem at once."""
+    """The benefit month (the current month when unset), or every problem at once; a good
+    request for a month whose fiscal year is not loaded is FAILED_PRECONDITION, as the
+    month is a fine argument that this service cannot answer for yet."""
     violations: list[FieldViolation] = []
     month: dt.date | None = clock.now().date()
     if is_date_set(request.benefit_month):
         month = check_date(request.benefit_month, "benefit_month", violations)
-    if month is not None:
-        loaded = loaded_fiscal_years(params)
-        if fiscal_year(month) not in loaded:
-            violations.append(
-                FieldViolation(
-                    "benefit_month",
-                    f"falls in FY{fiscal_year(month)}; SNAP figures are loaded for "
-                    f"FY{loaded[0]} to FY{loaded[-1]}",
-                )
-            )
     check_state(request.state_code, "state_code", violations)
     _check_members(request, violations)
     for name in _EXPENSE_FIELDS:
@@ -74,6 +67,15 @@ def validated_month(
             violations.append(FieldViolation(name, "must not be negative"))
     if violations or month is None:
         raise invalid_argument(violations)
+    loaded = loaded_fiscal_years(params)
+    if fiscal_year(month) not in loaded:
+        raise ServiceError(
+            grpc.StatusCode.FAILED_PRECONDITION,
+            "SNAP_FIGURES_NOT_LOADED",
+            f"benefit_month falls in FY{fiscal_year(month)}; SNAP figures are loaded for "
+            f"FY{loaded[0]} to FY{loaded[-1]}",
+            metadata={"fiscal_year": str(fiscal_year(month))},
+        )
     return month.replace(day=1)
 
 

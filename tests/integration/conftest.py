@@ -172,6 +172,8 @@ class Coordination:
     handle: ServerHandle  # the orchestrator's server
     # The orchestrator's agency gateway, for a second orchestrator (a replica) to share.
     gateway: Any = None
+    # Every service's database by name: to count the rows a refused request left behind.
+    databases: dict[str, Any] = field(default_factory=dict)
     _channels: list[grpc.aio.Channel] = field(default_factory=list)
 
     def stub_as(
@@ -264,6 +266,12 @@ async def coordination(
             keys,
             handle,
             gateway,
+            {
+                "treasury": treasury_db,
+                "ssa": ssa_db,
+                "hhs": hhs_db,
+                "orchestrator": orchestrator_db,
+            },
         )
         yield stack
         for extra in stack._channels:

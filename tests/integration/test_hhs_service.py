@@ -152,7 +152,7 @@ async def test_plan_year_2027_is_answerable_during_open_enrollment(hhs) -> None:
 
 async def test_a_bad_request_lists_every_problem(hhs) -> None:  # type: ignore[no-untyped-def]
     request = pb.DetermineEligibilityRequest(
-        plan_year=2031,
+        plan_year=1999,
         state_code="ZZ",
         members=[_member("a", 40), _member("a", 200), _member("b", 30, citizenship=0)],
         relationships=[

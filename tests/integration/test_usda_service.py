@@ -71,7 +71,7 @@ async def test_bad_request_is_refused_with_one_violation_per_problem(usda) -> No
     with pytest.raises(grpc.aio.AioRpcError) as raised:
         await usda.DetermineSnapEligibility(
             pb.DetermineSnapEligibilityRequest(
-                benefit_month=date_pb2.Date(year=2027, month=10, day=1),
+                benefit_month=date_pb2.Date(year=2027, month=2, day=30),
                 state_code="PR",
                 members=[pb.SnapMember(person_id="a", monthly_earned_income_cents=-1)],
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import grpc
 import pytest
 
 from eligibility.common.v1 import household_pb2 as hh
@@ -62,9 +63,26 @@ def test_a_negative_magi_is_accepted_because_a_business_loss_can_make_it_negativ
     validate(request, PARAMS, TODAY)
 
 
-def test_a_plan_year_without_published_parameters_is_refused() -> None:
-    fields = _fields(_request(plan_year=2028))
-    assert "hhs.aca.applicable_percentage" in fields["plan_year"]
+@pytest.mark.parametrize("plan_year", [2013, 2028])
+def test_a_plan_year_without_published_figures_is_a_failed_precondition_naming_them(
+    plan_year: int,
+) -> None:
+    with pytest.raises(ServiceError) as caught:
+        validate(_request(plan_year=plan_year), PARAMS, TODAY)
+    error = caught.value
+    assert error.code == grpc.StatusCode.FAILED_PRECONDITION
+    assert error.reason == "PLAN_YEAR_FIGURES_NOT_LOADED"
+    assert "hhs.aca.applicable_percentage" in error.metadata["missing"].split(",")
+    assert str(plan_year) in error.message
+
+
+@pytest.mark.parametrize("plan_year", [-1, 1999, 10_000, 2**31 - 1])
+def test_a_plan_year_outside_the_range_is_an_invalid_argument(plan_year: int) -> None:
+    assert set(_fields(_request(plan_year=plan_year))) == {"plan_year"}
+
+
+def test_bad_fields_are_reported_before_missing_figures() -> None:
+    assert set(_fields(_request(plan_year=2013, state_code="PR"))) == {"state_code"}
 
 
 def test_an_unknown_state_is_refused() -> None:

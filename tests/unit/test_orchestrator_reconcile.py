@@ -68,6 +68,20 @@ def test_treasury_unreachable_marks_every_member_of_the_unit() -> None:
     assert all(f.status == ev.ATTESTED for f in result.facts)
 
 
+def test_treasury_declining_is_told_as_a_refusal_not_an_outage() -> None:
+    household = _household("rivera")
+    inquiry = IncomeInquiry(
+        unreachable=frozenset({"maria", "jose"}),
+        unreachable_reason="PERMISSION_DENIED",
+        declined="treasury refused the request (CONSENT_EXPIRED)",
+    )
+    result = reconcile_income(household, inquiry, DIRECTORY, NOW)
+    assert set(result.status_by_person.values()) == {ev.SOURCE_UNAVAILABLE}
+    (issue,) = result.issues
+    assert issue.reason_code == "AGENCY_REFUSED"
+    assert "CONSENT_EXPIRED" in issue.message and "could not be reached" not in issue.message
+
+
 def test_no_record_keeps_attestation_with_an_issue() -> None:
     household = _household("chen")
     answer = treasury_pb.FilerIncome(

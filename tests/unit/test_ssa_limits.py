@@ -139,13 +139,13 @@ def test_the_limits_are_read_from_settings_and_a_burst_below_one_request_is_refu
             "ssa",
             data_dir=tmp_path,
             identity_checks_per_second=3,
-            identity_check_burst=25,
+            identity_check_burst=60,
             identity_mismatch_run=7,
         )
     )
-    assert (buckets.rate, buckets.burst, runs.threshold) == (3, 25, 7)
+    assert (buckets.rate, buckets.burst, runs.threshold) == (3, 60, 7)
     with pytest.raises(SystemExit):
-        guards(load_settings("ssa", data_dir=tmp_path, identity_check_burst=19))
+        guards(load_settings("ssa", data_dir=tmp_path, identity_check_burst=49))
 
 
 def test_a_run_is_reported_at_its_fifth_non_match_and_every_fifth_after() -> None:

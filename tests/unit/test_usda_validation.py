@@ -82,11 +82,25 @@ def test_a_household_needs_a_member() -> None:
 
 
 @pytest.mark.parametrize(("year", "month", "fy"), [(2024, 9, 2024), (2027, 10, 2028)])
-def test_a_month_outside_the_loaded_fiscal_years_is_refused(year: int, month: int, fy: int) -> None:
+def test_a_month_outside_the_loaded_fiscal_years_is_a_failed_precondition(
+    year: int, month: int, fy: int
+) -> None:
     request = _request(benefit_month=date_pb2.Date(year=year, month=month, day=1))
-    assert _violations(request) == {
-        "benefit_month": f"falls in FY{fy}; SNAP figures are loaded for FY2025 to FY2027"
-    }
+    with pytest.raises(ServiceError) as raised:
+        validated_month(request, PARAMS, CLOCK)
+    error = raised.value
+    assert (error.code, error.reason) == (
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "SNAP_FIGURES_NOT_LOADED",
+    )
+    assert error.message == (
+        f"benefit_month falls in FY{fy}; SNAP figures are loaded for FY2025 to FY2027"
+    )
+
+
+def test_bad_fields_are_reported_before_figures_not_loaded() -> None:
+    request = _request(benefit_month=date_pb2.Date(year=2027, month=10, day=1), state_code="XX")
+    assert set(_violations(request)) == {"state_code"}
 
 
 def test_an_impossible_date_is_refused() -> None:

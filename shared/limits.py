@@ -1,0 +1,148 @@
+"""The limits every request is held to, whatever the service or method.
+
+One walk over a decoded request, guided by its descriptor, finds what no servicer
+should have to think about: strings too long for their column or with NUL characters
+(PostgreSQL refuses both where SQLite stores them, so the limit must be ours, the same
+on every engine), enum numbers the schema does not know (proto3 keeps them), amounts
+large enough for a sum to overflow 64 bits, and repeated fields longer than any real
+household. The walk is linear in the request and never descends into a repeated field
+already over its cap, so a 100,000-member household costs one comparison.
+
+Limits are keyed by field name, so a new method that reuses a name (``members``,
+``person_id``, ``*_cents``) is bounded without being listed here.
+"""
+
+from __future__ import annotations
+
+from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.message import Message
+
+from shared.errors import FieldViolation
+
+# gRPC's own default, made explicit: every valid request is far below it (see the caps
+# below), and every answer to a valid request stays under the 4 MiB a client accepts.
+MAX_REQUEST_BYTES = 4 * 1024 * 1024
+
+# Households of seven or more are about 1.5% of US households (Census ACS); fifty is more
+# than twice any real one, and keeps the relationship list (50 x 49 pairs), the rules'
+# work and a case's answer (every member's evidence and determinations) small.
+MAX_HOUSEHOLD_MEMBERS = 50
+# A billion dollars, in cents, either way: more than any income or cost a benefit rule
+# reads, and small enough that sums over a whole request stay far inside 64 bits.
+MAX_ABS_CENTS = 100_000_000_000
+
+# Identifiers are stored in VARCHAR(64) columns.
+MAX_ID_CHARS = 64
+MAX_TEXT_CHARS = 256
+MAX_ITEMS = 100
+
+_CHARS_BY_NAME = {
+    # The orchestrator stores a request_id in 128 characters (below) and forwards it to
+    # an agency with a suffix (":treasury"), so agencies take a little more.
+    "request_id": 160,
+    "given": 100,
+    "family": 100,
+    "page_token": 512,
+    # A signed proof naming up to fifty filers.
+    "consent_proof": 16_384,
+}
+_CHARS_BY_FULL_NAME = {
+    "eligibility.orchestrator.v1.SubmitApplicationRequest.request_id": 128,
+    "eligibility.orchestrator.v1.RevokeConsentRequest.request_id": 128,
+}
+_ITEMS_BY_NAME = {
+    "members": MAX_HOUSEHOLD_MEMBERS,
+    "people": MAX_HOUSEHOLD_MEMBERS,
+    "filers": MAX_HOUSEHOLD_MEMBERS,
+    "tax_units": MAX_HOUSEHOLD_MEMBERS,
+    "consents": MAX_HOUSEHOLD_MEMBERS,
+    "filer_person_ids": MAX_HOUSEHOLD_MEMBERS,
+    "dependent_person_ids": MAX_HOUSEHOLD_MEMBERS,
+    # Every member related to every other, both ways.
+    "relationships": MAX_HOUSEHOLD_MEMBERS * (MAX_HOUSEHOLD_MEMBERS - 1),
+    "incomes": 20,
+    "programs": 10,
+    "agencies": 10,
+    "facts": 20,
+}
+
+
+def max_chars(field: FieldDescriptor) -> int:
+    if field.full_name in _CHARS_BY_FULL_NAME:
+        return _CHARS_BY_FULL_NAME[field.full_name]
+    if field.name in _CHARS_BY_NAME:
+        return _CHARS_BY_NAME[field.name]
+    if field.name.endswith(("_id", "_ids")):
+        return MAX_ID_CHARS
+    return MAX_TEXT_CHARS
+
+
+def max_items(field: FieldDescriptor) -> int:
+    return _ITEMS_BY_NAME.get(field.name, MAX_ITEMS)
+
+
+def is_cents(field: FieldDescriptor) -> bool:
+    return field.name.endswith("_cents")
+
+
+def _is_repeated(field: FieldDescriptor) -> bool:
+    # protobuf 6+ prefers is_repeated; older runtimes only have label.
+    repeated = getattr(field, "is_repeated", None)
+    if repeated is not None:
+        return bool(repeated)
+    return field.label == FieldDescriptor.LABEL_REPEATED
+
+
+def _is_map(field: FieldDescriptor) -> bool:
+    entry = field.message_type
+    return entry is not None and entry.GetOptions().map_entry
+
+
+def check_message(message: Message, path: str = "") -> list[FieldViolation]:
+    """Every limit the request breaks, one violation each, in field order."""
+    out: list[FieldViolation] = []
+    _walk(message, path, out)
+    return out
+
+
+def _walk(message: Message, path: str, out: list[FieldViolation]) -> None:
+    for field, value in message.ListFields():
+        where = f"{path}.{field.name}" if path else field.name
+        if _is_repeated(field):
+            cap = max_items(field)
+            if len(value) > cap:
+                out.append(FieldViolation(where, f"must have at most {cap} items"))
+                continue
+            if _is_map(field):
+                key_field, value_field = field.message_type.fields
+                for key, item in value.items():
+                    _check_value(key_field, key, f"{where}[{key!r:.40}]", out)
+                    _check_value(value_field, item, f"{where}[{key!r:.40}]", out)
+                continue
+            for i, item in enumerate(value):
+                _check_value(field, item, f"{where}[{i}]", out)
+        else:
+            _check_value(field, value, where, out)
+
+
+def _check_value(
+    field: FieldDescriptor, value: object, where: str, out: list[FieldViolation]
+) -> None:
+    kind = field.type
+    if kind == FieldDescriptor.TYPE_MESSAGE:
+        _walk(value, where, out)  # type: ignore[arg-type]
+    elif kind == FieldDescriptor.TYPE_STRING:
+        text = str(value)
+        cap = max_chars(field)
+        if len(text) > cap:
+            out.append(FieldViolation(where, f"must be at most {cap} characters"))
+        elif "\x00" in text:
+            out.append(FieldViolation(where, "must not contain NUL characters"))
+    elif kind == FieldDescriptor.TYPE_ENUM:
+        enum = field.enum_type
+        if enum.values_by_number.get(value) is None:  # type: ignore[call-overload]
+            out.append(FieldViolation(where, f"{value} is not a known {enum.name}"))
+    elif is_cents(field) and abs(int(value)) > MAX_ABS_CENTS:  # type: ignore[call-overload]
+        out.append(
+            FieldViolation(where, f"must be between -{MAX_ABS_CENTS} and {MAX_ABS_CENTS} cents")
+        )
