@@ -36,7 +36,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from shared.consent import subject_reference
+from shared.subject_refs import subject_reference
 
 AUDIT_SUBJECT_DOMAIN = "elig-audit-subject-v1"
 GENESIS_HASH = "0" * 64

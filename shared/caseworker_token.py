@@ -21,14 +21,14 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from shared import jws
-from shared.consent import (
+from shared.files import create_once
+from shared.signing_keys import (
     generate_signing_key,
     load_private_key,
     load_public_keys,
     private_key_pem,
     public_key_pem,
 )
-from shared.files import create_once
 
 TOKEN_TYPE = "elig-caseworker+jws"
 AUTHORIZATION_HEADER = "authorization"

@@ -1,6 +1,6 @@
 """Signed consent proofs: the orchestrator issues them, an agency checks them on its own.
 
-A proof is a JWS in compact form (RFC 7515) signed with Ed25519 ("EdDSA", RFC 8037)::
+A proof is a JWS in compact form (shared/jws.py: RFC 7515, Ed25519 per RFC 8037)::
 
     base64url(header) "." base64url(claims) "." base64url(signature)
 
@@ -17,23 +17,13 @@ mint long-lived proofs either. That the nonce is used once is the agency's to ch
 against its own store (this module keeps no state); revocation likewise, though a
 verifier can be given an ``is_revoked`` callback.
 
-The proof never carries an SSN. Each person is named by a subject reference:
-HMAC-SHA256 over ``"elig-consent-subject-v1" NUL ssn`` under a subject key shared by
-the stack's services, so an agency can compare it with the SSN in the request while a
-proof that leaks (into a log, say) cannot be turned back into an SSN by trying all
-10^9 of them, as a plain hash could. The prefix keeps these references apart from
-other uses of the same key (the audit log uses its own prefix).
+The proof never carries an SSN: each person is named by a subject reference
+(shared/subject_refs.py).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
-import hashlib
-import hmac
-import json
-import os
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -41,18 +31,27 @@ from pathlib import Path
 from typing import Any
 
 import grpc
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from shared import jws
 from shared.errors import ServiceError
+from shared.files import create_once
+from shared.jws import key_id
+from shared.signing_keys import (
+    generate_signing_key,
+    generate_subject_key,
+    load_private_key,
+    load_public_keys,
+    load_subject_key,
+    private_key_pem,
+    public_key_pem,
+)
+from shared.subject_refs import subject_reference
 
-CONSENT_SUBJECT_DOMAIN = "elig-consent-subject-v1"
 TOKEN_TYPE = "elig-consent+jws"
 # Version 2 binds a proof to one audience, case, tax years and nonce; version 1
 # proofs (good for any case, for as long as the consent) are no longer accepted.
 CLAIMS_VERSION = 2
-MIN_SUBJECT_KEY_BYTES = 32
 # Clocks of issuer and agency may disagree a little about when a proof was issued.
 DEFAULT_LEEWAY = dt.timedelta(seconds=60)
 # Long enough for one call and its retries, short enough that a proof is useless soon.
@@ -113,20 +112,6 @@ class ConsentClaims:
         return ",".join(sorted(self.consent_ids))
 
 
-def subject_reference(key: bytes, ssn: str, domain: str = CONSENT_SUBJECT_DOMAIN) -> str:
-    """A keyed, one-way reference to a person: base64url HMAC-SHA256 of domain NUL ssn."""
-    if len(key) < MIN_SUBJECT_KEY_BYTES:
-        raise ValueError(f"a subject key needs at least {MIN_SUBJECT_KEY_BYTES} bytes")
-    digest = hmac.new(key, domain.encode() + b"\x00" + ssn.encode(), hashlib.sha256).digest()
-    return _b64encode(digest)
-
-
-def key_id(public_key: Ed25519PublicKey) -> str:
-    """A short, stable name for a public key, so keys can be rotated side by side."""
-    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return hashlib.sha256(raw).hexdigest()[:16]
-
-
 class ConsentSigner:
     """Issues proofs; held by the orchestrator only."""
 
@@ -136,9 +121,6 @@ class ConsentSigner:
         self._key = private_key
         self._subject_key = subject_key
         self._issuer = issuer
-        self._header = _b64json(
-            {"alg": "EdDSA", "kid": key_id(private_key.public_key()), "typ": TOKEN_TYPE}
-        )
 
     def issue(
         self,
@@ -174,16 +156,14 @@ class ConsentSigner:
             "cid": cids,
             "case": case_id,
             "years": years,
-            "jti": _b64encode(secrets.token_bytes(NONCE_BYTES)),
+            "jti": jws.b64encode(secrets.token_bytes(NONCE_BYTES)),
             "sub": sorted({subject_reference(self._subject_key, s) for s in ssns}),
             "pur": purpose,
             "facts": facts,
             "iat": _epoch(issued_at),
             "exp": _epoch(expires_at),
         }
-        signing_input = f"{self._header}.{_b64json(claims)}"
-        signature = self._key.sign(signing_input.encode("ascii"))
-        return f"{signing_input}.{_b64encode(signature)}"
+        return jws.sign(self._key, TOKEN_TYPE, claims)
 
 
 class ConsentVerifier:
@@ -267,23 +247,12 @@ class ConsentVerifier:
         return claims
 
     def _authenticated_claims(self, token: str) -> ConsentClaims:
-        parts = token.split(".") if isinstance(token, str) else []
-        if len(parts) != 3:
-            raise ConsentError(MALFORMED, "a consent proof has three dot-separated parts")
-        header_b64, claims_b64, signature_b64 = parts
-        header = _json_object(header_b64)
-        if header.get("alg") != "EdDSA" or header.get("typ") != TOKEN_TYPE:
-            raise ConsentError(MALFORMED, "not a consent proof this service accepts")
-        public_key = self._keys.get(str(header.get("kid")))
-        if public_key is None:
-            raise ConsentError(SIGNATURE_INVALID, "the proof is signed by an unknown key")
         try:
-            public_key.verify(
-                _b64decode(signature_b64), f"{header_b64}.{claims_b64}".encode("ascii")
-            )
-        except (InvalidSignature, ConsentError, UnicodeEncodeError) as error:
-            raise ConsentError(SIGNATURE_INVALID, "the proof's signature does not hold") from error
-        return _claims(_json_object(claims_b64), key_id(public_key))
+            kid, claims = jws.verify(token, TOKEN_TYPE, self._keys)
+        except jws.JwsError as error:
+            reason = MALFORMED if error.malformed else SIGNATURE_INVALID
+            raise ConsentError(reason, str(error).replace("token", "proof")) from error
+        return _claims(claims, kid)
 
 
 def _claims(raw: dict[str, Any], kid: str) -> ConsentClaims:
@@ -345,102 +314,6 @@ def _epoch(value: dt.datetime) -> int:
     return int(value.timestamp())
 
 
-def _b64encode(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _b64decode(text: str) -> bytes:
-    """Strict base64url without padding: any other spelling of the same bytes is refused."""
-    try:
-        data = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
-    except (binascii.Error, ValueError) as error:
-        raise ConsentError(MALFORMED, "a part of the proof is not base64url") from error
-    if _b64encode(data) != text:
-        raise ConsentError(MALFORMED, "a part of the proof is not canonical base64url")
-    return data
-
-
-def _b64json(value: dict[str, Any]) -> str:
-    return _b64encode(json.dumps(value, sort_keys=True, separators=(",", ":")).encode())
-
-
-def _json_object(part: str) -> dict[str, Any]:
-    try:
-        value = json.loads(_b64decode(part))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ConsentError(MALFORMED, "a part of the proof is not JSON") from error
-    if not isinstance(value, dict):
-        raise ConsentError(MALFORMED, "a part of the proof is not a JSON object")
-    return value
-
-
-# Keys on disk. PEM (PKCS#8 / SubjectPublicKeyInfo) so openssl can inspect them.
-
-
-def generate_signing_key() -> Ed25519PrivateKey:
-    return Ed25519PrivateKey.generate()
-
-
-def generate_subject_key() -> bytes:
-    return secrets.token_bytes(MIN_SUBJECT_KEY_BYTES)
-
-
-def load_private_key(path: Path) -> Ed25519PrivateKey:
-    key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
-    if not isinstance(key, Ed25519PrivateKey):
-        raise ValueError(f"{path} does not hold an Ed25519 private key")
-    return key
-
-
-def load_public_key(path: Path) -> Ed25519PublicKey:
-    key = serialization.load_pem_public_key(Path(path).read_bytes())
-    if not isinstance(key, Ed25519PublicKey):
-        raise ValueError(f"{path} does not hold an Ed25519 public key")
-    return key
-
-
-def load_public_keys(paths: Iterable[Path]) -> dict[str, Ed25519PublicKey]:
-    """Trusted keys by key id: more than one while a signing key is being rotated."""
-    keys = [load_public_key(p) for p in paths]
-    return {key_id(k): k for k in keys}
-
-
-def load_subject_key(path: Path) -> bytes:
-    key = bytes.fromhex(Path(path).read_text(encoding="ascii").strip())
-    if len(key) < MIN_SUBJECT_KEY_BYTES:
-        raise ValueError(f"{path} holds fewer than {MIN_SUBJECT_KEY_BYTES} key bytes")
-    return key
-
-
-def private_key_pem(key: Ed25519PrivateKey) -> bytes:
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-
-
-def public_key_pem(key: Ed25519PublicKey) -> bytes:
-    return key.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-
-
-def _create_once(path: Path, content: bytes, mode: int) -> None:
-    """Write ``path`` whole, unless another process got there first (then keep theirs)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-        os.link(temp, path)  # atomic, and fails if the file exists
-    except FileExistsError:
-        pass
-    finally:
-        temp.unlink(missing_ok=True)
-
-
 @dataclass(frozen=True)
 class LocalConsentKeys:
     """The local stack's consent keys, under ``<data_dir>/keys``.
@@ -465,12 +338,12 @@ class LocalConsentKeys:
     def ensure(self) -> LocalConsentKeys:
         """Create whichever keys are missing; safe when several processes race to do it."""
         if not self.private_key_path.exists():
-            _create_once(self.private_key_path, private_key_pem(generate_signing_key()), 0o600)
+            create_once(self.private_key_path, private_key_pem(generate_signing_key()), 0o600)
         if not self.public_key_path.exists():
             public = load_private_key(self.private_key_path).public_key()
-            _create_once(self.public_key_path, public_key_pem(public), 0o644)
+            create_once(self.public_key_path, public_key_pem(public), 0o644)
         if not self.subject_key_path.exists():
-            _create_once(self.subject_key_path, generate_subject_key().hex().encode(), 0o600)
+            create_once(self.subject_key_path, generate_subject_key().hex().encode(), 0o600)
         return self
 
     def subject_key(self) -> bytes:

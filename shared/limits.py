@@ -98,6 +98,17 @@ def _is_map(field: FieldDescriptor) -> bool:
     return entry is not None and entry.GetOptions().map_entry
 
 
+TIMESTAMP = "google.protobuf.Timestamp"
+# The range google.protobuf.Timestamp defines (0001-01-01 to 9999-12-31): outside it,
+# converting to a datetime fails, so it is refused here, where every request passes.
+_MIN_SECONDS, _MAX_SECONDS = -62_135_596_800, 253_402_300_799
+
+
+def _valid_timestamp(value: object) -> bool:
+    seconds, nanos = getattr(value, "seconds", 0), getattr(value, "nanos", 0)
+    return _MIN_SECONDS <= seconds <= _MAX_SECONDS and 0 <= nanos <= 999_999_999
+
+
 def check_message(message: Message, path: str = "") -> list[FieldViolation]:
     """Every limit the request breaks, one violation each, in field order."""
     out: list[FieldViolation] = []
@@ -130,6 +141,9 @@ def _check_value(
 ) -> None:
     kind = field.type
     if kind == FieldDescriptor.TYPE_MESSAGE:
+        if field.message_type.full_name == TIMESTAMP and not _valid_timestamp(value):
+            out.append(FieldViolation(where, "must be a time between the years 1 and 9999"))
+            return
         _walk(value, where, out)  # type: ignore[arg-type]
     elif kind == FieldDescriptor.TYPE_STRING:
         text = str(value)

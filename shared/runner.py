@@ -12,12 +12,12 @@ import structlog
 from shared.access_audit import open_access_audit, refusal_sink
 from shared.caseworker_token import LocalTokenKeys, TokenVerifier
 from shared.clock import Clock, clock_from_setting
-from shared.consent import load_public_keys
 from shared.context import set_local_service
 from shared.logging import configure_logging
 from shared.security import Trust
 from shared.server import ServiceBinding, serve_until_signalled, start_server
 from shared.settings import ServiceSettings, load_settings
+from shared.signing_keys import load_public_keys
 from shared.tls import MTLS
 
 

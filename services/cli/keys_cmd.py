@@ -14,14 +14,9 @@ from pathlib import Path
 
 import typer
 
-from shared.consent import (
-    LocalConsentKeys,
-    key_id,
-    load_private_key,
-    load_public_key,
-    load_subject_key,
-    public_key_pem,
-)
+from shared.consent import LocalConsentKeys
+from shared.jws import key_id
+from shared.signing_keys import load_private_key, load_public_key, load_subject_key, public_key_pem
 
 app = typer.Typer(help="Consent keys: create them once, then provision them as secrets.")
 

@@ -21,11 +21,10 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from services.cli.tool_identity import DEFAULT_CASEWORKER, DEFAULT_ROLE, LocalTool
+from shared.purposes import DETERMINATION
 from shared.settings import DEFAULT_PORTS
 from shared.tls import CASEWORKER_TOOL, MTLS
 
-# What the orchestrator tells agencies a determination is for (services/*/access.yaml).
-DETERMINATION = "eligibility-determination"
 # Start order: agencies first, the orchestrator (which calls them) last.
 AGENCIES = ("treasury", "ssa", "hhs", "usda")
 SERVICES = (*AGENCIES, "orchestrator")

@@ -19,8 +19,9 @@ from services.orchestrator.tables import ConsentRow
 from shared.consent import MAX_PROOF_LIFETIME, ConsentSigner
 from shared.dates import add_years
 from shared.errors import FieldViolation
+from shared.purposes import DETERMINATION
 
-PURPOSE = "eligibility-determination"
+PURPOSE = DETERMINATION  # consent is given for the determination itself
 # Federal tax data may be used for renewals for at most five years (45 CFR 155.335(k)).
 MAX_YEARS = 5
 # A proof is made for one request and lives no longer than Treasury accepts; the most

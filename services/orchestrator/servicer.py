@@ -13,11 +13,8 @@ from services.orchestrator.records import Records
 from shared.clock import Clock
 from shared.context import current_principal, purpose
 from shared.one_at_a_time import OneAtATime
+from shared.purposes import DETERMINATION, ESTIMATE
 from shared.retry import budget_from_context
-
-# The purposes agencies' access policies name (services/<agency>/access.yaml).
-DETERMINATION = "eligibility-determination"
-ESTIMATE = "benefit-estimate"
 
 
 class CoordinationServicer(pb_grpc.CoordinationServiceServicer):

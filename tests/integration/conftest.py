@@ -17,13 +17,13 @@ from shared.access_audit import ACCESS, open_access_audit, refusal_sink
 from shared.caseworker_token import LocalTokenKeys
 from shared.clock import SystemClock
 from shared.db import Database
+from shared.purposes import DETERMINATION
 from shared.security import Trust
 from shared.server import RunningServer, ServiceBinding, start_server
 from shared.tls import CASEWORKER_TOOL, MTLS, DevCertificates
 
 # What a test's caseworker is called, and the purpose an agency test declares.
 TEST_CASEWORKER = "cw-test"
-DETERMINATION = "eligibility-determination"
 
 
 @pytest.fixture(scope="session")

@@ -24,10 +24,10 @@ from services.cli.tool_identity import LocalTool
 from services.harness.households import example_paths, load_request
 from shared.caseworker_token import LocalTokenKeys, TokenIssuer
 from shared.channels import open_tool_channel, tool_metadata
-from shared.consent import generate_signing_key
 from shared.errors import details_of
+from shared.purposes import DETERMINATION
+from shared.signing_keys import generate_signing_key
 from shared.tls import CASEWORKER_TOOL, MTLS, PLAINTEXT, DevCertificates
-from tests.integration.conftest import DETERMINATION
 
 SERVICES = {
     "treasury": income_verification_pb2.DESCRIPTOR.services_by_name["IncomeVerificationService"],

@@ -16,8 +16,9 @@ from services.usda import server as usda_server
 from services.usda.rules import load_parameters
 from shared.breaker import State
 from shared.context import purpose
+from shared.purposes import DETERMINATION
 from shared.tls import DevCertificates
-from tests.integration.conftest import DETERMINATION, Recorder
+from tests.integration.conftest import Recorder
 
 THRESHOLD = 3
 COOLDOWN = 30.0

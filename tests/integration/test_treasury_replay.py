@@ -28,11 +28,11 @@ from services.treasury import server as treasury_server
 from services.treasury.servicer import PRUNE_EVERY
 from services.treasury.tables import AUDIT, TABLES, RevokedConsent, SeenNonce
 from shared import consent
-from shared.consent import load_private_key
 from shared.context import CALLER_HEADER
 from shared.db import Database
 from shared.errors import details_of
 from shared.protoconv import timestamp_to_proto
+from shared.signing_keys import load_private_key
 
 VERIFY = "VerifyHouseholdIncome"
 CHIDI_SSN = "256407712"

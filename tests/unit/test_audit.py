@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from shared.audit import GENESIS_HASH, AuditLog, audit_log, audit_subject_ref, entry_hash
-from shared.consent import subject_reference
+from shared.subject_refs import subject_reference
 
 KEY = bytes(range(32))
 

@@ -14,15 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared import consent
-from shared.consent import (
-    ConsentError,
-    ConsentSigner,
-    ConsentVerifier,
-    ensure_local_keys,
-    generate_signing_key,
-    generate_subject_key,
-    subject_reference,
-)
+from shared.consent import ConsentError, ConsentSigner, ConsentVerifier, ensure_local_keys
+from shared.signing_keys import generate_signing_key, generate_subject_key
+from shared.subject_refs import subject_reference
 
 MARIA, JOSE, STRANGER = "412558301", "412558302", "523110042"
 ISSUED = dt.datetime(2026, 11, 25, 15, 0, tzinfo=dt.UTC)

@@ -9,10 +9,10 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from services.cli.main import app
-from shared.consent import (
-    LocalConsentKeys,
+from shared.consent import LocalConsentKeys
+from shared.jws import key_id
+from shared.signing_keys import (
     generate_signing_key,
-    key_id,
     load_private_key,
     load_public_key,
     public_key_pem,

@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import grpc
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eligibility.common.v1 import household_pb2 as hh
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
+from eligibility.treasury.v1 import income_verification_pb2 as treasury_pb
 from shared import limits
 from shared.decoding import MALFORMED, Refused, decode
 
@@ -84,3 +86,23 @@ def test_fields_this_version_does_not_know_are_dropped() -> None:
     decoded = decode(pb.GetCaseRequest.FromString, unknown_field_99, "/test/Method")
     assert isinstance(decoded, pb.GetCaseRequest)
     assert decoded.SerializeToString() == b""
+
+
+@pytest.mark.parametrize(
+    ("seconds", "nanos"),
+    [(253_402_300_800, 0), (-62_135_596_801, 0), (0, -1), (0, 1_000_000_000), (2**63 - 1, 0)],
+)
+def test_a_timestamp_outside_the_range_a_datetime_can_hold_is_refused(
+    seconds: int, nanos: int
+) -> None:
+    request = treasury_pb.RecordConsentRevocationRequest(request_id="r", consent_id="c")
+    request.revoke_time.seconds, request.revoke_time.nanos = seconds, nanos
+    (violation,) = limits.check_message(request)
+    assert violation.field == "revoke_time"
+
+
+def test_a_timestamp_at_either_end_of_the_range_passes() -> None:
+    for seconds in (-62_135_596_800, 253_402_300_799):
+        request = treasury_pb.RecordConsentRevocationRequest(request_id="r", consent_id="c")
+        request.revoke_time.seconds, request.revoke_time.nanos = seconds, 999_999_999
+        assert limits.check_message(request) == []
