@@ -21,13 +21,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from shared import jws
-from shared.files import create_once
 from shared.signing_keys import (
-    generate_signing_key,
+    ensure_key_pair,
     load_private_key,
     load_public_keys,
-    private_key_pem,
-    public_key_pem,
 )
 
 TOKEN_TYPE = "elig-caseworker+jws"
@@ -171,11 +168,7 @@ class LocalTokenKeys:
         return cls(folder / "token-signing.pem", folder / "token-signing.pub.pem")
 
     def ensure(self) -> LocalTokenKeys:
-        if not self.private_key_path.exists():
-            create_once(self.private_key_path, private_key_pem(generate_signing_key()), 0o600)
-        if not self.public_key_path.exists():
-            public = load_private_key(self.private_key_path).public_key()
-            create_once(self.public_key_path, public_key_pem(public), 0o644)
+        ensure_key_pair(self.private_key_path, self.public_key_path)
         return self
 
     def issuer(self) -> TokenIssuer:

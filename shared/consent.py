@@ -38,13 +38,11 @@ from shared.errors import ServiceError
 from shared.files import create_once
 from shared.jws import key_id
 from shared.signing_keys import (
-    generate_signing_key,
+    ensure_key_pair,
     generate_subject_key,
     load_private_key,
     load_public_keys,
     load_subject_key,
-    private_key_pem,
-    public_key_pem,
 )
 from shared.subject_refs import subject_reference
 
@@ -337,11 +335,7 @@ class LocalConsentKeys:
 
     def ensure(self) -> LocalConsentKeys:
         """Create whichever keys are missing; safe when several processes race to do it."""
-        if not self.private_key_path.exists():
-            create_once(self.private_key_path, private_key_pem(generate_signing_key()), 0o600)
-        if not self.public_key_path.exists():
-            public = load_private_key(self.private_key_path).public_key()
-            create_once(self.public_key_path, public_key_pem(public), 0o644)
+        ensure_key_pair(self.private_key_path, self.public_key_path)
         if not self.subject_key_path.exists():
             create_once(self.subject_key_path, generate_subject_key().hex().encode(), 0o600)
         return self

@@ -64,28 +64,18 @@ class Trust:
         """What this process's own outbound channels present (None in plaintext)."""
         return self.tls if self.mode == MTLS else None
 
+    def server_credentials(self) -> grpc.ServerCredentials | None:
+        return self.tls.server_credentials() if self.mode == MTLS and self.tls else None
+
     def with_policy(self, policy: AccessPolicy) -> Security:
-        return Security(self.mode, policy, self.tls, self.tokens, self.on_refused)
+        return Security(self.mode, self.tls, self.tokens, self.on_refused, policy)
 
 
 @dataclass(frozen=True)
-class Security:
-    """How one server proves its callers and what it lets them do."""
+class Security(Trust):
+    """How one server proves its callers (its trust) and what it lets them do (its policy)."""
 
-    mode: str
-    policy: AccessPolicy
-    tls: TlsFiles | None = None
-    tokens: TokenVerifier | None = None
-    on_refused: RefusalSink | None = None
-
-    def __post_init__(self) -> None:
-        if self.mode not in (MTLS, PLAINTEXT):
-            raise ValueError(f"unknown TLS mode {self.mode!r}")
-        if self.mode == MTLS and self.tls is None:
-            raise ValueError("mutual TLS needs the service's certificate files")
-
-    def server_credentials(self) -> grpc.ServerCredentials | None:
-        return self.tls.server_credentials() if self.mode == MTLS and self.tls else None
+    policy: AccessPolicy = AccessPolicy({})
 
     def authenticate(self, context: grpc.aio.ServicerContext, metadata: Any) -> Principal:
         """The proven caller; UNAUTHENTICATED when a token is given and does not hold."""

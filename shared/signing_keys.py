@@ -11,6 +11,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from shared.files import create_once
 from shared.jws import key_id
 from shared.subject_refs import MIN_SUBJECT_KEY_BYTES
 
@@ -62,3 +63,13 @@ def public_key_pem(key: Ed25519PublicKey) -> bytes:
     return key.public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
+
+
+def ensure_key_pair(private_path: Path, public_path: Path) -> None:
+    """Create a signing key and its public key where missing; safe when several processes
+    race to do it (each file is written whole, once)."""
+    if not private_path.exists():
+        create_once(private_path, private_key_pem(generate_signing_key()), 0o600)
+    if not public_path.exists():
+        public = load_private_key(private_path).public_key()
+        create_once(public_path, public_key_pem(public), 0o644)
