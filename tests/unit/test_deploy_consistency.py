@@ -8,8 +8,10 @@ a deliberately incomplete deployment to prove they notice.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path, PurePosixPath
@@ -17,13 +19,28 @@ from typing import Any
 
 import pytest
 import yaml
+from grpc_health.v1 import health_pb2
 
+from services.usda.rules import load_parameters as usda_parameters
+from services.usda.server import bindings as usda_bindings
+from shared.clock import FixedClock
 from shared.consent import LocalConsentKeys
 from shared.settings import DEFAULT_PORTS
+from shared.tls import DevCertificates
+
+# The integration layer's real-server fixtures, for the health check's own tests.
+from tests.integration.conftest import (  # noqa: F401
+    Serve,
+    ServerHandle,
+    credentials,
+    serve,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 K8S = DEPLOY / "k8s"
+HEALTH_CHECK = DEPLOY / "grpc_health_check.py"
+CA_FILE = DevCertificates(Path("/")).ca_cert.name
 
 
 def code_services() -> list[str]:
@@ -556,3 +573,91 @@ def test_a_missing_kubernetes_keys_mount_is_reported() -> None:
     assert wrong_keys("treasury", readable["treasury"]) == [
         f"treasury: lacks {sorted({PUBLIC, SUBJECT})}"
     ]
+
+
+# ---- the health check itself, against a real server ------------------------------------------
+
+
+async def health_check(*args: str) -> tuple[int, str]:
+    """Run the image's health check in its own process, as a probe does."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(HEALTH_CHECK),
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await process.communicate()
+    assert process.returncode is not None
+    return process.returncode, output.decode().strip()
+
+
+@pytest.fixture
+async def usda(serve: Serve, clock: FixedClock) -> ServerHandle:  # noqa: F811
+    return await serve(usda_bindings(usda_parameters(), clock))
+
+
+@pytest.fixture
+def certs(credentials: Path) -> Path:  # noqa: F811
+    return DevCertificates.in_data_dir(credentials).folder
+
+
+async def test_the_health_check_passes_presenting_the_services_own_certificate(
+    usda: ServerHandle, certs: Path
+) -> None:
+    code, said = await health_check("--tls-dir", str(certs), "--identity", "usda", usda.target)
+    assert (code, said) == (0, f"{usda.target}: SERVING")
+
+
+async def test_the_health_check_passes_for_any_identity_the_ca_signed(
+    usda: ServerHandle, certs: Path
+) -> None:
+    code, said = await health_check(
+        "--tls-dir", str(certs), "--identity", "hhs", "--server-name", "usda", usda.target
+    )
+    assert (code, said) == (0, f"{usda.target}: SERVING")
+
+
+async def test_the_health_check_fails_when_the_server_is_not_serving(
+    usda: ServerHandle, certs: Path
+) -> None:
+    await usda.running.health.set("", health_pb2.HealthCheckResponse.NOT_SERVING)
+    code, said = await health_check("--tls-dir", str(certs), "--identity", "usda", usda.target)
+    assert (code, said) == (1, f"{usda.target}: NOT_SERVING")
+
+
+async def test_the_health_check_fails_with_a_certificate_from_another_ca(
+    usda: ServerHandle, certs: Path, tmp_path: Path
+) -> None:
+    foreign = DevCertificates(tmp_path / "foreign").ensure(["usda"]).files("usda")
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    shutil.copy(certs / CA_FILE, mixed / CA_FILE)  # it trusts the server; the server not it
+    shutil.copy(foreign.cert, mixed / foreign.cert.name)
+    shutil.copy(foreign.key, mixed / foreign.key.name)
+    code, said = await health_check("--tls-dir", str(mixed), "--identity", "usda", usda.target)
+    assert (code, said) == (1, f"{usda.target}: UNAVAILABLE")
+
+
+async def test_the_health_check_fails_when_the_server_is_not_who_it_expects(
+    usda: ServerHandle, certs: Path
+) -> None:
+    code, said = await health_check(
+        "--tls-dir", str(certs), "--identity", "usda", "--server-name", "treasury", usda.target
+    )
+    assert (code, said) == (1, f"{usda.target}: UNAVAILABLE")
+
+
+async def test_the_health_check_in_plaintext_fails_against_a_tls_server(
+    usda: ServerHandle,
+) -> None:
+    code, said = await health_check("--plaintext", usda.target)
+    assert (code, said) == (1, f"{usda.target}: UNAVAILABLE")
+
+
+async def test_the_health_check_names_a_missing_certificate_file_and_exits_2(
+    tmp_path: Path,
+) -> None:
+    code, said = await health_check("--tls-dir", str(tmp_path), "--identity", "usda", "127.0.0.1:1")
+    assert code == 2
+    assert str(tmp_path / CA_FILE) in said and "BEGIN" not in said
