@@ -1,29 +1,57 @@
-"""deploy/ stays in step with the code: every service the code defines is deployed,
-on its port, with its database and with the consent keys it needs and no others, and the
-image generates code the way the Makefile does.
+"""deploy/ stays in step with the code: every service the code defines is deployed, on its
+port, with its database, with the consent keys it needs and no others, with its own
+certificate and no other identity's, and checked for health over mutual TLS; and the image
+generates code the way the Makefile does.
 
 Each check returns the problems it finds, so the same functions are also run against
-a deliberately incomplete deployment to prove they notice.
+a deliberately broken deployment to prove they notice. Compose's keys and certs jobs are
+run for real, with this virtualenv's ``elig``, to see what lands in which volume; the
+health check the probes run is run against a real server.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import importlib.util
 import os
 import re
+import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from types import ModuleType
 from typing import Any
 
 import pytest
 import yaml
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.x509.oid import NameOID
+from grpc_health.v1 import health_pb2
 
+from services.usda.rules import load_parameters as usda_parameters
+from services.usda.server import bindings as usda_bindings
+from shared.caseworker_token import LocalTokenKeys
+from shared.clock import FixedClock
 from shared.consent import LocalConsentKeys
-from shared.settings import DEFAULT_PORTS
+from shared.settings import DEFAULT_PORTS, ServiceSettings, load_settings
+from shared.tls import LOCAL_IDENTITIES, MTLS, DevCertificates
+
+# The integration layer's real-server fixtures, for the health check's own tests.
+from tests.integration.conftest import (  # noqa: F401
+    Serve,
+    ServerHandle,
+    credentials,
+    serve,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 K8S = DEPLOY / "k8s"
+HEALTH_CHECK = DEPLOY / "grpc_health_check.py"
 
 
 def code_services() -> list[str]:
@@ -60,6 +88,76 @@ def database_name(url: str) -> str:
     return url.rsplit("/", 1)[-1]
 
 
+# ---- how a deployed service resolves its settings ----------------------------------------------
+
+
+@functools.cache
+def image_env() -> dict[str, str]:
+    """The ELIG_* variables the image's runtime stage sets."""
+    text = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
+    found = dict(re.findall(r"\b(ELIG_[A-Z_]+)=(\S+)", text.split("AS runtime", 1)[1]))
+    assert "ELIG_DATA_DIR" in found, "the Dockerfile no longer sets ELIG_DATA_DIR"
+    return found
+
+
+def deployed_settings(service: str, env: dict[str, Any]) -> ServiceSettings:
+    """The settings ``service`` starts with in the image under ``env``, resolved by
+    shared.settings itself (ELIG_<SERVICE>_X, then ELIG_X, then the default)."""
+    with pytest.MonkeyPatch.context() as patched:
+        for key in [k for k in os.environ if k.startswith("ELIG_")]:
+            patched.delenv(key)
+        for key, value in {**image_env(), **env}.items():
+            patched.setenv(key, str(value))
+        return load_settings(service)
+
+
+def k8s_env(container: dict[str, Any]) -> dict[str, str]:
+    return {e["name"]: e["value"] for e in container.get("env", []) if "value" in e}
+
+
+# ---- the health check the probes run -----------------------------------------------------------
+
+
+@functools.cache
+def health_check_script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("grpc_health_check", HEALTH_CHECK)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def health_check_problems(
+    where: str, command: list[str], service: str, settings: ServiceSettings
+) -> list[str]:
+    """What is wrong with a healthcheck or probe command, read with the checker's own
+    argument parser: it must speak TLS with the service's certificate, on its port."""
+    if not command or command[0] != "grpc-health-check":
+        return [f"{where}: does not run grpc-health-check"]
+    try:
+        args = health_check_script().parse(command[1:])
+    except SystemExit:
+        return [f"{where}: grpc-health-check cannot run with {command[1:]}"]
+    problems = []
+    tls = settings.tls_files()
+    if args.plaintext:
+        problems.append(f"{where}: checks health in plain text")
+    elif tls is not None:
+        if str(args.tls_dir) != str(tls.ca.parent):
+            problems.append(f"{where}: reads certificates from {args.tls_dir}, not {tls.ca.parent}")
+        if args.identity != tls.cert.stem:
+            problems.append(f"{where}: presents {args.identity!r}, not {tls.cert.stem!r}")
+    if args.target.rpartition(":")[2] != str(settings.port):
+        problems.append(f"{where}: asks {args.target}, not port {settings.port}")
+    return problems
+
+
+def tls_mode_problems(where: str, settings: ServiceSettings) -> list[str]:
+    if settings.tls_mode != MTLS:
+        return [f"{where}: runs with ELIG_TLS_MODE={settings.tls_mode}"]
+    return []
+
+
 # ---- the checks -----------------------------------------------------------------------------
 
 
@@ -72,6 +170,7 @@ def compose_problems(doc: dict[str, Any], service: str, all_services: list[str])
     port = DEFAULT_PORTS[service]
     env = entry.get("environment", {})
     prefix = f"ELIG_{service.upper()}_"
+    settings = deployed_settings(service, env)
     if entry.get("command") != ["python", "-m", f"services.{service}"]:
         problems.append(f"{service}: command is {entry.get('command')!r}")
     if str(env.get(prefix + "PORT")) != str(port):
@@ -83,8 +182,12 @@ def compose_problems(doc: dict[str, Any], service: str, all_services: list[str])
         problems.append(f"{service}: {prefix}DATABASE_URL does not point at the postgres service")
     elif database_name(url) != service:
         problems.append(f"{service}: uses database {database_name(url)!r}, not its own")
-    if str(port) not in " ".join(entry.get("healthcheck", {}).get("test", [])):
-        problems.append(f"{service}: no healthcheck on port {port}")
+    problems += tls_mode_problems(service, settings)
+    test = entry.get("healthcheck", {}).get("test", [])
+    if test[:1] != ["CMD"]:
+        problems.append(f"{service}: healthcheck is not an exec-form CMD")
+    else:
+        problems += health_check_problems(f"{service} healthcheck", test[1:], service, settings)
     if service == "orchestrator":
         for agency in agencies(all_services):
             key = f"ELIG_{agency.upper()}_TARGET"
@@ -119,13 +222,20 @@ def k8s_problems(objects: list[dict[str, Any]], service: str, all_services: list
     else:
         pod = deployment["spec"]["template"]["spec"]
         container = pod["containers"][0]
+        settings = deployed_settings(service, k8s_env(container))
         if container.get("command") != ["python", "-m", f"services.{service}"]:
             problems.append(f"k8s {service}: command is {container.get('command')!r}")
         if [p["containerPort"] for p in container.get("ports", [])] != [port]:
             problems.append(f"k8s {service}: containerPort is not {port}")
+        problems += tls_mode_problems(f"k8s {service}", settings)
         for probe in ("readinessProbe", "livenessProbe"):
-            if container.get(probe, {}).get("grpc", {}).get("port") != port:
-                problems.append(f"k8s {service}: {probe} is not a gRPC probe on {port}")
+            where = f"k8s {service} {probe}"
+            spec = container.get(probe, {})
+            if "grpc" in spec:
+                problems.append(f"{where}: Kubernetes' gRPC probe cannot speak TLS")
+            else:
+                command = spec.get("exec", {}).get("command", [])
+                problems += health_check_problems(where, command, service, settings)
         if not container.get("resources", {}).get("requests"):
             problems.append(f"k8s {service}: no resource requests")
         security = container.get("securityContext", {})
@@ -173,21 +283,54 @@ def orchestrator_target_problems(
     return problems
 
 
-# ---- consent keys ------------------------------------------------------------------------------
+# ---- keys and certificates: what each service may read --------------------------------------
 
 _KEYS = LocalConsentKeys.in_data_dir(Path("/"))
 SIGNING, PUBLIC, SUBJECT = (
     p.name for p in (_KEYS.private_key_path, _KEYS.public_key_path, _KEYS.subject_key_path)
 )
 KEYS_FOLDER = _KEYS.private_key_path.parent.name
-# What each service loads at start-up. The orchestrator signs, so it also holds the public
-# half (handy to hand out); Treasury checks proofs; SSA names people in its audit log.
+_TOKENS = LocalTokenKeys.in_data_dir(Path("/"))
+TOKEN_SIGNING, TOKEN_PUBLIC = _TOKENS.private_key_path.name, _TOKENS.public_key_path.name
+KEY_FILES = {SIGNING, PUBLIC, SUBJECT, TOKEN_SIGNING, TOKEN_PUBLIC}
+# What each service loads from <data dir>/keys at start-up. The orchestrator signs consent,
+# so it also holds the public half (handy to hand out), and checks caseworker tokens;
+# Treasury checks consent proofs; SSA names people in its audit log. No service signs
+# tokens: that is the identity provider's job.
 KEY_NEEDS: dict[str, set[str]] = {
-    "orchestrator": {SIGNING, PUBLIC, SUBJECT},
+    "orchestrator": {SIGNING, PUBLIC, SUBJECT, TOKEN_PUBLIC},
     "treasury": {PUBLIC, SUBJECT},
     "ssa": {SUBJECT},
 }
 KEYS_SECRET = "elig-consent-keys"
+TOKEN_SECRET = "elig-token-public-key"
+# Every file the development CA writes: its own pair and one pair per identity.
+_DEV = DevCertificates(Path("/"))
+CA_FILE, CA_KEY = _DEV.ca_cert.name, _DEV.ca_key.name
+TLS_FILES = {CA_FILE, CA_KEY}.union(
+    *({_DEV.files(i).cert.name, _DEV.files(i).key.name} for i in LOCAL_IDENTITIES)
+)
+# One Secret per identity, with the key names cert-manager writes.
+TLS_SECRET_PREFIX = "elig-tls-"
+CERT_MANAGER_KEYS = {"ca.crt", "tls.crt", "tls.key"}
+# Compose's one-shot jobs that write key and certificate volumes, in the order compose
+# runs them (certs waits for keys: both write the orchestrator's keys volume).
+JOBS = ("keys", "certs")
+
+
+@dataclass(frozen=True)
+class Mount:
+    """A folder a workload sees: where, whether read-only, and each file in it with where
+    it comes from (a compose volume, or ``secret/key`` in Kubernetes)."""
+
+    path: str
+    read_only: bool
+    files: dict[str, str]
+    folder: Path | None = None  # compose: where the jobs left the files, to read them
+
+
+def readable(mounts: list[Mount]) -> set[str]:
+    return {name for mount in mounts for name in mount.files}
 
 
 def services_loading_keys() -> set[str]:
@@ -198,27 +341,93 @@ def services_loading_keys() -> set[str]:
     }
 
 
-def image_data_dir() -> str:
-    text = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
-    match = re.search(r"\bELIG_DATA_DIR=(\S+)", text)
-    assert match, "the Dockerfile no longer sets ELIG_DATA_DIR"
-    return match.group(1)
+def services_taking_tokens() -> set[str]:
+    return {
+        main.parent.name
+        for main in (ROOT / "services").glob("*/__main__.py")
+        if "takes_tokens=True" in main.read_text(encoding="utf-8")
+    }
 
 
-def keys_path(service: str, env: dict[str, str]) -> str:
+def keys_path(service: str, env: dict[str, Any]) -> str:
     """Where ``service`` looks for its keys: <data dir>/keys, as shared.settings resolves it."""
-    data_dir = env.get(f"ELIG_{service.upper()}_DATA_DIR") or env.get("ELIG_DATA_DIR")
-    return str(PurePosixPath(data_dir or image_data_dir()) / KEYS_FOLDER)
+    settings = deployed_settings(service, env)
+    return str(LocalConsentKeys.in_data_dir(settings.data_dir).private_key_path.parent)
 
 
 def wrong_keys(service: str, readable: set[str]) -> list[str]:
-    want = KEY_NEEDS.get(service, set())
+    want, have = KEY_NEEDS.get(service, set()), readable & KEY_FILES
     problems = []
-    if want - readable:
-        problems.append(f"{service}: lacks {sorted(want - readable)}")
-    if readable - want:
-        problems.append(f"{service}: gets {sorted(readable - want)}, which it does not need")
+    if want - have:
+        problems.append(f"{service}: lacks {sorted(want - have)}")
+    if have - want:
+        problems.append(f"{service}: gets {sorted(have - want)}, which it does not need")
     return problems
+
+
+def wrong_certificates(service: str, readable: set[str], settings: ServiceSettings) -> list[str]:
+    """The service must see the CA and its own pair, and nothing else the CA issued."""
+    tls = settings.tls_files()
+    want = {tls.ca.name, tls.cert.name, tls.key.name} if tls else set()
+    have = readable & TLS_FILES
+    problems = []
+    if want - have:
+        problems.append(f"{service}: lacks {sorted(want - have)}")
+    if have - want:
+        problems.append(f"{service}: gets {sorted(have - want)}, which are not its own")
+    return problems
+
+
+def placement_problems(where: str, settings: ServiceSettings, mounts: list[Mount]) -> list[str]:
+    """Keys must be mounted where the service reads keys, certificates where it reads
+    certificates, and neither writable."""
+    keys_dir = str(LocalConsentKeys.in_data_dir(settings.data_dir).private_key_path.parent)
+    certs_dir = str(settings.certificates_dir())
+    problems = []
+    for mount in mounts:
+        files = set(mount.files)
+        if files & KEY_FILES and mount.path != keys_dir:
+            problems.append(f"{where}: keys are at {mount.path}, not {keys_dir}")
+        if files & TLS_FILES and mount.path != certs_dir:
+            problems.append(f"{where}: certificates are at {mount.path}, not {certs_dir}")
+        if files & (KEY_FILES | TLS_FILES) and not mount.read_only:
+            problems.append(f"{where}: {mount.path} is mounted writable")
+    return problems
+
+
+def _public_der(key: Any) -> bytes:
+    return key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def certificate_problems(service: str, settings: ServiceSettings, mounts: list[Mount]) -> list[str]:
+    """Whether the files a compose job left are the pair the service needs: a certificate
+    naming its identity, signed by the CA it trusts, with the key that matches it."""
+    tls = settings.tls_files()
+    mount = next((m for m in mounts if tls and m.path == str(tls.ca.parent)), None)
+    if tls is None or mount is None or mount.folder is None:
+        return []
+    paths = [mount.folder / p.name for p in (tls.ca, tls.cert, tls.key)]
+    if not all(path.is_file() for path in paths):
+        return []  # wrong_certificates says what is missing
+    ca = x509.load_pem_x509_certificate(paths[0].read_bytes())
+    cert = x509.load_pem_x509_certificate(paths[1].read_bytes())
+    key = serialization.load_pem_private_key(paths[2].read_bytes(), password=None)
+    problems = []
+    names = [str(a.value) for a in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
+    if names != [tls.cert.stem]:
+        problems.append(f"{service}: its certificate names {names}, not [{tls.cert.stem!r}]")
+    if _public_der(key.public_key()) != _public_der(cert.public_key()):
+        problems.append(f"{service}: its key does not belong to its certificate")
+    try:
+        cert.verify_directly_issued_by(ca)
+    except (ValueError, TypeError, InvalidSignature):
+        problems.append(f"{service}: its certificate is not signed by the CA it trusts")
+    return problems
+
+
+# ---- compose: run the jobs, see what lands where -------------------------------------------
 
 
 def compose_mounts(entry: dict[str, Any]) -> list[tuple[str, str, bool]]:
@@ -235,51 +444,87 @@ def compose_mounts(entry: dict[str, Any]) -> list[tuple[str, str, bool]]:
     return mounts
 
 
-def run_compose_keys_job(doc: dict[str, Any], workdir: Path) -> dict[str, set[str]]:
-    """The files the keys job leaves in each volume it writes, found by running its script
-    with those volumes as folders under ``workdir`` and this virtualenv's ``elig``."""
-    job = doc["services"]["keys"]
-    shell, flags, script = job["command"]
-    assert shell == "sh" and flags.startswith("-"), "the keys job is no longer a sh script"
-    mounts = compose_mounts(job)
-    roots = {"/" + PurePosixPath(target).parts[1] for _, target, _ in mounts}
-    assert len(roots) == 1, f"the keys job's volumes should share one root, not {roots}"
-    root = roots.pop()
-    local = {source: workdir / target.lstrip("/") for source, target, _ in mounts}
-    for folder in local.values():
-        folder.mkdir(parents=True, exist_ok=True)
+def run_compose_jobs(doc: dict[str, Any], workdir: Path) -> dict[str, Path]:
+    """Run the keys and certs jobs' scripts as compose would, with this virtualenv's
+    ``elig``: each named volume is a folder under ``workdir/volumes``, shared by every job
+    that mounts it, and reached from each job's own paths through symlinks. Returns the
+    folder of each volume the jobs write."""
+    volumes: dict[str, Path] = {}
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    script = script.replace(root, str(workdir / root.lstrip("/")))
-    ran = subprocess.run([shell, flags, script], env=env, cwd=workdir, capture_output=True)
-    assert ran.returncode == 0, f"the keys job failed: {ran.stderr.decode(errors='replace')}"
-    return {source: {p.name for p in folder.iterdir()} for source, folder in local.items()}
+    for name in JOBS:
+        job = doc["services"][name]
+        shell, flags, script = job["command"]
+        assert shell == "sh" and flags.startswith("-"), f"the {name} job is no longer a sh script"
+        mounts = compose_mounts(job)
+        roots = {"/" + PurePosixPath(target).parts[1] for _, target, _ in mounts}
+        assert len(roots) == 1, f"the {name} job's volumes should share one root, not {roots}"
+        root = roots.pop()
+        jobdir = workdir / "jobs" / name
+        for source, target, _ in mounts:
+            folder = volumes.setdefault(source, workdir / "volumes" / source)
+            folder.mkdir(parents=True, exist_ok=True)
+            link = jobdir / target.lstrip("/")
+            link.parent.mkdir(parents=True, exist_ok=True)
+            if not link.is_symlink():
+                link.symlink_to(folder, target_is_directory=True)
+        script = script.replace(root, str(jobdir / root.lstrip("/")))
+        ran = subprocess.run([shell, flags, script], env=env, cwd=workdir, capture_output=True)
+        assert ran.returncode == 0, f"the {name} job failed: {ran.stderr.decode(errors='replace')}"
+    return volumes
 
 
-def compose_key_files(doc: dict[str, Any], volumes: dict[str, set[str]]) -> dict[str, set[str]]:
-    """The key files each compose service (other than the keys job) can read."""
+def files_in(folder: Path) -> set[str]:
+    return {p.name for p in folder.iterdir() if p.is_file()}
+
+
+def compose_secret_mounts(doc: dict[str, Any], volumes: dict[str, Path]) -> dict[str, list[Mount]]:
+    """For each compose service other than the jobs, the job-written volumes it mounts."""
     return {
-        name: set().union(*(volumes.get(source, set()) for source, _, _ in compose_mounts(entry)))
+        name: [
+            Mount(
+                target, read_only, dict.fromkeys(files_in(volumes[source]), source), volumes[source]
+            )
+            for source, target, read_only in compose_mounts(entry)
+            if source in volumes
+        ]
         for name, entry in doc["services"].items()
-        if name != "keys"
+        if name not in JOBS
     }
 
 
-def compose_key_mount_problems(doc: dict[str, Any], volumes: dict[str, set[str]]) -> list[str]:
+def compose_readable(doc: dict[str, Any], volumes: dict[str, Path]) -> dict[str, set[str]]:
+    return {name: readable(m) for name, m in compose_secret_mounts(doc, volumes).items()}
+
+
+def compose_secret_problems(
+    doc: dict[str, Any], volumes: dict[str, Path], service: str
+) -> list[str]:
+    """A compose service's own certificate pair and the CA, nothing of another identity's,
+    and a certificate that is what it claims."""
+    settings = deployed_settings(service, doc["services"][service].get("environment", {}))
+    mounts = compose_secret_mounts(doc, volumes)[service]
+    problems = wrong_certificates(service, readable(mounts), settings)
+    return problems + certificate_problems(service, settings, mounts)
+
+
+def compose_mount_problems(doc: dict[str, Any], volumes: dict[str, Path]) -> list[str]:
+    """Key and certificate volumes where each service reads them, read-only, mounted only
+    after the jobs that write them have finished."""
+    written = {job: {s for s, _, _ in compose_mounts(doc["services"][job])} for job in JOBS}
     problems = []
-    for name, entry in doc["services"].items():
-        if name == "keys":
-            continue
-        for source, target, read_only in compose_mounts(entry):
-            if source not in volumes:
-                continue
-            want = keys_path(name, entry.get("environment", {}))
-            if target != want:
-                problems.append(f"{name}: keys volume {source} is at {target}, not {want}")
-            if not read_only:
-                problems.append(f"{name}: keys volume {source} is writable")
-            if KEY_NEEDS.get(name) and "keys" not in entry.get("depends_on", {}):
-                problems.append(f"{name}: starts without waiting for the keys job")
+    for name, mounts in compose_secret_mounts(doc, volumes).items():
+        entry = doc["services"][name]
+        settings = deployed_settings(name, entry.get("environment", {}))
+        problems += placement_problems(name, settings, mounts)
+        sources = {source for source, _, _ in compose_mounts(entry)}
+        for job in JOBS:
+            condition = entry.get("depends_on", {}).get(job, {}).get("condition")
+            if written[job] & sources and condition != "service_completed_successfully":
+                problems.append(f"{name}: starts without waiting for the {job} job")
     return problems
+
+
+# ---- Kubernetes: what each pod mounts from which Secret ------------------------------------
 
 
 def all_k8s_objects() -> list[dict[str, Any]]:
@@ -291,40 +536,124 @@ def all_k8s_objects() -> list[dict[str, Any]]:
     return objects
 
 
-def k8s_key_files(objects: list[dict[str, Any]]) -> tuple[dict[str, set[str]], list[str]]:
-    """The key files each workload can read, and what is wrong with how they are mounted."""
-    secret = next(
-        (o for o in objects if o["kind"] == "Secret" and o["metadata"]["name"] == KEYS_SECRET), {}
-    )
-    secret_keys = set(secret.get("stringData", {})) | set(secret.get("data", {}))
-    readable: dict[str, set[str]] = {}
-    problems: list[str] = []
+def k8s_secret_keys(objects: list[dict[str, Any]]) -> dict[str, set[str]]:
+    """The keys of each Secret deploy/k8s describes: the examples, and the Secrets that
+    cert-manager Certificates write."""
+    keys: dict[str, set[str]] = {}
     for obj in objects:
-        if obj["kind"] not in ("Deployment", "Job", "StatefulSet", "DaemonSet"):
-            continue
-        name, pod = obj["metadata"]["name"], obj["spec"]["template"]["spec"]
-        files: dict[str, set[str]] = {}  # volume name -> file names it shows
-        for volume in pod.get("volumes", []):
-            if volume.get("secret", {}).get("secretName") != KEYS_SECRET:
-                continue
-            items = volume["secret"].get("items")
-            files[volume["name"]] = {i["path"] for i in items} if items else set(secret_keys)
-            for item in items or []:
-                if item["key"] != item["path"] or item["key"] not in secret_keys:
-                    problems.append(f"k8s {name}: item {item} is not a key of {KEYS_SECRET}")
-        readable[name] = set()
-        for container in pod.get("containers", []) + pod.get("initContainers", []):
-            env = {e["name"]: e.get("value", "") for e in container.get("env", [])}
-            for mount in container.get("volumeMounts", []):
-                if mount["name"] not in files:
-                    continue
-                readable[name] |= files[mount["name"]]
-                want = keys_path(name, env)
-                if mount["mountPath"] != want:
-                    problems.append(f"k8s {name}: keys are at {mount['mountPath']}, not {want}")
-                if not mount.get("readOnly"):
-                    problems.append(f"k8s {name}: keys are mounted writable")
-    return readable, problems
+        if obj["kind"] == "Secret":
+            name = obj["metadata"]["name"]
+            keys[name] = set(obj.get("stringData", {})) | set(obj.get("data", {}))
+        elif obj["kind"] == "Certificate":
+            keys.setdefault(obj["spec"]["secretName"], set()).update(CERT_MANAGER_KEYS)
+    return keys
+
+
+def _secret_refs(volume: dict[str, Any]) -> list[tuple[str, list[dict[str, str]] | None]]:
+    """(Secret name, items or None for every key) for a secret or projected volume."""
+    if "secret" in volume:
+        return [(volume["secret"].get("secretName", ""), volume["secret"].get("items"))]
+    sources = volume.get("projected", {}).get("sources", [])
+    return [
+        (s["secret"].get("name", ""), s["secret"].get("items")) for s in sources if "secret" in s
+    ]
+
+
+def k8s_workloads(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    kinds = ("Deployment", "Job", "StatefulSet", "DaemonSet")
+    return [o for o in objects if o["kind"] in kinds]
+
+
+def k8s_mounts(
+    workload: dict[str, Any], secrets: dict[str, set[str]]
+) -> tuple[list[Mount], list[str]]:
+    """The Secret files a workload's containers see, and mounts of keys no Secret has."""
+    name, pod = workload["metadata"]["name"], workload["spec"]["template"]["spec"]
+    problems: list[str] = []
+    files_of: dict[str, dict[str, str]] = {}  # volume name -> file name -> "secret/key"
+    for volume in pod.get("volumes", []):
+        files: dict[str, str] = {}
+        for secret, items in _secret_refs(volume):
+            known = secrets.get(secret)
+            if known is None:
+                problems.append(
+                    f"k8s {name}: mounts Secret {secret!r}, which deploy/k8s does not describe"
+                )
+                known = set()
+            for item in items if items is not None else [{"key": k, "path": k} for k in known]:
+                if item["key"] not in known:
+                    problems.append(f"k8s {name}: {item['key']!r} is not a key of {secret}")
+                files[item["path"]] = f"{secret}/{item['key']}"
+        if files:
+            files_of[volume["name"]] = files
+    mounts = [
+        Mount(m["mountPath"], bool(m.get("readOnly")), files_of[m["name"]])
+        for container in pod.get("containers", []) + pod.get("initContainers", [])
+        for m in container.get("volumeMounts", [])
+        if m["name"] in files_of
+    ]
+    return mounts, problems
+
+
+def k8s_readable(objects: list[dict[str, Any]]) -> dict[str, set[str]]:
+    secrets = k8s_secret_keys(objects)
+    return {
+        w["metadata"]["name"]: readable(k8s_mounts(w, secrets)[0]) for w in k8s_workloads(objects)
+    }
+
+
+def k8s_source_problems(service: str, settings: ServiceSettings, mounts: list[Mount]) -> list[str]:
+    """Each file must come from the Secret meant for it: the certificate pair and the CA
+    from the service's own identity Secret, keys from the consent and token Secrets; no
+    key of another identity's Secret may be mounted at all, under any name."""
+    tls = settings.tls_files()
+    own = TLS_SECRET_PREFIX + (tls.cert.stem if tls else service)
+    want = {name: f"{KEYS_SECRET}/{name}" for name in (SIGNING, PUBLIC, SUBJECT)}
+    want[TOKEN_PUBLIC] = f"{TOKEN_SECRET}/{TOKEN_PUBLIC}"
+    if tls:
+        want |= {
+            tls.ca.name: f"{own}/ca.crt",
+            tls.cert.name: f"{own}/tls.crt",
+            tls.key.name: f"{own}/tls.key",
+        }
+    problems = []
+    for mount in mounts:
+        for file, source in sorted(mount.files.items()):
+            if source.startswith(TLS_SECRET_PREFIX) and not source.startswith(own + "/"):
+                problems.append(f"k8s {service}: mounts {source}, another identity's")
+            elif file in want and source != want[file]:
+                problems.append(f"k8s {service}: {file} comes from {source}, not {want[file]}")
+    return problems
+
+
+def k8s_secret_problems(objects: list[dict[str, Any]], service: str) -> list[str]:
+    """What a service's pod reads from Secrets: exactly its keys, exactly its own
+    certificate pair and the CA, each from the right Secret, where it looks, read-only."""
+    workload = next(
+        o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == service
+    )
+    settings = deployed_settings(
+        service, k8s_env(workload["spec"]["template"]["spec"]["containers"][0])
+    )
+    mounts, problems = k8s_mounts(workload, k8s_secret_keys(objects))
+    have = readable(mounts)
+    problems += wrong_keys(service, have) + wrong_certificates(service, have, settings)
+    problems += placement_problems(f"k8s {service}", settings, mounts)
+    return problems + k8s_source_problems(service, settings, mounts)
+
+
+def example_secret(name: str) -> dict[str, Any]:
+    return next(
+        o for o in all_k8s_objects() if o["kind"] == "Secret" and o["metadata"]["name"] == name
+    )
+
+
+def kustomized_files() -> set[str]:
+    kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text(encoding="utf-8"))
+    return set(kustomization["resources"])
+
+
+# ---- the image -------------------------------------------------------------------------------
 
 
 def init_script_databases() -> set[str]:
@@ -367,12 +696,14 @@ def test_services_are_found_in_the_code() -> None:
 
 
 @pytest.mark.parametrize("service", SERVICES)
-def test_every_service_runs_in_compose_on_its_port_with_its_own_database(service: str) -> None:
+def test_every_service_runs_in_compose_on_its_port_with_its_own_database_checked_over_tls(
+    service: str,
+) -> None:
     assert compose_problems(compose(), service, SERVICES) == []
 
 
 @pytest.mark.parametrize("service", SERVICES)
-def test_every_service_has_a_kubernetes_deployment_and_service_with_grpc_probes(
+def test_every_service_has_a_kubernetes_deployment_and_service_with_tls_health_probes(
     service: str,
 ) -> None:
     assert k8s_problems(k8s_objects(), service, SERVICES) == []
@@ -388,7 +719,7 @@ def test_the_seed_job_seeds_every_service_that_has_a_seed_command() -> None:
 
 
 def test_compose_deploys_nothing_the_code_does_not_know() -> None:
-    deployed = set(compose()["services"]) - {"postgres", "seed", "keys"}
+    deployed = set(compose()["services"]) - {"postgres", "seed", *JOBS}
     assert deployed <= set(DEFAULT_PORTS)
 
 
@@ -406,55 +737,132 @@ def test_the_services_that_load_consent_keys_are_the_ones_given_keys() -> None:
     assert set(KEY_NEEDS) <= set(SERVICES)
 
 
+def test_the_services_that_check_caseworker_tokens_are_the_ones_given_the_token_key() -> None:
+    given = {name for name, needs in KEY_NEEDS.items() if TOKEN_PUBLIC in needs}
+    assert services_taking_tokens() == given == {"orchestrator"}
+
+
 @pytest.fixture(scope="module")
-def compose_key_volumes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, set[str]]:
-    return run_compose_keys_job(compose(), tmp_path_factory.mktemp("compose-keys"))
+def compose_volumes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return run_compose_jobs(compose(), tmp_path_factory.mktemp("compose-jobs"))
 
 
-def test_the_compose_keys_job_is_idempotent_and_keeps_the_keys_it_finds(tmp_path: Path) -> None:
-    first = run_compose_keys_job(compose(), tmp_path)
+def test_the_compose_jobs_are_idempotent_and_keep_what_they_find(tmp_path: Path) -> None:
+    run_compose_jobs(compose(), tmp_path)
     before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
-    assert run_compose_keys_job(compose(), tmp_path) == first
+    run_compose_jobs(compose(), tmp_path)
     assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
 
 
 @pytest.mark.parametrize("service", SERVICES)
-def test_every_service_gets_exactly_the_consent_keys_it_needs_in_compose(
-    service: str, compose_key_volumes: dict[str, set[str]]
+def test_every_service_gets_exactly_the_keys_it_needs_in_compose(
+    service: str, compose_volumes: dict[str, Path]
 ) -> None:
-    readable = compose_key_files(compose(), compose_key_volumes)
-    assert wrong_keys(service, readable[service]) == []
-
-
-def test_compose_mounts_keys_read_only_where_the_services_look_after_the_keys_job(
-    compose_key_volumes: dict[str, set[str]],
-) -> None:
-    assert compose_key_mount_problems(compose(), compose_key_volumes) == []
+    assert wrong_keys(service, compose_readable(compose(), compose_volumes)[service]) == []
 
 
 @pytest.mark.parametrize("service", SERVICES)
-def test_every_service_gets_exactly_the_consent_keys_it_needs_in_kubernetes(service: str) -> None:
-    readable, problems = k8s_key_files(all_k8s_objects())
-    assert problems == []
-    assert wrong_keys(service, readable[service]) == []
-
-
-def test_the_signing_key_reaches_the_orchestrator_only(
-    compose_key_volumes: dict[str, set[str]],
+def test_every_service_gets_its_own_certificate_and_no_other_identitys_in_compose(
+    service: str, compose_volumes: dict[str, Path]
 ) -> None:
-    in_compose = compose_key_files(compose(), compose_key_volumes)
-    in_k8s, _ = k8s_key_files(all_k8s_objects())
+    assert compose_secret_problems(compose(), compose_volumes, service) == []
+
+
+def test_every_compose_service_trusts_the_one_ca_that_signed_them_all(
+    compose_volumes: dict[str, Path],
+) -> None:
+    cas = {
+        (mount.folder / CA_FILE).read_bytes()
+        for mounts in compose_secret_mounts(compose(), compose_volumes).values()
+        for mount in mounts
+        if mount.folder and CA_FILE in mount.files
+    }
+    assert len(cas) == 1
+
+
+def test_compose_mounts_keys_and_certificates_read_only_where_the_services_look_after_the_jobs(
+    compose_volumes: dict[str, Path],
+) -> None:
+    assert compose_mount_problems(compose(), compose_volumes) == []
+
+
+def test_the_consent_signing_key_reaches_the_orchestrator_only(
+    compose_volumes: dict[str, Path],
+) -> None:
+    in_compose = compose_readable(compose(), compose_volumes)
+    in_k8s = k8s_readable(all_k8s_objects())
     assert {name for name, files in in_compose.items() if SIGNING in files} == {"orchestrator"}
     assert {name for name, files in in_k8s.items() if SIGNING in files} == {"orchestrator"}
 
 
+def test_the_token_public_key_reaches_the_orchestrator_alone_and_the_token_signing_key_no_one(
+    compose_volumes: dict[str, Path],
+) -> None:
+    for where in (compose_readable(compose(), compose_volumes), k8s_readable(all_k8s_objects())):
+        assert {name for name, files in where.items() if TOKEN_PUBLIC in files} == {"orchestrator"}
+        assert {name for name, files in where.items() if TOKEN_SIGNING in files} == set()
+
+
+def test_the_ca_key_and_the_token_signing_key_stay_in_the_certs_jobs_own_volume(
+    compose_volumes: dict[str, Path],
+) -> None:
+    holders = {
+        source
+        for source, folder in compose_volumes.items()
+        if {CA_KEY, TOKEN_SIGNING} & {p.name for p in folder.rglob("*")}
+    }
+    mounted = {
+        source
+        for name, entry in compose()["services"].items()
+        if name not in JOBS
+        for source, _, _ in compose_mounts(entry)
+    }
+    assert holders == {"certs-issuer"}
+    assert not holders & mounted
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_service_gets_exactly_its_own_certificate_and_its_keys_in_kubernetes(
+    service: str,
+) -> None:
+    assert k8s_secret_problems(all_k8s_objects(), service) == []
+
+
 def test_the_consent_keys_secret_is_an_unapplied_example_with_the_three_keys() -> None:
-    kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text(encoding="utf-8"))
-    assert "consent-keys-secret.example.yaml" not in kustomization["resources"]
-    secret = next(o for o in all_k8s_objects() if o["metadata"]["name"] == KEYS_SECRET)
-    assert secret["kind"] == "Secret"
+    assert "consent-keys-secret.example.yaml" not in kustomized_files()
+    secret = example_secret(KEYS_SECRET)
     assert set(secret["stringData"]) == {SIGNING, PUBLIC, SUBJECT}
     assert all(value.startswith("CHANGE-ME") for value in secret["stringData"].values())
+
+
+def test_the_token_key_secret_is_an_unapplied_example_with_the_public_key_only() -> None:
+    assert "token-key-secret.example.yaml" not in kustomized_files()
+    secret = example_secret(TOKEN_SECRET)
+    assert set(secret["stringData"]) == {TOKEN_PUBLIC}
+    assert secret["stringData"][TOKEN_PUBLIC].startswith("CHANGE-ME")
+
+
+def test_the_identity_secrets_are_unapplied_examples_one_per_service() -> None:
+    assert "tls-secrets.example.yaml" not in kustomized_files()
+    for service in SERVICES:
+        secret = example_secret(TLS_SECRET_PREFIX + service)
+        assert secret["type"] == "kubernetes.io/tls"
+        assert set(secret["stringData"]) == CERT_MANAGER_KEYS
+        assert all(value.startswith("CHANGE-ME") for value in secret["stringData"].values())
+
+
+def test_cert_manager_issues_each_service_a_certificate_naming_it_into_its_own_secret() -> None:
+    assert "cert-manager.example.yaml" not in kustomized_files()
+    certificates = {
+        o["spec"]["secretName"]: o["spec"] for o in all_k8s_objects() if o["kind"] == "Certificate"
+    }
+    assert set(certificates) == {TLS_SECRET_PREFIX + s for s in SERVICES}
+    for service in SERVICES:
+        spec = certificates[TLS_SECRET_PREFIX + service]
+        assert spec["commonName"] == service
+        # The orchestrator dials each agency by its Service name (elig-targets).
+        assert service in spec["dnsNames"]
+        assert {"server auth", "client auth"} <= set(spec["usages"])
 
 
 def test_the_image_generates_code_with_the_makefiles_protoc_command() -> None:
@@ -477,7 +885,23 @@ def test_the_image_runs_as_a_non_root_user_without_build_tools() -> None:
     assert "grpcio-tools" not in runtime and "apt-get" not in runtime
 
 
-# ---- the checks themselves notice a forgotten service ----------------------------------------
+def test_the_image_has_a_mount_point_owned_by_the_app_user_for_every_job_volume() -> None:
+    dockerfile = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
+    runtime = joined_lines(dockerfile.split("AS runtime", 1)[1])
+    made = {word for line in runtime if "mkdir" in line for word in line.split()}
+    owned = {
+        word
+        for line in runtime
+        for match in re.finditer(r"chown -R 10001:10001 ([^&]+)", line)
+        for word in match.group(1).split()
+    }
+    for job in JOBS:
+        for _, target, _ in compose_mounts(compose()["services"][job]):
+            assert target in made, f"the image has no mount point {target}"
+            assert any(target.startswith(root + "/") for root in owned), f"{target} is root's"
+
+
+# ---- the checks themselves notice a broken deployment ----------------------------------------
 
 
 def test_a_service_missing_from_compose_is_reported() -> None:
@@ -493,6 +917,25 @@ def test_an_orchestrator_target_on_the_wrong_port_is_reported() -> None:
     assert problems == ["orchestrator: ELIG_TREASURY_TARGET is 'treasury:1', not 'treasury:50051'"]
 
 
+def test_a_plaintext_compose_healthcheck_is_reported() -> None:
+    doc = compose()
+    doc["services"]["hhs"]["healthcheck"]["test"] = [
+        "CMD",
+        "grpc-health-check",
+        "--plaintext",
+        "127.0.0.1:50052",
+    ]
+    assert compose_problems(doc, "hhs", SERVICES) == [
+        "hhs healthcheck: checks health in plain text"
+    ]
+
+
+def test_a_compose_service_switched_to_plaintext_is_reported() -> None:
+    doc = compose()
+    doc["services"]["usda"]["environment"]["ELIG_TLS_MODE"] = "plaintext"
+    assert compose_problems(doc, "usda", SERVICES) == ["usda: runs with ELIG_TLS_MODE=plaintext"]
+
+
 def test_a_service_missing_from_kubernetes_is_reported() -> None:
     objects = [o for o in k8s_objects() if o["metadata"]["name"] != "treasury"]
     assert k8s_problems(objects, "treasury", SERVICES) == [
@@ -501,58 +944,267 @@ def test_a_service_missing_from_kubernetes_is_reported() -> None:
     ]
 
 
+def _container(objects: list[dict[str, Any]], name: str) -> dict[str, Any]:
+    deployment = next(
+        o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == name
+    )
+    return deployment["spec"]["template"]["spec"]["containers"][0]
+
+
+def _pod(objects: list[dict[str, Any]], name: str) -> dict[str, Any]:
+    deployment = next(
+        o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == name
+    )
+    return deployment["spec"]["template"]["spec"]
+
+
 def test_a_probe_on_the_wrong_port_is_reported() -> None:
     objects = k8s_objects()
-    deployment = next(o for o in objects if o["kind"] == "Deployment")
-    name = deployment["metadata"]["name"]
-    deployment["spec"]["template"]["spec"]["containers"][0]["livenessProbe"]["grpc"]["port"] = 1
-    problems = k8s_problems(objects, name, SERVICES)
-    assert problems == [f"k8s {name}: livenessProbe is not a gRPC probe on {DEFAULT_PORTS[name]}"]
-
-
-def test_a_signing_key_volume_mounted_into_an_agency_is_reported(
-    compose_key_volumes: dict[str, set[str]],
-) -> None:
-    doc = compose()
-    doc["services"]["treasury"]["volumes"] = ["consent-keys-orchestrator:/data/keys:ro"]
-    readable = compose_key_files(doc, compose_key_volumes)
-    assert wrong_keys("treasury", readable["treasury"]) == [
-        f"treasury: gets ['{SIGNING}'], which it does not need"
+    command = _container(objects, "ssa")["livenessProbe"]["exec"]["command"]
+    command[-1] = "127.0.0.1:1"
+    assert k8s_problems(objects, "ssa", SERVICES) == [
+        "k8s ssa livenessProbe: asks 127.0.0.1:1, not port 50053"
     ]
 
 
-def test_a_writable_compose_keys_mount_is_reported(
-    compose_key_volumes: dict[str, set[str]],
+def test_a_native_grpc_probe_is_reported_as_unable_to_speak_tls() -> None:
+    objects = k8s_objects()
+    _container(objects, "usda")["readinessProbe"] = {"grpc": {"port": 50054}}
+    assert k8s_problems(objects, "usda", SERVICES) == [
+        "k8s usda readinessProbe: Kubernetes' gRPC probe cannot speak TLS"
+    ]
+
+
+def test_a_probe_presenting_another_identity_is_reported() -> None:
+    objects = k8s_objects()
+    command = _container(objects, "treasury")["readinessProbe"]["exec"]["command"]
+    command[command.index("--identity") + 1] = "orchestrator"
+    assert k8s_problems(objects, "treasury", SERVICES) == [
+        "k8s treasury readinessProbe: presents 'orchestrator', not 'treasury'"
+    ]
+
+
+def test_a_signing_key_volume_mounted_into_an_agency_is_reported(
+    compose_volumes: dict[str, Path],
 ) -> None:
     doc = compose()
-    doc["services"]["ssa"]["volumes"] = ["app-data:/data", "consent-keys-ssa:/data/keys"]
-    assert compose_key_mount_problems(doc, compose_key_volumes) == [
-        "ssa: keys volume consent-keys-ssa is writable"
+    doc["services"]["treasury"]["volumes"] = ["consent-keys-orchestrator:/data/keys:ro"]
+    readable_files = compose_readable(doc, compose_volumes)
+    assert wrong_keys("treasury", readable_files["treasury"]) == [
+        f"treasury: gets {sorted({SIGNING, TOKEN_PUBLIC})}, which it does not need"
+    ]
+
+
+def test_a_writable_compose_keys_mount_is_reported(compose_volumes: dict[str, Path]) -> None:
+    doc = compose()
+    doc["services"]["ssa"]["volumes"] = [
+        "app-data:/data",
+        "consent-keys-ssa:/data/keys",
+        "certs-ssa:/data/certs:ro",
+    ]
+    assert compose_mount_problems(doc, compose_volumes) == ["ssa: /data/keys is mounted writable"]
+
+
+def test_another_services_certificate_volume_in_compose_is_reported(
+    compose_volumes: dict[str, Path],
+) -> None:
+    doc = compose()
+    doc["services"]["hhs"]["volumes"].append("certs-usda:/data/usda-certs:ro")
+    assert compose_secret_problems(doc, compose_volumes, "hhs") == [
+        f"hhs: gets {sorted({'usda.key', 'usda.pem'})}, which are not its own"
+    ]
+    assert compose_mount_problems(doc, compose_volumes) == [
+        "hhs: certificates are at /data/usda-certs, not /data/certs"
+    ]
+
+
+def test_a_service_that_does_not_wait_for_the_certs_job_is_reported(
+    compose_volumes: dict[str, Path],
+) -> None:
+    doc = compose()
+    del doc["services"]["usda"]["depends_on"]["certs"]
+    assert compose_mount_problems(doc, compose_volumes) == [
+        "usda: starts without waiting for the certs job"
+    ]
+
+
+def _with_certs_script_line(line: str) -> dict[str, Any]:
+    doc = compose()
+    doc["services"]["certs"]["command"][2] += line + "\n"
+    return doc
+
+
+def test_a_certs_job_that_hands_out_another_identitys_key_is_reported(tmp_path: Path) -> None:
+    doc = _with_certs_script_line(
+        "cp -p /certs-out/issuer/certs/orchestrator.key /certs-out/treasury/certs/"
+    )
+    volumes = run_compose_jobs(doc, tmp_path)
+    assert compose_secret_problems(doc, volumes, "treasury") == [
+        "treasury: gets ['orchestrator.key'], which are not its own"
+    ]
+
+
+def test_a_certs_job_that_hands_out_the_wrong_certificate_is_reported(tmp_path: Path) -> None:
+    doc = _with_certs_script_line(
+        "cp -p /certs-out/issuer/certs/ssa.pem /certs-out/treasury/certs/treasury.pem"
+    )
+    volumes = run_compose_jobs(doc, tmp_path)
+    assert compose_secret_problems(doc, volumes, "treasury") == [
+        "treasury: its certificate names ['ssa'], not ['treasury']",
+        "treasury: its key does not belong to its certificate",
+    ]
+
+
+def test_a_certs_job_that_hands_out_the_token_signing_key_is_reported(tmp_path: Path) -> None:
+    doc = _with_certs_script_line(
+        "cp -p /certs-out/issuer/keys/token-signing.pem /certs-out/orchestrator/keys/"
+    )
+    volumes = run_compose_jobs(doc, tmp_path)
+    assert wrong_keys("orchestrator", compose_readable(doc, volumes)["orchestrator"]) == [
+        f"orchestrator: gets ['{TOKEN_SIGNING}'], which it does not need"
     ]
 
 
 def test_a_kubernetes_keys_volume_without_items_is_reported_as_too_many_keys() -> None:
     objects = all_k8s_objects()
-    ssa = next(o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == "ssa")
-    volume = next(
-        v for v in ssa["spec"]["template"]["spec"]["volumes"] if v["name"] == "consent-keys"
-    )
+    volume = next(v for v in _pod(objects, "ssa")["volumes"] if v["name"] == "consent-keys")
     del volume["secret"]["items"]
-    readable, _ = k8s_key_files(objects)
-    assert wrong_keys("ssa", readable["ssa"]) == [
+    assert wrong_keys("ssa", k8s_readable(objects)["ssa"]) == [
         f"ssa: gets {sorted({PUBLIC, SIGNING})}, which it does not need"
     ]
 
 
 def test_a_missing_kubernetes_keys_mount_is_reported() -> None:
     objects = all_k8s_objects()
-    for obj in objects:
-        if obj["kind"] == "Deployment" and obj["metadata"]["name"] == "treasury":
-            container = obj["spec"]["template"]["spec"]["containers"][0]
-            container["volumeMounts"] = [
-                m for m in container["volumeMounts"] if m["name"] != "consent-keys"
-            ]
-    readable, _ = k8s_key_files(objects)
-    assert wrong_keys("treasury", readable["treasury"]) == [
+    container = _container(objects, "treasury")
+    container["volumeMounts"] = [
+        m for m in container["volumeMounts"] if m["name"] != "consent-keys"
+    ]
+    assert k8s_secret_problems(objects, "treasury") == [
         f"treasury: lacks {sorted({PUBLIC, SUBJECT})}"
     ]
+
+
+def test_a_missing_token_key_in_the_orchestrators_keys_is_reported() -> None:
+    objects = all_k8s_objects()
+    volume = next(v for v in _pod(objects, "orchestrator")["volumes"] if v["name"] == "keys")
+    volume["projected"]["sources"] = [
+        s for s in volume["projected"]["sources"] if s["secret"]["name"] != TOKEN_SECRET
+    ]
+    assert k8s_secret_problems(objects, "orchestrator") == [
+        f"orchestrator: lacks ['{TOKEN_PUBLIC}']"
+    ]
+
+
+def test_another_identitys_secret_renamed_as_ones_own_is_reported() -> None:
+    objects = all_k8s_objects()
+    volume = next(v for v in _pod(objects, "treasury")["volumes"] if v["name"] == "tls")
+    volume["secret"]["secretName"] = TLS_SECRET_PREFIX + "orchestrator"
+    assert k8s_secret_problems(objects, "treasury") == [
+        f"k8s treasury: mounts {TLS_SECRET_PREFIX}orchestrator/ca.crt, another identity's",
+        f"k8s treasury: mounts {TLS_SECRET_PREFIX}orchestrator/tls.key, another identity's",
+        f"k8s treasury: mounts {TLS_SECRET_PREFIX}orchestrator/tls.crt, another identity's",
+    ]
+
+
+def test_a_writable_kubernetes_certificate_mount_is_reported() -> None:
+    objects = all_k8s_objects()
+    for mount in _container(objects, "hhs")["volumeMounts"]:
+        if mount["name"] == "tls":
+            del mount["readOnly"]
+    assert k8s_secret_problems(objects, "hhs") == ["k8s hhs: /data/certs is mounted writable"]
+
+
+def test_a_kubernetes_service_switched_to_plaintext_is_reported() -> None:
+    objects = k8s_objects()
+    _container(objects, "hhs")["env"].append({"name": "ELIG_TLS_MODE", "value": "plaintext"})
+    problems = k8s_problems(objects, "hhs", SERVICES)
+    assert problems == ["k8s hhs: runs with ELIG_TLS_MODE=plaintext"]
+
+
+# ---- the health check itself, against a real server ------------------------------------------
+
+
+async def health_check(*args: str) -> tuple[int, str]:
+    """Run the image's health check in its own process, as a probe does."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(HEALTH_CHECK),
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await process.communicate()
+    assert process.returncode is not None
+    return process.returncode, output.decode().strip()
+
+
+@pytest.fixture
+async def usda(serve: Serve, clock: FixedClock) -> ServerHandle:  # noqa: F811
+    return await serve(usda_bindings(usda_parameters(), clock))
+
+
+@pytest.fixture
+def certs(credentials: Path) -> Path:  # noqa: F811
+    return DevCertificates.in_data_dir(credentials).folder
+
+
+async def test_the_health_check_passes_presenting_the_services_own_certificate(
+    usda: ServerHandle, certs: Path
+) -> None:
+    code, said = await health_check("--tls-dir", str(certs), "--identity", "usda", usda.target)
+    assert (code, said) == (0, f"{usda.target}: SERVING")
+
+
+async def test_the_health_check_passes_for_any_identity_the_ca_signed(
+    usda: ServerHandle, certs: Path
+) -> None:
+    code, said = await health_check(
+        "--tls-dir", str(certs), "--identity", "hhs", "--server-name", "usda", usda.target
+    )
+    assert (code, said) == (0, f"{usda.target}: SERVING")
+
+
+async def test_the_health_check_fails_when_the_server_is_not_serving(
+    usda: ServerHandle, certs: Path
+) -> None:
+    await usda.running.health.set("", health_pb2.HealthCheckResponse.NOT_SERVING)
+    code, said = await health_check("--tls-dir", str(certs), "--identity", "usda", usda.target)
+    assert (code, said) == (1, f"{usda.target}: NOT_SERVING")
+
+
+async def test_the_health_check_fails_with_a_certificate_from_another_ca(
+    usda: ServerHandle, certs: Path, tmp_path: Path
+) -> None:
+    foreign = DevCertificates(tmp_path / "foreign").ensure(["usda"]).files("usda")
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    shutil.copy(certs / CA_FILE, mixed / CA_FILE)  # it trusts the server; the server not it
+    shutil.copy(foreign.cert, mixed / foreign.cert.name)
+    shutil.copy(foreign.key, mixed / foreign.key.name)
+    code, said = await health_check("--tls-dir", str(mixed), "--identity", "usda", usda.target)
+    assert (code, said) == (1, f"{usda.target}: UNAVAILABLE")
+
+
+async def test_the_health_check_fails_when_the_server_is_not_who_it_expects(
+    usda: ServerHandle, certs: Path
+) -> None:
+    code, said = await health_check(
+        "--tls-dir", str(certs), "--identity", "usda", "--server-name", "treasury", usda.target
+    )
+    assert (code, said) == (1, f"{usda.target}: UNAVAILABLE")
+
+
+async def test_the_health_check_in_plaintext_fails_against_a_tls_server(
+    usda: ServerHandle,
+) -> None:
+    code, said = await health_check("--plaintext", usda.target)
+    assert (code, said) == (1, f"{usda.target}: UNAVAILABLE")
+
+
+async def test_the_health_check_names_a_missing_certificate_file_and_exits_2(
+    tmp_path: Path,
+) -> None:
+    code, said = await health_check("--tls-dir", str(tmp_path), "--identity", "usda", "127.0.0.1:1")
+    assert code == 2
+    assert str(tmp_path / CA_FILE) in said and "BEGIN" not in said
