@@ -29,8 +29,9 @@ DataDirOption = typer.Option(
 @app.command()
 def init(data_dir: Path = DataDirOption) -> None:
     """Create the development CA, the certificates and the token keys that are missing."""
-    certs = DevCertificates.in_data_dir(data_dir)
-    LocalTool(data_dir).ensure()
+    # Consent keys are `elig keys init`'s: a deployment keeps them apart from these.
+    certs = DevCertificates.in_data_dir(data_dir).ensure()
+    LocalTokenKeys.in_data_dir(data_dir).ensure()
     typer.echo(f"CA        {certs.ca_cert}  (every service and tool trusts it)")
     for identity in LOCAL_IDENTITIES:
         typer.echo(f"identity  {identity:<16} {certs.files(identity).cert}")
