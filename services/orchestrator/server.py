@@ -6,6 +6,7 @@ from pathlib import Path
 
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from eligibility.orchestrator.v1 import coordination_pb2_grpc as pb_grpc
+from services.orchestrator import schema_upgrade
 from services.orchestrator.agencies import AgencyGateway
 from services.orchestrator.application import Coordinator
 from services.orchestrator.burden import Yardstick
@@ -29,6 +30,7 @@ SERVICE_NAME = pb.DESCRIPTOR.services_by_name["CoordinationService"].full_name
 def open_database(url: str) -> Database:
     db = Database(url, TABLES)
     db.create_tables()
+    schema_upgrade.upgrade(db.engine)
     return db
 
 

@@ -26,7 +26,7 @@ from services.treasury import seed as treasury_seed
 from services.treasury.disclosure import INCOME_FACTS
 from services.treasury.server import bindings
 from services.treasury.tables import AUDIT, TABLES
-from shared import consent
+from shared import consent, signing_keys
 from shared.audit import audit_subject_ref
 from shared.consent import ConsentSigner, LocalConsentKeys, ensure_local_keys
 from shared.db import Database
@@ -116,7 +116,7 @@ def _with_claims_changed(token: str, **changes: object) -> str:
 
 
 def _untrusted_signer(t: Treasury) -> ConsentSigner:
-    return ConsentSigner(consent.generate_signing_key(), t.keys.subject_key())
+    return ConsentSigner(signing_keys.generate_signing_key(), t.keys.subject_key())
 
 
 BAD_PROOFS: dict[str, tuple[Callable[[Treasury], str], str]] = {

@@ -1,0 +1,35 @@
+"""Bring a database made by an earlier version up to today's tables, in place.
+
+``create_all`` makes missing tables but never alters an existing one, so each column
+added since the first release is added here when it is missing. Until the project
+adopts migrations (Alembic), this list is the record of schema changes.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Engine
+
+# (table, column, its DDL, indexed): cases opened before caseworkers were proven have no
+# opener, so only supervisors and auditors see them.
+ADDED_COLUMNS = [
+    ("orchestrator_case", "opened_by", "VARCHAR(64) NOT NULL DEFAULT ''", True),
+]
+
+
+def upgrade(engine: Engine) -> list[str]:
+    """Add whichever columns are missing; returns them as table.column."""
+    added = []
+    with engine.begin() as connection:
+        inspector = inspect(connection)
+        for table, column, ddl, indexed in ADDED_COLUMNS:
+            present = {c["name"] for c in inspector.get_columns(table)}
+            if column in present:
+                continue
+            connection.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {ddl}"))
+            if indexed:  # named as SQLModel names the index of a new database
+                connection.execute(
+                    text(f"CREATE INDEX IF NOT EXISTS ix_{table}_{column} ON {table} ({column})")
+                )
+            added.append(f"{table}.{column}")
+    return added

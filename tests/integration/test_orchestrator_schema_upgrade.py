@@ -1,0 +1,42 @@
+"""A database from before cases recorded their opener starts, keeps its cases, and gains
+the column; opening it again changes nothing."""
+
+from __future__ import annotations
+
+from sqlalchemy import inspect, text
+
+from services.orchestrator import schema_upgrade
+from services.orchestrator.server import open_database
+from shared.db import make_engine
+
+
+def test_an_earlier_database_gains_the_opener_column_and_keeps_its_cases(database_url) -> None:  # type: ignore[no-untyped-def]
+    db = open_database(database_url)
+    with db.engine.begin() as connection:
+        connection.execute(text("DROP INDEX ix_orchestrator_case_opened_by"))
+        connection.execute(text("ALTER TABLE orchestrator_case DROP COLUMN opened_by"))
+        connection.execute(
+            text(
+                "INSERT INTO orchestrator_case (case_id, request_id, request_fingerprint, status,"
+                " plan_year, programs, household, created_at, updated_at) VALUES ('c-old', 'r-old',"
+                " 'f', 'CASE_STATUS_DETERMINED', 2026, '', :household, :at, :at)"
+            ),
+            {"household": b"", "at": "2026-01-05 10:00:00"},
+        )
+    db.dispose()
+
+    again = open_database(database_url)
+    try:
+        inspector = inspect(again.engine)
+        columns = {c["name"] for c in inspector.get_columns("orchestrator_case")}
+        assert "opened_by" in columns
+        indexes = {i["name"] for i in inspector.get_indexes("orchestrator_case")}
+        assert "ix_orchestrator_case_opened_by" in indexes
+        with again.engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT case_id, opened_by FROM orchestrator_case")
+            ).all()
+        assert [tuple(r) for r in rows] == [("c-old", "")]
+        assert schema_upgrade.upgrade(make_engine(database_url)) == []
+    finally:
+        again.dispose()
