@@ -14,6 +14,7 @@ from pathlib import Path
 import grpc
 import pytest
 from google.protobuf import message_factory
+from sqlmodel import select
 
 from eligibility.hhs.v1 import subsidy_eligibility_pb2
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
@@ -374,3 +375,20 @@ def test_the_plaintext_mode_is_a_setting_not_a_default() -> None:
     assert load_settings("orchestrator", tls_mode=PLAINTEXT).tls_files() is None
     with pytest.raises(ValueError, match="ELIG_TLS_MODE"):
         load_settings("orchestrator", tls_mode="off").tls_files()
+
+
+async def test_agencies_record_the_proven_orchestrator_and_the_caseworker_it_acted_for(
+    coordination,
+) -> None:  # type: ignore[no-untyped-def]
+    from services.ssa.tables import AUDIT as SSA_AUDIT
+    from services.treasury.tables import AUDIT as TREASURY_AUDIT
+
+    alice = coordination.stub_as("cw-alice")
+    await alice.SubmitApplication(_example("okafor", "okafor-on-behalf"))
+    for name, log in (("ssa", SSA_AUDIT), ("treasury", TREASURY_AUDIT)):
+        with coordination.databases[name].session() as session:
+            entries = list(session.exec(select(log.entry)))
+        assert entries, name
+        assert {(e.actor_service, e.actor_caseworker) for e in entries} == {
+            ("orchestrator", "cw-alice")
+        }, name
