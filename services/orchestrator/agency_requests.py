@@ -104,10 +104,13 @@ def snap_request(
     members = []
     for m in household.members:
         earned, unearned = attested_monthly_split_cents(m)
+        born = date_from_proto(m.birth_date)
         members.append(
             usda_pb.SnapMember(
                 person_id=m.person_id,
-                age=age_on(date_from_proto(m.birth_date), benefit_month),
+                # A baby born during the benefit month is in the household that month, aged 0
+                # (not -1, as an age taken on the month's first day would make it).
+                age=age_on(born, max(born, benefit_month)),
                 disabled=m.disabled,
                 monthly_earned_income_cents=earned,
                 monthly_unearned_income_cents=unearned,

@@ -31,9 +31,16 @@ def records_for(session: Session, ssns: Iterable[str]) -> dict[str, PersonRecord
 
 
 def upsert_people(session: Session, rows: list[SsaPerson]) -> int:
-    """Insert people, replacing what is held for the same SSN (so seeding is repeatable)."""
+    """Insert people, replacing what is held for the same SSN (so seeding is repeatable);
+    one look-up per thousand people, so a population of 100,000 households loads."""
+    held: dict[str, SsaPerson] = {}
+    for start in range(0, len(rows), 1000):
+        chunk = [r.ssn for r in rows[start : start + 1000]]
+        held.update(
+            (p.ssn, p) for p in session.exec(select(SsaPerson).where(col(SsaPerson.ssn).in_(chunk)))
+        )
     for row in rows:
-        existing = session.exec(select(SsaPerson).where(SsaPerson.ssn == row.ssn)).first()
+        existing = held.get(row.ssn)
         if existing is None:
             session.add(row)
             continue

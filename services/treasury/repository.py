@@ -39,14 +39,15 @@ def latest_return(session: Session, ssn: str, tax_year: int) -> ReturnRecord | N
 
 def upsert_returns(session: Session, rows: list[TaxReturn]) -> int:
     """Insert returns, replacing any already held for the same filer and year."""
-    for row in rows:
-        existing = session.exec(
-            select(TaxReturn)
-            .where(TaxReturn.primary_ssn == row.primary_ssn)
-            .where(TaxReturn.tax_year == row.tax_year)
-        ).first()
-        if existing is not None:
-            session.delete(existing)
-            session.flush()
-        session.add(row)
+    held: dict[tuple[str, int], TaxReturn] = {}
+    for start in range(0, len(rows), 1000):
+        filers = list({r.primary_ssn for r in rows[start : start + 1000]})
+        found = session.exec(select(TaxReturn).where(col(TaxReturn.primary_ssn).in_(filers)))
+        held.update(((r.primary_ssn, r.tax_year), r) for r in found)
+    replaced = [held[key] for key in {(r.primary_ssn, r.tax_year) for r in rows} if key in held]
+    for existing in replaced:
+        session.delete(existing)
+    if replaced:
+        session.flush()
+    session.add_all(rows)
     return len(rows)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from services.cli.sim_cmd import seed_agencies, write_population
 from services.cli.stack import Stack, StackError, running_stack
-from tests.bench.applications import SubmitApplications, example_requests
+from tests.bench.applications import SubmitApplications, example_requests, synthetic_requests
 from tests.bench.echo import FAN_OUT, EchoFanOut, echo_servers
 from tests.bench.load import LoadResult, run_load
 from tests.bench.report import as_json, render
@@ -40,6 +42,13 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--data-dir", type=Path, help="keep the stack's data and logs here (default: a temp dir)"
     )
+    parser.add_argument(
+        "--households",
+        type=int,
+        default=3000,
+        help="synthetic households to apply with, each new people (3000; 0: the examples)",
+    )
+    parser.add_argument("--seed", type=int, default=1, help="population seed (1)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
     args.parts = [p.strip() for p in args.parts.split(",") if p.strip()]
@@ -51,12 +60,27 @@ def parse(argv: list[str]) -> argparse.Namespace:
     return args
 
 
+def applications(args: argparse.Namespace, data_dir: Path) -> list[tuple[str, Any]]:
+    """New people for every call (a synthetic population written into SSA's and Treasury's
+    records), or with --households 0 the five examples over and over."""
+    if args.households == 0:
+        return list(example_requests().items())
+    print(f"writing {args.households} synthetic households ...", file=sys.stderr, flush=True)
+    today = dt.date.today()
+    records, households, _ = write_population(
+        data_dir, args.households, args.seed, today, today.year + 1
+    )
+    seed_agencies(records, data_dir)
+    return synthetic_requests(households)
+
+
 async def measure_orchestrator(args: argparse.Namespace, data_dir: Path) -> LoadResult:
-    templates = example_requests()
     print(f"starting the stack in {data_dir} ...", file=sys.stderr, flush=True)
     # Loopback only, whatever ELIG_HOST the caller's environment holds.
     stack = Stack.on_free_ports(data_dir, extra_env={"ELIG_HOST": "127.0.0.1"})
-    with running_stack(stack):
+    stack.seed()
+    templates = applications(args, stack.data_dir)
+    with running_stack(stack, seed=False):
         call = SubmitApplications(stack.aio_channel("orchestrator"), templates, args.timeout)
         try:
             return await run_load(
@@ -125,6 +149,8 @@ async def main(args: argparse.Namespace) -> int:
         "warmup_s": args.warmup,
         "fan_out": FAN_OUT,
         "households": len(requests),
+        # Synthetic households applied with (0: the examples, over and over).
+        "population": args.households,
     }
     print(render(settings, orchestrator, failure, ceiling, rules))
     if args.json:

@@ -34,6 +34,11 @@ def render(
         f"bench: {settings['clients']} clients, {settings['duration_s']:g} s per part"
         f" after {settings['warmup_s']:g} s warm-up, loopback,"
         f" {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        (
+            f"applications: {settings['population']} synthetic households, each new people"
+            if settings.get("population")
+            else "applications: the five example households, over and over"
+        ),
     ]
     if orchestrator or orchestrator_failure or ceiling:
         lines.append(
