@@ -65,6 +65,10 @@ class ServiceSettings(BaseSettings):
     # cool-down; its facts are marked source-unavailable meanwhile.
     breaker_failures: int = 5
     breaker_cooldown_seconds: float = 10.0
+    # Orchestrator: seconds between rounds that ask again for pending cases' missing
+    # verifications (0: none), and how long a case still pending waits for its next try.
+    follow_up_interval_seconds: float = 30.0
+    follow_up_retry_seconds: float = 300.0
 
     def certificates_dir(self) -> Path:
         return Path(self.tls_dir) if self.tls_dir else self.data_dir / "certs"

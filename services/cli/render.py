@@ -128,6 +128,12 @@ def print_case(console: Console, case: pb.Case) -> None:
     issues = issues_table(case)
     if issues is not None:
         console.print(issues)
+    if len(case.history) > 1:  # an application alone is no story yet
+        console.print("[bold]History[/bold]")
+        for event in case.history:
+            when = event.time.ToDatetime().isoformat(timespec="seconds")
+            kind = pb.CaseEventKind.Name(event.kind).removeprefix("CASE_EVENT_KIND_").lower()
+            console.print(f"  {when}  {kind:<10} {event.detail}")
     console.print(f"[dim]every reason, figure and citation: elig explain {case.case_id}[/dim]")
 
 

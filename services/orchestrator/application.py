@@ -20,6 +20,7 @@ import structlog
 from sqlmodel import Session
 
 from eligibility.common.v1 import determination_pb2 as det
+from eligibility.common.v1 import household_pb2
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from services.orchestrator import (
     agency_requests,
@@ -49,7 +50,7 @@ from services.orchestrator.prefill import PROFILE_FACTS, Prefilled, prefill, pro
 from services.orchestrator.refusal import AgencyRefused, declined_text
 from services.orchestrator.repository import StoredCase
 from services.orchestrator.subjects import Subjects
-from services.orchestrator.tables import CaseRow
+from services.orchestrator.tables import CaseEventRow, CaseRow
 from shared.clock import Clock
 from shared.consent import ConsentSigner
 from shared.context import Principal, current_caller, current_principal
@@ -76,6 +77,15 @@ def fingerprint(request: pb.SubmitApplicationRequest) -> str:
     body.CopyFrom(request)
     body.request_id = ""
     return hashlib.sha256(body.SerializeToString(deterministic=True)).hexdigest()
+
+
+def _status_word(status: str) -> str:
+    return status.removeprefix("CASE_STATUS_").lower().replace("_", " ")
+
+
+def _summary(combined: Combined, gathered: Gathered) -> str:
+    pending = len(gathered.issues)
+    return "determined" if not combined.pending else f"pending: {pending} data-matching issue(s)"
 
 
 def _agency_refusal(error: BaseException) -> AgencyRefused | None:
@@ -371,7 +381,67 @@ class Coordinator:
                 gathered.facts,
                 gathered.issues,
             ),
+            events=[
+                CaseEventRow(
+                    case_id=case_id,
+                    at=db_time(now),
+                    kind="APPLIED",
+                    status=status,
+                    detail=_summary(combined, gathered),
+                )
+            ],
         )
+
+    # --- Follow-up of pending verifications ---------------------------------------------
+
+    async def recheck(
+        self,
+        case_id: str,
+        worker: str,
+        budget: Callable[[], float],
+        retry_after: dt.timedelta = dt.timedelta(minutes=5),
+    ) -> str | None:
+        """Determine a pending case again from what it holds: facts still fresh are reused,
+        so only what was missing (a source that could not be reached) is asked again. The
+        case keeps the step in its history. Returns the new status (None: no such case)."""
+        now = self._clock.now()
+        stored = await self._db.run(lambda s: repository.load(s, case_id))
+        if stored is None:
+            return None
+        request = pb.SubmitApplicationRequest(
+            request_id=stored.case.request_id,
+            plan_year=stored.case.plan_year,
+            household=household_pb2.Household.FromString(stored.case.household),
+            programs=[det.Program.Value(p) for p in stored.case.programs.split(",") if p],
+        )
+        trail = Trail(self._db, self._clock, case_id)
+        try:
+            fresh = await self._determine(
+                Prefilled(request), stored.case.request_fingerprint, case_id, now, budget, trail
+            )
+        except BaseException:
+            await trail.flush()
+            raise
+        before = stored.case.status
+        event = CaseEventRow(
+            case_id=case_id,
+            at=db_time(now),
+            kind="RECHECKED",
+            status=fresh.case.status,
+            detail=f"asked again; {_status_word(before)} -> {_status_word(fresh.case.status)}",
+            worker=worker,
+        )
+
+        still_pending = fresh.case.status == repository.PENDING
+        next_look = db_time(now + retry_after) if still_pending else None
+
+        def save(session: Session) -> None:
+            repository.save_recheck(session, case_id, fresh, event, next_look)
+            trail.write_outcomes(session, now)
+
+        await self._db.run(save)
+        log.info("case rechecked", case_id=case_id, status=fresh.case.status)
+        return fresh.case.status
 
     # --- GetCase / ListCases -----------------------------------------------------------
 

@@ -172,4 +172,13 @@ def case_to_proto(stored: StoredCase) -> pb.Case:
         )
         for i in stored.issues
     )
+    case.history.extend(
+        pb.CaseEvent(
+            time=timestamp_to_proto(_utc(e.at)),
+            kind=pb.CaseEventKind.Value(f"CASE_EVENT_KIND_{e.kind}"),
+            status=pb.CaseStatus.Value(e.status),
+            detail=e.detail,
+        )
+        for e in stored.events
+    )
     return case

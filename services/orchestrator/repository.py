@@ -9,12 +9,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert
+from sqlalchemy import delete, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, and_, col, or_, select
 
 from services.orchestrator.tables import (
     BurdenRow,
+    CaseEventRow,
     CaseRow,
     ConsentRow,
     DataMatchingIssueRow,
@@ -31,6 +32,7 @@ class StoredCase:
     issues: list[DataMatchingIssueRow]
     consents: list[ConsentRow] = field(default_factory=list)
     burden: list[BurdenRow] = field(default_factory=list)
+    events: list[CaseEventRow] = field(default_factory=list)
 
 
 # Case ids are issued here as 32 hexadecimal digits.
@@ -70,6 +72,13 @@ def load(session: Session, case_id: str) -> StoredCase | None:
                 .order_by(DataMatchingIssueRow.id)
             )
         ),
+        events=list(
+            session.exec(
+                select(CaseEventRow)
+                .where(CaseEventRow.case_id == case_id)
+                .order_by(CaseEventRow.id)
+            )
+        ),
     )
 
 
@@ -93,7 +102,70 @@ def save_new(session: Session, stored: StoredCase) -> None:
         stored.issues,
         stored.consents,
         stored.burden,
+        stored.events,
     ):
+        if rows:
+            table = type(rows[0]).__table__  # type: ignore[attr-defined]
+            session.execute(insert(table), [_values(row) for row in rows])
+
+
+PENDING = "CASE_STATUS_PENDING_VERIFICATION"
+
+
+def claim_pending(
+    session: Session, worker: str, now: dt.datetime, lease: dt.timedelta, limit: int
+) -> list[str]:
+    """Claim up to ``limit`` pending cases no other worker holds, oldest update first.
+
+    Each claim is a conditional update (taken only if still free when written), so two
+    workers never hold one case, on SQLite as on PostgreSQL; PostgreSQL also skips rows
+    another worker has locked (SKIP LOCKED) instead of waiting for them. A claim lapses
+    after ``lease`` in case its worker died."""
+    free = or_(col(CaseRow.claimed_until).is_(None), col(CaseRow.claimed_until) < now)
+    query = (
+        select(CaseRow.case_id)
+        .where(CaseRow.status == PENDING)
+        .where(free)
+        .order_by(col(CaseRow.updated_at), col(CaseRow.case_id))
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    claimed = []
+    for case_id in list(session.exec(query)):
+        taken = session.execute(
+            update(CaseRow)
+            .where(col(CaseRow.case_id) == case_id, CaseRow.status == PENDING, free)
+            .values(claimed_by=worker, claimed_until=now + lease)
+        )
+        if taken.rowcount == 1:  # type: ignore[attr-defined]
+            claimed.append(case_id)
+    return claimed
+
+
+def save_recheck(
+    session: Session,
+    case_id: str,
+    fresh: StoredCase,
+    event: CaseEventRow,
+    next_look: dt.datetime | None,
+) -> None:
+    """Replace a case's determinations and open issues with ``fresh`` ones, keep every
+    evidence row (old and new), record the step, and release the claim: a case still
+    pending is not looked at again before ``next_look``."""
+    for table in (DeterminationRow, DataMatchingIssueRow):
+        session.execute(delete(table).where(col(table.case_id) == case_id))
+    session.execute(
+        update(CaseRow)
+        .where(col(CaseRow.case_id) == case_id)
+        .values(
+            status=fresh.case.status,
+            updated_at=fresh.case.updated_at,
+            claimed_by="",
+            claimed_until=next_look,
+        )
+    )
+    for rows in (fresh.evidence, fresh.determinations, fresh.issues, [event]):
         if rows:
             table = type(rows[0]).__table__  # type: ignore[attr-defined]
             session.execute(insert(table), [_values(row) for row in rows])

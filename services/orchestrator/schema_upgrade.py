@@ -14,6 +14,9 @@ from sqlalchemy.engine import Engine
 # opener, so only supervisors and auditors see them.
 ADDED_COLUMNS = [
     ("orchestrator_case", "opened_by", "VARCHAR(64) NOT NULL DEFAULT ''", True),
+    # Follow-up workers' claims on pending cases.
+    ("orchestrator_case", "claimed_by", "VARCHAR(64) NOT NULL DEFAULT ''", False),
+    ("orchestrator_case", "claimed_until", "TIMESTAMP", False),
 ]
 
 

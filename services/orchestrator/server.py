@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
+import os
+import socket
 from pathlib import Path
 
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
@@ -11,6 +15,7 @@ from services.orchestrator.agencies import AgencyGateway
 from services.orchestrator.application import Coordinator
 from services.orchestrator.burden import Yardstick
 from services.orchestrator.evidence import EvidenceDirectory
+from services.orchestrator.follow_up import FollowUp
 from services.orchestrator.records import Records
 from services.orchestrator.servicer import CoordinationServicer
 from services.orchestrator.subjects import Subjects
@@ -34,24 +39,35 @@ def open_database(url: str) -> Database:
     return db
 
 
+def coordinator(
+    db: Database, agencies: AgencyGateway, clock: Clock, signer: ConsentSigner, subject_key: bytes
+) -> Coordinator:
+    return Coordinator(
+        db,
+        agencies,
+        clock,
+        EvidenceDirectory.load(),
+        Subjects(subject_key),
+        signer,
+        Yardstick.load(),
+    )
+
+
 def bindings(
     db: Database,
     agencies: AgencyGateway,
     clock: Clock,
     signer: ConsentSigner,
     subject_key: bytes,
+    applications: Coordinator | None = None,
 ) -> list[ServiceBinding]:
-    subjects = Subjects(subject_key)
-    yardstick = Yardstick.load()
-    coordinator = Coordinator(
-        db, agencies, clock, EvidenceDirectory.load(), subjects, signer, yardstick
-    )
-    records = Records(db, clock, subjects, yardstick, agencies)
+    applications = applications or coordinator(db, agencies, clock, signer, subject_key)
+    records = Records(db, clock, Subjects(subject_key), Yardstick.load(), agencies)
     return [
         ServiceBinding(
             SERVICE_NAME,
             pb_grpc.add_CoordinationServiceServicer_to_server,
-            CoordinationServicer(coordinator, records, agencies, clock),
+            CoordinationServicer(applications, records, agencies, clock),
             ACCESS_POLICY,
         )
     ]
@@ -61,9 +77,28 @@ async def build(settings: ServiceSettings, clock: Clock, trust: Trust) -> Wiring
     keys = LocalConsentKeys.in_data_dir(settings.data_dir)
     db = open_database(settings.resolved_database_url())
     agencies = AgencyGateway.from_settings(settings, trust.client_tls())
+    applications = coordinator(db, agencies, clock, keys.signer(), keys.subject_key())
+    follow_up = FollowUp(
+        db,
+        applications,
+        clock,
+        f"{socket.gethostname()}-{os.getpid()}"[:64],
+        budget_seconds=settings.downstream_timeout_seconds,
+        retry_after=dt.timedelta(seconds=settings.follow_up_retry_seconds),
+    )
+    rounds = (
+        asyncio.create_task(follow_up.run_forever(settings.follow_up_interval_seconds))
+        if settings.follow_up_interval_seconds > 0
+        else None
+    )
 
     async def close() -> None:
+        if rounds is not None:
+            rounds.cancel()
         await agencies.close()
         db.dispose()
 
-    return Wiring(bindings(db, agencies, clock, keys.signer(), keys.subject_key()), on_stop=close)
+    return Wiring(
+        bindings(db, agencies, clock, keys.signer(), keys.subject_key(), applications),
+        on_stop=close,
+    )

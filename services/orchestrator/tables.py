@@ -21,6 +21,9 @@ class CaseRow(SQLModel, table=True):
     # The caseworker who opened the case (from their token): who may read it besides
     # supervisors and auditors.
     opened_by: str = Field(default="", index=True, max_length=64)
+    # A follow-up worker's claim on a pending case: who holds it, and until when.
+    claimed_by: str = Field(default="", max_length=64)
+    claimed_until: dt.datetime | None = Field(default=None)
     # SHA-256 of the request, to refuse a request_id reused for a different application.
     request_fingerprint: str = Field(max_length=64)
     status: str = Field(max_length=64)
@@ -118,6 +121,23 @@ class BurdenRow(SQLModel, table=True):
     how: str = Field(max_length=24)
 
 
+class CaseEventRow(SQLModel, table=True):
+    """What happened to a case, in order: applied, rechecked, an issue settled."""
+
+    __tablename__ = "orchestrator_case_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="orchestrator_case.case_id", index=True, max_length=64)
+    at: dt.datetime
+    # APPLIED, RECHECKED or SETTLED.
+    kind: str = Field(max_length=24)
+    # The case's status after the event.
+    status: str = Field(max_length=64)
+    detail: str = Field(sa_column=Column(Text, nullable=False))
+    # Which worker did it, for a recheck.
+    worker: str = Field(default="", max_length=64)
+
+
 TABLES = [
     CaseRow,
     EvidenceRow,
@@ -125,5 +145,6 @@ TABLES = [
     DataMatchingIssueRow,
     ConsentRow,
     BurdenRow,
+    CaseEventRow,
     *AUDIT.tables,
 ]
