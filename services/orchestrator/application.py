@@ -404,13 +404,31 @@ class Coordinator:
         """Determine a pending case again from what it holds: facts still fresh are reused,
         so only what was missing (a source that could not be reached) is asked again. The
         case keeps the step in its history. Returns the new status (None: no such case)."""
-        now = self._clock.now()
         stored = await self._db.run(lambda s: repository.load(s, case_id))
         if stored is None:
             return None
+        fresh = await self.redetermine(
+            stored, stored.case.plan_year, "RECHECKED", worker, budget, retry_after
+        )
+        return fresh.case.status
+
+    async def redetermine(
+        self,
+        stored: StoredCase,
+        plan_year: int,
+        kind: str,
+        worker: str,
+        budget: Callable[[], float],
+        retry_after: dt.timedelta = dt.timedelta(minutes=5),
+    ) -> StoredCase:
+        """Determine a case again, for ``plan_year``, through the application's own path,
+        and keep it as the case's answer with a ``kind`` event in its history. Raises
+        repository.CaseMoved when another worker changed the case's plan year first."""
+        now = self._clock.now()
+        case_id = stored.case.case_id
         request = pb.SubmitApplicationRequest(
             request_id=stored.case.request_id,
-            plan_year=stored.case.plan_year,
+            plan_year=plan_year,
             household=household_pb2.Household.FromString(stored.case.household),
             programs=[det.Program.Value(p) for p in stored.case.programs.split(",") if p],
         )
@@ -422,26 +440,31 @@ class Coordinator:
         except BaseException:
             await trail.flush()
             raise
-        before = stored.case.status
+        before, after = _status_word(stored.case.status), _status_word(fresh.case.status)
         event = CaseEventRow(
             case_id=case_id,
             at=db_time(now),
-            kind="RECHECKED",
+            kind=kind,
             status=fresh.case.status,
-            detail=f"asked again; {_status_word(before)} -> {_status_word(fresh.case.status)}",
-            worker=worker,
+            detail=f"plan year {plan_year}: {before} -> {after}",
+            worker=worker[:64],
         )
-
         still_pending = fresh.case.status == repository.PENDING
         next_look = db_time(now + retry_after) if still_pending else None
 
         def save(session: Session) -> None:
-            repository.save_recheck(session, case_id, fresh, event, next_look)
+            repository.save_recheck(
+                session, case_id, fresh, event, next_look, stored.case.plan_year
+            )
             trail.write_outcomes(session, now)
 
-        await self._db.run(save)
-        log.info("case rechecked", case_id=case_id, status=fresh.case.status)
-        return fresh.case.status
+        try:
+            await self._db.run(save)
+        except repository.CaseMoved:
+            await trail.flush()
+            raise
+        log.info("case determined again", case_id=case_id, kind=kind, status=fresh.case.status)
+        return fresh
 
     # --- GetCase / ListCases -----------------------------------------------------------
 

@@ -143,28 +143,38 @@ def claim_pending(
     return claimed
 
 
+class CaseMoved(Exception):
+    """The case's plan year changed while it was being determined again (a concurrent
+    renewal got there first)."""
+
+
 def save_recheck(
     session: Session,
     case_id: str,
     fresh: StoredCase,
     event: CaseEventRow,
     next_look: dt.datetime | None,
+    was_plan_year: int,
 ) -> None:
     """Replace a case's determinations and open issues with ``fresh`` ones, keep every
     evidence row (old and new), record the step, and release the claim: a case still
-    pending is not looked at again before ``next_look``."""
-    for table in (DeterminationRow, DataMatchingIssueRow):
-        session.execute(delete(table).where(col(table.case_id) == case_id))
-    session.execute(
+    pending is not looked at again before ``next_look``. Written only if the case is
+    still for ``was_plan_year`` (else CaseMoved, and nothing is written)."""
+    moved = session.execute(
         update(CaseRow)
-        .where(col(CaseRow.case_id) == case_id)
+        .where(col(CaseRow.case_id) == case_id, CaseRow.plan_year == was_plan_year)
         .values(
             status=fresh.case.status,
+            plan_year=fresh.case.plan_year,
             updated_at=fresh.case.updated_at,
             claimed_by="",
             claimed_until=next_look,
         )
     )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        raise CaseMoved(case_id)
+    for table in (DeterminationRow, DataMatchingIssueRow):
+        session.execute(delete(table).where(col(table.case_id) == case_id))
     for rows in (fresh.evidence, fresh.determinations, fresh.issues, [event]):
         if rows:
             table = type(rows[0]).__table__  # type: ignore[attr-defined]

@@ -17,6 +17,7 @@ from services.orchestrator.burden import Yardstick
 from services.orchestrator.evidence import EvidenceDirectory
 from services.orchestrator.follow_up import FollowUp
 from services.orchestrator.records import Records
+from services.orchestrator.renewal import Renewals
 from services.orchestrator.servicer import CoordinationServicer
 from services.orchestrator.subjects import Subjects
 from services.orchestrator.tables import TABLES
@@ -67,7 +68,9 @@ def bindings(
         ServiceBinding(
             SERVICE_NAME,
             pb_grpc.add_CoordinationServiceServicer_to_server,
-            CoordinationServicer(applications, records, agencies, clock),
+            CoordinationServicer(
+                applications, records, agencies, clock, Renewals(db, applications, clock)
+            ),
             ACCESS_POLICY,
         )
     ]

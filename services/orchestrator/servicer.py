@@ -10,6 +10,7 @@ from services.orchestrator import whatif
 from services.orchestrator.agencies import AgencyGateway
 from services.orchestrator.application import Coordinator
 from services.orchestrator.records import Records
+from services.orchestrator.renewal import Renewals
 from shared.clock import Clock
 from shared.context import current_principal, purpose
 from shared.one_at_a_time import OneAtATime
@@ -24,8 +25,10 @@ class CoordinationServicer(pb_grpc.CoordinationServiceServicer):
         records: Records,
         agencies: AgencyGateway,
         clock: Clock,
+        renewals: Renewals,
     ) -> None:
         self._coordinator = coordinator
+        self._renewals = renewals
         self._records = records
         self._agencies = agencies
         self._clock = clock
@@ -95,3 +98,10 @@ class CoordinationServicer(pb_grpc.CoordinationServiceServicer):
                 request, self._agencies, self._clock.now().date(), self._budget(context)
             )
         return pb.SimulateIncomeSweepResponse(steps=steps)
+
+    async def RenewCase(
+        self, request: pb.RenewCaseRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RenewCaseResponse:
+        purpose.set(DETERMINATION)
+        case, outcome = await self._renewals.renew(request, self._budget(context))
+        return pb.RenewCaseResponse(case=case, outcome=outcome)

@@ -198,3 +198,21 @@ def test_elig_up_starts_the_stack_and_shows_a_sample_determination(tmp_path: Pat
     assert "mode: mutual TLS" in result.stdout
     assert "Sample application: rivera-family.yaml" in result.stdout
     assert "household · SNAP" in result.stdout
+
+
+def test_elig_renew_renews_the_cases_due_once_and_an_interrupted_run_resumes(
+    stack: Stack, tmp_path: Path
+) -> None:
+    okafor = yaml.safe_load(next(p for p in example_paths() if "okafor" in p.name).read_text())
+    okafor["plan_year"] = 2026  # a case whose coverage ends this year
+    household = tmp_path / "okafor-2026.yaml"
+    household.write_text(yaml.safe_dump(okafor))
+    assert _elig(stack, "--role", "supervisor", "submit", str(household)).returncode == 0
+
+    first = _elig(stack, "--role", "supervisor", "renew", "--due", "2027-01")
+    assert first.returncode == 0, first.stderr
+    assert "1 cases due" in first.stdout and "renewed from data" in first.stdout, first.stdout
+    again = _elig(stack, "--role", "supervisor", "renew", "--due", "2027-01")
+    assert again.returncode == 0 and "0 cases due" in again.stdout
+    refused = _elig(stack, "renew", "--due", "2027-03")
+    assert refused.returncode == 2 and "January" in refused.stderr

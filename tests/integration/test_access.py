@@ -71,6 +71,7 @@ ORCHESTRATOR_ROLES = {
     "VerifyAuditLog": {"auditor"},
     "GetBurdenReport": READERS,
     "SimulateIncomeSweep": WRITERS,
+    "RenewCase": WRITERS,
 }
 
 

@@ -1,0 +1,86 @@
+"""Renewal without paperwork: a case is renewed for the next plan year from agency data
+first (ex parte, 42 CFR 435.916(a)(2) for Medicaid; 45 CFR 155.335 for the Marketplace), and
+the person is asked only for what the data cannot show.
+
+It runs the application's own path for the new year: facts still fresh are reused, sources
+are asked for what has changed (a new tax year's return), and the answer is classified for
+the caseworker: renewed from data, needs the person, or ended. Renewing a case twice for one
+year changes nothing, so a bulk run can be interrupted and started again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlmodel import Session
+
+from eligibility.common.v1 import determination_pb2 as det
+from eligibility.orchestrator.v1 import coordination_pb2 as pb
+from services.orchestrator import entitlement, mapping, repository
+from services.orchestrator.application import Coordinator
+from shared.clock import Clock
+from shared.context import current_principal
+from shared.db import Database
+from shared.errors import FieldViolation, invalid_argument, not_found
+
+INELIGIBLE = det.DeterminationStatus.Name(det.DETERMINATION_STATUS_INELIGIBLE)
+
+
+class Renewals:
+    def __init__(self, db: Database, coordinator: Coordinator, clock: Clock) -> None:
+        self._db = db
+        self._coordinator = coordinator
+        self._clock = clock
+
+    async def renew(
+        self, request: pb.RenewCaseRequest, budget: Callable[[], float]
+    ) -> tuple[pb.Case, int]:
+        violations = []
+        if not request.request_id:
+            violations.append(FieldViolation("request_id", "is required"))
+        if not request.case_id:
+            violations.append(FieldViolation("case_id", "is required"))
+        if violations:
+            raise invalid_argument(violations)
+        who = current_principal()
+        stored = await self._db.run(lambda s: repository.load(s, request.case_id))
+        if stored is None:
+            raise not_found("case", request.case_id)
+        if not entitlement.may_read_case(who, stored.case.opened_by):
+            raise entitlement.case_refusal()
+        year = stored.case.plan_year
+        # By default, next year's coverage: what renewals in the autumn are for.
+        target = request.plan_year or self._clock.now().year + 1
+        if target <= year:
+            return mapping.case_to_proto(stored), pb.RENEWAL_OUTCOME_ALREADY_RENEWED
+        if target != year + 1:
+            raise invalid_argument(
+                [FieldViolation("plan_year", f"a case for {year} renews for {year + 1} only")]
+            )
+        try:
+            fresh = await self._coordinator.redetermine(
+                stored, target, "RENEWED", who.caseworker or who.service, budget
+            )
+        except repository.CaseMoved:
+            # Another renewal of this case for this year finished first.
+            again = await self._db.run(lambda s: repository.load(s, request.case_id))
+            assert again is not None
+            return mapping.case_to_proto(again), pb.RENEWAL_OUTCOME_ALREADY_RENEWED
+        case = await self._db.run(lambda s: _reload(s, request.case_id))
+        return case, _outcome(fresh)
+
+
+def _reload(session: Session, case_id: str) -> pb.Case:
+    stored = repository.load(session, case_id)
+    assert stored is not None
+    return mapping.case_to_proto(stored)
+
+
+def _outcome(fresh: repository.StoredCase) -> int:
+    """A data-matching issue is what the person must answer; a program pending for want of
+    published figures is not theirs to resolve, so it does not make the renewal theirs."""
+    if fresh.issues:
+        return pb.RENEWAL_OUTCOME_NEEDS_PERSON
+    if all(d.status == INELIGIBLE for d in fresh.determinations):
+        return pb.RENEWAL_OUTCOME_ENDED
+    return pb.RENEWAL_OUTCOME_RENEWED_FROM_DATA
