@@ -61,3 +61,27 @@ def check_name(name: household_pb2.PersonName, path: str, out: list[FieldViolati
 def check_state(code: str, path: str, out: list[FieldViolation]) -> None:
     if code not in STATE_CODES:
         out.append(FieldViolation(path, f"{code!r} is not a USPS code of a state or DC"))
+
+
+# A benchmark premium above this per month for one person is a typing error, not a plan.
+MAX_QUOTED_BENCHMARK_CENTS = 10_000_00
+MAX_QUOTED_AGE = 130
+
+
+def check_benchmark_quote(
+    quote: household_pb2.BenchmarkPremiumQuote, path: str, out: list[FieldViolation]
+) -> None:
+    """A caller's benchmark premium: positive, for an age, and saying where it comes from."""
+    if not 0 < quote.monthly_premium_cents <= MAX_QUOTED_BENCHMARK_CENTS:
+        out.append(
+            FieldViolation(
+                f"{path}.monthly_premium_cents",
+                f"must be more than 0 and at most {MAX_QUOTED_BENCHMARK_CENTS} cents a month",
+            )
+        )
+    if not 0 <= quote.age <= MAX_QUOTED_AGE:
+        out.append(FieldViolation(f"{path}.age", f"must be between 0 and {MAX_QUOTED_AGE}"))
+    if not quote.source.strip():
+        out.append(
+            FieldViolation(f"{path}.source", "is required: say where the premium comes from")
+        )

@@ -43,10 +43,12 @@ def _benefit(p: det.ProgramDetermination) -> str:
     if p.program == det.PROGRAM_MARKETPLACE:
         if p.status == det.DETERMINATION_STATUS_INELIGIBLE:
             return ""
+        # HHS leads an estimated credit with this reason; the table must say so.
+        estimate = any(r.code == "BENCHMARK_ESTIMATED" for r in p.reasons)
         amount = (
             "APTC not yet known"
             if pending and not p.monthly_benefit_cents
-            else (f"APTC {money(p.monthly_benefit_cents)}/mo")
+            else f"APTC {money(p.monthly_benefit_cents)}/mo" + (" ESTIMATE" if estimate else "")
         )
         csr = (
             ""

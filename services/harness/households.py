@@ -155,13 +155,26 @@ def request_from_dict(data: dict[str, Any], request_id: str = "") -> pb.SubmitAp
         )
         for raw in data.get("consents") or []
     ]
-    return pb.SubmitApplicationRequest(
+    request = pb.SubmitApplicationRequest(
         request_id=request_id or str(data.get("request_id", "")),
         household=household,
         programs=programs,
         plan_year=int(data.get("plan_year", 0)),
         consents=consents,
     )
+    quote = data.get("benchmark_premium")
+    if isinstance(quote, dict):
+        if not str(quote.get("age", 0)).isdigit():
+            raise HouseholdFileError(f"benchmark_premium.age: {quote.get('age')!r} is not an age")
+        # The benchmark premium the household or its exchange knows: {monthly, age, source}.
+        request.benchmark_premium.CopyFrom(
+            household_pb2.BenchmarkPremiumQuote(
+                monthly_premium_cents=_cents(quote.get("monthly", 0), "benchmark_premium.monthly"),
+                age=int(quote.get("age", 0)),
+                source=str(quote.get("source", "")),
+            )
+        )
+    return request
 
 
 def load_request(path: Path, request_id: str = "") -> pb.SubmitApplicationRequest:

@@ -1,7 +1,8 @@
 """Age-rating a benchmark premium quoted for one age to each member of a coverage family.
 
 A member's premium is the quoted premium times curve[age] / curve[quoted age] (45 CFR
-147.102(a)(1)(iii), (e)); a family's is the sum over members, counting only the three oldest
+147.102(a)(1)(iii), (e)), with the state's own curve where it has one (AL, DC, MA, MN, MS,
+NY, OR, UT, VT) and the federal default elsewhere; a family's is the sum over members, counting only the three oldest
 covered children under 21 (45 CFR 147.102(c)(1)).
 """
 
@@ -15,6 +16,7 @@ from services.hhs.applicable_percentage import round_half_up
 from shared.parameters import ParameterSet
 
 CURVE = "hhs.aca.age_curve"
+STATE_CURVES = "hhs.aca.state_age_curves"
 FAMILY = "hhs.aca.family_rating"
 
 
@@ -42,8 +44,14 @@ def _parse_curve(curve: dict[object, object]) -> tuple[dict[int, Fraction], int,
     return factors, top_age, top
 
 
-def age_factor(params: ParameterSet, plan_year: int, age: int) -> Fraction:
-    factors, top_age, top = _parse_curve(params.get(CURVE, dt.date(plan_year, 1, 1)))
+def curve_for(params: ParameterSet, plan_year: int, state_code: str) -> dict[object, object]:
+    on = dt.date(plan_year, 1, 1)
+    state_curves = params.get(STATE_CURVES, on)
+    return state_curves.get(state_code) or params.get(CURVE, on)
+
+
+def age_factor(params: ParameterSet, plan_year: int, age: int, state_code: str = "") -> Fraction:
+    factors, top_age, top = _parse_curve(curve_for(params, plan_year, state_code))
     if age >= top_age:
         return top
     if age not in factors:
@@ -67,12 +75,15 @@ def member_premiums(
     quoted_cents: int,
     quoted_age: int,
     ages: dict[str, int],
+    state_code: str = "",
 ) -> dict[str, int]:
     """Monthly benchmark premium per member, in cents (zero for unrated children)."""
-    basis = age_factor(params, plan_year, quoted_age)
+    basis = age_factor(params, plan_year, quoted_age, state_code)
     rated = rated_members(params, plan_year, ages)
     return {
-        pid: int(round_half_up(quoted_cents * age_factor(params, plan_year, age) / basis))
+        pid: int(
+            round_half_up(quoted_cents * age_factor(params, plan_year, age, state_code) / basis)
+        )
         if pid in rated
         else 0
         for pid, age in ages.items()

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import typer
 
-from services.hhs.benchmarks import BenchmarkTable, load_file
+from services.hhs.benchmarks import shipped_table
 from services.hhs.facts import (
     Citizenship,
     FilingStatus,
@@ -95,7 +95,7 @@ class BenchResult:
 
 def run(seconds: float = 3.0) -> BenchResult:
     params = load_parameters()
-    benchmarks = BenchmarkTable(load_file())
+    benchmarks = shipped_table()
     pool = sample_households(500)
     done, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:

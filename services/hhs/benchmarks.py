@@ -1,12 +1,16 @@
-"""Benchmark (second-lowest-cost silver) premiums by plan year and county.
+"""Benchmark (second-lowest-cost silver) premiums: which rating area a county is in, and the
+premium HHS holds for it in a plan year.
 
-The published figure is for one person of ``age_basis``; rules age-rate it per member. The
-data file is services/hhs/data/benchmark_premiums.yaml; the service keeps the rows in its own
-database, and in-process callers (tests, the bench) can use a ``BenchmarkTable`` directly.
+Premiums are published per rating area (45 CFR 147.102(b)) and quoted for one person of
+``age_basis``; rules age-rate them per member with the state's curve. A county-level figure
+(loaded from an exchange's plan file by ``elig data load-benchmarks``) wins over the rating
+area's representative one. The shipped figures are services/hhs/data/*.csv; the service keeps
+them in its own database, and in-process callers (tests, the bench) use the tables here.
 """
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -14,10 +18,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Protocol
 
-import yaml
-
-DATA_FILE = Path(__file__).parent / "data" / "benchmark_premiums.yaml"
-_SUFFIX = re.compile(r"\s+(county|parish|borough|census area|municipality)$")
+DATA_DIR = Path(__file__).parent / "data"
+PREMIUMS_FILE = DATA_DIR / "benchmark_premiums.csv"
+COUNTIES_FILE = DATA_DIR / "county_rating_areas.csv"
+_SUFFIX = re.compile(r"\s+(county|parish|borough|census area|municipality|city and borough)$")
 
 
 def county_key(county: str) -> str:
@@ -34,14 +38,74 @@ class Benchmark:
     monthly_premium_cents: int
     age_basis: int
     reference: str
+    rating_area: str = ""
+    # Set when the rating area follows ZIP codes and was taken from the county instead.
+    approximation: str = ""
+
+
+@dataclass(frozen=True)
+class CountyArea:
+    county_fips: str
+    state_code: str
+    county: str
+    rating_area: str
+    zip_based: bool
+
+
+@dataclass(frozen=True)
+class AreaPremium:
+    plan_year: int
+    state_code: str
+    rating_area: str
+    monthly_premium_cents: int
+    age_basis: int
+    reference: str
+    # Empty for the rating area's figure; a county FIPS code for a county's own.
+    county_fips: str = ""
 
 
 class BenchmarkSource(Protocol):
     def find(self, plan_year: int, state_code: str, county: str) -> Benchmark | None: ...
 
 
+def approximation_note(place: CountyArea) -> str:
+    if not place.zip_based:
+        return ""
+    return (
+        f"{place.state_code} rates {place.county} by ZIP code; rating area {place.rating_area} "
+        "was taken from the county (a county-level approximation: no ZIP map is held)"
+    )
+
+
+def pick(
+    plan_year: int, place: CountyArea, premiums: Iterable[AreaPremium], county: str
+) -> Benchmark | None:
+    """The county's own figure if held, else its rating area's."""
+    best: AreaPremium | None = None
+    for p in premiums:
+        if p.plan_year != plan_year or p.state_code != place.state_code:
+            continue
+        if p.county_fips == place.county_fips:
+            best = p
+            break
+        if not p.county_fips and p.rating_area == place.rating_area:
+            best = p
+    if best is None:
+        return None
+    return Benchmark(
+        plan_year=plan_year,
+        state_code=place.state_code,
+        county=county,
+        monthly_premium_cents=best.monthly_premium_cents,
+        age_basis=best.age_basis,
+        reference=best.reference,
+        rating_area=place.rating_area,
+        approximation=approximation_note(place),
+    )
+
+
 class BenchmarkTable:
-    """Benchmarks held in memory, looked up by plan year, state and county."""
+    """Benchmarks held in memory by plan year, state and county (tests, worked examples)."""
 
     def __init__(self, rows: Iterable[Benchmark]) -> None:
         self._rows = {(b.plan_year, b.state_code, county_key(b.county)): b for b in rows}
@@ -53,36 +117,71 @@ class BenchmarkTable:
         return len(self._rows)
 
 
+class AreaTable:
+    """The shipped figures in memory: county -> rating area -> premium (the bench, tests)."""
+
+    def __init__(self, counties: Iterable[CountyArea], premiums: Iterable[AreaPremium]) -> None:
+        self._places = {(c.state_code, county_key(c.county)): c for c in counties}
+        self._premiums: dict[tuple[int, str], list[AreaPremium]] = {}
+        for p in premiums:
+            self._premiums.setdefault((p.plan_year, p.state_code), []).append(p)
+
+    def place(self, state_code: str, county: str) -> CountyArea | None:
+        return self._places.get((state_code, county_key(county)))
+
+    def find(self, plan_year: int, state_code: str, county: str) -> Benchmark | None:
+        place = self.place(state_code, county)
+        if place is None:
+            return None
+        return pick(plan_year, place, self._premiums.get((plan_year, state_code), []), county)
+
+
 def dollars_to_cents(text: object) -> int:
     try:
-        amount = Decimal(str(text))
+        amount = Decimal(str(text).strip())
     except InvalidOperation as error:
         raise ValueError(f"{text!r} is not an amount of money") from error
-    if amount < 0 or amount != amount.quantize(Decimal("0.01")):
+    if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
         raise ValueError(f"{text!r} must be a non-negative amount in dollars and cents")
     return int(amount * 100)
 
 
-def parse(document: dict) -> list[Benchmark]:  # type: ignore[type-arg]
-    age_basis = int(document["age_basis"])
+def _csv_rows(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(line for line in handle if not line.startswith("#")))
+
+
+def load_premiums(path: Path = PREMIUMS_FILE) -> list[AreaPremium]:
     rows = []
-    for i, item in enumerate(document.get("premiums") or []):
-        reference = str(item.get("reference") or "").strip()
+    for i, item in enumerate(_csv_rows(path)):
+        reference = (item.get("reference") or "").strip()
         if not reference:
-            raise ValueError(f"premiums[{i}] has no reference")
+            raise ValueError(f"{path.name} row {i + 1} has no reference")
         rows.append(
-            Benchmark(
+            AreaPremium(
                 plan_year=int(item["plan_year"]),
-                state_code=str(item["state"]).upper(),
-                county=str(item["county"]),
+                state_code=item["state"].strip().upper(),
+                rating_area=item["rating_area"].strip(),
                 monthly_premium_cents=dollars_to_cents(item["monthly_premium"]),
-                age_basis=age_basis,
+                age_basis=int(item["age_basis"]),
                 reference=reference,
             )
         )
     return rows
 
 
-def load_file(path: Path = DATA_FILE) -> list[Benchmark]:
-    with open(path, encoding="utf-8") as handle:
-        return parse(yaml.safe_load(handle) or {})
+def load_counties(path: Path = COUNTIES_FILE) -> list[CountyArea]:
+    return [
+        CountyArea(
+            county_fips=item["county_fips"].strip(),
+            state_code=item["state"].strip().upper(),
+            county=item["county"].strip(),
+            rating_area=item["rating_area"].strip(),
+            zip_based=item["zip_based"].strip() == "1",
+        )
+        for item in _csv_rows(path)
+    ]
+
+
+def shipped_table() -> AreaTable:
+    return AreaTable(load_counties(), load_premiums())

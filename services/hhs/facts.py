@@ -69,6 +69,15 @@ class TaxUnit:
 
 
 @dataclass(frozen=True)
+class QuotedBenchmark:
+    """A benchmark premium the caller knows (an exchange's catalogue, a shopper's quote)."""
+
+    monthly_premium_cents: int
+    age: int
+    source: str
+
+
+@dataclass(frozen=True)
 class HouseholdFacts:
     plan_year: int
     state_code: str
@@ -78,6 +87,9 @@ class HouseholdFacts:
     tax_units: tuple[TaxUnit, ...] = ()
     # The day the determination is made; None means January 1 of the plan year.
     determined_on: dt.date | None = None
+    zip_code: str = ""
+    # Used only where HHS holds no published benchmark for the year and county.
+    quoted_benchmark: QuotedBenchmark | None = None
     _by_id: dict[str, Member] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:

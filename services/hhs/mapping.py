@@ -12,11 +12,19 @@ from services.hhs.facts import (
     FilingStatus,
     HouseholdFacts,
     Member,
+    QuotedBenchmark,
     Relation,
     Relationship,
     TaxUnit,
 )
-from services.hhs.results import Determination, HouseholdFigures, Program, Purpose, Status
+from services.hhs.results import (
+    Basis,
+    Determination,
+    HouseholdFigures,
+    Program,
+    Purpose,
+    Status,
+)
 
 CITIZENSHIP = {
     hh.CITIZENSHIP_STATUS_CITIZEN: Citizenship.CITIZEN,
@@ -49,6 +57,12 @@ STATUS = {
     Status.PENDING_VERIFICATION: det.DETERMINATION_STATUS_PENDING_VERIFICATION,
 }
 CSR = {0: det.CSR_LEVEL_NONE, 73: det.CSR_LEVEL_73, 87: det.CSR_LEVEL_87, 94: det.CSR_LEVEL_94}
+BASIS = {
+    Basis.NONE: pb.BENCHMARK_BASIS_UNSPECIFIED,
+    Basis.PUBLISHED: pb.BENCHMARK_BASIS_PUBLISHED,
+    Basis.CALLER_SUPPLIED: pb.BENCHMARK_BASIS_CALLER_SUPPLIED,
+    Basis.ESTIMATE: pb.BENCHMARK_BASIS_ESTIMATE,
+}
 PURPOSE = {
     Purpose.MARKETPLACE: pb.HOUSEHOLD_PURPOSE_MARKETPLACE,
     Purpose.MEDICAID: pb.HOUSEHOLD_PURPOSE_MEDICAID,
@@ -89,7 +103,16 @@ def to_facts(request: pb.DetermineEligibilityRequest, today: dt.date) -> Househo
             for u in request.tax_units
         ),
         determined_on=today,
+        zip_code=request.zip_code,
+        quoted_benchmark=_quote(request),
     )
+
+
+def _quote(request: pb.DetermineEligibilityRequest) -> QuotedBenchmark | None:
+    if not request.HasField("benchmark_premium"):
+        return None
+    quote = request.benchmark_premium
+    return QuotedBenchmark(quote.monthly_premium_cents, quote.age, quote.source.strip())
 
 
 def _household(figures: HouseholdFigures) -> pb.HouseholdFigures:
@@ -108,6 +131,9 @@ def _household(figures: HouseholdFigures) -> pb.HouseholdFigures:
         applicable_percentage=round(float(figures.applicable_percentage), 2),
         expected_monthly_contribution_cents=figures.expected_monthly_contribution_cents,
         monthly_aptc_cents=figures.monthly_aptc_cents,
+        benchmark_basis=BASIS[figures.benchmark_basis],
+        rating_area=figures.rating_area,
+        benchmark_source=figures.benchmark_source,
     )
 
 

@@ -1,7 +1,8 @@
 """Marketplace financial help for one tax unit: who is in the coverage family, the advance
 premium tax credit (APTC) and the cost-sharing reduction (CSR) level.
 
-APTC = age-rated benchmark premium of the coverage family - the expected monthly
+APTC = age-rated benchmark premium of the coverage family (services.hhs.benchmark_choice
+says which figure: published, the caller's, or an estimate that leaves the answer pending) - the expected monthly
 contribution (household income x applicable percentage / 12), never below zero
 (26 U.S.C. 36B(b)(2)-(3); 26 CFR 1.36B-3(d)). Money follows Form 8962: household income in
 whole dollars, the annual contribution rounded to whole dollars (line 8a), the monthly one
@@ -32,10 +33,12 @@ from services.hhs.applicable_percentage import (
     round_half_up,
     whole_percent_of_fpl,
 )
+from services.hhs.benchmark_choice import choose
 from services.hhs.benchmarks import BenchmarkSource
 from services.hhs.facts import Citizenship, FilingStatus, HouseholdFacts, Member, TaxUnit
 from services.hhs.households import tax_household
 from services.hhs.results import (
+    Basis,
     HouseholdFigures,
     Program,
     ProgramResult,
@@ -274,8 +277,8 @@ def determine_unit(
                 notes,
             )
         )
-    benchmark = benchmarks.find(year, facts.state_code, facts.county)
-    if benchmark is None:
+    chosen = choose(facts, params, benchmarks)
+    if chosen is None:
         missing = Reason(
             "NO_BENCHMARK_DATA",
             f"No benchmark premium is held for {facts.county}, {facts.state_code} in {year}, so "
@@ -297,42 +300,57 @@ def determine_unit(
         )
 
     ages = {pid: facts.member(pid).age for pid in family}
+    state = facts.state_code
     premiums = member_premiums(
-        params, year, benchmark.monthly_premium_cents, benchmark.age_basis, ages
+        params, year, chosen.monthly_premium_cents, chosen.age_basis, ages, state
     )
     family_premium = sum(premiums.values())
     aptc = max(family_premium - monthly_contribution, 0)
     shares = allocate(aptc, premiums)
+    estimate = chosen.basis is Basis.ESTIMATE
     for pid in family:
         figures_for = {
             **notes,
-            "benchmark_quoted_monthly_cents": str(benchmark.monthly_premium_cents),
-            "benchmark_quoted_age": str(benchmark.age_basis),
+            "benchmark_basis": chosen.basis.value,
+            "benchmark_source": chosen.source,
+            "rating_area": chosen.rating_area,
+            "benchmark_quoted_monthly_cents": str(chosen.monthly_premium_cents),
+            "benchmark_quoted_age": str(chosen.age_basis),
             "age": str(ages[pid]),
-            "age_factor": str(float(age_factor(params, year, ages[pid]))),
+            "age_factor": str(float(age_factor(params, year, ages[pid], state))),
             "member_benchmark_monthly_cents": str(premiums[pid]),
             "family_benchmark_monthly_cents": str(family_premium),
             "household_monthly_aptc_cents": str(aptc),
             "member_monthly_aptc_cents": str(shares[pid]),
         }
+        label = "Estimated benchmark" if estimate else "Benchmark"
         reason = Reason(
             "APTC_COMPUTED" if aptc > 0 else "APTC_ZERO_CONTRIBUTION_COVERS_BENCHMARK",
-            f"Benchmark ${family_premium / 100:,.2f}/month minus expected contribution "
+            f"{label} ${family_premium / 100:,.2f}/month minus expected contribution "
             f"${monthly_contribution / 100:,.2f}/month ({percent_text(ap.percent)}% of "
-            f"${income_dollars:,} a year) gives a household credit of ${aptc / 100:,.2f}/month.",
-            f"26 U.S.C. 36B(b)(2)-(3); 26 CFR 1.36B-3(d), (g); {ap.reference}; {benchmark.reference}",
+            f"${income_dollars:,} a year) gives a household credit of ${aptc / 100:,.2f}/month"
+            + (" (an estimate)." if estimate else "."),
+            f"26 U.S.C. 36B(b)(2)-(3); 26 CFR 1.36B-3(d), (g); {ap.reference}; {chosen.reference}",
             figures_for,
         )
+        # An estimate leads, so a one-line summary of the answer says it is one.
+        reasons = (*chosen.notes, reason) if estimate else (reason, *chosen.notes)
         results[pid] = ProgramResult(
             Program.MARKETPLACE,
-            Status.ELIGIBLE,
-            (reason, *extra, _csr_reason(level, effective)),
+            Status.PENDING_VERIFICATION if estimate else Status.ELIGIBLE,
+            (*reasons, *extra, _csr_reason(level, effective)),
             shares[pid],
             level,
         )
+    credited = _with_credit(figures, family, family_premium, ap.percent, monthly_contribution, aptc)
     return UnitOutcome(
         results,
-        _with_credit(figures, family, family_premium, ap.percent, monthly_contribution, aptc),
+        replace(
+            credited,
+            benchmark_basis=chosen.basis,
+            rating_area=chosen.rating_area,
+            benchmark_source=chosen.source,
+        ),
     )
 
 

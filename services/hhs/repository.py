@@ -1,53 +1,122 @@
-"""Reads and writes of HHS's benchmark premiums."""
+"""Reads and writes of HHS's rating areas and benchmark premiums."""
 
 from __future__ import annotations
 
-from sqlmodel import Session, delete, func, select
+from sqlalchemy import insert
+from sqlmodel import Session, delete, func, or_, select
 
-from services.hhs.benchmarks import Benchmark, county_key
-from services.hhs.tables import BenchmarkPremium
+from services.hhs.benchmarks import AreaPremium, Benchmark, CountyArea, county_key, pick
+from services.hhs.tables import AreaBenchmarkPremium, CountyRatingArea
 
 
-def _to_domain(row: BenchmarkPremium) -> Benchmark:
-    return Benchmark(
-        plan_year=row.plan_year,
-        state_code=row.state_code,
-        county=row.county,
-        monthly_premium_cents=row.monthly_premium_cents,
-        age_basis=row.age_basis,
-        reference=row.reference,
-    )
+def find_place(session: Session, state_code: str, county: str) -> CountyArea | None:
+    row = session.exec(
+        select(CountyRatingArea)
+        .where(CountyRatingArea.state_code == state_code)
+        .where(CountyRatingArea.county_key == county_key(county))
+    ).first()
+    if row is None:
+        return None
+    return CountyArea(row.county_fips, row.state_code, row.county, row.rating_area, row.zip_based)
+
+
+def find_benchmarks(
+    session: Session, plan_years: list[int], state_code: str, county: str
+) -> list[Benchmark]:
+    """The county's benchmark in each of ``plan_years`` that has one."""
+    place = find_place(session, state_code, county)
+    if place is None:
+        return []
+    rows = session.exec(
+        select(AreaBenchmarkPremium)
+        .where(AreaBenchmarkPremium.plan_year.in_(plan_years))  # type: ignore[attr-defined]
+        .where(AreaBenchmarkPremium.state_code == state_code)
+        .where(
+            or_(
+                AreaBenchmarkPremium.county_fips == place.county_fips,
+                AreaBenchmarkPremium.rating_area == place.rating_area,
+            )
+        )
+    ).all()
+    premiums = [
+        AreaPremium(
+            r.plan_year,
+            r.state_code,
+            r.rating_area,
+            r.monthly_premium_cents,
+            r.age_basis,
+            r.reference,
+            r.county_fips,
+        )
+        for r in rows
+    ]
+    found = (pick(year, place, premiums, county) for year in plan_years)
+    return [b for b in found if b is not None]
 
 
 def find_benchmark(
     session: Session, plan_year: int, state_code: str, county: str
 ) -> Benchmark | None:
-    row = session.exec(
-        select(BenchmarkPremium)
-        .where(BenchmarkPremium.plan_year == plan_year)
-        .where(BenchmarkPremium.state_code == state_code)
-        .where(BenchmarkPremium.county_key == county_key(county))
-    ).first()
-    return _to_domain(row) if row is not None else None
+    found = find_benchmarks(session, [plan_year], state_code, county)
+    return found[0] if found else None
 
 
 def count_benchmarks(session: Session) -> int:
-    return int(session.exec(select(func.count()).select_from(BenchmarkPremium)).one())
+    return int(session.exec(select(func.count()).select_from(AreaBenchmarkPremium)).one())
 
 
-def replace_benchmarks(session: Session, rows: list[Benchmark]) -> int:
-    """Make the table hold exactly ``rows`` (the data file is the source of truth)."""
-    session.exec(delete(BenchmarkPremium))  # type: ignore[call-overload]
-    for b in rows:
-        session.add(
-            BenchmarkPremium(
-                plan_year=b.plan_year,
-                state_code=b.state_code,
-                county=b.county,
-                county_key=county_key(b.county),
-                monthly_premium_cents=b.monthly_premium_cents,
-                age_basis=b.age_basis,
-                reference=b.reference,
-            )
-        )
-    return len(rows)
+def _premium_row(p: AreaPremium) -> dict[str, object]:
+    return {
+        "plan_year": p.plan_year,
+        "state_code": p.state_code,
+        "rating_area": p.rating_area,
+        "county_fips": p.county_fips,
+        "monthly_premium_cents": p.monthly_premium_cents,
+        "age_basis": p.age_basis,
+        "reference": p.reference,
+    }
+
+
+def replace_reference_data(
+    session: Session, counties: list[CountyArea], premiums: list[AreaPremium]
+) -> int:
+    """Make the tables hold exactly the shipped files (they are the source of truth)."""
+    session.exec(delete(CountyRatingArea))  # type: ignore[call-overload]
+    session.exec(delete(AreaBenchmarkPremium))  # type: ignore[call-overload]
+    # Bulk inserts: a fresh service seeds a few thousand rows on start.
+    session.execute(
+        insert(CountyRatingArea),
+        [
+            {
+                "county_fips": c.county_fips,
+                "state_code": c.state_code,
+                "county": c.county,
+                "county_key": county_key(c.county),
+                "rating_area": c.rating_area,
+                "zip_based": c.zip_based,
+            }
+            for c in counties
+        ],
+    )
+    if premiums:
+        session.execute(insert(AreaBenchmarkPremium), [_premium_row(p) for p in premiums])
+    return len(premiums)
+
+
+def replace_county_premiums(session: Session, plan_year: int, premiums: list[AreaPremium]) -> int:
+    """Store one plan year's county-level figures in place of any loaded before."""
+    session.exec(
+        delete(AreaBenchmarkPremium)  # type: ignore[call-overload]
+        .where(AreaBenchmarkPremium.plan_year == plan_year)
+        .where(AreaBenchmarkPremium.county_fips != "")
+    )
+    if premiums:
+        session.execute(insert(AreaBenchmarkPremium), [_premium_row(p) for p in premiums])
+    return len(premiums)
+
+
+def county_places(session: Session) -> list[CountyArea]:
+    return [
+        CountyArea(r.county_fips, r.state_code, r.county, r.rating_area, r.zip_based)
+        for r in session.exec(select(CountyRatingArea)).all()
+    ]

@@ -48,6 +48,16 @@ class PersonResult:
         return next(p for p in self.programs if p.program is program)
 
 
+class Basis(enum.Enum):
+    """Where a Marketplace answer's benchmark premium came from."""
+
+    NONE = "none"
+    PUBLISHED = "published"
+    CALLER_SUPPLIED = "caller_supplied"
+    # An earlier year's figure uprated by an index: the answer stays pending.
+    ESTIMATE = "estimate"
+
+
 class Purpose(enum.Enum):
     MARKETPLACE = "marketplace"
     MEDICAID = "medicaid"
@@ -70,6 +80,9 @@ class HouseholdFigures:
     applicable_percentage: Fraction = Fraction(0)
     expected_monthly_contribution_cents: int = 0
     monthly_aptc_cents: int = 0
+    benchmark_basis: Basis = Basis.NONE
+    rating_area: str = ""
+    benchmark_source: str = ""
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import structlog
 
 from eligibility.hhs.v1 import subsidy_eligibility_pb2 as pb
 from eligibility.hhs.v1 import subsidy_eligibility_pb2_grpc as pb_grpc
-from services.hhs.benchmarks import DATA_FILE
+from services.hhs.benchmarks import PREMIUMS_FILE
 from services.hhs.rules import PARAMETERS_DIR, load_parameters
 from services.hhs.seed import seed_if_empty
 from services.hhs.servicer import SubsidyEligibilityServicer
@@ -26,7 +26,7 @@ SERVICE_NAME = pb.DESCRIPTOR.services_by_name["SubsidyEligibilityService"].full_
 log = structlog.get_logger("hhs")
 
 
-def open_database(settings: ServiceSettings, data_file: Path = DATA_FILE) -> Database:
+def open_database(settings: ServiceSettings, data_file: Path = PREMIUMS_FILE) -> Database:
     db = Database(settings.resolved_database_url(), TABLES)
     db.create_tables()
     seeded = seed_if_empty(db, data_file)

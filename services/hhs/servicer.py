@@ -8,6 +8,7 @@ import structlog
 from eligibility.hhs.v1 import subsidy_eligibility_pb2 as pb
 from eligibility.hhs.v1 import subsidy_eligibility_pb2_grpc as pb_grpc
 from services.hhs import mapping, repository, rules
+from services.hhs.benchmark_choice import estimate_from_year
 from services.hhs.benchmarks import BenchmarkTable
 from services.hhs.results import Status
 from services.hhs.validation import validate
@@ -30,14 +31,17 @@ class SubsidyEligibilityServicer(pb_grpc.SubsidyEligibilityServiceServicer):
         today = self._clock.now().date()
         validate(request, self._params, today)
         facts = mapping.to_facts(request, today)
-        benchmark = await self._db.run(
-            lambda session: repository.find_benchmark(
-                session, facts.plan_year, facts.state_code, facts.county
+        # This year's figure, and the year an estimate would start from if it is missing.
+        years = [facts.plan_year]
+        from_year = estimate_from_year(self._params, facts.plan_year)
+        if from_year is not None:
+            years.append(from_year)
+        found = await self._db.run(
+            lambda session: repository.find_benchmarks(
+                session, years, facts.state_code, facts.county
             )
         )
-        determination = rules.determine(
-            facts, self._params, BenchmarkTable([benchmark] if benchmark else [])
-        )
+        determination = rules.determine(facts, self._params, BenchmarkTable(found))
         log.info(
             "eligibility determined",
             plan_year=facts.plan_year,
@@ -47,6 +51,6 @@ class SubsidyEligibilityServicer(pb_grpc.SubsidyEligibilityServiceServicer):
             eligible=sum(
                 p.status is Status.ELIGIBLE for r in determination.persons for p in r.programs
             ),
-            benchmark_found=benchmark is not None,
+            benchmark_found=any(b.plan_year == facts.plan_year for b in found),
         )
         return mapping.to_response(determination)

@@ -13,7 +13,7 @@ from services.hhs.mapping import FILING, RELATION
 from shared.errors import FieldViolation, ServiceError, invalid_argument
 from shared.limits import MAX_HOUSEHOLD_MEMBERS
 from shared.parameters import ParameterError, ParameterSet
-from shared.validation import check_state
+from shared.validation import check_benchmark_quote, check_state
 
 MAX_MEMBERS = MAX_HOUSEHOLD_MEMBERS
 MAX_AGE = 130
@@ -25,6 +25,7 @@ MARKETPLACE_PARAMETERS = (
     "hhs.aca.required_contribution_percentage",
     "hhs.aca.csr_bands",
     "hhs.aca.age_curve",
+    "hhs.aca.state_age_curves",
 )
 MEDICAID_PARAMETERS = (
     "hhs.medicaid.expansion",
@@ -174,6 +175,8 @@ def validate(request: pb.DetermineEligibilityRequest, params: ParameterSet, toda
     known = _check_members(request, out)
     _check_relationships(request, known, out)
     _check_tax_units(request, known, out)
+    if request.HasField("benchmark_premium"):
+        check_benchmark_quote(request.benchmark_premium, "benchmark_premium", out)
     if out:
         raise invalid_argument(out)
     missing = missing_figures(request.plan_year, params, today)

@@ -74,13 +74,17 @@ def treasury_request(
 
 
 def hhs_request(
-    household: household_pb2.Household, plan_year: int
+    household: household_pb2.Household,
+    plan_year: int,
+    benchmark_premium: household_pb2.BenchmarkPremiumQuote | None = None,
 ) -> hhs_pb.DetermineEligibilityRequest:
     coverage_start = dt.date(plan_year, 1, 1)
     return hhs_pb.DetermineEligibilityRequest(
         plan_year=plan_year,
         state_code=household.address.state_code,
         county=household.address.county,
+        zip_code=household.address.zip_code,
+        benchmark_premium=benchmark_premium,
         members=[
             hhs_pb.EligibilityMember(
                 person_id=m.person_id,

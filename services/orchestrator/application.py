@@ -276,7 +276,8 @@ class Coordinator:
         declined: dict[str, str] = {}
         async with asyncio.TaskGroup() as group:
             if wants_hhs(programs):
-                hhs_request = agency_requests.hhs_request(household, plan_year)
+                quote = request.benchmark_premium if request.HasField("benchmark_premium") else None
+                hhs_request = agency_requests.hhs_request(household, plan_year, quote)
                 hhs_task = group.create_task(
                     self._ask(
                         lambda send: self._agencies.determine_subsidies(

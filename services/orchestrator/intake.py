@@ -13,7 +13,13 @@ from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from shared.errors import FieldViolation, invalid_argument
 from shared.limits import MAX_HOUSEHOLD_MEMBERS
 from shared.protoconv import age_on
-from shared.validation import check_date, check_name, check_ssn, check_state
+from shared.validation import (
+    check_benchmark_quote,
+    check_date,
+    check_name,
+    check_ssn,
+    check_state,
+)
 
 MAX_MEMBERS = MAX_HOUSEHOLD_MEMBERS
 MAX_REQUEST_ID = 128
@@ -58,6 +64,8 @@ def validate_application(
         )
     _check_programs(request, out)
     _check_household(request.household, coverage_start, today, out)
+    if request.HasField("benchmark_premium"):
+        check_benchmark_quote(request.benchmark_premium, "benchmark_premium", out)
     if out:
         raise invalid_argument(
             out, f"the application has {len(out)} problem(s); nothing was stored"

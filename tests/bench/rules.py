@@ -46,13 +46,13 @@ def hhs_calls(requests: list[pb.SubmitApplicationRequest]) -> list[Callable[[], 
     figure is the rules alone; the benchmark premiums come from the shipped data file."""
     try:
         from services.hhs import mapping, rules
-        from services.hhs.benchmarks import BenchmarkTable, load_file
+        from services.hhs.benchmarks import shipped_table
     except ImportError as error:
         raise RulesUnavailable(f"services.hhs.rules cannot be imported ({error})") from None
     from services.orchestrator.agency_requests import hhs_request
 
     parameters = rules.load_parameters()
-    benchmarks = BenchmarkTable(load_file())
+    benchmarks = shipped_table()
     today = dt.date.today()
     calls = []
     for request in requests:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from typer.testing import CliRunner
 
 from eligibility.common.v1 import determination_pb2 as det
 from eligibility.common.v1 import household_pb2 as hh
 from eligibility.hhs.v1 import subsidy_eligibility_pb2 as pb
 from eligibility.hhs.v1 import subsidy_eligibility_pb2_grpc as pb_grpc
+from services.cli.main import app as elig
 from services.hhs import seed as hhs_seed
-from services.hhs.benchmarks import load_file
+from services.hhs.benchmarks import load_premiums
 from services.hhs.repository import count_benchmarks, find_benchmark
 from services.hhs.rules import load_parameters
 from services.hhs.server import SERVICE_NAME, bindings, open_database
@@ -107,13 +111,13 @@ async def test_family_gets_medicaid_for_the_children_and_a_credit_from_the_store
             _program(reply, kid, det.PROGRAM_MEDICAID).status == det.DETERMINATION_STATUS_ELIGIBLE
         )
     # 2025: 41,200 / 31,200 (2024 guidelines, family of 4) = 132%: ARPA 0% contribution, so
-    # the credit is the whole benchmark, age-rated from 40 (CMS default curve: 35 -> 1.222,
-    # 38 -> 1.246, 40 -> 1.278; 45 CFR 147.102(e)).
+    # the credit is the whole benchmark of rating area 10, age-rated from 0 (CMS default
+    # curve: 0-14 -> 0.765, 35 -> 1.222, 38 -> 1.246; 45 CFR 147.102(e)).
     with db.session() as session:
         stored = find_benchmark(session, 2025, "TX", "Harris")
-    assert stored is not None and stored.age_basis == 40
-    expected = round(stored.monthly_premium_cents * 1.222 / 1.278) + round(
-        stored.monthly_premium_cents * 1.246 / 1.278
+    assert stored is not None and (stored.age_basis, stored.rating_area) == (0, "10")
+    expected = round(stored.monthly_premium_cents * 1.222 / 0.765) + round(
+        stored.monthly_premium_cents * 1.246 / 0.765
     )
     credits = [_program(reply, p, det.PROGRAM_MARKETPLACE) for p in ("maria", "jose")]
     assert all(c.status == det.DETERMINATION_STATUS_ELIGIBLE for c in credits)
@@ -135,6 +139,106 @@ async def test_county_without_benchmark_data_is_pending_not_guessed(hhs) -> None
     assert market.status == det.DETERMINATION_STATUS_PENDING_VERIFICATION
     assert market.reasons[0].code == "NO_BENCHMARK_DATA"
     assert market.monthly_benefit_cents == 0
+
+
+def _household(reply: pb.DetermineEligibilityResponse) -> pb.HouseholdFigures:
+    return next(h for h in reply.households if h.purpose == pb.HOUSEHOLD_PURPOSE_MARKETPLACE)
+
+
+async def test_2027_without_a_published_benchmark_is_a_labelled_pending_estimate(hhs) -> None:  # type: ignore[no-untyped-def]
+    reply = await hhs.DetermineEligibility(_rivera(2027))
+    household = _household(reply)
+    assert household.benchmark_basis == pb.BENCHMARK_BASIS_ESTIMATE
+    assert household.rating_area == "10"
+    market = _program(reply, "maria", det.PROGRAM_MARKETPLACE)
+    assert market.status == det.DETERMINATION_STATUS_PENDING_VERIFICATION
+    assert market.reasons[0].code == "BENCHMARK_ESTIMATED"
+    assert market.monthly_benefit_cents > 0
+
+
+async def test_a_callers_benchmark_with_its_source_answers_2027(hhs) -> None:  # type: ignore[no-untyped-def]
+    request = _rivera(2027)
+    request.benchmark_premium.CopyFrom(
+        hh.BenchmarkPremiumQuote(
+            monthly_premium_cents=60_000, age=40, source="HealthCare.gov 2027 window shopping"
+        )
+    )
+    reply = await hhs.DetermineEligibility(request)
+    household = _household(reply)
+    assert household.benchmark_basis == pb.BENCHMARK_BASIS_CALLER_SUPPLIED
+    assert "window shopping" in household.benchmark_source
+    market = _program(reply, "maria", det.PROGRAM_MARKETPLACE)
+    assert market.status == det.DETERMINATION_STATUS_ELIGIBLE
+
+
+async def test_a_callers_benchmark_without_a_source_is_refused(hhs) -> None:  # type: ignore[no-untyped-def]
+    request = _rivera(2027)
+    request.benchmark_premium.CopyFrom(hh.BenchmarkPremiumQuote(monthly_premium_cents=0, age=200))
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await hhs.DetermineEligibility(request)
+    details = details_of(caught.value)
+    assert details.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert {v.field for v in details.violations} == {
+        "benchmark_premium.monthly_premium_cents",
+        "benchmark_premium.age",
+        "benchmark_premium.source",
+    }
+
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "qhp_landscape_2027_sample.csv"
+
+
+async def test_loading_the_2027_plan_file_turns_the_estimate_into_the_published_figure(
+    hhs, database_url
+) -> None:  # type: ignore[no-untyped-def]
+    before = _household(await hhs.DetermineEligibility(_rivera(2027)))
+    assert before.benchmark_basis == pb.BENCHMARK_BASIS_ESTIMATE
+    result = CliRunner().invoke(
+        elig,
+        [
+            "data",
+            "load-benchmarks",
+            str(SAMPLE),
+            "--plan-year",
+            "2027",
+            "--database-url",
+            database_url,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "4 counties" in result.output
+    reply = await hhs.DetermineEligibility(_rivera(2027))
+    after = _household(reply)
+    assert after.benchmark_basis == pb.BENCHMARK_BASIS_PUBLISHED
+    assert "22222TX0010002" in after.benchmark_source
+    # The synthetic file's Harris benchmark is $340.00 at age 0: 35 and 38 on the default
+    # curve (1.222, 1.246 against 0.765) make $543.11 + $553.78.
+    assert after.benchmark_monthly_premium_cents == 54_311 + 55_378
+    market = _program(reply, "maria", det.PROGRAM_MARKETPLACE)
+    assert market.status == det.DETERMINATION_STATUS_ELIGIBLE
+
+
+def test_loading_a_file_naming_an_unknown_county_changes_nothing(
+    db, database_url, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "bad.csv"
+    bad.write_text(SAMPLE.read_text().replace("48157,Fort Bend", "48999,Nowhere"))
+    result = CliRunner().invoke(
+        elig,
+        [
+            "data",
+            "load-benchmarks",
+            str(bad),
+            "--plan-year",
+            "2027",
+            "--database-url",
+            database_url,
+        ],
+    )
+    assert result.exit_code == 1
+    assert "48999" in result.output
+    with db.session() as session:
+        assert find_benchmark(session, 2027, "TX", "Harris") is None
 
 
 async def test_plan_year_2027_is_answerable_during_open_enrollment(hhs) -> None:  # type: ignore[no-untyped-def]
@@ -192,7 +296,7 @@ async def test_health_reports_serving(channel) -> None:  # type: ignore[no-untyp
 
 def test_start_up_seeds_an_empty_database_once(database_url) -> None:  # type: ignore[no-untyped-def]
     settings = load_settings("hhs", database_url=database_url)
-    rows = len(load_file())
+    rows = len(load_premiums())
     first = open_database(settings)
     second = open_database(settings)
     with second.session() as session:
@@ -204,4 +308,4 @@ def test_start_up_seeds_an_empty_database_once(database_url) -> None:  # type: i
 def test_seeding_again_replaces_rather_than_duplicates(db) -> None:  # type: ignore[no-untyped-def]
     hhs_seed.seed(db)
     with db.session() as session:
-        assert count_benchmarks(session) == len(load_file())
+        assert count_benchmarks(session) == len(load_premiums())

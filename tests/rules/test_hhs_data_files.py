@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import yaml
 
 from shared.parameters import ParameterSet
 from shared.validation import STATE_CODES
 
 HHS = Path(__file__).resolve().parents[2] / "services" / "hhs"
 MEDICAID_CHIP = HHS / "parameters" / "medicaid_chip.yaml"
-BENCHMARKS = HHS / "data" / "benchmark_premiums.yaml"
 
 # The 50 states and DC, as the intake validator knows them.
 JURISDICTIONS = set(STATE_CODES)
@@ -33,12 +30,6 @@ NAMES = ("hhs.medicaid.expansion", "hhs.medicaid.income_limits", "hhs.chip.incom
 @pytest.fixture(scope="module")
 def parameters() -> ParameterSet:
     return ParameterSet.load(MEDICAID_CHIP)
-
-
-@pytest.fixture(scope="module")
-def benchmarks() -> dict:
-    with open(BENCHMARKS, encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
 
 
 def limits(parameters: ParameterSet, name: str, on: str) -> dict:
@@ -126,79 +117,3 @@ def test_dc_adult_limits_fall_to_138_in_2026(parameters: ParameterSet) -> None:
     assert (after["DC"]["parents"], after["DC"]["expansion_adults"]) == (138, 138)
     # Every other state carries its 2025 limits forward.
     assert after["TX"] == limits(parameters, "hhs.medicaid.income_limits", "2025-12-31")["TX"]
-
-
-def test_every_benchmark_row_is_cited_positive_and_at_the_file_age(benchmarks: dict) -> None:
-    assert benchmarks["age_basis"] == 40
-    rows = benchmarks["premiums"]
-    assert rows
-    seen = set()
-    for row in rows:
-        key = (row["plan_year"], row["state"], row["county"])
-        assert key not in seen, key
-        seen.add(key)
-        assert row["state"] in JURISDICTIONS
-        assert "County" not in row["county"]
-        assert Decimal(row["monthly_premium"]) > 0
-        assert len(str(row.get("reference") or "").strip()) > 40
-
-
-REQUIRED_COUNTIES = {
-    ("TX", "Harris"),
-    ("FL", "Miami-Dade"),
-    ("GA", "Fulton"),
-    ("WI", "Milwaukee"),
-    ("CA", "San Diego"),
-    ("PA", "Philadelphia"),
-    ("OH", "Franklin"),
-    ("NC", "Mecklenburg"),
-    ("AK", "Anchorage"),
-    ("HI", "Honolulu"),
-}
-
-
-@pytest.mark.parametrize("plan_year", [2025, 2026])
-def test_the_required_counties_have_benchmarks(benchmarks: dict, plan_year: int) -> None:
-    have = {
-        (r["state"], r["county"]) for r in benchmarks["premiums"] if r["plan_year"] == plan_year
-    }
-    assert have >= REQUIRED_COUNTIES
-
-
-def test_plan_years_are_those_the_issue_asks_for(benchmarks: dict) -> None:
-    assert {r["plan_year"] for r in benchmarks["premiums"]} <= {2025, 2026, 2027}
-
-
-def test_a_missing_2027_is_declared_as_a_gap_in_the_file(benchmarks: dict) -> None:
-    # No 2027 figure was found; the file must say so rather than stay silent.
-    if not any(r["plan_year"] == 2027 for r in benchmarks["premiums"]):
-        header = BENCHMARKS.read_text(encoding="utf-8").split("age_basis:")[0]
-        assert "Plan year 2027" in header and "NOT guessed" in header
-
-
-def test_state_average_rows_say_so(benchmarks: dict) -> None:
-    for row in benchmarks["premiums"]:
-        if "average" in row["reference"].lower():
-            assert "STATE AVERAGE" in row["reference"], row
-
-
-def test_benchmark_spot_figures_match_kff(benchmarks: dict) -> None:
-    premiums = {
-        (r["plan_year"], r["state"], r["county"]): Decimal(r["monthly_premium"])
-        for r in benchmarks["premiums"]
-    }
-    # KFF Marketplace Average Benchmark Premiums 2025 (age 40): Texas $489, Alaska $1,045.
-    assert premiums[(2025, "TX", "Harris")] == Decimal("489")
-    assert premiums[(2025, "AK", "Anchorage")] == Decimal("1045")
-    # Same table: Hawaii $493, Ohio $441.
-    assert premiums[(2025, "HI", "Honolulu")] == Decimal("493")
-    assert premiums[(2025, "OH", "Franklin")] == Decimal("441")
-    # KFF Marketplace Average Benchmark Premiums 2026 (age 40): Texas $661 (also reported by
-    # The Texas Tribune, Oct 2025, against $489 for 2025), Alaska $1,032 (down from $1,045).
-    assert premiums[(2026, "TX", "Harris")] == Decimal("661")
-    assert premiums[(2026, "AK", "Anchorage")] == Decimal("1032")
-    # Same 2026 table: Florida $683, Pennsylvania $572, Hawaii $541, Ohio $513.
-    assert premiums[(2026, "FL", "Miami-Dade")] == Decimal("683")
-    assert premiums[(2026, "PA", "Philadelphia")] == Decimal("572")
-    assert premiums[(2026, "HI", "Honolulu")] == Decimal("541")
-    assert premiums[(2026, "OH", "Franklin")] == Decimal("513")

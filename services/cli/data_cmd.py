@@ -1,0 +1,52 @@
+"""`elig data`: load published reference data into an agency's database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from services.hhs.load_benchmarks import load_benchmarks
+from services.hhs.tables import TABLES
+from shared.db import Database
+from shared.settings import load_settings
+
+app = typer.Typer(help="Published figures: load next year's into the services' databases.")
+
+
+@app.command("load-benchmarks")
+def load_benchmarks_cmd(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="QHP Landscape CSV"),
+    plan_year: int = typer.Option(..., "--plan-year", help="the plan year the file is for"),
+    source: str = typer.Option(
+        "", help="who published the file (default: its name), cited on every figure"
+    ),
+    data_dir: Path = typer.Option(
+        Path("data"), "--data-dir", envvar="ELIG_DATA_DIR", help="the stack's data folder"
+    ),
+    database_url: str = typer.Option(
+        "",
+        "--database-url",
+        envvar="ELIG_HHS_DATABASE_URL",
+        help="HHS database (default: SQLite in --data-dir)",
+    ),
+) -> None:
+    """Derive each county's second-lowest-cost silver premium from a CMS QHP Landscape file
+    (one row per plan and county) and store it as HHS's benchmark for the plan year."""
+    if not 2000 <= plan_year <= 2100:
+        typer.echo("--plan-year must be a calendar year between 2000 and 2100", err=True)
+        raise typer.Exit(2)
+    settings = load_settings("hhs", data_dir=data_dir, database_url=database_url)
+    db = Database(settings.resolved_database_url(), TABLES)
+    db.create_tables()
+    try:
+        loaded = load_benchmarks(db, file, plan_year, source.strip() or f"plan file {file.name}")
+    except ValueError as error:
+        typer.echo(f"refused: {error}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        db.dispose()
+    typer.echo(
+        f"hhs: plan year {loaded.plan_year}: benchmarks for {loaded.counties} counties "
+        f"from {loaded.silver_plans} silver plan offerings"
+    )
