@@ -115,6 +115,9 @@ def _check_members(request: pb.DetermineEligibilityRequest, out: list[FieldViola
 
 
 def _check_incomes(m: pb.EligibilityMember, path: str, out: list[FieldViolation]) -> None:
+    # MAGI is at most the sum of the parts, so the bound on one MAGI bounds their sum.
+    if abs(sum(i.annual_amount_cents for i in m.incomes)) > MAX_ABS_MAGI_CENTS:
+        out.append(FieldViolation(f"{path}.incomes", "add up to more than HHS accepts"))
     for j, income in enumerate(m.incomes):
         where = f"{path}.incomes[{j}]"
         if income.kind not in hh.IncomeKind.values() or income.kind == hh.INCOME_KIND_UNSPECIFIED:
