@@ -6,7 +6,10 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from services.hhs.income import MemberIncome
 
 
 class Program(enum.Enum):
@@ -80,8 +83,8 @@ class HouseholdFigures:
 class Determination:
     persons: tuple[PersonResult, ...]
     households: tuple[HouseholdFigures, ...]
-    # Every member's MAGI and how it was reached (services.hhs.income.MemberIncome).
-    incomes: tuple[Any, ...] = ()
+    # Every member's MAGI and how it was reached.
+    incomes: tuple[MemberIncome, ...] = ()
 
     def person(self, person_id: str) -> PersonResult:
         return next(p for p in self.persons if p.person_id == person_id)
