@@ -33,6 +33,7 @@ def status_text(value: int) -> str:
         det.DETERMINATION_STATUS_INELIGIBLE: "dim",
         det.DETERMINATION_STATUS_CONDITIONAL: "yellow",
         det.DETERMINATION_STATUS_PENDING_VERIFICATION: "magenta",
+        det.DETERMINATION_STATUS_REFERRED: "cyan",
     }.get(value, "")
     text = _label(det.DeterminationStatus, value, "DETERMINATION_STATUS_")
     return f"[{style}]{text}[/{style}]" if style else text
@@ -72,6 +73,7 @@ _DECISIVE = (
     det.DETERMINATION_STATUS_ELIGIBLE,
     det.DETERMINATION_STATUS_CONDITIONAL,
     det.DETERMINATION_STATUS_PENDING_VERIFICATION,
+    det.DETERMINATION_STATUS_REFERRED,
 )
 
 

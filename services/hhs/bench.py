@@ -20,6 +20,7 @@ from services.hhs.facts import (
     TaxUnit,
 )
 from services.hhs.rules import determine, load_parameters
+from shared.magi import IncomeParts
 
 PLACES = [
     ("TX", "Harris"),
@@ -45,7 +46,7 @@ def sample_households(count: int, seed: int = 7) -> list[HouseholdFacts]:
             Member(
                 f"a{i}",
                 rng.randint(19, 63),
-                annual_magi_cents=rng.randint(0, 9_000_000),
+                incomes=IncomeParts(wages_cents=rng.randint(0, 9_000_000)),
                 citizenship=rng.choice(
                     (Citizenship.CITIZEN,) * 5 + (Citizenship.LAWFULLY_PRESENT,)
                 ),

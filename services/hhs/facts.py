@@ -6,6 +6,8 @@ import datetime as dt
 import enum
 from dataclasses import dataclass, field
 
+from shared.magi import IncomeParts
+
 
 class Citizenship(enum.Enum):
     CITIZEN = "citizen"
@@ -39,7 +41,8 @@ class Member:
     age: int
     pregnant: bool = False
     citizenship: Citizenship = Citizenship.CITIZEN
-    # The member's own annual MAGI in cents; may be negative (a business loss).
+    # The member's own annual MAGI in cents; may be negative (a business loss). Computed
+    # from ``incomes`` when those are given (services/hhs/income.py).
     annual_magi_cents: int = 0
     applying: bool = True
     offered_affordable_employer_coverage: bool = False
@@ -47,6 +50,12 @@ class Member:
     employer_self_only_monthly_premium_cents: int = 0
     # Lawfully present but barred from Medicaid/CHIP by immigration status (8 U.S.C. 1613).
     medicaid_barred_by_immigration_status: bool = False
+    disabled: bool = False
+    # The parts MAGI is computed from; None when the caller gave a ready-made MAGI.
+    incomes: IncomeParts | None = None
+    # Expected to be required to file a return (26 U.S.C. 6012(a)(1)): a tax dependent's or
+    # a child's income then counts in their household (42 CFR 435.603(d)(2)).
+    required_to_file: bool = False
 
 
 @dataclass(frozen=True)

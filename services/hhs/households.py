@@ -13,12 +13,14 @@ Medicaid and CHIP build one household per person (42 CFR 435.603(f)):
 Every member of the request is taken to live in one home. A pregnant person's own household
 counts her expected children (435.603(b); this service counts one).
 
-Household income is the members' MAGI, except (435.603(d)(2)) a child under 19 living with a
-parent in that household and a tax dependent of a filer in that household: their income is
-taken to be below the filing threshold, because this service is not told who must file.
+Household income is the members' MAGI, except (435.603(d)(2)) that of a child under 19 living
+with a parent in that household, or of a tax dependent of a filer in that household, who is
+not expected to be required to file a return (``Member.required_to_file``, decided from their
+incomes by shared/magi.py).
 
 The Marketplace household is the tax unit (26 U.S.C. 36B(d)): family size counts filers and
-dependents; household income is the filers' MAGI (dependents' excluded as above).
+dependents; household income is the filers' MAGI and that of dependents required to file
+(36B(d)(2)(A)).
 """
 
 from __future__ import annotations
@@ -147,7 +149,8 @@ def _income_counted(
         )
         unit = kin.dependent_unit.get(pid)
         claimed_here = unit is not None and bool(set(unit.filers) & members)
-        if not (child_with_parent or claimed_here):
+        must_file = facts.member(pid).required_to_file
+        if must_file or not (child_with_parent or claimed_here):
             counted.append(pid)
     return counted
 
@@ -174,9 +177,10 @@ def medicaid_household(
 
 def tax_household(facts: HouseholdFacts, unit: TaxUnit) -> MagiHousehold:
     members = tuple(sorted(unit.members))
-    magi = sum(facts.member(pid).annual_magi_cents for pid in unit.filers)
+    counted = [*unit.filers, *(d for d in unit.dependents if facts.member(d).required_to_file)]
+    magi = sum(facts.member(pid).annual_magi_cents for pid in counted)
     return MagiHousehold(
-        members, tuple(sorted(unit.filers)), len(members), magi, "tax_unit", "26 U.S.C. 36B(d)"
+        members, tuple(sorted(counted)), len(members), magi, "tax_unit", "26 U.S.C. 36B(d)"
     )
 
 

@@ -17,6 +17,7 @@ from services.hhs.facts import (
     Relationship,
     TaxUnit,
 )
+from services.hhs.income import MemberIncome
 from services.hhs.results import (
     Basis,
     Determination,
@@ -25,6 +26,7 @@ from services.hhs.results import (
     Purpose,
     Status,
 )
+from shared.magi_parts import income_parts
 
 CITIZENSHIP = {
     hh.CITIZENSHIP_STATUS_CITIZEN: Citizenship.CITIZEN,
@@ -55,6 +57,7 @@ STATUS = {
     Status.ELIGIBLE: det.DETERMINATION_STATUS_ELIGIBLE,
     Status.INELIGIBLE: det.DETERMINATION_STATUS_INELIGIBLE,
     Status.PENDING_VERIFICATION: det.DETERMINATION_STATUS_PENDING_VERIFICATION,
+    Status.REFERRED: det.DETERMINATION_STATUS_REFERRED,
 }
 CSR = {0: det.CSR_LEVEL_NONE, 73: det.CSR_LEVEL_73, 87: det.CSR_LEVEL_87, 94: det.CSR_LEVEL_94}
 BASIS = {
@@ -86,6 +89,8 @@ def to_facts(request: pb.DetermineEligibilityRequest, today: dt.date) -> Househo
                 offered_affordable_employer_coverage=m.offered_affordable_employer_coverage,
                 employer_self_only_monthly_premium_cents=m.employer_self_only_monthly_premium_cents,
                 medicaid_barred_by_immigration_status=m.medicaid_barred_by_immigration_status,
+                disabled=m.disabled,
+                incomes=income_parts(m.incomes) if m.incomes else None,
             )
             for m in request.members
         ),
@@ -137,6 +142,33 @@ def _household(figures: HouseholdFigures) -> pb.HouseholdFigures:
     )
 
 
+def _member_magi(income: MemberIncome) -> pb.MemberMagi:
+    out = pb.MemberMagi(
+        person_id=income.person_id,
+        magi_cents=income.magi_cents,
+        tax_dependent=income.tax_dependent,
+        computed_from_incomes=income.magi is not None,
+    )
+    if income.magi is not None:
+        f = income.magi.figures
+        out.wages_cents = int(f["wages_cents"])
+        out.self_employment_net_profit_cents = int(f["self_employment_net_profit_cents"])
+        out.self_employment_tax_cents = income.magi.self_employment_tax_cents
+        out.self_employment_tax_deduction_cents = income.magi.self_employment_deduction_cents
+        out.social_security_wage_base_cents = income.magi.wage_base_cents
+        out.social_security_wage_base_year = income.magi.wage_base_year
+        out.social_security_benefits_cents = int(f["social_security_benefits_cents"])
+        out.unemployment_cents = int(f["unemployment_cents"])
+        out.tax_exempt_interest_cents = int(f["tax_exempt_interest_cents"])
+        out.other_income_cents = int(f["other_income_cents"])
+        out.citation = income.magi.citation
+    if income.filing is not None and income.tax_dependent:
+        out.required_to_file = income.filing.required
+        out.filing_threshold_cents = income.filing.threshold_cents
+        out.citation = f"{out.citation}; {income.filing.citation}"
+    return out
+
+
 def to_response(determination: Determination) -> pb.DetermineEligibilityResponse:
     persons = []
     for person in determination.persons:
@@ -158,5 +190,7 @@ def to_response(determination: Determination) -> pb.DetermineEligibilityResponse
             programs.append(out)
         persons.append(det.PersonDetermination(person_id=person.person_id, programs=programs))
     return pb.DetermineEligibilityResponse(
-        determinations=persons, households=[_household(h) for h in determination.households]
+        determinations=persons,
+        households=[_household(h) for h in determination.households],
+        member_magi=[_member_magi(i) for i in determination.incomes],
     )

@@ -3,11 +3,12 @@ the poverty line, and the state's limit for each group the person belongs to.
 
 Limits are read from ``hhs.medicaid.income_limits`` and ``hhs.chip.income_limits`` as
 percentages that already include the 5-point MAGI disregard (42 CFR 435.603(d)(4)), so
-income is compared with them directly. Non-MAGI pathways (age 65+, disability, medically
-needy, emergency Medicaid) are not assessed. Lawfully present people are taken to meet the
-immigration condition unless the caller says a bar applies (8 U.S.C. 1613); state options
-to cover lawfully residing children and pregnant people (42 U.S.C. 1396b(v)(4)) are not
-modelled.
+income is compared with them directly. A person 65 or over, or with a disability, whom no
+MAGI group covers is referred for a non-MAGI assessment (42 CFR 435.603(j)(2)-(3)), which
+this service does not make; medically needy and emergency Medicaid are not assessed.
+Lawfully present people are taken to meet the immigration condition unless the caller says
+a bar applies (8 U.S.C. 1613); state options to cover lawfully residing children and
+pregnant people (42 U.S.C. 1396b(v)(4)) are not modelled.
 """
 
 from __future__ import annotations
@@ -127,20 +128,37 @@ def _figures(
     }
 
 
+AGED_FROM = 65
+
+
+def _non_magi_referral(member: Member, figures: dict[str, str], why: str) -> ProgramResult:
+    """MAGI methods do not decide Medicaid on the basis of age or disability (435.603(j))."""
+    if member.age >= AGED_FROM:
+        basis, paragraph = f"is {member.age}", "42 CFR 435.603(j)(2)"
+    else:
+        basis, paragraph = "has a disability", "42 CFR 435.603(j)(3)"
+    reason = Reason(
+        "MEDICAID_REFERRED_NON_MAGI",
+        f"{why} This person {basis}, so Medicaid on the basis of "
+        f"{'age' if member.age >= AGED_FROM else 'disability'} is decided by the state's "
+        "non-MAGI assessment (income and resource rules of the SSI program), to which the "
+        "application is referred.",
+        f"{paragraph}; 42 CFR 435.911(c)(2)",
+        {**figures, "age": str(member.age), "disabled": str(member.disabled).lower()},
+    )
+    return ProgramResult(Program.MEDICAID, Status.REFERRED, (reason,))
+
+
 def _medicaid(
     member: Member, groups: list[Group], percent: Fraction, figures: dict[str, str], state: str
 ) -> ProgramResult:
     bar = immigration_bar(member, "Medicaid")
     if bar is not None:
         return ProgramResult(Program.MEDICAID, Status.INELIGIBLE, (bar,))
+    non_magi = member.age >= AGED_FROM or member.disabled
     if not groups:
-        if member.age >= 65:
-            reason = Reason(
-                "MEDICAID_AGED_NOT_ASSESSED",
-                "At 65 or older Medicaid is decided on non-MAGI (aged) rules, which HHS does not assess here.",
-                "42 CFR 435.603(j)(2)",
-                figures,
-            )
+        if non_magi:
+            return _non_magi_referral(member, figures, "No MAGI group covers this person.")
         else:
             reason = Reason(
                 "MEDICAID_NO_ELIGIBILITY_GROUP",
@@ -166,6 +184,13 @@ def _medicaid(
         )
         return ProgramResult(Program.MEDICAID, Status.ELIGIBLE, (reason,))
     best = max(groups, key=lambda g: g.limit)
+    if non_magi:
+        return _non_magi_referral(
+            member,
+            figures,
+            f"Household income is {percent_text(percent)}% of the poverty line, above every "
+            f"MAGI limit for this person in {state}.",
+        )
     reason = Reason(
         "MEDICAID_INCOME_ABOVE_LIMIT",
         f"Household income is {percent_text(percent)}% of the poverty line, above {state}'s "

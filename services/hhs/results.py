@@ -6,6 +6,10 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from services.hhs.income import MemberIncome
 
 
 class Program(enum.Enum):
@@ -19,6 +23,9 @@ class Status(enum.Enum):
     INELIGIBLE = "ineligible"
     # The answer needs data this service does not hold (for example a county's benchmark).
     PENDING_VERIFICATION = "pending_verification"
+    # Not decided on these rules: passed to the assessment that decides it (for Medicaid at 65
+    # or with a disability, a non-MAGI one, 42 CFR 435.603(j)).
+    REFERRED = "referred"
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,8 @@ class HouseholdFigures:
 class Determination:
     persons: tuple[PersonResult, ...]
     households: tuple[HouseholdFigures, ...]
+    # Every member's MAGI and how it was reached.
+    incomes: tuple[MemberIncome, ...] = ()
 
     def person(self, person_id: str) -> PersonResult:
         return next(p for p in self.persons if p.person_id == person_id)

@@ -7,9 +7,10 @@ the same code. Medicaid and CHIP are decided per applying person first; the Mark
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
-from services.hhs import marketplace, medicaid
+from services.hhs import income, marketplace, medicaid
 from services.hhs.benchmarks import BenchmarkSource
 from services.hhs.cached_parameters import cached
 from services.hhs.facts import HouseholdFacts
@@ -20,6 +21,7 @@ from services.hhs.results import (
     PersonResult,
     ProgramResult,
     Purpose,
+    Reason,
 )
 from shared.parameters import ParameterSet
 
@@ -34,6 +36,7 @@ def determine(
     facts: HouseholdFacts, parameters: ParameterSet, benchmarks: BenchmarkSource
 ) -> Determination:
     parameters = cached(parameters)
+    facts, incomes = income.resolve(facts)
     kin = kinship(facts)
     applying = [m for m in facts.members if m.applying]
     medicaid_results: dict[str, ProgramResult] = {}
@@ -73,12 +76,25 @@ def determine(
                 parameters,
                 facts.plan_year,
             )
+    # A ready-made MAGI (deprecated) has no computation to show.
+    magi_reasons = {i.person_id: income.reason(i) for i in incomes if i.magi is not None}
     persons = tuple(
         PersonResult(
             m.person_id,
-            (medicaid_results[m.person_id], chip_results[m.person_id], market[m.person_id]),
+            (
+                _with_reason(medicaid_results[m.person_id], magi_reasons.get(m.person_id)),
+                chip_results[m.person_id],
+                _with_reason(market[m.person_id], magi_reasons.get(m.person_id)),
+            ),
         )
         for m in applying
     )
     households.sort(key=lambda h: (h.purpose.value, h.tax_unit_id, h.person_id))
-    return Determination(persons, tuple(households))
+    return Determination(persons, tuple(households), incomes)
+
+
+def _with_reason(result: ProgramResult, reason: Reason | None) -> ProgramResult:
+    """The person's own MAGI, shown last under the programs decided on it."""
+    if reason is None:
+        return result
+    return dataclasses.replace(result, reasons=(*result.reasons, reason))

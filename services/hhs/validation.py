@@ -88,6 +88,14 @@ def _check_members(request: pb.DetermineEligibilityRequest, out: list[FieldViola
             out.append(FieldViolation(f"{path}.citizenship", "is not a known status"))
         if abs(m.annual_magi_cents) > MAX_ABS_MAGI_CENTS:
             out.append(FieldViolation(f"{path}.annual_magi_cents", "is out of range"))
+        if m.incomes and m.annual_magi_cents:
+            out.append(
+                FieldViolation(
+                    f"{path}.annual_magi_cents",
+                    "send incomes or a ready-made MAGI, not both (HHS computes MAGI from incomes)",
+                )
+            )
+        _check_incomes(m, path, out)
         if m.employer_self_only_monthly_premium_cents < 0:
             out.append(
                 FieldViolation(
@@ -105,6 +113,25 @@ def _check_members(request: pb.DetermineEligibilityRequest, out: list[FieldViola
                 )
             )
     return seen
+
+
+def _check_incomes(m: pb.EligibilityMember, path: str, out: list[FieldViolation]) -> None:
+    # MAGI is at most the sum of the parts, so the bound on one MAGI bounds their sum.
+    if abs(sum(i.annual_amount_cents for i in m.incomes)) > MAX_ABS_MAGI_CENTS:
+        out.append(FieldViolation(f"{path}.incomes", "add up to more than HHS accepts"))
+    for j, income in enumerate(m.incomes):
+        where = f"{path}.incomes[{j}]"
+        if income.kind not in hh.IncomeKind.values() or income.kind == hh.INCOME_KIND_UNSPECIFIED:
+            out.append(FieldViolation(f"{where}.kind", "is required and must be a known kind"))
+        if abs(income.annual_amount_cents) > MAX_ABS_MAGI_CENTS:
+            out.append(FieldViolation(f"{where}.annual_amount_cents", "is out of range"))
+        elif income.annual_amount_cents < 0 and income.kind != hh.INCOME_KIND_SELF_EMPLOYMENT:
+            out.append(
+                FieldViolation(
+                    f"{where}.annual_amount_cents",
+                    "cannot be negative (only self-employment can be a loss)",
+                )
+            )
 
 
 def _check_relationships(

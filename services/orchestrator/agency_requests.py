@@ -1,7 +1,8 @@
 """Build each agency's request from the household, with only the fields its purpose needs.
 
 Treasury gets identities and a tax year, no address or attested income; HHS and USDA
-get ages and amounts, no SSNs, names or birth dates.
+get ages and amounts, no SSNs, names or birth dates. HHS gets incomes by kind and computes
+MAGI itself.
 """
 
 from __future__ import annotations
@@ -14,10 +15,7 @@ from eligibility.ssa.v1 import identity_pb2 as ssa_pb
 from eligibility.treasury.v1 import income_verification_pb2 as treasury_pb
 from eligibility.usda.v1 import snap_eligibility_pb2 as usda_pb
 from services.orchestrator.consents import PURPOSE
-from services.orchestrator.household_facts import (
-    attested_annual_cents,
-    attested_monthly_split_cents,
-)
+from services.orchestrator.household_facts import attested_monthly_split_cents
 from shared.protoconv import age_on, date_from_proto, date_to_proto
 
 # The Marketplace verifies projected income against the latest return on file:
@@ -91,7 +89,8 @@ def hhs_request(
                 age=age_on(date_from_proto(m.birth_date), coverage_start),
                 pregnant=m.pregnant,
                 citizenship=m.citizenship,
-                annual_magi_cents=attested_annual_cents(m),
+                incomes=m.incomes,
+                disabled=m.disabled,
                 applying=m.applying,
                 offered_affordable_employer_coverage=m.offered_affordable_employer_coverage,
             )

@@ -37,6 +37,15 @@ def wants_hhs(programs: list[int]) -> bool:
     return any(p in HHS_PROGRAMS for p in programs)
 
 
+# Each program's own rule for acting on attested income while a data-matching issue is open.
+_CONDITIONAL_CITATION = {
+    det.PROGRAM_MARKETPLACE: "45 CFR 155.315(f)",
+    det.PROGRAM_MEDICAID: "42 CFR 435.952(c)(2)",
+    det.PROGRAM_CHIP: "42 CFR 457.380(f); 42 CFR 435.952(c)(2)",
+    det.PROGRAM_SNAP: "7 CFR 273.2(f)",
+}
+
+
 def _qualify(program: det.ProgramDetermination, evidence_status: str) -> det.ProgramDetermination:
     """Lower an answer to conditional or pending when the facts behind it are not verified."""
     out = det.ProgramDetermination()
@@ -56,7 +65,7 @@ def _qualify(program: det.ProgramDetermination, evidence_status: str) -> det.Pro
             det.Reason(
                 code="DATA_MATCHING_ISSUE",
                 message="eligible on the attested income while a data-matching issue is open",
-                citation="45 CFR 155.315(f)",
+                citation=_CONDITIONAL_CITATION.get(out.program, ""),
             )
         )
     return out

@@ -129,7 +129,7 @@ class Gatherer:
             refs,
             trail,
         )
-        income = reconcile_income(household, inquiry, self._directory, now)
+        income = reconcile_income(household, inquiry, self._directory, now, plan_year)
 
         fresh = [
             f

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from eligibility.common.v1 import household_pb2
+from shared.magi import magi
+from shared.magi_parts import income_parts
 
 EARNED_KINDS = frozenset(
     {household_pb2.INCOME_KIND_WAGES, household_pb2.INCOME_KIND_SELF_EMPLOYMENT}
@@ -10,8 +12,13 @@ EARNED_KINDS = frozenset(
 
 
 def attested_annual_cents(member: household_pb2.Person) -> int:
-    """The person's attested annual income, all kinds (MAGI counts each of these)."""
+    """The person's attested annual income, all kinds added as they are (not MAGI)."""
     return sum(i.annual_amount_cents for i in member.incomes)
+
+
+def attested_magi_cents(member: household_pb2.Person, tax_year: int) -> int:
+    """The person's MAGI from their attested incomes: the calculation HHS decides on."""
+    return magi(income_parts(member.incomes), tax_year).cents
 
 
 def attested_monthly_split_cents(member: household_pb2.Person) -> tuple[int, int]:

@@ -3,6 +3,10 @@
 Each tax unit ends in one income status. A mismatch, or a source that cannot
 answer, never fails the case: it becomes a data-matching issue with a due date,
 and the programs that hang on that income are answered conditionally.
+
+Like is compared with like: the filers' MAGI computed from their attested incomes by
+shared/magi.py (the calculation HHS decides on) against the MAGI on their return. A
+dependent's income is on their own return, not the filers', so it is not in the comparison.
 """
 
 from __future__ import annotations
@@ -14,7 +18,11 @@ from eligibility.common.v1 import household_pb2
 from eligibility.treasury.v1 import income_verification_pb2 as treasury_pb
 from services.orchestrator import evidence as ev
 from services.orchestrator.evidence import EvidenceDirectory, Fact
-from services.orchestrator.household_facts import attested_annual_cents, tax_unit_members
+from services.orchestrator.household_facts import (
+    attested_annual_cents,
+    attested_magi_cents,
+    tax_unit_members,
+)
 
 
 @dataclass(frozen=True)
@@ -72,8 +80,12 @@ def reconcile_income(
     inquiry: IncomeInquiry,
     directory: EvidenceDirectory,
     now: dt.datetime,
+    plan_year: int | None = None,
 ) -> IncomeReconciliation:
-    """Members in no tax unit have no return to check and keep their attestation."""
+    """Members in no tax unit have no return to check and keep their attestation.
+    Attested MAGI uses the plan year's figures (the year the income is projected for);
+    without one, the year of ``now``."""
+    tax_year = plan_year or now.year
     result = IncomeReconciliation()
     members = {m.person_id: m for m in household.members}
     due = now.date() + dt.timedelta(days=directory.inconsistency_days)
@@ -89,7 +101,7 @@ def reconcile_income(
         )
     for unit in household.tax_units:
         people = tax_unit_members(unit)
-        attested = sum(attested_annual_cents(members[p]) for p in people)
+        attested = sum(attested_magi_cents(members[p], tax_year) for p in unit.filer_person_ids)
         status, issue = _unit_status(unit, inquiry, attested, directory)
         for pid in people:
             result.status_by_person[pid] = status

@@ -180,3 +180,22 @@ async def test_an_unknown_case_is_not_found(coordination) -> None:  # type: igno
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await coordination.orchestrator.GetCase(pb.GetCaseRequest(case_id="nope"))
     assert details_of(caught.value).reason == "CASE_NOT_FOUND"
+
+
+async def test_hhs_computes_magi_from_the_incomes_the_orchestrator_sends(coordination) -> None:  # type: ignore[no-untyped-def]
+    request = _example("rivera", "rivera-parts")
+    request.household.members[1].disabled = True  # jose
+    case = (await coordination.orchestrator.SubmitApplication(request)).case
+    (sent,) = coordination.recorders["hhs"].of("DetermineEligibility")
+    jose = next(m for m in sent.members if m.person_id == "jose")
+    assert [(i.kind, i.annual_amount_cents) for i in jose.incomes] == [
+        (i.kind, i.annual_amount_cents) for i in request.household.members[1].incomes
+    ]
+    assert jose.annual_magi_cents == 0 and jose.disabled
+    medicaid = _programs(case, "jose")[det.PROGRAM_MEDICAID]
+    # Texas covers parents only far below this income: a disabled parent goes on to the
+    # non-MAGI assessment rather than a refusal.
+    assert medicaid.status == det.DETERMINATION_STATUS_REFERRED
+    assert medicaid.reasons[0].citation.startswith("42 CFR 435.603(j)(3)")
+    shown = [r for r in medicaid.reasons if r.code == "MAGI_FROM_INCOMES"]
+    assert shown and shown[0].figures["magi_cents"] == "1950000"

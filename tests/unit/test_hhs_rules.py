@@ -153,9 +153,12 @@ def test_county_without_a_benchmark_is_pending_and_keeps_its_csr_level() -> None
     assert (market.monthly_benefit_cents, market.csr_level) == (0, 87)
 
 
-def test_member_65_or_older_is_taken_to_have_medicare() -> None:
+def test_member_65_or_older_is_referred_for_non_magi_medicaid_and_taken_to_have_medicare() -> None:
     person = _run([_m("p", 66, 2_000_000)], [TaxUnit("t", FilingStatus.SINGLE, ("p",))]).person("p")
-    assert _codes(person.program(Program.MEDICAID)) == ["MEDICAID_AGED_NOT_ASSESSED"]
+    medicaid = person.program(Program.MEDICAID)
+    assert medicaid.status is Status.REFERRED
+    assert _codes(medicaid) == ["MEDICAID_REFERRED_NON_MAGI"]
+    assert medicaid.reasons[0].citation.startswith("42 CFR 435.603(j)(2)")
     assert _codes(person.program(Program.MARKETPLACE)) == ["ASSUMED_MEDICARE_ELIGIBLE"]
 
 

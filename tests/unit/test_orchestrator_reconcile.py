@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from eligibility.common.v1 import household_pb2 as hh
 from eligibility.treasury.v1 import income_verification_pb2 as treasury_pb
 from services.harness.households import example_paths, load_request
 from services.orchestrator import evidence as ev
 from services.orchestrator.evidence import EvidenceDirectory
 from services.orchestrator.reconcile import IncomeInquiry, compatible, reconcile_income
+from shared.magi import IncomeParts, magi
 
 NOW = dt.datetime(2026, 11, 25, 12, tzinfo=dt.UTC)
 DIRECTORY = EvidenceDirectory.load()
@@ -120,3 +122,47 @@ def test_a_filer_whose_identity_failed_is_not_checked() -> None:
     inquiry = IncomeInquiry(identity_status={"adaeze": ev.VERIFIED, "chidi": ev.INCONSISTENT})
     result = reconcile_income(household, inquiry, DIRECTORY, NOW)
     assert result.issues[0].reason_code == "INCOME_NOT_CHECKED"
+
+
+def _filer_with_dependent(filer_incomes, dependent_wages: int):  # type: ignore[no-untyped-def]
+    return hh.Household(
+        members=[
+            hh.Person(person_id="pat", incomes=filer_incomes),
+            hh.Person(
+                person_id="kid",
+                incomes=[hh.Income(kind=hh.INCOME_KIND_WAGES, annual_amount_cents=dependent_wages)],
+            ),
+        ],
+        tax_units=[
+            hh.TaxUnit(
+                tax_unit_id="t",
+                filing_status=hh.FILING_STATUS_HEAD_OF_HOUSEHOLD,
+                filer_person_ids=["pat"],
+                dependent_person_ids=["kid"],
+            )
+        ],
+    )
+
+
+def test_a_dependents_wages_do_not_prop_up_the_filers_income_against_their_return() -> None:
+    # The return shows 50,000; the filer attests 40,000 (20% below) and a dependent's 12,000
+    # is on the dependent's own return, so adding it would hide the gap.
+    wages = [hh.Income(kind=hh.INCOME_KIND_WAGES, annual_amount_cents=4_000_000)]
+    household = _filer_with_dependent(wages, 1_200_000)
+    inquiry = IncomeInquiry({"pat": _verified("pat", 5_000_000, 2)})
+    result = reconcile_income(household, inquiry, DIRECTORY, NOW, 2027)
+    assert result.status_by_person["pat"] == ev.INCONSISTENT
+
+
+def test_self_employment_is_compared_as_magi_after_the_se_tax_deduction() -> None:
+    # Attested profit 50,000 gives MAGI 46,467.61 in 2026: 10% below that MAGI still
+    # matches, one cent more below does not, the same line HHS's MAGI draws.
+    profit = [hh.Income(kind=hh.INCOME_KIND_SELF_EMPLOYMENT, annual_amount_cents=5_000_000)]
+    household = _filer_with_dependent(profit, 0)
+    attested = magi(IncomeParts(self_employment_cents=5_000_000), 2026).cents
+    assert attested == 4_646_761
+    at_line = attested * 10 // 9  # attested is then just over 90% of the return
+    for return_magi, status in ((at_line, ev.VERIFIED), (at_line + 2, ev.INCONSISTENT)):
+        inquiry = IncomeInquiry({"pat": _verified("pat", return_magi, 2)})
+        result = reconcile_income(household, inquiry, DIRECTORY, NOW, 2026)
+        assert result.status_by_person["pat"] == status
