@@ -8,6 +8,7 @@ therefore never leaves that exchange of personal data unrecorded on our side.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 from collections.abc import Awaitable, Callable, Iterable
@@ -85,6 +86,10 @@ class Trail:
         self.case_id = case_id
         # Outcomes not yet written: they go with the case, or alone through ``flush``.
         self.outcomes: list[AuditNote] = []
+        # REQUESTED writes under way. A call cancelled while its entry is being written
+        # (a sibling agency refused) cannot stop the database thread, so ``flush`` waits
+        # for them: the audit log is complete before the caller hears the answer.
+        self._writes: list[asyncio.Future[None]] = []
 
     def before_send(self, disclosed: list[AuditNote]) -> Callable[[], Awaitable[None]]:
         """What the gateway awaits before sending: ``disclosed`` committed as REQUESTED.
@@ -93,7 +98,11 @@ class Trail:
         async def record() -> None:
             requested = as_outcome(disclosed, REQUESTED)
             at = self._clock.now()
-            await self._db.run(lambda s: write(s, requested, self.case_id, at))
+            done = asyncio.ensure_future(
+                self._db.run(lambda s: write(s, requested, self.case_id, at))
+            )
+            self._writes.append(done)
+            await asyncio.shield(done)
 
         return record
 
@@ -107,6 +116,7 @@ class Trail:
     async def flush(self) -> None:
         """Write the outcomes on their own, when the case will not be saved with them.
         Best effort: the REQUESTED entries are already on record if this fails too."""
+        await asyncio.gather(*self._writes, return_exceptions=True)
         if not self.outcomes:
             return
         at = self._clock.now()
