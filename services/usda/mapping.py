@@ -8,6 +8,13 @@ from eligibility.common.v1 import determination_pb2 as det
 from eligibility.usda.v1 import snap_eligibility_pb2 as pb
 from services.usda.rules import Determination, Expenses, Member, SnapFacts
 
+_AREAS = {
+    pb.ALASKA_ALLOTMENT_REGION_URBAN: "urban",
+    pb.ALASKA_ALLOTMENT_REGION_RURAL_1: "rural_1",
+    pb.ALASKA_ALLOTMENT_REGION_RURAL_2: "rural_2",
+}
+_AREA_ENUMS = {area: number for number, area in _AREAS.items()}
+
 
 def facts_from_request(
     request: pb.DetermineSnapEligibilityRequest, benefit_month: dt.date
@@ -22,6 +29,8 @@ def facts_from_request(
                 disabled=m.disabled,
                 earned_cents=m.monthly_earned_income_cents,
                 unearned_cents=m.monthly_unearned_income_cents,
+                self_employment_gross_cents=m.monthly_self_employment_gross_cents,
+                self_employment_costs_cents=m.monthly_self_employment_costs_cents,
             )
             for m in request.members
         ),
@@ -32,7 +41,12 @@ def facts_from_request(
             medical_cents=request.monthly_medical_cents,
             child_support_paid_cents=request.monthly_child_support_paid_cents,
             homeless=request.homeless,
+            received_energy_assistance=request.received_energy_assistance,
         ),
+        alaska_area=_AREAS.get(request.alaska_allotment_region, "")
+        if request.state_code == "AK"
+        else "",
+        utility_region=request.utility_region,
     )
 
 
@@ -59,4 +73,5 @@ def response_from(result: Determination) -> pb.DetermineSnapEligibilityResponse:
         household_size=result.household_size,
         fiscal_year=result.fiscal_year,
         categorically_eligible=result.categorically_eligible,
+        alaska_allotment_region=_AREA_ENUMS.get(result.alaska_area, 0),  # type: ignore[arg-type]
     )

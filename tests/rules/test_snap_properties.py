@@ -39,12 +39,15 @@ expenses = st.builds(
 @st.composite
 def households(draw: st.DrawFn) -> SnapFacts:
     month = draw(st.sampled_from(MONTHS))
-    states = MAINLAND + (["AK", "HI"] if month == dt.date(2025, 11, 1) else [])
+    state = draw(st.sampled_from([*MAINLAND, "AK", "HI"]))
     return SnapFacts(
         benefit_month=month,
-        state_code=draw(st.sampled_from(states)),
+        state_code=state,
         members=tuple(draw(st.lists(members, min_size=1, max_size=10))),
         expenses=draw(expenses),
+        alaska_area=draw(st.sampled_from(["", "urban", "rural_1", "rural_2"]))
+        if state == "AK"
+        else "",
     )
 
 
