@@ -37,6 +37,22 @@ def wants_hhs(programs: list[int]) -> bool:
     return any(p in HHS_PROGRAMS for p in programs)
 
 
+# The rule a conditional answer rests on belongs to the program's own law: the ACA's
+# inconsistency period for insurance affordability programs, SNAP's verification of
+# income before certification for SNAP.
+_DATA_MATCHING = {
+    det.PROGRAM_SNAP: (
+        "eligible on the attested income while a data-matching issue is open; SNAP verifies "
+        "gross income before certification",
+        "7 CFR 273.2(f)(1)(i); 7 CFR 272.8",
+    ),
+}
+_DATA_MATCHING_ACA = (
+    "eligible on the attested income while a data-matching issue is open",
+    "45 CFR 155.315(f)",
+)
+
+
 def _qualify(program: det.ProgramDetermination, evidence_status: str) -> det.ProgramDetermination:
     """Lower an answer to conditional or pending when the facts behind it are not verified."""
     out = det.ProgramDetermination()
@@ -52,12 +68,9 @@ def _qualify(program: det.ProgramDetermination, evidence_status: str) -> det.Pro
         )
     elif evidence_status in (ev.INCONSISTENT, ev.NO_RECORD) and out.status == ELIGIBLE:
         out.status = CONDITIONAL
+        message, citation = _DATA_MATCHING.get(out.program, _DATA_MATCHING_ACA)
         out.reasons.append(
-            det.Reason(
-                code="DATA_MATCHING_ISSUE",
-                message="eligible on the attested income while a data-matching issue is open",
-                citation="45 CFR 155.315(f)",
-            )
+            det.Reason(code="DATA_MATCHING_ISSUE", message=message, citation=citation)
         )
     return out
 
