@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 from eligibility.common.v1 import determination_pb2 as det
+from eligibility.common.v1 import household_pb2 as hh
 from eligibility.usda.v1 import snap_eligibility_pb2 as pb
 from services.usda.rules import Determination, Expenses, Member, SnapFacts
 
 _AREAS = {
-    pb.ALASKA_ALLOTMENT_REGION_URBAN: "urban",
-    pb.ALASKA_ALLOTMENT_REGION_RURAL_1: "rural_1",
-    pb.ALASKA_ALLOTMENT_REGION_RURAL_2: "rural_2",
+    hh.ALASKA_ALLOTMENT_AREA_URBAN: "urban",
+    hh.ALASKA_ALLOTMENT_AREA_RURAL_1: "rural_1",
+    hh.ALASKA_ALLOTMENT_AREA_RURAL_2: "rural_2",
 }
 _AREA_ENUMS = {area: number for number, area in _AREAS.items()}
 
@@ -43,10 +44,11 @@ def facts_from_request(
             homeless=request.homeless,
             received_energy_assistance=request.received_energy_assistance,
         ),
-        alaska_area=_AREAS.get(request.alaska_allotment_region, "")
+        alaska_area=_AREAS.get(request.alaska_allotment_area, "")
         if request.state_code == "AK"
         else "",
         utility_region=request.utility_region,
+        county=request.county,
     )
 
 
@@ -73,5 +75,6 @@ def response_from(result: Determination) -> pb.DetermineSnapEligibilityResponse:
         household_size=result.household_size,
         fiscal_year=result.fiscal_year,
         categorically_eligible=result.categorically_eligible,
-        alaska_allotment_region=_AREA_ENUMS.get(result.alaska_area, 0),  # type: ignore[arg-type]
+        alaska_allotment_area=_AREA_ENUMS.get(result.alaska_area, 0),  # type: ignore[arg-type]
+        utility_region=result.utility_region,
     )

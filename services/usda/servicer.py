@@ -67,8 +67,8 @@ def _check_regions(
     month: dt.date | None,
     out: list[FieldViolation],
 ) -> None:
-    if request.alaska_allotment_region and request.state_code != "AK":
-        out.append(FieldViolation("alaska_allotment_region", "is for Alaska households only"))
+    if request.alaska_allotment_area and request.state_code != "AK":
+        out.append(FieldViolation("alaska_allotment_area", "is for Alaska households only"))
     if not request.utility_region:
         return
     known = utility_regions(params, request.state_code, month) if month else set()

@@ -9,6 +9,7 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from eligibility.common.v1 import date_pb2
 from eligibility.common.v1 import determination_pb2 as det
+from eligibility.common.v1 import household_pb2 as hh
 from eligibility.usda.v1 import snap_eligibility_pb2 as pb
 from eligibility.usda.v1 import snap_eligibility_pb2_grpc as pb_grpc
 from services.usda.rules import load_parameters
@@ -91,10 +92,10 @@ async def test_alaska_fy2027_is_answered_with_the_allotment_area_used(usda) -> N
             benefit_month=NOVEMBER_2026,
             state_code="AK",
             members=[pb.SnapMember(person_id="a", age=30)],
-            alaska_allotment_region=pb.ALASKA_ALLOTMENT_REGION_RURAL_2,
+            alaska_allotment_area=hh.ALASKA_ALLOTMENT_AREA_RURAL_2,
         )
     )
-    assert reply.alaska_allotment_region == pb.ALASKA_ALLOTMENT_REGION_RURAL_2
+    assert reply.alaska_allotment_area == hh.ALASKA_ALLOTMENT_AREA_RURAL_2
     # FNS FY2027 Alaska Rural 2 maximum for one person, $608; no income, so all of it.
     assert reply.determination.monthly_benefit_cents == 60_800
     assert "ALASKA_ALLOTMENT_AREA" in [r.code for r in reply.determination.reasons]
@@ -108,13 +109,13 @@ async def test_a_utility_region_of_another_state_is_invalid_argument(usda) -> No
                 state_code="TX",
                 members=[pb.SnapMember(person_id="a", age=30)],
                 utility_region="AK_NW",
-                alaska_allotment_region=pb.ALASKA_ALLOTMENT_REGION_URBAN,
+                alaska_allotment_area=hh.ALASKA_ALLOTMENT_AREA_URBAN,
             )
         )
     details = details_of(raised.value)
     assert details.code is grpc.StatusCode.INVALID_ARGUMENT
     assert sorted(v.field for v in details.violations) == [
-        "alaska_allotment_region",
+        "alaska_allotment_area",
         "utility_region",
     ]
 

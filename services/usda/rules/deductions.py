@@ -67,8 +67,12 @@ def _shelter(
 
 
 def compute(
-    summary: HouseholdSummary, expenses: Expenses, figures: Figures, utility_region: str = ""
+    summary: HouseholdSummary,
+    expenses: Expenses,
+    figures: Figures,
+    utility_region: tuple[str, str] = ("", ""),
 ) -> tuple[NetIncome, list[Reason]]:
+    """``utility_region``: the region and how it was found (utilities.resolve_region)."""
     reasons: list[Reason] = []
     allowance, utility_reasons = choose(summary, expenses, utility_region, figures)
     rate = figures.earned_income_rate()

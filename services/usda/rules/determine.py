@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.usda.rules import allotment, deductions, income_tests, self_employment
+from services.usda.rules import allotment, deductions, income_tests, self_employment, utilities
 from services.usda.rules.citing import cite
 from services.usda.rules.facts import Determination, Reason, SnapFacts
 from services.usda.rules.figures import Figures, figures_for
@@ -53,9 +53,8 @@ def determine(facts: SnapFacts, params: ParameterSet) -> Determination:
     reasons.append(categorical.reason)
     gross_ok, reason = income_tests.gross_test(summary, figures, categorical.applies)
     reasons.append(reason)
-    net, deduction_reasons = deductions.compute(
-        summary, facts.expenses, figures, facts.utility_region
-    )
+    region = utilities.resolve_region(facts.utility_region, facts.county, figures)
+    net, deduction_reasons = deductions.compute(summary, facts.expenses, figures, region)
     reasons.extend(deduction_reasons)
     net_ok, reason = income_tests.net_test(
         net.net_cents, summary, figures, categorical.applies and not categorical.net_test_kept
@@ -76,4 +75,5 @@ def determine(facts: SnapFacts, params: ParameterSet) -> Determination:
         categorically_eligible=categorical.applies,
         reasons=tuple(reasons),
         alaska_area=figures.alaska_area,
+        utility_region=region[0],
     )

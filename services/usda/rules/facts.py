@@ -45,8 +45,10 @@ class SnapFacts:
     expenses: Expenses = field(default_factory=Expenses)
     # Alaska only: "urban", "rural_1" or "rural_2"; empty means Urban, said in the answer.
     alaska_area: str = ""
-    # Where the state sets utility allowances by region (AK_SC, NY_NYC...); empty: default.
+    # Where the state sets utility allowances by region (AK_SC, NY_NYC...); empty: from
+    # the county where the regions follow counties, else the state's default figure.
     utility_region: str = ""
+    county: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,3 +73,4 @@ class Determination:
     categorically_eligible: bool
     reasons: tuple[Reason, ...]
     alaska_area: str = ""  # Alaska: the allotment area whose figures were used
+    utility_region: str = ""  # the utility-allowance region used, where the state has them

@@ -193,6 +193,10 @@ class Figures:
         """{region code: dollars} where the state sets its SUA by utility region."""
         return self._state_figure("usda.snap.sua_by_region")
 
+    def utility_region_by_county(self) -> Figure | None:
+        """{"counties": {county: region}, "otherwise": region} where regions follow counties."""
+        return self._state_figure("usda.snap.utility_region_by_county")
+
     def sua_without_heating_cooling_cost(self) -> Figure | None:
         """Whether an energy-assistance payment confers the SUA in this state."""
         return self._state_figure("usda.snap.sua_without_heating_cooling_cost", bool)

@@ -73,14 +73,29 @@ def _conferred(
     ]
 
 
-def _amount(size: int, utility_region: str, figures: Figures) -> tuple[Figure | None, str]:
+def resolve_region(utility_region: str, county: str, figures: Figures) -> tuple[str, str]:
+    """(the utility region, how it was found) where the state sets SUAs by region."""
+    if figures.utility_allowance_by_region() is None:
+        return "", ""
+    if utility_region:
+        return utility_region, "as given"
+    by_county = figures.utility_region_by_county()
+    if by_county is None or not county:
+        return "", ""
+    table = by_county.value
+    return table["counties"].get(county, table["otherwise"]), f"from the county, {county}"
+
+
+def _amount(
+    size: int, utility_region: str, how: str, figures: Figures
+) -> tuple[Figure | None, str]:
     by_region = figures.utility_allowance_by_region()
     if by_region is not None and utility_region:
         if utility_region not in by_region.value:
             raise ValueError(f"{utility_region} is not a utility region of {figures.state_code}")
         dollars_ = by_region.value[utility_region]
         figure = Figure(cents(dollars_), by_region.source, by_region.effective_from)
-        return figure, f"for utility region {utility_region}"
+        return figure, f"for utility region {utility_region}, {how}"
     by_size = figures.utility_allowance_by_size()
     if by_size is not None:
         sizes = by_size.value["by_size"]
@@ -95,12 +110,16 @@ def _amount(size: int, utility_region: str, figures: Figures) -> tuple[Figure | 
 
 
 def choose(
-    summary: HouseholdSummary, expenses: Expenses, utility_region: str, figures: Figures
+    summary: HouseholdSummary,
+    expenses: Expenses,
+    region: tuple[str, str],
+    figures: Figures,
 ) -> tuple[Allowance, list[Reason]]:
+    """``region`` is resolve_region's answer: the utility region and how it was found."""
     conferred, reasons = _conferred(summary, expenses, figures)
     if not conferred:
         return Allowance(None, ""), reasons
-    figure, basis = _amount(summary.size, utility_region, figures)
+    figure, basis = _amount(summary.size, region[0], region[1], figures)
     if figure is None:
         return Allowance(None, f"no utility allowance is loaded for {figures.state_code}"), reasons
     if figure.effective_from < figures.fiscal_year_start:
