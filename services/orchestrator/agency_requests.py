@@ -120,9 +120,14 @@ def snap_request(
             )
         )
     expenses = household.expenses
+    address = household.address
     return usda_pb.DetermineSnapEligibilityRequest(
         benefit_month=date_to_proto(benefit_month),
-        state_code=household.address.state_code,
+        state_code=address.state_code,
+        county=address.county,
+        alaska_allotment_area=address.alaska_allotment_area,
+        utility_region=address.snap_utility_region,
+        received_energy_assistance=expenses.received_energy_assistance,
         members=members,
         monthly_shelter_cents=expenses.monthly_shelter_cents,
         pays_heating_or_cooling=expenses.pays_heating_or_cooling,

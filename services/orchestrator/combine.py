@@ -42,7 +42,8 @@ _CONDITIONAL_CITATION = {
     det.PROGRAM_MARKETPLACE: "45 CFR 155.315(f)",
     det.PROGRAM_MEDICAID: "42 CFR 435.952(c)(2)",
     det.PROGRAM_CHIP: "42 CFR 457.380(f); 42 CFR 435.952(c)(2)",
-    det.PROGRAM_SNAP: "7 CFR 273.2(f)",
+    # SNAP verifies gross income before certification.
+    det.PROGRAM_SNAP: "7 CFR 273.2(f)(1)(i); 7 CFR 272.8",
 }
 
 

@@ -200,6 +200,18 @@ def _check_address(address: household_pb2.Address, out: list[FieldViolation]) ->
     check_state(address.state_code, "household.address.state_code", out)
     if not address.county.strip():
         out.append(FieldViolation("household.address.county", "is required"))
+    # SNAP's Alaska allotment area and a state's utility region belong to that state;
+    # USDA checks the region code itself.
+    if address.alaska_allotment_area and address.state_code != "AK":
+        out.append(FieldViolation("household.address.alaska_allotment_area", "is for Alaska only"))
+    region = address.snap_utility_region
+    if region and not region.startswith(f"{address.state_code}_"):
+        out.append(
+            FieldViolation(
+                "household.address.snap_utility_region",
+                "must be a region of the address's state (for example AK_SC)",
+            )
+        )
 
 
 def _check_expenses(expenses: household_pb2.HouseholdExpenses, out: list[FieldViolation]) -> None:

@@ -5,8 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 from eligibility.common.v1 import determination_pb2 as det
+from eligibility.common.v1 import household_pb2 as hh
 from eligibility.usda.v1 import snap_eligibility_pb2 as pb
 from services.usda.rules import Determination, Expenses, Member, SnapFacts
+
+_AREAS = {
+    hh.ALASKA_ALLOTMENT_AREA_URBAN: "urban",
+    hh.ALASKA_ALLOTMENT_AREA_RURAL_1: "rural_1",
+    hh.ALASKA_ALLOTMENT_AREA_RURAL_2: "rural_2",
+}
+_AREA_ENUMS = {area: number for number, area in _AREAS.items()}
 
 
 def facts_from_request(
@@ -22,6 +30,8 @@ def facts_from_request(
                 disabled=m.disabled,
                 earned_cents=m.monthly_earned_income_cents,
                 unearned_cents=m.monthly_unearned_income_cents,
+                self_employment_gross_cents=m.monthly_self_employment_gross_cents,
+                self_employment_costs_cents=m.monthly_self_employment_costs_cents,
             )
             for m in request.members
         ),
@@ -32,7 +42,13 @@ def facts_from_request(
             medical_cents=request.monthly_medical_cents,
             child_support_paid_cents=request.monthly_child_support_paid_cents,
             homeless=request.homeless,
+            received_energy_assistance=request.received_energy_assistance,
         ),
+        alaska_area=_AREAS.get(request.alaska_allotment_area, "")
+        if request.state_code == "AK"
+        else "",
+        utility_region=request.utility_region,
+        county=request.county,
     )
 
 
@@ -59,4 +75,6 @@ def response_from(result: Determination) -> pb.DetermineSnapEligibilityResponse:
         household_size=result.household_size,
         fiscal_year=result.fiscal_year,
         categorically_eligible=result.categorically_eligible,
+        alaska_allotment_area=_AREA_ENUMS.get(result.alaska_area, 0),  # type: ignore[arg-type]
+        utility_region=result.utility_region,
     )

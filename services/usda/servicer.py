@@ -10,7 +10,13 @@ import structlog
 from eligibility.usda.v1 import snap_eligibility_pb2 as pb
 from eligibility.usda.v1 import snap_eligibility_pb2_grpc as pb_grpc
 from services.usda.mapping import facts_from_request, response_from
-from services.usda.rules import FiguresUnavailable, determine, fiscal_year, loaded_fiscal_years
+from services.usda.rules import (
+    FiguresUnavailable,
+    determine,
+    fiscal_year,
+    loaded_fiscal_years,
+    utility_regions,
+)
 from shared.clock import Clock
 from shared.errors import FieldViolation, ServiceError, invalid_argument
 from shared.limits import MAX_HOUSEHOLD_MEMBERS
@@ -45,9 +51,32 @@ def _check_members(request: pb.DetermineSnapEligibilityRequest, out: list[FieldV
         seen.add(member.person_id)
         if not 0 <= member.age <= MAX_AGE:
             out.append(FieldViolation(f"{path}.age", f"must be between 0 and {MAX_AGE}"))
-        for name in ("monthly_earned_income_cents", "monthly_unearned_income_cents"):
+        for name in (
+            "monthly_earned_income_cents",
+            "monthly_unearned_income_cents",
+            "monthly_self_employment_gross_cents",
+            "monthly_self_employment_costs_cents",
+        ):
             if getattr(member, name) < 0:
                 out.append(FieldViolation(f"{path}.{name}", "must not be negative"))
+
+
+def _check_regions(
+    request: pb.DetermineSnapEligibilityRequest,
+    params: ParameterSet,
+    month: dt.date | None,
+    out: list[FieldViolation],
+) -> None:
+    if request.alaska_allotment_area and request.state_code != "AK":
+        out.append(FieldViolation("alaska_allotment_area", "is for Alaska households only"))
+    if not request.utility_region:
+        return
+    known = utility_regions(params, request.state_code, month) if month else set()
+    if request.utility_region not in known:
+        allowed = ", ".join(sorted(known)) or "none (the state has one utility allowance)"
+        out.append(
+            FieldViolation("utility_region", f"is not a utility region of the state: {allowed}")
+        )
 
 
 def validated_month(
@@ -62,6 +91,7 @@ def validated_month(
         month = check_date(request.benefit_month, "benefit_month", violations)
     check_state(request.state_code, "state_code", violations)
     _check_members(request, violations)
+    _check_regions(request, params, month, violations)
     for name in _EXPENSE_FIELDS:
         if getattr(request, name) < 0:
             violations.append(FieldViolation(name, "must not be negative"))

@@ -9,6 +9,7 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from eligibility.common.v1 import date_pb2
 from eligibility.common.v1 import determination_pb2 as det
+from eligibility.common.v1 import household_pb2 as hh
 from eligibility.usda.v1 import snap_eligibility_pb2 as pb
 from eligibility.usda.v1 import snap_eligibility_pb2_grpc as pb_grpc
 from services.usda.rules import load_parameters
@@ -85,18 +86,38 @@ async def test_bad_request_is_refused_with_one_violation_per_problem(usda) -> No
     ]
 
 
-async def test_a_figure_not_loaded_is_failed_precondition_not_a_guess(usda) -> None:  # type: ignore[no-untyped-def]
+async def test_alaska_fy2027_is_answered_with_the_allotment_area_used(usda) -> None:  # type: ignore[no-untyped-def]
+    reply = await usda.DetermineSnapEligibility(
+        pb.DetermineSnapEligibilityRequest(
+            benefit_month=NOVEMBER_2026,
+            state_code="AK",
+            members=[pb.SnapMember(person_id="a", age=30)],
+            alaska_allotment_area=hh.ALASKA_ALLOTMENT_AREA_RURAL_2,
+        )
+    )
+    assert reply.alaska_allotment_area == hh.ALASKA_ALLOTMENT_AREA_RURAL_2
+    # FNS FY2027 Alaska Rural 2 maximum for one person, $608; no income, so all of it.
+    assert reply.determination.monthly_benefit_cents == 60_800
+    assert "ALASKA_ALLOTMENT_AREA" in [r.code for r in reply.determination.reasons]
+
+
+async def test_a_utility_region_of_another_state_is_invalid_argument(usda) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(grpc.aio.AioRpcError) as raised:
         await usda.DetermineSnapEligibility(
             pb.DetermineSnapEligibilityRequest(
                 benefit_month=NOVEMBER_2026,
-                state_code="AK",
+                state_code="TX",
                 members=[pb.SnapMember(person_id="a", age=30)],
+                utility_region="AK_NW",
+                alaska_allotment_area=hh.ALASKA_ALLOTMENT_AREA_URBAN,
             )
         )
     details = details_of(raised.value)
-    assert details.code is grpc.StatusCode.FAILED_PRECONDITION
-    assert details.reason == "SNAP_FIGURES_NOT_LOADED"
+    assert details.code is grpc.StatusCode.INVALID_ARGUMENT
+    assert sorted(v.field for v in details.violations) == [
+        "alaska_allotment_area",
+        "utility_region",
+    ]
 
 
 async def test_health_and_reflection_name_the_service(usda_handle) -> None:  # type: ignore[no-untyped-def]

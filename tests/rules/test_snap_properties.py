@@ -39,12 +39,15 @@ expenses = st.builds(
 @st.composite
 def households(draw: st.DrawFn) -> SnapFacts:
     month = draw(st.sampled_from(MONTHS))
-    states = MAINLAND + (["AK", "HI"] if month == dt.date(2025, 11, 1) else [])
+    state = draw(st.sampled_from([*MAINLAND, "AK", "HI"]))
     return SnapFacts(
         benefit_month=month,
-        state_code=draw(st.sampled_from(states)),
+        state_code=state,
         members=tuple(draw(st.lists(members, min_size=1, max_size=10))),
         expenses=draw(expenses),
+        alaska_area=draw(st.sampled_from(["", "urban", "rural_1", "rural_2"]))
+        if state == "AK"
+        else "",
     )
 
 
@@ -76,9 +79,8 @@ def test_member_order_does_not_change_the_determination(facts: SnapFacts, random
 @given(households())
 def test_allotment_is_zero_when_ineligible_and_never_above_the_maximum(facts: SnapFacts) -> None:
     result = determine(facts, PARAMS)
-    maximum = Figures(PARAMS, facts.benefit_month, facts.state_code).max_allotment(
-        len(facts.members)
-    )
+    figures = Figures(PARAMS, facts.benefit_month, facts.state_code, facts.alaska_area)
+    maximum = figures.max_allotment(len(facts.members))
     assert 0 <= result.allotment_cents <= maximum.value
     assert result.eligible == (result.allotment_cents > 0)
     assert 0 <= result.net_income_cents <= result.gross_income_cents

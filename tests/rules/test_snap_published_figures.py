@@ -38,7 +38,8 @@ def test_every_value_has_a_reference_and_covers_its_fiscal_year_only() -> None:
     for name in PARAMS.names():
         for value in PARAMS.history(name):
             assert value.reference.strip(), name
-            cola = ".sua." not in name and ".bbce_" not in name
+            state_option = (".sua", ".bbce_", ".self_employment.", ".energy_assistance")
+            cola = not any(part in name for part in state_option)
             if cola and value.effective_to is not None:
                 # COLA figures end with their fiscal year, so FY2028 is refused, not guessed.
                 assert (value.effective_to.month, value.effective_to.day) == (9, 30), name
@@ -71,6 +72,10 @@ def test_four_person_maximum_allotment_in_the_48_states(fy: int, expected: int) 
         (2026, "hawaii", [506, 929, 1334, 1689, 2010, 2415, 2668, 3040], 371),
         # USDA FNA FY2027 COLA memo, page 4, 48 states and DC.
         (2027, "contiguous", [306, 562, 808, 1023, 1217, 1463, 1616, 1841], 225),
+        # FNS FY2025 COLA memo (fns.usda.gov/snap/fy-2025-cola), Hawaii.
+        (2025, "hawaii", [517, 948, 1357, 1723, 2046, 2456, 2714, 3102], 388),
+        # USDA FNA FY2027 COLA memo, pages 4-5, Hawaii.
+        (2027, "hawaii", [496, 910, 1307, 1655, 1969, 2367, 2615, 2979], 364),
     ],
 )
 def test_maximum_allotments_by_household_size(
@@ -79,6 +84,31 @@ def test_maximum_allotments_by_household_size(
     f = figures(fy, region)
     assert [dollars(f.max_allotment(n).value) for n in range(1, 9)] == by_size
     assert dollars(f.max_allotment(10).value) == by_size[-1] + 2 * each_additional
+
+
+@pytest.mark.parametrize(
+    ("fy", "area", "by_size", "each_additional"),
+    [
+        # FNS FY2025 COLA memo (fns.usda.gov/snap/fy-2025-cola), Alaska Urban, Rural 1, Rural 2.
+        (2025, "urban", [377, 692, 991, 1258, 1494, 1793, 1982, 2265], 283),
+        (2025, "rural_1", [481, 882, 1263, 1604, 1905, 2287, 2527, 2888], 361),
+        (2025, "rural_2", [586, 1074, 1538, 1953, 2319, 2783, 3076, 3516], 440),
+        # FNS FY2026 Maximum Allotments and Deductions (snap-fy26maximumAllotments-deductions.pdf).
+        (2026, "urban", [385, 707, 1015, 1285, 1529, 1838, 2031, 2314], 282),
+        (2026, "rural_1", [491, 901, 1295, 1639, 1950, 2344, 2590, 2950], 360),
+        (2026, "rural_2", [598, 1097, 1576, 1995, 2374, 2853, 3152, 3591], 438),
+        # USDA FNA FY2027 COLA memo, pages 4-5 (fna.snap-cola2027.pdf).
+        (2027, "urban", [392, 718, 1032, 1306, 1555, 1868, 2064, 2352], 287),
+        (2027, "rural_1", [499, 916, 1316, 1666, 1982, 2382, 2632, 2999], 366),
+        (2027, "rural_2", [608, 1115, 1602, 2027, 2413, 2900, 3204, 3650], 446),
+    ],
+)
+def test_alaska_maximum_allotments_by_area(
+    fy: int, area: str, by_size: list[int], each_additional: int
+) -> None:
+    f = Figures(PARAMS, FY_START[fy], "AK", area)
+    assert [dollars(f.max_allotment(n).value) for n in range(1, 9)] == by_size
+    assert dollars(f.max_allotment(9).value) == by_size[-1] + each_additional
 
 
 @pytest.mark.parametrize(
@@ -94,6 +124,9 @@ def test_maximum_allotments_by_household_size(
         (2026, "hawaii", [295, 295, 295, 295, 300, 344]),
         # USDA FNA FY2027 COLA memo: "$217 a month for the 48 States and D.C." (1-3).
         (2027, "contiguous", [217, 217, 217, 229, 268, 308]),
+        # USDA FNA FY2027 COLA memo and FNS FY2027 Maximum Allotments and Deductions.
+        (2027, "alaska", [371, 371, 371, 371, 371, 385]),
+        (2027, "hawaii", [306, 306, 306, 306, 309, 354]),
     ],
 )
 def test_standard_deductions(fy: int, region: str, by_size: list[int]) -> None:
@@ -117,8 +150,9 @@ def test_standard_deductions(fy: int, region: str, by_size: list[int]) -> None:
         (2025, {"contiguous": 712, "alaska": 1137, "hawaii": 959}, 19030),
         # FNS FY2026 COLA memo, page 2: $744, $1,189, $1,003; homeless $198.99.
         (2026, {"contiguous": 744, "alaska": 1189, "hawaii": 1003}, 19899),
-        # USDA FNA FY2027 COLA memo: $769 (48 states and DC); homeless $205.66.
-        (2027, {"contiguous": 769}, 20566),
+        # USDA FNA FY2027 COLA memo: $769 (48 states and DC), Alaska $1,229, Hawaii
+        # $1,036; homeless $205.66.
+        (2027, {"contiguous": 769, "alaska": 1229, "hawaii": 1036}, 20566),
     ],
 )
 def test_shelter_caps_and_homeless_deduction(fy: int, caps: dict[str, int], homeless: int) -> None:

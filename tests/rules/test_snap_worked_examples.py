@@ -13,7 +13,6 @@ import pytest
 from services.usda.rules import (
     Determination,
     Expenses,
-    FiguresUnavailable,
     Member,
     SnapFacts,
     determine,
@@ -61,8 +60,8 @@ def test_usda_elderly_couple_example_gets_434_dollars() -> None:
 def test_working_family_of_four_with_capped_shelter_deduction() -> None:
     """FY2026, Tennessee (no BBCE): earnings $2,400 pass the $3,483 gross limit. Less 20%
     ($480), the standard deduction ($223) and child care ($200): $1,497. Rent $1,100 plus
-    Tennessee's heating/cooling SUA ($451) exceeds half of $1,497 by $802.50, capped at
-    $744. Net $753 passes the $2,680 net limit; 30% rounds up to $226; $994 - $226 = $768."""
+    Tennessee's heating/cooling SUA for four ($503; Tennessee sets it by household size)
+    exceeds half of $1,497 by $854.50, capped at $744. Net $753 passes the $2,680 net limit; 30% rounds up to $226; $994 - $226 = $768."""
     facts = SnapFacts(
         NOV_2025,
         "TN",
@@ -76,8 +75,8 @@ def test_working_family_of_four_with_capped_shelter_deduction() -> None:
     )
     result = determine(facts, PARAMS)
     shelter = reason(result, "EXCESS_SHELTER_DEDUCTION").figures
-    assert shelter["utility_allowance_cents"] == "45100"
-    assert shelter["excess_shelter_uncapped_cents"] == "80250"
+    assert shelter["utility_allowance_cents"] == "50300"
+    assert shelter["excess_shelter_uncapped_cents"] == "85450"
     assert shelter["excess_shelter_deduction_cents"] == "74400"
     assert (result.eligible, result.net_income_cents, result.allotment_cents) == (
         True,
@@ -105,7 +104,9 @@ def test_bbce_admits_a_household_the_federal_gross_test_would_refuse() -> None:
     assert california.allotment_cents == 26_300
     shelter = reason(california, "EXCESS_SHELTER_DEDUCTION")
     assert shelter.figures["utility_allowance_in_force_since"] == "2025-10-01"
-    assert "latest loaded" in shelter.message
+    carried = reason(california, "STATE_FIGURE_CARRIED_FORWARD")
+    assert carried.message.startswith("FY2026 utility allowance carried forward")
+    assert carried.figures["figure_fiscal_year"] == "2026"
 
     tennessee = determine(SnapFacts(NOV_2026, "TN", members, expenses), PARAMS)
     assert not tennessee.eligible and tennessee.allotment_cents == 0
@@ -188,12 +189,70 @@ def test_alaska_minimum_benefit_is_derived_when_not_published() -> None:
     assert "MINIMUM_BENEFIT_DERIVED" in codes(result)
 
 
-@pytest.mark.parametrize("state", ["AK", "HI"])
-def test_missing_fy2027_alaska_and_hawaii_figures_are_refused_not_guessed(state: str) -> None:
-    facts = SnapFacts(NOV_2026, state, (Member("a", 45, unearned_cents=50_000),))
-    with pytest.raises(FiguresUnavailable) as raised:
+def test_alaska_rural_family_in_fy2027_gets_the_rural_1_allotment() -> None:
+    """FY2027, Alaska Rural 1, utility region southwest: a parent earning $3,000 and two
+    children. $3,000 less 20% ($600) and Alaska's standard deduction ($371) is $2,029.
+    Rent $1,400 plus the southwest SUA ($1,064, the FY2026 figure carried forward) less half
+    of $2,029 is $1,449.50, capped at Alaska's $1,229; net $800. 30% is $240; Rural 1's
+    maximum for three, $1,316, less $240 is $1,076. In Urban the same family gets $792."""
+    members = (Member("p", 35, earned_cents=300_000), Member("c1", 8), Member("c2", 4))
+    expenses = Expenses(shelter_cents=140_000, pays_heating_or_cooling=True)
+    rural = determine(
+        SnapFacts(NOV_2026, "AK", members, expenses, alaska_area="rural_1", utility_region="AK_SW"),
+        PARAMS,
+    )
+    assert (rural.eligible, rural.net_income_cents, rural.allotment_cents) == (
+        True,
+        80_000,
+        107_600,
+    )
+    assert rural.alaska_area == "rural_1"
+    area = reason(rural, "ALASKA_ALLOTMENT_AREA")
+    assert area.figures["max_allotment_cents"] == "131600" and "Rural 1" in area.message
+    shelter = reason(rural, "EXCESS_SHELTER_DEDUCTION").figures
+    assert (shelter["utility_allowance_cents"], shelter["excess_shelter_cap_cents"]) == (
+        "106400",
+        "122900",
+    )
+    assert "STATE_FIGURE_CARRIED_FORWARD" in codes(rural)
+    urban = determine(SnapFacts(NOV_2026, "AK", members, expenses, utility_region="AK_SW"), PARAMS)
+    assert urban.allotment_cents == 79_200 and urban.alaska_area == "urban"
+    assert "no allotment area was given" in reason(urban, "ALASKA_ALLOTMENT_AREA").message
+
+
+def test_hawaii_single_adult_in_fy2027_is_answered() -> None:
+    """FY2027, Hawaii: $500 of benefits less the $306 standard deduction is $194 net; 30%
+    is $58.20, so $59; $496 - $59 = $437. Hawaii keeps the net test under BBCE."""
+    facts = SnapFacts(NOV_2026, "HI", (Member("a", 45, unearned_cents=50_000),))
+    result = determine(facts, PARAMS)
+    assert (result.eligible, result.net_income_cents, result.allotment_cents) == (
+        True,
+        19_400,
+        43_700,
+    )
+    assert "NET_INCOME_WITHIN_LIMIT" in codes(result)
+
+
+@pytest.mark.parametrize("month", [dt.date(2024, 11, 1), NOV_2025, NOV_2026])
+@pytest.mark.parametrize("area", ["urban", "rural_1", "rural_2"])
+def test_alaska_is_answered_in_every_area_and_fiscal_year(month: dt.date, area: str) -> None:
+    facts = SnapFacts(month, "AK", (Member("a", 45, unearned_cents=50_000),), alaska_area=area)
+    result = determine(facts, PARAMS)
+    assert result.eligible and result.alaska_area == area
+    figures = reason(result, "ALLOTMENT_COMPUTED").figures
+    assert int(figures["max_allotment_cents"]) > 0
+
+
+def test_a_utility_region_outside_the_state_is_refused_by_the_rules() -> None:
+    facts = SnapFacts(
+        NOV_2025,
+        "AK",
+        (Member("a", 45),),
+        Expenses(pays_heating_or_cooling=True),
+        utility_region="NY_NYC",
+    )
+    with pytest.raises(ValueError):
         determine(facts, PARAMS)
-    assert raised.value.fiscal_year == 2027
 
 
 def test_medical_costs_count_only_for_elderly_or_disabled_households() -> None:

@@ -11,7 +11,12 @@ from pathlib import Path
 
 from services.usda.rules.determine import determine
 from services.usda.rules.facts import Determination, Expenses, Member, Reason, SnapFacts
-from services.usda.rules.figures import FiguresUnavailable, fiscal_year, loaded_fiscal_years
+from services.usda.rules.figures import (
+    FiguresUnavailable,
+    fiscal_year,
+    loaded_fiscal_years,
+    utility_regions,
+)
 from shared.parameters import ParameterSet
 
 PARAMETERS_DIR = Path(__file__).resolve().parent.parent / "parameters"
@@ -33,4 +38,5 @@ __all__ = [
     "fiscal_year",
     "loaded_fiscal_years",
     "load_parameters",
+    "utility_regions",
 ]

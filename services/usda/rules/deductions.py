@@ -15,6 +15,7 @@ from services.usda.rules.citing import cite, dollars, rate_text
 from services.usda.rules.facts import Expenses, Reason
 from services.usda.rules.figures import Figure, Figures
 from services.usda.rules.household import HouseholdSummary
+from services.usda.rules.utilities import Allowance, choose
 
 
 def _nearest_cent(amount: Fraction) -> int:
@@ -45,9 +46,13 @@ class NetIncome:
 
 
 def _shelter(
-    summary: HouseholdSummary, expenses: Expenses, adjusted: int, figures: Figures
+    summary: HouseholdSummary,
+    expenses: Expenses,
+    adjusted: int,
+    figures: Figures,
+    allowance: Allowance,
 ) -> tuple[Shelter, Figure | None, Figure | None]:
-    sua = figures.utility_allowance() if expenses.pays_heating_or_cooling else None
+    sua = allowance.figure
     sua_cents = sua.value if sua is not None else 0
     costs = expenses.shelter_cents + sua_cents
     half = math.ceil(adjusted * figures.shelter_income_share().value)
@@ -62,9 +67,14 @@ def _shelter(
 
 
 def compute(
-    summary: HouseholdSummary, expenses: Expenses, figures: Figures
+    summary: HouseholdSummary,
+    expenses: Expenses,
+    figures: Figures,
+    utility_region: tuple[str, str] = ("", ""),
 ) -> tuple[NetIncome, list[Reason]]:
+    """``utility_region``: the region and how it was found (utilities.resolve_region)."""
     reasons: list[Reason] = []
+    allowance, utility_reasons = choose(summary, expenses, utility_region, figures)
     rate = figures.earned_income_rate()
     earned_deduction = _nearest_cent(summary.earned_cents * rate.value)
     standard = figures.standard_deduction(summary.size)
@@ -82,7 +92,7 @@ def compute(
         - expenses.child_support_paid_cents,
     )
 
-    shelter, sua, cap = _shelter(summary, expenses, adjusted, figures)
+    shelter, sua, cap = _shelter(summary, expenses, adjusted, figures, allowance)
     net = max(0, adjusted - shelter.deduction_cents)
     homeless = 0
     homeless_figure = None
@@ -153,7 +163,8 @@ def compute(
             )
         )
     else:
-        reasons.append(_shelter_reason(summary, expenses, adjusted, shelter, sua, cap, figures))
+        reasons.extend(utility_reasons)
+        reasons.append(_shelter_reason(adjusted, shelter, allowance, cap))
     return (
         NetIncome(
             earned_deduction,
@@ -195,14 +206,9 @@ def _medical_reason(
 
 
 def _shelter_reason(
-    summary: HouseholdSummary,
-    expenses: Expenses,
-    adjusted: int,
-    shelter: Shelter,
-    sua: Figure | None,
-    cap: Figure | None,
-    figures: Figures,
+    adjusted: int, shelter: Shelter, allowance: Allowance, cap: Figure | None
 ) -> Reason:
+    sua = allowance.figure
     values = {
         "adjusted_income_cents": str(adjusted),
         "shelter_costs_cents": str(shelter.costs_cents),
@@ -213,21 +219,14 @@ def _shelter_reason(
         "excess_shelter_cap_cents": str(cap.value) if cap is not None else "none",
     }
     notes = []
-    if expenses.pays_heating_or_cooling:
-        if sua is None:
-            notes.append(
-                f"no heating and cooling utility allowance is loaded for "
-                f"{figures.state_code}, so none is added"
-            )
-        else:
-            values["utility_allowance_in_force_since"] = sua.effective_from.isoformat()
-            note = f"the state's heating and cooling utility allowance of {dollars(sua.value)}"
-            if sua.effective_from < figures.fiscal_year_start:
-                note += (
-                    f" (the latest loaded, in force since {sua.effective_from.isoformat()}; "
-                    f"the FY{figures.fiscal_year} figure is not loaded)"
-                )
-            notes.append(note + " is added to shelter costs")
+    if sua is None and allowance.basis:
+        notes.append(f"{allowance.basis}, so none is added")
+    elif sua is not None:
+        values["utility_allowance_in_force_since"] = sua.effective_from.isoformat()
+        note = f"the state's heating and cooling utility allowance of {dollars(sua.value)}"
+        if allowance.basis:
+            note += f" ({allowance.basis})"
+        notes.append(note + " is added to shelter costs")
     if cap is None:
         notes.append("an elderly or disabled member lifts the cap")
     elif shelter.capped:

@@ -14,6 +14,10 @@ class Member:
     disabled: bool = False
     earned_cents: int = 0
     unearned_cents: int = 0
+    # Self-employment receipts and their documented costs, apart from earned_cents: the
+    # state's cost deduction turns them into earned income (7 CFR 273.11(b)).
+    self_employment_gross_cents: int = 0
+    self_employment_costs_cents: int = 0
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,8 @@ class Expenses:
     medical_cents: int = 0
     child_support_paid_cents: int = 0
     homeless: bool = False
+    # An energy-assistance (LIHEAP) payment, which in some states confers the SUA.
+    received_energy_assistance: bool = False
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,12 @@ class SnapFacts:
     state_code: str
     members: tuple[Member, ...]
     expenses: Expenses = field(default_factory=Expenses)
+    # Alaska only: "urban", "rural_1" or "rural_2"; empty means Urban, said in the answer.
+    alaska_area: str = ""
+    # Where the state sets utility allowances by region (AK_SC, NY_NYC...); empty: from
+    # the county where the regions follow counties, else the state's default figure.
+    utility_region: str = ""
+    county: str = ""
 
 
 @dataclass(frozen=True)
@@ -60,3 +72,5 @@ class Determination:
     net_income_cents: int
     categorically_eligible: bool
     reasons: tuple[Reason, ...]
+    alaska_area: str = ""  # Alaska: the allotment area whose figures were used
+    utility_region: str = ""  # the utility-allowance region used, where the state has them

@@ -27,14 +27,17 @@ class HouseholdSummary:
         return self.earned_cents + self.unearned_cents
 
 
-def summarize(members: Iterable[Member], figures: Figures) -> HouseholdSummary:
+def summarize(
+    members: Iterable[Member], figures: Figures, self_employment_cents: int = 0
+) -> HouseholdSummary:
+    """``self_employment_cents`` is self-employment income already net of its costs."""
     elderly_age = figures.elderly_age().value
     listed = list(members)
     return HouseholdSummary(
         size=len(listed),
         elderly_members=sum(m.age >= elderly_age for m in listed),
         disabled_members=sum(m.disabled for m in listed),
-        earned_cents=sum(m.earned_cents for m in listed),
+        earned_cents=sum(m.earned_cents for m in listed) + self_employment_cents,
         unearned_cents=sum(m.unearned_cents for m in listed),
     )
 

@@ -3,7 +3,9 @@
 Households without an elderly or disabled member must pass both the gross (130% of
 poverty) and the net (100%) test; households with one take the net test only (7 U.S.C.
 2014(c); 7 CFR 273.9(a)). A household categorically eligible through a state's BBCE
-takes neither (7 CFR 273.2(j)(2)).
+takes neither (7 CFR 273.2(j)(2)), unless its state keeps the net test for BBCE
+households; a state may set a separate BBCE limit, or none, for households with an elderly
+or disabled member (state_options.yaml).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 
 from services.usda.rules.citing import cite, dollars
 from services.usda.rules.facts import Reason
-from services.usda.rules.figures import Figures
+from services.usda.rules.figures import Figure, Figures
 from services.usda.rules.household import HouseholdSummary
 
 
@@ -20,10 +22,47 @@ from services.usda.rules.household import HouseholdSummary
 class Categorical:
     applies: bool
     reason: Reason
+    net_test_kept: bool = False
+
+
+def _limit_percent(summary: HouseholdSummary, figures: Figures) -> tuple[Figure | None, str]:
+    """The BBCE limit that binds this household, and whose limit it is."""
+    percent = figures.bbce_percent()
+    if percent is None or not summary.elderly_or_disabled:
+        return percent, ""
+    separate = figures.bbce_elderly_disabled_percent()
+    if separate is None or separate.value is None:
+        return percent, ""
+    return separate, " for households with an elderly or disabled member"
+
+
+def _net_test_kept(summary: HouseholdSummary, figures: Figures) -> bool:
+    option = figures.bbce_net_income_test()
+    if option is None:
+        return False
+    key = "applies_elderly_disabled" if summary.elderly_or_disabled else "applies"
+    return bool(option.value.get(key, False))
 
 
 def broad_based(summary: HouseholdSummary, figures: Figures) -> Categorical:
-    percent = figures.bbce_percent()
+    percent, whose = _limit_percent(summary, figures)
+    if percent is not None and percent.value == "NO_LIMIT":
+        kept = _net_test_kept(summary, figures)
+        return Categorical(
+            True,
+            Reason(
+                "CATEGORICALLY_ELIGIBLE_BBCE",
+                f"{figures.state_code}'s broad-based categorical eligibility sets no gross "
+                f"income limit{whose}, so the household is eligible without the gross income "
+                "and asset tests" + (" (the state keeps the net income test)." if kept else "."),
+                cite("7 CFR 273.2(j)(2)", percent),
+                {
+                    "bbce_gross_limit_percent": "none",
+                    "gross_income_cents": str(summary.gross_cents),
+                },
+            ),
+            kept,
+        )
     if percent is None:
         return Categorical(
             False,
@@ -47,24 +86,32 @@ def broad_based(summary: HouseholdSummary, figures: Figures) -> Categorical:
     }
     citation = cite("7 CFR 273.2(j)(2)", percent, net_standard)
     if summary.gross_cents <= limit:
+        kept = _net_test_kept(summary, figures)
+        values["net_income_test_kept"] = str(kept).lower()
+        tests = (
+            "the gross income and asset tests; the state keeps the net income test"
+            if kept
+            else "the income and asset tests"
+        )
         return Categorical(
             True,
             Reason(
                 "CATEGORICALLY_ELIGIBLE_BBCE",
                 f"Gross income of {dollars(summary.gross_cents)} is within "
-                f"{figures.state_code}'s broad-based categorical eligibility limit of "
+                f"{figures.state_code}'s broad-based categorical eligibility limit{whose} of "
                 f"{percent.value}% of poverty ({dollars(limit)}), so the household is "
-                "eligible without the income and asset tests.",
+                f"eligible without {tests}.",
                 citation,
                 values,
             ),
+            kept,
         )
     return Categorical(
         False,
         Reason(
             "BBCE_GROSS_LIMIT_EXCEEDED",
             f"Gross income of {dollars(summary.gross_cents)} is above {figures.state_code}'s "
-            f"broad-based categorical eligibility limit of {percent.value}% of poverty "
+            f"broad-based categorical eligibility limit{whose} of {percent.value}% of poverty "
             f"({dollars(limit)}); the federal income tests apply.",
             citation,
             values,
