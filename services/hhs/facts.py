@@ -6,6 +6,8 @@ import datetime as dt
 import enum
 from dataclasses import dataclass, field
 
+from shared.work_activity import WorkActivity
+
 
 class Citizenship(enum.Enum):
     CITIZEN = "citizen"
@@ -47,6 +49,10 @@ class Member:
     employer_self_only_monthly_premium_cents: int = 0
     # Lawfully present but barred from Medicaid/CHIP by immigration status (8 U.S.C. 1613).
     medicaid_barred_by_immigration_status: bool = False
+    # Towards Medicaid community engagement (P.L. 119-21 s.71119).
+    work_activity: WorkActivity = WorkActivity()
+    monthly_earned_income_cents: int = 0
+    disabled: bool = False
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from services.hhs.facts import (
     TaxUnit,
 )
 from services.hhs.results import Determination, HouseholdFigures, Program, Purpose, Status
+from shared import work_activity
 
 CITIZENSHIP = {
     hh.CITIZENSHIP_STATUS_CITIZEN: Citizenship.CITIZEN,
@@ -72,6 +73,11 @@ def to_facts(request: pb.DetermineEligibilityRequest, today: dt.date) -> Househo
                 offered_affordable_employer_coverage=m.offered_affordable_employer_coverage,
                 employer_self_only_monthly_premium_cents=m.employer_self_only_monthly_premium_cents,
                 medicaid_barred_by_immigration_status=m.medicaid_barred_by_immigration_status,
+                work_activity=work_activity.from_proto(
+                    m.work_activity, m.HasField("work_activity")
+                ),
+                monthly_earned_income_cents=m.monthly_earned_income_cents,
+                disabled=m.disabled,
             )
             for m in request.members
         ),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from services.hhs import marketplace, medicaid
+from services.hhs import community_engagement, marketplace, medicaid
 from services.hhs.benchmarks import BenchmarkSource
 from services.hhs.cached_parameters import cached
 from services.hhs.facts import HouseholdFacts
@@ -41,7 +41,9 @@ def determine(
     households: list[HouseholdFigures] = []
     for member in applying:
         outcome = medicaid.determine(facts, kin, parameters, member)
-        medicaid_results[member.person_id] = outcome.medicaid
+        medicaid_results[member.person_id] = community_engagement.apply(
+            outcome.medicaid, facts, kin, parameters, member
+        )
         chip_results[member.person_id] = outcome.chip
         households.append(
             HouseholdFigures(
