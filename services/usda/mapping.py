@@ -7,6 +7,7 @@ import datetime as dt
 from eligibility.common.v1 import determination_pb2 as det
 from eligibility.usda.v1 import snap_eligibility_pb2 as pb
 from services.usda.rules import Determination, Expenses, Member, SnapFacts
+from shared import work_activity
 
 
 def facts_from_request(
@@ -22,6 +23,10 @@ def facts_from_request(
                 disabled=m.disabled,
                 earned_cents=m.monthly_earned_income_cents,
                 unearned_cents=m.monthly_unearned_income_cents,
+                work_activity=work_activity.from_proto(
+                    m.work_activity, m.HasField("work_activity")
+                ),
+                pregnant=m.pregnant,
             )
             for m in request.members
         ),
@@ -59,4 +64,20 @@ def response_from(result: Determination) -> pb.DetermineSnapEligibilityResponse:
         household_size=result.household_size,
         fiscal_year=result.fiscal_year,
         categorically_eligible=result.categorically_eligible,
+        time_limits=[
+            pb.TimeLimitStatus(
+                person_id=t.person_id,
+                limited=t.limited,
+                countable_months_remaining=t.remaining,
+                required_monthly_hours=t.required_hours,
+                excluded=t.excluded,
+                reason=det.Reason(
+                    code=t.reason.code,
+                    message=t.reason.message,
+                    citation=t.reason.citation,
+                    figures=dict(t.reason.figures),
+                ),
+            )
+            for t in result.time_limits
+        ],
     )

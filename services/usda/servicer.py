@@ -11,6 +11,7 @@ from eligibility.usda.v1 import snap_eligibility_pb2 as pb
 from eligibility.usda.v1 import snap_eligibility_pb2_grpc as pb_grpc
 from services.usda.mapping import facts_from_request, response_from
 from services.usda.rules import FiguresUnavailable, determine, fiscal_year, loaded_fiscal_years
+from shared import work_activity
 from shared.clock import Clock
 from shared.errors import FieldViolation, ServiceError, invalid_argument
 from shared.limits import MAX_HOUSEHOLD_MEMBERS
@@ -48,6 +49,7 @@ def _check_members(request: pb.DetermineSnapEligibilityRequest, out: list[FieldV
         for name in ("monthly_earned_income_cents", "monthly_unearned_income_cents"):
             if getattr(member, name) < 0:
                 out.append(FieldViolation(f"{path}.{name}", "must not be negative"))
+        work_activity.check(member.work_activity, f"{path}.work_activity", out)
 
 
 def validated_month(

@@ -5,6 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from shared.work_activity import WorkActivity
+
+if TYPE_CHECKING:
+    from services.usda.rules.time_limit import TimeLimit
 
 
 @dataclass(frozen=True)
@@ -14,6 +20,9 @@ class Member:
     disabled: bool = False
     earned_cents: int = 0
     unearned_cents: int = 0
+    # Towards the time limit for able-bodied adults without dependents (7 U.S.C. 2015(o)).
+    work_activity: WorkActivity = WorkActivity()
+    pregnant: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,3 +69,5 @@ class Determination:
     net_income_cents: int
     categorically_eligible: bool
     reasons: tuple[Reason, ...]
+    # One per member within the time limit's ages (see time_limit.TimeLimit).
+    time_limits: tuple[TimeLimit, ...] = ()
