@@ -1,7 +1,7 @@
 """Build each agency's request from the household, with only the fields its purpose needs.
 
 Treasury gets identities and a tax year, no address or attested income; HHS and USDA
-get ages and amounts, no SSNs, names or birth dates.
+get ages, amounts and the work rules' hours and exemptions, no SSNs, names or birth dates.
 """
 
 from __future__ import annotations
@@ -90,6 +90,9 @@ def hhs_request(
                 annual_magi_cents=attested_annual_cents(m),
                 applying=m.applying,
                 offered_affordable_employer_coverage=m.offered_affordable_employer_coverage,
+                work_activity=m.work_activity if m.HasField("work_activity") else None,
+                monthly_earned_income_cents=attested_monthly_split_cents(m)[0],
+                disabled=m.disabled,
             )
             for m in household.members
         ],
@@ -111,6 +114,8 @@ def snap_request(
                 disabled=m.disabled,
                 monthly_earned_income_cents=earned,
                 monthly_unearned_income_cents=unearned,
+                work_activity=m.work_activity if m.HasField("work_activity") else None,
+                pregnant=m.pregnant,
             )
         )
     expenses = household.expenses
