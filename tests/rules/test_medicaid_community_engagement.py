@@ -10,7 +10,15 @@ from hypothesis import strategies as st
 
 from services.hhs.benchmarks import Benchmark, BenchmarkTable
 from services.hhs.community_engagement import RULE
-from services.hhs.facts import Citizenship, FilingStatus, HouseholdFacts, Member, TaxUnit
+from services.hhs.facts import (
+    Citizenship,
+    FilingStatus,
+    HouseholdFacts,
+    Member,
+    Relation,
+    Relationship,
+    TaxUnit,
+)
 from services.hhs.results import Program, ProgramResult, Status
 from services.hhs.rules import determine, load_parameters
 from shared.work_activity import WorkActivity
@@ -121,3 +129,25 @@ def test_more_hours_never_cost_an_adult_medicaid(work, service, program, school,
     base, raised = status(0), status(more)
     assert not (base is Status.ELIGIBLE and raised is Status.INELIGIBLE)
     assert (base is Status.ELIGIBLE) == (work + service + program + school >= 80)
+
+
+def test_a_guardian_claiming_a_child_of_13_or_under_is_excluded_and_of_14_is_not() -> None:
+    def medicaid_with_child(child_age: int) -> ProgramResult:
+        adult = Member("p", 30, citizenship=Citizenship.CITIZEN, annual_magi_cents=MAGI)
+        child = Member("c", child_age, citizenship=Citizenship.CITIZEN, applying=False)
+        facts = HouseholdFacts(
+            2027,
+            "CA",
+            "Test",
+            (adult, child),
+            # Not a relative, so not a caretaker relative (42 CFR 435.110): the adult group.
+            (Relationship("p", "c", Relation.UNRELATED),),
+            (TaxUnit("t", FilingStatus.HEAD_OF_HOUSEHOLD, ("p",), ("c",)),),
+            TODAY,
+        )
+        return determine(facts, PARAMS, BENCHMARKS).person("p").program(Program.MEDICAID)
+
+    young, older = medicaid_with_child(13), medicaid_with_child(14)
+    assert _engagement(young).figures["exemptions"] == "caretaker_of_young_child"
+    assert young.status is Status.ELIGIBLE
+    assert _engagement(older).code == "COMMUNITY_ENGAGEMENT_NOT_MET"
