@@ -37,6 +37,28 @@ def _enum(enum: Any, prefix: str, raw: Any, where: str) -> int:
         raise HouseholdFileError(f"{where}: {raw!r} is not one of: {allowed}") from None
 
 
+def _work(raw: dict[str, Any], out: household_pb2.WorkActivity, where: str) -> None:
+    """``work: {hours: 40, community_service_hours: 40, exemptions: [in_treatment],
+    snap_months_used: 1}``: a month's activity towards the work rules of P.L. 119-21."""
+    try:
+        out.monthly_work_hours = int(raw.get("hours", 0))
+        out.monthly_community_service_hours = int(raw.get("community_service_hours", 0))
+        out.monthly_work_program_hours = int(raw.get("work_program_hours", 0))
+        out.monthly_education_hours = int(raw.get("education_hours", 0))
+        out.snap_countable_months_used = int(raw.get("snap_months_used", 0))
+    except (TypeError, ValueError):
+        raise HouseholdFileError(f"{where}: hours and months are whole numbers") from None
+    for k, name in enumerate(raw.get("exemptions") or []):
+        out.exemptions.append(
+            _enum(
+                household_pb2.WorkRuleExemption,
+                "WORK_RULE_EXEMPTION_",
+                name,
+                f"{where}.exemptions[{k}]",
+            )
+        )
+
+
 def _cents(raw: Any, where: str) -> int:
     try:
         return int((Decimal(str(raw)) * 100).to_integral_value())
@@ -91,6 +113,8 @@ def request_from_dict(data: dict[str, Any], request_id: str = "") -> pb.SubmitAp
                 ),
                 annual_amount_cents=_cents(income.get("annual"), f"{where}.incomes[{j}].annual"),
             )
+        if "work" in raw:
+            _work(raw["work"] or {}, member.work_activity, f"{where}.work")
     for i, raw in enumerate(data.get("relationships") or []):
         household.relationships.add(
             person_id=str(raw.get("person", "")),

@@ -7,6 +7,7 @@ import enum
 from dataclasses import dataclass, field
 
 from shared.magi import IncomeParts
+from shared.work_activity import WorkActivity
 
 
 class Citizenship(enum.Enum):
@@ -56,6 +57,9 @@ class Member:
     # Expected to be required to file a return (26 U.S.C. 6012(a)(1)): a tax dependent's or
     # a child's income then counts in their household (42 CFR 435.603(d)(2)).
     required_to_file: bool = False
+    # Towards Medicaid community engagement (P.L. 119-21 s.71119).
+    work_activity: WorkActivity = WorkActivity()
+    monthly_earned_income_cents: int = 0
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from services.hhs.results import (
     Purpose,
     Status,
 )
+from shared import work_activity
 from shared.magi_parts import income_parts
 
 CITIZENSHIP = {
@@ -91,6 +92,10 @@ def to_facts(request: pb.DetermineEligibilityRequest, today: dt.date) -> Househo
                 medicaid_barred_by_immigration_status=m.medicaid_barred_by_immigration_status,
                 disabled=m.disabled,
                 incomes=income_parts(m.incomes) if m.incomes else None,
+                work_activity=work_activity.from_proto(
+                    m.work_activity, m.HasField("work_activity")
+                ),
+                monthly_earned_income_cents=m.monthly_earned_income_cents,
             )
             for m in request.members
         ),

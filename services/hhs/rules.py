@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from services.hhs import income, marketplace, medicaid
+from services.hhs import community_engagement, income, marketplace, medicaid
 from services.hhs.benchmarks import BenchmarkSource
 from services.hhs.cached_parameters import cached
 from services.hhs.facts import HouseholdFacts
@@ -44,7 +44,9 @@ def determine(
     households: list[HouseholdFigures] = []
     for member in applying:
         outcome = medicaid.determine(facts, kin, parameters, member)
-        medicaid_results[member.person_id] = outcome.medicaid
+        medicaid_results[member.person_id] = community_engagement.apply(
+            outcome.medicaid, facts, kin, parameters, member
+        )
         chip_results[member.person_id] = outcome.chip
         households.append(
             HouseholdFigures(

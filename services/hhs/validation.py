@@ -10,6 +10,7 @@ from eligibility.common.v1 import household_pb2 as hh
 from eligibility.hhs.v1 import subsidy_eligibility_pb2 as pb
 from services.hhs import poverty
 from services.hhs.mapping import FILING, RELATION
+from shared import work_activity
 from shared.errors import FieldViolation, ServiceError, invalid_argument
 from shared.limits import MAX_HOUSEHOLD_MEMBERS
 from shared.parameters import ParameterError, ParameterSet
@@ -31,6 +32,7 @@ MEDICAID_PARAMETERS = (
     "hhs.medicaid.expansion",
     "hhs.medicaid.income_limits",
     "hhs.chip.income_limits",
+    "hhs.medicaid.community_engagement",
 )
 
 
@@ -112,6 +114,11 @@ def _check_members(request: pb.DetermineEligibilityRequest, out: list[FieldViola
                     "applies only to a lawfully present member",
                 )
             )
+        if m.monthly_earned_income_cents < 0:
+            out.append(
+                FieldViolation(f"{path}.monthly_earned_income_cents", "must not be negative")
+            )
+        work_activity.check(m.work_activity, f"{path}.work_activity", out)
     return seen
 
 

@@ -1,8 +1,8 @@
 """Build each agency's request from the household, with only the fields its purpose needs.
 
 Treasury gets identities and a tax year, no address or attested income; HHS and USDA
-get ages and amounts, no SSNs, names or birth dates. HHS gets incomes by kind and computes
-MAGI itself.
+get ages, amounts and the work rules' hours and exemptions, no SSNs, names or birth dates.
+HHS gets incomes by kind and computes MAGI itself.
 """
 
 from __future__ import annotations
@@ -93,6 +93,8 @@ def hhs_request(
                 disabled=m.disabled,
                 applying=m.applying,
                 offered_affordable_employer_coverage=m.offered_affordable_employer_coverage,
+                work_activity=m.work_activity if m.HasField("work_activity") else None,
+                monthly_earned_income_cents=attested_monthly_split_cents(m)[0],
             )
             for m in household.members
         ],
@@ -117,6 +119,8 @@ def snap_request(
                 disabled=m.disabled,
                 monthly_earned_income_cents=earned,
                 monthly_unearned_income_cents=unearned,
+                work_activity=m.work_activity if m.HasField("work_activity") else None,
+                pregnant=m.pregnant,
             )
         )
     expenses = household.expenses

@@ -68,8 +68,8 @@ SUBSIDIES_PURPOSE = "insurance-affordability-programs"
 SNAP_PURPOSE = "snap-eligibility"
 CASE_REVIEW_PURPOSE = "case-review"
 PREFILL_PURPOSE = "prefill"
-HHS_DISCLOSED = ("age", "pregnancy", "citizenship", "income", "household")
-USDA_DISCLOSED = ("age", "disability", "income", "expenses")
+HHS_DISCLOSED = ("age", "pregnancy", "disability", "citizenship", "income", "household", "work")
+USDA_DISCLOSED = ("age", "pregnancy", "disability", "income", "expenses", "work")
 
 
 def fingerprint(request: pb.SubmitApplicationRequest) -> str:
@@ -157,7 +157,7 @@ class Coordinator:
             return existing
         await self._check_prefill(request, who, now)
         filled = await self._db.run(lambda s: prefill(s, request, self._subjects, now))
-        violations: list[FieldViolation] = []
+        violations: list[FieldViolation] = list(filled.asked)
         consents.check_grants(filled.request, violations)
         validate_application(filled.request, now.date(), violations)
         case_id = uuid.uuid4().hex
@@ -365,7 +365,8 @@ class Coordinator:
             for row in mapping.determination_rows(case_id, person.person_id, list(person.programs))
         ]
         determinations += mapping.determination_rows(case_id, "", combined.household)
-        facts = [*gathered.facts, *profile_facts(household, self._subjects, self._directory, now)]
+        stated = profile_facts(household, self._subjects, self._directory, now, filled.carried)
+        facts = [*gathered.facts, *stated]
         ssn_by_ref = {self._subjects.ref(m.ssn): m.ssn for m in household.members}
         return StoredCase(
             case=case,

@@ -19,10 +19,11 @@ def fresh_facts(
     session: Session,
     subject_refs: Iterable[str],
     facts: Iterable[str],
-    now: dt.datetime,
+    now: dt.datetime | None,
     statuses: Iterable[str],
 ) -> dict[tuple[str, str], EvidenceRow]:
-    """The newest row per (subject_ref, fact) still valid at ``now`` with one of ``statuses``."""
+    """The newest row per (subject_ref, fact) still valid at ``now`` with one of ``statuses``;
+    with ``now`` None, the newest row however old (to ask again what has gone stale)."""
     refs, names = list(set(subject_refs)), list(set(facts))
     if not refs or not names:
         return {}
@@ -33,11 +34,16 @@ def fresh_facts(
         .where(col(EvidenceRow.subject_ref).in_(refs))
         .where(col(EvidenceRow.fact).in_(names))
         .where(col(EvidenceRow.status).in_(list(statuses)))
-        .where(col(EvidenceRow.valid_until) > db_time(now))
         .group_by(EvidenceRow.subject_ref, EvidenceRow.fact)
     )
+    if now is not None:
+        newest = newest.where(col(EvidenceRow.valid_until) > db_time(now))
     rows = session.exec(select(EvidenceRow).where(col(EvidenceRow.id).in_(newest)))
     return {(row.subject_ref, row.fact): row for row in rows}
+
+
+def is_fresh(row: EvidenceRow, now: dt.datetime) -> bool:
+    return row.valid_until is not None and db_time(row.valid_until) > db_time(now)
 
 
 def original_id(row: EvidenceRow) -> str:

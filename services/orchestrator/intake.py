@@ -10,6 +10,7 @@ from collections import Counter
 
 from eligibility.common.v1 import determination_pb2, household_pb2
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
+from shared import work_activity
 from shared.errors import FieldViolation, invalid_argument
 from shared.limits import MAX_HOUSEHOLD_MEMBERS
 from shared.protoconv import age_on
@@ -116,6 +117,8 @@ def _check_household(
             ages[member.person_id] = age_on(birth, coverage_start)
         if member.citizenship == household_pb2.CITIZENSHIP_STATUS_UNSPECIFIED:
             out.append(FieldViolation(f"{path}.citizenship", "is required"))
+        work_activity.check(member.work_activity, f"{path}.work_activity", out)
+        _check_ended_facts(member, path, out)
         for j, income in enumerate(member.incomes):
             ipath = f"{path}.incomes[{j}]"
             if income.kind == household_pb2.INCOME_KIND_UNSPECIFIED:
@@ -134,6 +137,20 @@ def _check_household(
     _check_tax_units(household, known, ages, out)
     _check_address(household.address, out)
     _check_expenses(household.expenses, out)
+
+
+def _check_ended_facts(member: household_pb2.Person, path: str, out: list[FieldViolation]) -> None:
+    ended = set(member.ended_facts)
+    if household_pb2.CARRIED_FACT_UNSPECIFIED in ended:
+        out.append(FieldViolation(f"{path}.ended_facts", "names no fact"))
+    for marker, attr in (
+        (household_pb2.CARRIED_FACT_PREGNANCY, "pregnant"),
+        (household_pb2.CARRIED_FACT_DISABILITY, "disabled"),
+    ):
+        if marker in ended and getattr(member, attr):
+            out.append(
+                FieldViolation(f"{path}.ended_facts", f"says {attr} ended, but {attr} is true")
+            )
 
 
 def _check_relationships(

@@ -8,6 +8,7 @@ from eligibility.common.v1 import determination_pb2 as det
 from eligibility.common.v1 import household_pb2 as hh
 from eligibility.usda.v1 import snap_eligibility_pb2 as pb
 from services.usda.rules import Determination, Expenses, Member, SnapFacts
+from shared import work_activity
 
 _AREAS = {
     hh.ALASKA_ALLOTMENT_AREA_URBAN: "urban",
@@ -32,6 +33,10 @@ def facts_from_request(
                 unearned_cents=m.monthly_unearned_income_cents,
                 self_employment_gross_cents=m.monthly_self_employment_gross_cents,
                 self_employment_costs_cents=m.monthly_self_employment_costs_cents,
+                work_activity=work_activity.from_proto(
+                    m.work_activity, m.HasField("work_activity")
+                ),
+                pregnant=m.pregnant,
             )
             for m in request.members
         ),
@@ -77,4 +82,20 @@ def response_from(result: Determination) -> pb.DetermineSnapEligibilityResponse:
         categorically_eligible=result.categorically_eligible,
         alaska_allotment_area=_AREA_ENUMS.get(result.alaska_area, 0),  # type: ignore[arg-type]
         utility_region=result.utility_region,
+        time_limits=[
+            pb.TimeLimitStatus(
+                person_id=t.person_id,
+                limited=t.limited,
+                countable_months_remaining=t.remaining,
+                required_monthly_hours=t.required_hours,
+                excluded=t.excluded,
+                reason=det.Reason(
+                    code=t.reason.code,
+                    message=t.reason.message,
+                    citation=t.reason.citation,
+                    figures=dict(t.reason.figures),
+                ),
+            )
+            for t in result.time_limits
+        ],
     )

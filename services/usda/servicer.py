@@ -17,6 +17,7 @@ from services.usda.rules import (
     loaded_fiscal_years,
     utility_regions,
 )
+from shared import work_activity
 from shared.clock import Clock
 from shared.errors import FieldViolation, ServiceError, invalid_argument
 from shared.limits import MAX_HOUSEHOLD_MEMBERS
@@ -59,6 +60,7 @@ def _check_members(request: pb.DetermineSnapEligibilityRequest, out: list[FieldV
         ):
             if getattr(member, name) < 0:
                 out.append(FieldViolation(f"{path}.{name}", "must not be negative"))
+        work_activity.check(member.work_activity, f"{path}.work_activity", out)
 
 
 def _check_regions(

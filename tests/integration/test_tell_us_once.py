@@ -13,6 +13,7 @@ from eligibility.common.v1 import determination_pb2 as det
 from eligibility.common.v1 import household_pb2
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from services.harness.households import example_paths, load_request
+from shared.errors import details_of
 
 CHEN_SSN = "523110042"
 MARIA_SSN = "412558301"
@@ -274,3 +275,130 @@ async def test_prefill_cannot_invent_what_was_never_told(coordination) -> None: 
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await supervisor.SubmitApplication(request)
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def _answers(case: pb.Case) -> list[tuple[str, int, int, int, int, tuple[str, ...]]]:
+    """Every program's answer, by person ("" for the household), with its reason codes."""
+    rows = [
+        (p.person_id, d.program, d.status, d.monthly_benefit_cents, d.csr_level, _codes(d))
+        for p in case.determinations
+        for d in p.programs
+    ]
+    rows += [
+        ("", d.program, d.status, d.monthly_benefit_cents, d.csr_level, _codes(d))
+        for d in case.household_determinations
+    ]
+    return sorted(rows)
+
+
+def _codes(determination: det.ProgramDetermination) -> tuple[str, ...]:
+    return tuple(r.code for r in determination.reasons)
+
+
+@pytest.mark.parametrize("stem", ["rivera", "kowalski", "chen"])
+async def test_a_re_application_with_nothing_changed_gets_the_same_answers(
+    coordination, stem
+) -> None:  # type: ignore[no-untyped-def]
+    orchestrator = coordination.orchestrator
+    first_request = _example(stem, f"{stem}-first")
+    first = (await orchestrator.SubmitApplication(first_request)).case
+    again = _bare(first_request, f"{stem}-again", list(first_request.programs))
+    second = (await orchestrator.SubmitApplication(again)).case
+    assert _answers(second) == _answers(first)
+    snap = second.household_determinations[0]
+    assert snap.program == det.PROGRAM_SNAP and snap.monthly_benefit_cents > 0
+    # Expenses, pregnancy and work came forward as stated, not as zero or false.
+    assert second.household.expenses == first.household.expenses
+    for before, after in zip(first.household.members, second.household.members, strict=True):
+        assert (after.pregnant, after.disabled) == (before.pregnant, before.disabled)
+        assert after.work_activity == before.work_activity
+
+
+async def test_rivera_keeps_her_shelter_costs_and_539_dollars_of_snap(coordination) -> None:  # type: ignore[no-untyped-def]
+    orchestrator = coordination.orchestrator
+    first_request = _example("rivera", "rivera-first")
+    await orchestrator.SubmitApplication(first_request)
+    again = _bare(first_request, "rivera-snap", [det.PROGRAM_SNAP])
+    second = (await orchestrator.SubmitApplication(again)).case
+    assert second.household.expenses.monthly_shelter_cents == 135_000
+    assert second.household_determinations[0].monthly_benefit_cents == 53_900
+    report = (
+        await orchestrator.GetBurdenReport(pb.GetBurdenReportRequest(case_id=second.case_id))
+    ).report
+    lines = {line.question: line for line in report.lines}
+    for question in ("shelter_costs", "dependent_care", "medical_costs"):
+        assert (lines[question].asked, lines[question].prefilled) == (0, 1), question
+
+
+async def test_a_carried_pregnancy_is_prefilled_and_keeps_when_it_was_stated(
+    coordination, clock
+) -> None:  # type: ignore[no-untyped-def]
+    orchestrator = coordination.orchestrator
+    first_request = _example("kowalski", "kowalski-first")
+    first = (await orchestrator.SubmitApplication(first_request)).case
+    clock.advance(dt.timedelta(days=10))
+    again = _bare(first_request, "kowalski-again", [det.PROGRAM_MEDICAID])
+    second = (await orchestrator.SubmitApplication(again)).case
+    assert second.household.members[0].pregnant
+    stated = {e.fact: e for e in first.evidence}
+    carried = {e.fact: e for e in second.evidence}
+    pregnancy = carried["person.pregnant"]
+    assert pregnancy.value == "true"
+    assert pregnancy.provenance.reused_from == stated["person.pregnant"].evidence_id
+    # Carried forward, not restated: it is as old as when she said it, and expires then.
+    assert pregnancy.provenance.obtained_at == stated["person.pregnant"].provenance.obtained_at
+    assert pregnancy.provenance.valid_until == stated["person.pregnant"].provenance.valid_until
+    report = (
+        await orchestrator.GetBurdenReport(pb.GetBurdenReportRequest(case_id=second.case_id))
+    ).report
+    pregnancy_line = next(line for line in report.lines if line.question == "pregnancy")
+    assert (pregnancy_line.asked, pregnancy_line.prefilled) == (0, 1)
+
+
+async def test_a_pregnancy_that_ended_is_said_so_and_not_carried(coordination) -> None:  # type: ignore[no-untyped-def]
+    orchestrator = coordination.orchestrator
+    first_request = _example("kowalski", "kowalski-first")
+    await orchestrator.SubmitApplication(first_request)
+    again = _bare(first_request, "kowalski-ended", [det.PROGRAM_MEDICAID])
+    again.household.members[0].ended_facts.append(household_pb2.CARRIED_FACT_PREGNANCY)
+    second = (await orchestrator.SubmitApplication(again)).case
+    assert not second.household.members[0].pregnant
+    medicaid = second.determinations[0].programs[0]
+    assert all(r.figures.get("group") != "pregnant" for r in medicaid.reasons)
+
+
+async def test_stale_facts_are_asked_again_never_taken_as_none(coordination, clock) -> None:  # type: ignore[no-untyped-def]
+    orchestrator = coordination.orchestrator
+    first_request = _example("kowalski", "kowalski-first")
+    await orchestrator.SubmitApplication(first_request)
+    # Pregnancy is fresh for 90 days, expenses for 180, incomes for 90 (evidence_directory).
+    clock.advance(dt.timedelta(days=181))
+    again = _bare(first_request, "kowalski-late", [det.PROGRAM_MEDICAID, det.PROGRAM_SNAP])
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await orchestrator.SubmitApplication(again)
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    fields = {v.field for v in details_of(caught.value).violations}
+    assert {
+        "household.members[0].pregnant",
+        "household.members[0].incomes",
+        "household.expenses",
+    } <= fields
+
+
+async def test_snap_expenses_never_stated_are_asked_for(coordination) -> None:  # type: ignore[no-untyped-def]
+    first_request = _example("chen", "chen-medicaid-only")
+    del first_request.programs[:]
+    first_request.programs.append(det.PROGRAM_MEDICAID)
+    first_request.household.ClearField("expenses")
+    await coordination.orchestrator.SubmitApplication(first_request)
+    again = _bare(first_request, "chen-snap-later", [det.PROGRAM_SNAP])
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await coordination.orchestrator.SubmitApplication(again)
+    violations = details_of(caught.value).violations
+    assert [v.field for v in violations] == ["household.expenses"]
+    assert "never stated" in violations[0].description
+    # Saying there are none is an answer: an empty message.
+    again.request_id = "chen-snap-none"
+    again.household.expenses.SetInParent()
+    case = (await coordination.orchestrator.SubmitApplication(again)).case
+    assert case.household_determinations[0].program == det.PROGRAM_SNAP

@@ -167,7 +167,8 @@ def _single(state: str, cents: int) -> Determination:
         2027,
         state,
         "Test",
-        (Member("p", 45, annual_magi_cents=cents),),
+        # All wages: the 2027 community engagement requirement is met by earnings.
+        (Member("p", 45, annual_magi_cents=cents, monthly_earned_income_cents=cents // 12),),
         (),
         (TaxUnit("t", FilingStatus.SINGLE, ("p",)),),
         dt.date(2026, 11, 25),

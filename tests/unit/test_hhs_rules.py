@@ -58,11 +58,13 @@ def _codes(result) -> list[str]:  # type: ignore[no-untyped-def]
 
 def test_expansion_adult_at_exactly_138_percent_is_eligible_and_one_cent_more_is_not() -> None:
     at_limit = LINE_2026_ONE * 138 // 100
-    eligible = _single(at_limit, state="CA").person("p")
+    # Wages, so the 2027 community engagement requirement is met by earnings.
+    wages = {"monthly_earned_income_cents": at_limit // 12}
+    eligible = _single(at_limit, state="CA", **wages).person("p")
     assert eligible.program(Program.MEDICAID).status is Status.ELIGIBLE
     assert eligible.program(Program.MARKETPLACE).monthly_benefit_cents == 0
     assert _codes(eligible.program(Program.MARKETPLACE)) == ["ELIGIBLE_FOR_MEDICAID"]
-    above = _single(at_limit + 1, state="CA").person("p")
+    above = _single(at_limit + 1, state="CA", **wages).person("p")
     assert above.program(Program.MEDICAID).status is Status.INELIGIBLE
     assert above.program(Program.MARKETPLACE).status is Status.ELIGIBLE
     assert above.program(Program.MARKETPLACE).monthly_benefit_cents > 0

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from services.usda.rules import allotment, deductions, income_tests, self_employment, utilities
+from services.usda.rules import (
+    allotment,
+    deductions,
+    income_tests,
+    self_employment,
+    time_limit,
+    utilities,
+)
 from services.usda.rules.citing import cite
 from services.usda.rules.facts import Determination, Reason, SnapFacts
 from services.usda.rules.figures import Figures, figures_for
@@ -34,16 +41,35 @@ def _alaska_area_reason(facts: SnapFacts, figures: Figures, size: int) -> Reason
 
 
 def determine(facts: SnapFacts, params: ParameterSet) -> Determination:
-    """Decide SNAP for one household. Raises FiguresUnavailable when a figure the
-    household needs is not loaded, and ValueError for a household with no members."""
+    """Decide SNAP for one household, less any member out of time-limit months. Raises
+    FiguresUnavailable when a figure the household needs is not loaded, and ValueError for
+    a household with no members."""
     if not facts.members:
         raise ValueError("a SNAP household has at least one member")
-    figures = figures_for(
-        params, facts.benefit_month.replace(day=1), facts.state_code, facts.alaska_area
+    month = facts.benefit_month.replace(day=1)
+    figures = figures_for(params, month, facts.state_code, facts.alaska_area)
+    limits = time_limit.assess(facts, params, month)
+    excluded = {t.person_id for t in limits if t.excluded}
+    counted = tuple(m for m in facts.members if m.person_id not in excluded)
+    self_employed, self_employment_reason = self_employment.countable(counted, figures)
+    summary = time_limit.count_excluded_income(
+        summarize(counted, figures, self_employed), facts.members, excluded
     )
-    self_employed, self_employment_reason = self_employment.countable(facts.members, figures)
-    summary = summarize(facts.members, figures, self_employed)
     reasons: list[Reason] = [household_reason(summary, figures)]
+    if not counted:
+        reasons.extend(t.reason for t in limits)
+        return Determination(
+            eligible=False,
+            allotment_cents=0,
+            fiscal_year=figures.fiscal_year,
+            household_size=0,
+            gross_income_cents=summary.gross_cents,
+            net_income_cents=0,
+            categorically_eligible=False,
+            reasons=tuple(reasons),
+            alaska_area=figures.alaska_area,
+            time_limits=limits,
+        )
     if figures.alaska_area:
         reasons.append(_alaska_area_reason(facts, figures, summary.size))
     if self_employment_reason is not None:
@@ -65,6 +91,7 @@ def determine(facts: SnapFacts, params: ParameterSet) -> Determination:
     if gross_ok and net_ok:
         eligible, cents, allotment_reasons = allotment.compute(summary.size, net.net_cents, figures)
         reasons.extend(allotment_reasons)
+    reasons.extend(t.reason for t in limits)
     return Determination(
         eligible=eligible,
         allotment_cents=cents,
@@ -76,4 +103,5 @@ def determine(facts: SnapFacts, params: ParameterSet) -> Determination:
         reasons=tuple(reasons),
         alaska_area=figures.alaska_area,
         utility_region=region[0],
+        time_limits=limits,
     )

@@ -5,6 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from shared.work_activity import WorkActivity
+
+if TYPE_CHECKING:
+    from services.usda.rules.time_limit import TimeLimit
 
 
 @dataclass(frozen=True)
@@ -18,6 +24,9 @@ class Member:
     # state's cost deduction turns them into earned income (7 CFR 273.11(b)).
     self_employment_gross_cents: int = 0
     self_employment_costs_cents: int = 0
+    # Towards the time limit for able-bodied adults without dependents (7 U.S.C. 2015(o)).
+    work_activity: WorkActivity = WorkActivity()
+    pregnant: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,3 +83,5 @@ class Determination:
     reasons: tuple[Reason, ...]
     alaska_area: str = ""  # Alaska: the allotment area whose figures were used
     utility_region: str = ""  # the utility-allowance region used, where the state has them
+    # One per member within the time limit's ages (see time_limit.TimeLimit).
+    time_limits: tuple[TimeLimit, ...] = ()
