@@ -16,7 +16,8 @@ ADDED_COLUMNS = [
     ("orchestrator_case", "opened_by", "VARCHAR(64) NOT NULL DEFAULT ''", True),
     # Follow-up workers' claims on pending cases.
     ("orchestrator_case", "claimed_by", "VARCHAR(64) NOT NULL DEFAULT ''", False),
-    ("orchestrator_case", "claimed_until", "TIMESTAMP", False),
+    # As SQLModel makes a datetime column: WITH TIME ZONE on PostgreSQL (SQLite takes it as is).
+    ("orchestrator_case", "claimed_until", "TIMESTAMP WITH TIME ZONE", False),
 ]
 
 

@@ -1,5 +1,5 @@
-"""A database from before cases recorded their opener starts, keeps its cases, and gains
-the column; opening it again changes nothing."""
+"""A database from the first release starts, keeps its cases, and gains every column added
+since (the case's opener, follow-up claims); opening it again changes nothing."""
 
 from __future__ import annotations
 
@@ -13,8 +13,11 @@ from shared.db import make_engine
 def test_an_earlier_database_gains_the_opener_column_and_keeps_its_cases(database_url) -> None:  # type: ignore[no-untyped-def]
     db = open_database(database_url)
     with db.engine.begin() as connection:
-        connection.execute(text("DROP INDEX ix_orchestrator_case_opened_by"))
-        connection.execute(text("ALTER TABLE orchestrator_case DROP COLUMN opened_by"))
+        # As the first release made the table: without any column added since.
+        for table, column, _, indexed in schema_upgrade.ADDED_COLUMNS:
+            if indexed:
+                connection.execute(text(f"DROP INDEX ix_{table}_{column}"))
+            connection.execute(text(f"ALTER TABLE {table} DROP COLUMN {column}"))
         connection.execute(
             text(
                 "INSERT INTO orchestrator_case (case_id, request_id, request_fingerprint, status,"
@@ -29,7 +32,7 @@ def test_an_earlier_database_gains_the_opener_column_and_keeps_its_cases(databas
     try:
         inspector = inspect(again.engine)
         columns = {c["name"] for c in inspector.get_columns("orchestrator_case")}
-        assert "opened_by" in columns
+        assert {c for _, c, _, _ in schema_upgrade.ADDED_COLUMNS} <= columns
         indexes = {i["name"] for i in inspector.get_indexes("orchestrator_case")}
         assert "ix_orchestrator_case_opened_by" in indexes
         with again.engine.connect() as connection:
