@@ -32,14 +32,31 @@ def test_more_wages_never_lowers_magi(base: IncomeParts, more: int, year: int) -
     assert magi(richer, year).cents >= magi(base, year).cents
 
 
+# Below $400 of net earnings there is no self-employment tax (26 U.S.C. 1402(b)(2)), so
+# crossing it can lower MAGI by at most the deduction then due: half of 15.3% of $400.
+SE_THRESHOLD_DEDUCTION_CENTS = 3060
+
+
 @given(parts(), CENTS, YEARS)
-def test_more_self_employment_profit_never_lowers_magi(
+def test_more_self_employment_profit_never_lowers_magi_past_the_400_dollar_threshold(
     base: IncomeParts, more: int, year: int
 ) -> None:
     richer = IncomeParts(
         **{**base.__dict__, "self_employment_cents": base.self_employment_cents + more}
     )
-    assert magi(richer, year).cents >= magi(base, year).cents
+    before, after = magi(base, year), magi(richer, year)
+    crossed = before.self_employment_tax_cents == 0 < after.self_employment_tax_cents
+    allowance = SE_THRESHOLD_DEDUCTION_CENTS if crossed else 0
+    assert after.cents >= before.cents - allowance
+
+
+def test_crossing_the_400_dollar_threshold_is_the_one_place_more_profit_lowers_magi() -> None:
+    """Found by hypothesis: $427.97 of profit is $395.24 of net earnings, under the $400
+    floor, so no tax; $433.14 is $400.00, taxed: MAGI falls by $25.43. The law's own cliff."""
+    under = magi(IncomeParts(0, 42797, 0, 0, 0, 0), 2023)
+    over = magi(IncomeParts(0, 43314, 0, 0, 0, 0), 2023)
+    assert (under.self_employment_tax_cents, over.self_employment_tax_cents) == (0, 6120)
+    assert over.cents == 43314 - 3060 < under.cents
 
 
 @given(parts(), YEARS)

@@ -87,11 +87,12 @@ def determine(facts: SnapFacts, params: ParameterSet) -> Determination:
     )
     reasons.append(reason)
 
+    # The time limit's reasons before the allotment's: the amount stays the last word.
+    reasons.extend(t.reason for t in limits)
     eligible, cents = False, 0
     if gross_ok and net_ok:
         eligible, cents, allotment_reasons = allotment.compute(summary.size, net.net_cents, figures)
         reasons.extend(allotment_reasons)
-    reasons.extend(t.reason for t in limits)
     return Determination(
         eligible=eligible,
         allotment_cents=cents,
