@@ -9,7 +9,7 @@ import grpc
 
 from shared.caseworker_token import AUTHORIZATION_HEADER
 from shared.context import CALLER_HEADER, PURPOSE_HEADER
-from shared.interceptors import CorrelationClientInterceptor
+from shared.interceptors import CorrelationClientInterceptor, CorrelationStreamInterceptor
 from shared.tls import TlsFiles
 
 _OPTIONS = [
@@ -30,13 +30,16 @@ def open_channel(target: str, tls: TlsFiles | None) -> grpc.aio.Channel:
         return grpc.aio.insecure_channel(
             target,
             options=_OPTIONS,
-            interceptors=[CorrelationClientInterceptor(declare_caller=True)],
+            interceptors=[
+                CorrelationClientInterceptor(declare_caller=True),
+                CorrelationStreamInterceptor(declare_caller=True),
+            ],
         )
     return grpc.aio.secure_channel(
         target,
         tls.channel_credentials(),
         options=_OPTIONS,
-        interceptors=[CorrelationClientInterceptor()],
+        interceptors=[CorrelationClientInterceptor(), CorrelationStreamInterceptor()],
     )
 
 
@@ -61,6 +64,17 @@ class _AddMetadata(
     intercept_unary_stream = _call  # type: ignore[assignment]
 
 
+class _AddMetadataToStreams(grpc.aio.UnaryStreamClientInterceptor):
+    """The same headers on server-streaming calls: an asyncio channel files each
+    interceptor under its first matching kind only, so streams need their own."""
+
+    def __init__(self, metadata: Sequence[tuple[str, str]]) -> None:
+        self._inner = _AddMetadata(metadata)
+
+    def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:  # type: ignore[override]
+        return self._inner._call(continuation, details, request)
+
+
 def tool_metadata(
     token: str | None = None, purpose: str | None = None, declare_as: str | None = None
 ) -> list[tuple[str, str]]:
@@ -79,7 +93,7 @@ def open_tool_channel(
     target: str, tls: TlsFiles | None, metadata: Sequence[tuple[str, str]] = ()
 ) -> grpc.aio.Channel:
     """An asyncio channel for a tool (CLI, bench, harness, test) that adds ``metadata``."""
-    interceptors = [_AddMetadata(metadata)]
+    interceptors: list[Any] = [_AddMetadata(metadata), _AddMetadataToStreams(metadata)]
     if tls is None:
         return grpc.aio.insecure_channel(target, interceptors=interceptors)
     return grpc.aio.secure_channel(target, tls.channel_credentials(), interceptors=interceptors)
