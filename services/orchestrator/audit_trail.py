@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import structlog
 from sqlmodel import Session
 
-from services.orchestrator.tables import AUDIT
+from services.orchestrator.adapters.tables import AUDIT
 from shared.audit import AuditRecord, Outcome
 from shared.clock import Clock
 from shared.context import current_caseworker

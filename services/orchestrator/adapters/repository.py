@@ -13,7 +13,7 @@ from sqlalchemy import delete, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, and_, col, or_, select
 
-from services.orchestrator.tables import (
+from services.orchestrator.adapters.tables import (
     BurdenRow,
     CaseEventRow,
     CaseRow,

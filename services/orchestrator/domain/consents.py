@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
-from services.orchestrator.evidence_store import db_time
-from services.orchestrator.subjects import Subjects
-from services.orchestrator.tables import ConsentRow
+from services.orchestrator.adapters.evidence_store import db_time
+from services.orchestrator.adapters.subjects import Subjects
+from services.orchestrator.adapters.tables import ConsentRow
 from shared.consent import MAX_PROOF_LIFETIME, ConsentSigner
 from shared.dates import add_years
 from shared.errors import FieldViolation

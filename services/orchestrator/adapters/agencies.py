@@ -27,7 +27,7 @@ from eligibility.treasury.v1 import income_verification_pb2 as treasury_pb
 from eligibility.treasury.v1 import income_verification_pb2_grpc as treasury_grpc
 from eligibility.usda.v1 import snap_eligibility_pb2 as usda_pb
 from eligibility.usda.v1 import snap_eligibility_pb2_grpc as usda_grpc
-from services.orchestrator.refusal import DECLINING_CODES, agency_refused, is_refusal
+from services.orchestrator.adapters.refusal import DECLINING_CODES, agency_refused, is_refusal
 from shared.breaker import CircuitBreaker
 from shared.channels import open_channel
 from shared.errors import details_of

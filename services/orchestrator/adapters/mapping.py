@@ -10,15 +10,15 @@ from google.protobuf import json_format
 from eligibility.common.v1 import determination_pb2 as det
 from eligibility.common.v1 import evidence_pb2, household_pb2
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
-from services.orchestrator.evidence import Fact
-from services.orchestrator.reconcile import Issue
-from services.orchestrator.repository import StoredCase
-from services.orchestrator.tables import (
+from services.orchestrator.adapters.repository import StoredCase
+from services.orchestrator.adapters.tables import (
     CaseRow,
     DataMatchingIssueRow,
     DeterminationRow,
     EvidenceRow,
 )
+from services.orchestrator.domain.evidence import Fact
+from services.orchestrator.domain.reconcile import Issue
 from shared.protoconv import date_to_proto, timestamp_to_proto
 
 

@@ -22,8 +22,8 @@ from google.protobuf import json_format
 from eligibility.common.v1 import determination_pb2 as det
 from eligibility.common.v1 import household_pb2
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
-from services.orchestrator.evidence_store import is_fresh
-from services.orchestrator.tables import EvidenceRow
+from services.orchestrator.adapters.evidence_store import is_fresh
+from services.orchestrator.adapters.tables import EvidenceRow
 from shared.errors import FieldViolation
 
 PREGNANT, DISABLED, WORK, EXPENSES = (

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from sqlmodel import Session, col, func, select
 
-from services.orchestrator.tables import EvidenceRow
+from services.orchestrator.adapters.tables import EvidenceRow
 
 
 def db_time(value: dt.datetime) -> dt.datetime:

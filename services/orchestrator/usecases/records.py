@@ -13,11 +13,13 @@ from eligibility.common.v1 import determination_pb2 as det
 from eligibility.common.v1 import household_pb2
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from eligibility.treasury.v1 import income_verification_pb2 as treasury_pb
-from services.orchestrator import audit_trail, burden, consents, entitlement, repository
-from services.orchestrator.agencies import AgencyGateway, SourceUnavailable
+from services.orchestrator import audit_trail, entitlement
+from services.orchestrator.adapters import repository
+from services.orchestrator.adapters.agencies import AgencyGateway, SourceUnavailable
+from services.orchestrator.adapters.subjects import Subjects
+from services.orchestrator.adapters.tables import AUDIT, BurdenRow, CaseRow, ConsentRow
 from services.orchestrator.audit_trail import DISCLOSED, REFUSED, notes_for
-from services.orchestrator.subjects import Subjects
-from services.orchestrator.tables import AUDIT, BurdenRow, CaseRow, ConsentRow
+from services.orchestrator.domain import burden, consents
 from shared.clock import Clock
 from shared.context import Principal, current_caller, current_principal
 from shared.db import Database

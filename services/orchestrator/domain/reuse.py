@@ -13,11 +13,11 @@ from sqlmodel import Session
 from eligibility.common.v1 import household_pb2
 from eligibility.ssa.v1 import identity_pb2 as ssa_pb
 from eligibility.treasury.v1 import income_verification_pb2 as treasury_pb
-from services.orchestrator import evidence as ev
-from services.orchestrator.evidence import Fact
-from services.orchestrator.evidence_store import fresh_facts, original_id
-from services.orchestrator.subjects import Subjects
-from services.orchestrator.tables import EvidenceRow
+from services.orchestrator.adapters.evidence_store import fresh_facts, original_id
+from services.orchestrator.adapters.subjects import Subjects
+from services.orchestrator.adapters.tables import EvidenceRow
+from services.orchestrator.domain import evidence as ev
+from services.orchestrator.domain.evidence import Fact
 
 IDENTITY_FACTS = ("identity.ssn_match", "identity.citizenship", "identity.death")
 INCOME_FACTS = ("income.tax_return_magi", "income.tax_return_family_size")

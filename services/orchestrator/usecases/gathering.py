@@ -15,9 +15,10 @@ from sqlmodel import Session
 from eligibility.common.v1 import household_pb2
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from eligibility.treasury.v1 import income_verification_pb2 as treasury_pb
-from services.orchestrator import agency_requests, consents
-from services.orchestrator import evidence as ev
-from services.orchestrator.agencies import AgencyGateway, SourceUnavailable
+from services.orchestrator.adapters import agency_requests
+from services.orchestrator.adapters.agencies import AgencyGateway, SourceUnavailable
+from services.orchestrator.adapters.refusal import AgencyRefused, declined_text
+from services.orchestrator.adapters.subjects import Subjects
 from services.orchestrator.audit_trail import (
     DISCLOSED,
     FAILED,
@@ -26,13 +27,13 @@ from services.orchestrator.audit_trail import (
     as_outcome,
     notes_for,
 )
-from services.orchestrator.consents import Grant
-from services.orchestrator.evidence import EvidenceDirectory, Fact
-from services.orchestrator.identity import reconcile_identity
-from services.orchestrator.reconcile import IncomeInquiry, Issue, reconcile_income
-from services.orchestrator.refusal import AgencyRefused, declined_text
-from services.orchestrator.reuse import Reusable, find_reusable, stamp
-from services.orchestrator.subjects import Subjects
+from services.orchestrator.domain import consents
+from services.orchestrator.domain import evidence as ev
+from services.orchestrator.domain.consents import Grant
+from services.orchestrator.domain.evidence import EvidenceDirectory, Fact
+from services.orchestrator.domain.identity import reconcile_identity
+from services.orchestrator.domain.reconcile import IncomeInquiry, Issue, reconcile_income
+from services.orchestrator.domain.reuse import Reusable, find_reusable, stamp
 from shared.consent import ConsentSigner
 from shared.db import Database
 

@@ -16,10 +16,10 @@ import yaml
 
 from eligibility.common.v1 import determination_pb2 as det
 from eligibility.common.v1 import household_pb2
-from services.orchestrator import evidence as ev
-from services.orchestrator.evidence import Fact
-from services.orchestrator.reconcile import Issue
-from services.orchestrator.tables import BurdenRow
+from services.orchestrator.adapters.tables import BurdenRow
+from services.orchestrator.domain import evidence as ev
+from services.orchestrator.domain.evidence import Fact
+from services.orchestrator.domain.reconcile import Issue
 
 YARDSTICK_FILE = Path(__file__).with_name("burden.yaml")
 ASKED, PREFILLED, VERIFIED = "ASKED", "PREFILLED", "VERIFIED_FROM_DATA"

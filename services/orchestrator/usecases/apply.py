@@ -22,16 +22,14 @@ from sqlmodel import Session
 from eligibility.common.v1 import determination_pb2 as det
 from eligibility.common.v1 import household_pb2
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
-from services.orchestrator import (
-    agency_requests,
-    audit_trail,
-    burden,
-    consents,
-    entitlement,
-    mapping,
-    repository,
-)
-from services.orchestrator.agencies import AgencyGateway, SourceUnavailable
+from services.orchestrator import audit_trail, entitlement
+from services.orchestrator.adapters import agency_requests, mapping, repository
+from services.orchestrator.adapters.agencies import AgencyGateway, SourceUnavailable
+from services.orchestrator.adapters.evidence_store import db_time
+from services.orchestrator.adapters.refusal import AgencyRefused, declined_text
+from services.orchestrator.adapters.repository import StoredCase
+from services.orchestrator.adapters.subjects import Subjects
+from services.orchestrator.adapters.tables import CaseEventRow, CaseRow
 from services.orchestrator.audit_trail import (
     DISCLOSED,
     FAILED,
@@ -41,16 +39,12 @@ from services.orchestrator.audit_trail import (
     as_outcome,
     notes_for,
 )
-from services.orchestrator.combine import Combined, combine, wants_hhs
-from services.orchestrator.evidence import EvidenceDirectory
-from services.orchestrator.evidence_store import db_time
-from services.orchestrator.gathering import Gathered, Gatherer
-from services.orchestrator.intake import plan_year_for, validate_application
-from services.orchestrator.prefill import PROFILE_FACTS, Prefilled, prefill, profile_facts
-from services.orchestrator.refusal import AgencyRefused, declined_text
-from services.orchestrator.repository import StoredCase
-from services.orchestrator.subjects import Subjects
-from services.orchestrator.tables import CaseEventRow, CaseRow
+from services.orchestrator.domain import burden, consents
+from services.orchestrator.domain.combine import Combined, combine, wants_hhs
+from services.orchestrator.domain.evidence import EvidenceDirectory
+from services.orchestrator.domain.intake import plan_year_for, validate_application
+from services.orchestrator.usecases.gathering import Gathered, Gatherer
+from services.orchestrator.usecases.prefill import PROFILE_FACTS, Prefilled, prefill, profile_facts
 from shared.clock import Clock
 from shared.consent import ConsentSigner
 from shared.context import Principal, current_caller, current_principal
