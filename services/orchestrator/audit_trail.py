@@ -109,6 +109,9 @@ class Trail:
     def note(self, outcomes: Iterable[AuditNote]) -> None:
         self.outcomes += outcomes
 
+    def failed(self, disclosed: Iterable[AuditNote], detail: str) -> None:
+        self.note(as_outcome(disclosed, FAILED, detail))
+
     def write_outcomes(self, session: Session, at: dt.datetime) -> None:
         """In the caller's transaction (the case's)."""
         write(session, self.outcomes, self.case_id, at)

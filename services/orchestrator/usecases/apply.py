@@ -32,11 +32,9 @@ from services.orchestrator.adapters.subjects import Subjects
 from services.orchestrator.adapters.tables import CaseEventRow, CaseRow
 from services.orchestrator.audit_trail import (
     DISCLOSED,
-    FAILED,
     REFUSED,
     AuditNote,
     Trail,
-    as_outcome,
     notes_for,
 )
 from services.orchestrator.domain import burden, consents
@@ -311,21 +309,14 @@ class Coordinator:
         trail: Trail,
         declined: dict[str, str],
     ) -> T | None:
-        """Call an agency with ``disclosed`` recorded as requested before it is sent; note
-        the disclosure, or its failure, for the audit log, and in ``declined`` why an
+        """Call an agency through the gateway, which audits it; note in ``declined`` why an
         agency that answered "not now" did so."""
         try:
-            reply = await call(trail.before_send(disclosed))
+            return await self._agencies.ask(call, disclosed, trail)
         except SourceUnavailable as error:
-            trail.note(as_outcome(disclosed, FAILED, error.code))
             if error.declined:
                 declined[error.agency] = declined_text(error.agency, error.reason, error.code)
             return None
-        except AgencyRefused as refusal:
-            trail.note(as_outcome(disclosed, FAILED, refusal.audit_detail))
-            raise
-        trail.note(disclosed)
-        return reply
 
     def _stored(
         self,
@@ -367,15 +358,17 @@ class Coordinator:
             evidence=[mapping.evidence_row(case_id, uuid.uuid4().hex, f) for f in facts],
             determinations=determinations,
             issues=[mapping.issue_row(case_id, issue) for issue in gathered.issues],
-            consents=consents.rows_for(gathered.new_grants, ssn_by_ref, case_id, now),
-            burden=burden.ledger(
+            consents=mapping.consent_rows(gathered.new_grants, ssn_by_ref, case_id, now),
+            burden=mapping.burden_rows(
                 case_id,
-                household,
-                list(request.programs),
-                self._yardstick,
-                filled.filled,
-                gathered.facts,
-                gathered.issues,
+                burden.ledger(
+                    household,
+                    list(request.programs),
+                    self._yardstick,
+                    filled.filled,
+                    gathered.facts,
+                    gathered.issues,
+                ),
             ),
             events=[
                 CaseEventRow(

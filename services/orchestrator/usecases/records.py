@@ -92,7 +92,7 @@ class Records:
             if not self._may_see(session, who, row.subject_ref, "consent", now):
                 return False
             first_time = row.revoked_at is None
-            consents.revoke(session, request.consent_id, request.reason, now)
+            repository.revoke_consent(session, request.consent_id, request.reason, now)
             if first_time:
                 audit_trail.write(
                     session,
@@ -171,7 +171,7 @@ class Records:
         def work(session: Session) -> list[ConsentRow] | None:
             if not self._may_see(session, who, ref, "consent", now):
                 return None
-            return consents.for_subject(session, ref)
+            return repository.consents_for_subject(session, ref)
 
         rows = await self._db.run(work)
         if rows is None:
