@@ -23,6 +23,7 @@ def _notice(key: str) -> life_event_pb2.ChangeNotice:
 
 def test_a_notice_is_held_by_one_worker_until_its_claim_lapses(tmp_path) -> None:  # type: ignore[no-untyped-def]
     db = Database(f"sqlite:///{tmp_path / 'o.db'}", TABLES)
+    db.create_tables()
     with db.session() as s:
         outbox.enqueue(s, "ssa", _notice("case-1:r1:ssa"), NOW)
         s.commit()
