@@ -38,11 +38,11 @@ install: $(INSTALL_STAMP) ## Create .venv, generate the gRPC code and install ev
 
 generate: $(GEN_STAMP) ## Generate Python code and type stubs from protos/
 
-run: install ## Start the whole stack on SQLite, seed it, show a sample determination (Ctrl-C stops)
-	$(BIN)/elig up --data-dir $(DATA_DIR) --demo
+run: install ## Start the whole stack on SQLite, seed it, show a sample determination (Ctrl-C stops; ARGS="--free-ports" etc. go to elig up)
+	$(BIN)/elig up --data-dir $(DATA_DIR) --demo $(ARGS)
 
-demo: install ## Like run, but stop the stack after the sample determination
-	$(BIN)/elig up --data-dir $(DATA_DIR) --demo --exit
+demo: install ## Like run, but stop the stack after the sample determination (ARGS as for run)
+	$(BIN)/elig up --data-dir $(DATA_DIR) --demo --exit $(ARGS)
 
 test: install ## Run every test (SQLite and PostgreSQL)
 	$(BIN)/pytest -q

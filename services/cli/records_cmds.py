@@ -15,16 +15,12 @@ from rich.table import Table
 from eligibility.common.v1 import determination_pb2 as det
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from services.cli import render
-from services.cli.client import call
+from services.cli.client import TargetOption, call
 from services.cli.disclosures import fold
 from services.harness.households import HouseholdFileError, load_request
-from shared.settings import DEFAULT_PORTS
 
 console = Console()
 err = Console(stderr=True)
-TargetOption = typer.Option(
-    f"127.0.0.1:{DEFAULT_PORTS['orchestrator']}", "--target", envvar="ELIG_ORCHESTRATOR_TARGET"
-)
 # SSNs are prompted for, hidden, so they stay out of shell history unless given on purpose.
 SsnOption = typer.Option(..., "--ssn", prompt="SSN (nine digits)", hide_input=True)
 
@@ -33,7 +29,7 @@ def _time(stamp) -> str:  # type: ignore[no-untyped-def]
     return stamp.ToDatetime().isoformat(timespec="seconds") + "Z" if stamp.seconds else ""
 
 
-def consents(ssn: str = SsnOption, target: str = TargetOption) -> None:
+def consents(ssn: str = SsnOption, target: str | None = TargetOption) -> None:
     """The consents a person has given, and whether each is in force."""
     reply = call(target, "ListConsents", pb.ListConsentsRequest(ssn=ssn))
     table = Table(title="Consents")
@@ -54,7 +50,7 @@ def consents(ssn: str = SsnOption, target: str = TargetOption) -> None:
 def revoke(
     consent_id: str,
     reason: str = typer.Option("asked by the person", help="recorded with the revocation"),
-    target: str = TargetOption,
+    target: str | None = TargetOption,
 ) -> None:
     """Withdraw a consent: no agency is asked for data under it again."""
     reply = call(
@@ -69,7 +65,7 @@ def revoke(
 
 def disclosures(
     ssn: str = SsnOption,
-    target: str = TargetOption,
+    target: str | None = TargetOption,
     raw: bool = typer.Option(False, "--raw", help="every audit entry, requests and outcomes apart"),
 ) -> None:
     """Who saw a person's data, when and why."""
@@ -107,7 +103,7 @@ def disclosures(
     console.print(table)
 
 
-def audit_verify(target: str = TargetOption) -> None:
+def audit_verify(target: str | None = TargetOption) -> None:
     """Recompute the orchestrator's audit hash chain; exit 1 if it was tampered with."""
     reply = call(target, "VerifyAuditLog", pb.VerifyAuditLogRequest())
     if reply.ok:
@@ -121,7 +117,7 @@ def audit_verify(target: str = TargetOption) -> None:
 
 def burden(
     case_id: str = typer.Argument("", help="one case; every case when left out"),
-    target: str = TargetOption,
+    target: str | None = TargetOption,
 ) -> None:
     """Questions asked, prefilled and verified from data, against separate applications."""
     report = call(target, "GetBurdenReport", pb.GetBurdenReportRequest(case_id=case_id)).report
@@ -151,7 +147,7 @@ def whatif(
     csv_path: Path = typer.Option(
         None, "--csv", help="also write the table as CSV here ('-' for stdout)"
     ),
-    target: str = TargetOption,
+    target: str | None = TargetOption,
 ) -> None:
     """Sweep one member's income and show every program's answer at each step (benefit cliffs)."""
     try:
