@@ -224,12 +224,33 @@ def _wait_for_signal() -> None:
         time.sleep(0.2)
 
 
+def _description(path: Path) -> str:
+    """The household file's leading comment, every line of it, as one paragraph."""
+    lines = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            break
+        lines.append(line.lstrip("#").strip())
+    return " ".join(line for line in lines if line)
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 @app.command()
 def examples() -> None:
     """List the example households shipped with the project."""
+    # A table wraps each description at word boundaries to the terminal's width.
+    table = Table(title="Example households", show_lines=True)
+    table.add_column("File", no_wrap=True)
+    table.add_column("Household")
     for path in example_paths():
-        first = path.read_text().splitlines()[0].lstrip("# ")
-        console.print(f"{path}  [dim]{first}[/dim]")
+        table.add_row(_shown(path), _description(path))
+    console.print(table)
 
 
 records_cmds.register(app)
