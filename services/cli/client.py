@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -47,11 +48,24 @@ TargetOption = typer.Option(
 )
 
 
-def fail(error: grpc.RpcError, target: Target | None = None) -> None:
+def _as_option(text: str, options: dict[str, str]) -> str:
+    """Top-level request fields named as the options the user typed them with; a nested
+    field (household.members[0].person_id) came from a file and keeps its name."""
+    for field, option in options.items():
+        text = re.sub(rf"(?<![\w.\]]){re.escape(field)}\b", option, text)
+    return text
+
+
+def fail(
+    error: grpc.RpcError, target: Target | None = None, options: dict[str, str] | None = None
+) -> None:
     details = details_of(error)
     err.print(f"[red]{details.code.name}[/red]: {details.message}")
     for violation in details.violations:
-        err.print(f"  • {violation.field}: {violation.description}")
+        field, description = violation.field, violation.description
+        if options:
+            field, description = _as_option(field, options), _as_option(description, options)
+        err.print(f"  • {field}: {description}")
     if details.code == grpc.StatusCode.UNAVAILABLE:
         if target is not None:
             err.print(f"  no orchestrator answered at {target.address} (from {target.source})")
@@ -65,8 +79,15 @@ def fail(error: grpc.RpcError, target: Target | None = None) -> None:
     raise typer.Exit(2)
 
 
-def call(target: str | None, rpc: str, request: Any, timeout: float = 30.0) -> Any:
-    """Call one CoordinationService method; on failure print why and exit 2."""
+def call(
+    target: str | None,
+    rpc: str,
+    request: Any,
+    timeout: float = 30.0,
+    options: dict[str, str] | None = None,
+) -> Any:
+    """Call one CoordinationService method; on failure print why and exit 2. ``options``
+    maps request fields to the command's options, so a refusal names what the user typed."""
     where = Session.target(target)
     try:
         channel = Session.tool().channel_sync(where.address, Session.caseworker, Session.role)
@@ -79,5 +100,5 @@ def call(target: str | None, rpc: str, request: Any, timeout: float = 30.0) -> A
         try:
             return getattr(stub, rpc)(request, timeout=timeout)
         except grpc.RpcError as error:
-            fail(error, where)
+            fail(error, where, options)
             raise

@@ -45,7 +45,11 @@ from services.orchestrator.combine import Combined, combine, wants_hhs
 from services.orchestrator.evidence import EvidenceDirectory
 from services.orchestrator.evidence_store import db_time
 from services.orchestrator.gathering import Gathered, Gatherer
-from services.orchestrator.intake import plan_year_for, validate_application
+from services.orchestrator.intake import (
+    normalise_state_code,
+    plan_year_for,
+    validate_application,
+)
 from services.orchestrator.prefill import PROFILE_FACTS, Prefilled, prefill, profile_facts
 from services.orchestrator.refusal import AgencyRefused, declined_text
 from services.orchestrator.repository import StoredCase
@@ -131,6 +135,8 @@ class Coordinator:
 
         Copies of one request arriving together share one run: the agencies are asked
         once and every copy gets the same case."""
+        # Before the fingerprint: a retry spelling the state in another case is the same request.
+        normalise_state_code(request.household)
         print_ = fingerprint(request)
         who = current_principal()
         if not request.request_id:  # refused by validation; nothing to share

@@ -18,7 +18,7 @@ from services.orchestrator import agency_requests
 from services.orchestrator import evidence as ev
 from services.orchestrator.agencies import AgencyGateway, SourceUnavailable
 from services.orchestrator.combine import combine, wants_hhs
-from services.orchestrator.intake import validate_application
+from services.orchestrator.intake import normalise_state_code, validate_application
 from services.orchestrator.refusal import declined_text
 from shared.errors import FieldViolation
 
@@ -87,6 +87,7 @@ async def sweep(
     today: dt.date,
     budget: Callable[[], float],
 ) -> list[pb.SweepStep]:
+    normalise_state_code(request.household)
     amounts = _check(request, today)
     plan_year = request.plan_year or today.year
     programs = list(request.programs)

@@ -274,3 +274,24 @@ def test_elig_up_listens_where_elig_service_port_says_and_prints_the_export_line
     assert f"export ELIG_ORCHESTRATOR_TARGET=127.0.0.1:{ports['orchestrator']}" in result.stdout
     # A stopped stack leaves no address behind for the next command to try.
     assert not (tmp_path / "targets.json").exists()
+
+
+def test_whatif_answers_for_the_plan_year_asked_and_names_its_options_in_errors(
+    stack: Stack,
+) -> None:
+    chen = str(next(p for p in example_paths() if "chen" in p.name))
+    sweep = ["whatif", chen, "--person", "wei", "--from", "30000", "--to", "30000"]
+    # 2026 has a published benchmark premium: the credit is a figure, not pending.
+    published = _elig(stack, *sweep, "--plan-year", "2026", "--csv", "-")
+    assert published.returncode == 0, published.stderr
+    rows = list(csv.reader(published.stdout.splitlines()))
+    aptc = rows[0].index("total APTC/mo")
+    assert rows[1][aptc] not in ("pending", "0.00"), rows
+    shown = _elig(stack, *sweep, "--plan-year", "2026")
+    assert "plan year 2026" in shown.stdout
+    refused = _elig(stack, "whatif", chen, "--person", "wei", "--step", "0")
+    assert refused.returncode == 2
+    assert "--step: must be positive" in refused.stderr
+    assert "step_cents" not in refused.stderr
+    far = _elig(stack, *sweep, "--plan-year", "2040")
+    assert far.returncode == 2 and "--plan-year" in far.stderr, far.stderr
