@@ -245,11 +245,13 @@ def _shown(path: Path) -> str:
 def examples() -> None:
     """List the example households shipped with the project."""
     # A table wraps each description at word boundaries to the terminal's width.
-    table = Table(title="Example households", show_lines=True)
+    paths = example_paths()
+    folder = _shown(paths[0].parent) if paths else ""
+    table = Table(title="Example households", caption=f"in {folder}", show_lines=True)
     table.add_column("File", no_wrap=True)
     table.add_column("Household")
-    for path in example_paths():
-        table.add_row(_shown(path), _description(path))
+    for path in paths:
+        table.add_row(path.name, _description(path))
     console.print(table)
 
 
