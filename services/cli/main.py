@@ -204,8 +204,9 @@ def _print_where(stack: Stack, data_dir: Path) -> None:
     """How other `elig` commands find this stack: the file they read by default, and the
     line for a shell that names no data folder or another one."""
     console.print(
-        f"elig commands using data folder {data_dir} find the orchestrator through"
-        f" {targets_path(data_dir)}; in another shell or folder:"
+        f"elig commands find the orchestrator through {targets_path(data_dir)}; in another shell:",
+        soft_wrap=True,
+        highlight=False,
     )
     console.print(
         f"export {ENV_VAR}={stack.target('orchestrator')}", soft_wrap=True, highlight=False
