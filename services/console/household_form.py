@@ -257,6 +257,45 @@ def _nearest_field(path: str, aliases: Mapping[str, str], fields: set[str]) -> s
     return None
 
 
+_MEMBER_LABELS = {
+    "person_id": "Person id",
+    "name.given": "First name",
+    "name.family": "Last name",
+    "ssn": "Social Security number",
+    "birth_date": "Date of birth",
+    "citizenship": "Citizenship or immigration status",
+    "relationship": "Relationship to person 1",
+    "incomes[0].kind": "Kind of income",
+    "incomes[0].annual_amount_cents": "Income a year",
+    "work_activity.monthly_work_hours": "Hours of work a month",
+}
+_LABELS = {
+    "household.address.line1": "Street address",
+    "household.address.city": "City",
+    "household.address.state_code": "State",
+    "household.address.county": "County",
+    "household.address.zip_code": "ZIP code",
+    "household.expenses.monthly_shelter_cents": "Rent or mortgage",
+    "household.tax_units[0].filing_status": "How person 1 files taxes",
+    "programs": "Programs",
+    "plan_year": "Plan year",
+    "consent_treasury": "Consent",
+    "person_id": "Person whose income changes",
+    "from_annual_cents": "From",
+    "to_annual_cents": "To",
+    "step_cents": "Step",
+}
+_MEMBER = re.compile(r"^household\.members\[(\d+)\]\.(.+)$")
+
+
+def field_label(path: str) -> str:
+    """The words a form shows for a field, for the list of problems at the top."""
+    match = _MEMBER.match(path)
+    if match:
+        return f"Person {int(match[1]) + 1}: {_MEMBER_LABELS.get(match[2], match[2])}"
+    return _LABELS.get(path, path)
+
+
 def member_fields(index: int) -> list[str]:
     names = (
         "person_id",

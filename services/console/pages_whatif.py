@@ -111,7 +111,7 @@ async def what_if(request: Request) -> Response:
         cliffs=sweep_chart.cliffs(rows),
         chart=sweep_chart.svg(rows),
         columns=sweep_chart.status_columns(rows),
-        pending=any(sweep_chart.PENDING in row.statuses.values() for row in rows),
+        pending=sweep_chart.pending_reasons(rows),
         problem=problem,
         errors=errors,
         loose=loose,

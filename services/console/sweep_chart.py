@@ -17,7 +17,6 @@ from services.console import labels
 
 COVERAGE = (det.PROGRAM_MEDICAID, det.PROGRAM_CHIP)
 COVERED = (det.DETERMINATION_STATUS_ELIGIBLE, det.DETERMINATION_STATUS_CONDITIONAL)
-PENDING = labels.status(det.DETERMINATION_STATUS_PENDING_VERIFICATION)[0]
 
 
 @dataclass
@@ -27,6 +26,8 @@ class Row:
     snap_cents: int = 0
     covered: list[str] = field(default_factory=list)
     statuses: dict[str, str] = field(default_factory=dict)
+    # Why answers are pending at this step (the decisive reasons), for the warning.
+    pending_reasons: list[str] = field(default_factory=list)
 
     @property
     def benefits_cents(self) -> int:
@@ -51,12 +52,32 @@ def rows_of(response: pb.SimulateIncomeSweepResponse) -> list[Row]:
                     row.credit_cents += p.monthly_benefit_cents
                 if p.program in COVERAGE and p.status in COVERED:
                     row.covered.append(f"{person.person_id} ({labels.program(p.program)})")
+                _note_pending(row, p)
         for p in step.household_determinations:
             row.statuses[f"Household {labels.program(p.program)}"] = labels.status(p.status)[0]
             if p.program == det.PROGRAM_SNAP and p.status in COVERED:
                 row.snap_cents += p.monthly_benefit_cents
+            _note_pending(row, p)
         rows.append(row)
     return rows
+
+
+def _note_pending(row: Row, p: det.ProgramDetermination) -> None:
+    if p.status == det.DETERMINATION_STATUS_PENDING_VERIFICATION:
+        reason = labels.decisive_reason(p)
+        row.pending_reasons.append(
+            f"{labels.program(p.program)}: {reason.message}"
+            if reason
+            else labels.program(p.program)
+        )
+
+
+def pending_reasons(rows: list[Row]) -> list[str]:
+    seen: dict[str, None] = {}
+    for row in rows:
+        for reason in row.pending_reasons:
+            seen.setdefault(reason, None)
+    return list(seen)[:5]
 
 
 def cliffs(rows: list[Row]) -> list[tuple[Row, Row]]:
@@ -108,8 +129,8 @@ def csv_text(rows: list[Row]) -> str:
 
 
 # Drawing area, in SVG user units.
-WIDTH, HEIGHT = 760, 360
-LEFT, RIGHT, TOP, BOTTOM = 80, 20, 20, 60
+WIDTH, HEIGHT = 760, 390
+LEFT, RIGHT, TOP, BOTTOM = 80, 20, 20, 90
 SERIES = (
     # (label, value of a row, dash pattern, marker): told apart by line style and marker
     # as well as colour, so the chart reads in greyscale.
@@ -162,7 +183,10 @@ def svg(rows: list[Row]) -> str:
             f'<text x="{LEFT - 8}" y="{ty + 4:.1f}" text-anchor="end" fill="#1b1b1b">'
             f"${tick:,}</text>"
         )
-    for row in rows[:: max(1, len(rows) // 6)] + [rows[-1]]:
+    ticks = rows[:: max(1, len(rows) // 6)]
+    if ticks[-1] is not rows[-1]:
+        ticks.append(rows[-1])
+    for row in ticks:
         tx = x(row.income_cents)
         parts.append(
             f'<text x="{tx:.1f}" y="{TOP + plot_h + 18}" text-anchor="middle" fill="#1b1b1b">'
@@ -172,7 +196,7 @@ def svg(rows: list[Row]) -> str:
         f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" y2="{TOP + plot_h}" '
         'stroke="#1b1b1b"/>'
         f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + plot_h}" stroke="#1b1b1b"/>'
-        f'<text x="{LEFT + plot_w / 2}" y="{HEIGHT - 22}" text-anchor="middle" '
+        f'<text x="{LEFT + plot_w / 2}" y="{TOP + plot_h + 40}" text-anchor="middle" '
         'fill="#1b1b1b">Annual income of the person swept</text>'
         f'<text transform="translate(16 {TOP + plot_h / 2}) rotate(-90)" text-anchor="middle" '
         'fill="#1b1b1b">Dollars a month</text>'
@@ -195,8 +219,8 @@ def svg(rows: list[Row]) -> str:
         for r in rows:
             parts.append(_marker(marker, x(r.income_cents), y(value(r)), colour))
         parts.append("</g>")
-        # Legend, top right, one line per series with its own line style and marker.
-        lx, ly = WIDTH - RIGHT - 200, TOP + 16 + index * 20
+        # Legend under the axis, one entry per series with its own line style and marker.
+        lx, ly = LEFT + index * 220, HEIGHT - 12
         parts.append(
             f'<line x1="{lx}" y1="{ly - 4}" x2="{lx + 30}" y2="{ly - 4}" stroke="{colour}" '
             f'stroke-width="2.5"{dash_attr}/>{_marker(marker, lx + 15, ly - 4, colour)}'

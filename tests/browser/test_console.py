@@ -185,7 +185,7 @@ def test_revoking_a_consent_shows_in_the_disclosure_report(page, console: Consol
     expect(page.locator("#disclosures")).to_contain_text("DISCLOSED")
     check_page(page, console, "person")
     revoke = page.get_by_role("button", name=re.compile("Revoke consent")).first
-    consent_id = revoke.inner_text().removeprefix("Revoke consent ").strip()
+    consent_id = revoke.locator("xpath=ancestor::form[1]//input[@name='consent_id']").input_value()
     revoke.click()
     expect(page.locator("#revoked-notice")).to_contain_text(f"Consent {consent_id} is revoked")
     row = page.locator("#consents tr", has_text=consent_id)
