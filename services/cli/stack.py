@@ -214,7 +214,10 @@ class Stack:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.processes["console"].poll() is not None:
-                raise StackError(f"the console exited: {self.log_tail('console')}")
+                raise StackError(
+                    f"the console exited (is port {port} free? ELIG_CONSOLE_PORT moves it): "
+                    f"{self.log_tail('console')}"
+                )
             try:
                 with urllib.request.urlopen(f"{address}/healthz", timeout=1.0):
                     return address

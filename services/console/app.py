@@ -98,6 +98,9 @@ async def sign_in(request: Request) -> Response:
 
 
 async def sign_out(request: Request) -> Response:
+    # Another site must not be able to sign a caseworker out either.
+    if not await csrf_ok(request, session_of(request)):
+        return RedirectResponse("/cases", status_code=303)
     replace_session(request, Session.anonymous())
     return with_cookie(request, RedirectResponse("/signin?why=signedout", status_code=303))
 

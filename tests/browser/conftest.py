@@ -31,7 +31,7 @@ class Console:
     axe_results: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def console() -> Iterator[Console]:
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium is not at {CHROMIUM}: `make install` installs Debian's (as root)")
@@ -50,7 +50,9 @@ def console() -> Iterator[Console]:
         )
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: while Playwright's synchronous driver is open it holds an
+# event loop on this thread, which the asyncio tests after this folder cannot share.
+@pytest.fixture(scope="module")
 def browser(console: Console) -> Iterator[object]:
     with playwright_sync.sync_playwright() as driver:
         launched = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
