@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator
 
 import grpc
 import structlog
@@ -10,24 +11,31 @@ from sqlmodel import Session
 
 from eligibility.ssa.v1 import identity_pb2 as pb
 from eligibility.ssa.v1 import identity_pb2_grpc as pb_grpc
-from services.ssa import repository
-from services.ssa.disclosure import for_answer, mismatch_run, record
+from services.ssa import deaths, repository
+from services.ssa.changes import change_for
+from services.ssa.death_feed import DeathFeed, feed_asker
+from services.ssa.disclosure import for_answer, mismatch_run, record, record_death_fact
 from services.ssa.domain import IdentityAnswer, IdentityQuery, MatchStatus, match
 from services.ssa.limiter import TokenBuckets
 from services.ssa.mismatch_runs import MismatchRuns
+from services.ssa.tables import AUDIT, SsaReceivedChange
 from shared.audit import Outcome
 from shared.audit_trail import INTERNAL, Asker, Disclosure
+from shared.change_desk import ChangeDesk
+from shared.change_effect import Effect
+from shared.change_notice import CheckedNotice
 from shared.clock import Clock
 from shared.context import current_principal
 from shared.db import Database
 from shared.errors import FieldViolation, ServiceError, invalid_argument
 from shared.limits import MAX_HOUSEHOLD_MEMBERS
-from shared.protoconv import date_to_proto
+from shared.protoconv import date_to_proto, timestamp_to_proto
 from shared.validation import check_date, check_name, check_ssn
 
 log = structlog.get_logger("ssa")
 
 MAX_PEOPLE = MAX_HOUSEHOLD_MEMBERS
+MAX_REPORTED_BY = 200
 _STATUS = {
     MatchStatus.MATCH: pb.MATCH_STATUS_MATCH,
     MatchStatus.NO_RECORD: pb.MATCH_STATUS_NO_RECORD,
@@ -80,6 +88,56 @@ def to_proto(answer: IdentityAnswer) -> pb.IdentityResult:
     return out
 
 
+def death_from(request: pb.RecordDeathRequest, today: dt.date) -> dt.date:
+    violations: list[FieldViolation] = []
+    if not request.request_id.strip():
+        violations.append(FieldViolation("request_id", "is required: it makes a retry safe"))
+    check_ssn(request.ssn, "ssn", violations)
+    death = check_date(request.death_date, "death_date", violations, not_after=today)
+    if len(request.reported_by) > MAX_REPORTED_BY:
+        violations.append(
+            FieldViolation("reported_by", f"must be at most {MAX_REPORTED_BY} characters")
+        )
+    if violations or death is None:
+        raise invalid_argument(violations)
+    return death
+
+
+def report_to_proto(report: deaths.DeathReport) -> pb.DeathReport:
+    return pb.DeathReport(
+        sequence=report.sequence,
+        ssn=report.ssn,
+        death_date=date_to_proto(report.death_date),
+        record_time=timestamp_to_proto(report.recorded_at),
+    )
+
+
+def apply_change(session: Session, notice: CheckedNotice) -> Effect:
+    """SSA's part of a change: a death enters the records; the rest is noted or nothing."""
+    records = repository.records_for(session, notice.ssns)
+    change = change_for(notice.kind_name, notice.effective_date, notice.ssns, records)
+    if change.mark_deceased:
+        repository.mark_deceased(session, change.mark_deceased, notice.effective_date)
+    return change.effect
+
+
+def _death_refused(error: Exception) -> ServiceError:
+    if isinstance(error, deaths.PersonUnknown):
+        # The SSN is not echoed: the message may reach a log.
+        return ServiceError(
+            grpc.StatusCode.NOT_FOUND, "PERSON_NOT_FOUND", "SSA holds no record for this SSN"
+        )
+    if isinstance(error, deaths.DeathBeforeBirth):
+        return invalid_argument(
+            [FieldViolation("death_date", "is before the birth date SSA holds for the person")]
+        )
+    return ServiceError(
+        grpc.StatusCode.ALREADY_EXISTS,
+        "REQUEST_ID_REUSED",
+        "this request_id already recorded another death; a new report needs a new request_id",
+    )
+
+
 class IdentityServicer(pb_grpc.IdentityServiceServicer):
     def __init__(
         self,
@@ -94,6 +152,56 @@ class IdentityServicer(pb_grpc.IdentityServiceServicer):
         self._subject_key = subject_key
         self._limiter = limiter
         self._runs = runs
+        self._desk = ChangeDesk(
+            "ssa", db, clock, subject_key, SsaReceivedChange, AUDIT, apply_change
+        )
+        self._feed = DeathFeed(db, clock, subject_key)
+
+    async def ReceiveChange(
+        self, request: pb.ReceiveChangeRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ReceiveChangeResponse:
+        ack = await self._desk.receive(request.request_id, request.notice, request.purpose)
+        return pb.ReceiveChangeResponse(acknowledgement=ack)
+
+    async def RecordDeath(
+        self, request: pb.RecordDeathRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RecordDeathResponse:
+        now = self._clock.now()
+        death = death_from(request, now.date())
+        asker = Asker.of_current_call("", "death-report")
+
+        def unit(session: Session) -> tuple[deaths.DeathReport, bool]:
+            report, new = deaths.record_death(
+                session, request.request_id, request.ssn, death, request.reported_by, now
+            )
+            detail = f"death report {report.sequence}" + ("" if new else " (already recorded)")
+            record_death_fact(
+                session,
+                self._subject_key,
+                asker,
+                now,
+                [Disclosure(request.ssn, Outcome.RECEIVED, detail)],
+            )
+            return report, new
+
+        try:
+            report, new = await self._db.run(unit)
+        except (deaths.PersonUnknown, deaths.DeathBeforeBirth, deaths.RequestReused) as error:
+            raise _death_refused(error) from None
+        if new:
+            self._feed.recorded()
+        log.info("death recorded", sequence=report.sequence, new=new, caller=asker.service)
+        return pb.RecordDeathResponse(report=report_to_proto(report))
+
+    async def WatchDeathReports(
+        self, request: pb.WatchDeathReportsRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[pb.WatchDeathReportsResponse]:
+        if request.after_sequence < 0:
+            raise invalid_argument(
+                [FieldViolation("after_sequence", "must be 0 (from the start) or more")]
+            )
+        async for report in self._feed.follow(request.after_sequence, feed_asker()):
+            yield pb.WatchDeathReportsResponse(report=report_to_proto(report))
 
     async def VerifyIdentity(
         self, request: pb.VerifyIdentityRequest, context: grpc.aio.ServicerContext

@@ -32,8 +32,6 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
 from grpc_health.v1 import health_pb2
 
-from services.usda.rules import load_parameters as usda_parameters
-from services.usda.server import bindings as usda_bindings
 from shared.caseworker_token import LocalTokenKeys
 from shared.clock import FixedClock
 from shared.consent import LocalConsentKeys
@@ -46,6 +44,7 @@ from tests.integration.conftest import (  # noqa: F401
     ServerHandle,
     credentials,
     serve,
+    usda_bindings_at,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -1140,8 +1139,8 @@ async def health_check(*args: str) -> tuple[int, str]:
 
 
 @pytest.fixture
-async def usda(serve: Serve, clock: FixedClock) -> ServerHandle:  # noqa: F811
-    return await serve(usda_bindings(usda_parameters(), clock))
+async def usda(serve: Serve, clock: FixedClock, tmp_path: Path) -> ServerHandle:  # noqa: F811
+    return await serve(usda_bindings_at(tmp_path, clock))
 
 
 @pytest.fixture
