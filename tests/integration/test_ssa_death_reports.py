@@ -11,10 +11,12 @@ from typing import Any
 import grpc
 import pytest
 from sqlmodel import select
+from typer.testing import CliRunner
 
 from eligibility.common.v1 import date_pb2, household_pb2
 from eligibility.ssa.v1 import identity_pb2 as pb
 from eligibility.ssa.v1 import identity_pb2_grpc as pb_grpc
+from services.cli.main import app as elig
 from services.ssa import server as ssa_server
 from services.ssa.tables import AUDIT, TABLES
 from shared.db import Database
@@ -162,3 +164,19 @@ async def test_a_negative_sequence_is_refused(ssa) -> None:  # type: ignore[no-u
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await stream.read()
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_elig_ssa_record_death_reports_as_vital_records(coordination, ssa) -> None:  # type: ignore[no-untyped-def]
+    handle = coordination.agencies["ssa"]
+    args = ["--data-dir", str(handle.credentials), "ssa", "record-death"]
+    args += ["--ssn", "412558303", "--date", "2026-11-02", "--target", handle.target]
+    result = await asyncio.to_thread(CliRunner().invoke, elig, [*args, "--request-id", "cli-1"])
+    assert result.exit_code == 0, result.output
+    assert "report 1" in result.output and "412558303" not in result.output
+    assert (await _verify(ssa, "412558303")).death_date == _date(2026, 11, 2)
+    bad = await asyncio.to_thread(
+        CliRunner().invoke,
+        elig,
+        [*args[:4], "--ssn", "412558399", "--date", "2026-11-02", "--target", handle.target],
+    )
+    assert bad.exit_code == 2 and "NOT_FOUND" in bad.output
