@@ -294,12 +294,15 @@ TOKEN_SIGNING, TOKEN_PUBLIC = _TOKENS.private_key_path.name, _TOKENS.public_key_
 KEY_FILES = {SIGNING, PUBLIC, SUBJECT, TOKEN_SIGNING, TOKEN_PUBLIC}
 # What each service loads from <data dir>/keys at start-up. The orchestrator signs consent,
 # so it also holds the public half (handy to hand out), and checks caseworker tokens;
-# Treasury checks consent proofs; SSA names people in its audit log. No service signs
-# tokens: that is the identity provider's job.
+# Treasury checks consent proofs; SSA, HHS and USDA name people in their audit logs (HHS
+# and USDA: the people of a change notice). No service signs tokens: that is the identity
+# provider's job.
 KEY_NEEDS: dict[str, set[str]] = {
     "orchestrator": {SIGNING, PUBLIC, SUBJECT, TOKEN_PUBLIC},
     "treasury": {PUBLIC, SUBJECT},
     "ssa": {SUBJECT},
+    "hhs": {SUBJECT},
+    "usda": {SUBJECT},
 }
 KEYS_SECRET = "elig-consent-keys"
 TOKEN_SECRET = "elig-token-public-key"
