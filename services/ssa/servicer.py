@@ -14,6 +14,7 @@ from eligibility.ssa.v1 import identity_pb2_grpc as pb_grpc
 from services.ssa import deaths, repository
 from services.ssa.changes import change_for
 from services.ssa.death_feed import DeathFeed, feed_asker
+from services.ssa.death_requests import death_from, death_refused, report_to_proto
 from services.ssa.disclosure import for_answer, mismatch_run, record, record_death_fact
 from services.ssa.domain import IdentityAnswer, IdentityQuery, MatchStatus, match
 from services.ssa.limiter import TokenBuckets
@@ -29,13 +30,12 @@ from shared.context import current_principal
 from shared.db import Database
 from shared.errors import FieldViolation, ServiceError, invalid_argument
 from shared.limits import MAX_HOUSEHOLD_MEMBERS
-from shared.protoconv import date_to_proto, timestamp_to_proto
+from shared.protoconv import date_to_proto
 from shared.validation import check_date, check_name, check_ssn
 
 log = structlog.get_logger("ssa")
 
 MAX_PEOPLE = MAX_HOUSEHOLD_MEMBERS
-MAX_REPORTED_BY = 200
 _STATUS = {
     MatchStatus.MATCH: pb.MATCH_STATUS_MATCH,
     MatchStatus.NO_RECORD: pb.MATCH_STATUS_NO_RECORD,
@@ -88,30 +88,6 @@ def to_proto(answer: IdentityAnswer) -> pb.IdentityResult:
     return out
 
 
-def death_from(request: pb.RecordDeathRequest, today: dt.date) -> dt.date:
-    violations: list[FieldViolation] = []
-    if not request.request_id.strip():
-        violations.append(FieldViolation("request_id", "is required: it makes a retry safe"))
-    check_ssn(request.ssn, "ssn", violations)
-    death = check_date(request.death_date, "death_date", violations, not_after=today)
-    if len(request.reported_by) > MAX_REPORTED_BY:
-        violations.append(
-            FieldViolation("reported_by", f"must be at most {MAX_REPORTED_BY} characters")
-        )
-    if violations or death is None:
-        raise invalid_argument(violations)
-    return death
-
-
-def report_to_proto(report: deaths.DeathReport) -> pb.DeathReport:
-    return pb.DeathReport(
-        sequence=report.sequence,
-        ssn=report.ssn,
-        death_date=date_to_proto(report.death_date),
-        record_time=timestamp_to_proto(report.recorded_at),
-    )
-
-
 def apply_change(session: Session, notice: CheckedNotice) -> Effect:
     """SSA's part of a change: a death enters the records; the rest is noted or nothing."""
     records = repository.records_for(session, notice.ssns)
@@ -119,23 +95,6 @@ def apply_change(session: Session, notice: CheckedNotice) -> Effect:
     if change.mark_deceased:
         repository.mark_deceased(session, change.mark_deceased, notice.effective_date)
     return change.effect
-
-
-def _death_refused(error: Exception) -> ServiceError:
-    if isinstance(error, deaths.PersonUnknown):
-        # The SSN is not echoed: the message may reach a log.
-        return ServiceError(
-            grpc.StatusCode.NOT_FOUND, "PERSON_NOT_FOUND", "SSA holds no record for this SSN"
-        )
-    if isinstance(error, deaths.DeathBeforeBirth):
-        return invalid_argument(
-            [FieldViolation("death_date", "is before the birth date SSA holds for the person")]
-        )
-    return ServiceError(
-        grpc.StatusCode.ALREADY_EXISTS,
-        "REQUEST_ID_REUSED",
-        "this request_id already recorded another death; a new report needs a new request_id",
-    )
 
 
 class IdentityServicer(pb_grpc.IdentityServiceServicer):
@@ -187,7 +146,7 @@ class IdentityServicer(pb_grpc.IdentityServiceServicer):
         try:
             report, new = await self._db.run(unit)
         except (deaths.PersonUnknown, deaths.DeathBeforeBirth, deaths.RequestReused) as error:
-            raise _death_refused(error) from None
+            raise death_refused(error) from None
         if new:
             self._feed.recorded()
         log.info("death recorded", sequence=report.sequence, new=new, caller=asker.service)

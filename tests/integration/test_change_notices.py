@@ -161,26 +161,26 @@ async def _receive(
         return (await agency.stub(channel).ReceiveChange(request, timeout=30)).acknowledgement
 
 
-@pytest.mark.parametrize("name", sorted(AGENCIES))
 async def test_a_notice_delivered_twice_is_applied_once_and_acknowledged_the_same(
-    coordination, name
+    coordination,
 ) -> None:  # type: ignore[no-untyped-def]
-    db = coordination.databases[name]
-    first = await _receive(coordination, name, ACTING[name]("n-1"))
-    held = _effect_rows(name, db)
-    second = await _receive(coordination, name, ACTING[name]("n-1"))
-    assert (first.agency, first.action, first.duplicate) == (name, ACTION[name], False)
-    assert first.detail
-    assert second.duplicate
-    second.duplicate = False
-    assert second == first
-    assert _count(db, AGENCIES[name].table) == 1
-    assert _effect_rows(name, db) == held
-    with db.session() as session:
-        entries = list(session.exec(select(AGENCIES[name].audit.entry)))
-        assert [e.outcome for e in entries] == ["RECEIVED", "RECEIVED"]
-        assert all(MARIA not in e.detail and MARIA not in e.subject_ref for e in entries)
-        assert AGENCIES[name].audit.verify(session).ok
+    for name in AGENCIES:
+        db = coordination.databases[name]
+        first = await _receive(coordination, name, ACTING[name]("n-1"))
+        held = _effect_rows(name, db)
+        second = await _receive(coordination, name, ACTING[name]("n-1"))
+        assert (first.agency, first.action, first.duplicate) == (name, ACTION[name], False)
+        assert first.detail
+        assert second.duplicate
+        second.duplicate = False
+        assert second == first
+        assert _count(db, AGENCIES[name].table) == 1
+        assert _effect_rows(name, db) == held
+        with db.session() as session:
+            entries = list(session.exec(select(AGENCIES[name].audit.entry)))
+            assert [e.outcome for e in entries] == ["RECEIVED", "RECEIVED"]
+            assert all(MARIA not in e.detail and MARIA not in e.subject_ref for e in entries)
+            assert AGENCIES[name].audit.verify(session).ok
 
 
 async def test_each_agency_does_its_own_part_of_a_change(coordination) -> None:  # type: ignore[no-untyped-def]
@@ -230,28 +230,29 @@ async def test_a_change_that_touches_nothing_an_agency_holds_is_no_action(coordi
     assert _effect_rows("hhs", coordination.databases["hhs"]) == [("p1", "MEDICAID", "INELIGIBLE")]
 
 
-@pytest.mark.parametrize("name", sorted(AGENCIES))
-async def test_two_deliveries_at_once_apply_the_change_once(coordination, name) -> None:  # type: ignore[no-untyped-def]
-    acks = await asyncio.gather(
-        *(_receive(coordination, name, ACTING[name]("race-1")) for _ in range(4))
-    )
-    assert sorted(a.duplicate for a in acks) == [False, True, True, True]
-    assert len({(a.action, a.detail, a.receive_time.ToNanoseconds()) for a in acks}) == 1
-    assert _count(coordination.databases[name], AGENCIES[name].table) == 1
+async def test_two_deliveries_at_once_apply_the_change_once(coordination) -> None:  # type: ignore[no-untyped-def]
+    for name in AGENCIES:
+        acks = await asyncio.gather(
+            *(_receive(coordination, name, ACTING[name]("race-1")) for _ in range(4))
+        )
+        assert sorted(a.duplicate for a in acks) == [False, True, True, True]
+        assert len({(a.action, a.detail, a.receive_time.ToNanoseconds()) for a in acks}) == 1
+        assert _count(coordination.databases[name], AGENCIES[name].table) == 1
 
 
-@pytest.mark.parametrize("name", sorted(AGENCIES))
-async def test_another_notice_under_a_used_key_is_refused_and_changes_nothing(
-    coordination, name
-) -> None:  # type: ignore[no-untyped-def]
-    await _receive(coordination, name, ACTING[name]("reused"))
-    other = ACTING[name]("reused")
-    other.case_id = "case-other"
-    with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await _receive(coordination, name, other)
-    info = details_of(caught.value)
-    assert (info.code, info.reason) == (grpc.StatusCode.ALREADY_EXISTS, "IDEMPOTENCY_KEY_REUSED")
-    assert _count(coordination.databases[name], AGENCIES[name].table) == 1
+async def test_another_notice_under_a_used_key_is_refused_and_changes_nothing(coordination) -> None:  # type: ignore[no-untyped-def]
+    for name in AGENCIES:
+        await _receive(coordination, name, ACTING[name]("reused"))
+        other = ACTING[name]("reused")
+        other.case_id = "case-other"
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await _receive(coordination, name, other)
+        info = details_of(caught.value)
+        assert (info.code, info.reason) == (
+            grpc.StatusCode.ALREADY_EXISTS,
+            "IDEMPOTENCY_KEY_REUSED",
+        )
+        assert _count(coordination.databases[name], AGENCIES[name].table) == 1
 
 
 def _hostile() -> le.ChangeNotice:
@@ -273,40 +274,38 @@ def _hostile() -> le.ChangeNotice:
     )
 
 
-@pytest.mark.parametrize("name", sorted(AGENCIES))
-async def test_a_bad_notice_is_refused_field_by_field_and_leaves_nothing(
-    coordination, name
-) -> None:  # type: ignore[no-untyped-def]
-    db = coordination.databases[name]
-    with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await _receive(coordination, name, _hostile(), request_id="req-1")
-    info = details_of(caught.value)
-    assert info.code == grpc.StatusCode.INVALID_ARGUMENT
-    fields = {v.field for v in info.violations}
-    assert {
-        "notice.idempotency_key",
-        "notice.case_id",
-        "notice.effective_date",
-        "notice.subjects[0].ssn",
-        "notice.subjects[1].person_id",
-        "notice.subjects[1].ssn",
-        "notice.determinations[0].person_id",
-        "notice.determinations[0].programs[0].program",
-        "notice.determinations[0].programs[0].status",
-        "notice.determinations[0].programs[0].monthly_benefit_cents",
-        "notice.new_address",
-    } <= fields
-    for notice, want in (
-        (_notice("", K.LIFE_EVENT_KIND_DEATH), {"request_id", "notice.idempotency_key"}),
-        (_notice("k", K.LIFE_EVENT_KIND_UNSPECIFIED), {"notice.kind"}),
-        (
-            le.ChangeNotice(idempotency_key="k", case_id="c", kind=1),
-            {"notice.effective_date", "notice.subjects"},
-        ),
-    ):
+async def test_a_bad_notice_is_refused_field_by_field_and_leaves_nothing(coordination) -> None:  # type: ignore[no-untyped-def]
+    for name in AGENCIES:
+        db = coordination.databases[name]
         with pytest.raises(grpc.aio.AioRpcError) as caught:
-            await _receive(coordination, name, notice)
-        assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-        assert want <= {v.field for v in details_of(caught.value).violations}
-    assert _count(db, AGENCIES[name].table) == 0
-    assert _count(db, AGENCIES[name].audit.entry) == 0
+            await _receive(coordination, name, _hostile(), request_id="req-1")
+        info = details_of(caught.value)
+        assert info.code == grpc.StatusCode.INVALID_ARGUMENT
+        fields = {v.field for v in info.violations}
+        assert {
+            "notice.idempotency_key",
+            "notice.case_id",
+            "notice.effective_date",
+            "notice.subjects[0].ssn",
+            "notice.subjects[1].person_id",
+            "notice.subjects[1].ssn",
+            "notice.determinations[0].person_id",
+            "notice.determinations[0].programs[0].program",
+            "notice.determinations[0].programs[0].status",
+            "notice.determinations[0].programs[0].monthly_benefit_cents",
+            "notice.new_address",
+        } <= fields
+        for notice, want in (
+            (_notice("", K.LIFE_EVENT_KIND_DEATH), {"request_id", "notice.idempotency_key"}),
+            (_notice("k", K.LIFE_EVENT_KIND_UNSPECIFIED), {"notice.kind"}),
+            (
+                le.ChangeNotice(idempotency_key="k", case_id="c", kind=1),
+                {"notice.effective_date", "notice.subjects"},
+            ),
+        ):
+            with pytest.raises(grpc.aio.AioRpcError) as caught:
+                await _receive(coordination, name, notice)
+            assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+            assert want <= {v.field for v in details_of(caught.value).violations}
+        assert _count(db, AGENCIES[name].table) == 0
+        assert _count(db, AGENCIES[name].audit.entry) == 0
