@@ -12,10 +12,11 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -183,10 +184,11 @@ class Stack:
         caseworker: str | None = None,
         role: str | None = None,
         identity: str | None = None,
+        options: Sequence[tuple[str, Any]] = (),
     ) -> grpc.aio.Channel:
-        """The asyncio twin of ``channel``."""
+        """The asyncio twin of ``channel``; ``options`` are the channel's gRPC options."""
         tool, person, as_role, purpose = self._caller(name, caseworker, role, identity)
-        return tool.channel(self.target(name), person, as_role, purpose)
+        return tool.channel(self.target(name), person, as_role, purpose, options)
 
     def log_tail(self, name: str, chars: int = 2000) -> str:
         path = self.log_dir / f"{name}.log"

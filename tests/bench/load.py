@@ -17,6 +17,11 @@ import grpc
 Call = Callable[[], Awaitable[str | None]]
 
 
+class Exhausted(Exception):
+    """Raised by a call with nothing left to send (every new household has applied): the
+    client stops, and the part ends early rather than measure something else."""
+
+
 @dataclass
 class LoadResult:
     name: str
@@ -82,6 +87,10 @@ async def run_load(
                 issued += 1
             try:
                 outcome = await call()
+            except Exhausted:
+                if counted:
+                    issued -= 1
+                return
             except Exception as error:  # every failure is a figure, not a crash
                 if counted:
                     result.errors[error_name(error)] += 1
