@@ -19,7 +19,7 @@ from shared.server import ServiceBinding, serve_until_signalled, start_server
 from shared.settings import ServiceSettings, load_settings
 from shared.signing_keys import load_public_keys
 from shared.tls import MTLS
-from shared.workers import Supervisor, die_with_parent, is_worker
+from shared.workers import Supervisor, die_with_parent, is_worker, worker_index
 
 
 @dataclass
@@ -81,6 +81,8 @@ def run_service(service: str, build: Builder, *, takes_tokens: bool = False) -> 
     configure_logging(settings.log_level, settings.log_format, service=service)
     if is_worker():
         die_with_parent()
+        # Each log line says which worker wrote it.
+        structlog.contextvars.bind_contextvars(worker=worker_index())
     elif settings.workers > 1:
         raise SystemExit(Supervisor(settings, settings.workers).run())
     asyncio.run(_main(settings, build, takes_tokens))

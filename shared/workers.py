@@ -38,6 +38,11 @@ def is_worker() -> bool:
     return bool(os.environ.get(WORKER_ENV))
 
 
+def worker_index() -> int:
+    """This worker's number among its supervisor's (0 when not one of several)."""
+    return int(os.environ.get(WORKER_ENV, "0:0").rpartition(":")[2])
+
+
 def die_with_parent() -> None:
     """Ask Linux to stop this process (SIGTERM) when the process that started it dies."""
     if sys.platform == "linux":
