@@ -19,7 +19,13 @@ from shared.server import ServiceBinding, serve_until_signalled, start_server
 from shared.settings import ServiceSettings, load_settings
 from shared.signing_keys import load_public_keys
 from shared.tls import MTLS
-from shared.workers import Supervisor, die_with_parent, is_worker, worker_index
+from shared.workers import (
+    Supervisor,
+    die_with_parent,
+    is_worker,
+    tell_supervisor_listening,
+    worker_index,
+)
 
 
 @dataclass
@@ -63,6 +69,7 @@ async def _main(settings: ServiceSettings, build: Builder, takes_tokens: bool) -
     running = await start_server(
         wiring.bindings, settings.host, settings.port, trust=trust, reuse_port=is_worker()
     )
+    tell_supervisor_listening()
     if trust.mode != MTLS:
         log.warning("PLAINTEXT mode: callers are not proven; for development only")
     log.info(

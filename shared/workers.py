@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -28,6 +29,11 @@ from shared.settings import ServiceSettings
 PR_SET_PDEATHSIG = 1
 # The worker's environment says "you are one of several": bind with SO_REUSEPORT.
 WORKER_ENV = "ELIG_WORKER_OF"
+# A pipe the worker writes one byte to once it listens.
+READY_FD_ENV = "ELIG_WORKER_READY_FD"
+# What the supervisor logs once every worker listens: a caller that needs connections
+# spread over all of them (the bench, the tests) waits for it.
+ALL_LISTENING = "all workers listening"
 # A worker that dies sooner than this after its start is started again only after a pause,
 # so a worker that cannot start does not spin the machine.
 QUICK_DEATH_S = 5.0
@@ -41,6 +47,13 @@ def is_worker() -> bool:
 def worker_index() -> int:
     """This worker's number among its supervisor's (0 when not one of several)."""
     return int(os.environ.get(WORKER_ENV, "0:0").rpartition(":")[2])
+
+
+def tell_supervisor_listening() -> None:
+    fd = os.environ.pop(READY_FD_ENV, "")
+    if fd:
+        os.write(int(fd), b"1")
+        os.close(int(fd))
 
 
 def die_with_parent() -> None:
@@ -102,26 +115,31 @@ class Supervisor:
         }
 
     def _start(self, port: int, index: int) -> None:
-        process = subprocess.Popen(self._command, env=self._env(port, index))
+        ready, tell = os.pipe()
+        env = {**self._env(port, index), READY_FD_ENV: str(tell)}
+        process = subprocess.Popen(self._command, env=env, pass_fds=(tell,))
+        os.close(tell)
         self._workers[index] = (process, time.monotonic())
         self._log.info("worker started", worker=index, pid=process.pid)
+        self._wait_listening(index, ready)
 
-    def _wait_listening(self, port: int, timeout: float = 60.0) -> None:
-        """Until the first worker answers a connection: it created the tables, so the
-        others need not race it to do so."""
-        host = self._settings.host or "127.0.0.1"
-        target = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    def _wait_listening(self, index: int, ready: int, timeout: float = 60.0) -> None:
+        """Until the worker says it listens (or dies). Worker 0 creates the tables, so
+        the others wait for it rather than race it."""
+        process, _ = self._workers[index]
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            process, _ = self._workers[0]
-            if process.poll() is not None:
-                raise SystemExit(f"worker 0 exited with {process.returncode} while starting")
-            try:
-                with socket.create_connection((target, port), timeout=1.0):
-                    return
-            except OSError:
-                time.sleep(0.1)
-        raise SystemExit(f"worker 0 did not listen on port {port} within {timeout:.0f}s")
+        try:
+            while time.monotonic() < deadline and not self._stopping:
+                if select.select([ready], [], [], 0.2)[0]:
+                    if os.read(ready, 1):
+                        return
+                    break  # closed without a word: the worker is exiting
+                if process.poll() is not None:
+                    break
+        finally:
+            os.close(ready)
+        if not self._stopping and index == 0:
+            raise SystemExit(f"worker 0 did not start listening (exit code {process.poll()})")
 
     def _stop(self, *_: object) -> None:
         self._stopping = True
@@ -137,11 +155,9 @@ class Supervisor:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, self._stop)
         try:
-            self._start(port, 0)
-            self._wait_listening(port)
-            for index in range(1, self._count):
+            for index in range(self._count):
                 self._start(port, index)
-            self._log.info("supervising", workers=self._count, port=port)
+            self._log.info(ALL_LISTENING, workers=self._count, port=port)
             while not self._stopping:
                 self._restart_dead(port)
                 time.sleep(0.2)
@@ -159,6 +175,7 @@ class Supervisor:
                 time.sleep(RESTART_PAUSE_S)
             if not self._stopping:
                 self._start(port, index)
+                self._log.info(ALL_LISTENING, workers=self._count, port=port)
 
     def _stop_all(self) -> list[int]:
         grace = self._settings.shutdown_grace_seconds + 5.0

@@ -194,6 +194,24 @@ class Stack:
         path = self.log_dir / f"{name}.log"
         return path.read_text(errors="replace")[-chars:] if path.exists() else "(no log)"
 
+    def log_size(self, name: str) -> int:
+        path = self.log_dir / f"{name}.log"
+        return path.stat().st_size if path.exists() else 0
+
+    def wait_log(self, name: str, text: str, after: int = 0, timeout: float = 60.0) -> None:
+        """Until ``text`` shows in the service's log past byte ``after`` (say, the line a
+        supervisor writes once all its workers listen)."""
+        path = self.log_dir / f"{name}.log"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if path.exists():
+                with path.open("rb") as log:
+                    log.seek(after)
+                    if text.encode() in log.read():
+                        return
+            time.sleep(0.1)
+        raise StackError(f"{name} did not log {text!r} within {timeout:.0f}s")
+
     def stop_one(self, name: str, timeout: float = 15.0) -> int | None:
         process = self.processes.pop(name, None)
         if process is None:

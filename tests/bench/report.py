@@ -52,7 +52,8 @@ def render(
         lines.append(load_row(f"ceiling: echo fan-out to {settings['fan_out']}", ceiling, None))
     for run in runs:
         if run.failure:
-            lines.append(f"{run.engine + ':':<{WIDTH}} FAILED: {run.failure.splitlines()[0]}")
+            word = "" if run.failure.startswith("n/a") else "FAILED: "
+            lines.append(f"{run.engine + ':':<{WIDTH}} {word}{run.failure.splitlines()[0]}")
             continue
         for label, result in run.rows:
             lines.append(load_row(label, result, ceiling))

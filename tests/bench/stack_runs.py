@@ -23,6 +23,7 @@ import grpc
 import psycopg
 
 from services.cli.stack import SERVICES, Stack, running_stack
+from shared.workers import ALL_LISTENING
 from tests.bench.applications import SubmitApplications, Templates
 from tests.bench.load import LoadResult, run_load
 from tests.bench.memory import render_rss, stack_rss_mib
@@ -228,8 +229,10 @@ async def _parts(engine: str, runner: Runner, run: EngineRun) -> None:
         say(f"[{engine}] restarting the orchestrator as two worker processes ...")
         stack.stop_one("orchestrator")
         stack.extra_env["ELIG_ORCHESTRATOR_WORKERS"] = "2"
+        logged = stack.log_size("orchestrator")
         stack.start_one("orchestrator")
-        stack.wait_serving("orchestrator")
+        # Connections made before the second worker listens would all go to the first.
+        stack.wait_log("orchestrator", ALL_LISTENING, logged)
         await runner.reconnect()
         run.rows.append(
             (f"{engine}: new households, 2 workers", await runner.new(f"{engine} new x2"))

@@ -18,6 +18,7 @@ from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from eligibility.orchestrator.v1 import coordination_pb2_grpc as pb_grpc
 from services.cli.stack import SERVICES, Stack, StackError, running_stack
 from services.harness.households import example_paths, load_request
+from shared.workers import ALL_LISTENING
 from tests.conftest import (
     _drop_postgres_database,
     _fresh_postgres_database,
@@ -106,6 +107,8 @@ async def test_two_workers_share_the_port_and_come_back_when_killed(
     stack = Stack.on_free_ports(tmp_path, database_urls=postgres_urls, extra_env=TWO_WORKERS)
     with running_stack(stack):
         supervisor = stack.processes["orchestrator"].pid
+        # Connections made before the second worker listens would all go to the first.
+        await asyncio.to_thread(stack.wait_log, "orchestrator", ALL_LISTENING)
         first = _wait_for_workers(supervisor, 2)
         cases = await _apply(stack, CONNECTIONS)
         assert len(set(cases)) == CONNECTIONS
@@ -113,9 +116,10 @@ async def test_two_workers_share_the_port_and_come_back_when_killed(
         assert _served_by(stack) == {0, 1}
 
         victim = min(first)
+        logged = stack.log_size("orchestrator")
         os.kill(victim, signal.SIGKILL)
+        await asyncio.to_thread(stack.wait_log, "orchestrator", ALL_LISTENING, logged)
         _wait_for_workers(supervisor, 2, not_in={victim})
-        await asyncio.to_thread(stack.wait_serving, "orchestrator", 30.0)
         assert len(set(await _apply(stack, 4))) == 4
 
         workers = _workers(supervisor)
