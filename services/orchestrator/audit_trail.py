@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import structlog
 from sqlmodel import Session
 
-from services.orchestrator.tables import AUDIT
+from services.orchestrator.adapters.tables import AUDIT
 from shared.audit import AuditRecord, Outcome
 from shared.clock import Clock
 from shared.context import current_caseworker
@@ -108,6 +108,9 @@ class Trail:
 
     def note(self, outcomes: Iterable[AuditNote]) -> None:
         self.outcomes += outcomes
+
+    def failed(self, disclosed: Iterable[AuditNote], detail: str) -> None:
+        self.note(as_outcome(disclosed, FAILED, detail))
 
     def write_outcomes(self, session: Session, at: dt.datetime) -> None:
         """In the caller's transaction (the case's)."""

@@ -10,17 +10,17 @@ from pathlib import Path
 
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from eligibility.orchestrator.v1 import coordination_pb2_grpc as pb_grpc
-from services.orchestrator import schema_upgrade
-from services.orchestrator.agencies import AgencyGateway
-from services.orchestrator.application import Coordinator
-from services.orchestrator.burden import Yardstick
-from services.orchestrator.evidence import EvidenceDirectory
-from services.orchestrator.follow_up import FollowUp
-from services.orchestrator.records import Records
-from services.orchestrator.renewal import Renewals
+from services.orchestrator.adapters import schema_upgrade
+from services.orchestrator.adapters.agencies import AgencyGateway
+from services.orchestrator.adapters.subjects import Subjects
+from services.orchestrator.adapters.tables import TABLES
+from services.orchestrator.domain.burden import Yardstick
+from services.orchestrator.domain.evidence import EvidenceDirectory
 from services.orchestrator.servicer import CoordinationServicer
-from services.orchestrator.subjects import Subjects
-from services.orchestrator.tables import TABLES
+from services.orchestrator.usecases.apply import Coordinator
+from services.orchestrator.usecases.follow_up import FollowUp
+from services.orchestrator.usecases.records import Records
+from services.orchestrator.usecases.renew import Renewals
 from shared.clock import Clock
 from shared.consent import ConsentSigner, LocalConsentKeys
 from shared.db import Database

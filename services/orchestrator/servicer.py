@@ -6,11 +6,11 @@ import grpc
 
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from eligibility.orchestrator.v1 import coordination_pb2_grpc as pb_grpc
-from services.orchestrator import whatif
-from services.orchestrator.agencies import AgencyGateway
-from services.orchestrator.application import Coordinator
-from services.orchestrator.records import Records
-from services.orchestrator.renewal import Renewals
+from services.orchestrator.adapters.agencies import AgencyGateway
+from services.orchestrator.usecases import whatif
+from services.orchestrator.usecases.apply import Coordinator
+from services.orchestrator.usecases.records import Records
+from services.orchestrator.usecases.renew import Renewals
 from shared.clock import Clock
 from shared.context import current_principal, purpose
 from shared.one_at_a_time import OneAtATime

@@ -49,7 +49,7 @@ def hhs_calls(requests: list[pb.SubmitApplicationRequest]) -> list[Callable[[], 
         from services.hhs.benchmarks import shipped_table
     except ImportError as error:
         raise RulesUnavailable(f"services.hhs.rules cannot be imported ({error})") from None
-    from services.orchestrator.agency_requests import hhs_request
+    from services.orchestrator.adapters.agency_requests import hhs_request
 
     parameters = rules.load_parameters()
     benchmarks = shipped_table()
@@ -74,7 +74,7 @@ def usda_calls(requests: list[pb.SubmitApplicationRequest]) -> list[Callable[[],
         from services.usda.mapping import facts_from_request
     except ImportError as error:
         raise RulesUnavailable(f"services.usda.rules cannot be imported ({error})") from None
-    from services.orchestrator.agency_requests import snap_request
+    from services.orchestrator.adapters.agency_requests import snap_request
 
     parameters = rules.load_parameters()
     month = dt.date.today().replace(day=1)

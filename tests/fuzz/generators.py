@@ -34,7 +34,7 @@ from eligibility.hhs.v1 import subsidy_eligibility_pb2 as hhs_pb
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from eligibility.usda.v1 import snap_eligibility_pb2 as usda_pb
 from services.harness.households import example_paths, load_request
-from services.orchestrator import agency_requests
+from services.orchestrator.adapters import agency_requests
 
 INT32 = (-(2**31), 2**31 - 1)
 INT64 = (-(2**63), 2**63 - 1)

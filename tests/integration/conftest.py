@@ -203,7 +203,7 @@ async def coordination(
     from services.hhs import server as hhs_server
     from services.hhs.tables import TABLES as HHS_TABLES
     from services.orchestrator import server as orchestrator_server
-    from services.orchestrator.agencies import AgencyGateway
+    from services.orchestrator.adapters.agencies import AgencyGateway
     from services.ssa import seed as ssa_seed
     from services.ssa import server as ssa_server
     from services.ssa.tables import TABLES as SSA_TABLES

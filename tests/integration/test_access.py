@@ -360,7 +360,7 @@ async def test_facts_are_prefilled_from_an_ssn_only_for_people_in_the_callers_ca
 def _case_count(coordination) -> int:  # type: ignore[no-untyped-def]
     from sqlmodel import func, select
 
-    from services.orchestrator.tables import CaseRow
+    from services.orchestrator.adapters.tables import CaseRow
 
     with coordination.orchestrator_db.session() as session:
         return session.exec(select(func.count()).select_from(CaseRow)).one()

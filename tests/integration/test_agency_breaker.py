@@ -10,8 +10,8 @@ import pytest
 
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from services.harness.households import example_paths, load_request
-from services.orchestrator import agency_requests
-from services.orchestrator.agencies import CIRCUIT_OPEN, AgencyGateway, SourceUnavailable
+from services.orchestrator.adapters import agency_requests
+from services.orchestrator.adapters.agencies import CIRCUIT_OPEN, AgencyGateway, SourceUnavailable
 from services.usda import server as usda_server
 from services.usda.rules import load_parameters
 from shared.breaker import State

@@ -12,8 +12,8 @@ from sqlmodel import col, func, select
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from services.harness.households import example_paths, load_request
 from services.orchestrator import server as orchestrator_server
-from services.orchestrator.follow_up import FollowUp
-from services.orchestrator.tables import CaseEventRow
+from services.orchestrator.adapters.tables import CaseEventRow
+from services.orchestrator.usecases.follow_up import FollowUp
 from services.treasury import server as treasury_server
 from tests.integration.conftest import Recorder
 

@@ -19,7 +19,7 @@ from eligibility.common.v1 import determination_pb2 as det
 from eligibility.common.v1 import household_pb2 as hh
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from services.harness.households import example_paths, load_request
-from services.orchestrator import whatif
+from services.orchestrator.usecases import whatif
 from shared import limits
 from tests.integration.hostile import fields, refused, row_counts, serving
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import inspect, text
 
-from services.orchestrator import schema_upgrade
+from services.orchestrator.adapters import schema_upgrade
 from services.orchestrator.server import open_database
 from shared.db import make_engine
 

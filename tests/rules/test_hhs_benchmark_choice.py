@@ -21,7 +21,7 @@ from services.hhs.facts import (
 )
 from services.hhs.results import Basis, Program, Status
 from services.hhs.rules import determine, load_parameters
-from services.orchestrator import agency_requests
+from services.orchestrator.adapters import agency_requests
 
 PARAMS = load_parameters()
 TABLE = shipped_table()

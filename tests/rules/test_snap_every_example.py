@@ -10,7 +10,7 @@ import pytest
 
 from eligibility.common.v1 import household_pb2
 from services.harness.households import example_paths, load_request
-from services.orchestrator.agency_requests import snap_request
+from services.orchestrator.adapters.agency_requests import snap_request
 from services.usda.mapping import facts_from_request
 from services.usda.rules import determine, load_parameters
 

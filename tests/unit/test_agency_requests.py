@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from eligibility.common.v1 import date_pb2, household_pb2
-from services.orchestrator.agency_requests import snap_request
+from services.orchestrator.adapters.agency_requests import snap_request
 
 
 def test_a_baby_born_during_the_benefit_month_is_counted_aged_zero() -> None:

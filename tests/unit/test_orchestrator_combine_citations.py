@@ -6,8 +6,8 @@ import pytest
 
 from eligibility.common.v1 import determination_pb2 as det
 from eligibility.common.v1 import household_pb2 as hh
-from services.orchestrator import evidence as ev
-from services.orchestrator.combine import combine
+from services.orchestrator.domain import evidence as ev
+from services.orchestrator.domain.combine import combine
 
 ELIGIBLE = det.DETERMINATION_STATUS_ELIGIBLE
 

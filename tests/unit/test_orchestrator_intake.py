@@ -9,7 +9,7 @@ import pytest
 
 from eligibility.common.v1 import household_pb2
 from services.harness.households import example_paths, load_request
-from services.orchestrator.intake import validate_application
+from services.orchestrator.domain.intake import validate_application
 from shared.errors import ServiceError
 
 TODAY = dt.date(2026, 11, 25)

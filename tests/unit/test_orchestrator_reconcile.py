@@ -7,9 +7,9 @@ import datetime as dt
 from eligibility.common.v1 import household_pb2 as hh
 from eligibility.treasury.v1 import income_verification_pb2 as treasury_pb
 from services.harness.households import example_paths, load_request
-from services.orchestrator import evidence as ev
-from services.orchestrator.evidence import EvidenceDirectory
-from services.orchestrator.reconcile import IncomeInquiry, compatible, reconcile_income
+from services.orchestrator.domain import evidence as ev
+from services.orchestrator.domain.evidence import EvidenceDirectory
+from services.orchestrator.domain.reconcile import IncomeInquiry, compatible, reconcile_income
 from shared.magi import IncomeParts, magi
 
 NOW = dt.datetime(2026, 11, 25, 12, tzinfo=dt.UTC)

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from services.orchestrator.repository import decode_page_token, encode_page_token
-from services.orchestrator.tables import CaseRow
+from services.orchestrator.adapters.repository import decode_page_token, encode_page_token
+from services.orchestrator.adapters.tables import CaseRow
 
 CASE_ID = "0123456789abcdef0123456789abcdef"
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from services.harness.households import request_from_dict
 from services.harness.synthetic import generate
-from services.orchestrator.intake import validate_application
+from services.orchestrator.domain.intake import validate_application
 from shared.errors import FieldViolation
 from shared.validation import check_ssn
 

@@ -16,14 +16,14 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from google.protobuf import json_format
 
 from eligibility.common.v1 import determination_pb2 as det
 from eligibility.common.v1 import household_pb2
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
-from services.orchestrator.evidence_store import is_fresh
-from services.orchestrator.tables import EvidenceRow
+from services.orchestrator.domain.evidence import still_fresh
 from shared.errors import FieldViolation
 
 PREGNANT, DISABLED, WORK, EXPENSES = (
@@ -45,14 +45,24 @@ _FLAGS = (
     (DISABLED, "disabled", household_pb2.CARRIED_FACT_DISABILITY),
 )
 
+
+class StoredFact(Protocol):
+    """A fact as stated in an earlier application (a row of the evidence store)."""
+
+    id: int | None
+    value: str
+    obtained_at: dt.datetime
+    valid_until: dt.datetime | None
+
+
 # The newest row of a fact for a member ("" for the household), however old.
-Lookup = Callable[[household_pb2.Person, str], EvidenceRow | None]
+Lookup = Callable[[household_pb2.Person, str], StoredFact | None]
 
 
 @dataclass
 class Carried:
     # (person_id, fact) -> the earlier row it was carried from; person_id "" for the household.
-    rows: dict[tuple[str, str], EvidenceRow] = field(default_factory=dict)
+    rows: dict[tuple[str, str], StoredFact] = field(default_factory=dict)
     asked: list[FieldViolation] = field(default_factory=list)
 
     def questions(self) -> set[tuple[str, str]]:
@@ -101,7 +111,7 @@ def carry(
             row = newest(member, fact)
             if row is None or row.value != "true":
                 continue  # never said, or said no: the false given is what is known
-            if is_fresh(row, now):
+            if still_fresh(row.valid_until, now):
                 setattr(member, attr, True)
                 out.rows[(member.person_id, fact)] = row
             else:
@@ -114,14 +124,14 @@ def carry(
                 )
         if not member.HasField("work_activity"):
             row = newest(member, WORK)
-            if row is not None and is_fresh(row, now):
+            if row is not None and still_fresh(row.valid_until, now):
                 json_format.ParseDict(json.loads(row.value), member.work_activity)
                 out.rows[(member.person_id, WORK)] = row
     household = request.household
     if wanting and not household.HasField("expenses"):
         rows = [r for _, m in wanting if (r := newest(m, EXPENSES)) is not None]
         row = max(rows, key=lambda r: r.id or 0) if rows else None
-        if row is not None and is_fresh(row, now):
+        if row is not None and still_fresh(row.valid_until, now):
             json_format.ParseDict(json.loads(row.value), household.expenses)
             out.rows[("", EXPENSES)] = row
         elif det.PROGRAM_SNAP in request.programs:

@@ -13,7 +13,8 @@ from sqlalchemy import delete, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, and_, col, or_, select
 
-from services.orchestrator.tables import (
+from services.orchestrator.adapters.evidence_store import db_time
+from services.orchestrator.adapters.tables import (
     BurdenRow,
     CaseEventRow,
     CaseRow,
@@ -22,6 +23,8 @@ from services.orchestrator.tables import (
     DeterminationRow,
     EvidenceRow,
 )
+from services.orchestrator.domain import consents
+from services.orchestrator.domain.consents import Grant
 
 
 @dataclass
@@ -244,3 +247,47 @@ def list_page(
         )
     rows = list(session.exec(query.limit(page_size + 1)))
     return rows[:page_size], len(rows) > page_size
+
+
+def consents_in_force(session: Session, subject_refs: list[str], now: dt.datetime) -> list[Grant]:
+    rows = session.exec(
+        select(ConsentRow)
+        .where(col(ConsentRow.subject_ref).in_(subject_refs))
+        .where(col(ConsentRow.revoked_at).is_(None))
+        .where(col(ConsentRow.expires_at) > db_time(now))
+    )
+    return [consents.grant_from(r) for r in rows]
+
+
+def consents_revoked_among(session: Session, consent_ids: list[str]) -> set[str]:
+    """Which of these stored consents have been revoked since they were read."""
+    if not consent_ids:
+        return set()
+    rows = session.exec(
+        select(ConsentRow.consent_id)
+        .where(col(ConsentRow.consent_id).in_(consent_ids))
+        .where(col(ConsentRow.revoked_at).is_not(None))
+    )
+    return set(rows)
+
+
+def revoke_consent(
+    session: Session, consent_id: str, reason: str, now: dt.datetime
+) -> ConsentRow | None:
+    """Idempotent: revoking a revoked consent keeps the first revocation."""
+    row = session.get(ConsentRow, consent_id)
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = db_time(now)
+        row.revoke_reason = reason
+        session.add(row)
+    return row
+
+
+def consents_for_subject(session: Session, subject_ref: str) -> list[ConsentRow]:
+    return list(
+        session.exec(
+            select(ConsentRow)
+            .where(ConsentRow.subject_ref == subject_ref)
+            .order_by(col(ConsentRow.granted_at).desc())
+        )
+    )

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 from eligibility.common.v1 import household_pb2
 from eligibility.ssa.v1 import identity_pb2 as ssa_pb
-from services.orchestrator import evidence as ev
-from services.orchestrator.evidence import EvidenceDirectory, Fact
-from services.orchestrator.reconcile import Issue
+from services.orchestrator.domain import evidence as ev
+from services.orchestrator.domain.evidence import EvidenceDirectory, Fact
+from services.orchestrator.domain.reconcile import Issue
 
 _MATCH_FACT_STATUS = {
     ssa_pb.MATCH_STATUS_MATCH: ev.VERIFIED,

@@ -22,35 +22,27 @@ from sqlmodel import Session
 from eligibility.common.v1 import determination_pb2 as det
 from eligibility.common.v1 import household_pb2
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
-from services.orchestrator import (
-    agency_requests,
-    audit_trail,
-    burden,
-    consents,
-    entitlement,
-    mapping,
-    repository,
-)
-from services.orchestrator.agencies import AgencyGateway, SourceUnavailable
+from services.orchestrator import audit_trail, entitlement
+from services.orchestrator.adapters import agency_requests, mapping, repository
+from services.orchestrator.adapters.agencies import AgencyGateway, SourceUnavailable
+from services.orchestrator.adapters.evidence_store import db_time
+from services.orchestrator.adapters.refusal import AgencyRefused, declined_text
+from services.orchestrator.adapters.repository import StoredCase
+from services.orchestrator.adapters.subjects import Subjects
+from services.orchestrator.adapters.tables import CaseEventRow, CaseRow
 from services.orchestrator.audit_trail import (
     DISCLOSED,
-    FAILED,
     REFUSED,
     AuditNote,
     Trail,
-    as_outcome,
     notes_for,
 )
-from services.orchestrator.combine import Combined, combine, wants_hhs
-from services.orchestrator.evidence import EvidenceDirectory
-from services.orchestrator.evidence_store import db_time
-from services.orchestrator.gathering import Gathered, Gatherer
-from services.orchestrator.intake import plan_year_for, validate_application
-from services.orchestrator.prefill import PROFILE_FACTS, Prefilled, prefill, profile_facts
-from services.orchestrator.refusal import AgencyRefused, declined_text
-from services.orchestrator.repository import StoredCase
-from services.orchestrator.subjects import Subjects
-from services.orchestrator.tables import CaseEventRow, CaseRow
+from services.orchestrator.domain import burden, consents
+from services.orchestrator.domain.combine import Combined, combine, wants_hhs
+from services.orchestrator.domain.evidence import EvidenceDirectory
+from services.orchestrator.domain.intake import plan_year_for, validate_application
+from services.orchestrator.usecases.gathering import Gathered, Gatherer
+from services.orchestrator.usecases.prefill import PROFILE_FACTS, Prefilled, prefill, profile_facts
 from shared.clock import Clock
 from shared.consent import ConsentSigner
 from shared.context import Principal, current_caller, current_principal
@@ -317,21 +309,14 @@ class Coordinator:
         trail: Trail,
         declined: dict[str, str],
     ) -> T | None:
-        """Call an agency with ``disclosed`` recorded as requested before it is sent; note
-        the disclosure, or its failure, for the audit log, and in ``declined`` why an
+        """Call an agency through the gateway, which audits it; note in ``declined`` why an
         agency that answered "not now" did so."""
         try:
-            reply = await call(trail.before_send(disclosed))
+            return await self._agencies.ask(call, disclosed, trail)
         except SourceUnavailable as error:
-            trail.note(as_outcome(disclosed, FAILED, error.code))
             if error.declined:
                 declined[error.agency] = declined_text(error.agency, error.reason, error.code)
             return None
-        except AgencyRefused as refusal:
-            trail.note(as_outcome(disclosed, FAILED, refusal.audit_detail))
-            raise
-        trail.note(disclosed)
-        return reply
 
     def _stored(
         self,
@@ -373,15 +358,17 @@ class Coordinator:
             evidence=[mapping.evidence_row(case_id, uuid.uuid4().hex, f) for f in facts],
             determinations=determinations,
             issues=[mapping.issue_row(case_id, issue) for issue in gathered.issues],
-            consents=consents.rows_for(gathered.new_grants, ssn_by_ref, case_id, now),
-            burden=burden.ledger(
+            consents=mapping.consent_rows(gathered.new_grants, ssn_by_ref, case_id, now),
+            burden=mapping.burden_rows(
                 case_id,
-                household,
-                list(request.programs),
-                self._yardstick,
-                filled.filled,
-                gathered.facts,
-                gathered.issues,
+                burden.ledger(
+                    household,
+                    list(request.programs),
+                    self._yardstick,
+                    filled.filled,
+                    gathered.facts,
+                    gathered.issues,
+                ),
             ),
             events=[
                 CaseEventRow(

@@ -6,18 +6,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-
-from sqlmodel import Session
 
 from eligibility.common.v1 import household_pb2
 from eligibility.ssa.v1 import identity_pb2 as ssa_pb
 from eligibility.treasury.v1 import income_verification_pb2 as treasury_pb
-from services.orchestrator import evidence as ev
-from services.orchestrator.evidence import Fact
-from services.orchestrator.evidence_store import fresh_facts, original_id
-from services.orchestrator.subjects import Subjects
-from services.orchestrator.tables import EvidenceRow
+from services.orchestrator.domain import evidence as ev
+from services.orchestrator.domain.evidence import Fact
+from services.orchestrator.domain.subject_keys import SubjectKeys
 
 IDENTITY_FACTS = ("identity.ssn_match", "identity.citizenship", "identity.death")
 INCOME_FACTS = ("income.tax_return_magi", "income.tax_return_family_size")
@@ -34,49 +31,27 @@ class Reusable:
     facts: list[Fact] = field(default_factory=list)
 
 
-def _copy(row: EvidenceRow, person_id: str) -> Fact:
-    def utc(value: dt.datetime | None) -> dt.datetime | None:
-        return value.replace(tzinfo=dt.UTC) if value is not None and value.tzinfo is None else value
-
-    return Fact(
-        person_id=person_id,
-        fact=row.fact,
-        value=row.value,
-        status=row.status,
-        source=row.source,
-        method=row.method,
-        obtained_at=utc(row.obtained_at),  # type: ignore[arg-type]
-        valid_until=utc(row.valid_until),
-        consent_id=row.consent_id,
-        subject_ref=row.subject_ref,
-        basis=row.basis,
-        reused_from=original_id(row),
-    )
+# What ``find_reusable`` looks at: these facts, fresh, with these statuses.
+REUSED_FACTS = (*IDENTITY_FACTS, *INCOME_FACTS)
+REUSED_STATUSES = (ev.VERIFIED, ev.INCONSISTENT)
 
 
 def find_reusable(
-    session: Session,
+    known: Mapping[tuple[str, str], Fact],
     household: household_pb2.Household,
-    subjects: Subjects,
+    subjects: SubjectKeys,
     tax_year: int,
-    now: dt.datetime,
     consents_in_force: set[str],
 ) -> Reusable:
-    """Tax data is reused only while the consent it was obtained under is still in force:
+    """``known``: the newest fresh fact per (subject_ref, fact) among REUSED_FACTS.
+    Tax data is reused only while the consent it was obtained under is still in force:
     a revoked consent ends its use, not just further requests."""
     refs = {m.person_id: subjects.ref(m.ssn) for m in household.members}
-    known = fresh_facts(
-        session,
-        refs.values(),
-        (*IDENTITY_FACTS, *INCOME_FACTS),
-        now,
-        [ev.VERIFIED, ev.INCONSISTENT],
-    )
     out = Reusable()
     for member in household.members:
         pid, ref, claim = member.person_id, refs[member.person_id], subjects.claim(member)
 
-        def row(fact: str, basis: str) -> EvidenceRow | None:
+        def row(fact: str, basis: str) -> Fact | None:
             found = known.get((ref, fact))  # noqa: B023 - used inside this iteration only
             return found if found is not None and found.basis == basis else None
 
@@ -103,7 +78,7 @@ def find_reusable(
                     died.day,
                 )
             out.identity[pid] = answer
-            out.facts += [_copy(r, pid) for r in (match, death, citizenship) if r is not None]
+            out.facts += [_as_of(r, pid) for r in (match, death, citizenship) if r is not None]
         basis = income_basis(tax_year, claim)
         magi, size = (
             row("income.tax_return_magi", basis),
@@ -122,8 +97,13 @@ def find_reusable(
                 family_size=int(size.value),
                 tax_year=tax_year,
             )
-            out.facts += [_copy(magi, pid), _copy(size, pid)]
+            out.facts += [_as_of(magi, pid), _as_of(size, pid)]
     return out
+
+
+def _as_of(stored: Fact, person_id: str) -> Fact:
+    """A stored fact reused for this application's member."""
+    return dataclasses.replace(stored, person_id=person_id)
 
 
 def _consented(consent_ids: str | None, in_force: set[str]) -> bool:
@@ -131,7 +111,7 @@ def _consented(consent_ids: str | None, in_force: set[str]) -> bool:
 
 
 def stamp(
-    facts: list[Fact], household: household_pb2.Household, subjects: Subjects, tax_year: int
+    facts: list[Fact], household: household_pb2.Household, subjects: SubjectKeys, tax_year: int
 ) -> list[Fact]:
     """Give new facts their subject reference and the claim they were checked against."""
     members = {m.person_id: m for m in household.members}

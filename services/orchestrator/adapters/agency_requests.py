@@ -14,8 +14,8 @@ from eligibility.hhs.v1 import subsidy_eligibility_pb2 as hhs_pb
 from eligibility.ssa.v1 import identity_pb2 as ssa_pb
 from eligibility.treasury.v1 import income_verification_pb2 as treasury_pb
 from eligibility.usda.v1 import snap_eligibility_pb2 as usda_pb
-from services.orchestrator.consents import PURPOSE
-from services.orchestrator.household_facts import attested_monthly_split_cents
+from services.orchestrator.domain.consents import PURPOSE
+from services.orchestrator.domain.household_facts import attested_monthly_split_cents
 from shared.protoconv import age_on, date_from_proto, date_to_proto
 
 # The Marketplace verifies projected income against the latest return on file:

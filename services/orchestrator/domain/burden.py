@@ -8,18 +8,18 @@ would have asked (burden.yaml says which, and how many minutes a question costs)
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import yaml
 
 from eligibility.common.v1 import determination_pb2 as det
 from eligibility.common.v1 import household_pb2
-from services.orchestrator import evidence as ev
-from services.orchestrator.evidence import Fact
-from services.orchestrator.reconcile import Issue
-from services.orchestrator.tables import BurdenRow
+from services.orchestrator.domain import evidence as ev
+from services.orchestrator.domain.evidence import Fact
+from services.orchestrator.domain.reconcile import Issue
 
 YARDSTICK_FILE = Path(__file__).with_name("burden.yaml")
 ASKED, PREFILLED, VERIFIED = "ASKED", "PREFILLED", "VERIFIED_FROM_DATA"
@@ -78,22 +78,34 @@ class Yardstick:
         return total
 
 
+@dataclass(frozen=True)
+class Line:
+    """How one question of a case was answered; person_id empty for the household's."""
+
+    question: str
+    how: str
+    person_id: str = ""
+
+
+class Answered(Protocol):
+    question: str
+    how: str
+
+
 def ledger(
-    case_id: str,
     household: household_pb2.Household,
     programs: list[int],
     yardstick: Yardstick,
     prefilled: set[tuple[str, str]],
     facts: list[Fact],
     issues: list[Issue],
-) -> list[BurdenRow]:
+) -> list[Line]:
     """One coordinated application: every question once, minus what was prefilled."""
     wanted = [yardstick.programs[det.Program.Name(p)] for p in programs]
     per_person = sorted({q for w in wanted for q in w.per_person})
     per_household = sorted({q for w in wanted for q in w.per_household})
     rows = [
-        BurdenRow(
-            case_id=case_id,
+        Line(
             person_id=m.person_id,
             question=q,
             how=PREFILLED if (m.person_id, q) in prefilled else ASKED,
@@ -102,15 +114,13 @@ def ledger(
         for q in per_person
     ]
     rows += [
-        BurdenRow(case_id=case_id, question=q, how=PREFILLED if ("", q) in prefilled else ASKED)
-        for q in per_household
+        Line(question=q, how=PREFILLED if ("", q) in prefilled else ASKED) for q in per_household
     ]
     # A fact an agency verified spares the person a document; an open issue asks for one.
     for fact in facts:
         if fact.status == ev.VERIFIED and fact.fact in _SPARED_BY:
             rows.append(
-                BurdenRow(
-                    case_id=case_id,
+                Line(
                     person_id=fact.person_id,
                     question=f"proof:{_SPARED_BY[fact.fact]}",
                     how=VERIFIED,
@@ -118,8 +128,7 @@ def ledger(
             )
     for issue in issues:
         rows.append(
-            BurdenRow(
-                case_id=case_id,
+            Line(
                 person_id=issue.person_id,
                 question=f"proof:{_ASKED_FOR.get(issue.fact, issue.fact)}",
                 how=ASKED,
@@ -147,7 +156,7 @@ class Report:
 
 
 def report(
-    rows: list[BurdenRow], cases: list[tuple[list[int], int]], yardstick: Yardstick
+    rows: Sequence[Answered], cases: list[tuple[list[int], int]], yardstick: Yardstick
 ) -> Report:
     """``cases`` gives each case's programs and member count, for the separate baseline."""
     lines: dict[str, Counter[str]] = {}

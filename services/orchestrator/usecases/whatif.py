@@ -14,12 +14,12 @@ from typing import TypeVar
 from eligibility.common.v1 import determination_pb2 as det
 from eligibility.common.v1 import household_pb2
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
-from services.orchestrator import agency_requests
-from services.orchestrator import evidence as ev
-from services.orchestrator.agencies import AgencyGateway, SourceUnavailable
-from services.orchestrator.combine import combine, wants_hhs
-from services.orchestrator.intake import validate_application
-from services.orchestrator.refusal import declined_text
+from services.orchestrator.adapters import agency_requests
+from services.orchestrator.adapters.agencies import AgencyGateway, SourceUnavailable
+from services.orchestrator.adapters.refusal import declined_text
+from services.orchestrator.domain import evidence as ev
+from services.orchestrator.domain.combine import combine, wants_hhs
+from services.orchestrator.domain.intake import validate_application
 from shared.errors import FieldViolation
 
 T = TypeVar("T")

@@ -20,6 +20,18 @@ ELECTRONIC = "VERIFICATION_METHOD_ELECTRONIC_DATA_SOURCE"
 ATTESTATION = "VERIFICATION_METHOD_ATTESTATION"
 
 
+def still_fresh(valid_until: dt.datetime | None, now: dt.datetime) -> bool:
+    """Whether a fact valid until ``valid_until`` still holds at ``now``; a time without a
+    zone is UTC, as the store keeps it."""
+    if valid_until is None:
+        return False
+    return _utc(valid_until) > _utc(now)
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
 # From the status that most limits an answer to the least.
 _SEVERITY = (SOURCE_UNAVAILABLE, INCONSISTENT, NO_RECORD, ATTESTED, VERIFIED)
 

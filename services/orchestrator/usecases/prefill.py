@@ -20,12 +20,17 @@ from sqlmodel import Session
 
 from eligibility.common.v1 import household_pb2
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
-from services.orchestrator import carry_forward
-from services.orchestrator import evidence as ev
-from services.orchestrator.evidence import EvidenceDirectory, Fact
-from services.orchestrator.evidence_store import db_time, fresh_facts, is_fresh, original_id
-from services.orchestrator.subjects import Subjects
-from services.orchestrator.tables import EvidenceRow
+from services.orchestrator.adapters.evidence_store import (
+    db_time,
+    fresh_facts,
+    is_fresh,
+    original_id,
+)
+from services.orchestrator.adapters.subjects import Subjects
+from services.orchestrator.adapters.tables import EvidenceRow
+from services.orchestrator.domain import carry_forward
+from services.orchestrator.domain import evidence as ev
+from services.orchestrator.domain.evidence import EvidenceDirectory, Fact
 from shared.errors import FieldViolation
 from shared.validation import SSN_PATTERN
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import structlog
 
-from services.orchestrator import repository
-from services.orchestrator.application import Coordinator
+from services.orchestrator.adapters import repository
+from services.orchestrator.usecases.apply import Coordinator
 from shared.clock import Clock
 from shared.context import purpose
 from shared.db import Database

@@ -10,15 +10,21 @@ from google.protobuf import json_format
 from eligibility.common.v1 import determination_pb2 as det
 from eligibility.common.v1 import evidence_pb2, household_pb2
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
-from services.orchestrator.evidence import Fact
-from services.orchestrator.reconcile import Issue
-from services.orchestrator.repository import StoredCase
-from services.orchestrator.tables import (
+from services.orchestrator.adapters.evidence_store import db_time
+from services.orchestrator.adapters.repository import StoredCase
+from services.orchestrator.adapters.tables import (
+    BurdenRow,
     CaseRow,
+    ConsentRow,
     DataMatchingIssueRow,
     DeterminationRow,
     EvidenceRow,
 )
+from services.orchestrator.domain.burden import Line
+from services.orchestrator.domain.consents import PURPOSE as CONSENT_PURPOSE
+from services.orchestrator.domain.consents import Grant
+from services.orchestrator.domain.evidence import Fact
+from services.orchestrator.domain.reconcile import Issue
 from shared.protoconv import date_to_proto, timestamp_to_proto
 
 
@@ -182,3 +188,30 @@ def case_to_proto(stored: StoredCase) -> pb.Case:
         for e in stored.events
     )
     return case
+
+
+def consent_rows(
+    grants: list[Grant], ssn_by_ref: dict[str, str], case_id: str, now: dt.datetime
+) -> list[ConsentRow]:
+    return [
+        ConsentRow(
+            consent_id=g.consent_id,
+            subject_ref=g.subject_ref,
+            ssn_last4=ssn_by_ref[g.subject_ref][-4:],
+            purpose=CONSENT_PURPOSE,
+            agencies=",".join(sorted(g.agencies)),
+            facts=",".join(sorted(g.facts)),
+            granted_at=db_time(now),
+            expires_at=db_time(g.expires_at),
+            case_id=case_id,
+        )
+        for g in grants
+        if g.new
+    ]
+
+
+def burden_rows(case_id: str, lines: list[Line]) -> list[BurdenRow]:
+    return [
+        BurdenRow(case_id=case_id, person_id=line.person_id, question=line.question, how=line.how)
+        for line in lines
+    ]

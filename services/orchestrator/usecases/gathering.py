@@ -15,24 +15,29 @@ from sqlmodel import Session
 from eligibility.common.v1 import household_pb2
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from eligibility.treasury.v1 import income_verification_pb2 as treasury_pb
-from services.orchestrator import agency_requests, consents
-from services.orchestrator import evidence as ev
-from services.orchestrator.agencies import AgencyGateway, SourceUnavailable
+from services.orchestrator.adapters import agency_requests, evidence_store, repository
+from services.orchestrator.adapters.agencies import AgencyGateway, SourceUnavailable
+from services.orchestrator.adapters.refusal import declined_text
+from services.orchestrator.adapters.subjects import Subjects
 from services.orchestrator.audit_trail import (
     DISCLOSED,
-    FAILED,
     REFUSED,
     Trail,
-    as_outcome,
     notes_for,
 )
-from services.orchestrator.consents import Grant
-from services.orchestrator.evidence import EvidenceDirectory, Fact
-from services.orchestrator.identity import reconcile_identity
-from services.orchestrator.reconcile import IncomeInquiry, Issue, reconcile_income
-from services.orchestrator.refusal import AgencyRefused, declined_text
-from services.orchestrator.reuse import Reusable, find_reusable, stamp
-from services.orchestrator.subjects import Subjects
+from services.orchestrator.domain import consents
+from services.orchestrator.domain import evidence as ev
+from services.orchestrator.domain.consents import Grant
+from services.orchestrator.domain.evidence import EvidenceDirectory, Fact
+from services.orchestrator.domain.identity import reconcile_identity
+from services.orchestrator.domain.reconcile import IncomeInquiry, Issue, reconcile_income
+from services.orchestrator.domain.reuse import (
+    REUSED_FACTS,
+    REUSED_STATUSES,
+    Reusable,
+    find_reusable,
+    stamp,
+)
 from shared.consent import ConsentSigner
 from shared.db import Database
 
@@ -78,9 +83,12 @@ class Gatherer:
         refs = {m.person_id: self._subjects.ref(m.ssn) for m in household.members}
 
         def read(session: Session) -> tuple[Reusable, list[Grant]]:
-            grants = consents.in_force(session, list(refs.values()), now)
+            grants = repository.consents_in_force(session, list(refs.values()), now)
             ids = {g.consent_id for g in grants}
-            return find_reusable(session, household, self._subjects, tax_year, now, ids), grants
+            known = evidence_store.fresh_as_facts(
+                session, refs.values(), REUSED_FACTS, now, REUSED_STATUSES
+            )
+            return find_reusable(known, household, self._subjects, tax_year, ids), grants
 
         reusable, in_force = await self._db.run(read)
         new_grants = consents.new_grants(request, self._subjects, now)
@@ -95,22 +103,20 @@ class Gatherer:
             asked = notes_for(
                 "ssa", [refs[m.person_id] for m in to_ask], IDENTITY_DISCLOSED, purpose, DISCLOSED
             )
+            ssa_request = agency_requests.ssa_request(
+                to_ask, plan_year, case_id, request.request_id
+            )
             try:
-                reply = await self._agencies.verify_identity(
-                    agency_requests.ssa_request(to_ask, plan_year, case_id, request.request_id),
-                    budget(),
-                    trail.before_send(asked),
+                reply = await self._agencies.ask(
+                    lambda send: self._agencies.verify_identity(ssa_request, budget(), send),
+                    asked,
+                    trail,
                 )
                 answers.update({r.person_id: r for r in reply.results})
-                trail.note(asked)
             except SourceUnavailable as error:
                 unreachable = error.code
-                trail.note(as_outcome(asked, FAILED, error.code))
                 if error.declined:
                     declined = declined_text("ssa", error.reason, error.code)
-            except AgencyRefused as refusal:
-                trail.note(as_outcome(asked, FAILED, refusal.audit_detail))
-                raise
         identity = reconcile_identity(
             household, answers, self._directory, now, unreachable, declined
         )
@@ -182,7 +188,7 @@ class Gatherer:
         stored = [g.consent_id for g in plan.used if not g.new]
         if stored:
             # A consent revoked while SSA was being asked must not get a proof.
-            revoked = await self._db.run(lambda s: consents.revoked_among(s, stored))
+            revoked = await self._db.run(lambda s: repository.consents_revoked_among(s, stored))
             if revoked:
                 live = [g for g in grants if g.consent_id not in revoked]
                 plan = _plan_treasury(household, verified, answers, live, refs)
@@ -219,19 +225,16 @@ class Gatherer:
                 return outgoing
 
             try:
-                reply = await self._agencies.verify_income(
-                    attempt, budget(), trail.before_send(asked)
+                reply = await self._agencies.ask(
+                    lambda send: self._agencies.verify_income(attempt, budget(), send),
+                    asked,
+                    trail,
                 )
                 answers.update({r.person_id: r for r in reply.results})
-                trail.note(asked)
             except SourceUnavailable as error:
                 unreachable, reason = set(ask), error.code
-                trail.note(as_outcome(asked, FAILED, error.code))
                 if error.declined:
                     declined = declined_text("treasury", error.reason, error.code)
-            except AgencyRefused as refusal:
-                trail.note(as_outcome(asked, FAILED, refusal.audit_detail))
-                raise
         return IncomeInquiry(
             answers=answers,
             unreachable=frozenset(unreachable),

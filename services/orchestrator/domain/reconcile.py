@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 from eligibility.common.v1 import household_pb2
 from eligibility.treasury.v1 import income_verification_pb2 as treasury_pb
-from services.orchestrator import evidence as ev
-from services.orchestrator.evidence import EvidenceDirectory, Fact
-from services.orchestrator.household_facts import (
+from services.orchestrator.domain import evidence as ev
+from services.orchestrator.domain.evidence import EvidenceDirectory, Fact
+from services.orchestrator.domain.household_facts import (
     attested_annual_cents,
     attested_magi_cents,
     tax_unit_members,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from eligibility.common.v1 import determination_pb2 as det
 from eligibility.common.v1 import household_pb2
-from services.orchestrator import evidence as ev
+from services.orchestrator.domain import evidence as ev
 
 HHS_PROGRAMS = (det.PROGRAM_MEDICAID, det.PROGRAM_CHIP, det.PROGRAM_MARKETPLACE)
 ELIGIBLE = det.DETERMINATION_STATUS_ELIGIBLE

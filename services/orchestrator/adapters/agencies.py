@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import grpc
 import structlog
@@ -27,7 +27,12 @@ from eligibility.treasury.v1 import income_verification_pb2 as treasury_pb
 from eligibility.treasury.v1 import income_verification_pb2_grpc as treasury_grpc
 from eligibility.usda.v1 import snap_eligibility_pb2 as usda_pb
 from eligibility.usda.v1 import snap_eligibility_pb2_grpc as usda_grpc
-from services.orchestrator.refusal import DECLINING_CODES, agency_refused, is_refusal
+from services.orchestrator.adapters.refusal import (
+    DECLINING_CODES,
+    AgencyRefused,
+    agency_refused,
+    is_refusal,
+)
 from shared.breaker import CircuitBreaker
 from shared.channels import open_channel
 from shared.errors import details_of
@@ -40,6 +45,20 @@ T = TypeVar("T")
 CIRCUIT_OPEN = "CIRCUIT_OPEN"
 # Awaited once a call is let through, before anything is sent (the audit's REQUESTED).
 BeforeSend = Callable[[], Awaitable[None]] | None
+
+
+N = TypeVar("N")
+
+
+class Disclosures(Protocol[N]):
+    """Where the gateway notes what it is about to send and what became of it (the
+    orchestrator's audit trail): REQUESTED before sending, then the outcome."""
+
+    def before_send(self, disclosed: list[N]) -> Callable[[], Awaitable[None]]: ...
+
+    def note(self, outcomes: list[N]) -> None: ...
+
+    def failed(self, disclosed: list[N], detail: str) -> None: ...
 
 
 @dataclass
@@ -105,6 +124,26 @@ class AgencyGateway:
     async def close(self) -> None:
         for channel in self._channels.values():
             await channel.close()
+
+    async def ask(
+        self,
+        call: Callable[[BeforeSend], Awaitable[T]],
+        disclosed: list[N],
+        trail: Disclosures[N],
+    ) -> T:
+        """Ask an agency through ``call`` (one of the methods below, given the hook to
+        await before sending) and note the disclosure, or why it failed, on ``trail``:
+        a request that reaches an agency is never left off the audit trail."""
+        try:
+            reply = await call(trail.before_send(disclosed))
+        except SourceUnavailable as error:
+            trail.failed(disclosed, error.code)
+            raise
+        except AgencyRefused as refusal:
+            trail.failed(disclosed, refusal.audit_detail)
+            raise
+        trail.note(disclosed)
+        return reply
 
     async def _call(
         self,

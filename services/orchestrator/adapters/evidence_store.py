@@ -7,7 +7,8 @@ from collections.abc import Iterable
 
 from sqlmodel import Session, col, func, select
 
-from services.orchestrator.tables import EvidenceRow
+from services.orchestrator.adapters.tables import EvidenceRow
+from services.orchestrator.domain.evidence import Fact, still_fresh
 
 
 def db_time(value: dt.datetime) -> dt.datetime:
@@ -43,9 +44,43 @@ def fresh_facts(
 
 
 def is_fresh(row: EvidenceRow, now: dt.datetime) -> bool:
-    return row.valid_until is not None and db_time(row.valid_until) > db_time(now)
+    return still_fresh(row.valid_until, now)
 
 
 def original_id(row: EvidenceRow) -> str:
     """A reused fact points at where it was first recorded, never at another copy."""
     return row.reused_from or row.evidence_id
+
+
+def as_fact(row: EvidenceRow, person_id: str = "") -> Fact:
+    """A stored row as the domain's fact, pointing at where it was first recorded."""
+
+    def utc(value: dt.datetime | None) -> dt.datetime | None:
+        return value.replace(tzinfo=dt.UTC) if value is not None and value.tzinfo is None else value
+
+    return Fact(
+        person_id=person_id,
+        fact=row.fact,
+        value=row.value,
+        status=row.status,
+        source=row.source,
+        method=row.method,
+        obtained_at=utc(row.obtained_at),  # type: ignore[arg-type]
+        valid_until=utc(row.valid_until),
+        consent_id=row.consent_id,
+        subject_ref=row.subject_ref,
+        basis=row.basis,
+        reused_from=original_id(row),
+    )
+
+
+def fresh_as_facts(
+    session: Session,
+    subject_refs: Iterable[str],
+    facts: Iterable[str],
+    now: dt.datetime,
+    statuses: Iterable[str],
+) -> dict[tuple[str, str], Fact]:
+    """``fresh_facts`` as the domain's facts, not yet tied to a member of an application."""
+    rows = fresh_facts(session, subject_refs, facts, now, statuses)
+    return {key: as_fact(row) for key, row in rows.items()}

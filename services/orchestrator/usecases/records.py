@@ -13,11 +13,13 @@ from eligibility.common.v1 import determination_pb2 as det
 from eligibility.common.v1 import household_pb2
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from eligibility.treasury.v1 import income_verification_pb2 as treasury_pb
-from services.orchestrator import audit_trail, burden, consents, entitlement, repository
-from services.orchestrator.agencies import AgencyGateway, SourceUnavailable
+from services.orchestrator import audit_trail, entitlement
+from services.orchestrator.adapters import repository
+from services.orchestrator.adapters.agencies import AgencyGateway, SourceUnavailable
+from services.orchestrator.adapters.subjects import Subjects
+from services.orchestrator.adapters.tables import AUDIT, BurdenRow, CaseRow, ConsentRow
 from services.orchestrator.audit_trail import DISCLOSED, REFUSED, notes_for
-from services.orchestrator.subjects import Subjects
-from services.orchestrator.tables import AUDIT, BurdenRow, CaseRow, ConsentRow
+from services.orchestrator.domain import burden, consents
 from shared.clock import Clock
 from shared.context import Principal, current_caller, current_principal
 from shared.db import Database
@@ -90,7 +92,7 @@ class Records:
             if not self._may_see(session, who, row.subject_ref, "consent", now):
                 return False
             first_time = row.revoked_at is None
-            consents.revoke(session, request.consent_id, request.reason, now)
+            repository.revoke_consent(session, request.consent_id, request.reason, now)
             if first_time:
                 audit_trail.write(
                     session,
@@ -169,7 +171,7 @@ class Records:
         def work(session: Session) -> list[ConsentRow] | None:
             if not self._may_see(session, who, ref, "consent", now):
                 return None
-            return consents.for_subject(session, ref)
+            return repository.consents_for_subject(session, ref)
 
         rows = await self._db.run(work)
         if rows is None:

@@ -138,6 +138,38 @@ class CaseEventRow(SQLModel, table=True):
     worker: str = Field(default="", max_length=64)
 
 
+OUTBOX_PENDING = "PENDING"
+OUTBOX_ACKNOWLEDGED = "ACKNOWLEDGED"
+OUTBOX_REFUSED = "REFUSED"
+
+
+class OutboxRow(SQLModel, table=True):
+    """One change notice to one agency, and its fate."""
+
+    __tablename__ = "orchestrator_outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # "<case>:<request_id>:<agency>": the same change to the same agency, however often sent.
+    idempotency_key: str = Field(max_length=200, unique=True)
+    case_id: str = Field(index=True, max_length=64)
+    agency: str = Field(max_length=32)
+    # LifeEventKind name, for reading the table without the notice.
+    kind: str = Field(max_length=48)
+    notice: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    state: str = Field(default=OUTBOX_PENDING, max_length=16, index=True)
+    attempts: int = 0
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    # Not tried again before this time (backoff after a failure).
+    next_attempt_at: dt.datetime = Field(index=True)
+    claimed_by: str = Field(default="", max_length=64)
+    claimed_until: dt.datetime | None = None
+    # The agency's ChangeAcknowledgement, once acknowledged.
+    acknowledgement: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    # Why the last attempt failed (a status code name, never data).
+    last_error: str = Field(default="", max_length=200)
+
+
 TABLES = [
     CaseRow,
     EvidenceRow,
@@ -146,5 +178,6 @@ TABLES = [
     ConsentRow,
     BurdenRow,
     CaseEventRow,
+    OutboxRow,
     *AUDIT.tables,
 ]

@@ -16,8 +16,9 @@ from sqlmodel import Session
 
 from eligibility.common.v1 import determination_pb2 as det
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
-from services.orchestrator import entitlement, mapping, repository
-from services.orchestrator.application import Coordinator
+from services.orchestrator import entitlement
+from services.orchestrator.adapters import mapping, repository
+from services.orchestrator.usecases.apply import Coordinator
 from shared.clock import Clock
 from shared.context import current_principal
 from shared.db import Database

@@ -9,13 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-
-from sqlmodel import Session, col, select
+from typing import Protocol
 
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
-from services.orchestrator.evidence_store import db_time
-from services.orchestrator.subjects import Subjects
-from services.orchestrator.tables import ConsentRow
+from services.orchestrator.domain.subject_keys import SubjectKeys
 from shared.consent import MAX_PROOF_LIFETIME, ConsentSigner
 from shared.dates import add_years
 from shared.errors import FieldViolation
@@ -66,28 +63,28 @@ def _to_utc(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-def in_force(session: Session, subject_refs: list[str], now: dt.datetime) -> list[Grant]:
-    rows = session.exec(
-        select(ConsentRow)
-        .where(col(ConsentRow.subject_ref).in_(subject_refs))
-        .where(col(ConsentRow.revoked_at).is_(None))
-        .where(col(ConsentRow.expires_at) > db_time(now))
+class StoredConsent(Protocol):
+    consent_id: str
+    subject_ref: str
+    agencies: str
+    facts: str
+    expires_at: dt.datetime
+
+
+def grant_from(stored: StoredConsent) -> Grant:
+    """A consent on record, as a grant this application may use."""
+    return Grant(
+        stored.consent_id,
+        stored.subject_ref,
+        frozenset(stored.agencies.split(",")),
+        frozenset(stored.facts.split(",")),
+        _to_utc(stored.expires_at),
+        new=False,
     )
-    return [
-        Grant(
-            r.consent_id,
-            r.subject_ref,
-            frozenset(r.agencies.split(",")),
-            frozenset(r.facts.split(",")),
-            _to_utc(r.expires_at),
-            new=False,
-        )
-        for r in rows
-    ]
 
 
 def new_grants(
-    request: pb.SubmitApplicationRequest, subjects: Subjects, now: dt.datetime
+    request: pb.SubmitApplicationRequest, subjects: SubjectKeys, now: dt.datetime
 ) -> list[Grant]:
     ssn_of = {m.person_id: m.ssn for m in request.household.members}
     return [
@@ -100,26 +97,6 @@ def new_grants(
             new=True,
         )
         for g in request.consents
-    ]
-
-
-def rows_for(
-    grants: list[Grant], ssn_by_ref: dict[str, str], case_id: str, now: dt.datetime
-) -> list[ConsentRow]:
-    return [
-        ConsentRow(
-            consent_id=g.consent_id,
-            subject_ref=g.subject_ref,
-            ssn_last4=ssn_by_ref[g.subject_ref][-4:],
-            purpose=PURPOSE,
-            agencies=",".join(sorted(g.agencies)),
-            facts=",".join(sorted(g.facts)),
-            granted_at=db_time(now),
-            expires_at=db_time(g.expires_at),
-            case_id=case_id,
-        )
-        for g in grants
-        if g.new
     ]
 
 
@@ -151,36 +128,4 @@ def proof(
         tax_years=[tax_year],
         issued_at=now,
         expires_at=min([now + PROOF_LIFETIME, *(g.expires_at for g in grants)]),
-    )
-
-
-def revoked_among(session: Session, consent_ids: list[str]) -> set[str]:
-    """Which of these stored consents have been revoked since they were read."""
-    if not consent_ids:
-        return set()
-    rows = session.exec(
-        select(ConsentRow.consent_id)
-        .where(col(ConsentRow.consent_id).in_(consent_ids))
-        .where(col(ConsentRow.revoked_at).is_not(None))
-    )
-    return set(rows)
-
-
-def revoke(session: Session, consent_id: str, reason: str, now: dt.datetime) -> ConsentRow | None:
-    """Idempotent: revoking a revoked consent keeps the first revocation."""
-    row = session.get(ConsentRow, consent_id)
-    if row is not None and row.revoked_at is None:
-        row.revoked_at = db_time(now)
-        row.revoke_reason = reason
-        session.add(row)
-    return row
-
-
-def for_subject(session: Session, subject_ref: str) -> list[ConsentRow]:
-    return list(
-        session.exec(
-            select(ConsentRow)
-            .where(ConsentRow.subject_ref == subject_ref)
-            .order_by(col(ConsentRow.granted_at).desc())
-        )
     )

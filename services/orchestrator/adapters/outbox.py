@@ -1,0 +1,155 @@
+"""The transactional outbox: change notices to agencies, written in the same transaction as
+the determination that caused them, and delivered later by the dispatcher.
+
+A notice row is the promise that an agency will be told. Because it commits with the case,
+a crash after the commit loses nothing (the row waits) and a crash before it leaves nothing
+to deliver. Delivery is at least once; the idempotency key makes a second delivery change
+nothing at the agency. Several dispatchers on one database claim different rows: a claim is a
+conditional update (and SKIP LOCKED on PostgreSQL), and it lapses if its worker dies.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import update
+from sqlmodel import Session, col, or_, select
+
+from eligibility.common.v1 import life_event_pb2
+from services.orchestrator.adapters.tables import OUTBOX_ACKNOWLEDGED as ACKNOWLEDGED
+from services.orchestrator.adapters.tables import OUTBOX_PENDING as PENDING
+from services.orchestrator.adapters.tables import OUTBOX_REFUSED as REFUSED
+from services.orchestrator.adapters.tables import OutboxRow
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A claimed notice, ready to send."""
+
+    id: int
+    agency: str
+    case_id: str
+    notice: life_event_pb2.ChangeNotice
+    attempts: int
+
+
+def idempotency_key(case_id: str, request_id: str, agency: str) -> str:
+    return f"{case_id}:{request_id}:{agency}"
+
+
+def enqueue(
+    session: Session, agency: str, notice: life_event_pb2.ChangeNotice, now: dt.datetime
+) -> None:
+    """Add a notice in the caller's transaction (the one that saves the determination)."""
+    session.add(
+        OutboxRow(
+            idempotency_key=notice.idempotency_key,
+            case_id=notice.case_id,
+            agency=agency,
+            kind=life_event_pb2.LifeEventKind.Name(notice.kind),
+            notice=notice.SerializeToString(),
+            created_at=now,
+            updated_at=now,
+            next_attempt_at=now,
+        )
+    )
+
+
+def claim_due(
+    session: Session, worker: str, now: dt.datetime, lease: dt.timedelta, limit: int
+) -> list[Delivery]:
+    """Claim up to ``limit`` pending notices that are due and held by no live worker, oldest
+    first."""
+    free = or_(col(OutboxRow.claimed_until).is_(None), col(OutboxRow.claimed_until) < now)
+    query = (
+        select(OutboxRow.id)
+        .where(OutboxRow.state == PENDING, col(OutboxRow.next_attempt_at) <= now, free)
+        .order_by(col(OutboxRow.id))
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    claimed: list[Delivery] = []
+    for row_id in list(session.exec(query)):
+        taken = session.execute(
+            update(OutboxRow)
+            .where(col(OutboxRow.id) == row_id, OutboxRow.state == PENDING, free)
+            .values(
+                claimed_by=worker,
+                claimed_until=now + lease,
+                attempts=OutboxRow.attempts + 1,
+                updated_at=now,
+            )
+        )
+        if taken.rowcount == 1:  # type: ignore[attr-defined]
+            row = session.get(OutboxRow, row_id)
+            assert row is not None
+            notice = life_event_pb2.ChangeNotice.FromString(row.notice)
+            claimed.append(Delivery(row_id, row.agency, row.case_id, notice, row.attempts))
+    return claimed
+
+
+def acknowledge(
+    session: Session,
+    row_id: int,
+    worker: str,
+    acknowledgement: life_event_pb2.ChangeAcknowledgement,
+    now: dt.datetime,
+) -> bool:
+    """Record the agency's receipt; False if the row was no longer this worker's (its claim
+    lapsed and another worker took it) or was already settled."""
+    done = session.execute(
+        update(OutboxRow)
+        .where(
+            col(OutboxRow.id) == row_id,
+            OutboxRow.state == PENDING,
+            OutboxRow.claimed_by == worker,
+        )
+        .values(
+            state=ACKNOWLEDGED,
+            acknowledgement=acknowledgement.SerializeToString(),
+            claimed_by="",
+            claimed_until=None,
+            updated_at=now,
+            last_error="",
+        )
+    )
+    return done.rowcount == 1  # type: ignore[attr-defined]
+
+
+def retry_later(
+    session: Session, row_id: int, worker: str, error: str, next_attempt: dt.datetime
+) -> None:
+    """Release the claim and wait until ``next_attempt`` (the dispatcher's backoff)."""
+    session.execute(
+        update(OutboxRow)
+        .where(col(OutboxRow.id) == row_id, OutboxRow.claimed_by == worker)
+        .values(
+            claimed_by="",
+            claimed_until=None,
+            next_attempt_at=next_attempt,
+            last_error=error[:200],
+            updated_at=next_attempt,
+        )
+    )
+
+
+def refuse(session: Session, row_id: int, worker: str, error: str, now: dt.datetime) -> None:
+    """The agency refused the notice for good (it is malformed for it): never sent again."""
+    session.execute(
+        update(OutboxRow)
+        .where(col(OutboxRow.id) == row_id, OutboxRow.claimed_by == worker)
+        .values(
+            state=REFUSED, claimed_by="", claimed_until=None, last_error=error[:200], updated_at=now
+        )
+    )
+
+
+def for_case(session: Session, case_id: str) -> list[OutboxRow]:
+    """Every notice of a case, oldest first (the case shows them)."""
+    return list(
+        session.exec(
+            select(OutboxRow).where(OutboxRow.case_id == case_id).order_by(col(OutboxRow.id))
+        )
+    )
