@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from google.protobuf import json_format
-
 from eligibility.common.v1 import determination_pb2 as det
 from eligibility.common.v1 import evidence_pb2, household_pb2
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
@@ -109,12 +107,25 @@ def determination_rows(
             status=det.DeterminationStatus.Name(p.status),
             monthly_benefit_cents=p.monthly_benefit_cents,
             csr_level=det.CsrLevel.Name(p.csr_level),
-            reasons=json.dumps(
-                [json_format.MessageToDict(r, preserving_proto_field_name=True) for r in p.reasons]
-            ),
+            reasons=json.dumps([_reason_dict(r) for r in p.reasons]),
         )
         for p in programs
     ]
+
+
+def _reason_dict(reason: det.Reason) -> dict[str, object]:
+    """What json_format.MessageToDict gives for this all-text message (empty fields left
+    out), without its reflection: every case stores and reads back dozens of reasons."""
+    out: dict[str, object] = {}
+    if reason.code:
+        out["code"] = reason.code
+    if reason.message:
+        out["message"] = reason.message
+    if reason.citation:
+        out["citation"] = reason.citation
+    if reason.figures:
+        out["figures"] = dict(reason.figures)
+    return out
 
 
 def issue_row(case_id: str, issue: Issue) -> DataMatchingIssueRow:
@@ -134,7 +145,7 @@ def _program(row: DeterminationRow) -> det.ProgramDetermination:
         status=det.DeterminationStatus.Value(row.status),
         monthly_benefit_cents=row.monthly_benefit_cents,
         csr_level=det.CsrLevel.Value(row.csr_level),
-        reasons=[json_format.ParseDict(r, det.Reason()) for r in json.loads(row.reasons)],
+        reasons=[det.Reason(**r) for r in json.loads(row.reasons)],
     )
 
 
