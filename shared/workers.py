@@ -75,6 +75,9 @@ def reserve_port(host: str, port: int) -> socket.socket:
         host or "0.0.0.0", port, type=socket.SOCK_STREAM
     )[0]
     probe = socket.socket(family, kind, proto)
+    # As gRPC binds: connections of an earlier server still in TIME_WAIT do not hold the
+    # port, a socket listening on it does.
+    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         probe.bind(address)
         chosen = probe.getsockname()[1]
@@ -83,6 +86,7 @@ def reserve_port(host: str, port: int) -> socket.socket:
     finally:
         probe.close()
     held = socket.socket(family, kind, proto)
+    held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     try:
         held.bind((address[0], chosen, *address[2:]))
