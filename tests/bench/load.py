@@ -30,6 +30,9 @@ class LoadResult:
     latencies_s: list[float] = field(default_factory=list)
     errors: Counter[str] = field(default_factory=Counter)
     outcomes: Counter[str] = field(default_factory=Counter)
+    # Per service, CPU milliseconds per completed call over the part (warm-up included):
+    # what a call costs the machine, whatever else runs on it.
+    cpu_ms: dict[str, float] = field(default_factory=dict)
 
     @property
     def completed(self) -> int:

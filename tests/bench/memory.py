@@ -5,6 +5,7 @@ sum over all of them, since together they are what the service costs the machine
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from services.cli.stack import Stack
@@ -38,6 +39,28 @@ def tree_rss_mib(pid: int) -> float:
         total += _rss_kib(current)
         todo += _children(current)
     return total / 1024
+
+
+def _cpu_ticks(pid: int) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        return int(fields[11]) + int(fields[12])  # utime, stime
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def tree_cpu_s(pid: int) -> float:
+    """CPU seconds used so far by ``pid`` and every process below it still running."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        total += _cpu_ticks(current)
+        todo += _children(current)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def stack_cpu_s(stack: Stack) -> dict[str, float]:
+    return {name: tree_cpu_s(p.pid) for name, p in stack.processes.items()}
 
 
 def stack_rss_mib(stack: Stack) -> dict[str, float]:

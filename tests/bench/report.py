@@ -58,6 +58,12 @@ def render(
         for label, result in run.rows:
             lines.append(load_row(label, result, ceiling))
     lines.append("ratio = applications per second / the ceiling's calls per second, same run")
+    lines.append("CPU ms per application, by service (whole part, warm-up included):")
+    for run in runs:
+        for label, result in run.rows:
+            if result.cpu_ms:
+                costs = "  ".join(f"{name} {ms:.1f}" for name, ms in result.cpu_ms.items())
+                lines.append(f"  {label}: {costs}")
     for run in runs:
         for label, result in run.rows:
             if result.errors:
@@ -97,6 +103,7 @@ def _load(result: LoadResult | None) -> dict[str, Any] | None:
         "errors": dict(result.errors),
         "outcomes": dict(result.outcomes),
         "elapsed_s": round(result.elapsed_s, 3),
+        "cpu_ms_per_application": {k: round(v, 2) for k, v in result.cpu_ms.items()},
     }
 
 

@@ -26,7 +26,7 @@ from services.cli.stack import SERVICES, Stack, running_stack
 from shared.workers import ALL_LISTENING
 from tests.bench.applications import SubmitApplications, Templates
 from tests.bench.load import LoadResult, run_load
-from tests.bench.memory import render_rss, stack_rss_mib
+from tests.bench.memory import render_rss, stack_cpu_s, stack_rss_mib
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "ELIG_BENCH_POSTGRES_URL",
@@ -143,6 +143,7 @@ class Runner:
         call = SubmitApplications(
             self.channels, templates, self.settings.timeout_s, cycle=cycle, close_channel=False
         )
+        before = stack_cpu_s(self.stack)
         result = await run_load(
             label,
             call,
@@ -151,6 +152,11 @@ class Runner:
             max_requests=self.settings.max_requests if max_requests is None else max_requests,
             warmup_s=self.settings.warmup_s if warmup_s is None else warmup_s,
         )
+        after = stack_cpu_s(self.stack)
+        if call.sent:
+            result.cpu_ms = {
+                name: (after[name] - before.get(name, 0.0)) * 1000 / call.sent for name in after
+            }
         self.sent += call.sent
         return result, call.sent
 
