@@ -174,6 +174,8 @@ class Coordination:
     gateway: Any = None
     # Every service's database by name: to count the rows a refused request left behind.
     databases: dict[str, Any] = field(default_factory=dict)
+    # Rung when a case gains an event: a test's dispatcher rings it for the watchers.
+    changed: Any = None
     _channels: list[grpc.aio.Channel] = field(default_factory=list)
 
     def stub_as(
@@ -204,6 +206,9 @@ async def coordination(
     from services.hhs.tables import TABLES as HHS_TABLES
     from services.orchestrator import server as orchestrator_server
     from services.orchestrator.adapters.agencies import AgencyGateway
+    from services.orchestrator.adapters.subjects import Subjects
+    from services.orchestrator.usecases.bell import Bell
+    from services.orchestrator.usecases.watch import CaseWatch
     from services.ssa import seed as ssa_seed
     from services.ssa import server as ssa_server
     from services.ssa.tables import TABLES as SSA_TABLES
@@ -253,8 +258,12 @@ async def coordination(
     )
     orchestrator_db = orchestrator_server.open_database(database_url)
     databases.append(orchestrator_db)
+    changed = Bell()
+    watch = CaseWatch(orchestrator_db, clock, Subjects(subject_key), changed, poll_seconds=0.2)
     handle = await serve(
-        orchestrator_server.bindings(orchestrator_db, gateway, clock, keys.signer(), subject_key),
+        orchestrator_server.bindings(
+            orchestrator_db, gateway, clock, keys.signer(), subject_key, watch=watch
+        ),
         audit_url=database_url,
     )
     async with handle.channel() as channel:
@@ -272,6 +281,7 @@ async def coordination(
                 "hhs": hhs_db,
                 "orchestrator": orchestrator_db,
             },
+            changed,
         )
         yield stack
         for extra in stack._channels:
