@@ -13,7 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import update
+from sqlalchemy import exists, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, or_, select
 
 from eligibility.common.v1 import life_event_pb2
@@ -60,11 +61,28 @@ def claim_due(
     session: Session, worker: str, now: dt.datetime, lease: dt.timedelta, limit: int
 ) -> list[Delivery]:
     """Claim up to ``limit`` pending notices that are due and held by no live worker, oldest
-    first."""
+    first.
+
+    An agency hears of a case's changes in the order they happened: a notice waits while
+    an older one of the same case to the same agency is still pending, so at most one
+    notice per case and agency is ever in flight (two changes applied side by side at an
+    agency could race, and the later one must not be overtaken)."""
     free = or_(col(OutboxRow.claimed_until).is_(None), col(OutboxRow.claimed_until) < now)
+    older = aliased(OutboxRow)
+    first_in_line = ~exists().where(
+        older.case_id == OutboxRow.case_id,
+        older.agency == OutboxRow.agency,
+        older.state == PENDING,
+        col(older.id) < col(OutboxRow.id),
+    )
     query = (
         select(OutboxRow.id)
-        .where(OutboxRow.state == PENDING, col(OutboxRow.next_attempt_at) <= now, free)
+        .where(
+            OutboxRow.state == PENDING,
+            col(OutboxRow.next_attempt_at) <= now,
+            free,
+            first_in_line,
+        )
         .order_by(col(OutboxRow.id))
         .limit(limit)
     )
