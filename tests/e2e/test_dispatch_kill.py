@@ -21,10 +21,12 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import grpc
 import pytest
 from sqlalchemy import text
 
 from eligibility.common.v1 import life_event_pb2
+from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from eligibility.orchestrator.v1 import coordination_pb2_grpc as pb_grpc
 from services.cli.stack import SERVICES, Stack, running_stack
 from services.orchestrator.adapters.tables import TABLES
@@ -144,7 +146,12 @@ async def test_kill_9_of_the_dispatcher_mid_delivery_loses_no_notice_and_applies
             for stem in STEMS:
                 case, members = await open_case(stub, stem, stem)
                 notices += every_agency(case, members, CHANGES)
-        stack.stop_one("orchestrator")
+            # A watch open when the orchestrator is stopped (SIGTERM) ends cleanly.
+            watch = stub.WatchCase(pb.WatchCaseRequest(case_id=case.case_id), timeout=30)
+            assert (await watch.read()).event.kind == pb.CASE_EVENT_KIND_APPLIED
+            stack.stop_one("orchestrator")
+            assert await watch.read() is grpc.aio.EOF
+            assert await watch.code() == grpc.StatusCode.OK
         db = Database(orchestrator_url, TABLES)
         try:
             enqueue(db, notices, dt.datetime.now(dt.UTC))

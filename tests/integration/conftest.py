@@ -176,6 +176,8 @@ class Coordination:
     databases: dict[str, Any] = field(default_factory=dict)
     # Rung when a case gains an event: a test's dispatcher rings it for the watchers.
     changed: Any = None
+    # The WatchCase use case, to stop as the server's shutdown does.
+    watch: Any = None
     _channels: list[grpc.aio.Channel] = field(default_factory=list)
 
     def stub_as(
@@ -282,6 +284,7 @@ async def coordination(
                 "orchestrator": orchestrator_db,
             },
             changed,
+            watch,
         )
         yield stack
         for extra in stack._channels:

@@ -123,3 +123,13 @@ async def test_a_watch_is_for_those_who_may_read_the_case_and_a_few_per_caller(
     finally:
         for call in calls:
             call.cancel()
+
+
+async def test_a_watch_ends_cleanly_when_the_server_stops(coordination) -> None:  # type: ignore[no-untyped-def]
+    stub = coordination.orchestrator
+    case, _ = await open_case(stub, "chen", "chen")
+    call = stub.WatchCase(pb.WatchCaseRequest(case_id=case.case_id), timeout=30)
+    assert (await call.read()).event.kind == pb.CASE_EVENT_KIND_APPLIED
+    coordination.watch.stop()  # what the server does when its shutdown begins
+    assert await call.read() is grpc.aio.EOF
+    assert await call.code() == grpc.StatusCode.OK
