@@ -37,3 +37,26 @@ def test_a_determination_event_is_one_line() -> None:
         event=pb.CaseEvent(kind=pb.CASE_EVENT_KIND_APPLIED, status=pb.CASE_STATUS_DETERMINED),
     )
     assert "\n" not in describe(update) and "applied" in describe(update)
+
+
+def test_a_case_lists_the_agencies_told_with_their_answers() -> None:
+    from rich.console import Console
+
+    from services.cli.render import print_case
+
+    case = pb.Case(
+        case_id="c1",
+        notifications=[
+            pb.AgencyNotification(
+                agency="ssa",
+                kind=life_event_pb2.LIFE_EVENT_KIND_DEATH,
+                state=pb.NOTIFICATION_STATE_ACKNOWLEDGED,
+                attempts=1,
+                acknowledgement=life_event_pb2.ChangeAcknowledgement(detail="death entered"),
+            )
+        ],
+    )
+    console = Console(record=True, width=120)
+    print_case(console, case)
+    shown = console.export_text()
+    assert "Agencies told" in shown and "death entered" in shown and "acknowledged" in shown
