@@ -12,8 +12,7 @@ from eligibility.common.v1 import life_event_pb2
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from eligibility.orchestrator.v1 import coordination_pb2_grpc as pb_grpc
 from services.cli import render
-from services.cli.client import Session, fail
-from shared.settings import DEFAULT_PORTS
+from services.cli.client import Session, TargetOption, fail
 
 console = Console()
 
@@ -52,12 +51,11 @@ def describe(update: pb.WatchCaseResponse) -> str:
 def watch(
     case_id: str = typer.Argument(..., help="the case to follow"),
     after: int = typer.Option(0, "--after", help="resume after this sequence (the last # seen)"),
-    target: str = typer.Option(
-        f"127.0.0.1:{DEFAULT_PORTS['orchestrator']}", "--target", envvar="ELIG_ORCHESTRATOR_TARGET"
-    ),
+    target: str | None = TargetOption,
 ) -> None:
     """Follow a case: each event, determination and agency acknowledgement as it happens."""
-    channel = Session.tool().channel_sync(target, Session.caseworker, Session.role)
+    where = Session.target(target)
+    channel = Session.tool().channel_sync(where.address, Session.caseworker, Session.role)
     last = after
     with channel:
         stream = pb_grpc.CoordinationServiceStub(channel).WatchCase(
@@ -74,5 +72,5 @@ def watch(
             stream.cancel()
         except grpc.RpcError as error:
             if error.code() != grpc.StatusCode.CANCELLED:
-                fail(error)
+                fail(error, where)
     console.print(f"stopped; resume with: elig watch {case_id} --after {last}")
