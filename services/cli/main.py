@@ -21,10 +21,12 @@ from services.cli import (
     render,
     renew_cmd,
     sim_cmd,
+    ssa_cmd,
     watch_cmd,
 )
 from services.cli.client import Session, TargetOption, call
 from services.cli.stack import SERVICES, Stack, StackError, running_stack
+from services.cli.stack import free_ports as free_port_list
 from services.cli.targets import ENV_VAR, targets_path
 from services.cli.tool_identity import DEFAULT_CASEWORKER, DEFAULT_ROLE
 from services.harness.households import HouseholdFileError, example_paths, load_request
@@ -178,6 +180,8 @@ def up(
     try:
         with running_stack(stack):
             _print_services(stack, data_dir)
+            address = stack.start_console(free_port_list(1)[0] if free_ports else None)
+            console.print(f"caseworker console: [bold]{address}[/bold] (sign in with any id)")
             _print_where(stack, data_dir)
             if demo:
                 path = example or next(p for p in example_paths() if "rivera" in p.name)
@@ -272,6 +276,7 @@ app.add_typer(sim_cmd.app, name="sim")
 app.command()(renew_cmd.renew)
 app.command()(watch_cmd.watch)
 app.add_typer(data_cmd.app, name="data")
+app.add_typer(ssa_cmd.app, name="ssa")
 
 
 def main() -> None:  # pragma: no cover - console entry point
