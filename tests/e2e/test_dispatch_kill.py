@@ -40,11 +40,10 @@ from tests.integration.notices import (
     AGENCIES,
     enqueue,
     every_agency,
-    needs_receive_change,
     open_case,
 )
 
-pytestmark = [pytest.mark.e2e, needs_receive_change]
+pytestmark = pytest.mark.e2e
 
 STEMS = ("rivera", "okafor", "chen", "kowalski", "johnson")
 CHANGES = [f"change-{n}" for n in range(10)]

@@ -4,11 +4,8 @@ carries the case's answers for the receiving agency's programs."""
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterable
 from typing import Any
-
-import pytest
 
 from eligibility.common.v1 import date_pb2, life_event_pb2
 from eligibility.common.v1 import determination_pb2 as det
@@ -18,12 +15,6 @@ from services.orchestrator.adapters import outbox
 from shared.db import Database
 
 AGENCIES = ("treasury", "ssa", "hhs", "usda")
-# Agencies answer ReceiveChange once the agency branch (shared/change_receipt.py) is in;
-# before that they say UNIMPLEMENTED, and a test that needs an acknowledgement waits.
-needs_receive_change = pytest.mark.skipif(
-    importlib.util.find_spec("shared.change_receipt") is None,
-    reason="the agencies do not answer ReceiveChange in this build",
-)
 _HHS_PROGRAMS = {det.PROGRAM_MEDICAID, det.PROGRAM_CHIP, det.PROGRAM_MARKETPLACE}
 
 

@@ -24,7 +24,6 @@ from tests.integration.notices import (
     AGENCIES,
     enqueue,
     every_agency,
-    needs_receive_change,
     notice,
     open_case,
 )
@@ -56,7 +55,6 @@ async def _case(coordination, stub=None):  # type: ignore[no-untyped-def]
     return await open_case(stub or coordination.orchestrator, "rivera", "rivera")
 
 
-@needs_receive_change
 async def test_every_notice_reaches_its_agency_once_and_the_case_shows_each_answer(
     coordination, clock
 ) -> None:  # type: ignore[no-untyped-def]
@@ -105,7 +103,6 @@ async def test_every_notice_reaches_its_agency_once_and_the_case_shows_each_answ
     assert told == set(AGENCIES)
 
 
-@needs_receive_change
 async def test_an_agency_that_is_down_gets_its_notice_once_it_is_back(
     coordination, serve, clock
 ) -> None:  # type: ignore[no-untyped-def]
@@ -150,7 +147,6 @@ async def test_an_agency_that_is_down_gets_its_notice_once_it_is_back(
     assert all(w >= dt.timedelta(seconds=0.5 * 2**i) for i, w in enumerate(waits[:4]))
 
 
-@needs_receive_change
 async def test_a_notice_the_agency_refuses_is_not_sent_again_and_the_case_says_so(
     coordination, clock
 ) -> None:  # type: ignore[no-untyped-def]
@@ -174,7 +170,6 @@ async def test_a_notice_the_agency_refuses_is_not_sent_again_and_the_case_says_s
     assert "ssa" in last.detail and "INVALID_ARGUMENT" in last.detail
 
 
-@needs_receive_change
 async def test_two_dispatchers_on_one_database_never_send_one_notice_at_once(
     coordination, clock, database_url
 ) -> None:  # type: ignore[no-untyped-def]

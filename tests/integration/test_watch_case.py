@@ -10,7 +10,7 @@ import pytest
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from services.orchestrator.adapters.subjects import Subjects
 from services.orchestrator.usecases.dispatch import Dispatcher
-from tests.integration.notices import enqueue, every_agency, needs_receive_change, open_case
+from tests.integration.notices import enqueue, every_agency, open_case
 
 DETERMINING = {pb.CASE_EVENT_KIND_APPLIED, pb.CASE_EVENT_KIND_RENEWED}
 
@@ -40,7 +40,6 @@ async def _history(coordination, case_id: str) -> list[pb.CaseEvent]:  # type: i
     return list(reply.case.history)
 
 
-@needs_receive_change
 async def test_a_watch_sends_every_event_in_order_and_resumes_without_repeats_or_gaps(
     coordination, clock
 ) -> None:  # type: ignore[no-untyped-def]
@@ -71,7 +70,6 @@ async def test_a_watch_sends_every_event_in_order_and_resumes_without_repeats_or
     assert [u.sequence for u in resumed] == [e.sequence for e in history[2:]]
 
 
-@needs_receive_change
 async def test_a_watch_sees_an_acknowledgement_as_it_happens(coordination, clock) -> None:  # type: ignore[no-untyped-def]
     stub = coordination.orchestrator
     case, members = await open_case(stub, "chen", "chen")
