@@ -22,6 +22,7 @@ from services.cli import (
     renew_cmd,
     sim_cmd,
     ssa_cmd,
+    watch_cmd,
 )
 from services.cli.client import Session, TargetOption, call
 from services.cli.stack import SERVICES, Stack, StackError, running_stack
@@ -273,6 +274,7 @@ app.add_typer(keys_cmd.app, name="keys")
 app.add_typer(certs_cmd.app, name="certs")
 app.add_typer(sim_cmd.app, name="sim")
 app.command()(renew_cmd.renew)
+app.command()(watch_cmd.watch)
 app.add_typer(data_cmd.app, name="data")
 app.add_typer(ssa_cmd.app, name="ssa")
 
