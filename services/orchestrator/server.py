@@ -21,6 +21,7 @@ from services.orchestrator.usecases.apply import Coordinator
 from services.orchestrator.usecases.follow_up import FollowUp
 from services.orchestrator.usecases.records import Records
 from services.orchestrator.usecases.renew import Renewals
+from services.orchestrator.usecases.report_change import ReportChanges
 from shared.clock import Clock
 from shared.consent import ConsentSigner, LocalConsentKeys
 from shared.db import Database
@@ -69,7 +70,12 @@ def bindings(
             SERVICE_NAME,
             pb_grpc.add_CoordinationServiceServicer_to_server,
             CoordinationServicer(
-                applications, records, agencies, clock, Renewals(db, applications, clock)
+                applications,
+                records,
+                agencies,
+                clock,
+                Renewals(db, applications, clock),
+                ReportChanges(db, applications, clock, Yardstick.load()),
             ),
             ACCESS_POLICY,
         )

@@ -11,6 +11,7 @@ from services.orchestrator.usecases import whatif
 from services.orchestrator.usecases.apply import Coordinator
 from services.orchestrator.usecases.records import Records
 from services.orchestrator.usecases.renew import Renewals
+from services.orchestrator.usecases.report_change import ReportChanges
 from shared.clock import Clock
 from shared.context import current_principal, purpose
 from shared.one_at_a_time import OneAtATime
@@ -26,8 +27,10 @@ class CoordinationServicer(pb_grpc.CoordinationServiceServicer):
         agencies: AgencyGateway,
         clock: Clock,
         renewals: Renewals,
+        changes: ReportChanges,
     ) -> None:
         self._coordinator = coordinator
+        self._changes = changes
         self._renewals = renewals
         self._records = records
         self._agencies = agencies
@@ -105,3 +108,9 @@ class CoordinationServicer(pb_grpc.CoordinationServiceServicer):
         purpose.set(DETERMINATION)
         case, outcome = await self._renewals.renew(request, self._budget(context))
         return pb.RenewCaseResponse(case=case, outcome=outcome)
+
+    async def ReportLifeEvent(
+        self, request: pb.ReportLifeEventRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ReportLifeEventResponse:
+        purpose.set(DETERMINATION)
+        return await self._changes.report(request, self._budget(context))

@@ -1,0 +1,135 @@
+"""Report a change once, in process: the answer, its idempotency, the outbox rows written with
+it, the burden it spares, and the refusals (bad events, another caseworker's case)."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+from sqlmodel import select
+
+from eligibility.common.v1 import date_pb2, household_pb2
+from eligibility.common.v1 import determination_pb2 as det
+from eligibility.common.v1 import life_event_pb2 as le
+from eligibility.orchestrator.v1 import coordination_pb2 as pb
+from services.harness.households import example_paths, load_request
+from services.orchestrator.adapters.tables import OutboxRow
+from shared.errors import details_of
+
+
+def _date(text: str) -> date_pb2.Date:
+    year, month, day = (int(x) for x in text.split("-"))
+    return date_pb2.Date(year=year, month=month, day=day)
+
+
+async def _case(coordination, stem: str, request_id: str) -> pb.Case:  # type: ignore[no-untyped-def]
+    request = load_request(next(p for p in example_paths() if stem in p.name), request_id)
+    return (await coordination.orchestrator.SubmitApplication(request)).case
+
+
+def _outbox(coordination, case_id: str) -> list[OutboxRow]:  # type: ignore[no-untyped-def]
+    with coordination.orchestrator_db.session() as session:
+        return list(session.exec(select(OutboxRow).where(OutboxRow.case_id == case_id)))
+
+
+async def test_a_lost_job_is_reported_once_told_to_each_agency_once_and_counted(
+    coordination,
+) -> None:  # type: ignore[no-untyped-def]
+    case = await _case(coordination, "okafor", "okafor-lost-job")
+    event = le.LifeEvent(
+        kind=le.LIFE_EVENT_KIND_INCOME_CHANGE,
+        effective_date=_date("2026-11-01"),
+        person_id="adaeze",
+        incomes=[],
+    )
+    request = pb.ReportLifeEventRequest(request_id="lost-1", case_id=case.case_id, event=event)
+    reply = await coordination.orchestrator.ReportLifeEvent(request)
+    # Marketplace only in the case; with $16,500 left for two, Medicaid opens in Georgia? No:
+    # Georgia did not expand, so the offer (if any) comes from SNAP.
+    assert det.PROGRAM_SNAP in reply.offered_programs
+    assert list(reply.notified_agencies) == ["treasury", "hhs", "usda"]
+    assert reply.changes, "a lost job changes the Marketplace answer"
+    assert [e.kind for e in reply.case.history][-1] == pb.CASE_EVENT_KIND_LIFE_EVENT
+    assert list(reply.case.offered_programs) == list(reply.offered_programs)
+    adaeze = next(m for m in reply.case.household.members if m.person_id == "adaeze")
+    assert list(adaeze.incomes) == []
+
+    rows = _outbox(coordination, case.case_id)
+    assert sorted(r.agency for r in rows) == ["hhs", "treasury", "usda"]
+    calls = dict(coordination.recorders["hhs"].calls)
+    again = await coordination.orchestrator.ReportLifeEvent(request)
+    assert again == reply
+    assert dict(coordination.recorders["hhs"].calls) == calls  # nothing asked again
+    assert len(_outbox(coordination, case.case_id)) == 3
+    shown = (await coordination.orchestrator.GetCase(pb.GetCaseRequest(case_id=case.case_id))).case
+    assert [e.kind for e in shown.history].count(pb.CASE_EVENT_KIND_LIFE_EVENT) == 1
+
+    other = pb.ReportLifeEventRequest(request_id="lost-1", case_id=case.case_id, event=event)
+    other.event.effective_date.day = 2
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await coordination.orchestrator.ReportLifeEvent(other)
+    assert refused.value.code() == grpc.StatusCode.ALREADY_EXISTS
+
+    report = (
+        await coordination.orchestrator.GetBurdenReport(
+            pb.GetBurdenReportRequest(case_id=case.case_id)
+        )
+    ).report
+    lines = {line.question: line for line in report.lines}
+    # Marketplace and Treasury would each have asked: one asked, one passed on.
+    assert lines["change:income"].asked == 1 and lines["change:income"].shared == 1
+
+
+async def test_bad_events_are_refused_field_by_field_and_others_cases_not_at_all(
+    coordination,
+) -> None:  # type: ignore[no-untyped-def]
+    case = await _case(coordination, "rivera", "rivera-bad-events")
+
+    async def refused(event: le.LifeEvent, stub=None) -> grpc.aio.AioRpcError:  # type: ignore[no-untyped-def]
+        stub = stub or coordination.orchestrator
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await stub.ReportLifeEvent(
+                pb.ReportLifeEventRequest(request_id="bad", case_id=case.case_id, event=event)
+            )
+        return caught.value
+
+    def fields(error: grpc.aio.AioRpcError) -> dict[str, str]:
+        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, error.details()
+        return {v.field: v.description for v in details_of(error).violations}
+
+    death = le.LifeEvent(
+        kind=le.LIFE_EVENT_KIND_DEATH, effective_date=_date("2014-01-01"), person_id="sofia"
+    )
+    assert "before sofia's birth" in fields(await refused(death))["event.effective_date"]
+    stranger = le.LifeEvent(
+        kind=le.LIFE_EVENT_KIND_DEATH, effective_date=_date("2026-11-01"), person_id="nobody"
+    )
+    assert fields(await refused(stranger))["event.person_id"] == (
+        f"is not a member of case {case.case_id}"
+    )
+    future = le.LifeEvent(
+        kind=le.LIFE_EVENT_KIND_DEATH, effective_date=_date("2026-12-24"), person_id="jose"
+    )
+    assert "in the future" in fields(await refused(future))["event.effective_date"]
+    far = le.LifeEvent(
+        kind=le.LIFE_EVENT_KIND_INCOME_CHANGE,
+        effective_date=_date("2027-03-01"),
+        person_id="jose",
+    )
+    assert "60 days" in fields(await refused(far))["event.effective_date"]
+    move = le.LifeEvent(
+        kind=le.LIFE_EVENT_KIND_MOVE,
+        effective_date=_date("2026-11-20"),
+        new_address=household_pb2.Address(state_code="TX", county="Atlantis", line1="1 Main"),
+    )
+    assert "not a county of TX" in fields(await refused(move))["event.new_address.county"]
+    milestone = le.LifeEvent(
+        kind=le.LIFE_EVENT_KIND_AGE_MILESTONE,
+        effective_date=_date("2026-11-02"),
+        person_id="jose",
+        age_reached=40,
+    )
+    assert "19, 26, 65" in fields(await refused(milestone))["event.age_reached"]
+
+    intruder = coordination.stub_as("cw-other")
+    denied = await refused(death, intruder)
+    assert denied.code() == grpc.StatusCode.PERMISSION_DENIED
