@@ -13,7 +13,16 @@ from rich.console import Console
 from rich.table import Table
 
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
-from services.cli import certs_cmd, data_cmd, keys_cmd, records_cmds, render, renew_cmd, sim_cmd
+from services.cli import (
+    certs_cmd,
+    data_cmd,
+    keys_cmd,
+    records_cmds,
+    render,
+    renew_cmd,
+    report_cmd,
+    sim_cmd,
+)
 from services.cli.client import Session, call
 from services.cli.stack import SERVICES, Stack, StackError, running_stack
 from services.cli.tool_identity import DEFAULT_CASEWORKER, DEFAULT_ROLE
@@ -214,6 +223,7 @@ app.add_typer(keys_cmd.app, name="keys")
 app.add_typer(certs_cmd.app, name="certs")
 app.add_typer(sim_cmd.app, name="sim")
 app.command()(renew_cmd.renew)
+app.command()(report_cmd.report)
 app.add_typer(data_cmd.app, name="data")
 
 

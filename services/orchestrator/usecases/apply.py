@@ -104,6 +104,8 @@ class Change:
     detail: Callable[[StoredCase], str]
     # Rows written with the answer, in its transaction (the outbox, the change's record).
     write: Callable[[Session, StoredCase, dt.datetime], None]
+    # The day the change took effect: the answer is for the household from then.
+    changed_on: dt.date | None = None
 
 
 def _keep_case_programs(fresh: StoredCase, programs: list[int]) -> None:
@@ -290,7 +292,10 @@ class Coordinator:
         now: dt.datetime,
         budget: Callable[[], float],
         trail: Trail,
+        changed_on: dt.date | None = None,
     ) -> StoredCase:
+        """``changed_on``: a reported change's effective date; the answer is for the household
+        from then (ages on that day, SNAP for that month if it is still ahead)."""
         request = filled.request
         household = request.household
         plan_year = plan_year_for(request, now.date())
@@ -303,7 +308,7 @@ class Coordinator:
         async with asyncio.TaskGroup() as group:
             if wants_hhs(programs):
                 quote = request.benchmark_premium if request.HasField("benchmark_premium") else None
-                hhs_request = agency_requests.hhs_request(household, plan_year, quote)
+                hhs_request = agency_requests.hhs_request(household, plan_year, quote, changed_on)
                 hhs_task = group.create_task(
                     self._ask(
                         lambda send: self._agencies.determine_subsidies(
@@ -315,7 +320,10 @@ class Coordinator:
                     )
                 )
             if det.PROGRAM_SNAP in programs:
-                snap_request = agency_requests.snap_request(household, now.date().replace(day=1))
+                month = now.date().replace(day=1)
+                if changed_on is not None:
+                    month = max(month, changed_on.replace(day=1))
+                snap_request = agency_requests.snap_request(household, month)
                 snap_task = group.create_task(
                     self._ask(
                         lambda send: self._agencies.determine_snap(snap_request, budget(), send),
@@ -474,7 +482,13 @@ class Coordinator:
         trail = Trail(self._db, self._clock, case_id)
         try:
             fresh = await self._determine(
-                Prefilled(request), stored.case.request_fingerprint, case_id, now, budget, trail
+                Prefilled(request),
+                stored.case.request_fingerprint,
+                case_id,
+                now,
+                budget,
+                trail,
+                change.changed_on if change is not None else None,
             )
         except BaseException:
             await trail.flush()

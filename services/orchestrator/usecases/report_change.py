@@ -239,6 +239,7 @@ class ReportChanges:
             assess=tuple(p for p in ALL_PROGRAMS if p not in programs),
             detail=detail,
             write=write,
+            changed_on=date_from_proto(event.effective_date),
         )
         await self._coordinator.redetermine(
             stored,
@@ -340,14 +341,36 @@ def _changes(
     return out
 
 
+# USDA's reasons walk through every test; these are the ones that settle an answer.
+_SNAP_SETTLING = (
+    "GROSS_INCOME_ABOVE_LIMIT",
+    "BBCE_GROSS_LIMIT_EXCEEDED",
+    "NET_INCOME_ABOVE_LIMIT",
+    "TIME_LIMIT_EXHAUSTED",
+    "NO_BENEFIT_PAYABLE",
+    "MINIMUM_BENEFIT_APPLIED",
+    "ALLOTMENT_COMPUTED",
+)
+# Added by the orchestrator to an answer whose facts are not all verified.
+_QUALIFIERS = ("DATA_MATCHING_ISSUE", "VERIFICATION_PENDING")
+
+
 def _decisive(row: DeterminationRow) -> str:
-    """The reason that decided the answer: the last one given (the agencies put the test
-    that settled it last), with its citation."""
+    """The reason that decided the answer, with its citation: HHS gives the deciding test
+    first; for SNAP, the first test that settled it (a limit exceeded, or the allotment).
+    An answer left conditional or pending by unverified facts says so too."""
     reasons = mapping.reasons_of(row)
-    if not reasons:
-        return ""
-    last = reasons[-1]
-    return f"{last.message} ({last.citation})" if last.citation else last.message
+    own = [r for r in reasons if r.code not in _QUALIFIERS]
+    qualifier = next((r for r in reasons if r.code in _QUALIFIERS), None)
+    reason = own[0] if own else None
+    if row.program == "PROGRAM_SNAP" and own:
+        reason = next((r for r in own if r.code in _SNAP_SETTLING), own[-1])
+    parts = [_cited(r) for r in (reason, qualifier) if r is not None]
+    return "; ".join(parts)
+
+
+def _cited(reason: det.Reason) -> str:
+    return f"{reason.message} ({reason.citation})" if reason.citation else reason.message
 
 
 def _offered(fresh: StoredCase, programs: list[int]) -> list[int]:
