@@ -18,6 +18,7 @@ from services.orchestrator.domain.burden import Yardstick
 from services.orchestrator.domain.evidence import EvidenceDirectory
 from services.orchestrator.servicer import CoordinationServicer
 from services.orchestrator.usecases.apply import Coordinator
+from services.orchestrator.usecases.death_reports import DeathReports
 from services.orchestrator.usecases.follow_up import FollowUp
 from services.orchestrator.usecases.records import Records
 from services.orchestrator.usecases.renew import Renewals
@@ -62,8 +63,10 @@ def bindings(
     signer: ConsentSigner,
     subject_key: bytes,
     applications: Coordinator | None = None,
+    changes: ReportChanges | None = None,
 ) -> list[ServiceBinding]:
     applications = applications or coordinator(db, agencies, clock, signer, subject_key)
+    changes = changes or ReportChanges(db, applications, clock, Yardstick.load())
     records = Records(db, clock, Subjects(subject_key), Yardstick.load(), agencies)
     return [
         ServiceBinding(
@@ -75,7 +78,7 @@ def bindings(
                 agencies,
                 clock,
                 Renewals(db, applications, clock),
-                ReportChanges(db, applications, clock, Yardstick.load()),
+                changes,
             ),
             ACCESS_POLICY,
         )
@@ -100,14 +103,27 @@ async def build(settings: ServiceSettings, clock: Clock, trust: Trust) -> Wiring
         if settings.follow_up_interval_seconds > 0
         else None
     )
+    changes = ReportChanges(db, applications, clock, Yardstick.load())
+    # SSA's death reports, followed for as long as the server runs.
+    deaths = asyncio.create_task(
+        DeathReports(
+            db,
+            agencies,
+            changes,
+            Subjects(keys.subject_key()),
+            clock,
+            budget_seconds=settings.downstream_timeout_seconds,
+        ).run_forever()
+    )
 
     async def close() -> None:
+        deaths.cancel()
         if rounds is not None:
             rounds.cancel()
         await agencies.close()
         db.dispose()
 
     return Wiring(
-        bindings(db, agencies, clock, keys.signer(), keys.subject_key(), applications),
+        bindings(db, agencies, clock, keys.signer(), keys.subject_key(), applications, changes),
         on_stop=close,
     )

@@ -133,3 +133,94 @@ async def test_bad_events_are_refused_field_by_field_and_others_cases_not_at_all
     intruder = coordination.stub_as("cw-other")
     denied = await refused(death, intruder)
     assert denied.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+async def test_ssa_death_reports_are_applied_to_every_case_once_as_the_system(
+    coordination, clock
+) -> None:  # type: ignore[no-untyped-def]
+    from eligibility.ssa.v1 import identity_pb2 as ssa_pb
+    from services.orchestrator.adapters.subjects import Subjects
+    from services.orchestrator.domain.burden import Yardstick
+    from services.orchestrator.server import coordinator
+    from services.orchestrator.usecases.death_reports import DeathReports
+    from services.orchestrator.usecases.report_change import ReportChanges
+
+    first = await _case(coordination, "rivera", "rivera-death-1")
+    second = await _case(coordination, "rivera", "rivera-death-2")
+    other = await _case(coordination, "chen", "chen-no-death")
+    db = coordination.orchestrator_db
+    applications = coordinator(
+        db, coordination.gateway, clock, coordination.keys.signer(), coordination.keys.subject_key()
+    )
+    changes = ReportChanges(db, applications, clock, Yardstick.load())
+    follower = DeathReports(
+        db,
+        coordination.gateway,
+        changes,
+        Subjects(coordination.keys.subject_key()),
+        clock,
+        budget_seconds=3.0,
+    )
+    report = ssa_pb.DeathReport(sequence=7, ssn="412558302", death_date=_date("2026-11-10"))
+    assert sorted(await follower.handle(report)) == sorted([first.case_id, second.case_id])
+    assert await follower.cursor() == 7
+    # Delivered again (a reconnect replays it): the person is no longer in those cases, and
+    # nothing is changed twice.
+    assert await follower.handle(report) == []
+    for case in (first, second):
+        shown = (
+            await coordination.orchestrator.GetCase(pb.GetCaseRequest(case_id=case.case_id))
+        ).case
+        assert "jose" not in {m.person_id for m in shown.household.members}
+        assert [e.kind for e in shown.history].count(pb.CASE_EVENT_KIND_LIFE_EVENT) == 1
+        assert sorted(r.agency for r in _outbox(coordination, case.case_id)) == [
+            "hhs",
+            "ssa",
+            "treasury",
+            "usda",
+        ]
+    untouched = (
+        await coordination.orchestrator.GetCase(pb.GetCaseRequest(case_id=other.case_id))
+    ).case
+    assert len(untouched.history) == 1
+
+
+async def test_the_death_report_follower_waits_calmly_while_ssa_has_no_stream(
+    coordination, clock
+) -> None:  # type: ignore[no-untyped-def]
+    """Until SSA publishes its death reports it answers UNIMPLEMENTED (or cannot be
+    reached): the follower backs off, doubling its wait, and keeps going."""
+    import asyncio
+
+    from services.orchestrator.adapters.subjects import Subjects
+    from services.orchestrator.domain.burden import Yardstick
+    from services.orchestrator.server import coordinator
+    from services.orchestrator.usecases.death_reports import DeathReports
+    from services.orchestrator.usecases.report_change import ReportChanges
+
+    db = coordination.orchestrator_db
+    applications = coordinator(
+        db, coordination.gateway, clock, coordination.keys.signer(), coordination.keys.subject_key()
+    )
+    follower = DeathReports(
+        db,
+        coordination.gateway,
+        ReportChanges(db, applications, clock, Yardstick.load()),
+        Subjects(coordination.keys.subject_key()),
+        clock,
+        budget_seconds=3.0,
+        first_wait=1.0,
+        longest_wait=4.0,
+    )
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        if len(waits) == 4:
+            raise asyncio.CancelledError
+
+    with pytest.raises(asyncio.CancelledError):
+        await follower.run_forever(sleep)
+    assert len(waits) == 4 and waits[-1] <= 4.0 * 1.2
+    assert waits[0] < waits[2]
+    assert await follower.cursor() == 0
