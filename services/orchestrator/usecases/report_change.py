@@ -11,6 +11,7 @@ Idempotent on request_id: a retry gets the first answer and changes nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -276,30 +277,29 @@ def _check_request(request: pb.ReportLifeEventRequest) -> None:
         raise invalid_argument(violations)
 
 
-def _check_result(applied: events.Applied, stored: StoredCase, now: object) -> None:
+def _check_result(applied: events.Applied, stored: StoredCase, now: dt.datetime) -> None:
     """The household a change leaves must itself be one the application would take."""
     programs = [det.Program.Value(p) for p in stored.case.programs.split(",") if p]
-    found: list[FieldViolation] = []
-    validate_application(
-        pb.SubmitApplicationRequest(
-            request_id=stored.case.request_id,
-            household=applied.household,
-            programs=programs,
-            plan_year=stored.case.plan_year,
-        ),
-        now.date(),  # type: ignore[attr-defined]
-        found,
-    )
-    if found:
+    try:
+        validate_application(
+            pb.SubmitApplicationRequest(
+                request_id=stored.case.request_id,
+                household=applied.household,
+                programs=programs,
+                plan_year=stored.case.plan_year,
+            ),
+            now.date(),
+        )
+    except ServiceError as error:
         raise invalid_argument(
             [
                 FieldViolation(
                     "event",
                     f"leaves a household that cannot be determined: {v.field} {v.description}",
                 )
-                for v in found
+                for v in error.violations
             ]
-        )
+        ) from None
 
 
 def _key(row: DeterminationRow) -> tuple[str, str]:
