@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -456,3 +457,35 @@ def test_bad_events_are_refused_field_by_field_and_others_cases_not_at_all(desk:
                 timeout=30,
             )
     assert denied.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+def test_ssa_reports_a_death_and_the_case_follows_with_no_one_at_a_counter(desk: Desk) -> None:
+    """Last in the module: SSA holds Chidi Okafor as deceased from here on."""
+    pytest.importorskip("services.cli.ssa_cmd", reason="SSA's death reports come with `agency`")
+    case = desk.submit("okafor")
+    recorded = desk.runner.invoke(
+        app,
+        [
+            "--data-dir",
+            str(desk.stack.data_dir),
+            "ssa",
+            "record-death",
+            "--ssn",
+            "256407712",
+            "--date",
+            _ago(4),
+            "--target",
+            desk.stack.target("ssa"),
+        ],
+    )
+    assert recorded.exit_code == 0, recorded.output
+    # The orchestrator follows SSA's stream on its own; look until the case shows it.
+    shown = case
+    for _ in range(1200):
+        shown = desk.stub.GetCase(pb.GetCaseRequest(case_id=case.case_id), timeout=30).case
+        if pb.CASE_EVENT_KIND_LIFE_EVENT in [e.kind for e in shown.history]:
+            break
+        time.sleep(0.1)
+    assert [m.person_id for m in shown.household.members] == ["adaeze"]
+    assert shown.history[-1].detail.startswith("death on")
+    assert desk.outbox(case.case_id) == ["hhs", "ssa", "treasury"]
