@@ -209,6 +209,9 @@ def test_an_adoption_offers_chip_to_a_marketplace_household(desk: Desk) -> None:
     lines = {line.question: line for line in burden.lines}
     # Told once; the Marketplace, SSA and the IRS would each have asked for the name.
     assert (lines["change:name"].asked, lines["change:name"].shared) == (1, 2)
+    shown = desk.cli("burden", case.case_id)
+    assert shown.exit_code == 0 and "Passed on" in shown.stdout
+    (EXAMPLES / "burden-adoption.txt").write_text(shown.stdout)
 
 
 def test_a_death_removes_the_member_and_tells_ssa(desk: Desk) -> None:
