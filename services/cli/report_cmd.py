@@ -16,10 +16,9 @@ from rich.table import Table
 from eligibility.common.v1 import life_event_pb2 as le
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from services.cli import render
-from services.cli.client import call
+from services.cli.client import TargetOption, call
 from services.harness.households import HouseholdFileError
 from services.harness.life_events import event_from_dict, load_event
-from shared.settings import DEFAULT_PORTS
 
 console = Console()
 err = Console(stderr=True)
@@ -109,9 +108,7 @@ def report(
     age: int = typer.Option(0, help="age milestone: 19, 26 or 65"),
     request_id: str = typer.Option("", help="idempotency key; a new UUID when empty"),
     json: bool = typer.Option(False, "--json", help="print the answer as JSON"),
-    target: str = typer.Option(
-        f"127.0.0.1:{DEFAULT_PORTS['orchestrator']}", "--target", envvar="ELIG_ORCHESTRATOR_TARGET"
-    ),
+    target: str | None = TargetOption,
 ) -> None:
     """Report a change once: every program is determined again and every agency told."""
     try:
@@ -142,7 +139,18 @@ def report(
     request = pb.ReportLifeEventRequest(
         request_id=request_id or str(uuid.uuid4()), case_id=case_id, event=event
     )
-    answer = call(target, "ReportLifeEvent", request, timeout=60)
+    # A refusal of a flag-built event names the flag the user typed.
+    options = {
+        "event.person_id": "--person",
+        "event.effective_date": "--date",
+        "event.spouse_person_id": "--spouse",
+        "event.departing_person_ids": "--departing",
+        "event.age_reached": "--age",
+        "event.expected_children": "--expected",
+        "event.new_address.county": "--county",
+        "event.new_address.state_code": "--state",
+    }
+    answer = call(target, "ReportLifeEvent", request, timeout=60, options=None if file else options)
     if json:
         print(render.as_json(answer))
     else:
