@@ -15,13 +15,15 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import shared
 from eligibility.common.v1 import household_pb2
 from eligibility.common.v1 import life_event_pb2 as le
 from shared.dates import add_years
 from shared.errors import FieldViolation
 from shared.validation import STATE_CODES, check_date, check_ssn
 
-COUNTIES_FILE = Path(__file__).resolve().parents[3] / "shared" / "reference_data" / "counties.csv"
+# Shared reference data, found beside the shared package (installed or not).
+COUNTIES_FILE = Path(shared.__file__).with_name("reference_data") / "counties.csv"
 
 # How far ahead a change may be reported: a new job or a move is often known before it
 # happens; a birth, a death or a divorce is reported once it has happened.
