@@ -43,8 +43,8 @@ async def test_a_lost_job_is_reported_once_told_to_each_agency_once_and_counted(
     )
     request = pb.ReportLifeEventRequest(request_id="lost-1", case_id=case.case_id, event=event)
     reply = await coordination.orchestrator.ReportLifeEvent(request)
-    # Marketplace only in the case; with $16,500 left for two, Medicaid opens in Georgia? No:
-    # Georgia did not expand, so the offer (if any) comes from SNAP.
+    # Marketplace only in the case; $16,500 of self-employment left for two is within
+    # SNAP's limits, so SNAP is offered (Georgia has not expanded Medicaid to such adults).
     assert det.PROGRAM_SNAP in reply.offered_programs
     assert list(reply.notified_agencies) == ["treasury", "hhs", "usda"]
     assert reply.changes, "a lost job changes the Marketplace answer"
@@ -185,11 +185,11 @@ async def test_ssa_death_reports_are_applied_to_every_case_once_as_the_system(
     assert len(untouched.history) == 1
 
 
-async def test_the_death_report_follower_waits_calmly_while_ssa_has_no_stream(
+async def test_the_death_report_follower_waits_calmly_while_ssa_cannot_be_reached(
     coordination, clock
 ) -> None:  # type: ignore[no-untyped-def]
-    """Until SSA publishes its death reports it answers UNIMPLEMENTED (or cannot be
-    reached): the follower backs off, doubling its wait, and keeps going."""
+    """While SSA cannot be reached (or does not publish its death reports: UNIMPLEMENTED),
+    the follower backs off, doubling its wait, and keeps going."""
     import asyncio
 
     from services.orchestrator.adapters.subjects import Subjects
@@ -212,6 +212,7 @@ async def test_the_death_report_follower_waits_calmly_while_ssa_has_no_stream(
         first_wait=1.0,
         longest_wait=4.0,
     )
+    await coordination.agencies["ssa"].stop()
     waits: list[float] = []
 
     async def sleep(seconds: float) -> None:
