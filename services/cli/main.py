@@ -20,6 +20,7 @@ from services.cli import (
     records_cmds,
     render,
     renew_cmd,
+    report_cmd,
     sim_cmd,
     ssa_cmd,
     watch_cmd,
@@ -274,6 +275,7 @@ app.add_typer(keys_cmd.app, name="keys")
 app.add_typer(certs_cmd.app, name="certs")
 app.add_typer(sim_cmd.app, name="sim")
 app.command()(renew_cmd.renew)
+app.command()(report_cmd.report)
 app.command()(watch_cmd.watch)
 app.add_typer(data_cmd.app, name="data")
 app.add_typer(ssa_cmd.app, name="ssa")
