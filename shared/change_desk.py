@@ -41,8 +41,10 @@ class ChangeDesk:
         table: type[ReceivedChangeBase],
         audit: AuditLog,
         apply: Apply,
+        needs_ssn: bool = True,
     ) -> None:
         self.agency = agency
+        self._needs_ssn = needs_ssn
         self._db = db
         self._clock = clock
         self._subject_key = subject_key
@@ -54,7 +56,7 @@ class ChangeDesk:
         self, request_id: str, notice: life_event_pb2.ChangeNotice, purpose: str
     ) -> life_event_pb2.ChangeAcknowledgement:
         now = self._clock.now()
-        checked = check_notice(request_id, notice, now.date())
+        checked = check_notice(request_id, notice, now.date(), self._needs_ssn)
         asker = Asker.of_current_call(checked.case_id, purpose.strip() or DEFAULT_PURPOSE)
 
         def unit(session: Session) -> Receipt:

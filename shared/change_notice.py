@@ -55,7 +55,9 @@ def fingerprint(notice: life_event_pb2.ChangeNotice) -> tuple[bytes, str]:
     return raw, hashlib.sha256(raw).hexdigest()
 
 
-def _check_subjects(notice: life_event_pb2.ChangeNotice, out: list[FieldViolation]) -> None:
+def _check_subjects(
+    notice: life_event_pb2.ChangeNotice, out: list[FieldViolation], needs_ssn: bool
+) -> None:
     if not notice.subjects:
         out.append(FieldViolation("notice.subjects", "at least one member is required"))
     if len(notice.subjects) > MAX_HOUSEHOLD_MEMBERS:
@@ -71,7 +73,7 @@ def _check_subjects(notice: life_event_pb2.ChangeNotice, out: list[FieldViolatio
         elif subject.person_id in seen:
             out.append(FieldViolation(f"{path}.person_id", "appears twice in the notice"))
         seen.add(subject.person_id)
-        if subject.ssn or notice.kind not in MAY_LACK_SSN:
+        if subject.ssn or (needs_ssn and notice.kind not in MAY_LACK_SSN):
             check_ssn(subject.ssn, f"{path}.ssn", out)
 
 
@@ -99,9 +101,11 @@ def _check_determinations(notice: life_event_pb2.ChangeNotice, out: list[FieldVi
 
 
 def check_notice(
-    request_id: str, notice: life_event_pb2.ChangeNotice, today: dt.date
+    request_id: str, notice: life_event_pb2.ChangeNotice, today: dt.date, needs_ssn: bool = True
 ) -> CheckedNotice:
-    """Every problem with a delivered notice at once, or the notice, checked."""
+    """Every problem with a delivered notice at once, or the notice, checked. An agency that
+    keys its records on people's SSNs (``needs_ssn``) refuses a notice without them; one that
+    keys them on the case (HHS, USDA) is told of members by person id only."""
     out: list[FieldViolation] = []
     if not request_id:
         out.append(FieldViolation("request_id", "is required: it is the notice's idempotency key"))
@@ -121,7 +125,7 @@ def check_notice(
         out,
         not_after=today + dt.timedelta(days=MAX_DAYS_AHEAD),
     )
-    _check_subjects(notice, out)
+    _check_subjects(notice, out, needs_ssn)
     _check_determinations(notice, out)
     if notice.kind == Kind.LIFE_EVENT_KIND_MOVE:
         if not notice.HasField("new_address"):

@@ -29,8 +29,9 @@ class SubsidyEligibilityServicer(pb_grpc.SubsidyEligibilityServiceServicer):
         self._db = db
         self._params = params
         self._clock = clock
+        # Told of members by person id: HHS keys its records on the case, not on SSNs.
         self._desk = ChangeDesk(
-            "hhs", db, clock, subject_key, HhsReceivedChange, AUDIT, apply_change
+            "hhs", db, clock, subject_key, HhsReceivedChange, AUDIT, apply_change, needs_ssn=False
         )
 
     async def ReceiveChange(

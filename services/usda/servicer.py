@@ -134,8 +134,9 @@ class SnapEligibilityServicer(pb_grpc.SnapEligibilityServiceServicer):
     ) -> None:
         self._params = params
         self._clock = clock
+        # Told of members by person id: USDA keys its records on the case, not on SSNs.
         self._desk = ChangeDesk(
-            "usda", db, clock, subject_key, UsdaReceivedChange, AUDIT, apply_change
+            "usda", db, clock, subject_key, UsdaReceivedChange, AUDIT, apply_change, needs_ssn=False
         )
 
     async def ReceiveChange(

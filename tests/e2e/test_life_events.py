@@ -119,6 +119,15 @@ class Desk:
             )
             return [r[0] for r in rows]
 
+    def notice_ssns(self, case_id: str) -> dict[str, int]:
+        """How many SSNs each agency's notice of this case carries."""
+        with sqlite3.connect(self.stack.data_dir / "orchestrator.db") as db:
+            rows = db.execute(
+                "SELECT agency, notice FROM orchestrator_outbox WHERE case_id = ?", (case_id,)
+            )
+            notices = {a: le.ChangeNotice.FromString(n) for a, n in rows}
+        return {a: sum(1 for s in n.subjects if s.ssn) for a, n in notices.items()}
+
 
 @pytest.fixture(scope="module")
 def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
@@ -190,6 +199,21 @@ def test_a_birth_makes_the_baby_eligible_and_is_told_once_to_every_agency(desk: 
     (reported,) = [e for e in shown.history if e.kind == pb.CASE_EVENT_KIND_LIFE_EVENT]
     assert "SNAP for household" in reported.detail
     assert desk.outbox(case.case_id) == ["hhs", "ssa", "treasury", "usda"]
+
+    # Every agency acknowledges its notice (none refuses it, long reasons included), and only
+    # the agencies keyed on SSNs were sent them.
+    for _ in range(600):
+        shown = desk.stub.GetCase(pb.GetCaseRequest(case_id=case.case_id), timeout=30).case
+        states = {n.agency: n.state for n in shown.notifications}
+        if len(states) == 4 and pb.NOTIFICATION_STATE_PENDING not in states.values():
+            break
+        time.sleep(0.1)
+    assert states == dict.fromkeys(
+        ["hhs", "ssa", "treasury", "usda"], pb.NOTIFICATION_STATE_ACKNOWLEDGED
+    )
+    carried = desk.notice_ssns(case.case_id)
+    assert carried["hhs"] == carried["usda"] == 0
+    assert carried["ssa"] > 0 and carried["treasury"] > 0
 
 
 def test_an_adoption_offers_chip_to_a_marketplace_household(desk: Desk) -> None:

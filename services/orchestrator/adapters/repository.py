@@ -199,6 +199,15 @@ def save_recheck(
             session.execute(insert(table), [_values(row) for row in rows])
 
 
+def insert_rows(session: Session, rows: Iterable[SQLModel]) -> None:
+    """Insert rows of one table in the caller's transaction, in one statement; for rows built
+    by mapping (no ORM state), which a session cannot ``add``."""
+    rows = list(rows)
+    if rows:
+        table = type(rows[0]).__table__  # type: ignore[attr-defined]
+        session.execute(insert(table), [_values(row) for row in rows])
+
+
 def _values(row: SQLModel) -> dict[str, object]:
     # Autoincrement keys are left to the database.
     return {

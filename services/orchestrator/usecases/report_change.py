@@ -39,6 +39,7 @@ from shared.clock import Clock
 from shared.context import Principal, current_principal
 from shared.db import Database
 from shared.errors import FieldViolation, ServiceError, invalid_argument, not_found
+from shared.limits import MAX_TEXT_CHARS
 from shared.protoconv import date_from_proto
 
 log = structlog.get_logger("orchestrator.report_change")
@@ -222,11 +223,12 @@ class ReportChanges:
             recipients = [det.Program.Name(p) for p in programs] + [
                 a for a in answer.notified_agencies if a in ("ssa", "treasury")
             ]
-            session.add_all(
+            repository.insert_rows(
+                session,
                 mapping.burden_rows(
                     request.case_id,
                     burden.change_ledger(K.Name(event.kind), recipients, self._yardstick),
-                )
+                ),
             )
             session.flush()
             after = repository.load(session, request.case_id)
@@ -410,25 +412,51 @@ def _notice(
         case_id=request.case_id,
         kind=event.kind,
         effective_date=event.effective_date,
-        subjects=[le.NoticeSubject(person_id=p.person_id, ssn=p.ssn) for p in applied.subjects],
+        # Only the agencies that key people on SSNs are sent them (data minimisation).
+        subjects=[
+            le.NoticeSubject(person_id=p.person_id, ssn=p.ssn if agency in _KEYED_ON_SSN else "")
+            for p in applied.subjects
+        ],
     )
     if event.kind == K.LIFE_EVENT_KIND_MOVE:
         notice.new_address.CopyFrom(event.new_address)
     rows = [*fresh.determinations, *fresh.assessed]
     if agency == "hhs":
         persons: dict[str, det.PersonDetermination] = {}
+        # Reasons travel as code, citation and figures, with the sentence clipped to what an
+        # agency accepts in one field; the whole text stays on the case.
         for row in rows:
             if row.person_id and det.Program.Value(row.program) in HHS_PROGRAMS:
                 person = persons.setdefault(
                     row.person_id, det.PersonDetermination(person_id=row.person_id)
                 )
-                person.programs.append(mapping.program_of(row))
+                person.programs.append(_for_notice(mapping.program_of(row)))
         notice.determinations.extend(persons.values())
+        # A change moves everyone's answers (household size, income): every member with an
+        # answer is named, by person id only.
+        named = {subject.person_id for subject in notice.subjects}
+        notice.subjects.extend(
+            le.NoticeSubject(person_id=person_id) for person_id in persons if person_id not in named
+        )
     if agency == "usda":
         notice.household_determinations.extend(
-            mapping.program_of(r) for r in rows if r.program == "PROGRAM_SNAP" and not r.person_id
+            _for_notice(mapping.program_of(r))
+            for r in rows
+            if r.program == "PROGRAM_SNAP" and not r.person_id
         )
     return notice
+
+
+_KEYED_ON_SSN = ("ssa", "treasury")
+
+
+def _for_notice(answer: det.ProgramDetermination) -> det.ProgramDetermination:
+    for reason in answer.reasons:
+        if len(reason.message) > MAX_TEXT_CHARS:
+            reason.message = reason.message[: MAX_TEXT_CHARS - 1] + "…"
+        if len(reason.citation) > MAX_TEXT_CHARS:
+            reason.citation = reason.citation[: MAX_TEXT_CHARS - 1] + "…"
+    return answer
 
 
 def _history_line(
