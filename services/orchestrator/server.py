@@ -21,6 +21,7 @@ from services.orchestrator.usecases.apply import Coordinator
 from services.orchestrator.usecases.follow_up import FollowUp
 from services.orchestrator.usecases.records import Records
 from services.orchestrator.usecases.renew import Renewals
+from services.orchestrator.usecases.settle_issues import IssueClock
 from shared.clock import Clock
 from shared.consent import ConsentSigner, LocalConsentKeys
 from shared.db import Database
@@ -89,15 +90,27 @@ async def build(settings: ServiceSettings, clock: Clock, trust: Trust) -> Wiring
         budget_seconds=settings.downstream_timeout_seconds,
         retry_after=dt.timedelta(seconds=settings.follow_up_retry_seconds),
     )
+    # Issues whose inconsistency period ran out are settled by rule, on the same beat.
+    issue_clock = IssueClock(
+        db,
+        applications,
+        clock,
+        f"{socket.gethostname()}-{os.getpid()}"[:64],
+        budget_seconds=settings.downstream_timeout_seconds,
+    )
+    interval = settings.follow_up_interval_seconds
     rounds = (
-        asyncio.create_task(follow_up.run_forever(settings.follow_up_interval_seconds))
-        if settings.follow_up_interval_seconds > 0
-        else None
+        [
+            asyncio.create_task(follow_up.run_forever(interval)),
+            asyncio.create_task(issue_clock.run_forever(interval)),
+        ]
+        if interval > 0
+        else []
     )
 
     async def close() -> None:
-        if rounds is not None:
-            rounds.cancel()
+        for task in rounds:
+            task.cancel()
         await agencies.close()
         db.dispose()
 

@@ -128,7 +128,7 @@ def issue_row(case_id: str, issue: Issue) -> DataMatchingIssueRow:
     )
 
 
-def _program(row: DeterminationRow) -> det.ProgramDetermination:
+def program_of(row: DeterminationRow) -> det.ProgramDetermination:
     return det.ProgramDetermination(
         program=det.Program.Value(row.program),
         status=det.DeterminationStatus.Value(row.status),
@@ -146,9 +146,9 @@ def case_to_proto(stored: StoredCase) -> pb.Case:
     for d in stored.determinations:
         if d.person_id:
             person = persons.setdefault(d.person_id, det.PersonDetermination(person_id=d.person_id))
-            person.programs.append(_program(d))
+            person.programs.append(program_of(d))
         else:
-            case.household_determinations.append(_program(d))
+            case.household_determinations.append(program_of(d))
     case.determinations.extend(persons.values())
     for e in stored.evidence:
         case.evidence.append(

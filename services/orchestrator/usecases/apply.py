@@ -80,6 +80,14 @@ def _summary(combined: Combined, gathered: Gathered) -> str:
     return "determined" if not combined.pending else f"pending: {pending} data-matching issue(s)"
 
 
+def _keep_clocks(fresh: StoredCase, stored: StoredCase) -> None:
+    """An issue still open after a redetermination keeps its due date: asking a source
+    again does not restart the person's inconsistency period (45 CFR 155.315(f)(2)(ii))."""
+    due = {(i.person_id, i.fact, i.reason_code): i.due_date for i in stored.issues}
+    for issue in fresh.issues:
+        issue.due_date = due.get((issue.person_id, issue.fact, issue.reason_code), issue.due_date)
+
+
 def _agency_refusal(error: BaseException) -> AgencyRefused | None:
     """The agency refusal behind ``error``, raised alone or from inside a task group."""
     if isinstance(error, AgencyRefused):
@@ -409,16 +417,23 @@ class Coordinator:
         worker: str,
         budget: Callable[[], float],
         retry_after: dt.timedelta = dt.timedelta(minutes=5),
+        *,
+        household: household_pb2.Household | None = None,
+        settle: Callable[[StoredCase], list[CaseEventRow]] | None = None,
     ) -> StoredCase:
         """Determine a case again, for ``plan_year``, through the application's own path,
         and keep it as the case's answer with a ``kind`` event in its history. Raises
-        repository.CaseMoved when another worker changed the case's plan year first."""
+        repository.CaseMoved when another worker changed the case's plan year first.
+
+        ``household`` replaces the stored one (a settlement's data figure); ``settle``
+        adjusts the fresh answer before it is saved and returns the events to record
+        instead of the ``kind`` event."""
         now = self._clock.now()
         case_id = stored.case.case_id
         request = pb.SubmitApplicationRequest(
             request_id=stored.case.request_id,
             plan_year=plan_year,
-            household=household_pb2.Household.FromString(stored.case.household),
+            household=household or household_pb2.Household.FromString(stored.case.household),
             programs=[det.Program.Value(p) for p in stored.case.programs.split(",") if p],
         )
         trail = Trail(self._db, self._clock, case_id)
@@ -429,21 +444,42 @@ class Coordinator:
         except BaseException:
             await trail.flush()
             raise
-        before, after = _status_word(stored.case.status), _status_word(fresh.case.status)
-        event = CaseEventRow(
-            case_id=case_id,
-            at=db_time(now),
-            kind=kind,
-            status=fresh.case.status,
-            detail=f"plan year {plan_year}: {before} -> {after}",
-            worker=worker[:64],
+        _keep_clocks(fresh, stored)
+        # Only a renewal adds to the burden ledger: a recheck or a settlement asks no one.
+        fresh.burden = (
+            mapping.burden_rows(
+                case_id,
+                burden.renewal_ledger(
+                    request.household,
+                    list(request.programs),
+                    self._yardstick,
+                    fresh.evidence,
+                    fresh.issues,
+                ),
+            )
+            if kind == "RENEWED"
+            else []
         )
+        if settle is not None:
+            events = settle(fresh)
+        else:
+            before, after = _status_word(stored.case.status), _status_word(fresh.case.status)
+            events = [
+                CaseEventRow(
+                    case_id=case_id,
+                    at=db_time(now),
+                    kind=kind,
+                    status=fresh.case.status,
+                    detail=f"plan year {plan_year}: {before} -> {after}",
+                    worker=worker[:64],
+                )
+            ]
         still_pending = fresh.case.status == repository.PENDING
         next_look = db_time(now + retry_after) if still_pending else None
 
         def save(session: Session) -> None:
             repository.save_recheck(
-                session, case_id, fresh, event, next_look, stored.case.plan_year
+                session, case_id, fresh, events, next_look, stored.case.plan_year
             )
             trail.write_outcomes(session, now)
 
