@@ -13,7 +13,17 @@ from rich.console import Console
 from rich.table import Table
 
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
-from services.cli import certs_cmd, data_cmd, keys_cmd, records_cmds, render, renew_cmd, sim_cmd
+from services.cli import (
+    certs_cmd,
+    data_cmd,
+    keys_cmd,
+    records_cmds,
+    render,
+    renew_cmd,
+    sim_cmd,
+    sim_run,
+    sim_year,
+)
 from services.cli.client import Session, call
 from services.cli.stack import SERVICES, Stack, StackError, running_stack
 from services.cli.tool_identity import DEFAULT_CASEWORKER, DEFAULT_ROLE
@@ -212,6 +222,9 @@ def examples() -> None:
 records_cmds.register(app)
 app.add_typer(keys_cmd.app, name="keys")
 app.add_typer(certs_cmd.app, name="certs")
+# Scenario runs and the simulated year use the population helpers of sim_cmd.
+sim_cmd.app.command("run")(sim_run.run)
+sim_cmd.app.command("year")(sim_year.year)
 app.add_typer(sim_cmd.app, name="sim")
 app.command()(renew_cmd.renew)
 app.add_typer(data_cmd.app, name="data")

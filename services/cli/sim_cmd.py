@@ -19,7 +19,6 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from services.cli import sim_run
 from services.harness.synthetic import generate
 
 app = typer.Typer(help="Synthetic people and households for simulations and benchmarks.")
@@ -82,6 +81,3 @@ def population(
         seed_agencies(records, data_dir)
     console.print(f"applications: {applications}")
     console.print(f"done in {time.perf_counter() - started:.1f} s")
-
-
-app.command("run")(sim_run.run)
