@@ -2,12 +2,15 @@
 fail per step; the exit status is 1 if any step failed.
 
 Each run opens new cases (its request ids carry a fresh nonce), so a scenario can be run
-again against the same stack. A step the stack cannot take (time passing, where the
-stack's clock is the wall clock) is reported as skipped, not passed.
+again against the same stack. Time passes only on a stack whose services read a clock
+file (ELIG_CLOCK_FILE): the runner moves it and waits for the orchestrator's rounds (the
+90-day clock) to act; elsewhere a wait step is reported as skipped, not passed.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +25,7 @@ from eligibility.orchestrator.v1 import coordination_pb2_grpc as pb_grpc
 from services.cli.client import Session
 from services.harness import scenario as scenarios
 from services.harness.households import HouseholdFileError
+from shared.clock import parse_instant
 from shared.errors import details_of
 from shared.settings import DEFAULT_PORTS
 
@@ -44,7 +48,36 @@ def _refusal(error: grpc.RpcError) -> str:
     return f"{details.code.name}: {fields or details.message}"
 
 
-def run_one(stub: pb_grpc.CoordinationServiceStub, found: scenarios.Scenario) -> list[Row]:
+def _pass_time(
+    stub: pb_grpc.CoordinationServiceStub, case: pb.Case, days: int, clock_file: Path
+) -> pb.Case:
+    """Move the stack's clock ``days`` on (every service reads ``clock_file``), then wait
+    for the orchestrator's own rounds to act on what fell due: the case is read until no
+    issue is past its due date, or a minute has gone by."""
+    try:
+        now = parse_instant(clock_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        now = case.update_time.ToDatetime(tzinfo=dt.UTC)
+    later = now + dt.timedelta(days=days)
+    clock_file.write_text(later.isoformat(), encoding="utf-8")
+    deadline = time.monotonic() + 60
+    while True:
+        case = stub.GetCase(pb.GetCaseRequest(case_id=case.case_id), timeout=30).case
+        overdue = [
+            i
+            for i in case.data_matching_issues
+            if dt.date(i.due_date.year, i.due_date.month, i.due_date.day) < later.date()
+        ]
+        if not overdue or time.monotonic() > deadline:
+            return case
+        time.sleep(0.5)
+
+
+def run_one(
+    stub: pb_grpc.CoordinationServiceStub,
+    found: scenarios.Scenario,
+    clock_file: Path | None = None,
+) -> list[Row]:
     """Run one scenario's steps in order; a step that fails ends the scenario (the steps
     after it would start from the wrong case)."""
     nonce = uuid.uuid4().hex[:8]
@@ -81,17 +114,20 @@ def run_one(stub: pb_grpc.CoordinationServiceStub, found: scenarios.Scenario) ->
                     got = pb.RenewalOutcome.Name(renewal.outcome)
                     rows.append(Row(found.name, index + 1, step.label, FAIL, f"outcome {got}"))
                     return rows
-            else:
+            elif clock_file is None:
                 rows.append(
                     Row(
                         found.name,
                         index + 1,
                         step.label,
                         SKIP,
-                        "the stack's clock is the wall clock: time cannot be moved",
+                        "no --clock-file: the stack's clock cannot be moved from here",
                     )
                 )
                 continue
+            else:
+                assert case is not None
+                case = _pass_time(stub, case, step.days, clock_file)
         except grpc.RpcError as error:
             rows.append(Row(found.name, index + 1, step.label, FAIL, _refusal(error)))
             return rows
@@ -111,6 +147,13 @@ def run(
     target: str = typer.Option(
         f"127.0.0.1:{DEFAULT_PORTS['orchestrator']}", "--target", envvar="ELIG_ORCHESTRATOR_TARGET"
     ),
+    clock_file: Path = typer.Option(
+        None,
+        "--clock-file",
+        envvar="ELIG_CLOCK_FILE",
+        help="the stack's clock file (ELIG_CLOCK_FILE), to let time pass; without it, "
+        "wait steps are skipped",
+    ),
 ) -> None:
     """Run scenario files against a running stack: pass or fail per step."""
     paths = list(files or scenarios.shipped())
@@ -123,7 +166,7 @@ def run(
     with Session.tool().channel_sync(target, Session.caseworker, Session.role) as channel:
         stub = pb_grpc.CoordinationServiceStub(channel)
         for found in loaded:
-            rows += run_one(stub, found)
+            rows += run_one(stub, found, clock_file)
     table = Table(title=f"Scenarios · {len(loaded)} files")
     for column in ("scenario", "step", "", "result", "detail"):
         table.add_column(column)
