@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 import time
 import uuid
 from collections import Counter
@@ -107,6 +108,8 @@ def year(
         seed_agencies(records, data_dir)
     nonce = uuid.uuid4().hex[:8]
     totals = Totals()
+    # Households are handled side by side: the tallies are updated under one lock.
+    lock = threading.Lock()
     cases: dict[int, pb.Case] = {}
     with (
         Session.tool().channel_sync(target, Session.caseworker, Session.role) as channel,
@@ -120,11 +123,13 @@ def year(
             try:
                 case = stub.SubmitApplication(request, timeout=120).case
             except grpc.RpcError as error:
-                totals.applications[f"refused: {_error(error)}"] += 1
+                with lock:
+                    totals.applications[f"refused: {_error(error)}"] += 1
                 return
-            cases[index] = case
-            totals.applications["determined"] += 1
-            totals.issues_opened += len(case.data_matching_issues)
+            with lock:
+                cases[index] = case
+                totals.applications["determined"] += 1
+                totals.issues_opened += len(case.data_matching_issues)
 
         _each(pool, progress, "applying", range(len(homes)), apply)
 
@@ -141,13 +146,15 @@ def year(
                 try:
                     reply = stub.ReportLifeEvent(request, timeout=120)
                 except grpc.RpcError as error:
-                    totals.refused[f"{item.kind}: {_error(error)}"] += 1
+                    with lock:
+                        totals.refused[f"{item.kind}: {_error(error)}"] += 1
                     continue
-                totals.events[item.kind] += 1
                 before, after = _issues(case), _issues(reply.case)
-                totals.issues_opened += len(after - before)
-                totals.issues_cleared += len(before - after)
-                cases[item.household] = reply.case
+                with lock:
+                    totals.events[item.kind] += 1
+                    totals.issues_opened += len(after - before)
+                    totals.issues_cleared += len(before - after)
+                    cases[item.household] = reply.case
 
         for month in range(1, 13):
             by_home: dict[int, list[years.Planned]] = {}
@@ -168,31 +175,35 @@ def year(
                     timeout=120,
                 )
             except grpc.RpcError as error:
-                totals.renewals[f"error: {_error(error)}"] += 1
+                with lock:
+                    totals.renewals[f"error: {_error(error)}"] += 1
                 return
-            totals.renewals[
-                pb.RenewalOutcome.Name(reply.outcome).removeprefix("RENEWAL_OUTCOME_")
-            ] += 1
-            totals.questions_asked += reply.questions_asked
-            totals.questions_avoided += reply.questions_avoided
-            cases[index] = reply.case
+            outcome = pb.RenewalOutcome.Name(reply.outcome).removeprefix("RENEWAL_OUTCOME_")
+            with lock:
+                totals.renewals[outcome] += 1
+                totals.questions_asked += reply.questions_asked
+                totals.questions_avoided += reply.questions_avoided
+                cases[index] = reply.case
 
         _each(pool, progress, "renewing", list(cases), renew)
 
         def read(index: int) -> None:
             case = stub.GetCase(pb.GetCaseRequest(case_id=cases[index].case_id), timeout=60).case
-            for event in case.history:
-                totals.history[
-                    pb.CaseEventKind.Name(event.kind).removeprefix("CASE_EVENT_KIND_")
-                ] += 1
-            for notice in case.notifications:
-                totals.notifications["written"] += 1
-                state = pb.NotificationState.Name(notice.state).removeprefix("NOTIFICATION_STATE_")
-                totals.notifications[state.lower()] += 1
-            totals.open_issues += len(case.data_matching_issues)
+            with lock:
+                _tally(totals, case)
 
         _each(pool, progress, "reading cases", list(cases), read)
     _print(totals, households, time.perf_counter() - started)
+
+
+def _tally(totals: Totals, case: pb.Case) -> None:
+    for event in case.history:
+        totals.history[pb.CaseEventKind.Name(event.kind).removeprefix("CASE_EVENT_KIND_")] += 1
+    for notice in case.notifications:
+        totals.notifications["written"] += 1
+        state = pb.NotificationState.Name(notice.state).removeprefix("NOTIFICATION_STATE_")
+        totals.notifications[state.lower()] += 1
+    totals.open_issues += len(case.data_matching_issues)
 
 
 def _born_before(start: dt.date, homes: list[dict[str, Any]], people: list[dict[str, Any]]) -> None:
