@@ -11,8 +11,14 @@ PROTOS := $(shell find protos -name '*.proto' | sort)
 GEN_STAMP := shared/gen/.stamp
 INSTALL_STAMP := $(VENV)/.installed
 DATA_DIR ?= data
+# Container image (deploy/): podman by default; PYTHON_IMAGE is the base, PODMAN_BUILD_FLAGS
+# e.g. --isolation=chroot where the OCI runtime cannot run build steps (deploy/README.md).
+PODMAN ?= podman
+IMAGE ?= eligibility-coordination:local
+PYTHON_IMAGE ?= python:3.11-slim
+PODMAN_BUILD_FLAGS ?=
 
-.PHONY: help install generate check-generated run demo test test-fast lint format bench fuzz seed clean
+.PHONY: help install generate check-generated run demo test test-fast lint format bench fuzz seed clean image compose-up compose-down
 
 help: ## List the targets with what each does
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -38,11 +44,11 @@ install: $(INSTALL_STAMP) ## Create .venv, generate the gRPC code and install ev
 
 generate: $(GEN_STAMP) ## Generate Python code and type stubs from protos/
 
-run: install ## Start the whole stack on SQLite, seed it, show a sample determination (Ctrl-C stops)
-	$(BIN)/elig up --data-dir $(DATA_DIR) --demo
+run: install ## Start the whole stack on SQLite, seed it, show a sample determination (Ctrl-C stops; ARGS="--free-ports" etc. go to elig up)
+	$(BIN)/elig up --data-dir $(DATA_DIR) --demo $(ARGS)
 
-demo: install ## Like run, but stop the stack after the sample determination
-	$(BIN)/elig up --data-dir $(DATA_DIR) --demo --exit
+demo: install ## Like run, but stop the stack after the sample determination (ARGS as for run)
+	$(BIN)/elig up --data-dir $(DATA_DIR) --demo --exit $(ARGS)
 
 test: install ## Run every test (SQLite and PostgreSQL)
 	$(BIN)/pytest -q
@@ -64,6 +70,16 @@ bench: install ## Benchmarks: prints applications/s and latency beside a bare gR
 
 fuzz: install ## Start the stack, send 10,000 hostile requests to every method, print the count per status code
 	$(BIN)/python -m tests.fuzz --requests $(or $(REQUESTS),10000)
+
+image: ## Build the container image with podman (PYTHON_IMAGE=..., PODMAN_BUILD_FLAGS=...)
+	$(PODMAN) build $(PODMAN_BUILD_FLAGS) --build-arg PYTHON_IMAGE=$(PYTHON_IMAGE) \
+		-f deploy/Dockerfile -t $(IMAGE) .
+
+compose-up: image ## Run deploy/compose.yaml (PostgreSQL and every service) from the image with podman-compose
+	podman-compose -f deploy/compose.yaml up --no-build -d
+
+compose-down: ## Stop the compose stack (its volumes stay)
+	podman-compose -f deploy/compose.yaml down
 
 clean: ## Remove the virtualenv, generated code and local data
 	rm -rf $(VENV) shared/gen/eligibility $(GEN_STAMP) $(DATA_DIR) .pytest_cache

@@ -1,4 +1,4 @@
-"""Server bootstrap: interceptors, health, reflection, graceful shutdown."""
+"""Server bootstrap: interceptors, health, reflection (v1 and v1alpha), graceful shutdown."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from typing import Any
 import grpc
 import structlog
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
 
 from shared.access import AccessPolicy
 from shared.interceptors import ServerCallInterceptor
 from shared.limits import MAX_REQUEST_BYTES
+from shared.reflection import enable_reflection
 from shared.security import Trust
 
 log = structlog.get_logger("server")
@@ -76,14 +76,7 @@ async def start_server(
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     names = tuple(b.full_name for b in bindings)
-    reflection.enable_server_reflection(
-        (
-            *names,
-            health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
-            reflection.SERVICE_NAME,
-        ),
-        server,
-    )
+    enable_reflection((*names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name), server)
     credentials = security.server_credentials()
     address = f"{host}:{port}"
     if credentials is None:

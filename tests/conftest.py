@@ -7,10 +7,13 @@ import os
 import uuid
 from collections.abc import Iterator
 
-import psycopg
-import pytest
+# Before grpc loads: gRPC core's own lines ("Got goaway") would land in the test output.
+os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
 
-from shared.clock import FixedClock
+import psycopg  # noqa: E402
+import pytest  # noqa: E402
+
+from shared.clock import FixedClock  # noqa: E402
 
 # CI and the developers' machines run PostgreSQL here; ELIG_TEST_POSTGRES_URL overrides.
 POSTGRES_ADMIN_URL = os.environ.get(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import typer
 from rich.console import Console
 
 from eligibility.orchestrator.v1 import coordination_pb2_grpc as pb_grpc
+from services.cli.targets import ENV_VAR, Target, orchestrator_target
 from services.cli.tool_identity import DEFAULT_CASEWORKER, DEFAULT_ROLE, LocalTool
 from shared.errors import details_of
 from shared.tls import MTLS
@@ -30,23 +32,65 @@ class Session:
     def tool(cls) -> LocalTool:
         return LocalTool(cls.data_dir, cls.tls_mode)
 
+    @classmethod
+    def target(cls, explicit: str | None) -> Target:
+        return orchestrator_target(explicit, cls.data_dir)
 
-def fail(error: grpc.RpcError) -> None:
+
+# Every command's --target: unset means "where `elig up` said the stack is".
+TargetOption = typer.Option(
+    None,
+    "--target",
+    envvar=ENV_VAR,
+    help="the orchestrator's host:port; default: what `elig up` wrote in the data folder,"
+    " else 127.0.0.1:50050",
+    show_default=False,
+)
+
+
+def _as_option(text: str, options: dict[str, str]) -> str:
+    """Top-level request fields named as the options the user typed them with; a nested
+    field (household.members[0].person_id) came from a file and keeps its name."""
+    for field, option in options.items():
+        text = re.sub(rf"(?<![\w.\]]){re.escape(field)}\b", option, text)
+    return text
+
+
+def fail(
+    error: grpc.RpcError, target: Target | None = None, options: dict[str, str] | None = None
+) -> None:
     details = details_of(error)
     err.print(f"[red]{details.code.name}[/red]: {details.message}")
     for violation in details.violations:
-        err.print(f"  • {violation.field}: {violation.description}")
+        field, description = violation.field, violation.description
+        if options:
+            field, description = _as_option(field, options), _as_option(description, options)
+        err.print(f"  • {field}: {description}")
     if details.code == grpc.StatusCode.UNAVAILABLE:
-        err.print("  is the stack running? start it with `make run` or `elig up`")
+        if target is not None:
+            err.print(f"  no orchestrator answered at {target.address} (from {target.source})")
+        err.print(
+            f"  is the stack running? start it with `make run` or `elig up`; if it listens"
+            f" elsewhere, give --target HOST:PORT or export {ENV_VAR}=HOST:PORT"
+            " (the line `elig up` prints)"
+        )
     if details.code == grpc.StatusCode.PERMISSION_DENIED and details.reason == "ROLE_NOT_ALLOWED":
         err.print("  act in another role with --role (caseworker, supervisor, auditor)")
     raise typer.Exit(2)
 
 
-def call(target: str, rpc: str, request: Any, timeout: float = 30.0) -> Any:
-    """Call one CoordinationService method; on failure print why and exit 2."""
+def call(
+    target: str | None,
+    rpc: str,
+    request: Any,
+    timeout: float = 30.0,
+    options: dict[str, str] | None = None,
+) -> Any:
+    """Call one CoordinationService method; on failure print why and exit 2. ``options``
+    maps request fields to the command's options, so a refusal names what the user typed."""
+    where = Session.target(target)
     try:
-        channel = Session.tool().channel_sync(target, Session.caseworker, Session.role)
+        channel = Session.tool().channel_sync(where.address, Session.caseworker, Session.role)
     except (OSError, ValueError) as error:
         err.print(f"[red]cannot present this tool's credentials[/red]: {error}")
         err.print("  `elig up` creates them under the data folder (--data-dir)")
@@ -56,5 +100,5 @@ def call(target: str, rpc: str, request: Any, timeout: float = 30.0) -> Any:
         try:
             return getattr(stub, rpc)(request, timeout=timeout)
         except grpc.RpcError as error:
-            fail(error)
+            fail(error, where, options)
             raise

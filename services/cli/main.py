@@ -24,20 +24,17 @@ from services.cli import (
     sim_run,
     sim_year,
 )
-from services.cli.client import Session, call
+from services.cli.client import Session, TargetOption, call
 from services.cli.stack import SERVICES, Stack, StackError, running_stack
+from services.cli.targets import ENV_VAR, targets_path
 from services.cli.tool_identity import DEFAULT_CASEWORKER, DEFAULT_ROLE
 from services.harness.households import HouseholdFileError, example_paths, load_request
 from shared.caseworker_token import ROLES
-from shared.settings import DEFAULT_PORTS
 from shared.tls import MODES, MTLS
 
 app = typer.Typer(help="Tell the government once: submit households, read combined eligibility.")
 console = Console()
 err = Console(stderr=True)
-
-DEFAULT_TARGET = f"127.0.0.1:{DEFAULT_PORTS['orchestrator']}"
-TargetOption = typer.Option(DEFAULT_TARGET, "--target", envvar="ELIG_ORCHESTRATOR_TARGET")
 
 
 @app.callback()
@@ -71,18 +68,18 @@ def _who(
     Session.data_dir, Session.tls_mode = data_dir, tls_mode
 
 
-def _submit(target: str, request: pb.SubmitApplicationRequest) -> pb.Case:
+def _submit(target: str | None, request: pb.SubmitApplicationRequest) -> pb.Case:
     return call(target, "SubmitApplication", request).case
 
 
-def _get(target: str, case_id: str) -> pb.Case:
+def _get(target: str | None, case_id: str) -> pb.Case:
     return call(target, "GetCase", pb.GetCaseRequest(case_id=case_id)).case
 
 
 @app.command()
 def submit(
     household: Path = typer.Argument(..., exists=True, dir_okay=False, help="household YAML"),
-    target: str = TargetOption,
+    target: str | None = TargetOption,
     request_id: str = typer.Option("", help="idempotency key; a new UUID when empty"),
     json: bool = typer.Option(False, "--json", help="print the case as JSON"),
 ) -> None:
@@ -102,7 +99,7 @@ def submit(
 @app.command("case")
 def show_case(
     case_id: str,
-    target: str = TargetOption,
+    target: str | None = TargetOption,
     json: bool = typer.Option(False, "--json", help="print the case as JSON"),
 ) -> None:
     """Show one case."""
@@ -114,14 +111,14 @@ def show_case(
 
 
 @app.command()
-def explain(case_id: str, target: str = TargetOption) -> None:
+def explain(case_id: str, target: str | None = TargetOption) -> None:
     """Every reason behind a case's answers, with figures and citations."""
     render.explain(console, _get(target, case_id))
 
 
 @app.command("cases")
 def list_cases(
-    target: str = TargetOption,
+    target: str | None = TargetOption,
     page_size: int = typer.Option(20, help="cases per page"),
     page_token: str = typer.Option("", help="token printed after the previous page"),
 ) -> None:
@@ -148,27 +145,41 @@ def list_cases(
 
 @app.command()
 def up(
-    data_dir: Path = typer.Option(Path("data"), help="SQLite files and logs go here"),
+    data_dir: Path = typer.Option(
+        None,
+        help="SQLite files, logs, certificates and targets.json go here"
+        " (default: elig's own --data-dir, i.e. ELIG_DATA_DIR or data)",
+        show_default=False,
+    ),
     demo: bool = typer.Option(False, help="submit an example household once the stack is up"),
     example: Path = typer.Option(None, help="household YAML for --demo (default: Rivera family)"),
     exit_after: bool = typer.Option(False, "--exit", help="stop the stack after the demo"),
     free_ports: bool = typer.Option(
-        False, "--free-ports", help="listen on free ports instead of 50050-50054"
+        False,
+        "--free-ports",
+        help="listen on free ports instead of 50050-50054 (or ELIG_<SERVICE>_PORT)",
     ),
 ) -> None:
     """Start the whole stack locally: every service its own process, seeded, on SQLite."""
     mode = Session.tls_mode
-    stack = (
-        Stack.on_free_ports(data_dir, tls_mode=mode)
-        if free_ports
-        else Stack(data_dir, tls_mode=mode)
-    )
+    # Shown as typed: a relative folder keeps machine paths out of copied output.
+    data_dir = data_dir or Session.data_dir
+    try:
+        stack = (
+            Stack.on_free_ports(data_dir, tls_mode=mode)
+            if free_ports
+            else Stack(data_dir, tls_mode=mode)
+        )
+    except StackError as error:
+        err.print(f"[red]the stack did not start[/red]: {error}")
+        raise typer.Exit(2) from None
     Session.data_dir = stack.data_dir
-    console.print(f"starting {len(SERVICES)} services, data in {stack.data_dir} ...")
-    console.print(_mode_line(stack))
+    console.print(f"starting {len(SERVICES)} services, data in {data_dir} ...")
+    console.print(_mode_line(stack, data_dir))
     try:
         with running_stack(stack):
-            _print_services(stack)
+            _print_services(stack, data_dir)
+            _print_where(stack, data_dir)
             if demo:
                 path = example or next(p for p in example_paths() if "rivera" in p.name)
                 console.print(f"\n[bold]Sample application[/bold]: {path.name}")
@@ -184,19 +195,32 @@ def up(
     console.print("stack stopped")
 
 
-def _mode_line(stack: Stack) -> str:
+def _mode_line(stack: Stack, data_dir: Path) -> str:
     if stack.tls_mode == MTLS:
-        return f"mode: mutual TLS (certificates in {stack.data_dir / 'certs'}, local token issuer)"
+        return f"mode: mutual TLS (certificates in {data_dir / 'certs'}, local token issuer)"
     return "[bold red]mode: PLAINTEXT[/bold red]: callers are not proven (development only)"
 
 
-def _print_services(stack: Stack) -> None:
+def _print_services(stack: Stack, data_dir: Path) -> None:
     table = Table(title="Services (all SERVING)")
     for column in ("Service", "Listens on", "Log"):
         table.add_column(column)
     for name in SERVICES:
-        table.add_row(name, stack.target(name), str(stack.log_dir / f"{name}.log"))
+        table.add_row(name, stack.target(name), str(data_dir / "logs" / f"{name}.log"))
     console.print(table)
+
+
+def _print_where(stack: Stack, data_dir: Path) -> None:
+    """How other `elig` commands find this stack: the file they read by default, and the
+    line for a shell that names no data folder or another one."""
+    console.print(
+        f"elig commands find the orchestrator through {targets_path(data_dir)}; in another shell:",
+        soft_wrap=True,
+        highlight=False,
+    )
+    console.print(
+        f"export {ENV_VAR}={stack.target('orchestrator')}", soft_wrap=True, highlight=False
+    )
 
 
 def _wait_for_signal() -> None:
@@ -211,12 +235,35 @@ def _wait_for_signal() -> None:
         time.sleep(0.2)
 
 
+def _description(path: Path) -> str:
+    """The household file's leading comment, every line of it, as one paragraph."""
+    lines = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            break
+        lines.append(line.lstrip("#").strip())
+    return " ".join(line for line in lines if line)
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 @app.command()
 def examples() -> None:
     """List the example households shipped with the project."""
-    for path in example_paths():
-        first = path.read_text().splitlines()[0].lstrip("# ")
-        console.print(f"{path}  [dim]{first}[/dim]")
+    # A table wraps each description at word boundaries to the terminal's width.
+    paths = example_paths()
+    folder = _shown(paths[0].parent) if paths else ""
+    table = Table(title="Example households", caption=f"in {folder}", show_lines=True)
+    table.add_column("File", no_wrap=True)
+    table.add_column("Household")
+    for path in paths:
+        table.add_row(path.name, _description(path))
+    console.print(table)
 
 
 records_cmds.register(app)

@@ -15,16 +15,12 @@ from rich.table import Table
 from eligibility.common.v1 import determination_pb2 as det
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from services.cli import render
-from services.cli.client import call
+from services.cli.client import TargetOption, call
 from services.cli.disclosures import fold
 from services.harness.households import HouseholdFileError, load_request
-from shared.settings import DEFAULT_PORTS
 
 console = Console()
 err = Console(stderr=True)
-TargetOption = typer.Option(
-    f"127.0.0.1:{DEFAULT_PORTS['orchestrator']}", "--target", envvar="ELIG_ORCHESTRATOR_TARGET"
-)
 # SSNs are prompted for, hidden, so they stay out of shell history unless given on purpose.
 SsnOption = typer.Option(..., "--ssn", prompt="SSN (nine digits)", hide_input=True)
 
@@ -33,7 +29,7 @@ def _time(stamp) -> str:  # type: ignore[no-untyped-def]
     return stamp.ToDatetime().isoformat(timespec="seconds") + "Z" if stamp.seconds else ""
 
 
-def consents(ssn: str = SsnOption, target: str = TargetOption) -> None:
+def consents(ssn: str = SsnOption, target: str | None = TargetOption) -> None:
     """The consents a person has given, and whether each is in force."""
     reply = call(target, "ListConsents", pb.ListConsentsRequest(ssn=ssn))
     table = Table(title="Consents")
@@ -54,7 +50,7 @@ def consents(ssn: str = SsnOption, target: str = TargetOption) -> None:
 def revoke(
     consent_id: str,
     reason: str = typer.Option("asked by the person", help="recorded with the revocation"),
-    target: str = TargetOption,
+    target: str | None = TargetOption,
 ) -> None:
     """Withdraw a consent: no agency is asked for data under it again."""
     reply = call(
@@ -69,7 +65,7 @@ def revoke(
 
 def disclosures(
     ssn: str = SsnOption,
-    target: str = TargetOption,
+    target: str | None = TargetOption,
     raw: bool = typer.Option(False, "--raw", help="every audit entry, requests and outcomes apart"),
 ) -> None:
     """Who saw a person's data, when and why."""
@@ -107,7 +103,7 @@ def disclosures(
     console.print(table)
 
 
-def audit_verify(target: str = TargetOption) -> None:
+def audit_verify(target: str | None = TargetOption) -> None:
     """Recompute the orchestrator's audit hash chain; exit 1 if it was tampered with."""
     reply = call(target, "VerifyAuditLog", pb.VerifyAuditLogRequest())
     if reply.ok:
@@ -121,7 +117,7 @@ def audit_verify(target: str = TargetOption) -> None:
 
 def burden(
     case_id: str = typer.Argument("", help="one case; every case when left out"),
-    target: str = TargetOption,
+    target: str | None = TargetOption,
 ) -> None:
     """Questions asked, prefilled and verified from data, against separate applications."""
     report = call(target, "GetBurdenReport", pb.GetBurdenReportRequest(case_id=case_id)).report
@@ -147,16 +143,32 @@ def burden(
     console.print(f"[dim]minutes per question: {report.minutes_source}[/dim]")
 
 
+# The sweep's request fields as `elig whatif` spells them.
+WHATIF_OPTIONS = {
+    "from_annual_cents": "--from",
+    "to_annual_cents": "--to",
+    "step_cents": "--step",
+    "person_id": "--person",
+    "plan_year": "--plan-year (or the file's plan_year)",
+}
+
+
 def whatif(
     household: Path = typer.Argument(..., exists=True, dir_okay=False, help="household YAML"),
     person: str = typer.Option(..., help="person_id whose annual income is swept"),
     start: float = typer.Option(0.0, "--from", help="first annual income, dollars"),
     stop: float = typer.Option(80_000.0, "--to", help="last annual income, dollars"),
     step: float = typer.Option(5_000.0, help="step, dollars"),
+    plan_year: int = typer.Option(
+        None,
+        "--plan-year",
+        help="the coverage year to answer for (default: the household file's plan_year)",
+        show_default=False,
+    ),
     csv_path: Path = typer.Option(
         None, "--csv", help="also write the table as CSV here ('-' for stdout)"
     ),
-    target: str = TargetOption,
+    target: str | None = TargetOption,
 ) -> None:
     """Sweep one member's income and show every program's answer at each step (benefit cliffs)."""
     try:
@@ -170,19 +182,25 @@ def whatif(
         pb.SimulateIncomeSweepRequest(
             household=application.household,
             programs=application.programs,
-            plan_year=application.plan_year,
+            plan_year=plan_year or application.plan_year,
             person_id=person,
             from_annual_cents=round(start * 100),
             to_annual_cents=round(stop * 100),
             step_cents=round(step * 100),
         ),
         timeout=120,
+        options=WHATIF_OPTIONS,
     )
     header, rows = sweep_rows(reply.steps)
     if csv_path is not None and str(csv_path) == "-":
         csv.writer(sys.stdout).writerows([header, *sweep_rows(reply.steps, plain=True)[1]])
         return
-    table = Table(title=f"What if {person} earned…")
+    year = plan_year or application.plan_year
+    table = Table(
+        title=f"What if {person} earned… (plan year {year})"
+        if year
+        else f"What if {person} earned…"
+    )
     for column in header:
         table.add_column(column)
     for row in rows:
@@ -194,9 +212,24 @@ def whatif(
         console.print(f"written: {csv_path}")
 
 
+PENDING = "pending"
+
+
+def _total_aptc(answers: list[det.ProgramDetermination], money) -> str:  # type: ignore[no-untyped-def]
+    """The household's credit a month; "pending" while any member's credit is not yet
+    known, since a sum without it would read as a real $0.00."""
+    credits = [p for p in answers if p.program == det.PROGRAM_MARKETPLACE]
+    unknown = any(
+        p.status == det.DETERMINATION_STATUS_PENDING_VERIFICATION and not p.monthly_benefit_cents
+        for p in credits
+    )
+    return PENDING if unknown else money(sum(p.monthly_benefit_cents for p in credits))
+
+
 def sweep_rows(steps: list[pb.SweepStep], plain: bool = False) -> tuple[list[str], list[list[str]]]:
     """One row per income step: each person's program status, APTC and SNAP in dollars
-    (``plain`` numbers for CSV, formatted money for people)."""
+    (``plain`` numbers for CSV, formatted money for people), "pending" for a credit not
+    yet known."""
     money = (lambda cents: f"{cents / 100:.2f}") if plain else render.money
     columns: list[tuple[str, int]] = []
     for step in steps[:1]:
@@ -217,11 +250,8 @@ def sweep_rows(steps: list[pb.SweepStep], plain: bool = False) -> tuple[list[str
                 if answer
                 else "-"
             )
-        aptc = sum(
-            p.monthly_benefit_cents for p in by.values() if p.program == det.PROGRAM_MARKETPLACE
-        )
         snap = sum(p.monthly_benefit_cents for p in step.household_determinations)
-        cells += [money(aptc), money(snap)]
+        cells += [_total_aptc(list(by.values()), money), money(snap)]
         rows.append(cells)
     return header, rows
 

@@ -62,32 +62,38 @@ def _benefit(p: det.ProgramDetermination) -> str:
     return ""
 
 
-def _cell(p: det.ProgramDetermination | None) -> str:
+ALSO_ASSESSED = "also assessed"
+
+
+def _cell(p: det.ProgramDetermination | None, asked: bool = True) -> str:
     if p is None:
         return "[dim]not asked[/dim]"
     benefit = _benefit(p)
-    return status_text(p.status) + (f"\n{benefit}" if benefit else "")
+    cell = status_text(p.status) + (f"\n{benefit}" if benefit else "")
+    # An answer the household did not ask for must not read like one it did.
+    return cell if asked else f"{cell}\n[dim italic]{ALSO_ASSESSED}[/dim italic]"
 
 
-_DECISIVE = (
-    det.DETERMINATION_STATUS_ELIGIBLE,
-    det.DETERMINATION_STATUS_CONDITIONAL,
-    det.DETERMINATION_STATUS_PENDING_VERIFICATION,
-    det.DETERMINATION_STATUS_REFERRED,
-)
+def _reason(p: det.ProgramDetermination) -> str:
+    """A program's decisive reason: SNAP ends on the allotment it came to; the others lead
+    with theirs (an estimated credit's label first)."""
+    if not p.reasons:
+        return ""
+    return (p.reasons[-1] if p.program == det.PROGRAM_SNAP else p.reasons[0]).message
 
 
-def _why(programs: list[det.ProgramDetermination]) -> tuple[str, str]:
-    """The answer that matters most for a person, and its first reason."""
-    for status in _DECISIVE:
-        for p in programs:
-            if p.status == status and p.reasons:
-                return program_name(p.program), p.reasons[
-                    -1
-                ].message if p.program == det.PROGRAM_SNAP else p.reasons[0].message
-    if programs and programs[0].reasons:
-        return program_name(programs[0].program), programs[0].reasons[0].message
-    return "", ""
+def _why(programs: list[det.ProgramDetermination], asked: set[int] | None = None) -> str:
+    """One line per program, each with its own reason."""
+    lines = []
+    for p in programs:
+        reason = _reason(p)
+        if not reason:
+            continue
+        aside = (
+            f" [dim]({ALSO_ASSESSED})[/dim]" if asked is not None and p.program not in asked else ""
+        )
+        lines.append(f"[bold]{program_name(p.program)}[/bold]{aside}: {reason}")
+    return "\n".join(lines)
 
 
 def case_table(case: pb.Case) -> Table:
@@ -99,19 +105,25 @@ def case_table(case: pb.Case) -> Table:
     columns = [det.PROGRAM_MEDICAID, det.PROGRAM_CHIP, det.PROGRAM_MARKETPLACE]
     for program in columns:
         table.add_column(program_name(program))
-    table.add_column("Why")
+    table.add_column("Why, program by program")
+    # A case from before programs were recorded names none: treat everything as asked.
+    asked = set(case.programs) or None
     for person in case.determinations:
         by_program = {p.program: p for p in person.programs}
-        label, why = _why(list(person.programs))
         table.add_row(
             person.person_id,
-            *(_cell(by_program.get(p)) for p in columns),
-            f"[bold]{label}[/bold]: {why}" if label else "",
+            *(_cell(by_program.get(p), asked is None or p in asked) for p in columns),
+            _why(list(person.programs), asked),
         )
     for p in case.household_determinations:
-        label, why = _why([p])
         table.add_section()
-        table.add_row(f"household · {program_name(p.program)}", _cell(p), "", "", why)
+        table.add_row(
+            f"household · {program_name(p.program)}",
+            _cell(p, asked is None or p.program in asked),
+            "",
+            "",
+            _why([p], asked),
+        )
     return table
 
 
@@ -146,11 +158,13 @@ def explain(console: Console, case: pb.Case) -> None:
     console.print(f"[bold]Case {case.case_id}[/bold], plan year {case.plan_year}")
     groups = [(d.person_id, d.programs) for d in case.determinations]
     groups.append(("household", case.household_determinations))
+    asked = set(case.programs)
     for person, programs in groups:
         for p in programs:
             console.print(
                 f"\n[bold]{person} · {program_name(p.program)}[/bold]: {status_text(p.status)}"
                 + (f" · {_benefit(p)}" if _benefit(p) else "")
+                + (f" [dim]({ALSO_ASSESSED})[/dim]" if asked and p.program not in asked else "")
             )
             for reason in p.reasons:
                 console.print(f"  • {reason.message} [dim]({reason.code})[/dim]")

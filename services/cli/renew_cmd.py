@@ -16,9 +16,9 @@ from rich.table import Table
 
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from eligibility.orchestrator.v1 import coordination_pb2_grpc as pb_grpc
-from services.cli.client import Session, fail
+from services.cli.client import Session, TargetOption, fail
+from services.cli.targets import Target
 from shared.errors import details_of
-from shared.settings import DEFAULT_PORTS
 
 console = Console()
 LABELS = {
@@ -41,16 +41,15 @@ def _due_year(due: str) -> int:
 
 def renew(
     due: str = typer.Option(..., help="the month coverage renews, YYYY-MM (January)"),
-    target: str = typer.Option(
-        f"127.0.0.1:{DEFAULT_PORTS['orchestrator']}", "--target", envvar="ELIG_ORCHESTRATOR_TARGET"
-    ),
+    target: str | None = TargetOption,
 ) -> None:
     """Renew every case due, from agency data first; print what each renewal came to."""
     year = _due_year(due)
     started = time.perf_counter()
-    with Session.tool().channel_sync(target, Session.caseworker, Session.role) as channel:
+    where = Session.target(target)
+    with Session.tool().channel_sync(where.address, Session.caseworker, Session.role) as channel:
         stub = pb_grpc.CoordinationServiceStub(channel)
-        due_cases = _cases_for(stub, year - 1)
+        due_cases = _cases_for(stub, year - 1, where)
         outcomes: Counter[str] = Counter()
         questions: Counter[str] = Counter()
         for case_id in track(due_cases, description=f"renewing for {year}", console=console):
@@ -81,7 +80,7 @@ def renew(
         raise typer.Exit(1)
 
 
-def _cases_for(stub: pb_grpc.CoordinationServiceStub, plan_year: int) -> list[str]:
+def _cases_for(stub: pb_grpc.CoordinationServiceStub, plan_year: int, where: Target) -> list[str]:
     """Every case the caller sees whose plan year is ending. A case renewed by an earlier,
     interrupted run is already for the new year, so it is not listed again."""
     found, token = [], ""
@@ -89,7 +88,7 @@ def _cases_for(stub: pb_grpc.CoordinationServiceStub, plan_year: int) -> list[st
         try:
             page = stub.ListCases(pb.ListCasesRequest(page_size=100, page_token=token), timeout=30)
         except grpc.RpcError as error:
-            fail(error)
+            fail(error, where)
         found += [c.case_id for c in page.cases if c.plan_year == plan_year]
         token = page.next_page_token
         if not token:

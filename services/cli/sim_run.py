@@ -22,12 +22,11 @@ from rich.table import Table
 
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from eligibility.orchestrator.v1 import coordination_pb2_grpc as pb_grpc
-from services.cli.client import Session
+from services.cli.client import Session, TargetOption
 from services.harness import scenario as scenarios
 from services.harness.households import HouseholdFileError
 from shared.clock import parse_instant
 from shared.errors import details_of
-from shared.settings import DEFAULT_PORTS
 
 console = Console()
 PASS, FAIL, SKIP = "pass", "FAIL", "skip"
@@ -144,9 +143,7 @@ def run(
     files: list[Path] = typer.Argument(
         None, help="scenario YAML files (default: every shipped one)"
     ),
-    target: str = typer.Option(
-        f"127.0.0.1:{DEFAULT_PORTS['orchestrator']}", "--target", envvar="ELIG_ORCHESTRATOR_TARGET"
-    ),
+    target: str | None = TargetOption,
     clock_file: Path = typer.Option(
         None,
         "--clock-file",
@@ -163,7 +160,9 @@ def run(
         console.print(f"[red]bad scenario file[/red]: {error}")
         raise typer.Exit(2) from None
     rows: list[Row] = []
-    with Session.tool().channel_sync(target, Session.caseworker, Session.role) as channel:
+    with Session.tool().channel_sync(
+        Session.target(target).address, Session.caseworker, Session.role
+    ) as channel:
         stub = pb_grpc.CoordinationServiceStub(channel)
         for found in loaded:
             rows += run_one(stub, found, clock_file)

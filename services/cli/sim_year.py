@@ -30,13 +30,12 @@ from rich.table import Table
 
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from eligibility.orchestrator.v1 import coordination_pb2_grpc as pb_grpc
-from services.cli.client import Session
+from services.cli.client import Session, TargetOption
 from services.cli.sim_cmd import seed_agencies, write_population
 from services.harness import year as years
 from services.harness.households import request_from_dict
 from services.harness.scenario import event_from_dict
 from shared.errors import details_of
-from shared.settings import DEFAULT_PORTS
 
 console = Console()
 T = TypeVar("T")
@@ -85,9 +84,7 @@ def year(
     today: str = typer.Option("", help="the year's last day, YYYY-MM-DD (default: today)"),
     plan_year: int = typer.Option(0, help="the plan year applied for (0: the current year)"),
     concurrency: int = typer.Option(8, min=1, max=64, help="households handled side by side"),
-    target: str = typer.Option(
-        f"127.0.0.1:{DEFAULT_PORTS['orchestrator']}", "--target", envvar="ELIG_ORCHESTRATOR_TARGET"
-    ),
+    target: str | None = TargetOption,
 ) -> None:
     """Apply for a synthetic population, replay a year of life events, renew, print totals."""
     started = time.perf_counter()
@@ -112,7 +109,9 @@ def year(
     lock = threading.Lock()
     cases: dict[int, pb.Case] = {}
     with (
-        Session.tool().channel_sync(target, Session.caseworker, Session.role) as channel,
+        Session.tool().channel_sync(
+            Session.target(target).address, Session.caseworker, Session.role
+        ) as channel,
         ThreadPoolExecutor(concurrency) as pool,
         Progress(console=console) as progress,
     ):

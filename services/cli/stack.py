@@ -20,6 +20,7 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from services.cli.targets import remove_targets, write_targets
 from services.cli.tool_identity import DEFAULT_CASEWORKER, DEFAULT_ROLE, LocalTool
 from shared.purposes import DETERMINATION
 from shared.settings import DEFAULT_PORTS
@@ -49,6 +50,25 @@ def free_ports(count: int) -> list[int]:
             sock.close()
 
 
+def configured_ports(names: tuple[str, ...] = SERVICES) -> dict[str, int]:
+    """Each service's port as ``ELIG_<SERVICE>_PORT`` sets it, else its default; 0 (or a
+    service without a default) means any free port, chosen now so the launcher knows it."""
+    ports: dict[str, int] = {}
+    for name in names:
+        raw = os.environ.get(f"ELIG_{name.upper()}_PORT", "").strip()
+        try:
+            ports[name] = int(raw) if raw else DEFAULT_PORTS.get(name, 0)
+        except ValueError:
+            raise StackError(
+                f"ELIG_{name.upper()}_PORT must be a port number, not {raw!r}"
+            ) from None
+        if not 0 <= ports[name] <= 65535:
+            raise StackError(f"ELIG_{name.upper()}_PORT must be 0-65535, not {ports[name]}")
+    unset = [name for name, port in ports.items() if port == 0]
+    ports.update(zip(unset, free_ports(len(unset)), strict=True))
+    return ports
+
+
 @dataclass
 class Stack:
     """The five services as child processes, sharing one data folder."""
@@ -65,8 +85,8 @@ class Stack:
 
     def __post_init__(self) -> None:
         self.data_dir = Path(self.data_dir).resolve()
-        for name in SERVICES:
-            self.ports.setdefault(name, DEFAULT_PORTS[name])
+        missing = tuple(name for name in SERVICES if name not in self.ports)
+        self.ports.update(configured_ports(missing))
 
     @classmethod
     def on_free_ports(cls, data_dir: Path, **kwargs: object) -> Stack:
@@ -117,6 +137,8 @@ class Stack:
             self.start_one(name)
         for name in SERVICES:
             self.wait_serving(name, timeout)
+        # Only now: a command reading the file finds a stack that answers.
+        write_targets(self.data_dir, {name: self.target(name) for name in SERVICES})
 
     def start_one(self, name: str) -> None:
         log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the child
@@ -207,6 +229,7 @@ class Stack:
 
     def stop(self) -> dict[str, int | None]:
         """SIGTERM in reverse start order; returns (and keeps) each exit code."""
+        remove_targets(self.data_dir)
         codes = {name: self.stop_one(name) for name in reversed(list(self.processes))}
         self.last_exit_codes.update(codes)
         return codes

@@ -42,6 +42,20 @@ _GROUP_CITATION = {
     "expansion_adults": "42 CFR 435.119",
 }
 
+# How each group reads in a reason; its key is the parameter files' name for it.
+_GROUP_LABEL = {
+    "pregnant": "pregnant women",
+    "infants": "infants under 1",
+    "children_1_5": "children aged 1 to 5",
+    "children_6_18": "children aged 6 to 18",
+    "parents": "parents and caretaker relatives",
+    "expansion_adults": "adults in the expansion group",
+}
+
+
+def group_label(name: str) -> str:
+    return _GROUP_LABEL.get(name, name.replace("_", " "))
+
 
 @dataclass(frozen=True)
 class Group:
@@ -174,7 +188,7 @@ def _medicaid(
         reason = Reason(
             "MEDICAID_INCOME_WITHIN_LIMIT",
             f"Household income is {percent_text(percent)}% of the poverty line, within {state}'s "
-            f"{percent_text(group.limit, 0)}% limit for {group.name.replace('_', ' ')}.",
+            f"{percent_text(group.limit, 0)}% limit for {group_label(group.name)}.",
             f"{group.citation}; 42 CFR 435.603",
             {
                 **figures,
@@ -194,7 +208,7 @@ def _medicaid(
     reason = Reason(
         "MEDICAID_INCOME_ABOVE_LIMIT",
         f"Household income is {percent_text(percent)}% of the poverty line, above {state}'s "
-        f"{percent_text(best.limit, 0)}% limit for {best.name.replace('_', ' ')}.",
+        f"{percent_text(best.limit, 0)}% limit for {group_label(best.name)}.",
         f"{best.citation}; 42 CFR 435.603",
         {**figures, "group": best.name, "limit_percent_of_poverty_line": percent_text(best.limit)},
     )

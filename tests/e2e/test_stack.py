@@ -16,7 +16,7 @@ import yaml
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
-from services.cli.stack import SERVICES, Stack, running_stack
+from services.cli.stack import SERVICES, Stack, free_ports, running_stack
 from services.harness.households import example_paths
 from services.harness.population import DEFAULT_POPULATION
 
@@ -216,3 +216,82 @@ def test_elig_renew_renews_the_cases_due_once_and_an_interrupted_run_resumes(
     assert again.returncode == 0 and "0 cases due" in again.stdout
     refused = _elig(stack, "renew", "--due", "2027-03")
     assert refused.returncode == 2 and "January" in refused.stderr
+
+
+def _elig_here(stack: Stack, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`elig` as a user runs it after `elig up`: no --target, only the data folder."""
+    return subprocess.run(
+        [sys.executable, "-m", "services.cli.main", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            **{k: v for k, v in os.environ.items() if k != "ELIG_ORCHESTRATOR_TARGET"},
+            "COLUMNS": "200",
+            "ELIG_DATA_DIR": str(stack.data_dir),
+            **env,
+        },
+        check=False,
+    )
+
+
+def test_the_cli_finds_a_stack_on_other_ports_through_its_data_folder(stack: Stack) -> None:
+    written = json.loads((stack.data_dir / "targets.json").read_text())
+    assert written["orchestrator"] == stack.target("orchestrator")
+    listed = _elig_here(stack, "cases")
+    assert listed.returncode == 0, listed.stderr
+    assert "Cases" in listed.stdout
+
+
+def test_an_unreachable_orchestrator_points_to_target_and_its_variable(stack: Stack) -> None:
+    (nobody,) = free_ports(1)
+    result = _elig_here(stack, "cases", ELIG_ORCHESTRATOR_TARGET=f"127.0.0.1:{nobody}")
+    assert result.returncode == 2
+    assert "UNAVAILABLE" in result.stderr
+    assert f"127.0.0.1:{nobody}" in result.stderr
+    assert "--target" in result.stderr and "ELIG_ORCHESTRATOR_TARGET" in result.stderr
+
+
+def test_elig_up_listens_where_elig_service_port_says_and_prints_the_export_line(
+    tmp_path: Path,
+) -> None:
+    ports = dict(zip(SERVICES, free_ports(len(SERVICES)), strict=True))
+    result = subprocess.run(
+        [sys.executable, "-m", "services.cli.main", "up", "--data-dir", str(tmp_path), "--exit"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={
+            **os.environ,
+            "COLUMNS": "200",
+            **{f"ELIG_{name.upper()}_PORT": str(port) for name, port in ports.items()},
+        },
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    for port in ports.values():
+        assert f"127.0.0.1:{port}" in result.stdout
+    assert f"export ELIG_ORCHESTRATOR_TARGET=127.0.0.1:{ports['orchestrator']}" in result.stdout
+    # A stopped stack leaves no address behind for the next command to try.
+    assert not (tmp_path / "targets.json").exists()
+
+
+def test_whatif_answers_for_the_plan_year_asked_and_names_its_options_in_errors(
+    stack: Stack,
+) -> None:
+    chen = str(next(p for p in example_paths() if "chen" in p.name))
+    sweep = ["whatif", chen, "--person", "wei", "--from", "30000", "--to", "30000"]
+    # 2026 has a published benchmark premium: the credit is a figure, not pending.
+    published = _elig(stack, *sweep, "--plan-year", "2026", "--csv", "-")
+    assert published.returncode == 0, published.stderr
+    rows = list(csv.reader(published.stdout.splitlines()))
+    aptc = rows[0].index("total APTC/mo")
+    assert rows[1][aptc] not in ("pending", "0.00"), rows
+    shown = _elig(stack, *sweep, "--plan-year", "2026")
+    assert "plan year 2026" in shown.stdout
+    refused = _elig(stack, "whatif", chen, "--person", "wei", "--step", "0")
+    assert refused.returncode == 2
+    assert "--step: must be positive" in refused.stderr
+    assert "step_cents" not in refused.stderr
+    far = _elig(stack, *sweep, "--plan-year", "2040")
+    assert far.returncode == 2 and "--plan-year" in far.stderr, far.stderr

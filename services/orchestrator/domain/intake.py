@@ -43,6 +43,11 @@ def plan_year_for(request: pb.SubmitApplicationRequest, today: dt.date) -> int:
     return request.plan_year or today.year
 
 
+def normalise_state_code(household: household_pb2.Household) -> None:
+    """ "tx" and " TX" mean TX: stored, compared and sent on in the USPS form."""
+    household.address.state_code = household.address.state_code.strip().upper()
+
+
 def validate_application(
     request: pb.SubmitApplicationRequest,
     today: dt.date,

@@ -40,7 +40,11 @@ from services.orchestrator.audit_trail import (
 from services.orchestrator.domain import burden, consents
 from services.orchestrator.domain.combine import Combined, combine, wants_hhs
 from services.orchestrator.domain.evidence import EvidenceDirectory
-from services.orchestrator.domain.intake import plan_year_for, validate_application
+from services.orchestrator.domain.intake import (
+    normalise_state_code,
+    plan_year_for,
+    validate_application,
+)
 from services.orchestrator.usecases.gathering import Gathered, Gatherer
 from services.orchestrator.usecases.prefill import PROFILE_FACTS, Prefilled, prefill, profile_facts
 from shared.clock import Clock
@@ -131,6 +135,8 @@ class Coordinator:
 
         Copies of one request arriving together share one run: the agencies are asked
         once and every copy gets the same case."""
+        # Before the fingerprint: a retry spelling the state in another case is the same request.
+        normalise_state_code(request.household)
         print_ = fingerprint(request)
         who = current_principal()
         if not request.request_id:  # refused by validation; nothing to share

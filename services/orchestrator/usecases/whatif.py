@@ -19,7 +19,7 @@ from services.orchestrator.adapters.agencies import AgencyGateway, SourceUnavail
 from services.orchestrator.adapters.refusal import declined_text
 from services.orchestrator.domain import evidence as ev
 from services.orchestrator.domain.combine import combine, wants_hhs
-from services.orchestrator.domain.intake import validate_application
+from services.orchestrator.domain.intake import normalise_state_code, validate_application
 from shared.errors import FieldViolation
 
 T = TypeVar("T")
@@ -87,6 +87,7 @@ async def sweep(
     today: dt.date,
     budget: Callable[[], float],
 ) -> list[pb.SweepStep]:
+    normalise_state_code(request.household)
     amounts = _check(request, today)
     plan_year = request.plan_year or today.year
     programs = list(request.programs)

@@ -1,0 +1,42 @@
+"""Where `elig` looks for the orchestrator, and which ports `elig up` takes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from services.cli.stack import SERVICES, Stack, StackError, configured_ports
+from services.cli.targets import DEFAULT_TARGET, orchestrator_target, write_targets
+from shared.settings import DEFAULT_PORTS
+
+
+def test_an_explicit_target_beats_the_file_and_the_file_beats_the_default(tmp_path: Path) -> None:
+    assert orchestrator_target(None, tmp_path).address == DEFAULT_TARGET
+    write_targets(tmp_path, {"orchestrator": "127.0.0.1:6100"})
+    found = orchestrator_target(None, tmp_path)
+    assert found.address == "127.0.0.1:6100" and found.source.endswith("targets.json")
+    assert orchestrator_target("10.0.0.1:7000", tmp_path).address == "10.0.0.1:7000"
+
+
+def test_an_unreadable_targets_file_falls_back_to_the_default(tmp_path: Path) -> None:
+    (tmp_path / "targets.json").write_text("not json")
+    assert orchestrator_target(None, tmp_path).address == DEFAULT_TARGET
+
+
+def test_elig_service_port_moves_one_service_and_zero_means_any_free_port(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("ELIG_ORCHESTRATOR_PORT", "6100")
+    monkeypatch.setenv("ELIG_USDA_PORT", "0")
+    ports = Stack(tmp_path).ports
+    assert ports["orchestrator"] == 6100
+    assert ports["usda"] not in (0, DEFAULT_PORTS["usda"])
+    assert ports["treasury"] == DEFAULT_PORTS["treasury"]
+    assert set(ports) == set(SERVICES)
+
+
+def test_a_port_that_is_not_a_number_is_refused_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ELIG_HHS_PORT", "fifty")
+    with pytest.raises(StackError, match="ELIG_HHS_PORT"):
+        configured_ports()
