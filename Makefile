@@ -18,7 +18,7 @@ IMAGE ?= eligibility-coordination:local
 PYTHON_IMAGE ?= python:3.11-slim
 PODMAN_BUILD_FLAGS ?=
 
-.PHONY: help install generate check-generated run demo test test-fast lint format bench fuzz seed clean image compose-up compose-down
+.PHONY: help install browser generate check-generated run demo test test-fast lint format bench fuzz seed screenshots clean image compose-up compose-down
 
 help: ## List the targets with what each does
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -40,7 +40,21 @@ $(INSTALL_STAMP): pyproject.toml $(GEN_STAMP)
 	$(BIN)/pip install -q -e ".[dev]"
 	touch $@
 
-install: $(INSTALL_STAMP) ## Create .venv, generate the gRPC code and install everything
+install: $(INSTALL_STAMP) browser ## Create .venv, generate the gRPC code and install everything
+
+# The browser tests drive Debian's Chromium through Playwright; no browser is ever
+# downloaded (never `playwright install`).
+CHROMIUM ?= /usr/bin/chromium
+browser: ## Install Debian's Chromium for the browser tests when it is missing (root only)
+	@if [ -x "$(CHROMIUM)" ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "installing Debian's chromium for the browser tests"; \
+		apt-get install -y -qq chromium >/dev/null 2>&1 || \
+			{ apt-get update -qq && apt-get install -y -qq chromium; }; \
+	else \
+		echo "note: $(CHROMIUM) is missing and only root can install it"; \
+		echo "      (sudo apt-get install chromium); the browser tests will be skipped"; \
+	fi
 
 generate: $(GEN_STAMP) ## Generate Python code and type stubs from protos/
 
@@ -70,6 +84,9 @@ bench: install ## Benchmarks: prints applications/s and latency beside a bare gR
 
 fuzz: install ## Start the stack, send 10,000 hostile requests to every method, print the count per status code
 	$(BIN)/python -m tests.fuzz --requests $(or $(REQUESTS),10000)
+
+screenshots: install ## Run the browser tests and save each console page and the axe results in docs/console/
+	ELIG_SCREENSHOTS_DIR=docs/console $(BIN)/pytest -q tests/browser
 
 image: ## Build the container image with podman (PYTHON_IMAGE=..., PODMAN_BUILD_FLAGS=...)
 	$(PODMAN) build $(PODMAN_BUILD_FLAGS) --build-arg PYTHON_IMAGE=$(PYTHON_IMAGE) \

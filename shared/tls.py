@@ -24,11 +24,14 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from shared.files import create_once
 
-# Every identity the local stack issues a certificate for: the five services and the
-# caseworker tool (the CLI, the bench and test harnesses run as it).
+# Every identity the local stack issues a certificate for: the five services, the
+# caseworker tool (the CLI, the bench and test harnesses run as it) and the browser
+# console, which calls the orchestrator as itself so its tokens are bound to its own
+# certificate.
 SERVICE_IDENTITIES = ("orchestrator", "treasury", "ssa", "hhs", "usda")
 CASEWORKER_TOOL = "caseworker-tool"
-LOCAL_IDENTITIES = (*SERVICE_IDENTITIES, CASEWORKER_TOOL)
+CASEWORKER_CONSOLE = "caseworker-console"
+LOCAL_IDENTITIES = (*SERVICE_IDENTITIES, CASEWORKER_TOOL, CASEWORKER_CONSOLE)
 
 MTLS = "mtls"
 PLAINTEXT = "plaintext"

@@ -26,6 +26,7 @@ from services.cli import (
 )
 from services.cli.client import Session, TargetOption, call
 from services.cli.stack import SERVICES, Stack, StackError, running_stack
+from services.cli.stack import free_ports as free_port_list
 from services.cli.targets import ENV_VAR, targets_path
 from services.cli.tool_identity import DEFAULT_CASEWORKER, DEFAULT_ROLE
 from services.harness.households import HouseholdFileError, example_paths, load_request
@@ -179,6 +180,8 @@ def up(
     try:
         with running_stack(stack):
             _print_services(stack, data_dir)
+            address = stack.start_console(free_port_list(1)[0] if free_ports else None)
+            console.print(f"caseworker console: [bold]{address}[/bold] (sign in with any id)")
             _print_where(stack, data_dir)
             if demo:
                 path = example or next(p for p in example_paths() if "rivera" in p.name)

@@ -210,6 +210,45 @@ class Stack:
         tool, person, as_role, purpose = self._caller(name, caseworker, role, identity)
         return tool.channel(self.target(name), person, as_role, purpose)
 
+    def start_console(self, port: int | None = None, timeout: float = 30.0) -> str:
+        """Start the caseworker console (services/console) beside the services, as one more
+        child process stopped with them; its address. The port is ``port``, else
+        ELIG_CONSOLE_PORT, else 8080."""
+        import urllib.request
+
+        port = port or int(os.environ.get("ELIG_CONSOLE_PORT", "8080") or "8080")
+        if port == 0:  # like the services' ports: 0 means any free one
+            port = free_ports(1)[0]
+        env = {
+            **os.environ,
+            "ELIG_DATA_DIR": str(self.data_dir),
+            "ELIG_TLS_MODE": self.tls_mode,
+            "ELIG_CONSOLE_PORT": str(port),
+            "ELIG_ORCHESTRATOR_TARGET": self.target("orchestrator"),
+            **self.extra_env,
+        }
+        log = open(self.log_dir / "console.log", "ab")  # noqa: SIM115 - lives as long as the child
+        self.processes["console"] = subprocess.Popen(
+            [sys.executable, "-m", "services.cli.child", "console", str(os.getpid())],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        address = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.processes["console"].poll() is not None:
+                raise StackError(
+                    f"the console exited (is port {port} free? ELIG_CONSOLE_PORT moves it): "
+                    f"{self.log_tail('console')}"
+                )
+            try:
+                with urllib.request.urlopen(f"{address}/healthz", timeout=1.0):
+                    return address
+            except OSError:
+                time.sleep(0.1)
+        raise StackError(f"the console did not answer within {timeout:.0f}s")
+
     def log_tail(self, name: str, chars: int = 2000) -> str:
         path = self.log_dir / f"{name}.log"
         return path.read_text(errors="replace")[-chars:] if path.exists() else "(no log)"

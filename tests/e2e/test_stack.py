@@ -198,6 +198,7 @@ def test_elig_up_starts_the_stack_and_shows_a_sample_determination(tmp_path: Pat
     assert "mode: mutual TLS" in result.stdout
     assert "Sample application: rivera-family.yaml" in result.stdout
     assert "household · SNAP" in result.stdout
+    assert "caseworker console: http://127.0.0.1:" in result.stdout
 
 
 def test_elig_renew_renews_the_cases_due_once_and_an_interrupted_run_resumes(

@@ -28,7 +28,7 @@ from shared.channels import open_tool_channel, tool_metadata
 from shared.errors import details_of
 from shared.purposes import DETERMINATION
 from shared.signing_keys import generate_signing_key
-from shared.tls import CASEWORKER_TOOL, MTLS, PLAINTEXT, DevCertificates
+from shared.tls import CASEWORKER_CONSOLE, CASEWORKER_TOOL, MTLS, PLAINTEXT, DevCertificates
 
 SERVICES = {
     "treasury": income_verification_pb2.DESCRIPTOR.services_by_name["IncomeVerificationService"],
@@ -49,7 +49,13 @@ CALLERS = [
     (CASEWORKER_TOOL, "caseworker"),
     (CASEWORKER_TOOL, "supervisor"),
     (CASEWORKER_TOOL, "auditor"),
+    (CASEWORKER_CONSOLE, None),
+    (CASEWORKER_CONSOLE, "caseworker"),
+    (CASEWORKER_CONSOLE, "supervisor"),
+    (CASEWORKER_CONSOLE, "auditor"),
 ]
+# The tools a caseworker sits at: the command line and the browser console.
+CASEWORKER_TOOLS = {CASEWORKER_TOOL, CASEWORKER_CONSOLE}
 
 ALLOWED, DENIED, NO_TOKEN = "allowed", "PERMISSION_DENIED", "UNAUTHENTICATED"
 GATE_REASONS = {
@@ -79,13 +85,14 @@ ORCHESTRATOR_ROLES = {
 
 def expected(service: str, method: str, identity: str, role: str | None) -> str:
     """The rule, stated apart from the policy files: only the orchestrator calls agencies;
-    only the caseworker tool, with a person's token in a fitting role, calls the orchestrator."""
+    only a caseworker's tool (the command line or the console), with a person's token in a
+    fitting role, calls the orchestrator."""
     if (service, method) == ("ssa", "RecordDeath"):
         # Deaths come from vital records (their own certificate), not from any caller here.
         return DENIED
     if service != "orchestrator":
         return ALLOWED if identity == "orchestrator" else DENIED
-    if identity != CASEWORKER_TOOL:
+    if identity not in CASEWORKER_TOOLS:
         return DENIED
     if role is None:
         return NO_TOKEN

@@ -1,0 +1,28 @@
+"""python -m services.console: serve the console (ELIG_CONSOLE_PORT, default 8080)."""
+
+from __future__ import annotations
+
+import logging
+
+import uvicorn
+
+from services.console.app import create_app
+from services.console.settings import ConsoleSettings
+
+
+def main() -> None:
+    settings = ConsoleSettings.from_env()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s console %(message)s")
+    # URLs carry case ids and never a person's data (SSNs travel in POST bodies only),
+    # so the access log may stay on.
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        timeout_graceful_shutdown=2,
+    )
+
+
+if __name__ == "__main__":
+    main()

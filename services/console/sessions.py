@@ -1,0 +1,86 @@
+"""The signed session cookie: who signed in, in which role, when, and the form token
+that every POST must echo back (CSRF).
+
+The cookie is signed, not encrypted: it holds nothing secret (an id, a role, a random
+form token). Expiry is checked here from the sign-in time inside the signed payload, so
+a cookie kept past its Max-Age by a browser is still refused.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from shared.files import create_once
+
+COOKIE = "elig_console_session"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+
+
+@dataclass(frozen=True)
+class Session:
+    csrf: str
+    caseworker: str | None = None
+    role: str | None = None
+    signed_in_at: float = 0.0
+
+    @property
+    def signed_in(self) -> bool:
+        return self.caseworker is not None
+
+    @classmethod
+    def anonymous(cls) -> Session:
+        return cls(csrf=secrets.token_urlsafe(24))
+
+    @classmethod
+    def for_caseworker(cls, caseworker: str, role: str, now: float | None = None) -> Session:
+        # A fresh form token at sign-in, so one picked up before it is worth nothing after.
+        return cls(secrets.token_urlsafe(24), caseworker, role, time.time() if now is None else now)
+
+
+@dataclass(frozen=True)
+class Decoded:
+    session: Session | None
+    expired: bool = False
+
+
+class SessionCodec:
+    def __init__(self, secret: bytes, lifetime_seconds: float) -> None:
+        self._serializer = URLSafeSerializer(secret, salt="elig-console-session")
+        self.lifetime_seconds = lifetime_seconds
+
+    def encode(self, session: Session) -> str:
+        return self._serializer.dumps(
+            {
+                "c": session.csrf,
+                "w": session.caseworker,
+                "r": session.role,
+                "t": session.signed_in_at,
+            }
+        )
+
+    def decode(self, raw: str | None, now: float | None = None) -> Decoded:
+        if not raw:
+            return Decoded(None)
+        try:
+            data = self._serializer.loads(raw)
+            session = Session(str(data["c"]), data["w"], data["r"], float(data["t"]))
+        except (BadSignature, KeyError, TypeError, ValueError):
+            return Decoded(None)
+        stamp = time.time() if now is None else now
+        if session.signed_in and stamp - session.signed_in_at > self.lifetime_seconds:
+            return Decoded(None, expired=True)
+        return Decoded(session)
+
+
+def session_secret(data_dir: Path) -> bytes:
+    """The key that signs cookies, made once per data folder so a restart keeps sign-ins."""
+    path = Path(data_dir) / "keys" / "console-session.key"
+    if not path.exists():
+        create_once(path, secrets.token_bytes(32), 0o600)
+    return path.read_bytes()

@@ -1,0 +1,244 @@
+"""The caseworker console in a real browser: sign in, apply, read why, try a what-if,
+revoke a consent, and use the application form with the keyboard alone.
+
+Tests that stop a service run last, because the stack is shared by the module.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+from playwright.sync_api import expect
+
+from services.console.sessions import COOKIE, Session, SessionCodec, session_secret
+from tests.browser.conftest import Console, check_page, sign_in
+
+# A person the synthetic population seeds into SSA's and Treasury's records.
+CHEN = {
+    "given": "Wei",
+    "family": "Chen",
+    "ssn": "523110042",
+    "birth": "1996-08-30",
+    "income": "18000",
+    "hours": "94",
+}
+
+
+def _fill_chen(page) -> None:  # type: ignore[no-untyped-def]
+    page.get_by_label("First name").fill(CHEN["given"])
+    page.get_by_label("Last name").fill(CHEN["family"])
+    page.get_by_label("Social Security number").fill(CHEN["ssn"])
+    page.get_by_label("Date of birth").fill(CHEN["birth"])
+    page.get_by_label("Income a year, in dollars").fill(CHEN["income"])
+    page.get_by_label("Hours of work a month").fill(CHEN["hours"])
+    page.get_by_label("Street address").fill("350 Cedar St")
+    page.get_by_label("City").fill("San Diego")
+    page.get_by_label("State").fill("CA")
+    page.get_by_label("County").fill("San Diego")
+    page.get_by_label("ZIP code").fill("92101")
+    page.get_by_label("Rent or mortgage a month, in dollars").fill("1100")
+    # USWDS draws its own box over the input: the label is what a person clicks.
+    page.locator("label[for=program-chip]").click()
+
+
+def test_signing_in_is_required_and_an_expired_session_says_so(page, console: Console) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/cases")
+    expect(page).to_have_url(re.compile(r"/signin\?why=signin"))
+    expect(page.get_by_text("development token issuer")).to_be_visible()
+    check_page(page, console, "signin")
+    # A sign-in older than its lifetime, signed with the console's own key.
+    codec = SessionCodec(session_secret(console.stack.data_dir), 30 * 60)
+    stale = Session.for_caseworker("cw-browser", "caseworker", now=time.time() - 31 * 60)
+    page.context.add_cookies([{"name": COOKIE, "value": codec.encode(stale), "url": console.url}])
+    page.goto("/cases")
+    expect(page).to_have_url(re.compile(r"/signin\?why=expired"))
+    expect(page.locator("#signin-notice")).to_have_text(re.compile("Your session expired"))
+    # Signing in takes the caseworker back where they were going.
+    page.get_by_label("Caseworker id").fill("cw-browser")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/cases$"))
+
+
+def test_a_post_without_the_form_token_is_refused(page, console: Console) -> None:  # type: ignore[no-untyped-def]
+    sign_in(page)
+    reply = page.request.post("/applications", form={"member_count": "1"})
+    assert reply.status == 403
+    assert "This form cannot be accepted" in reply.text()
+    assert "Traceback" not in reply.text()
+
+
+def test_submitting_an_application_shows_the_determination_and_explain(
+    page, console: Console
+) -> None:  # type: ignore[no-untyped-def]
+    sign_in(page)
+    page.goto("/applications/new")
+    check_page(page, console, "application")
+    _fill_chen(page)
+    page.get_by_role("button", name="Submit the application").last.click()
+    expect(page).to_have_url(re.compile(r"/cases/[^/]+\?submitted=1"))
+    grid = page.locator("table.console-grid")
+    expect(grid).to_contain_text("Wei Chen")
+    expect(grid).to_contain_text("Medicaid")
+    expect(grid.locator(".console-status").first).to_be_visible()
+    expect(grid.locator(".console-reason").first).not_to_be_empty()
+    expect(page.get_by_role("heading", name="History")).to_be_visible()
+    expect(page.get_by_role("heading", name="Agency acknowledgements")).to_be_visible()
+    # WatchCase is not served yet: the page says so and refreshes instead.
+    expect(page.locator("#live-status")).to_contain_text("refreshes every")
+    check_page(page, console, "case")
+    case_id = page.url.split("/cases/")[1].split("?")[0]
+
+    page.get_by_role("link", name="Explain every answer").click()
+    expect(page).to_have_url(re.compile(f"/cases/{case_id}/explain"))
+    expect(page.locator("cite").first).to_be_visible()
+    expect(page.locator("table.console-figures").first).to_be_visible()
+    check_page(page, console, "explain")
+
+    page.goto("/cases")
+    expect(page.get_by_role("link", name=case_id)).to_be_visible()
+    page.get_by_label("Search cases").fill("CA")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("link", name=case_id)).to_be_visible()
+    check_page(page, console, "cases")
+
+    page.goto(f"/burden?case_id={case_id}")
+    expect(page.get_by_text("questions the person answered here")).to_be_visible()
+    check_page(page, console, "burden")
+
+
+def test_the_application_form_works_from_the_keyboard_alone(page, console: Console) -> None:  # type: ignore[no-untyped-def]
+    sign_in(page)
+    page.goto("/applications/new")
+    # From the top of the page: the skip link first, then into the content.
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to main content")).to_be_focused()
+    page.keyboard.press("Enter")
+    first_name = page.get_by_label("First name")
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        if first_name.evaluate("e => e === document.activeElement"):
+            break
+    expect(first_name).to_be_focused()
+    page.keyboard.type("Wei")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Last name")).to_be_focused()
+    page.keyboard.type("Chen")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Social Security number")).to_be_focused()
+    page.keyboard.type("12345")  # too short: the server says so
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Date of birth")).to_be_focused()
+    page.keyboard.type("1996-08-30")
+    page.keyboard.press("Enter")  # Enter submits the application
+    # The server's violation is shown beside the field, and focus goes to the summary.
+    expect(page.locator("#problem")).to_be_focused()
+    ssn_error = page.locator("#f-household-members-0-ssn-error")
+    expect(ssn_error).to_contain_text("nine digits")
+    expect(page.get_by_label("Social Security number")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("First name")).to_have_value("Wei")
+    check_page(page, console, "application-errors")
+    # The summary links to the field; the keyboard follows it.
+    page.locator("#problem a[href='#f-household-members-0-ssn']").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Social Security number")).to_be_focused()
+    # Add a person with the keyboard: focus lands on their first field.
+    page.locator("#add-person").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#f-household-members-1-name-given")).to_be_focused()
+    expect(page.get_by_role("group", name=re.compile("Person 2"))).to_be_visible()
+
+
+def test_a_what_if_draws_the_benefit_cliff_chart_with_a_table_and_csv(
+    page, console: Console
+) -> None:  # type: ignore[no-untyped-def]
+    sign_in(page)
+    page.goto("/what-if")
+    page.get_by_role("button", name="Run the what-if").last.click()
+    chart = page.locator("figure.console-chart svg")
+    expect(chart).to_be_visible()
+    expect(chart.locator("polyline")).to_have_count(3)
+    expect(page.locator("#sweep-table tbody tr")).to_have_count(25)
+    expect(page.locator("#cliff-summary")).not_to_be_empty()
+    check_page(page, console, "what-if")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download these figures (CSV)").click()
+    lines = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("annual_income_dollars,")
+    assert len(lines) == 26
+
+
+def test_revoking_a_consent_shows_in_the_disclosure_report(page, console: Console) -> None:  # type: ignore[no-untyped-def]
+    sign_in(page, "cw-consent")
+    page.goto("/applications/new")
+    _fill_chen(page)
+    page.get_by_role("button", name="Submit the application").last.click()
+    expect(page).to_have_url(re.compile(r"\?submitted=1"))
+    page.goto("/people")
+    page.get_by_label("Social Security number").fill(CHEN["ssn"])
+    page.get_by_role("button", name="Show the report").click()
+    # The SSN never appears in an address.
+    assert CHEN["ssn"] not in page.url
+    consents = page.locator("#consents")
+    expect(consents).to_contain_text("In force")
+    expect(page.locator("#disclosures")).to_contain_text("DISCLOSED")
+    check_page(page, console, "person")
+    revoke = page.get_by_role("button", name=re.compile("Revoke consent")).first
+    consent_id = revoke.locator("xpath=ancestor::form[1]//input[@name='consent_id']").input_value()
+    revoke.click()
+    expect(page.locator("#revoked-notice")).to_contain_text(f"Consent {consent_id} is revoked")
+    row = page.locator("#consents tr", has_text=consent_id)
+    expect(row).to_contain_text("Revoked")
+    expect(page.locator("#disclosures")).to_contain_text("revoke", ignore_case=True)
+    check_page(page, console, "person-revoked")
+
+
+def test_reporting_a_life_event_says_clearly_when_the_orchestrator_cannot_yet(
+    page, console: Console
+) -> None:  # type: ignore[no-untyped-def]
+    sign_in(page)
+    page.goto("/applications/new")
+    _fill_chen(page)
+    page.get_by_role("button", name="Submit the application").last.click()
+    page.get_by_role("link", name="Report a life event").click()
+    page.get_by_label("When it took effect").fill("2026-10-01")
+    page.get_by_label("Who it is about").fill("p1")
+    page.get_by_label("New wages a year, in dollars").fill("30000")
+    page.get_by_role("button", name="Report the change").click()
+    alert = page.locator("#problem")
+    expect(alert).to_be_visible()
+    text = alert.inner_text()
+    assert "Not available yet" in text or "change is recorded" in page.content()
+    assert "Traceback" not in page.content()
+    check_page(page, console, "life-event")
+
+
+def test_a_stopped_agency_and_a_stopped_orchestrator_give_clear_messages(
+    page, console: Console
+) -> None:  # type: ignore[no-untyped-def]
+    sign_in(page)
+    stack = console.stack
+    stack.stop_one("hhs")
+    try:
+        page.goto("/what-if")
+        page.get_by_role("button", name="Run the what-if").last.click()
+        # HHS's programs cannot be answered: the page says why, and shows what it has.
+        warning = page.locator("#pending-warning, #problem")
+        expect(warning).to_contain_text(re.compile("agency", re.I))
+        assert "Traceback" not in page.content()
+        check_page(page, console, "what-if-agency-stopped")
+    finally:
+        stack.start_one("hhs")
+        stack.wait_serving("hhs")
+    stack.stop_one("orchestrator")
+    try:
+        page.goto("/cases")
+        expect(page.get_by_role("heading", level=1)).to_have_text(
+            "The orchestrator is not answering"
+        )
+        expect(page.locator("#problem")).to_contain_text("make run")
+        check_page(page, console, "orchestrator-down")
+    finally:
+        stack.start_one("orchestrator")
+        stack.wait_serving("orchestrator")

@@ -1,0 +1,128 @@
+"""The console's pure parts: the household builder's form <-> contract mapping, where the
+server's field violations land, the session cookie's signature and expiry, and the
+what-if's cliffs."""
+
+from __future__ import annotations
+
+from eligibility.common.v1 import determination_pb2 as det
+from eligibility.common.v1 import household_pb2
+from eligibility.orchestrator.v1 import coordination_pb2 as pb
+from services.console import household_form as hf
+from services.console import sweep_chart
+from services.console.sessions import Session, SessionCodec
+from shared.errors import FieldViolation
+
+
+def _family() -> dict[str, str]:
+    form = dict(hf.SAMPLE)
+    form.update(
+        {
+            "member_count": "3",
+            "household.members[1].relationship": "spouse",
+            "household.members[2].person_id": "p3",
+            "household.members[2].relationship": "child",
+            "household.members[2].birth_date": "2019-01-09",
+            "household.tax_units[0].filing_status": "married_filing_jointly",
+        }
+    )
+    return form
+
+
+def test_the_form_becomes_the_household_the_contract_describes() -> None:
+    built = hf.build(_family())
+    household = built.household
+    assert [m.person_id for m in household.members] == ["p1", "p2", "p3"]
+    first = household.members[0]
+    assert first.incomes[0].annual_amount_cents == 2_000_000
+    assert first.incomes[0].kind == household_pb2.INCOME_KIND_WAGES
+    assert (first.birth_date.year, first.birth_date.month, first.birth_date.day) == (1990, 4, 12)
+    assert first.work_activity.monthly_work_hours == 100
+    # The spouse files jointly with person 1; the child is both parents' dependent.
+    unit = household.tax_units[0]
+    assert list(unit.filer_person_ids) == ["p1", "p2"]
+    assert list(unit.dependent_person_ids) == ["p3"]
+    kinds = {(r.person_id, r.related_person_id, r.kind) for r in household.relationships}
+    assert ("p3", "p2", household_pb2.RELATIONSHIP_KIND_CHILD) in kinds
+    assert household.expenses.monthly_shelter_cents == 90_000
+    assert built.filer_ids == ["p1", "p2"]
+
+
+def test_what_the_server_names_lands_beside_the_field_that_holds_it() -> None:
+    built = hf.build(_family())
+    fields = hf.all_fields(3, ["programs"])
+    placed, loose = hf.place_violations(
+        [
+            FieldViolation("household.members[0].ssn", "must be nine digits"),
+            FieldViolation("household.members[2].birth_date.month", "is not a month"),
+            FieldViolation("household.relationships[1].kind", "is required"),
+            FieldViolation("household.tax_units[0].filer_person_ids", "too many"),
+            FieldViolation("benchmark_premium.source", "is required"),
+        ],
+        built.aliases,
+        fields,
+    )
+    assert placed["household.members[0].ssn"] == ["must be nine digits"]
+    assert placed["household.members[2].birth_date"] == ["is not a month"]
+    assert placed["household.members[2].relationship"] == ["is required"]
+    assert placed["household.tax_units[0].filing_status"] == ["too many"]
+    assert [v.field for v in loose] == ["benchmark_premium.source"]
+    assert hf.field_label("household.members[2].birth_date") == "Person 3: Date of birth"
+
+
+def test_typed_nonsense_reaches_the_server_as_something_it_refuses() -> None:
+    form = dict(hf.SAMPLE)
+    form["household.members[0].birth_date"] = "12/04/1990"
+    form["household.members[0].incomes[0].annual_amount_cents"] = "lots"
+    person = hf.build(form).household.members[0]
+    assert not person.birth_date.year
+    assert person.incomes[0].kind == household_pb2.INCOME_KIND_UNSPECIFIED
+
+
+def test_a_session_cookie_is_signed_and_expires() -> None:
+    codec = SessionCodec(b"k" * 32, lifetime_seconds=60)
+    session = Session.for_caseworker("cw-1", "supervisor", now=1_000.0)
+    raw = codec.encode(session)
+    assert codec.decode(raw, now=1_030.0).session == session
+    expired = codec.decode(raw, now=1_061.0)
+    assert expired.session is None and expired.expired
+    assert codec.decode(raw[:-2] + "xx", now=1_030.0).session is None
+    assert SessionCodec(b"o" * 32, 60).decode(raw, now=1_030.0).session is None
+    # A caseworker who has not signed in has nothing to expire.
+    anonymous = Session.anonymous()
+    assert codec.decode(codec.encode(anonymous), now=10**9).session == anonymous
+
+
+def _step(income: int, snap: int, medicaid: int) -> pb.SweepStep:
+    step = pb.SweepStep(annual_income_cents=income)
+    step.determinations.add(person_id="p1").programs.add(
+        program=det.PROGRAM_MEDICAID, status=medicaid
+    )
+    step.household_determinations.add(
+        program=det.PROGRAM_SNAP,
+        status=det.DETERMINATION_STATUS_ELIGIBLE,
+        monthly_benefit_cents=snap,
+    )
+    return step
+
+
+def test_a_raise_that_leaves_less_in_hand_or_takes_coverage_is_a_cliff() -> None:
+    eligible, ineligible = det.DETERMINATION_STATUS_ELIGIBLE, det.DETERMINATION_STATUS_INELIGIBLE
+    response = pb.SimulateIncomeSweepResponse(
+        steps=[
+            _step(0, 30_000, eligible),
+            _step(1_200_000, 20_000, eligible),  # +1,000 a month, -100 SNAP: better off
+            _step(2_400_000, 20_000, ineligible),  # Medicaid lost
+            _step(2_520_000, 0, ineligible),  # +100 a month, -200 SNAP: worse off
+        ]
+    )
+    rows = sweep_chart.rows_of(response)
+    assert [(a.income_cents, b.income_cents) for a, b in sweep_chart.cliffs(rows)] == [
+        (1_200_000, 2_400_000),
+        (2_400_000, 2_520_000),
+    ]
+    drawing = sweep_chart.svg(rows)
+    assert drawing.count('class="cliff"') == 2
+    assert drawing.count("<polyline") == 3
+    lines = sweep_chart.csv_text(rows).splitlines()
+    assert lines[0].split(",")[:2] == ["annual_income_dollars", "monthly_tax_credit_dollars"]
+    assert lines[3].startswith("24000.00,0.00,200.00,200.00,2200.00,")
