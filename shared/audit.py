@@ -50,6 +50,8 @@ class Outcome(enum.StrEnum):
     DISCLOSED = "DISCLOSED"
     REFUSED = "REFUSED"
     FAILED = "FAILED"
+    # Personal data this service was told (a change notice, a death report), not released.
+    RECEIVED = "RECEIVED"
 
 
 class Problem(enum.StrEnum):

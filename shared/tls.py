@@ -25,13 +25,15 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from shared.files import create_once
 
 # Every identity the local stack issues a certificate for: the five services, the
-# caseworker tool (the CLI, the bench and test harnesses run as it) and the browser
-# console, which calls the orchestrator as itself so its tokens are bound to its own
-# certificate.
+# caseworker tool (the CLI, the bench and test harnesses run as it), the browser console
+# (which calls the orchestrator as itself, so its tokens are bound to its own certificate)
+# and vital records (a state's death registration system, the one caller that reports
+# deaths to SSA).
 SERVICE_IDENTITIES = ("orchestrator", "treasury", "ssa", "hhs", "usda")
 CASEWORKER_TOOL = "caseworker-tool"
 CASEWORKER_CONSOLE = "caseworker-console"
-LOCAL_IDENTITIES = (*SERVICE_IDENTITIES, CASEWORKER_TOOL, CASEWORKER_CONSOLE)
+VITAL_RECORDS = "vital-records"
+LOCAL_IDENTITIES = (*SERVICE_IDENTITIES, CASEWORKER_TOOL, CASEWORKER_CONSOLE, VITAL_RECORDS)
 
 MTLS = "mtls"
 PLAINTEXT = "plaintext"

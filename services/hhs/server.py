@@ -14,12 +14,14 @@ from services.hhs.seed import seed_if_empty
 from services.hhs.servicer import SubsidyEligibilityServicer
 from services.hhs.tables import TABLES
 from shared.clock import Clock
+from shared.consent import LocalConsentKeys
 from shared.db import Database
 from shared.parameters import ParameterSet
 from shared.runner import Wiring
 from shared.security import Trust
 from shared.server import ServiceBinding
 from shared.settings import ServiceSettings
+from shared.subject_key import required_subject_key
 
 ACCESS_POLICY = Path(__file__).with_name("access.yaml")
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["SubsidyEligibilityService"].full_name
@@ -35,12 +37,14 @@ def open_database(settings: ServiceSettings, data_file: Path = PREMIUMS_FILE) ->
     return db
 
 
-def bindings(db: Database, params: ParameterSet, clock: Clock) -> list[ServiceBinding]:
+def bindings(
+    db: Database, params: ParameterSet, clock: Clock, subject_key: bytes
+) -> list[ServiceBinding]:
     return [
         ServiceBinding(
             SERVICE_NAME,
             pb_grpc.add_SubsidyEligibilityServiceServicer_to_server,
-            SubsidyEligibilityServicer(db, params, clock),
+            SubsidyEligibilityServicer(db, params, clock, subject_key),
             ACCESS_POLICY,
         )
     ]
@@ -48,9 +52,11 @@ def bindings(db: Database, params: ParameterSet, clock: Clock) -> list[ServiceBi
 
 async def build(settings: ServiceSettings, clock: Clock, trust: Trust) -> Wiring:
     params = load_parameters(PARAMETERS_DIR)
+    # Names the people of a change notice in HHS's audit log without their SSN.
+    subject_key = required_subject_key(LocalConsentKeys.in_data_dir(settings.data_dir), "hhs")
     db = open_database(settings)
 
     async def close() -> None:
         db.dispose()
 
-    return Wiring(bindings(db, params, clock), on_stop=close)
+    return Wiring(bindings(db, params, clock, subject_key), on_stop=close)

@@ -10,8 +10,11 @@ from eligibility.hhs.v1 import subsidy_eligibility_pb2_grpc as pb_grpc
 from services.hhs import mapping, repository, rules
 from services.hhs.benchmark_choice import estimate_from_year
 from services.hhs.benchmarks import BenchmarkTable
+from services.hhs.enrollments import apply_change
 from services.hhs.results import Status
+from services.hhs.tables import AUDIT, HhsReceivedChange
 from services.hhs.validation import validate
+from shared.change_desk import ChangeDesk
 from shared.clock import Clock
 from shared.db import Database
 from shared.parameters import ParameterSet
@@ -20,10 +23,21 @@ log = structlog.get_logger("hhs")
 
 
 class SubsidyEligibilityServicer(pb_grpc.SubsidyEligibilityServiceServicer):
-    def __init__(self, db: Database, params: ParameterSet, clock: Clock) -> None:
+    def __init__(
+        self, db: Database, params: ParameterSet, clock: Clock, subject_key: bytes
+    ) -> None:
         self._db = db
         self._params = params
         self._clock = clock
+        self._desk = ChangeDesk(
+            "hhs", db, clock, subject_key, HhsReceivedChange, AUDIT, apply_change
+        )
+
+    async def ReceiveChange(
+        self, request: pb.ReceiveChangeRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ReceiveChangeResponse:
+        ack = await self._desk.receive(request.request_id, request.notice, request.purpose)
+        return pb.ReceiveChangeResponse(acknowledgement=ack)
 
     async def DetermineEligibility(
         self, request: pb.DetermineEligibilityRequest, context: grpc.aio.ServicerContext

@@ -1,9 +1,15 @@
-"""HHS's own records: counties' rating areas and benchmark (second-lowest-cost silver) premiums."""
+"""HHS's own records: counties' rating areas and benchmark (second-lowest-cost silver)
+premiums; the change notices it was told of and the enrollments of record they left."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import Column, Text
 from sqlmodel import Field, SQLModel, UniqueConstraint
+
+from shared.audit import audit_log
+from shared.change_receipt import ReceivedChangeBase
 
 
 class CountyRatingArea(SQLModel, table=True):
@@ -38,4 +44,35 @@ class AreaBenchmarkPremium(SQLModel, table=True):
     reference: str = Field(sa_column=Column(Text, nullable=False))
 
 
-TABLES = [CountyRatingArea, AreaBenchmarkPremium]
+class HhsReceivedChange(ReceivedChangeBase, table=True):
+    """Each change notice HHS was told of, once, with what it did (shared.change_receipt)."""
+
+    __tablename__ = "hhs_received_change"
+
+
+class Enrollment(SQLModel, table=True):
+    """A person's standing in one HHS program in one case, as the latest change left it."""
+
+    __tablename__ = "hhs_enrollment"
+    __table_args__ = (UniqueConstraint("case_id", "person_id", "program"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(index=True, max_length=64)
+    person_id: str = Field(max_length=64)
+    # "MEDICAID", "CHIP" or "MARKETPLACE".
+    program: str = Field(max_length=16)
+    # A DeterminationStatus name without its prefix: "ELIGIBLE", "INELIGIBLE", ...
+    status: str = Field(max_length=32)
+    # The APTC for the Marketplace; zero where the program pays none directly.
+    monthly_benefit_cents: int = 0
+    # A CsrLevel name without its prefix ("NONE", "73", ...); empty outside the Marketplace.
+    csr_level: str = Field(default="", max_length=16)
+    effective_date: dt.date
+    # The notice that set it.
+    idempotency_key: str = Field(max_length=160)
+
+
+# Each change notice HHS receives, in HHS's own hash-chained log.
+AUDIT = audit_log("hhs")
+
+TABLES = [CountyRatingArea, AreaBenchmarkPremium, HhsReceivedChange, Enrollment, *AUDIT.tables]

@@ -38,3 +38,8 @@ def mismatch_run(ssn: str, length: int, caller: str) -> Disclosure:
 
 
 record = recorder(AUDIT, IDENTITY_FACTS)
+
+
+DEATH_FACTS = ("identity.death",)
+# A death told to SSA (RECEIVED), and each death report released to a reader (DISCLOSED).
+record_death_fact = recorder(AUDIT, DEATH_FACTS)

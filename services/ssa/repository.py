@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from sqlmodel import Session, col, select
@@ -50,4 +51,17 @@ def upsert_people(session: Session, rows: list[SsaPerson]) -> int:
         existing.citizenship = row.citizenship
         existing.death_date = row.death_date
         session.add(existing)
+    return len(rows)
+
+
+def mark_deceased(session: Session, ssns: Iterable[str], death_date: dt.date) -> int:
+    """Enter a death on each record that has none yet; how many records changed."""
+    rows = session.exec(
+        select(SsaPerson)
+        .where(col(SsaPerson.ssn).in_(sorted(set(ssns))))
+        .where(col(SsaPerson.death_date).is_(None))
+    ).all()
+    for row in rows:
+        row.death_date = death_date
+        session.add(row)
     return len(rows)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator
 
 import grpc
 import structlog
@@ -10,13 +11,20 @@ from sqlmodel import Session
 
 from eligibility.ssa.v1 import identity_pb2 as pb
 from eligibility.ssa.v1 import identity_pb2_grpc as pb_grpc
-from services.ssa import repository
-from services.ssa.disclosure import for_answer, mismatch_run, record
+from services.ssa import deaths, repository
+from services.ssa.changes import change_for
+from services.ssa.death_feed import DeathFeed, feed_asker
+from services.ssa.death_requests import death_from, death_refused, report_to_proto
+from services.ssa.disclosure import for_answer, mismatch_run, record, record_death_fact
 from services.ssa.domain import IdentityAnswer, IdentityQuery, MatchStatus, match
 from services.ssa.limiter import TokenBuckets
 from services.ssa.mismatch_runs import MismatchRuns
+from services.ssa.tables import AUDIT, SsaReceivedChange
 from shared.audit import Outcome
 from shared.audit_trail import INTERNAL, Asker, Disclosure
+from shared.change_desk import ChangeDesk
+from shared.change_effect import Effect
+from shared.change_notice import CheckedNotice
 from shared.clock import Clock
 from shared.context import current_principal
 from shared.db import Database
@@ -80,6 +88,15 @@ def to_proto(answer: IdentityAnswer) -> pb.IdentityResult:
     return out
 
 
+def apply_change(session: Session, notice: CheckedNotice) -> Effect:
+    """SSA's part of a change: a death enters the records; the rest is noted or nothing."""
+    records = repository.records_for(session, notice.ssns)
+    change = change_for(notice.kind_name, notice.effective_date, notice.ssns, records)
+    if change.mark_deceased:
+        repository.mark_deceased(session, change.mark_deceased, notice.effective_date)
+    return change.effect
+
+
 class IdentityServicer(pb_grpc.IdentityServiceServicer):
     def __init__(
         self,
@@ -94,6 +111,56 @@ class IdentityServicer(pb_grpc.IdentityServiceServicer):
         self._subject_key = subject_key
         self._limiter = limiter
         self._runs = runs
+        self._desk = ChangeDesk(
+            "ssa", db, clock, subject_key, SsaReceivedChange, AUDIT, apply_change
+        )
+        self._feed = DeathFeed(db, clock, subject_key)
+
+    async def ReceiveChange(
+        self, request: pb.ReceiveChangeRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ReceiveChangeResponse:
+        ack = await self._desk.receive(request.request_id, request.notice, request.purpose)
+        return pb.ReceiveChangeResponse(acknowledgement=ack)
+
+    async def RecordDeath(
+        self, request: pb.RecordDeathRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RecordDeathResponse:
+        now = self._clock.now()
+        death = death_from(request, now.date())
+        asker = Asker.of_current_call("", "death-report")
+
+        def unit(session: Session) -> tuple[deaths.DeathReport, bool]:
+            report, new = deaths.record_death(
+                session, request.request_id, request.ssn, death, request.reported_by, now
+            )
+            detail = f"death report {report.sequence}" + ("" if new else " (already recorded)")
+            record_death_fact(
+                session,
+                self._subject_key,
+                asker,
+                now,
+                [Disclosure(request.ssn, Outcome.RECEIVED, detail)],
+            )
+            return report, new
+
+        try:
+            report, new = await self._db.run(unit)
+        except (deaths.PersonUnknown, deaths.DeathBeforeBirth, deaths.RequestReused) as error:
+            raise death_refused(error) from None
+        if new:
+            self._feed.recorded()
+        log.info("death recorded", sequence=report.sequence, new=new, caller=asker.service)
+        return pb.RecordDeathResponse(report=report_to_proto(report))
+
+    async def WatchDeathReports(
+        self, request: pb.WatchDeathReportsRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[pb.WatchDeathReportsResponse]:
+        if request.after_sequence < 0:
+            raise invalid_argument(
+                [FieldViolation("after_sequence", "must be 0 (from the start) or more")]
+            )
+        async for report in self._feed.follow(request.after_sequence, feed_asker()):
+            yield pb.WatchDeathReportsResponse(report=report_to_proto(report))
 
     async def VerifyIdentity(
         self, request: pb.VerifyIdentityRequest, context: grpc.aio.ServicerContext

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlmodel import Session, col, or_, select
 
+from eligibility.common.v1.household_pb2 import Address
 from services.treasury.domain import ReturnRecord
-from services.treasury.tables import TaxReturn
+from services.treasury.tables import AddressOfRecord, TaxReturn
 
 
 def _family_size(row: TaxReturn) -> int:
@@ -51,3 +54,29 @@ def upsert_returns(session: Session, rows: list[TaxReturn]) -> int:
         session.flush()
     session.add_all(rows)
     return len(rows)
+
+
+def note_address(
+    session: Session, ssns: list[str], address: Address, effective: dt.date, case_id: str
+) -> None:
+    """Make ``address`` each taxpayer's address of record, unless a later move is held."""
+    held = {
+        row.ssn: row
+        for row in session.exec(
+            select(AddressOfRecord).where(col(AddressOfRecord.ssn).in_(sorted(set(ssns))))
+        )
+    }
+    for ssn in sorted(set(ssns)):
+        row = held.get(ssn) or AddressOfRecord(
+            ssn=ssn, state_code="", effective_date=effective, case_id=case_id
+        )
+        if ssn in held and row.effective_date > effective:
+            continue
+        row.line1, row.line2, row.city = address.line1, address.line2, address.city
+        row.state_code, row.county, row.zip_code = (
+            address.state_code,
+            address.county,
+            address.zip_code,
+        )
+        row.effective_date, row.case_id = effective, case_id
+        session.add(row)

@@ -13,11 +13,16 @@ from eligibility.common.v1 import household_pb2
 from eligibility.treasury.v1 import income_verification_pb2 as pb
 from eligibility.treasury.v1 import income_verification_pb2_grpc as pb_grpc
 from services.treasury import proof_ledger, repository
+from services.treasury.changes import effect_for
 from services.treasury.consent import check_consent
 from services.treasury.disclosure import for_answer, record
 from services.treasury.domain import FilerAnswer, FilerQuery, Status, match
+from services.treasury.tables import AUDIT, TreasuryReceivedChange
 from shared.audit import Outcome
 from shared.audit_trail import INTERNAL, Asker, Disclosure
+from shared.change_desk import ChangeDesk
+from shared.change_effect import Effect
+from shared.change_notice import CheckedNotice
 from shared.clock import Clock
 from shared.consent import ConsentError, ConsentVerifier
 from shared.db import Database
@@ -98,6 +103,16 @@ def _to_proto(answer: FilerAnswer) -> pb.FilerIncome:
     return out
 
 
+def apply_change(session: Session, notice: CheckedNotice) -> Effect:
+    """Treasury's part of a change: a move becomes the address of record; the rest is noted."""
+    address = notice.notice.new_address
+    if notice.kind_name == "MOVE":
+        repository.note_address(
+            session, notice.ssns, address, notice.effective_date, notice.case_id
+        )
+    return effect_for(notice.kind_name, len(notice.ssns), address.state_code)
+
+
 class IncomeVerificationServicer(pb_grpc.IncomeVerificationServiceServicer):
     def __init__(
         self, db: Database, clock: Clock, verifier: ConsentVerifier, subject_key: bytes
@@ -107,6 +122,15 @@ class IncomeVerificationServicer(pb_grpc.IncomeVerificationServiceServicer):
         self._verifier = verifier
         self._subject_key = subject_key
         self._pruned_at: dt.datetime | None = None
+        self._desk = ChangeDesk(
+            "treasury", db, clock, subject_key, TreasuryReceivedChange, AUDIT, apply_change
+        )
+
+    async def ReceiveChange(
+        self, request: pb.ReceiveChangeRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ReceiveChangeResponse:
+        ack = await self._desk.receive(request.request_id, request.notice, request.purpose)
+        return pb.ReceiveChangeResponse(acknowledgement=ack)
 
     async def VerifyHouseholdIncome(
         self, request: pb.VerifyHouseholdIncomeRequest, context: grpc.aio.ServicerContext

@@ -8,6 +8,7 @@ import datetime as dt
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 from shared.audit import audit_log
+from shared.change_receipt import ReceivedChangeBase
 
 
 class TaxReturn(SQLModel, table=True):
@@ -54,7 +55,37 @@ class RevokedConsent(SQLModel, table=True):
     request_id: str = Field(max_length=128)
 
 
+class TreasuryReceivedChange(ReceivedChangeBase, table=True):
+    """Each change notice Treasury was told of, once, with what it did (shared.change_receipt)."""
+
+    __tablename__ = "treasury_received_change"
+
+
+class AddressOfRecord(SQLModel, table=True):
+    """A taxpayer's address of record as a reported move left it: where notices go, and
+    the state whose return the next filing season expects."""
+
+    __tablename__ = "treasury_address_of_record"
+
+    ssn: str = Field(primary_key=True, max_length=9)
+    line1: str = ""
+    line2: str = ""
+    city: str = ""
+    state_code: str = Field(max_length=2)
+    county: str = ""
+    zip_code: str = ""
+    effective_date: dt.date
+    case_id: str = Field(max_length=64)
+
+
 # Every release of tax data, and every refusal, in Treasury's own hash-chained log.
 AUDIT = audit_log("treasury")
 
-TABLES = [TaxReturn, SeenNonce, RevokedConsent, *AUDIT.tables]
+TABLES = [
+    TaxReturn,
+    SeenNonce,
+    RevokedConsent,
+    TreasuryReceivedChange,
+    AddressOfRecord,
+    *AUDIT.tables,
+]

@@ -9,6 +9,7 @@ import structlog
 
 from eligibility.usda.v1 import snap_eligibility_pb2 as pb
 from eligibility.usda.v1 import snap_eligibility_pb2_grpc as pb_grpc
+from services.usda.allotments import apply_change
 from services.usda.mapping import facts_from_request, response_from
 from services.usda.rules import (
     FiguresUnavailable,
@@ -17,8 +18,11 @@ from services.usda.rules import (
     loaded_fiscal_years,
     utility_regions,
 )
+from services.usda.tables import AUDIT, UsdaReceivedChange
 from shared import work_activity
+from shared.change_desk import ChangeDesk
 from shared.clock import Clock
+from shared.db import Database
 from shared.errors import FieldViolation, ServiceError, invalid_argument
 from shared.limits import MAX_HOUSEHOLD_MEMBERS
 from shared.parameters import ParameterSet
@@ -125,9 +129,20 @@ def figures_not_loaded(error: FiguresUnavailable) -> ServiceError:
 
 
 class SnapEligibilityServicer(pb_grpc.SnapEligibilityServiceServicer):
-    def __init__(self, params: ParameterSet, clock: Clock) -> None:
+    def __init__(
+        self, params: ParameterSet, clock: Clock, db: Database, subject_key: bytes
+    ) -> None:
         self._params = params
         self._clock = clock
+        self._desk = ChangeDesk(
+            "usda", db, clock, subject_key, UsdaReceivedChange, AUDIT, apply_change
+        )
+
+    async def ReceiveChange(
+        self, request: pb.ReceiveChangeRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ReceiveChangeResponse:
+        ack = await self._desk.receive(request.request_id, request.notice, request.purpose)
+        return pb.ReceiveChangeResponse(acknowledgement=ack)
 
     async def DetermineSnapEligibility(
         self, request: pb.DetermineSnapEligibilityRequest, context: grpc.aio.ServicerContext

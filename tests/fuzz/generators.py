@@ -29,9 +29,14 @@ from google.protobuf.message import Message
 from hypothesis import strategies as st
 
 import eligibility
+from eligibility.common.v1 import date_pb2
+from eligibility.common.v1 import determination_pb2 as det
 from eligibility.common.v1 import household_pb2 as hh
+from eligibility.common.v1 import life_event_pb2 as le
 from eligibility.hhs.v1 import subsidy_eligibility_pb2 as hhs_pb
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
+from eligibility.ssa.v1 import identity_pb2 as ssa_pb
+from eligibility.treasury.v1 import income_verification_pb2 as treasury_pb
 from eligibility.usda.v1 import snap_eligibility_pb2 as usda_pb
 from services.harness.households import example_paths, load_request
 from services.orchestrator.adapters import agency_requests
@@ -44,11 +49,23 @@ INT64 = (-(2**63), 2**63 - 1)
 MAX_GENERATED_BYTES = 3 * 1024 * 1024
 
 
+# Methods only one caller may pass the gate of: fuzzed as that caller, so the generated
+# messages reach their validation. Every other agency method is fuzzed as the orchestrator.
+CALLERS = {"RecordDeath": "vital-records"}
+
+
 @dataclass(frozen=True)
 class Method:
     service: str
     name: str
     input: Descriptor
+    # The server answers with a stream (read until it ends or a short deadline passes).
+    server_streaming: bool = False
+
+    @property
+    def caller(self) -> str | None:
+        """The identity the method is fuzzed as, where it is not the default one."""
+        return CALLERS.get(self.name)
 
     @property
     def path(self) -> str:
@@ -74,7 +91,10 @@ def methods() -> tuple[Method, ...]:
             for service in module.DESCRIPTOR.services_by_name.values():
                 for method in service.methods:
                     found[f"{service.full_name}/{method.name}"] = Method(
-                        service.full_name, method.name, method.input_type
+                        service.full_name,
+                        method.name,
+                        method.input_type,
+                        method.server_streaming,
                     )
     return tuple(found[key] for key in sorted(found))
 
@@ -262,6 +282,7 @@ def valid_bases() -> dict[str, tuple[Message, ...]]:
     ]
     ssns = [m.ssn for h in households for m in h.members]
     return {
+        **_change_bases(households),
         "/eligibility.orchestrator.v1.CoordinationService/SubmitApplication": apps,
         "/eligibility.orchestrator.v1.CoordinationService/SimulateIncomeSweep": tuple(sweep),
         "/eligibility.orchestrator.v1.CoordinationService/ListConsents": tuple(
@@ -290,6 +311,62 @@ def valid_bases() -> dict[str, tuple[Message, ...]]:
             agency_requests.snap_request(h, month) for h in households
         ),
     }
+
+
+def _change_bases(households: list[hh.Household]) -> dict[str, tuple[Message, ...]]:
+    """A change notice every agency would take (one per example household, a move with
+    every program's answers on it), and deaths SSA would record."""
+    notices = []
+    for i, household in enumerate(households):
+        notice = le.ChangeNotice(
+            idempotency_key=f"fuzz-notice-{i}",
+            case_id=f"fuzz-case-{i}",
+            kind=le.LIFE_EVENT_KIND_MOVE,
+            effective_date=date_pb2.Date(year=2026, month=11, day=1),
+            subjects=[
+                le.NoticeSubject(person_id=m.person_id, ssn=m.ssn) for m in household.members
+            ],
+            new_address=household.address,
+        )
+        for member in household.members:
+            notice.determinations.add(
+                person_id=member.person_id,
+                programs=[
+                    det.ProgramDetermination(
+                        program=det.PROGRAM_MEDICAID, status=det.DETERMINATION_STATUS_ELIGIBLE
+                    )
+                ],
+            )
+        notice.household_determinations.add(
+            program=det.PROGRAM_SNAP,
+            status=det.DETERMINATION_STATUS_ELIGIBLE,
+            monthly_benefit_cents=29_100,
+        )
+        notices.append(notice)
+    bases: dict[str, tuple[Message, ...]] = {}
+    for module, service in (
+        (treasury_pb, "eligibility.treasury.v1.IncomeVerificationService"),
+        (ssa_pb, "eligibility.ssa.v1.IdentityService"),
+        (hhs_pb, "eligibility.hhs.v1.SubsidyEligibilityService"),
+        (usda_pb, "eligibility.usda.v1.SnapEligibilityService"),
+    ):
+        bases[f"/{service}/ReceiveChange"] = tuple(
+            module.ReceiveChangeRequest(request_id=n.idempotency_key, notice=n) for n in notices
+        )
+    members = [m for h in households for m in h.members]
+    bases["/eligibility.ssa.v1.IdentityService/RecordDeath"] = tuple(
+        ssa_pb.RecordDeathRequest(
+            request_id=f"fuzz-death-{i}",
+            ssn=m.ssn,
+            death_date=date_pb2.Date(year=2026, month=11, day=1),
+            reported_by="fuzz",
+        )
+        for i, m in enumerate(members)
+    )
+    bases["/eligibility.ssa.v1.IdentityService/WatchDeathReports"] = (
+        ssa_pb.WatchDeathReportsRequest(after_sequence=0),
+    )
+    return bases
 
 
 def _fresh_request_id(message: Message) -> Message:

@@ -122,6 +122,21 @@ class Recorder(grpc.aio.ServerInterceptor):
 Serve = Callable[..., Awaitable[ServerHandle]]
 
 
+def usda_bindings_at(
+    folder: Path, clock: Any, database_url: str | None = None
+) -> list[ServiceBinding]:
+    """USDA's bindings on a database of its own (a SQLite file in ``folder`` unless a URL
+    is given) and a subject key made there, for tests that only need USDA answering."""
+    from services.usda import server as usda_server
+    from services.usda.rules import load_parameters
+    from shared.consent import ensure_local_keys
+
+    db = Database(database_url or f"sqlite:///{folder / 'usda.db'}", usda_server.TABLES)
+    db.create_tables()
+    key = ensure_local_keys(folder).subject_key()
+    return usda_server.bindings(load_parameters(), clock, db, key)
+
+
 @pytest.fixture
 async def serve(credentials: Path, tmp_path: Path) -> AsyncIterator[Serve]:
     """Start servers on port 0 (or on a given port, to bring a stopped one back where its
@@ -212,6 +227,7 @@ async def coordination(
     from services.treasury.tables import TABLES as TREASURY_TABLES
     from services.usda import server as usda_server
     from services.usda.rules import load_parameters as load_snap_parameters
+    from services.usda.tables import TABLES as USDA_TABLES
     from shared.consent import ensure_local_keys
     from shared.context import local_service, set_local_service
     from shared.db import Database
@@ -231,6 +247,7 @@ async def coordination(
         return db
 
     treasury_db, ssa_db, hhs_db = open_db(TREASURY_TABLES), open_db(SSA_TABLES), open_db(HHS_TABLES)
+    usda_db = open_db(USDA_TABLES)
     treasury_seed.seed(treasury_db)
     ssa_seed.seed(ssa_db)
     hhs_seed.seed(hhs_db)
@@ -242,9 +259,13 @@ async def coordination(
         ),
         "ssa": await serve(ssa_server.bindings(ssa_db, clock, subject_key), recorders["ssa"]),
         "hhs": await serve(
-            hhs_server.bindings(hhs_db, hhs_rules.load_parameters(), clock), recorders["hhs"]
+            hhs_server.bindings(hhs_db, hhs_rules.load_parameters(), clock, subject_key),
+            recorders["hhs"],
         ),
-        "usda": await serve(usda_server.bindings(load_snap_parameters(), clock), recorders["usda"]),
+        "usda": await serve(
+            usda_server.bindings(load_snap_parameters(), clock, usda_db, subject_key),
+            recorders["usda"],
+        ),
     }
     gateway = AgencyGateway(
         {n: h.target for n, h in agencies.items()},
@@ -270,6 +291,7 @@ async def coordination(
                 "treasury": treasury_db,
                 "ssa": ssa_db,
                 "hhs": hhs_db,
+                "usda": usda_db,
                 "orchestrator": orchestrator_db,
             },
         )

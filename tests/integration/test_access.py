@@ -28,7 +28,14 @@ from shared.channels import open_tool_channel, tool_metadata
 from shared.errors import details_of
 from shared.purposes import DETERMINATION
 from shared.signing_keys import generate_signing_key
-from shared.tls import CASEWORKER_CONSOLE, CASEWORKER_TOOL, MTLS, PLAINTEXT, DevCertificates
+from shared.tls import (
+    CASEWORKER_CONSOLE,
+    CASEWORKER_TOOL,
+    MTLS,
+    PLAINTEXT,
+    VITAL_RECORDS,
+    DevCertificates,
+)
 
 SERVICES = {
     "treasury": income_verification_pb2.DESCRIPTOR.services_by_name["IncomeVerificationService"],
@@ -53,6 +60,7 @@ CALLERS = [
     (CASEWORKER_CONSOLE, "caseworker"),
     (CASEWORKER_CONSOLE, "supervisor"),
     (CASEWORKER_CONSOLE, "auditor"),
+    (VITAL_RECORDS, None),
 ]
 # The tools a caseworker sits at: the command line and the browser console.
 CASEWORKER_TOOLS = {CASEWORKER_TOOL, CASEWORKER_CONSOLE}
@@ -88,8 +96,8 @@ def expected(service: str, method: str, identity: str, role: str | None) -> str:
     only a caseworker's tool (the command line or the console), with a person's token in a
     fitting role, calls the orchestrator."""
     if (service, method) == ("ssa", "RecordDeath"):
-        # Deaths come from vital records (their own certificate), not from any caller here.
-        return DENIED
+        # Deaths come from vital records (their own certificate) and from no one else.
+        return ALLOWED if identity == VITAL_RECORDS else DENIED
     if service != "orchestrator":
         return ALLOWED if identity == "orchestrator" else DENIED
     if identity not in CASEWORKER_TOOLS:

@@ -12,13 +12,11 @@ from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from services.harness.households import example_paths, load_request
 from services.orchestrator.adapters import agency_requests
 from services.orchestrator.adapters.agencies import CIRCUIT_OPEN, AgencyGateway, SourceUnavailable
-from services.usda import server as usda_server
-from services.usda.rules import load_parameters
 from shared.breaker import State
 from shared.context import purpose
 from shared.purposes import DETERMINATION
 from shared.tls import DevCertificates
-from tests.integration.conftest import Recorder
+from tests.integration.conftest import Recorder, usda_bindings_at
 
 THRESHOLD = 3
 COOLDOWN = 30.0
@@ -51,10 +49,10 @@ async def _code_of(gateway: AgencyGateway, request) -> str:  # type: ignore[no-u
 
 
 async def test_a_stopped_agency_is_not_called_during_the_cooldown_and_is_again_after_it(
-    serve, clock, snap_request, credentials
+    serve, clock, snap_request, credentials, tmp_path
 ) -> None:  # type: ignore[no-untyped-def]
     purpose.set(DETERMINATION)  # what the orchestrator tells USDA, as when serving a case
-    bindings = usda_server.bindings(load_parameters(), clock)
+    bindings = usda_bindings_at(tmp_path, clock)
     before = Recorder()
     usda = await serve(bindings, before)
     ticks = Ticks()

@@ -28,24 +28,43 @@ AUDITED_REFUSALS = {"AGENCY_REFUSED"}
 AUDITED_CODES = {grpc.StatusCode.PERMISSION_DENIED}
 
 
+# How long a stream is listened to: one that is still open then is answering as meant.
+STREAM_WINDOW = 0.5
+
+
 class Services:
-    """One channel per service of the coordination stack, and a way to count its rows."""
+    """One channel per service of the coordination stack (and per special caller), and a
+    way to count its rows."""
 
     def __init__(self, coordination: Any) -> None:
         handles = {"orchestrator": coordination.handle, **coordination.agencies}
-        self.channels = {name: handle.channel() for name, handle in handles.items()}
+        self.channels = {(name, None): handle.channel() for name, handle in handles.items()}
+        for method in methods():
+            if method.caller and (method.home, method.caller) not in self.channels:
+                handle = handles[method.home]
+                self.channels[(method.home, method.caller)] = handle.channel(method.caller)
         self._engine = coordination.orchestrator_db.engine  # every service shares it here
 
     async def call(self, method: Method, raw: bytes) -> grpc.StatusCode | ErrorDetails:
-        send = self.channels[method.home].unary_unary(method.path)
+        channel = self.channels[(method.home, method.caller)]
         try:
-            await send(raw, timeout=30)
+            if method.server_streaming:
+                await self._listen(channel.unary_stream(method.path)(raw, timeout=STREAM_WINDOW))
+            else:
+                await channel.unary_unary(method.path)(raw, timeout=30)
         except grpc.aio.AioRpcError as error:
+            if method.server_streaming and error.code() == grpc.StatusCode.DEADLINE_EXCEEDED:
+                return grpc.StatusCode.OK
             return details_of(error)
         return grpc.StatusCode.OK
 
+    @staticmethod
+    async def _listen(stream: Any) -> None:
+        async for _ in stream:
+            pass
+
     async def serving(self, name: str) -> bool:
-        stub = health_pb2_grpc.HealthStub(self.channels[name])
+        stub = health_pb2_grpc.HealthStub(self.channels[(name, None)])
         reply = await stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=10)
         return reply.status == health_pb2.HealthCheckResponse.SERVING
 

@@ -14,6 +14,7 @@ from services.hhs import seed as hhs_seed
 from services.hhs.rules import load_parameters
 from services.hhs.server import bindings
 from services.hhs.tables import TABLES
+from shared.consent import generate_subject_key
 from shared.db import Database
 from shared.errors import details_of
 
@@ -25,7 +26,7 @@ async def hhs(serve, database_url, clock):  # type: ignore[no-untyped-def]
     database = Database(database_url, TABLES)
     database.create_tables()
     hhs_seed.seed(database)
-    handle = await serve(bindings(database, PARAMS, clock))
+    handle = await serve(bindings(database, PARAMS, clock, generate_subject_key()))
     async with handle.channel() as channel:
         yield pb_grpc.SubsidyEligibilityServiceStub(channel)
     database.dispose()

@@ -20,6 +20,7 @@ from services.hhs.repository import count_benchmarks, find_benchmark
 from services.hhs.rules import load_parameters
 from services.hhs.server import SERVICE_NAME, bindings, open_database
 from services.hhs.tables import TABLES
+from shared.consent import generate_subject_key
 from shared.db import Database
 from shared.errors import details_of
 from shared.settings import load_settings
@@ -38,7 +39,7 @@ def db(database_url):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 async def channel(serve, db, clock):  # type: ignore[no-untyped-def]
-    handle = await serve(bindings(db, PARAMS, clock))
+    handle = await serve(bindings(db, PARAMS, clock, generate_subject_key()))
     async with handle.channel() as ch:
         yield ch
 

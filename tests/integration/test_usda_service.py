@@ -12,16 +12,16 @@ from eligibility.common.v1 import determination_pb2 as det
 from eligibility.common.v1 import household_pb2 as hh
 from eligibility.usda.v1 import snap_eligibility_pb2 as pb
 from eligibility.usda.v1 import snap_eligibility_pb2_grpc as pb_grpc
-from services.usda.rules import load_parameters
-from services.usda.server import SERVICE_NAME, bindings
+from services.usda.server import SERVICE_NAME
 from shared.errors import details_of
+from tests.integration.conftest import usda_bindings_at
 
 NOVEMBER_2026 = date_pb2.Date(year=2026, month=11, day=1)
 
 
 @pytest.fixture
-async def usda_handle(serve, clock):  # type: ignore[no-untyped-def]
-    return await serve(bindings(load_parameters(), clock))
+async def usda_handle(serve, clock, tmp_path):  # type: ignore[no-untyped-def]
+    return await serve(usda_bindings_at(tmp_path, clock))
 
 
 @pytest.fixture

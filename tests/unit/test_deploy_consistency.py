@@ -32,8 +32,6 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
 from grpc_health.v1 import health_pb2
 
-from services.usda.rules import load_parameters as usda_parameters
-from services.usda.server import bindings as usda_bindings
 from shared.caseworker_token import LocalTokenKeys
 from shared.clock import FixedClock
 from shared.consent import LocalConsentKeys
@@ -46,6 +44,7 @@ from tests.integration.conftest import (  # noqa: F401
     ServerHandle,
     credentials,
     serve,
+    usda_bindings_at,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -295,12 +294,15 @@ TOKEN_SIGNING, TOKEN_PUBLIC = _TOKENS.private_key_path.name, _TOKENS.public_key_
 KEY_FILES = {SIGNING, PUBLIC, SUBJECT, TOKEN_SIGNING, TOKEN_PUBLIC}
 # What each service loads from <data dir>/keys at start-up. The orchestrator signs consent,
 # so it also holds the public half (handy to hand out), and checks caseworker tokens;
-# Treasury checks consent proofs; SSA names people in its audit log. No service signs
-# tokens: that is the identity provider's job.
+# Treasury checks consent proofs; SSA, HHS and USDA name people in their audit logs (HHS
+# and USDA: the people of a change notice). No service signs tokens: that is the identity
+# provider's job.
 KEY_NEEDS: dict[str, set[str]] = {
     "orchestrator": {SIGNING, PUBLIC, SUBJECT, TOKEN_PUBLIC},
     "treasury": {PUBLIC, SUBJECT},
     "ssa": {SUBJECT},
+    "hhs": {SUBJECT},
+    "usda": {SUBJECT},
 }
 KEYS_SECRET = "elig-consent-keys"
 TOKEN_SECRET = "elig-token-public-key"
@@ -1140,8 +1142,8 @@ async def health_check(*args: str) -> tuple[int, str]:
 
 
 @pytest.fixture
-async def usda(serve: Serve, clock: FixedClock) -> ServerHandle:  # noqa: F811
-    return await serve(usda_bindings(usda_parameters(), clock))
+async def usda(serve: Serve, clock: FixedClock, tmp_path: Path) -> ServerHandle:  # noqa: F811
+    return await serve(usda_bindings_at(tmp_path, clock))
 
 
 @pytest.fixture

@@ -1,0 +1,52 @@
+"""What a change in a case means to HHS, free of gRPC and databases.
+
+HHS runs Medicaid, CHIP and Marketplace coverage. After a change the orchestrator sends
+each member's new answer for those programs; each becomes that person's enrollment of
+record in the case, unless HHS already holds an answer from a later change. A notice
+with no answer for an HHS program touches nothing HHS runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from shared.change_effect import BENEFIT_UPDATED, NO_ACTION, Effect, people
+
+PROGRAMS = ("MEDICAID", "CHIP", "MARKETPLACE")
+_NAMES = {"MEDICAID": "Medicaid", "CHIP": "CHIP", "MARKETPLACE": "Marketplace"}
+
+
+@dataclass(frozen=True)
+class ProgramStanding:
+    person_id: str
+    program: str  # a Program name without its prefix
+    status: str  # a DeterminationStatus name without its prefix
+    monthly_benefit_cents: int
+    csr_level: str
+
+
+def hhs_standings(answers: Sequence[ProgramStanding]) -> list[ProgramStanding]:
+    """The answers for HHS's programs, the last one for a person and program winning."""
+    kept = {(a.person_id, a.program): a for a in answers if a.program in PROGRAMS}
+    return list(kept.values())
+
+
+def is_newer(held: dt.date | None, incoming: dt.date) -> bool:
+    """A change takes effect over what is held unless what is held is from a later change."""
+    return held is None or incoming >= held
+
+
+def effect_for(standings: Sequence[ProgramStanding], applied: int) -> Effect:
+    if not standings:
+        return Effect(NO_ACTION, "the notice carries no Medicaid, CHIP or Marketplace answer")
+    if not applied:
+        return Effect(NO_ACTION, "HHS already holds answers from a later change for this case")
+    counts = Counter((s.program, s.status) for s in standings)
+    parts = [
+        f"{_NAMES[program]} {status.lower().replace('_', ' ')} for {people(n)}"
+        for (program, status), n in sorted(counts.items())
+    ]
+    return Effect(BENEFIT_UPDATED, "enrollment of record updated: " + "; ".join(parts))

@@ -1,0 +1,33 @@
+"""What a change in a case means to USDA, free of gRPC and databases.
+
+SNAP is decided for the household, so a change notice carries at most one SNAP answer
+for the case. It becomes the case's allotment of record unless USDA already holds one
+from a later change. A notice without a SNAP answer touches nothing USDA runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from shared.change_effect import BENEFIT_UPDATED, NO_ACTION, Effect
+
+
+@dataclass(frozen=True)
+class SnapStanding:
+    status: str  # a DeterminationStatus name without its prefix
+    monthly_allotment_cents: int
+
+
+def takes_effect(held: dt.date | None, incoming: dt.date) -> bool:
+    return held is None or incoming >= held
+
+
+def effect_for(standing: SnapStanding | None, applied: bool) -> Effect:
+    if standing is None:
+        return Effect(NO_ACTION, "the notice carries no SNAP household answer")
+    if not applied:
+        return Effect(NO_ACTION, "USDA already holds a SNAP answer from a later change")
+    dollars = f"${standing.monthly_allotment_cents / 100:,.2f}"
+    status = standing.status.lower().replace("_", " ")
+    return Effect(BENEFIT_UPDATED, f"SNAP {status}: allotment of record {dollars} a month")

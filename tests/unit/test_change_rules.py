@@ -1,0 +1,134 @@
+"""What each agency makes of a change, as pure rules, and the notice checks they share."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from eligibility.common.v1 import date_pb2
+from eligibility.common.v1 import life_event_pb2 as le
+from services.hhs.changes import ProgramStanding, hhs_standings, is_newer
+from services.hhs.changes import effect_for as hhs_effect
+from services.ssa.changes import change_for
+from services.ssa.domain import PersonRecord
+from services.treasury.changes import effect_for as treasury_effect
+from services.usda.changes import SnapStanding
+from services.usda.changes import effect_for as usda_effect
+from shared.change_notice import check_notice, fingerprint
+from shared.errors import ServiceError
+
+NOV_1 = dt.date(2026, 11, 1)
+TODAY = dt.date(2026, 11, 25)
+
+
+def _record(ssn: str, died: dt.date | None = None) -> PersonRecord:
+    return PersonRecord(ssn, "A", "B", dt.date(1980, 1, 1), "citizen", died)
+
+
+def test_ssa_enters_a_death_only_on_records_that_have_none() -> None:
+    records = {"1": _record("1"), "2": _record("2", dt.date(2026, 9, 1))}
+    change = change_for("DEATH", NOV_1, ["1", "2", "3"], records)
+    assert change.mark_deceased == ["1"]
+    assert change.effect.action == "RECORDED"
+    assert "already recorded for 1 person" in change.effect.detail
+    assert change_for("DEATH", NOV_1, ["3"], records).effect.action == "NO_ACTION"
+
+
+@pytest.mark.parametrize(
+    ("kind", "action"),
+    [
+        ("BIRTH", "RECORDED"),
+        ("ADOPTION", "RECORDED"),
+        ("MARRIAGE", "RECORDED"),
+        ("DIVORCE", "RECORDED"),
+        ("SEPARATION", "NO_ACTION"),
+        ("MOVE", "NO_ACTION"),
+        ("INCOME_CHANGE", "NO_ACTION"),
+        ("PREGNANCY", "NO_ACTION"),
+        ("AGE_MILESTONE", "NO_ACTION"),
+    ],
+)
+def test_ssa_notes_what_touches_its_records_and_nothing_else(kind: str, action: str) -> None:
+    change = change_for(kind, NOV_1, ["1"], {"1": _record("1")})
+    assert (change.effect.action, change.mark_deceased) == (action, [])
+
+
+@pytest.mark.parametrize(
+    ("kind", "action"),
+    [
+        ("MOVE", "RECORDED"),
+        ("MARRIAGE", "RECORDED"),
+        ("DIVORCE", "RECORDED"),
+        ("SEPARATION", "RECORDED"),
+        ("BIRTH", "RECORDED"),
+        ("DEATH", "RECORDED"),
+        ("INCOME_CHANGE", "RECORDED"),
+        ("PREGNANCY", "NO_ACTION"),
+        ("AGE_MILESTONE", "NO_ACTION"),
+    ],
+)
+def test_treasury_notes_what_changes_the_next_return_or_the_address(kind: str, action: str) -> None:
+    assert treasury_effect(kind, 2, "TX").action == action
+    assert "TX" in treasury_effect("MOVE", 2, "TX").detail
+
+
+def test_hhs_keeps_its_own_programs_and_the_later_change() -> None:
+    answers = [
+        ProgramStanding("p1", "MEDICAID", "ELIGIBLE", 0, ""),
+        ProgramStanding("p1", "SNAP", "ELIGIBLE", 29_100, ""),
+        ProgramStanding("p2", "MARKETPLACE", "ELIGIBLE", 41_000, "87"),
+    ]
+    kept = hhs_standings(answers)
+    assert {(s.person_id, s.program) for s in kept} == {("p1", "MEDICAID"), ("p2", "MARKETPLACE")}
+    assert hhs_effect(kept, 2).action == "BENEFIT_UPDATED"
+    assert hhs_effect([], 0).action == "NO_ACTION"
+    assert hhs_effect(kept, 0).action == "NO_ACTION"
+    assert is_newer(None, NOV_1) and is_newer(NOV_1, NOV_1)
+    assert not is_newer(dt.date(2026, 12, 1), NOV_1)
+
+
+def test_usda_updates_the_allotment_only_with_a_snap_answer() -> None:
+    effect = usda_effect(SnapStanding("ELIGIBLE", 54_600), True)
+    assert effect.action == "BENEFIT_UPDATED" and "$546.00" in effect.detail
+    assert usda_effect(None, False).action == "NO_ACTION"
+    assert usda_effect(SnapStanding("ELIGIBLE", 1), False).action == "NO_ACTION"
+
+
+def _notice(kind: int, ssn: str, day: dt.date = NOV_1) -> le.ChangeNotice:
+    return le.ChangeNotice(
+        idempotency_key="k",
+        case_id="c",
+        kind=kind,
+        effective_date=date_pb2.Date(year=day.year, month=day.month, day=day.day),
+        subjects=[le.NoticeSubject(person_id="p", ssn=ssn)],
+    )
+
+
+def _fields(notice: le.ChangeNotice, request_id: str = "k") -> set[str]:
+    with pytest.raises(ServiceError) as caught:
+        check_notice(request_id, notice, TODAY)
+    return {v.field for v in caught.value.violations}
+
+
+def test_a_child_not_yet_numbered_may_come_without_an_ssn_and_no_one_else() -> None:
+    checked = check_notice("k", _notice(le.LIFE_EVENT_KIND_BIRTH, ""), TODAY)
+    assert checked.ssns == [] and checked.kind_name == "BIRTH"
+    assert _fields(_notice(le.LIFE_EVENT_KIND_DEATH, "")) == {"notice.subjects[0].ssn"}
+
+
+def test_a_notice_is_checked_against_its_request_and_the_calendar() -> None:
+    assert _fields(_notice(le.LIFE_EVENT_KIND_DEATH, "412558301"), "other") == {
+        "notice.idempotency_key"
+    }
+    far = _notice(le.LIFE_EVENT_KIND_PREGNANCY, "412558301", dt.date(2028, 1, 1))
+    assert _fields(far) == {"notice.effective_date"}
+    soon = _notice(le.LIFE_EVENT_KIND_PREGNANCY, "412558301", dt.date(2027, 6, 1))
+    assert check_notice("k", soon, TODAY).effective_date == dt.date(2027, 6, 1)
+
+
+def test_the_fingerprint_tells_apart_notices_that_differ_in_anything() -> None:
+    one = _notice(le.LIFE_EVENT_KIND_DEATH, "412558301")
+    same = le.ChangeNotice.FromString(one.SerializeToString())
+    other = _notice(le.LIFE_EVENT_KIND_DEATH, "412558302")
+    assert fingerprint(one)[1] == fingerprint(same)[1] != fingerprint(other)[1]
