@@ -178,7 +178,10 @@ def year(
                     totals.renewals[f"error: {_error(error)}"] += 1
                 return
             outcome = pb.RenewalOutcome.Name(reply.outcome).removeprefix("RENEWAL_OUTCOME_")
+            before, after = _issues(case), _issues(reply.case)
             with lock:
+                totals.issues_opened += len(after - before)
+                totals.issues_cleared += len(before - after)
                 totals.renewals[outcome] += 1
                 totals.questions_asked += reply.questions_asked
                 totals.questions_avoided += reply.questions_avoided
