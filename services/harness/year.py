@@ -20,6 +20,8 @@ from services.harness.synthetic import FAMILY, GIVEN, PLACES
 from shared.dates import add_years
 
 MILESTONES = (19, 26, 65)
+# A pregnancy reported now began at most this long ago (ten months, kept on the safe side).
+PREGNANCY_DAYS = 290
 # Chance that a household reports a change in a month, and the mix of changes.
 MONTHLY_CHANCE = 0.1
 KINDS = (
@@ -72,7 +74,7 @@ def plan(
                 continue
             day = start + dt.timedelta(days=rng.randint(0, 27))
             when = min(day, today)
-            event = household.change(rng, when, taken, newcomers)
+            event = household.change(rng, when, today, taken, newcomers)
             if event is not None:
                 events.append(Planned(index, month, event))
     return events, newcomers
@@ -139,6 +141,7 @@ class _State:
         self,
         rng: random.Random,
         when: dt.date,
+        today: dt.date,
         taken: set[str],
         newcomers: list[dict[str, Any]],
     ) -> dict[str, Any] | None:
@@ -169,7 +172,8 @@ class _State:
             child = self._newcomer(rng, born, taken, newcomers)
             return {"kind": kind, "date": when, "person": adult, "new_member": child}
         if kind == "pregnancy":
-            if adult in self.pregnant:
+            # Reported within the months a pregnancy lasts, as ReportLifeEvent requires.
+            if adult in self.pregnant or (today - when).days > PREGNANCY_DAYS:
                 return None
             self.pregnant.add(adult)
             return {"kind": kind, "date": when, "person": adult, "expected_children": 1}
