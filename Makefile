@@ -18,7 +18,7 @@ IMAGE ?= eligibility-coordination:local
 PYTHON_IMAGE ?= python:3.11-slim
 PODMAN_BUILD_FLAGS ?=
 
-.PHONY: help install browser generate check-generated run demo test test-fast lint format bench fuzz seed screenshots clean image compose-up compose-down
+.PHONY: help install browser generate check-generated run demo test test-fast lint format bench bench-memory fuzz seed screenshots clean image compose-up compose-down
 
 help: ## List the targets with what each does
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -79,8 +79,11 @@ format: install ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix services shared tests
 	$(BIN)/ruff format services shared tests
 
-bench: install ## Benchmarks: prints applications/s and latency beside a bare gRPC fan-out
-	$(BIN)/python -m tests.bench
+bench: install ## Benchmarks: applications/s and latency (new, returning, history; SQLite, PostgreSQL) beside a bare gRPC fan-out
+	$(BIN)/python -m tests.bench $(BENCH_ARGS)
+
+bench-memory: install ## Each service's resident memory over APPLICATIONS applications (100000)
+	$(BIN)/python -m tests.bench --memory $(or $(APPLICATIONS),100000) $(BENCH_ARGS)
 
 fuzz: install ## Start the stack, send 10,000 hostile requests to every method, print the count per status code
 	$(BIN)/python -m tests.fuzz --requests $(or $(REQUESTS),10000)

@@ -31,7 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import text, update
+from sqlalchemy import insert, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, Session, SQLModel, col, select
@@ -94,19 +94,47 @@ class AuditHeadBase(SQLModel):
 
 def entry_hash(entry: AuditEntryBase) -> str:
     """SHA-256 of the canonical form: sorted-key compact JSON, times in UTC to the microsecond."""
+    return _hash_of(
+        entry.seq,
+        entry.recorded_at,
+        entry.actor_service,
+        entry.actor_caseworker,
+        entry.subject_ref,
+        json.loads(entry.facts),
+        entry.case_id,
+        entry.purpose,
+        entry.outcome,
+        entry.detail,
+        entry.prev_hash,
+    )
+
+
+def _hash_of(
+    seq: int,
+    recorded_at: dt.datetime,
+    actor_service: str,
+    actor_caseworker: str,
+    subject_ref: str,
+    facts: list[str],
+    case_id: str,
+    purpose: str,
+    outcome: str,
+    detail: str,
+    prev_hash: str,
+) -> str:
     canonical = {
         "v": HASH_VERSION,
-        "seq": entry.seq,
-        "recorded_at": _utc_naive(entry.recorded_at).isoformat(timespec="microseconds"),
-        "actor_service": entry.actor_service,
-        "actor_caseworker": entry.actor_caseworker,
-        "subject_ref": entry.subject_ref,
-        "facts": json.loads(entry.facts),
-        "case_id": entry.case_id,
-        "purpose": entry.purpose,
-        "outcome": entry.outcome,
-        "detail": entry.detail,
-        "prev_hash": entry.prev_hash,
+        "seq": seq,
+        "recorded_at": _utc_naive(recorded_at).isoformat(timespec="microseconds"),
+        "actor_service": actor_service,
+        "actor_caseworker": actor_caseworker,
+        "subject_ref": subject_ref,
+        "facts": facts,
+        "case_id": case_id,
+        "purpose": purpose,
+        "outcome": outcome,
+        "detail": detail,
+        "prev_hash": prev_hash,
     }
     encoded = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
@@ -205,31 +233,45 @@ class AuditLog:
             if not (record.actor_service and record.subject_ref and record.purpose):
                 raise ValueError("actor_service, subject_ref and purpose are required")
         seq, prev_hash = self._lock_head(session)
-        entries = []
+        rows = []
         for record in records:
             seq += 1
-            entry = self.entry(
-                seq=seq,
-                recorded_at=record.at.astimezone(dt.UTC),
-                actor_service=record.actor_service,
-                actor_caseworker=record.actor_caseworker,
-                subject_ref=record.subject_ref,
-                facts=json.dumps(sorted(set(record.facts))),
-                case_id=record.case_id,
-                purpose=record.purpose,
-                outcome=Outcome(record.outcome).value,
-                detail=record.detail,
-                prev_hash=prev_hash,
-                hash="",
+            facts = sorted(set(record.facts))
+            at = record.at.astimezone(dt.UTC)
+            outcome = Outcome(record.outcome).value
+            row = {
+                "seq": seq,
+                "recorded_at": at,
+                "actor_service": record.actor_service,
+                "actor_caseworker": record.actor_caseworker,
+                "subject_ref": record.subject_ref,
+                "facts": json.dumps(facts),
+                "case_id": record.case_id,
+                "purpose": record.purpose,
+                "outcome": outcome,
+                "detail": record.detail,
+                "prev_hash": prev_hash,
+            }
+            row["hash"] = prev_hash = _hash_of(
+                seq,
+                at,
+                record.actor_service,
+                record.actor_caseworker,
+                record.subject_ref,
+                facts,
+                record.case_id,
+                record.purpose,
+                outcome,
+                record.detail,
+                row["prev_hash"],
             )
-            entry.hash = entry_hash(entry)
-            prev_hash = entry.hash
-            entries.append(entry)
-        session.add_all(entries)
-        session.flush()
+            rows.append(row)
+        # One multi-row statement, not the ORM's unit of work: appends sit on every
+        # application's path, inside the writer's turn.
+        session.execute(insert(self.entry.__table__), rows)
         head = self.head_table
         session.execute(update(head).where(col(head.id) == 1).values(seq=seq, hash=prev_hash))
-        return entries
+        return [self.entry.model_construct(**row) for row in rows]
 
     def head(self, session: Session) -> tuple[int, str]:
         """The last seq and its hash (0 and the genesis hash for an empty log)."""
@@ -294,12 +336,12 @@ class AuditLog:
         head = self.head_table
         if bind.dialect.name == "postgresql":
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": self._lock_key})
-            insert = pg_insert(head)
+            first = pg_insert(head)
         else:
             # On SQLite this write is what takes the writer lock, before the head is read.
-            insert = sqlite_insert(head)
+            first = sqlite_insert(head)
         session.execute(
-            insert.values(id=1, seq=0, hash=GENESIS_HASH).on_conflict_do_nothing(
+            first.values(id=1, seq=0, hash=GENESIS_HASH).on_conflict_do_nothing(
                 index_elements=["id"]
             )
         )

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from shared.audit import AuditLog, Outcome, audit_subject_ref
+from shared.audit import AuditLog, AuditRecord, Outcome, audit_subject_ref
 from shared.context import current_caller, current_caseworker
 
 # The detail of a FAILED entry: the agency could not answer, so nothing was released.
@@ -55,19 +55,23 @@ def record(
 ) -> None:
     """Append one entry per person, inside the caller's unit of work."""
     names = tuple(facts)  # read once: it may be a one-shot iterator
-    for item in disclosures:
-        audit_log.append(
-            session,
-            at=at,
-            actor_service=asker.service,
-            actor_caseworker=asker.caseworker,
-            subject_ref=audit_subject_ref(subject_key, item.ssn),
-            facts=names,
-            case_id=asker.case_id,
-            purpose=asker.purpose,
-            outcome=item.outcome,
-            detail=item.detail,
-        )
+    audit_log.append_many(
+        session,
+        [
+            AuditRecord(
+                at=at,
+                actor_service=asker.service,
+                actor_caseworker=asker.caseworker,
+                subject_ref=audit_subject_ref(subject_key, item.ssn),
+                facts=names,
+                case_id=asker.case_id,
+                purpose=asker.purpose,
+                outcome=item.outcome,
+                detail=item.detail,
+            )
+            for item in disclosures
+        ],
+    )
 
 
 # ``record`` bound to one log and its facts: (session, subject_key, asker, at, disclosures).

@@ -90,13 +90,18 @@ def tool_metadata(
 
 
 def open_tool_channel(
-    target: str, tls: TlsFiles | None, metadata: Sequence[tuple[str, str]] = ()
+    target: str,
+    tls: TlsFiles | None,
+    metadata: Sequence[tuple[str, str]] = (),
+    options: Sequence[tuple[str, Any]] = (),
 ) -> grpc.aio.Channel:
     """An asyncio channel for a tool (CLI, bench, harness, test) that adds ``metadata``."""
     interceptors: list[Any] = [_AddMetadata(metadata), _AddMetadataToStreams(metadata)]
     if tls is None:
-        return grpc.aio.insecure_channel(target, interceptors=interceptors)
-    return grpc.aio.secure_channel(target, tls.channel_credentials(), interceptors=interceptors)
+        return grpc.aio.insecure_channel(target, options=options, interceptors=interceptors)
+    return grpc.aio.secure_channel(
+        target, tls.channel_credentials(), options=options, interceptors=interceptors
+    )
 
 
 def open_tool_channel_sync(

@@ -98,5 +98,15 @@ class Database:
 
         return await asyncio.to_thread(unit)
 
+    async def read(self, work: Callable[[Session], T]) -> T:
+        """Like ``run``, for work that only reads: on SQLite it does not wait for the
+        writer's turn, as readers see the last commit beside a writer (WAL)."""
+
+        def unit() -> T:
+            with self.session() as session:
+                return work(session)
+
+        return await asyncio.to_thread(unit)
+
     def dispose(self) -> None:
         self.engine.dispose()

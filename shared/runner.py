@@ -19,6 +19,13 @@ from shared.server import ServiceBinding, serve_until_signalled, start_server
 from shared.settings import ServiceSettings, load_settings
 from shared.signing_keys import load_public_keys
 from shared.tls import MTLS
+from shared.workers import (
+    Supervisor,
+    die_with_parent,
+    is_worker,
+    tell_supervisor_listening,
+    worker_index,
+)
 
 
 @dataclass
@@ -59,7 +66,10 @@ async def _main(settings: ServiceSettings, build: Builder, takes_tokens: bool) -
     clock = clock_from_setting(settings.clock_fixed_at, settings.clock_file)
     trust = load_trust(settings, clock, takes_tokens=takes_tokens)
     wiring = await build(settings, clock, trust)
-    running = await start_server(wiring.bindings, settings.host, settings.port, trust=trust)
+    running = await start_server(
+        wiring.bindings, settings.host, settings.port, trust=trust, reuse_port=is_worker()
+    )
+    tell_supervisor_listening()
     if trust.mode != MTLS:
         log.warning("PLAINTEXT mode: callers are not proven; for development only")
     log.info(
@@ -76,4 +86,10 @@ def run_service(service: str, build: Builder, *, takes_tokens: bool = False) -> 
     settings = load_settings(service)
     set_local_service(service)
     configure_logging(settings.log_level, settings.log_format, service=service)
+    if is_worker():
+        die_with_parent()
+        # Each log line says which worker wrote it.
+        structlog.contextvars.bind_contextvars(worker=worker_index())
+    elif settings.workers > 1:
+        raise SystemExit(Supervisor(settings, settings.workers).run())
     asyncio.run(_main(settings, build, takes_tokens))

@@ -54,19 +54,23 @@ async def start_server(
     extra_interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
     *,
     trust: Trust,
+    reuse_port: bool = False,
 ) -> RunningServer:
     """Start serving; port 0 picks a free port, reported back on the result.
 
     Every call passes the gate first (shared/security.py): with mutual TLS (the default)
     only callers holding a certificate from the stack's CA connect at all, and each
-    method admits only the callers its service's access policy names."""
+    method admits only the callers its service's access policy names.
+
+    ``reuse_port`` is for one of several worker processes on one port (shared/workers.py),
+    whose supervisor has made sure no other server holds it."""
     security = trust.with_policy(AccessPolicy.load(*(b.access_policy for b in bindings)))
     server = grpc.aio.server(
         interceptors=[ServerCallInterceptor(security), *extra_interceptors],
         # Without SO_REUSEPORT a second server on a taken port fails to start instead of
         # silently sharing the port and answering the first one's callers.
         options=[
-            ("grpc.so_reuseport", 0),
+            ("grpc.so_reuseport", 1 if reuse_port else 0),
             # Explicit, as the field limits (shared/limits.py) are sized against it.
             ("grpc.max_receive_message_length", MAX_REQUEST_BYTES),
         ],

@@ -71,6 +71,9 @@ class ServiceSettings(BaseSettings):
     # verifications (0: none), and how long a case still pending waits for its next try.
     follow_up_interval_seconds: float = 30.0
     follow_up_retry_seconds: float = 300.0
+    # Processes serving this service on its one port (shared/workers.py); more than one
+    # needs PostgreSQL. ELIG_ORCHESTRATOR_WORKERS=2 uses a second core for applications.
+    workers: int = Field(default=1, ge=1, le=64)
 
     def certificates_dir(self) -> Path:
         return Path(self.tls_dir) if self.tls_dir else self.data_dir / "certs"

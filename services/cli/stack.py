@@ -12,10 +12,11 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -205,10 +206,11 @@ class Stack:
         caseworker: str | None = None,
         role: str | None = None,
         identity: str | None = None,
+        options: Sequence[tuple[str, Any]] = (),
     ) -> grpc.aio.Channel:
-        """The asyncio twin of ``channel``."""
+        """The asyncio twin of ``channel``; ``options`` are the channel's gRPC options."""
         tool, person, as_role, purpose = self._caller(name, caseworker, role, identity)
-        return tool.channel(self.target(name), person, as_role, purpose)
+        return tool.channel(self.target(name), person, as_role, purpose, options)
 
     def start_console(self, port: int | None = None, timeout: float = 30.0) -> str:
         """Start the caseworker console (services/console) beside the services, as one more
@@ -252,6 +254,24 @@ class Stack:
     def log_tail(self, name: str, chars: int = 2000) -> str:
         path = self.log_dir / f"{name}.log"
         return path.read_text(errors="replace")[-chars:] if path.exists() else "(no log)"
+
+    def log_size(self, name: str) -> int:
+        path = self.log_dir / f"{name}.log"
+        return path.stat().st_size if path.exists() else 0
+
+    def wait_log(self, name: str, text: str, after: int = 0, timeout: float = 60.0) -> None:
+        """Until ``text`` shows in the service's log past byte ``after`` (say, the line a
+        supervisor writes once all its workers listen)."""
+        path = self.log_dir / f"{name}.log"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if path.exists():
+                with path.open("rb") as log:
+                    log.seek(after)
+                    if text.encode() in log.read():
+                        return
+            time.sleep(0.1)
+        raise StackError(f"{name} did not log {text!r} within {timeout:.0f}s")
 
     def stop_one(self, name: str, timeout: float = 15.0) -> int | None:
         process = self.processes.pop(name, None)

@@ -5,8 +5,10 @@ tests all call the stack through this, as a deployed tool would through its own.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import grpc
 
@@ -65,8 +67,11 @@ class LocalTool:
         caseworker: str | None = None,
         role: str | None = None,
         purpose: str | None = None,
+        options: Sequence[tuple[str, Any]] = (),
     ) -> grpc.aio.Channel:
-        return open_tool_channel(target, self.tls(), self.metadata(caseworker, role, purpose))
+        return open_tool_channel(
+            target, self.tls(), self.metadata(caseworker, role, purpose), options
+        )
 
     def channel_sync(
         self,

@@ -13,6 +13,7 @@ pregnant people (42 U.S.C. 1396b(v)(4)) are not modelled.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -74,7 +75,13 @@ class MedicaidOutcome:
 
 
 def _limit(value: object) -> Fraction:
-    return Fraction(Decimal(str(value)))
+    return _parsed_limit(str(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed_limit(text: str) -> Fraction:
+    # The same few dozen limits come up for every household; parse each once.
+    return Fraction(Decimal(text))
 
 
 def immigration_bar(member: Member, program: str) -> Reason | None:

@@ -50,7 +50,7 @@ class SubsidyEligibilityServicer(pb_grpc.SubsidyEligibilityServiceServicer):
         from_year = estimate_from_year(self._params, facts.plan_year)
         if from_year is not None:
             years.append(from_year)
-        found = await self._db.run(
+        found = await self._db.read(
             lambda session: repository.find_benchmarks(
                 session, years, facts.state_code, facts.county
             )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ from shared.audit import AuditRecord, Outcome
 from shared.clock import Clock
 from shared.context import current_caseworker
 from shared.db import Database
+from shared.group_commit import GroupCommit
 
 DISCLOSED, REFUSED, FAILED = Outcome.DISCLOSED, Outcome.REFUSED, Outcome.FAILED
 REQUESTED = Outcome.REQUESTED
@@ -53,24 +55,44 @@ def notes_for(
 
 
 def write(session: Session, notes: Iterable[AuditNote], case_id: str, at: dt.datetime) -> None:
-    caseworker = current_caseworker() or ""
-    AUDIT.append_many(
-        session,
-        [
-            AuditRecord(
-                at=at,
-                actor_service=note.actor_service,
-                subject_ref=note.subject_ref,
-                facts=note.facts,
-                purpose=note.purpose,
-                outcome=note.outcome,
-                case_id=case_id,
-                actor_caseworker=caseworker,
-                detail=note.detail,
-            )
-            for note in notes
-        ],
-    )
+    AUDIT.append_many(session, _records(notes, case_id, at, current_caseworker() or ""))
+
+
+def _records(
+    notes: Iterable[AuditNote], case_id: str, at: dt.datetime, caseworker: str
+) -> list[AuditRecord]:
+    return [
+        AuditRecord(
+            at=at,
+            actor_service=note.actor_service,
+            subject_ref=note.subject_ref,
+            facts=note.facts,
+            purpose=note.purpose,
+            outcome=note.outcome,
+            case_id=case_id,
+            actor_caseworker=caseworker,
+            detail=note.detail,
+        )
+        for note in notes
+    ]
+
+
+def _write_requests(session: Session, batches: list[list[AuditRecord]]) -> None:
+    AUDIT.append_many(session, [record for batch in batches for record in batch])
+
+
+# One group commit per database: the REQUESTED entries of every application under way
+# share commits (shared/group_commit.py), each still on disk before its request is sent.
+_REQUESTS: weakref.WeakKeyDictionary[Database, GroupCommit[list[AuditRecord]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _requests_of(db: Database) -> GroupCommit[list[AuditRecord]]:
+    group = _REQUESTS.get(db)
+    if group is None:
+        group = _REQUESTS[db] = GroupCommit(db, _write_requests)
+    return group
 
 
 def as_outcome(notes: Iterable[AuditNote], outcome: Outcome, detail: str = "") -> list[AuditNote]:
@@ -97,10 +119,10 @@ class Trail:
 
         async def record() -> None:
             requested = as_outcome(disclosed, REQUESTED)
-            at = self._clock.now()
-            done = asyncio.ensure_future(
-                self._db.run(lambda s: write(s, requested, self.case_id, at))
+            records = _records(
+                requested, self.case_id, self._clock.now(), current_caseworker() or ""
             )
+            done = asyncio.ensure_future(_requests_of(self._db).write(records))
             self._writes.append(done)
             await asyncio.shield(done)
 

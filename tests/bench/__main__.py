@@ -1,4 +1,11 @@
-"""python -m tests.bench [--clients N] [--duration S] ...: print the baseline figures."""
+"""python -m tests.bench [--clients N] [--duration S] ...: print the figures.
+
+One run measures, each part after the last: the bare echo fan-out (this machine's
+ceiling), then on each database engine the orchestrator with new households, returning
+households and a household with a long history (and on PostgreSQL, two workers), then
+the rules in process. With --memory N it instead sends N applications and prints each
+service's resident memory as it goes.
+"""
 
 from __future__ import annotations
 
@@ -11,15 +18,17 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from services.cli.sim_cmd import seed_agencies, write_population
-from services.cli.stack import Stack, StackError, running_stack
-from tests.bench.applications import SubmitApplications, example_requests, synthetic_requests
+from services.cli.sim_cmd import write_population
+from services.cli.stack import StackError
+from tests.bench.applications import Templates, example_requests, synthetic_requests
 from tests.bench.echo import FAN_OUT, EchoFanOut, echo_servers
 from tests.bench.load import LoadResult, run_load
+from tests.bench.memory_run import run_memory
 from tests.bench.report import as_json, render
 from tests.bench.rules import hhs_calls, run_rules, usda_calls
+from tests.bench.stack_runs import ENGINES, EngineRun, Settings, postgres_unreachable, run_engine
 
-PARTS = ("orchestrator", "ceiling", "rules")
+PARTS = ("new", "returning", "history", "workers", "ceiling", "rules")
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -40,13 +49,31 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--parts", default=",".join(PARTS), help=f"comma-separated subset of {','.join(PARTS)}"
     )
     parser.add_argument(
-        "--data-dir", type=Path, help="keep the stack's data and logs here (default: a temp dir)"
+        "--databases",
+        default=",".join(ENGINES),
+        help="engines to run the orchestrator parts on (sqlite,postgres)",
+    )
+    parser.add_argument(
+        "--data-dir", type=Path, help="keep the stacks' data and logs under here (default: temp)"
     )
     parser.add_argument(
         "--households",
         type=int,
-        default=3000,
-        help="synthetic households to apply with, each new people (3000; 0: the examples)",
+        default=6000,
+        help="synthetic households, each new people (6000); new-household parts end early"
+        " when all have applied",
+    )
+    parser.add_argument(
+        "--history",
+        type=int,
+        default=1000,
+        help="earlier applications of the history part's household (1000)",
+    )
+    parser.add_argument(
+        "--memory",
+        type=int,
+        default=0,
+        help="instead: send this many applications and print each service's RSS as it grows",
     )
     parser.add_argument("--seed", type=int, default=1, help="population seed (1)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
@@ -55,44 +82,38 @@ def parse(argv: list[str]) -> argparse.Namespace:
     unknown = set(args.parts) - set(PARTS)
     if unknown:
         parser.error(f"unknown parts: {', '.join(sorted(unknown))}")
-    if args.clients < 1 or args.duration <= 0 or args.max_requests < 1:
-        parser.error("--clients, --duration and --max-requests must be positive")
+    args.databases = [d.strip() for d in args.databases.split(",") if d.strip()]
+    if set(args.databases) - set(ENGINES):
+        parser.error(f"--databases takes {', '.join(ENGINES)}")
+    if args.clients < 1 or args.duration <= 0 or args.max_requests < 1 or args.households < 1:
+        parser.error("--clients, --duration, --max-requests and --households must be positive")
     return args
 
 
-def applications(args: argparse.Namespace, data_dir: Path) -> list[tuple[str, Any]]:
-    """New people for every call (a synthetic population written into SSA's and Treasury's
-    records), or with --households 0 the five examples over and over."""
-    if args.households == 0:
-        return list(example_requests().items())
-    print(f"writing {args.households} synthetic households ...", file=sys.stderr, flush=True)
+def population(args: argparse.Namespace, folder: Path) -> tuple[Templates, Path]:
+    """The synthetic households to apply with, and the records file the agencies take."""
+    say(f"writing {args.households} synthetic households ...")
     today = dt.date.today()
     records, households, _ = write_population(
-        data_dir, args.households, args.seed, today, today.year + 1
+        folder, args.households, args.seed, today, today.year + 1
     )
-    seed_agencies(records, data_dir)
-    return synthetic_requests(households)
+    return synthetic_requests(households), records
 
 
-async def measure_orchestrator(args: argparse.Namespace, data_dir: Path) -> LoadResult:
-    print(f"starting the stack in {data_dir} ...", file=sys.stderr, flush=True)
-    # Loopback only, whatever ELIG_HOST the caller's environment holds.
-    stack = Stack.on_free_ports(data_dir, extra_env={"ELIG_HOST": "127.0.0.1"})
-    stack.seed()
-    templates = applications(args, stack.data_dir)
-    with running_stack(stack, seed=False):
-        call = SubmitApplications(stack.aio_channel("orchestrator"), templates, args.timeout)
-        try:
-            return await run_load(
-                "orchestrator",
-                call,
-                clients=args.clients,
-                duration_s=args.duration,
-                max_requests=args.max_requests,
-                warmup_s=args.warmup,
-            )
-        finally:
-            await call.close()
+def say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def settings_of(args: argparse.Namespace) -> Settings:
+    return Settings(
+        clients=args.clients,
+        duration_s=args.duration,
+        warmup_s=args.warmup,
+        max_requests=args.max_requests,
+        timeout_s=args.timeout,
+        parts=args.parts,
+        history=args.history,
+    )
 
 
 async def measure_ceiling(args: argparse.Namespace, payload: bytes, certs: Path) -> LoadResult:
@@ -111,26 +132,40 @@ async def measure_ceiling(args: argparse.Namespace, payload: bytes, certs: Path)
             await call.close()
 
 
+async def measure_engines(args: argparse.Namespace, root: Path) -> list[EngineRun]:
+    templates, records = population(args, root)
+    runs = []
+    for engine in args.databases:
+        if engine == "postgres" and (reason := postgres_unreachable()):
+            runs.append(EngineRun(engine, failure=f"n/a: {reason}"))
+            continue
+        try:
+            runs.append(
+                await run_engine(engine, root / engine, settings_of(args), templates, records)
+            )
+        except (StackError, RuntimeError) as error:
+            runs.append(EngineRun(engine, failure=str(error)))
+            say(f"[{engine}] failed: {error}")
+    return runs
+
+
 async def main(args: argparse.Namespace) -> int:
+    if args.memory:
+        return await run_memory(args, settings_of(args), population)
     requests = list(example_requests().values())
     # The echo payload is as large as a real application, so both parts move the same bytes.
     payload = max(requests, key=lambda r: r.ByteSize()).SerializeToString()
-    orchestrator = ceiling = None
-    failure = None
-    if "orchestrator" in args.parts:
-        try:
-            if args.data_dir:
-                orchestrator = await measure_orchestrator(args, args.data_dir)
-            else:
-                with tempfile.TemporaryDirectory(prefix="elig-bench-") as tmp:
-                    orchestrator = await measure_orchestrator(args, Path(tmp))
-        except StackError as error:
-            failure = f"the stack did not start: {error}"
-        if failure:
-            print(f"orchestrator: {failure}", file=sys.stderr)
+    ceiling = None
     if "ceiling" in args.parts:
         with tempfile.TemporaryDirectory(prefix="elig-bench-certs-") as certs:
             ceiling = await measure_ceiling(args, payload, Path(certs))
+    runs: list[EngineRun] = []
+    if set(args.parts) & {"new", "returning", "history", "workers"}:
+        if args.data_dir:
+            runs = await measure_engines(args, args.data_dir)
+        else:
+            with tempfile.TemporaryDirectory(prefix="elig-bench-") as tmp:
+                runs = await measure_engines(args, Path(tmp))
     rules = []
     if "rules" in args.parts:
         for name, make_calls in (("hhs", hhs_calls), ("usda", usda_calls)):
@@ -148,15 +183,18 @@ async def main(args: argparse.Namespace) -> int:
         "duration_s": args.duration,
         "warmup_s": args.warmup,
         "fan_out": FAN_OUT,
-        "households": len(requests),
-        # Synthetic households applied with (0: the examples, over and over).
         "population": args.households,
+        "history": args.history,
     }
-    print(render(settings, orchestrator, failure, ceiling, rules))
+    print(render(settings, ceiling, runs, rules))
     if args.json:
-        figures = as_json(settings, orchestrator, failure, ceiling, rules)
+        figures = as_json(settings, ceiling, runs, rules)
         args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
-    failed = failure is not None or (orchestrator is not None and orchestrator.completed == 0)
+    failed = any(
+        (r.failure and not r.failure.startswith("n/a"))
+        or any(res.completed == 0 for _, res in r.rows)
+        for r in runs
+    )
     return 1 if failed else 0
 
 

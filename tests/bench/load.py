@@ -17,6 +17,11 @@ import grpc
 Call = Callable[[], Awaitable[str | None]]
 
 
+class Exhausted(Exception):
+    """Raised by a call with nothing left to send (every new household has applied): the
+    client stops, and the part ends early rather than measure something else."""
+
+
 @dataclass
 class LoadResult:
     name: str
@@ -25,6 +30,9 @@ class LoadResult:
     latencies_s: list[float] = field(default_factory=list)
     errors: Counter[str] = field(default_factory=Counter)
     outcomes: Counter[str] = field(default_factory=Counter)
+    # Per service, CPU milliseconds per completed call over the part (warm-up included):
+    # what a call costs the machine, whatever else runs on it.
+    cpu_ms: dict[str, float] = field(default_factory=dict)
 
     @property
     def completed(self) -> int:
@@ -82,6 +90,10 @@ async def run_load(
                 issued += 1
             try:
                 outcome = await call()
+            except Exhausted:
+                if counted:
+                    issued -= 1
+                return
             except Exception as error:  # every failure is a figure, not a crash
                 if counted:
                     result.errors[error_name(error)] += 1

@@ -402,3 +402,23 @@ async def test_snap_expenses_never_stated_are_asked_for(coordination) -> None:  
     again.household.expenses.SetInParent()
     case = (await coordination.orchestrator.SubmitApplication(again)).case
     assert case.household_determinations[0].program == det.PROGRAM_SNAP
+
+
+async def test_a_consent_given_again_while_in_force_is_stored_once(coordination) -> None:  # type: ignore[no-untyped-def]
+    orchestrator = coordination.orchestrator
+
+    async def apply(name: str, valid_years: int, change: int) -> list[pb.Consent]:
+        request = _example("okafor", name)
+        request.household.members[0].incomes[0].annual_amount_cents += change  # a new application
+        for grant in request.consents:
+            grant.valid_years = valid_years
+        await orchestrator.SubmitApplication(request)
+        return list(
+            (await orchestrator.ListConsents(pb.ListConsentsRequest(ssn="256407711"))).consents
+        )
+
+    for n in range(3):
+        listed = await apply(f"okafor-one-year-{n}", 1, n)
+    assert len(listed) == 1
+    # A consent lasting longer than the one on record is stored beside it.
+    assert len(await apply("okafor-five-years", 5, 10)) == 2

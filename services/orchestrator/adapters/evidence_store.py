@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 
-from sqlmodel import Session, col, func, select
+from sqlalchemy import Select, bindparam, union_all
+from sqlmodel import Session, col, select
 
 from services.orchestrator.adapters.tables import EvidenceRow
 from services.orchestrator.domain.evidence import Fact, still_fresh
@@ -25,22 +27,41 @@ def fresh_facts(
 ) -> dict[tuple[str, str], EvidenceRow]:
     """The newest row per (subject_ref, fact) still valid at ``now`` with one of ``statuses``;
     with ``now`` None, the newest row however old (to ask again what has gone stale)."""
-    refs, names = list(set(subject_refs)), list(set(facts))
-    if not refs or not names:
+    pairs = [(ref, name) for ref in sorted(set(subject_refs)) for name in sorted(set(facts))]
+    wanted = sorted(set(statuses))
+    if not pairs or not wanted:
         return {}
-    # Only the newest qualifying row per (person, fact) is read, however long the
-    # person's history: rows are appended, so the highest id is the newest.
-    newest = (
-        select(func.max(EvidenceRow.id))
-        .where(col(EvidenceRow.subject_ref).in_(refs))
-        .where(col(EvidenceRow.fact).in_(names))
-        .where(col(EvidenceRow.status).in_(list(statuses)))
-        .group_by(EvidenceRow.subject_ref, EvidenceRow.fact)
-    )
+    params: dict[str, object] = {f"s{k}": status for k, status in enumerate(wanted)}
+    for i, (ref, name) in enumerate(pairs):
+        params[f"r{i}"], params[f"f{i}"] = ref, name
     if now is not None:
-        newest = newest.where(col(EvidenceRow.valid_until) > db_time(now))
-    rows = session.exec(select(EvidenceRow).where(col(EvidenceRow.id).in_(newest)))
+        params["now"] = db_time(now)
+    statement = _newest(len(pairs), len(wanted), now is not None)
+    rows = session.execute(statement, params).scalars()
     return {(row.subject_ref, row.fact): row for row in rows}
+
+
+@functools.lru_cache(maxsize=128)
+def _newest(pairs: int, statuses: int, dated: bool) -> Select[tuple[EvidenceRow]]:
+    """One probe per (person, fact), each walking the (subject_ref, fact, id) index from the
+    newest row and stopping at the first that qualifies: the cost does not grow with the
+    person's history, as a max() over every earlier row's would. Built once per shape,
+    with the values bound at each call."""
+    table = EvidenceRow.__table__  # type: ignore[attr-defined]
+    probes = []
+    for i in range(pairs):
+        probe = select(table.c.id).where(
+            table.c.subject_ref == bindparam(f"r{i}"),
+            table.c.fact == bindparam(f"f{i}"),
+            table.c.status.in_([bindparam(f"s{k}") for k in range(statuses)]),
+        )
+        if dated:
+            probe = probe.where(
+                table.c.valid_until > bindparam("now", type_=table.c.valid_until.type)
+            )
+        probes.append(probe.order_by(table.c.id.desc()).limit(1).subquery(f"p{i}"))
+    newest = union_all(*(select(p.c.id) for p in probes)).subquery("newest")
+    return select(EvidenceRow).where(col(EvidenceRow.id).in_(select(newest.c.id)))
 
 
 def is_fresh(row: EvidenceRow, now: dt.datetime) -> bool:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
+from typing import TypeVar
 
-from google.protobuf import json_format
+from sqlalchemy.orm import configure_mappers
+from sqlmodel import SQLModel
 
 from eligibility.common.v1 import determination_pb2 as det
 from eligibility.common.v1 import evidence_pb2, household_pb2
@@ -26,6 +29,22 @@ from services.orchestrator.domain.consents import Grant
 from services.orchestrator.domain.evidence import Fact
 from services.orchestrator.domain.reconcile import Issue
 from shared.protoconv import date_to_proto, timestamp_to_proto
+
+Row = TypeVar("Row", bound=SQLModel)
+
+
+def _new(model: type[Row], **values: object) -> Row:
+    """A new case's row, built without validation or ORM state: it is only read back and
+    inserted in bulk (repository.save_new), never added to a session, and building
+    dozens per application the usual way cost more than storing them."""
+    _mappers_configured()
+    return model.model_construct(**values)
+
+
+@functools.cache
+def _mappers_configured() -> None:
+    # Columns of a row built this way are read through the mappers: set them up first.
+    configure_mappers()
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
@@ -53,7 +72,8 @@ def _as_utc(value: dt.datetime | None) -> dt.datetime | None:
 
 
 def evidence_row(case_id: str, evidence_id: str, fact: Fact) -> EvidenceRow:
-    return EvidenceRow(
+    return _new(
+        EvidenceRow,
         evidence_id=evidence_id,
         case_id=case_id,
         person_id=fact.person_id,
@@ -102,23 +122,38 @@ def determination_rows(
     case_id: str, person_id: str, programs: list[det.ProgramDetermination]
 ) -> list[DeterminationRow]:
     return [
-        DeterminationRow(
+        _new(
+            DeterminationRow,
             case_id=case_id,
             person_id=person_id,
             program=det.Program.Name(p.program),
             status=det.DeterminationStatus.Name(p.status),
             monthly_benefit_cents=p.monthly_benefit_cents,
             csr_level=det.CsrLevel.Name(p.csr_level),
-            reasons=json.dumps(
-                [json_format.MessageToDict(r, preserving_proto_field_name=True) for r in p.reasons]
-            ),
+            reasons=json.dumps([_reason_dict(r) for r in p.reasons]),
         )
         for p in programs
     ]
 
 
+def _reason_dict(reason: det.Reason) -> dict[str, object]:
+    """What json_format.MessageToDict gives for this all-text message (empty fields left
+    out), without its reflection: every case stores and reads back dozens of reasons."""
+    out: dict[str, object] = {}
+    if reason.code:
+        out["code"] = reason.code
+    if reason.message:
+        out["message"] = reason.message
+    if reason.citation:
+        out["citation"] = reason.citation
+    if reason.figures:
+        out["figures"] = dict(reason.figures)
+    return out
+
+
 def issue_row(case_id: str, issue: Issue) -> DataMatchingIssueRow:
-    return DataMatchingIssueRow(
+    return _new(
+        DataMatchingIssueRow,
         case_id=case_id,
         person_id=issue.person_id,
         fact=issue.fact,
@@ -134,7 +169,7 @@ def program_of(row: DeterminationRow) -> det.ProgramDetermination:
         status=det.DeterminationStatus.Value(row.status),
         monthly_benefit_cents=row.monthly_benefit_cents,
         csr_level=det.CsrLevel.Value(row.csr_level),
-        reasons=[json_format.ParseDict(r, det.Reason()) for r in json.loads(row.reasons)],
+        reasons=[det.Reason(**r) for r in json.loads(row.reasons)],
     )
 
 
@@ -212,6 +247,12 @@ def consent_rows(
 
 def burden_rows(case_id: str, lines: list[Line]) -> list[BurdenRow]:
     return [
-        BurdenRow(case_id=case_id, person_id=line.person_id, question=line.question, how=line.how)
+        _new(
+            BurdenRow,
+            case_id=case_id,
+            person_id=line.person_id,
+            question=line.question,
+            how=line.how,
+        )
         for line in lines
     ]

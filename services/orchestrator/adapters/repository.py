@@ -299,8 +299,15 @@ def list_page(
 
 
 def consents_in_force(session: Session, subject_refs: list[str], now: dt.datetime) -> list[Grant]:
+    # The columns a grant needs, not whole rows: this runs on every application.
     rows = session.exec(
-        select(ConsentRow)
+        select(
+            ConsentRow.consent_id,
+            ConsentRow.subject_ref,
+            ConsentRow.agencies,
+            ConsentRow.facts,
+            ConsentRow.expires_at,
+        )
         .where(col(ConsentRow.subject_ref).in_(subject_refs))
         .where(col(ConsentRow.revoked_at).is_(None))
         .where(col(ConsentRow.expires_at) > db_time(now))

@@ -100,6 +100,24 @@ def new_grants(
     ]
 
 
+def not_yet_in_force(given: list[Grant], in_force: list[Grant]) -> list[Grant]:
+    """The grants given with an application that no consent on record already covers:
+    same person, the same agencies and facts or more, lasting to the same day or longer.
+    The one on record serves instead, so re-applying does not store the same consent
+    again and again (and what every application reads stays as short as it was)."""
+    return [
+        g
+        for g in given
+        if not any(
+            held.subject_ref == g.subject_ref
+            and g.agencies <= held.agencies
+            and g.facts <= held.facts
+            and held.expires_at.date() >= g.expires_at.date()
+            for held in in_force
+        )
+    ]
+
+
 def covering(grants: list[Grant], subject_ref: str, agency: str, fact: str) -> Grant | None:
     """The consent that lasts longest among those covering the use."""
     matching = [g for g in grants if g.subject_ref == subject_ref and g.covers(agency, fact)]

@@ -75,6 +75,12 @@ def fingerprint(request: pb.SubmitApplicationRequest) -> str:
     return hashlib.sha256(body.SerializeToString(deterministic=True)).hexdigest()
 
 
+def _copy(request: pb.SubmitApplicationRequest) -> pb.SubmitApplicationRequest:
+    out = pb.SubmitApplicationRequest()
+    out.CopyFrom(request)
+    return out
+
+
 def _status_word(status: str) -> str:
     return status.removeprefix("CASE_STATUS_").lower().replace("_", " ")
 
@@ -157,12 +163,15 @@ class Coordinator:
         who: Principal,
     ) -> pb.Case:
         now = self._clock.now()
-        existing = await self._db.run(lambda s: self._replay(s, request.request_id, print_, who))
+        existing = await self._db.read(lambda s: self._replay(s, request.request_id, print_, who))
         if existing is not None:
             log.info("submission replayed", case_id=existing.case_id)
             return existing
         await self._check_prefill(request, who, now)
-        filled = await self._db.run(lambda s: prefill(s, request, self._subjects, now))
+        if any(m.reuse_known_facts for m in request.household.members):
+            filled = await self._db.read(lambda s: prefill(s, request, self._subjects, now))
+        else:  # nothing to fill in: no database, no thread hop
+            filled = Prefilled(_copy(request))
         violations: list[FieldViolation] = list(filled.asked)
         consents.check_grants(filled.request, violations)
         validate_application(filled.request, now.date(), violations)
@@ -177,7 +186,7 @@ class Coordinator:
             # Another replica stored this request_id's case first: keep our disclosures
             # on record, then answer with that case.
             await trail.flush()
-            replay = await self._db.run(lambda s: self._replay(s, request.request_id, print_, who))
+            replay = await self._db.read(lambda s: self._replay(s, request.request_id, print_, who))
             assert replay is not None
             return replay
         except BaseException as error:

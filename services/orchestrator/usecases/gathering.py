@@ -90,8 +90,10 @@ class Gatherer:
             )
             return find_reusable(known, household, self._subjects, tax_year, ids), grants
 
-        reusable, in_force = await self._db.run(read)
-        new_grants = consents.new_grants(request, self._subjects, now)
+        reusable, in_force = await self._db.read(read)
+        new_grants = consents.not_yet_in_force(
+            consents.new_grants(request, self._subjects, now), in_force
+        )
         out = Gathered(new_grants=new_grants)
 
         # Identity first: only people SSA has not verified recently are asked.
@@ -188,7 +190,7 @@ class Gatherer:
         stored = [g.consent_id for g in plan.used if not g.new]
         if stored:
             # A consent revoked while SSA was being asked must not get a proof.
-            revoked = await self._db.run(lambda s: repository.consents_revoked_among(s, stored))
+            revoked = await self._db.read(lambda s: repository.consents_revoked_among(s, stored))
             if revoked:
                 live = [g for g in grants if g.consent_id not in revoked]
                 plan = _plan_treasury(household, verified, answers, live, refs)
