@@ -41,6 +41,12 @@ def _new(model: type[Row], **values: object) -> Row:
     return model.model_construct(**values)
 
 
+def revise(row: SQLModel, **values: object) -> None:
+    """Change fields of a row built by ``_new``: it has no ORM state to tell, so the values
+    go straight where the bulk insert reads them."""
+    row.__dict__.update(values)
+
+
 @functools.cache
 def _mappers_configured() -> None:
     # Columns of a row built this way are read through the mappers: set them up first.

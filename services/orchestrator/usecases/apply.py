@@ -95,7 +95,8 @@ def _keep_clocks(fresh: StoredCase, stored: StoredCase) -> None:
     again does not restart the person's inconsistency period (45 CFR 155.315(f)(2)(ii))."""
     due = {(i.person_id, i.fact, i.reason_code): i.due_date for i in stored.issues}
     for issue in fresh.issues:
-        issue.due_date = due.get((issue.person_id, issue.fact, issue.reason_code), issue.due_date)
+        key = (issue.person_id, issue.fact, issue.reason_code)
+        mapping.revise(issue, due_date=due.get(key, issue.due_date))
 
 
 def _agency_refusal(error: BaseException) -> AgencyRefused | None:

@@ -218,16 +218,19 @@ def _finish(
         for row in fresh.determinations:
             if (row.person_id in covered) or (not row.person_id and household_level):
                 after = period.apply(mapping.program_of(row), settlement)
-                row.status = det.DeterminationStatus.Name(after.status)
-                row.monthly_benefit_cents = after.monthly_benefit_cents
-                row.reasons = json.dumps(
-                    [
-                        json_format.MessageToDict(r, preserving_proto_field_name=True)
-                        for r in after.reasons
-                    ]
+                mapping.revise(
+                    row,
+                    status=det.DeterminationStatus.Name(after.status),
+                    monthly_benefit_cents=after.monthly_benefit_cents,
+                    reasons=json.dumps(
+                        [
+                            json_format.MessageToDict(r, preserving_proto_field_name=True)
+                            for r in after.reasons
+                        ]
+                    ),
                 )
     pending = any(row.status == PENDING_STATUS for row in fresh.determinations)
-    fresh.case.status = repository.PENDING if pending else "CASE_STATUS_DETERMINED"
+    mapping.revise(fresh.case, status=repository.PENDING if pending else "CASE_STATUS_DETERMINED")
     return [
         CaseEventRow(
             case_id=fresh.case.case_id,
