@@ -34,6 +34,9 @@ class Wiring:
 
     bindings: Sequence[ServiceBinding]
     on_stop: Callable[[], Awaitable[None]] | None = None
+    # Called when shutdown begins, before in-flight calls are drained: what streams
+    # for ever (a watch) ends here, so its callers see a clean end, not a cancellation.
+    on_draining: Callable[[], None] | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -79,7 +82,9 @@ async def _main(settings: ServiceSettings, build: Builder, takes_tokens: bool) -
         services=list(running.service_names),
         database=settings.resolved_database_url().split("://", 1)[0],
     )
-    await serve_until_signalled(running, settings.shutdown_grace_seconds, wiring.on_stop)
+    await serve_until_signalled(
+        running, settings.shutdown_grace_seconds, wiring.on_stop, wiring.on_draining
+    )
 
 
 def run_service(service: str, build: Builder, *, takes_tokens: bool = False) -> None:

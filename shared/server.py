@@ -99,6 +99,7 @@ async def serve_until_signalled(
     running: RunningServer,
     grace: float,
     on_stop: Callable[[], Awaitable[None]] | None = None,
+    on_draining: Callable[[], None] | None = None,
 ) -> None:
     """Block until SIGTERM or SIGINT, then shut down cleanly."""
     loop = asyncio.get_running_loop()
@@ -107,6 +108,8 @@ async def serve_until_signalled(
         loop.add_signal_handler(sig, stopping.set)
     await stopping.wait()
     log.info("shutting down", grace_seconds=grace)
+    if on_draining is not None:
+        on_draining()
     await running.stop(grace)
     if on_stop is not None:
         await on_stop()

@@ -74,6 +74,16 @@ class ServiceSettings(BaseSettings):
     # Processes serving this service on its one port (shared/workers.py); more than one
     # needs PostgreSQL. ELIG_ORCHESTRATOR_WORKERS=2 uses a second core for applications.
     workers: int = Field(default=1, ge=1, le=64)
+    # Orchestrator: seconds between the dispatcher's rounds over the outbox (0: this
+    # process delivers no change notices), how long a claim on a notice lasts before
+    # another dispatcher may take it over, and the longest wait between two attempts.
+    dispatch_interval_seconds: float = 0.5
+    dispatch_lease_seconds: float = 30.0
+    dispatch_max_backoff_seconds: float = 300.0
+    # Orchestrator: how often a WatchCase stream looks for new events written by other
+    # processes (this process's own wake it at once), and streams one caller may hold.
+    watch_poll_seconds: float = 0.5
+    watches_per_caller: int = 8
 
     def certificates_dir(self) -> Path:
         return Path(self.tls_dir) if self.tls_dir else self.data_dir / "certs"

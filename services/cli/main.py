@@ -24,6 +24,7 @@ from services.cli import (
     sim_run,
     sim_year,
     ssa_cmd,
+    watch_cmd,
 )
 from services.cli.client import Session, TargetOption, call
 from services.cli.stack import SERVICES, Stack, StackError, running_stack
@@ -278,6 +279,7 @@ sim_cmd.app.command("run")(sim_run.run)
 sim_cmd.app.command("year")(sim_year.year)
 app.add_typer(sim_cmd.app, name="sim")
 app.command()(renew_cmd.renew)
+app.command()(watch_cmd.watch)
 app.add_typer(data_cmd.app, name="data")
 app.add_typer(ssa_cmd.app, name="ssa")
 

@@ -7,6 +7,7 @@ from rich.console import Console
 from rich.table import Table
 
 from eligibility.common.v1 import determination_pb2 as det
+from eligibility.common.v1 import life_event_pb2
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 
 
@@ -149,8 +150,30 @@ def print_case(console: Console, case: pb.Case) -> None:
         for event in case.history:
             when = event.time.ToDatetime().isoformat(timespec="seconds")
             kind = pb.CaseEventKind.Name(event.kind).removeprefix("CASE_EVENT_KIND_").lower()
-            console.print(f"  {when}  {kind:<10} {event.detail}")
+            console.print(f"  #{event.sequence:<5} {when}  {kind:<10} {event.detail}")
+    if case.notifications:
+        console.print(notifications_table(case))
     console.print(f"[dim]every reason, figure and citation: elig explain {case.case_id}[/dim]")
+
+
+def notifications_table(case: pb.Case) -> Table:
+    """Each agency told of a change: the notice's state, attempts and what the agency did."""
+    table = Table(title="Agencies told")
+    for column in ("Agency", "Change", "State", "Attempts", "Agency's answer"):
+        table.add_column(column)
+    for note in case.notifications:
+        answer = ""
+        if note.HasField("acknowledgement"):
+            ack = note.acknowledgement
+            answer = ack.detail or _label(life_event_pb2.ChangeAction, ack.action, "CHANGE_ACTION_")
+        table.add_row(
+            note.agency,
+            _label(life_event_pb2.LifeEventKind, note.kind, "LIFE_EVENT_KIND_"),
+            _label(pb.NotificationState, note.state, "NOTIFICATION_STATE_"),
+            str(note.attempts),
+            answer,
+        )
+    return table
 
 
 def explain(console: Console, case: pb.Case) -> None:

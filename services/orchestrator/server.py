@@ -18,10 +18,13 @@ from services.orchestrator.domain.burden import Yardstick
 from services.orchestrator.domain.evidence import EvidenceDirectory
 from services.orchestrator.servicer import CoordinationServicer
 from services.orchestrator.usecases.apply import Coordinator
+from services.orchestrator.usecases.bell import Bell
+from services.orchestrator.usecases.dispatch import Dispatcher
 from services.orchestrator.usecases.follow_up import FollowUp
 from services.orchestrator.usecases.records import Records
 from services.orchestrator.usecases.renew import Renewals
 from services.orchestrator.usecases.settle_issues import IssueClock
+from services.orchestrator.usecases.watch import CaseWatch
 from shared.clock import Clock
 from shared.consent import ConsentSigner, LocalConsentKeys
 from shared.db import Database
@@ -62,19 +65,43 @@ def bindings(
     signer: ConsentSigner,
     subject_key: bytes,
     applications: Coordinator | None = None,
+    watch: CaseWatch | None = None,
 ) -> list[ServiceBinding]:
     applications = applications or coordinator(db, agencies, clock, signer, subject_key)
     records = Records(db, clock, Subjects(subject_key), Yardstick.load(), agencies)
+    watch = watch or CaseWatch(db, clock, Subjects(subject_key), Bell())
     return [
         ServiceBinding(
             SERVICE_NAME,
             pb_grpc.add_CoordinationServiceServicer_to_server,
             CoordinationServicer(
-                applications, records, agencies, clock, Renewals(db, applications, clock)
+                applications, records, agencies, clock, Renewals(db, applications, clock), watch
             ),
             ACCESS_POLICY,
         )
     ]
+
+
+def dispatcher(
+    settings: ServiceSettings,
+    db: Database,
+    agencies: AgencyGateway,
+    clock: Clock,
+    subject_key: bytes,
+    worker: str,
+    changed: Bell,
+) -> Dispatcher:
+    return Dispatcher(
+        db,
+        agencies,
+        clock,
+        Subjects(subject_key),
+        worker,
+        budget_seconds=settings.downstream_timeout_seconds,
+        lease=dt.timedelta(seconds=settings.dispatch_lease_seconds),
+        max_delay=settings.dispatch_max_backoff_seconds,
+        changed=changed,
+    )
 
 
 async def build(settings: ServiceSettings, clock: Clock, trust: Trust) -> Wiring:
@@ -82,11 +109,12 @@ async def build(settings: ServiceSettings, clock: Clock, trust: Trust) -> Wiring
     db = open_database(settings.resolved_database_url())
     agencies = AgencyGateway.from_settings(settings, trust.client_tls())
     applications = coordinator(db, agencies, clock, keys.signer(), keys.subject_key())
+    worker = f"{socket.gethostname()}-{os.getpid()}"[:64]
     follow_up = FollowUp(
         db,
         applications,
         clock,
-        f"{socket.gethostname()}-{os.getpid()}"[:64],
+        worker,
         budget_seconds=settings.downstream_timeout_seconds,
         retry_after=dt.timedelta(seconds=settings.follow_up_retry_seconds),
     )
@@ -95,26 +123,40 @@ async def build(settings: ServiceSettings, clock: Clock, trust: Trust) -> Wiring
         db,
         applications,
         clock,
-        f"{socket.gethostname()}-{os.getpid()}"[:64],
+        worker,
         budget_seconds=settings.downstream_timeout_seconds,
     )
-    interval = settings.follow_up_interval_seconds
-    rounds = (
-        [
-            asyncio.create_task(follow_up.run_forever(interval)),
-            asyncio.create_task(issue_clock.run_forever(interval)),
-        ]
-        if interval > 0
-        else []
+    # Rung when a case gains an event in this process: its watchers look at once.
+    changed = Bell()
+    watch = CaseWatch(
+        db,
+        clock,
+        Subjects(keys.subject_key()),
+        changed,
+        poll_seconds=settings.watch_poll_seconds,
+        per_caller=settings.watches_per_caller,
     )
+    loops = []
+    if settings.follow_up_interval_seconds > 0:
+        loops.append(
+            asyncio.create_task(follow_up.run_forever(settings.follow_up_interval_seconds))
+        )
+        loops.append(
+            asyncio.create_task(issue_clock.run_forever(settings.follow_up_interval_seconds))
+        )
+    if settings.dispatch_interval_seconds > 0:
+        delivery = dispatcher(settings, db, agencies, clock, keys.subject_key(), worker, changed)
+        loops.append(asyncio.create_task(delivery.run_forever(settings.dispatch_interval_seconds)))
 
     async def close() -> None:
-        for task in rounds:
-            task.cancel()
+        for loop in loops:
+            loop.cancel()
+        await asyncio.gather(*loops, return_exceptions=True)
         await agencies.close()
         db.dispose()
 
     return Wiring(
-        bindings(db, agencies, clock, keys.signer(), keys.subject_key(), applications),
+        bindings(db, agencies, clock, keys.signer(), keys.subject_key(), applications, watch),
         on_stop=close,
+        on_draining=watch.stop,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import grpc
 
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
@@ -11,6 +13,7 @@ from services.orchestrator.usecases import whatif
 from services.orchestrator.usecases.apply import Coordinator
 from services.orchestrator.usecases.records import Records
 from services.orchestrator.usecases.renew import Renewals
+from services.orchestrator.usecases.watch import CaseWatch
 from shared.clock import Clock
 from shared.context import current_principal, purpose
 from shared.one_at_a_time import OneAtATime
@@ -26,7 +29,9 @@ class CoordinationServicer(pb_grpc.CoordinationServiceServicer):
         agencies: AgencyGateway,
         clock: Clock,
         renewals: Renewals,
+        watch: CaseWatch,
     ) -> None:
+        self._watch = watch
         self._coordinator = coordinator
         self._renewals = renewals
         self._records = records
@@ -104,3 +109,9 @@ class CoordinationServicer(pb_grpc.CoordinationServiceServicer):
     ) -> pb.RenewCaseResponse:
         purpose.set(DETERMINATION)
         return await self._renewals.renew(request, self._budget(context))
+
+    async def WatchCase(
+        self, request: pb.WatchCaseRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[pb.WatchCaseResponse]:
+        async for update in self._watch.follow(request.case_id, request.after_sequence):
+            yield update

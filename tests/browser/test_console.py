@@ -85,8 +85,8 @@ def test_submitting_an_application_shows_the_determination_and_explain(
     expect(grid.locator(".console-reason").first).not_to_be_empty()
     expect(page.get_by_role("heading", name="History")).to_be_visible()
     expect(page.get_by_role("heading", name="Agency acknowledgements")).to_be_visible()
-    # WatchCase is not served yet: the page says so and refreshes instead.
-    expect(page.locator("#live-status")).to_contain_text("refreshes every")
+    # The page follows the case through WatchCase.
+    expect(page.locator("#live-status")).to_contain_text("Following this case")
     check_page(page, console, "case")
     case_id = page.url.split("/cases/")[1].split("?")[0]
 

@@ -408,6 +408,7 @@ _SUBMIT = "/eligibility.orchestrator.v1.CoordinationService/SubmitApplication"
 _HHS = "/eligibility.hhs.v1.SubsidyEligibilityService/DetermineEligibility"
 _USDA = "/eligibility.usda.v1.SnapEligibilityService/DetermineSnapEligibility"
 _LIST = "/eligibility.orchestrator.v1.CoordinationService/ListCases"
+_WATCH = "/eligibility.orchestrator.v1.CoordinationService/WatchCase"
 
 
 @cache
@@ -496,6 +497,16 @@ def hostile() -> tuple[tuple[str, str, bytes], ...]:
                 members=[usda_pb.SnapMember(person_id="a", monthly_earned_income_cents=INT64[1])],
             ).SerializeToString(),
         ),
+    ]
+    cases += [
+        (f"watch {name}", _WATCH, pb.WatchCaseRequest(**fields).SerializeToString())
+        for name, fields in (
+            ("from before the first event", {"case_id": "0" * 32, "after_sequence": -1}),
+            ("after int64 min", {"case_id": "0" * 32, "after_sequence": INT64[0]}),
+            ("after int64 max", {"case_id": "0" * 32, "after_sequence": INT64[1]}),
+            ("a case id with NUL", {"case_id": "ab\x00cd"}),
+            ("a case id of 10,000 characters", {"case_id": "c" * 10_000}),
+        )
     ]
     for method in methods():
         cases.append((f"not a message: {method.name}", method.path, b"\x0a\xff\xff\xff\xff\x0f"))

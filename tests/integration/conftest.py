@@ -189,6 +189,10 @@ class Coordination:
     gateway: Any = None
     # Every service's database by name: to count the rows a refused request left behind.
     databases: dict[str, Any] = field(default_factory=dict)
+    # Rung when a case gains an event: a test's dispatcher rings it for the watchers.
+    changed: Any = None
+    # The WatchCase use case, to stop as the server's shutdown does.
+    watch: Any = None
     _channels: list[grpc.aio.Channel] = field(default_factory=list)
 
     def stub_as(
@@ -219,6 +223,9 @@ async def coordination(
     from services.hhs.tables import TABLES as HHS_TABLES
     from services.orchestrator import server as orchestrator_server
     from services.orchestrator.adapters.agencies import AgencyGateway
+    from services.orchestrator.adapters.subjects import Subjects
+    from services.orchestrator.usecases.bell import Bell
+    from services.orchestrator.usecases.watch import CaseWatch
     from services.ssa import seed as ssa_seed
     from services.ssa import server as ssa_server
     from services.ssa.tables import TABLES as SSA_TABLES
@@ -274,8 +281,12 @@ async def coordination(
     )
     orchestrator_db = orchestrator_server.open_database(database_url)
     databases.append(orchestrator_db)
+    changed = Bell()
+    watch = CaseWatch(orchestrator_db, clock, Subjects(subject_key), changed, poll_seconds=0.2)
     handle = await serve(
-        orchestrator_server.bindings(orchestrator_db, gateway, clock, keys.signer(), subject_key),
+        orchestrator_server.bindings(
+            orchestrator_db, gateway, clock, keys.signer(), subject_key, watch=watch
+        ),
         audit_url=database_url,
     )
     async with handle.channel() as channel:
@@ -294,6 +305,8 @@ async def coordination(
                 "usda": usda_db,
                 "orchestrator": orchestrator_db,
             },
+            changed,
+            watch,
         )
         yield stack
         for extra in stack._channels:

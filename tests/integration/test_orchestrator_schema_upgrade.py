@@ -31,8 +31,8 @@ def test_an_earlier_database_gains_the_opener_column_and_keeps_its_cases(databas
     again = open_database(database_url)
     try:
         inspector = inspect(again.engine)
-        columns = {c["name"] for c in inspector.get_columns("orchestrator_case")}
-        assert {c for _, c, _, _ in schema_upgrade.ADDED_COLUMNS} <= columns
+        for table, column, _, _ in schema_upgrade.ADDED_COLUMNS:
+            assert column in {c["name"] for c in inspector.get_columns(table)}, (table, column)
         indexes = {i["name"] for i in inspector.get_indexes("orchestrator_case")}
         assert "ix_orchestrator_case_opened_by" in indexes
         with again.engine.connect() as connection:

@@ -49,3 +49,26 @@ def test_a_notice_is_held_by_one_worker_until_its_claim_lapses(tmp_path) -> None
         (row,) = outbox.for_case(s, "case-1")
         assert row.state == outbox.ACKNOWLEDGED
         assert outbox.claim_due(s, "w3", later + LEASE * 3, LEASE, 10) == []
+
+
+def test_an_agency_hears_of_a_case_s_changes_in_order(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    db = Database(f"sqlite:///{tmp_path / 'o.db'}", TABLES)
+    db.create_tables()
+    with db.session() as s:
+        for key in ("case-1:r1:ssa", "case-1:r2:ssa", "case-1:r1:hhs"):
+            outbox.enqueue(s, key.rsplit(":", 1)[1], _notice(key), NOW)
+    with db.session() as s:
+        first = outbox.claim_due(s, "w1", NOW, LEASE, 10)
+    assert [d.notice.idempotency_key for d in first] == ["case-1:r1:ssa", "case-1:r1:hhs"]
+    later = NOW + LEASE * 2
+    with db.session() as s:
+        # The first notice to SSA is still pending (its claim lapsed): the second waits.
+        assert [d.notice.idempotency_key for d in outbox.claim_due(s, "w2", later, LEASE, 10)] == [
+            "case-1:r1:ssa",
+            "case-1:r1:hhs",
+        ]
+        ack = life_event_pb2.ChangeAcknowledgement(idempotency_key="case-1:r1:ssa", agency="ssa")
+        assert outbox.acknowledge(s, first[0].id, "w2", ack, later)
+    with db.session() as s:
+        taken = outbox.claim_due(s, "w3", later + LEASE * 2, LEASE, 10)
+    assert [d.notice.idempotency_key for d in taken] == ["case-1:r2:ssa", "case-1:r1:hhs"]

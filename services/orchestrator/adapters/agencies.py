@@ -14,11 +14,12 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import grpc
 import structlog
 
+from eligibility.common.v1 import life_event_pb2
 from eligibility.hhs.v1 import subsidy_eligibility_pb2 as hhs_pb
 from eligibility.hhs.v1 import subsidy_eligibility_pb2_grpc as hhs_grpc
 from eligibility.ssa.v1 import identity_pb2 as ssa_pb
@@ -230,3 +231,29 @@ class AgencyGateway:
             budget,
             before_send,
         )
+
+    async def receive_change(
+        self,
+        agency: str,
+        notice: life_event_pb2.ChangeNotice,
+        purpose: str,
+        budget: float,
+        before_send: BeforeSend = None,
+    ) -> life_event_pb2.ChangeAcknowledgement:
+        """Tell ``agency`` of a change; its idempotency key is the request_id, so a second
+        delivery (a retry here, or the dispatcher's after a crash) changes nothing there."""
+        stub, request_class = self._change_desks()[agency]
+        request = request_class(request_id=notice.idempotency_key, notice=notice, purpose=purpose)
+        reply = await self._call(
+            agency, lambda t: stub.ReceiveChange(request, timeout=t), budget, before_send
+        )
+        return reply.acknowledgement
+
+    def _change_desks(self) -> dict[str, tuple[Any, Any]]:
+        # Every agency names the method and its messages alike, in its own package.
+        return {
+            "treasury": (self.treasury, treasury_pb.ReceiveChangeRequest),
+            "ssa": (self.ssa, ssa_pb.ReceiveChangeRequest),
+            "hhs": (self.hhs, hhs_pb.ReceiveChangeRequest),
+            "usda": (self.usda, usda_pb.ReceiveChangeRequest),
+        }

@@ -11,17 +11,22 @@ from sqlalchemy.orm import configure_mappers
 from sqlmodel import SQLModel
 
 from eligibility.common.v1 import determination_pb2 as det
-from eligibility.common.v1 import evidence_pb2, household_pb2
+from eligibility.common.v1 import evidence_pb2, household_pb2, life_event_pb2
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from services.orchestrator.adapters.evidence_store import db_time
 from services.orchestrator.adapters.repository import StoredCase
 from services.orchestrator.adapters.tables import (
+    OUTBOX_ACKNOWLEDGED,
+    OUTBOX_PENDING,
+    OUTBOX_REFUSED,
     BurdenRow,
+    CaseEventRow,
     CaseRow,
     ConsentRow,
     DataMatchingIssueRow,
     DeterminationRow,
     EvidenceRow,
+    OutboxRow,
 )
 from services.orchestrator.domain.burden import Line
 from services.orchestrator.domain.consents import PURPOSE as CONSENT_PURPOSE
@@ -219,16 +224,41 @@ def case_to_proto(stored: StoredCase) -> pb.Case:
         )
         for i in stored.issues
     )
-    case.history.extend(
-        pb.CaseEvent(
-            time=timestamp_to_proto(_utc(e.at)),
-            kind=pb.CaseEventKind.Value(f"CASE_EVENT_KIND_{e.kind}"),
-            status=pb.CaseStatus.Value(e.status),
-            detail=e.detail,
-        )
-        for e in stored.events
-    )
+    case.history.extend(case_event(e) for e in stored.events)
+    case.notifications.extend(notification(n) for n in stored.notifications)
     return case
+
+
+def case_event(row: CaseEventRow) -> pb.CaseEvent:
+    return pb.CaseEvent(
+        time=timestamp_to_proto(_utc(row.at)),
+        kind=pb.CaseEventKind.Value(f"CASE_EVENT_KIND_{row.kind}"),
+        status=pb.CaseStatus.Value(row.status),
+        detail=row.detail,
+        sequence=row.id or 0,
+    )
+
+
+_NOTIFICATION_STATES = {
+    OUTBOX_PENDING: pb.NOTIFICATION_STATE_PENDING,
+    OUTBOX_ACKNOWLEDGED: pb.NOTIFICATION_STATE_ACKNOWLEDGED,
+    OUTBOX_REFUSED: pb.NOTIFICATION_STATE_REFUSED,
+}
+
+
+def notification(row: OutboxRow) -> pb.AgencyNotification:
+    """A notice's fate, without the notice (it names members by SSN)."""
+    shown = pb.AgencyNotification(
+        agency=row.agency,
+        idempotency_key=row.idempotency_key,
+        kind=life_event_pb2.LifeEventKind.Value(row.kind),
+        state=_NOTIFICATION_STATES.get(row.state, pb.NOTIFICATION_STATE_UNSPECIFIED),
+        attempts=row.attempts,
+        create_time=timestamp_to_proto(_utc(row.created_at)),
+    )
+    if row.acknowledgement:
+        shown.acknowledgement.ParseFromString(row.acknowledgement)
+    return shown
 
 
 def consent_rows(

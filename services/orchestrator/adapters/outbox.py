@@ -13,8 +13,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import update
-from sqlmodel import Session, col, or_, select
+from sqlalchemy import exists, update
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, func, or_, select
 
 from eligibility.common.v1 import life_event_pb2
 from services.orchestrator.adapters.tables import OUTBOX_ACKNOWLEDGED as ACKNOWLEDGED
@@ -60,11 +61,28 @@ def claim_due(
     session: Session, worker: str, now: dt.datetime, lease: dt.timedelta, limit: int
 ) -> list[Delivery]:
     """Claim up to ``limit`` pending notices that are due and held by no live worker, oldest
-    first."""
+    first.
+
+    An agency hears of a case's changes in the order they happened: a notice waits while
+    an older one of the same case to the same agency is still pending, so at most one
+    notice per case and agency is ever in flight (two changes applied side by side at an
+    agency could race, and the later one must not be overtaken)."""
     free = or_(col(OutboxRow.claimed_until).is_(None), col(OutboxRow.claimed_until) < now)
+    older = aliased(OutboxRow)
+    first_in_line = ~exists().where(
+        older.case_id == OutboxRow.case_id,
+        older.agency == OutboxRow.agency,
+        older.state == PENDING,
+        col(older.id) < col(OutboxRow.id),
+    )
     query = (
         select(OutboxRow.id)
-        .where(OutboxRow.state == PENDING, col(OutboxRow.next_attempt_at) <= now, free)
+        .where(
+            OutboxRow.state == PENDING,
+            col(OutboxRow.next_attempt_at) <= now,
+            free,
+            first_in_line,
+        )
         .order_by(col(OutboxRow.id))
         .limit(limit)
     )
@@ -119,31 +137,60 @@ def acknowledge(
 
 
 def retry_later(
-    session: Session, row_id: int, worker: str, error: str, next_attempt: dt.datetime
-) -> None:
-    """Release the claim and wait until ``next_attempt`` (the dispatcher's backoff)."""
-    session.execute(
+    session: Session,
+    row_id: int,
+    worker: str,
+    error: str,
+    now: dt.datetime,
+    next_attempt: dt.datetime,
+) -> bool:
+    """Release the claim and wait until ``next_attempt`` (the dispatcher's backoff); False
+    if the claim had lapsed and another worker holds the row."""
+    done = session.execute(
         update(OutboxRow)
-        .where(col(OutboxRow.id) == row_id, OutboxRow.claimed_by == worker)
+        .where(
+            col(OutboxRow.id) == row_id,
+            OutboxRow.state == PENDING,
+            OutboxRow.claimed_by == worker,
+        )
         .values(
             claimed_by="",
             claimed_until=None,
             next_attempt_at=next_attempt,
             last_error=error[:200],
-            updated_at=next_attempt,
+            updated_at=now,
         )
     )
+    return done.rowcount == 1  # type: ignore[attr-defined]
 
 
-def refuse(session: Session, row_id: int, worker: str, error: str, now: dt.datetime) -> None:
-    """The agency refused the notice for good (it is malformed for it): never sent again."""
-    session.execute(
+def refuse(session: Session, row_id: int, worker: str, error: str, now: dt.datetime) -> bool:
+    """The agency refused the notice for good (it is malformed for it): never sent again.
+    False if the claim had lapsed and another worker holds the row."""
+    done = session.execute(
         update(OutboxRow)
-        .where(col(OutboxRow.id) == row_id, OutboxRow.claimed_by == worker)
+        .where(
+            col(OutboxRow.id) == row_id,
+            OutboxRow.state == PENDING,
+            OutboxRow.claimed_by == worker,
+        )
         .values(
             state=REFUSED, claimed_by="", claimed_until=None, last_error=error[:200], updated_at=now
         )
     )
+    return done.rowcount == 1  # type: ignore[attr-defined]
+
+
+def pending_count(session: Session) -> int:
+    """Notices not yet acknowledged or refused (the dispatcher's backlog)."""
+    return session.exec(select(func.count()).where(OutboxRow.state == PENDING)).one()
+
+
+def by_ids(session: Session, row_ids: list[int]) -> dict[int, OutboxRow]:
+    if not row_ids:
+        return {}
+    rows = session.exec(select(OutboxRow).where(col(OutboxRow.id).in_(row_ids)))
+    return {row.id: row for row in rows if row.id is not None}
 
 
 def for_case(session: Session, case_id: str) -> list[OutboxRow]:

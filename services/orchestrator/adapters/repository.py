@@ -13,6 +13,7 @@ from sqlalchemy import delete, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, and_, col, or_, select
 
+from services.orchestrator.adapters import outbox
 from services.orchestrator.adapters.evidence_store import db_time
 from services.orchestrator.adapters.tables import (
     BurdenRow,
@@ -22,6 +23,7 @@ from services.orchestrator.adapters.tables import (
     DataMatchingIssueRow,
     DeterminationRow,
     EvidenceRow,
+    OutboxRow,
 )
 from services.orchestrator.domain import consents
 from services.orchestrator.domain.consents import Grant
@@ -36,6 +38,8 @@ class StoredCase:
     consents: list[ConsentRow] = field(default_factory=list)
     burden: list[BurdenRow] = field(default_factory=list)
     events: list[CaseEventRow] = field(default_factory=list)
+    # Change notices to agencies and their fate (read for showing; written by the outbox).
+    notifications: list[OutboxRow] = field(default_factory=list)
 
 
 # Case ids are issued here as 32 hexadecimal digits.
@@ -82,6 +86,7 @@ def load(session: Session, case_id: str) -> StoredCase | None:
                 .order_by(CaseEventRow.id)
             )
         ),
+        notifications=outbox.for_case(session, case_id),
     )
 
 
@@ -345,5 +350,32 @@ def consents_for_subject(session: Session, subject_ref: str) -> list[ConsentRow]
             select(ConsentRow)
             .where(ConsentRow.subject_ref == subject_ref)
             .order_by(col(ConsentRow.granted_at).desc())
+        )
+    )
+
+
+def hold_case_status(session: Session, case_id: str) -> str | None:
+    """The case's status, with the case row locked until the transaction ends (PostgreSQL;
+    SQLite has one writer anyway). Every writer of a case's history holds this lock (a
+    redetermination updates the row), so a case's events get their ids in commit order and
+    a watcher reading after the last id it saw misses none."""
+    query = select(CaseRow.status).where(CaseRow.case_id == case_id)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return session.exec(query).first()
+
+
+def add_event(session: Session, event: CaseEventRow) -> None:
+    session.add(event)
+
+
+def events_after(session: Session, case_id: str, after: int, limit: int) -> list[CaseEventRow]:
+    """A case's events with an id above ``after``, oldest first."""
+    return list(
+        session.exec(
+            select(CaseEventRow)
+            .where(CaseEventRow.case_id == case_id, col(CaseEventRow.id) > after)
+            .order_by(col(CaseEventRow.id))
+            .limit(limit)
         )
     )

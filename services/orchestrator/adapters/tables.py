@@ -129,13 +129,17 @@ class CaseEventRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     case_id: str = Field(foreign_key="orchestrator_case.case_id", index=True, max_length=64)
     at: dt.datetime
-    # APPLIED, RECHECKED or SETTLED.
+    # The CaseEventKind without its prefix: APPLIED, RECHECKED, RENEWED, LIFE_EVENT,
+    # ACKNOWLEDGED, NOTICE_REFUSED, ISSUE_SETTLED.
     kind: str = Field(max_length=24)
     # The case's status after the event.
     status: str = Field(max_length=64)
     detail: str = Field(sa_column=Column(Text, nullable=False))
     # Which worker did it, for a recheck.
     worker: str = Field(default="", max_length=64)
+    # The outbox row an agency's answer is about (ACKNOWLEDGED, NOTICE_REFUSED), so a
+    # watcher can be shown the notification with the event.
+    notice_id: int | None = Field(default=None)
 
 
 OUTBOX_PENDING = "PENDING"

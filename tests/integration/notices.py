@@ -1,0 +1,84 @@
+"""Change notices for real cases, written to the outbox as ReportLifeEvent writes them:
+a case is opened with SubmitApplication, and each notice names its members by SSN and
+carries the case's answers for the receiving agency's programs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from eligibility.common.v1 import date_pb2, life_event_pb2
+from eligibility.common.v1 import determination_pb2 as det
+from eligibility.orchestrator.v1 import coordination_pb2 as pb
+from services.harness.households import example_paths, load_request
+from services.orchestrator.adapters import outbox
+from shared.db import Database
+
+AGENCIES = ("treasury", "ssa", "hhs", "usda")
+_HHS_PROGRAMS = {det.PROGRAM_MEDICAID, det.PROGRAM_CHIP, det.PROGRAM_MARKETPLACE}
+
+
+def application(stem: str, request_id: str) -> pb.SubmitApplicationRequest:
+    request = load_request(next(p for p in example_paths() if stem in p.name), request_id)
+    request.plan_year = 2026  # a year with published benchmark premiums
+    return request
+
+
+async def open_case(stub: Any, stem: str, request_id: str) -> tuple[pb.Case, list[tuple[str, str]]]:
+    """A case for an example household, and its members as (person_id, SSN)."""
+    request = application(stem, request_id)
+    case = (await stub.SubmitApplication(request, timeout=60)).case
+    return case, [(m.person_id, m.ssn) for m in request.household.members]
+
+
+def notice(
+    case: pb.Case,
+    members: list[tuple[str, str]],
+    agency: str,
+    change: str,
+    kind: int = life_event_pb2.LIFE_EVENT_KIND_INCOME_CHANGE,
+) -> life_event_pb2.ChangeNotice:
+    """The notice of ``change`` (a ReportLifeEvent request_id) to ``agency``."""
+    out = life_event_pb2.ChangeNotice(
+        idempotency_key=outbox.idempotency_key(case.case_id, change, agency),
+        case_id=case.case_id,
+        kind=kind,
+        effective_date=date_pb2.Date(year=2026, month=11, day=1),
+        subjects=[life_event_pb2.NoticeSubject(person_id=p, ssn=s) for p, s in members],
+    )
+    if agency == "hhs":
+        for person in case.determinations:
+            mine = [_answer(p) for p in person.programs if p.program in _HHS_PROGRAMS]
+            if mine:
+                out.determinations.add(person_id=person.person_id, programs=mine)
+    if agency == "usda":
+        out.household_determinations.extend(
+            _answer(p) for p in case.household_determinations if p.program == det.PROGRAM_SNAP
+        )
+    return out
+
+
+def _answer(program: det.ProgramDetermination) -> det.ProgramDetermination:
+    """The answer without its reasons: an agency takes texts of at most 256 characters
+    (shared/limits.py), and a reason's message with its figures can be longer."""
+    bare = det.ProgramDetermination()
+    bare.CopyFrom(program)
+    del bare.reasons[:]
+    return bare
+
+
+def enqueue(db: Database, notices: Iterable[tuple[str, life_event_pb2.ChangeNotice]], now) -> int:  # type: ignore[no-untyped-def]
+    """Write (agency, notice) pairs to the outbox in one transaction; returns how many."""
+    pairs = list(notices)
+    with db.session() as session:
+        for agency, one in pairs:
+            outbox.enqueue(session, agency, one, now)
+    return len(pairs)
+
+
+def every_agency(
+    case: pb.Case, members: list[tuple[str, str]], changes: Iterable[str]
+) -> list[tuple[str, life_event_pb2.ChangeNotice]]:
+    return [
+        (agency, notice(case, members, agency, change)) for change in changes for agency in AGENCIES
+    ]
