@@ -20,6 +20,7 @@ from services.cli import (
     records_cmds,
     render,
     renew_cmd,
+    report_cmd,
     sim_cmd,
     sim_run,
     sim_year,
@@ -279,6 +280,7 @@ sim_cmd.app.command("run")(sim_run.run)
 sim_cmd.app.command("year")(sim_year.year)
 app.add_typer(sim_cmd.app, name="sim")
 app.command()(renew_cmd.renew)
+app.command()(report_cmd.report)
 app.command()(watch_cmd.watch)
 app.add_typer(data_cmd.app, name="data")
 app.add_typer(ssa_cmd.app, name="ssa")

@@ -123,11 +123,16 @@ def burden(
     report = call(target, "GetBurdenReport", pb.GetBurdenReportRequest(case_id=case_id)).report
     scope = f"case {case_id}" if case_id else f"all {report.cases} cases"
     table = Table(title=f"Burden ledger · {scope}")
-    for column in ("Question", "Asked", "Prefilled", "Verified from data"):
+    for column in ("Question", "Asked", "Prefilled", "Verified from data", "Passed on"):
         table.add_column(column)
     for line in report.lines:
         table.add_row(
-            line.question, str(line.asked), str(line.prefilled), str(line.verified_from_data)
+            line.question,
+            str(line.asked),
+            str(line.prefilled),
+            str(line.verified_from_data),
+            # A reported change's answer, passed on to another program or agency.
+            str(line.shared) if line.shared else "",
         )
     console.print(table)
     console.print(

@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import os
 import socket
+from collections.abc import Callable
 from pathlib import Path
 
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
@@ -19,10 +20,12 @@ from services.orchestrator.domain.evidence import EvidenceDirectory
 from services.orchestrator.servicer import CoordinationServicer
 from services.orchestrator.usecases.apply import Coordinator
 from services.orchestrator.usecases.bell import Bell
+from services.orchestrator.usecases.death_reports import DeathReports
 from services.orchestrator.usecases.dispatch import Dispatcher
 from services.orchestrator.usecases.follow_up import FollowUp
 from services.orchestrator.usecases.records import Records
 from services.orchestrator.usecases.renew import Renewals
+from services.orchestrator.usecases.report_change import ReportChanges
 from services.orchestrator.usecases.settle_issues import IssueClock
 from services.orchestrator.usecases.watch import CaseWatch
 from shared.clock import Clock
@@ -65,9 +68,12 @@ def bindings(
     signer: ConsentSigner,
     subject_key: bytes,
     applications: Coordinator | None = None,
+    changes: ReportChanges | None = None,
     watch: CaseWatch | None = None,
+    after_change: Callable[[], None] | None = None,
 ) -> list[ServiceBinding]:
     applications = applications or coordinator(db, agencies, clock, signer, subject_key)
+    changes = changes or ReportChanges(db, applications, clock, Yardstick.load())
     records = Records(db, clock, Subjects(subject_key), Yardstick.load(), agencies)
     watch = watch or CaseWatch(db, clock, Subjects(subject_key), Bell())
     return [
@@ -75,7 +81,14 @@ def bindings(
             SERVICE_NAME,
             pb_grpc.add_CoordinationServiceServicer_to_server,
             CoordinationServicer(
-                applications, records, agencies, clock, Renewals(db, applications, clock), watch
+                applications,
+                records,
+                agencies,
+                clock,
+                Renewals(db, applications, clock),
+                changes,
+                watch,
+                after_change,
             ),
             ACCESS_POLICY,
         )
@@ -136,7 +149,21 @@ async def build(settings: ServiceSettings, clock: Clock, trust: Trust) -> Wiring
         poll_seconds=settings.watch_poll_seconds,
         per_caller=settings.watches_per_caller,
     )
-    loops = []
+    changes = ReportChanges(db, applications, clock, Yardstick.load())
+    # SSA's death reports, followed for as long as the server runs.
+    loops = [
+        asyncio.create_task(
+            DeathReports(
+                db,
+                agencies,
+                changes,
+                Subjects(keys.subject_key()),
+                clock,
+                budget_seconds=settings.downstream_timeout_seconds,
+            ).run_forever()
+        )
+    ]
+    delivery: Dispatcher | None = None
     if settings.follow_up_interval_seconds > 0:
         loops.append(
             asyncio.create_task(follow_up.run_forever(settings.follow_up_interval_seconds))
@@ -148,6 +175,13 @@ async def build(settings: ServiceSettings, clock: Clock, trust: Trust) -> Wiring
         delivery = dispatcher(settings, db, agencies, clock, keys.subject_key(), worker, changed)
         loops.append(asyncio.create_task(delivery.run_forever(settings.dispatch_interval_seconds)))
 
+    def after_change() -> None:
+        # A reported change wrote notices and an event: the dispatcher and the case's
+        # watchers in this process look at once instead of at their next interval.
+        changed.ring()
+        if delivery is not None:
+            delivery.wake()
+
     async def close() -> None:
         for loop in loops:
             loop.cancel()
@@ -156,7 +190,17 @@ async def build(settings: ServiceSettings, clock: Clock, trust: Trust) -> Wiring
         db.dispose()
 
     return Wiring(
-        bindings(db, agencies, clock, keys.signer(), keys.subject_key(), applications, watch),
+        bindings(
+            db,
+            agencies,
+            clock,
+            keys.signer(),
+            keys.subject_key(),
+            applications,
+            changes,
+            watch,
+            after_change,
+        ),
         on_stop=close,
         on_draining=watch.stop,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import grpc
 
@@ -13,6 +13,7 @@ from services.orchestrator.usecases import whatif
 from services.orchestrator.usecases.apply import Coordinator
 from services.orchestrator.usecases.records import Records
 from services.orchestrator.usecases.renew import Renewals
+from services.orchestrator.usecases.report_change import ReportChanges
 from services.orchestrator.usecases.watch import CaseWatch
 from shared.clock import Clock
 from shared.context import current_principal, purpose
@@ -29,10 +30,14 @@ class CoordinationServicer(pb_grpc.CoordinationServiceServicer):
         agencies: AgencyGateway,
         clock: Clock,
         renewals: Renewals,
+        changes: ReportChanges,
         watch: CaseWatch,
+        after_change: Callable[[], None] | None = None,
     ) -> None:
         self._watch = watch
+        self._after_change = after_change
         self._coordinator = coordinator
+        self._changes = changes
         self._renewals = renewals
         self._records = records
         self._agencies = agencies
@@ -109,6 +114,15 @@ class CoordinationServicer(pb_grpc.CoordinationServiceServicer):
     ) -> pb.RenewCaseResponse:
         purpose.set(DETERMINATION)
         return await self._renewals.renew(request, self._budget(context))
+
+    async def ReportLifeEvent(
+        self, request: pb.ReportLifeEventRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ReportLifeEventResponse:
+        purpose.set(DETERMINATION)
+        answer = await self._changes.report(request, self._budget(context))
+        if self._after_change is not None:
+            self._after_change()
+        return answer
 
     async def WatchCase(
         self, request: pb.WatchCaseRequest, context: grpc.aio.ServicerContext

@@ -194,9 +194,7 @@ def test_revoking_a_consent_shows_in_the_disclosure_report(page, console: Consol
     check_page(page, console, "person-revoked")
 
 
-def test_reporting_a_life_event_says_clearly_when_the_orchestrator_cannot_yet(
-    page, console: Console
-) -> None:  # type: ignore[no-untyped-def]
+def test_reporting_a_life_event_shows_what_changed_and_who_was_told(page, console: Console) -> None:  # type: ignore[no-untyped-def]
     sign_in(page)
     page.goto("/applications/new")
     _fill_chen(page)
@@ -206,10 +204,8 @@ def test_reporting_a_life_event_says_clearly_when_the_orchestrator_cannot_yet(
     page.get_by_label("Who it is about").fill("p1")
     page.get_by_label("New wages a year, in dollars").fill("30000")
     page.get_by_role("button", name="Report the change").click()
-    alert = page.locator("#problem")
-    expect(alert).to_be_visible()
-    text = alert.inner_text()
-    assert "Not available yet" in text or "change is recorded" in page.content()
+    expect(page.get_by_role("status")).to_contain_text("The change is recorded")
+    assert "Agencies told" in page.content()
     assert "Traceback" not in page.content()
     check_page(page, console, "life-event")
 

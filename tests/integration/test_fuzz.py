@@ -124,3 +124,72 @@ async def test_any_request_to_any_method_is_answered_cleanly(services, data) -> 
     method = data.draw(st.sampled_from(methods()), label="method")
     _kind, raw = data.draw(any_request(method), label="request")
     await _check(services, method, raw)
+
+
+def _life_events() -> tuple[Any, ...]:
+    """Valid changes to the Rivera case, for mutation."""
+    from eligibility.common.v1 import date_pb2, household_pb2
+    from eligibility.common.v1 import life_event_pb2 as le
+
+    day = date_pb2.Date(year=2026, month=11, day=20)
+    baby = household_pb2.Person(
+        person_id="baby",
+        ssn="412558305",
+        name=household_pb2.PersonName(given="Lucia", family="Rivera"),
+        birth_date=day,
+        citizenship=household_pb2.CITIZENSHIP_STATUS_CITIZEN,
+    )
+    return (
+        le.LifeEvent(kind=le.LIFE_EVENT_KIND_BIRTH, effective_date=day, new_member=baby),
+        le.LifeEvent(kind=le.LIFE_EVENT_KIND_DEATH, effective_date=day, person_id="jose"),
+        le.LifeEvent(
+            kind=le.LIFE_EVENT_KIND_DIVORCE,
+            effective_date=day,
+            person_id="maria",
+            departing_person_ids=["jose"],
+        ),
+        le.LifeEvent(
+            kind=le.LIFE_EVENT_KIND_MOVE,
+            effective_date=day,
+            new_address=household_pb2.Address(line1="1 Main", state_code="TX", county="Travis"),
+        ),
+        le.LifeEvent(kind=le.LIFE_EVENT_KIND_INCOME_CHANGE, effective_date=day, person_id="jose"),
+    )
+
+
+@settings(
+    max_examples=120,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+)
+@given(data=st.data())
+async def test_any_life_event_on_a_real_case_is_answered_cleanly(
+    services, coordination, data
+) -> None:  # type: ignore[no-untyped-def]
+    """ReportLifeEvent against a case that exists, so the change is read past the lookup:
+    generated events, and valid ones with fields replaced."""
+    import uuid
+
+    from eligibility.common.v1 import life_event_pb2 as le
+    from eligibility.orchestrator.v1 import coordination_pb2 as pb
+    from services.harness.households import example_paths, load_request
+    from tests.fuzz.generators import message_of, mutated
+
+    case_id = getattr(services, "rivera_case", "")
+    if not case_id:
+        rivera = next(p for p in example_paths() if "rivera" in p.name)
+        reply = await coordination.orchestrator.SubmitApplication(load_request(rivera, "fz-r"))
+        case_id = services.rivera_case = reply.case.case_id
+    if data.draw(st.booleans(), label="generated"):
+        event = data.draw(message_of(le.LifeEvent.DESCRIPTOR), label="event")
+    else:
+        event = data.draw(mutated(data.draw(st.sampled_from(_life_events()))), label="event")
+    request = pb.ReportLifeEventRequest(
+        request_id=f"fz-{uuid.uuid4().hex}", case_id=case_id, event=event
+    )
+    method = next(m for m in methods() if m.name == "ReportLifeEvent")
+    await _check(services, method, request.SerializeToString())

@@ -75,8 +75,13 @@ def hhs_request(
     household: household_pb2.Household,
     plan_year: int,
     benchmark_premium: household_pb2.BenchmarkPremiumQuote | None = None,
+    changed_on: dt.date | None = None,
 ) -> hhs_pb.DetermineEligibilityRequest:
+    """Ages are taken when coverage starts, or, for a change reported during the plan
+    year, on the day it took effect (a member who turns 19 in March is 19 from then)."""
     coverage_start = dt.date(plan_year, 1, 1)
+    if changed_on is not None and changed_on.year == plan_year:
+        coverage_start = max(coverage_start, changed_on)
     return hhs_pb.DetermineEligibilityRequest(
         plan_year=plan_year,
         state_code=household.address.state_code,

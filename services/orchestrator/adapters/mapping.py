@@ -115,6 +115,7 @@ def _case_header(row: CaseRow) -> pb.Case:
         update_time=timestamp_to_proto(_utc(row.updated_at)),
         plan_year=row.plan_year,
         programs=[det.Program.Value(p) for p in row.programs.split(",") if p],
+        offered_programs=[det.Program.Value(p) for p in row.offered_programs.split(",") if p],
     )
 
 
@@ -182,6 +183,14 @@ def program_of(row: DeterminationRow) -> det.ProgramDetermination:
         csr_level=det.CsrLevel.Value(row.csr_level),
         reasons=[det.Reason(**r) for r in json.loads(row.reasons)],
     )
+
+
+def program_of(row: DeterminationRow) -> det.ProgramDetermination:
+    return _program(row)
+
+
+def reasons_of(row: DeterminationRow) -> list[det.Reason]:
+    return [det.Reason(**r) for r in json.loads(row.reasons)]
 
 
 def case_to_proto(stored: StoredCase) -> pb.Case:

@@ -38,6 +38,9 @@ class StoredCase:
     consents: list[ConsentRow] = field(default_factory=list)
     burden: list[BurdenRow] = field(default_factory=list)
     events: list[CaseEventRow] = field(default_factory=list)
+    # Answers for programs outside the case, assessed after a change to offer them; never
+    # stored as the case's answers.
+    assessed: list[DeterminationRow] = field(default_factory=list)
     # Change notices to agencies and their fate (read for showing; written by the outbox).
     notifications: list[OutboxRow] = field(default_factory=list)
 
@@ -210,24 +213,30 @@ def save_recheck(
     events: list[CaseEventRow],
     next_look: dt.datetime | None,
     was_plan_year: int,
+    was_household: bytes | None = None,
 ) -> None:
     """Replace a case's determinations and open issues with ``fresh`` ones, keep every
     evidence row (old and new), add ``fresh``'s burden lines, record the steps, and release
-    the claim: a case still pending is not looked at again before ``next_look``. The
-    household is ``fresh``'s (a settlement may have put the data's income in it). Written
-    only if the case is still for ``was_plan_year`` (else CaseMoved, and nothing is written)."""
-    moved = session.execute(
-        update(CaseRow)
-        .where(col(CaseRow.case_id) == case_id, CaseRow.plan_year == was_plan_year)
-        .values(
-            status=fresh.case.status,
-            plan_year=fresh.case.plan_year,
-            household=fresh.case.household,
-            updated_at=fresh.case.updated_at,
-            claimed_by="",
-            claimed_until=next_look,
-        )
+    the claim: a case still pending is not looked at again before ``next_look``. Written
+    only if the case is still for ``was_plan_year`` (else CaseMoved, and nothing is written).
+
+    With ``was_household`` (a reported change, or a settlement that put the data's income
+    in it), the household is replaced by fresh's too, and only if no other change replaced
+    it since it was read."""
+    query = update(CaseRow).where(
+        col(CaseRow.case_id) == case_id, CaseRow.plan_year == was_plan_year
     )
+    values: dict[str, object] = {
+        "status": fresh.case.status,
+        "plan_year": fresh.case.plan_year,
+        "updated_at": fresh.case.updated_at,
+        "claimed_by": "",
+        "claimed_until": next_look,
+    }
+    if was_household is not None:
+        query = query.where(col(CaseRow.household) == was_household)
+        values["household"] = fresh.case.household
+    moved = session.execute(query.values(**values))
     if moved.rowcount != 1:  # type: ignore[attr-defined]
         raise CaseMoved(case_id)
     for table in (DeterminationRow, DataMatchingIssueRow):

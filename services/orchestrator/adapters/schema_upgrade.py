@@ -18,6 +18,8 @@ ADDED_COLUMNS = [
     ("orchestrator_case", "claimed_by", "VARCHAR(64) NOT NULL DEFAULT ''", False),
     # As SQLModel makes a datetime column: WITH TIME ZONE on PostgreSQL (SQLite takes it as is).
     ("orchestrator_case", "claimed_until", "TIMESTAMP WITH TIME ZONE", False),
+    # Programs offered after a reported change.
+    ("orchestrator_case", "offered_programs", "VARCHAR(200) NOT NULL DEFAULT ''", False),
     # Agencies' answers to change notices point at their outbox row.
     ("orchestrator_case_event", "notice_id", "INTEGER", False),
 ]

@@ -35,6 +35,9 @@ class CaseRow(SQLModel, table=True):
     household: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     created_at: dt.datetime = Field(index=True)
     updated_at: dt.datetime
+    # Programs outside the case the household may qualify for after its last reported
+    # change: comma-separated Program enum names.
+    offered_programs: str = Field(default="", max_length=200)
 
 
 class EvidenceRow(SQLModel, table=True):
@@ -142,6 +145,39 @@ class CaseEventRow(SQLModel, table=True):
     notice_id: int | None = Field(default=None)
 
 
+class LifeEventRow(SQLModel, table=True):
+    """A change reported on a case, and the answer it got: what a retry of the same request
+    is answered with, and the case's answers after each change, in order."""
+
+    __tablename__ = "orchestrator_life_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Unique so a retried report never changes the case twice.
+    request_id: str = Field(unique=True, max_length=128)
+    case_id: str = Field(foreign_key="orchestrator_case.case_id", index=True, max_length=64)
+    # SHA-256 of the event, to refuse a request_id reused for a different change.
+    fingerprint: str = Field(max_length=64)
+    # LifeEventKind name.
+    kind: str = Field(max_length=48)
+    effective_date: dt.date
+    # Who reported it: a caseworker, or a service (SSA's death reports).
+    reported_by: str = Field(default="", max_length=64)
+    at: dt.datetime
+    # The serialised ReportLifeEventResponse, the case as it was right after the change.
+    # Holds personal data, like the case row.
+    answer: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class DeathReportCursor(SQLModel, table=True):
+    """How far the orchestrator has read SSA's death reports."""
+
+    __tablename__ = "orchestrator_death_report_cursor"
+
+    source: str = Field(primary_key=True, max_length=32)
+    last_sequence: int = 0
+    updated_at: dt.datetime
+
+
 OUTBOX_PENDING = "PENDING"
 OUTBOX_ACKNOWLEDGED = "ACKNOWLEDGED"
 OUTBOX_REFUSED = "REFUSED"
@@ -183,5 +219,7 @@ TABLES = [
     BurdenRow,
     CaseEventRow,
     OutboxRow,
+    LifeEventRow,
+    DeathReportCursor,
     *AUDIT.tables,
 ]

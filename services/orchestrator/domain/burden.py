@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -23,6 +23,9 @@ from services.orchestrator.domain.reconcile import Issue
 
 YARDSTICK_FILE = Path(__file__).with_name("burden.yaml")
 ASKED, PREFILLED, VERIFIED = "ASKED", "PREFILLED", "VERIFIED_FROM_DATA"
+# A change reported once and passed on to another program or agency instead of asked again.
+SHARED = "SHARED"
+CHANGE = "change:"
 # Facts an agency's records can answer, and the proof each spares the person.
 _SPARED_BY = {
     "identity.ssn_match": "identity",
@@ -50,6 +53,8 @@ class Yardstick:
     minutes_per_question: float
     minutes_source: str
     programs: dict[str, ProgramQuestions]
+    # LifeEventKind name -> the questions one recipient's own change report asks.
+    change_questions: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path = YARDSTICK_FILE) -> Yardstick:
@@ -66,6 +71,7 @@ class Yardstick:
                 )
                 for name, item in raw["programs"].items()
             },
+            {kind: tuple(qs) for kind, qs in (raw.get("change_questions") or {}).items()},
         )
 
     def separately(self, programs: Iterable[int], members: int) -> int:
@@ -205,6 +211,17 @@ def renewal_counts(lines: Iterable[Answered]) -> tuple[int, int]:
     return asked, avoided
 
 
+def change_ledger(kind: str, recipients: Sequence[str], yardstick: Yardstick) -> list[Line]:
+    """A change reported once: each question asked once, and passed on to every other
+    recipient (a program the household is in, an agency told) that would have asked it."""
+    questions = yardstick.change_questions.get(kind, ("what_changed", "effective_date"))
+    rows = []
+    for question in questions:
+        rows.append(Line(question=f"{CHANGE}{question}", how=ASKED))
+        rows += [Line(question=f"{CHANGE}{question}", how=SHARED) for _ in recipients[1:]]
+    return rows
+
+
 @dataclass(frozen=True)
 class Report:
     cases: int
@@ -238,7 +255,9 @@ def report(
         lines=lines,
         # The application's questions, against separate applications; renewals apart.
         asked=sum(1 for r in rows if r.how == ASKED and not r.question.startswith(RENEWAL)),
-        separately=sum(yardstick.separately(programs, members) for programs, members in cases),
+        # Told separately, every recipient of a change would have asked its questions.
+        separately=sum(yardstick.separately(programs, members) for programs, members in cases)
+        + sum(1 for r in rows if r.question.startswith(CHANGE)),
         minutes_per_question=yardstick.minutes_per_question,
         minutes_source=yardstick.minutes_source,
         renewal_asked=renewal_asked,

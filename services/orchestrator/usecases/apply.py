@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TypeVar
 
 import grpc
@@ -109,6 +110,41 @@ def _agency_refusal(error: BaseException) -> AgencyRefused | None:
             first = found.exceptions[0]
             return first if isinstance(first, AgencyRefused) else _agency_refusal(first)
     return None
+
+
+@dataclass(frozen=True)
+class Change:
+    """A life event's part in a redetermination (see Coordinator.redetermine)."""
+
+    household: household_pb2.Household
+    # Programs outside the case to assess for an offer.
+    assess: tuple[int, ...]
+    # The history line, from the new answer.
+    detail: Callable[[StoredCase], str]
+    # Rows written with the answer, in its transaction (the outbox, the change's record).
+    write: Callable[[Session, StoredCase, dt.datetime], None]
+    # The day the change took effect: the answer is for the household from then.
+    changed_on: dt.date | None = None
+
+
+def _keep_case_programs(fresh: StoredCase, programs: list[int]) -> None:
+    """Keep as the case's answer only what the case's own programs would have stored; the
+    rest (assessed for an offer) moves to ``fresh.assessed``. The case's status follows
+    what it keeps."""
+    hhs = wants_hhs(programs)
+    kept, assessed = [], []
+    for row in fresh.determinations:
+        program = det.Program.Value(row.program)
+        ours = (program == det.PROGRAM_SNAP and program in programs) or (
+            program != det.PROGRAM_SNAP and hhs
+        )
+        (kept if ours else assessed).append(row)
+    fresh.determinations, fresh.assessed = kept, assessed
+    fresh.case.programs = ",".join(det.Program.Name(p) for p in programs)
+    pending = det.DeterminationStatus.Name(det.DETERMINATION_STATUS_PENDING_VERIFICATION)
+    fresh.case.status = (
+        repository.PENDING if any(r.status == pending for r in kept) else "CASE_STATUS_DETERMINED"
+    )
 
 
 class Coordinator:
@@ -280,7 +316,10 @@ class Coordinator:
         now: dt.datetime,
         budget: Callable[[], float],
         trail: Trail,
+        changed_on: dt.date | None = None,
     ) -> StoredCase:
+        """``changed_on``: a reported change's effective date; the answer is for the household
+        from then (ages on that day, SNAP for that month if it is still ahead)."""
         request = filled.request
         household = request.household
         plan_year = plan_year_for(request, now.date())
@@ -293,7 +332,7 @@ class Coordinator:
         async with asyncio.TaskGroup() as group:
             if wants_hhs(programs):
                 quote = request.benchmark_premium if request.HasField("benchmark_premium") else None
-                hhs_request = agency_requests.hhs_request(household, plan_year, quote)
+                hhs_request = agency_requests.hhs_request(household, plan_year, quote, changed_on)
                 hhs_task = group.create_task(
                     self._ask(
                         lambda send: self._agencies.determine_subsidies(
@@ -305,7 +344,10 @@ class Coordinator:
                     )
                 )
             if det.PROGRAM_SNAP in programs:
-                snap_request = agency_requests.snap_request(household, now.date().replace(day=1))
+                month = now.date().replace(day=1)
+                if changed_on is not None:
+                    month = max(month, changed_on.replace(day=1))
+                snap_request = agency_requests.snap_request(household, month)
                 snap_task = group.create_task(
                     self._ask(
                         lambda send: self._agencies.determine_snap(snap_request, budget(), send),
@@ -433,44 +475,62 @@ class Coordinator:
         worker: str,
         budget: Callable[[], float],
         retry_after: dt.timedelta = dt.timedelta(minutes=5),
+        change: Change | None = None,
         *,
         household: household_pb2.Household | None = None,
         settle: Callable[[StoredCase], list[CaseEventRow]] | None = None,
     ) -> StoredCase:
         """Determine a case again, for ``plan_year``, through the application's own path,
         and keep it as the case's answer with a ``kind`` event in its history. Raises
-        repository.CaseMoved when another worker changed the case's plan year first.
+        repository.CaseMoved when another worker changed the case's plan year (or, for a
+        ``change`` or a new ``household``, its household) first.
 
-        ``household`` replaces the stored one (a settlement's data figure); ``settle``
-        adjusts the fresh answer before it is saved and returns the events to record
-        instead of the ``kind`` event."""
+        A ``change`` brings the household after a life event: it is determined instead of
+        the stored one and stored with the answer, programs outside the case are assessed
+        (their answers go to ``fresh.assessed``, not to the case), and the change's own rows
+        are written in the same transaction. ``household`` replaces the stored one (a
+        settlement's data figure); ``settle`` adjusts the fresh answer before it is saved
+        and returns the events to record instead of the ``kind`` event."""
         now = self._clock.now()
         case_id = stored.case.case_id
+        programs = [det.Program.Value(p) for p in stored.case.programs.split(",") if p]
+        if change is not None:
+            household = change.household
+        replaced = household is not None
+        household = household or household_pb2.Household.FromString(stored.case.household)
+        asked = list(programs)
+        if change is not None:
+            asked += [p for p in change.assess if p not in asked]
         request = pb.SubmitApplicationRequest(
             request_id=stored.case.request_id,
             plan_year=plan_year,
-            household=household or household_pb2.Household.FromString(stored.case.household),
-            programs=[det.Program.Value(p) for p in stored.case.programs.split(",") if p],
+            household=household,
+            programs=asked,
         )
         trail = Trail(self._db, self._clock, case_id)
         try:
             fresh = await self._determine(
-                Prefilled(request), stored.case.request_fingerprint, case_id, now, budget, trail
+                Prefilled(request),
+                stored.case.request_fingerprint,
+                case_id,
+                now,
+                budget,
+                trail,
+                change.changed_on if change is not None else None,
             )
         except BaseException:
             await trail.flush()
             raise
+        if change is not None:
+            _keep_case_programs(fresh, programs)
         _keep_clocks(fresh, stored)
-        # Only a renewal adds to the burden ledger: a recheck or a settlement asks no one.
+        # Only a renewal adds to the burden ledger here: a recheck or a settlement asks no
+        # one, and a reported change writes its own lines (change.write).
         fresh.burden = (
             mapping.burden_rows(
                 case_id,
                 burden.renewal_ledger(
-                    request.household,
-                    list(request.programs),
-                    self._yardstick,
-                    fresh.evidence,
-                    fresh.issues,
+                    household, programs, self._yardstick, fresh.evidence, fresh.issues
                 ),
             )
             if kind == "RENEWED"
@@ -480,13 +540,16 @@ class Coordinator:
             events = settle(fresh)
         else:
             before, after = _status_word(stored.case.status), _status_word(fresh.case.status)
+            detail = f"plan year {plan_year}: {before} -> {after}"
+            if change is not None:
+                detail = change.detail(fresh)
             events = [
                 CaseEventRow(
                     case_id=case_id,
                     at=db_time(now),
                     kind=kind,
                     status=fresh.case.status,
-                    detail=f"plan year {plan_year}: {before} -> {after}",
+                    detail=detail,
                     worker=worker[:64],
                 )
             ]
@@ -495,13 +558,21 @@ class Coordinator:
 
         def save(session: Session) -> None:
             repository.save_recheck(
-                session, case_id, fresh, events, next_look, stored.case.plan_year
+                session,
+                case_id,
+                fresh,
+                events,
+                next_look,
+                stored.case.plan_year,
+                was_household=stored.case.household if replaced else None,
             )
+            if change is not None:
+                change.write(session, fresh, now)
             trail.write_outcomes(session, now)
 
         try:
             await self._db.run(save)
-        except repository.CaseMoved:
+        except (repository.CaseMoved, repository.DuplicateRequest):
             await trail.flush()
             raise
         log.info("case determined again", case_id=case_id, kind=kind, status=fresh.case.status)

@@ -267,6 +267,7 @@ class Records:
                     asked=counts[burden.ASKED],
                     prefilled=counts[burden.PREFILLED],
                     verified_from_data=counts[burden.VERIFIED],
+                    shared=counts[burden.SHARED],
                 )
                 for question, counts in sorted(found.lines.items())
             ],

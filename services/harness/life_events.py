@@ -1,0 +1,70 @@
+"""Life events written by people (YAML or command-line flags) <-> the contract's LifeEvent.
+
+``kind: birth``, ``date: 2026-11-20``, and the fields the kind reads: ``person``,
+``new_member`` (a member as in a household file), ``spouse``, ``departing``, ``incomes``
+(``[{kind: wages, annual: "52000.00"}]``), ``address`` and ``expenses`` (as in a household
+file), ``expected_children``, ``age``. Problems are named with their path.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from eligibility.common.v1 import household_pb2
+from eligibility.common.v1 import life_event_pb2 as le
+from services.harness.households import (
+    HouseholdFileError,
+    _cents,
+    _date,
+    _enum,
+    request_from_dict,
+)
+
+
+def event_from_dict(data: dict[str, Any]) -> le.LifeEvent:
+    event = le.LifeEvent(
+        kind=_enum(le.LifeEventKind, "LIFE_EVENT_KIND_", data.get("kind", ""), "kind"),
+        person_id=str(data.get("person", "") or ""),
+        spouse_person_id=str(data.get("spouse", "") or ""),
+        departing_person_ids=[str(p) for p in data.get("departing") or []],
+    )
+    if "date" in data:
+        event.effective_date.CopyFrom(_date(data["date"], "date"))
+    if data.get("new_member"):
+        if not isinstance(data["new_member"], dict):
+            raise HouseholdFileError("new_member: expected a member (id, ssn, name, ...)")
+        member = request_from_dict({"members": [data["new_member"]]}).household.members[0]
+        event.new_member.CopyFrom(member)
+    for j, income in enumerate(data.get("incomes") or []):
+        event.incomes.add(
+            kind=_enum(
+                household_pb2.IncomeKind, "INCOME_KIND_", income.get("kind"), f"incomes[{j}].kind"
+            ),
+            annual_amount_cents=_cents(income.get("annual"), f"incomes[{j}].annual"),
+        )
+    if data.get("address"):
+        household = request_from_dict({"address": data["address"]}).household
+        event.new_address.CopyFrom(household.address)
+    if data.get("expenses"):
+        household = request_from_dict({"expenses": data["expenses"]}).household
+        event.new_expenses.CopyFrom(household.expenses)
+    try:
+        event.expected_children = int(data.get("expected_children", 0) or 0)
+        event.age_reached = int(data.get("age", 0) or 0)
+    except (TypeError, ValueError):
+        raise HouseholdFileError("expected_children and age are whole numbers") from None
+    return event
+
+
+def load_event(path: Path) -> le.LifeEvent:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = yaml.safe_load(handle)
+    except yaml.YAMLError as error:
+        raise HouseholdFileError(f"{path}: not valid YAML: {error}") from None
+    if not isinstance(data, dict):
+        raise HouseholdFileError(f"{path}: expected a mapping with kind, date and the change")
+    return event_from_dict(data)

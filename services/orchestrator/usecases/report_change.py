@@ -1,0 +1,458 @@
+"""Report a change once: a life event on a case is checked against the household, applied,
+and every program the household is in is determined again through the application's own
+path (facts still fresh are reused; a new member is verified with SSA). Programs outside
+the case are assessed too and offered when the household may now qualify. Each agency
+concerned gets a change notice written to the outbox in the same transaction as the new
+answer, so a crash never tells an agency of an answer that was not kept, nor keeps one
+without the notice.
+
+Idempotent on request_id: a retry gets the first answer and changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import grpc
+import structlog
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from eligibility.common.v1 import determination_pb2 as det
+from eligibility.common.v1 import household_pb2
+from eligibility.common.v1 import life_event_pb2 as le
+from eligibility.orchestrator.v1 import coordination_pb2 as pb
+from services.orchestrator import entitlement
+from services.orchestrator.adapters import mapping, outbox, repository
+from services.orchestrator.adapters.evidence_store import db_time
+from services.orchestrator.adapters.repository import StoredCase
+from services.orchestrator.adapters.tables import CaseRow, DeterminationRow, LifeEventRow
+from services.orchestrator.domain import burden, events
+from services.orchestrator.domain.combine import HHS_PROGRAMS
+from services.orchestrator.domain.intake import MAX_REQUEST_ID, validate_application
+from services.orchestrator.usecases.apply import Change, Coordinator
+from shared.clock import Clock
+from shared.context import Principal, current_principal
+from shared.db import Database
+from shared.errors import FieldViolation, ServiceError, invalid_argument, not_found
+from shared.protoconv import date_from_proto
+
+log = structlog.get_logger("orchestrator.report_change")
+
+K = le.LifeEventKind
+ALL_PROGRAMS = (*HHS_PROGRAMS, det.PROGRAM_SNAP)
+# Who keeps records of which changes (beyond the programs' own agencies).
+SSA_KINDS = frozenset(
+    {
+        K.LIFE_EVENT_KIND_BIRTH,
+        K.LIFE_EVENT_KIND_ADOPTION,
+        K.LIFE_EVENT_KIND_DEATH,
+        K.LIFE_EVENT_KIND_MARRIAGE,
+        K.LIFE_EVENT_KIND_DIVORCE,
+        K.LIFE_EVENT_KIND_SEPARATION,
+    }
+)
+TREASURY_KINDS = SSA_KINDS | {K.LIFE_EVENT_KIND_INCOME_CHANGE, K.LIFE_EVENT_KIND_MOVE}
+OFFERABLE = frozenset(
+    det.DeterminationStatus.Name(s)
+    for s in (det.DETERMINATION_STATUS_ELIGIBLE, det.DETERMINATION_STATUS_CONDITIONAL)
+)
+# How often a report is tried again when another change to the same case landed first.
+ATTEMPTS = 3
+# Who a change reported by an agency's feed (not at a counter) is recorded as.
+SYSTEM = "system"
+
+
+def fingerprint(case_id: str, event: le.LifeEvent) -> str:
+    return hashlib.sha256(
+        case_id.encode() + b"\0" + event.SerializeToString(deterministic=True)
+    ).hexdigest()
+
+
+@dataclass(frozen=True)
+class _Reporter:
+    name: str
+    # A system reporter (SSA's death feed) acts on any case.
+    system: bool
+    who: Principal
+
+
+class ReportChanges:
+    def __init__(
+        self,
+        db: Database,
+        coordinator: Coordinator,
+        clock: Clock,
+        yardstick: burden.Yardstick,
+    ) -> None:
+        self._db = db
+        self._coordinator = coordinator
+        self._clock = clock
+        self._yardstick = yardstick
+
+    async def report(
+        self, request: pb.ReportLifeEventRequest, budget: Callable[[], float]
+    ) -> pb.ReportLifeEventResponse:
+        """As a caseworker (their own cases) or a supervisor (any case)."""
+        who = current_principal()
+        reporter = _Reporter(who.caseworker or who.service, False, who)
+        return await self._report(request, budget, reporter)
+
+    async def report_as_system(
+        self, request: pb.ReportLifeEventRequest, budget: Callable[[], float], source: str
+    ) -> pb.ReportLifeEventResponse:
+        """A change an agency reported with no one at a counter (SSA's death feed)."""
+        return await self._report(
+            request, budget, _Reporter(source, True, Principal(SYSTEM, shown_as=source))
+        )
+
+    async def _report(
+        self,
+        request: pb.ReportLifeEventRequest,
+        budget: Callable[[], float],
+        reporter: _Reporter,
+    ) -> pb.ReportLifeEventResponse:
+        _check_request(request)
+        print_ = fingerprint(request.case_id, request.event)
+        for _ in range(ATTEMPTS):
+            stored, replay = await self._db.run(lambda s: self._read(s, request, print_, reporter))
+            if replay is not None:
+                log.info("change replayed", case_id=request.case_id)
+                return replay
+            assert stored is not None
+            try:
+                return await self._apply(request, print_, stored, budget, reporter)
+            except repository.CaseMoved:
+                continue  # another change landed first: apply this one to its result
+            except repository.DuplicateRequest:
+                continue  # the same report, stored by a concurrent copy: answer with it
+        raise ServiceError(
+            grpc.StatusCode.ABORTED,
+            "CASE_CHANGING",
+            "the case kept changing while this change was applied; try again",
+        )
+
+    def _read(
+        self,
+        session: Session,
+        request: pb.ReportLifeEventRequest,
+        print_: str,
+        reporter: _Reporter,
+    ) -> tuple[StoredCase | None, pb.ReportLifeEventResponse | None]:
+        stored = repository.load(session, request.case_id)
+        if stored is None:
+            raise not_found("case", request.case_id)
+        if not reporter.system and not entitlement.may_read_case(
+            reporter.who, stored.case.opened_by
+        ):
+            raise entitlement.case_refusal()
+        first = session.exec(
+            select(LifeEventRow).where(LifeEventRow.request_id == request.request_id)
+        ).first()
+        if first is None:
+            return stored, None
+        if first.case_id != request.case_id or first.fingerprint != print_:
+            raise ServiceError(
+                grpc.StatusCode.ALREADY_EXISTS,
+                "REQUEST_ID_REUSED",
+                "this request_id was used for a different change; use a new request_id",
+                metadata={"case_id": first.case_id},
+            )
+        return None, pb.ReportLifeEventResponse.FromString(first.answer)
+
+    async def _apply(
+        self,
+        request: pb.ReportLifeEventRequest,
+        print_: str,
+        stored: StoredCase,
+        budget: Callable[[], float],
+        reporter: _Reporter,
+    ) -> pb.ReportLifeEventResponse:
+        now = self._clock.now()
+        event = request.event
+        before = household_pb2.Household.FromString(stored.case.household)
+        violations = events.validate(event, before, request.case_id, now.date())
+        if violations:
+            raise invalid_argument(violations)
+        applied = events.apply(event, before)
+        _check_result(applied, stored, now)
+        programs = [det.Program.Value(p) for p in stored.case.programs.split(",") if p]
+        word = events.kind_word(event.kind)
+        answer = pb.ReportLifeEventResponse()
+
+        def detail(fresh: StoredCase) -> str:
+            changes = _changes(stored.determinations, fresh.determinations, programs, applied)
+            offered = _offered(fresh, programs)
+            answer.changes.extend(changes)
+            answer.offered_programs.extend(offered)
+            answer.notified_agencies.extend(_agencies(event.kind, programs, offered))
+            return _history_line(word, date_from_proto(event.effective_date), changes, offered)
+
+        def write(session: Session, fresh: StoredCase, at: object) -> None:
+            row = LifeEventRow(
+                request_id=request.request_id,
+                case_id=request.case_id,
+                fingerprint=print_,
+                kind=K.Name(event.kind),
+                effective_date=date_from_proto(event.effective_date),
+                reported_by=reporter.name[:64],
+                at=db_time(now),
+                answer=b"",
+            )
+            session.add(row)
+            try:
+                session.flush()
+            except IntegrityError as error:
+                session.rollback()
+                raise repository.DuplicateRequest(request.request_id) from error
+            session.execute(
+                update(CaseRow)
+                .where(col(CaseRow.case_id) == request.case_id)
+                .values(
+                    offered_programs=",".join(det.Program.Name(p) for p in answer.offered_programs)
+                )
+            )
+            for agency in answer.notified_agencies:
+                notice = _notice(request, applied, fresh, agency)
+                outbox.enqueue(session, agency, notice, db_time(now))
+            recipients = [det.Program.Name(p) for p in programs] + [
+                a for a in answer.notified_agencies if a in ("ssa", "treasury")
+            ]
+            session.add_all(
+                mapping.burden_rows(
+                    request.case_id,
+                    burden.change_ledger(K.Name(event.kind), recipients, self._yardstick),
+                )
+            )
+            session.flush()
+            after = repository.load(session, request.case_id)
+            assert after is not None
+            answer.case.CopyFrom(mapping.case_to_proto(after))
+            row.answer = answer.SerializeToString()
+            session.add(row)
+
+        change = Change(
+            household=applied.household,
+            assess=tuple(p for p in ALL_PROGRAMS if p not in programs),
+            detail=detail,
+            write=write,
+            changed_on=date_from_proto(event.effective_date),
+        )
+        await self._coordinator.redetermine(
+            stored,
+            stored.case.plan_year,
+            "LIFE_EVENT",
+            reporter.name,
+            budget,
+            change=change,
+        )
+        log.info(
+            "change reported",
+            case_id=request.case_id,
+            kind=K.Name(event.kind),
+            changes=len(answer.changes),
+            offered=len(answer.offered_programs),
+            notified=list(answer.notified_agencies),
+        )
+        return answer
+
+
+def _check_request(request: pb.ReportLifeEventRequest) -> None:
+    violations = []
+    if not request.request_id:
+        violations.append(FieldViolation("request_id", "is required"))
+    elif len(request.request_id) > MAX_REQUEST_ID:
+        violations.append(
+            FieldViolation("request_id", f"must be at most {MAX_REQUEST_ID} characters")
+        )
+    if not request.case_id:
+        violations.append(FieldViolation("case_id", "is required"))
+    if not request.HasField("event"):
+        violations.append(FieldViolation("event", "is required"))
+    if violations:
+        raise invalid_argument(violations)
+
+
+def _check_result(applied: events.Applied, stored: StoredCase, now: dt.datetime) -> None:
+    """The household a change leaves must itself be one the application would take."""
+    programs = [det.Program.Value(p) for p in stored.case.programs.split(",") if p]
+    try:
+        validate_application(
+            pb.SubmitApplicationRequest(
+                request_id=stored.case.request_id,
+                household=applied.household,
+                programs=programs,
+                plan_year=stored.case.plan_year,
+            ),
+            now.date(),
+        )
+    except ServiceError as error:
+        raise invalid_argument(
+            [
+                FieldViolation(
+                    "event",
+                    f"leaves a household that cannot be determined: {v.field} {v.description}",
+                )
+                for v in error.violations
+            ]
+        ) from None
+
+
+def _key(row: DeterminationRow) -> tuple[str, str]:
+    return row.person_id, row.program
+
+
+def _changes(
+    before: list[DeterminationRow],
+    after: list[DeterminationRow],
+    programs: list[int],
+    applied: events.Applied,
+) -> list[pb.DeterminationChange]:
+    """Only the answers that changed: status or amount, for the case's own programs (a
+    member who left or joined counts as a change)."""
+    names = {det.Program.Name(p) for p in programs}
+    old = {_key(r): r for r in before if r.program in names}
+    new = {_key(r): r for r in after if r.program in names}
+    out = []
+    for key in [*old, *(k for k in new if k not in old)]:
+        was, now = old.get(key), new.get(key)
+        if (
+            was is not None
+            and now is not None
+            and (was.status, was.monthly_benefit_cents) == (now.status, now.monthly_benefit_cents)
+        ):
+            continue
+        person, program = key
+        change = pb.DeterminationChange(person_id=person, program=det.Program.Value(program))
+        if was is not None:
+            change.before_status = det.DeterminationStatus.Value(was.status)
+            change.before_monthly_benefit_cents = was.monthly_benefit_cents
+        if now is not None:
+            change.after_status = det.DeterminationStatus.Value(now.status)
+            change.after_monthly_benefit_cents = now.monthly_benefit_cents
+            change.explanation = _decisive(now)
+        else:
+            change.explanation = f"{person} is no longer in the household"
+        out.append(change)
+    return out
+
+
+# USDA's reasons walk through every test; these are the ones that settle an answer.
+_SNAP_SETTLING = (
+    "GROSS_INCOME_ABOVE_LIMIT",
+    "BBCE_GROSS_LIMIT_EXCEEDED",
+    "NET_INCOME_ABOVE_LIMIT",
+    "TIME_LIMIT_EXHAUSTED",
+    "NO_BENEFIT_PAYABLE",
+    "MINIMUM_BENEFIT_APPLIED",
+    "ALLOTMENT_COMPUTED",
+)
+# Added by the orchestrator to an answer whose facts are not all verified.
+_QUALIFIERS = ("DATA_MATCHING_ISSUE", "VERIFICATION_PENDING")
+
+
+def _decisive(row: DeterminationRow) -> str:
+    """The reason that decided the answer, with its citation: HHS gives the deciding test
+    first; for SNAP, the first test that settled it (a limit exceeded, or the allotment).
+    An answer left conditional or pending by unverified facts says so too."""
+    reasons = mapping.reasons_of(row)
+    own = [r for r in reasons if r.code not in _QUALIFIERS]
+    qualifier = next((r for r in reasons if r.code in _QUALIFIERS), None)
+    reason = own[0] if own else None
+    if row.program == "PROGRAM_SNAP" and own:
+        reason = next((r for r in own if r.code in _SNAP_SETTLING), own[-1])
+    parts = [_cited(r) for r in (reason, qualifier) if r is not None]
+    return "; ".join(parts)
+
+
+def _cited(reason: det.Reason) -> str:
+    return f"{reason.message} ({reason.citation})" if reason.citation else reason.message
+
+
+def _offered(fresh: StoredCase, programs: list[int]) -> list[int]:
+    """Programs outside the case that someone (or the household) may now qualify for."""
+    rows = [*fresh.determinations, *fresh.assessed]
+    return [
+        p
+        for p in ALL_PROGRAMS
+        if p not in programs
+        and any(r.program == det.Program.Name(p) and r.status in OFFERABLE for r in rows)
+    ]
+
+
+def _agencies(kind: int, programs: list[int], offered: list[int]) -> list[str]:
+    concerned = {*programs, *offered}
+    out = []
+    if kind in SSA_KINDS:
+        out.append("ssa")
+    if kind in TREASURY_KINDS:
+        out.append("treasury")
+    if concerned & set(HHS_PROGRAMS):
+        out.append("hhs")
+    if det.PROGRAM_SNAP in concerned:
+        out.append("usda")
+    return out
+
+
+def _notice(
+    request: pb.ReportLifeEventRequest,
+    applied: events.Applied,
+    fresh: StoredCase,
+    agency: str,
+) -> le.ChangeNotice:
+    event = request.event
+    notice = le.ChangeNotice(
+        idempotency_key=outbox.idempotency_key(request.case_id, request.request_id, agency),
+        case_id=request.case_id,
+        kind=event.kind,
+        effective_date=event.effective_date,
+        subjects=[le.NoticeSubject(person_id=p.person_id, ssn=p.ssn) for p in applied.subjects],
+    )
+    if event.kind == K.LIFE_EVENT_KIND_MOVE:
+        notice.new_address.CopyFrom(event.new_address)
+    rows = [*fresh.determinations, *fresh.assessed]
+    if agency == "hhs":
+        persons: dict[str, det.PersonDetermination] = {}
+        for row in rows:
+            if row.person_id and det.Program.Value(row.program) in HHS_PROGRAMS:
+                person = persons.setdefault(
+                    row.person_id, det.PersonDetermination(person_id=row.person_id)
+                )
+                person.programs.append(mapping.program_of(row))
+        notice.determinations.extend(persons.values())
+    if agency == "usda":
+        notice.household_determinations.extend(
+            mapping.program_of(r) for r in rows if r.program == "PROGRAM_SNAP" and not r.person_id
+        )
+    return notice
+
+
+def _history_line(
+    word: str, when: object, changes: list[pb.DeterminationChange], offered: list[int]
+) -> str:
+    """What the history keeps of a change: the event and each answer that moved (no names:
+    person ids only)."""
+    parts = [f"{word} on {when}"]
+    for change in changes:
+        program = det.Program.Name(change.program).removeprefix("PROGRAM_")
+        whom = change.person_id or "household"
+        was = _short(change.before_status, change.before_monthly_benefit_cents)
+        now = _short(change.after_status, change.after_monthly_benefit_cents)
+        parts.append(f"{program} for {whom}: {was} -> {now}")
+    if not changes:
+        parts.append("no answer changed")
+    if offered:
+        names = ", ".join(det.Program.Name(p).removeprefix("PROGRAM_") for p in offered)
+        parts.append(f"offered: {names}")
+    return "; ".join(parts)
+
+
+def _short(status: int, cents: int) -> str:
+    if status == det.DETERMINATION_STATUS_UNSPECIFIED:
+        return "none"
+    word = det.DeterminationStatus.Name(status).removeprefix("DETERMINATION_STATUS_").lower()
+    return f"{word} ${cents / 100:,.2f}/mo" if cents else word

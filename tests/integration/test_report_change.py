@@ -1,0 +1,227 @@
+"""Report a change once, in process: the answer, its idempotency, the outbox rows written with
+it, the burden it spares, and the refusals (bad events, another caseworker's case)."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+from sqlmodel import select
+
+from eligibility.common.v1 import date_pb2, household_pb2
+from eligibility.common.v1 import determination_pb2 as det
+from eligibility.common.v1 import life_event_pb2 as le
+from eligibility.orchestrator.v1 import coordination_pb2 as pb
+from services.harness.households import example_paths, load_request
+from services.orchestrator.adapters.tables import OutboxRow
+from shared.errors import details_of
+
+
+def _date(text: str) -> date_pb2.Date:
+    year, month, day = (int(x) for x in text.split("-"))
+    return date_pb2.Date(year=year, month=month, day=day)
+
+
+async def _case(coordination, stem: str, request_id: str) -> pb.Case:  # type: ignore[no-untyped-def]
+    request = load_request(next(p for p in example_paths() if stem in p.name), request_id)
+    return (await coordination.orchestrator.SubmitApplication(request)).case
+
+
+def _outbox(coordination, case_id: str) -> list[OutboxRow]:  # type: ignore[no-untyped-def]
+    with coordination.orchestrator_db.session() as session:
+        return list(session.exec(select(OutboxRow).where(OutboxRow.case_id == case_id)))
+
+
+async def test_a_lost_job_is_reported_once_told_to_each_agency_once_and_counted(
+    coordination,
+) -> None:  # type: ignore[no-untyped-def]
+    case = await _case(coordination, "okafor", "okafor-lost-job")
+    event = le.LifeEvent(
+        kind=le.LIFE_EVENT_KIND_INCOME_CHANGE,
+        effective_date=_date("2026-11-01"),
+        person_id="adaeze",
+        incomes=[],
+    )
+    request = pb.ReportLifeEventRequest(request_id="lost-1", case_id=case.case_id, event=event)
+    reply = await coordination.orchestrator.ReportLifeEvent(request)
+    # Marketplace only in the case; $16,500 of self-employment left for two is within
+    # SNAP's limits, so SNAP is offered (Georgia has not expanded Medicaid to such adults).
+    assert det.PROGRAM_SNAP in reply.offered_programs
+    assert list(reply.notified_agencies) == ["treasury", "hhs", "usda"]
+    assert reply.changes, "a lost job changes the Marketplace answer"
+    assert [e.kind for e in reply.case.history][-1] == pb.CASE_EVENT_KIND_LIFE_EVENT
+    assert list(reply.case.offered_programs) == list(reply.offered_programs)
+    adaeze = next(m for m in reply.case.household.members if m.person_id == "adaeze")
+    assert list(adaeze.incomes) == []
+
+    rows = _outbox(coordination, case.case_id)
+    assert sorted(r.agency for r in rows) == ["hhs", "treasury", "usda"]
+    calls = dict(coordination.recorders["hhs"].calls)
+    again = await coordination.orchestrator.ReportLifeEvent(request)
+    assert again == reply
+    assert dict(coordination.recorders["hhs"].calls) == calls  # nothing asked again
+    assert len(_outbox(coordination, case.case_id)) == 3
+    shown = (await coordination.orchestrator.GetCase(pb.GetCaseRequest(case_id=case.case_id))).case
+    assert [e.kind for e in shown.history].count(pb.CASE_EVENT_KIND_LIFE_EVENT) == 1
+
+    other = pb.ReportLifeEventRequest(request_id="lost-1", case_id=case.case_id, event=event)
+    other.event.effective_date.day = 2
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await coordination.orchestrator.ReportLifeEvent(other)
+    assert refused.value.code() == grpc.StatusCode.ALREADY_EXISTS
+
+    report = (
+        await coordination.orchestrator.GetBurdenReport(
+            pb.GetBurdenReportRequest(case_id=case.case_id)
+        )
+    ).report
+    lines = {line.question: line for line in report.lines}
+    # Marketplace and Treasury would each have asked: one asked, one passed on.
+    assert lines["change:income"].asked == 1 and lines["change:income"].shared == 1
+
+
+async def test_bad_events_are_refused_field_by_field_and_others_cases_not_at_all(
+    coordination,
+) -> None:  # type: ignore[no-untyped-def]
+    case = await _case(coordination, "rivera", "rivera-bad-events")
+
+    async def refused(event: le.LifeEvent, stub=None) -> grpc.aio.AioRpcError:  # type: ignore[no-untyped-def]
+        stub = stub or coordination.orchestrator
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await stub.ReportLifeEvent(
+                pb.ReportLifeEventRequest(request_id="bad", case_id=case.case_id, event=event)
+            )
+        return caught.value
+
+    def fields(error: grpc.aio.AioRpcError) -> dict[str, str]:
+        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, error.details()
+        return {v.field: v.description for v in details_of(error).violations}
+
+    death = le.LifeEvent(
+        kind=le.LIFE_EVENT_KIND_DEATH, effective_date=_date("2014-01-01"), person_id="sofia"
+    )
+    assert "before sofia's birth" in fields(await refused(death))["event.effective_date"]
+    stranger = le.LifeEvent(
+        kind=le.LIFE_EVENT_KIND_DEATH, effective_date=_date("2026-11-01"), person_id="nobody"
+    )
+    assert fields(await refused(stranger))["event.person_id"] == (
+        f"is not a member of case {case.case_id}"
+    )
+    future = le.LifeEvent(
+        kind=le.LIFE_EVENT_KIND_DEATH, effective_date=_date("2026-12-24"), person_id="jose"
+    )
+    assert "in the future" in fields(await refused(future))["event.effective_date"]
+    far = le.LifeEvent(
+        kind=le.LIFE_EVENT_KIND_INCOME_CHANGE,
+        effective_date=_date("2027-03-01"),
+        person_id="jose",
+    )
+    assert "60 days" in fields(await refused(far))["event.effective_date"]
+    move = le.LifeEvent(
+        kind=le.LIFE_EVENT_KIND_MOVE,
+        effective_date=_date("2026-11-20"),
+        new_address=household_pb2.Address(state_code="TX", county="Atlantis", line1="1 Main"),
+    )
+    assert "not a county of TX" in fields(await refused(move))["event.new_address.county"]
+    milestone = le.LifeEvent(
+        kind=le.LIFE_EVENT_KIND_AGE_MILESTONE,
+        effective_date=_date("2026-11-02"),
+        person_id="jose",
+        age_reached=40,
+    )
+    assert "19, 26, 65" in fields(await refused(milestone))["event.age_reached"]
+
+    intruder = coordination.stub_as("cw-other")
+    denied = await refused(death, intruder)
+    assert denied.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+async def test_ssa_death_reports_are_applied_to_every_case_once_as_the_system(
+    coordination, clock
+) -> None:  # type: ignore[no-untyped-def]
+    from eligibility.ssa.v1 import identity_pb2 as ssa_pb
+    from services.orchestrator.adapters.subjects import Subjects
+    from services.orchestrator.domain.burden import Yardstick
+    from services.orchestrator.server import coordinator
+    from services.orchestrator.usecases.death_reports import DeathReports
+    from services.orchestrator.usecases.report_change import ReportChanges
+
+    first = await _case(coordination, "rivera", "rivera-death-1")
+    second = await _case(coordination, "rivera", "rivera-death-2")
+    other = await _case(coordination, "chen", "chen-no-death")
+    db = coordination.orchestrator_db
+    applications = coordinator(
+        db, coordination.gateway, clock, coordination.keys.signer(), coordination.keys.subject_key()
+    )
+    changes = ReportChanges(db, applications, clock, Yardstick.load())
+    follower = DeathReports(
+        db,
+        coordination.gateway,
+        changes,
+        Subjects(coordination.keys.subject_key()),
+        clock,
+        budget_seconds=3.0,
+    )
+    report = ssa_pb.DeathReport(sequence=7, ssn="412558302", death_date=_date("2026-11-10"))
+    assert sorted(await follower.handle(report)) == sorted([first.case_id, second.case_id])
+    assert await follower.cursor() == 7
+    # Delivered again (a reconnect replays it): the person is no longer in those cases, and
+    # nothing is changed twice.
+    assert await follower.handle(report) == []
+    for case in (first, second):
+        shown = (
+            await coordination.orchestrator.GetCase(pb.GetCaseRequest(case_id=case.case_id))
+        ).case
+        assert "jose" not in {m.person_id for m in shown.household.members}
+        assert [e.kind for e in shown.history].count(pb.CASE_EVENT_KIND_LIFE_EVENT) == 1
+        assert sorted(r.agency for r in _outbox(coordination, case.case_id)) == [
+            "hhs",
+            "ssa",
+            "treasury",
+            "usda",
+        ]
+    untouched = (
+        await coordination.orchestrator.GetCase(pb.GetCaseRequest(case_id=other.case_id))
+    ).case
+    assert len(untouched.history) == 1
+
+
+async def test_the_death_report_follower_waits_calmly_while_ssa_cannot_be_reached(
+    coordination, clock
+) -> None:  # type: ignore[no-untyped-def]
+    """While SSA cannot be reached (or does not publish its death reports: UNIMPLEMENTED),
+    the follower backs off, doubling its wait, and keeps going."""
+    import asyncio
+
+    from services.orchestrator.adapters.subjects import Subjects
+    from services.orchestrator.domain.burden import Yardstick
+    from services.orchestrator.server import coordinator
+    from services.orchestrator.usecases.death_reports import DeathReports
+    from services.orchestrator.usecases.report_change import ReportChanges
+
+    db = coordination.orchestrator_db
+    applications = coordinator(
+        db, coordination.gateway, clock, coordination.keys.signer(), coordination.keys.subject_key()
+    )
+    follower = DeathReports(
+        db,
+        coordination.gateway,
+        ReportChanges(db, applications, clock, Yardstick.load()),
+        Subjects(coordination.keys.subject_key()),
+        clock,
+        budget_seconds=3.0,
+        first_wait=1.0,
+        longest_wait=4.0,
+    )
+    await coordination.agencies["ssa"].stop()
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        if len(waits) == 4:
+            raise asyncio.CancelledError
+
+    with pytest.raises(asyncio.CancelledError):
+        await follower.run_forever(sleep)
+    assert len(waits) == 4 and waits[-1] <= 4.0 * 1.2
+    assert waits[0] < waits[2]
+    assert await follower.cursor() == 0
