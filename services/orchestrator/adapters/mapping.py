@@ -185,10 +185,6 @@ def program_of(row: DeterminationRow) -> det.ProgramDetermination:
     )
 
 
-def program_of(row: DeterminationRow) -> det.ProgramDetermination:
-    return _program(row)
-
-
 def reasons_of(row: DeterminationRow) -> list[det.Reason]:
     return [det.Reason(**r) for r in json.loads(row.reasons)]
 
