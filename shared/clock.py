@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Protocol
 
 
@@ -39,11 +40,36 @@ def today(clock: Clock) -> dt.date:
     return clock.now().date()
 
 
-def clock_from_setting(fixed_at: str | None) -> Clock:
-    """A fixed clock when ELIG_CLOCK_FIXED_AT names an instant, else the system clock."""
-    if not fixed_at:
-        return SystemClock()
-    at = dt.datetime.fromisoformat(fixed_at.replace("Z", "+00:00"))
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=dt.UTC)
-    return FixedClock(at)
+class FileClock:
+    """A clock a simulator moves from outside the process: "now" is the instant written in
+    a file (ISO 8601), re-read when the file changes; until the file exists, ``base``'s.
+    Every service of a local stack pointed at one file shares one simulated time."""
+
+    def __init__(self, path: Path, base: Clock) -> None:
+        self._path = path
+        self._base = base
+        self._seen: tuple[int, dt.datetime] | None = None
+
+    def now(self) -> dt.datetime:
+        try:
+            stamp = self._path.stat().st_mtime_ns
+        except OSError:
+            return self._base.now()
+        if self._seen is None or self._seen[0] != stamp:
+            try:
+                self._seen = (stamp, parse_instant(self._path.read_text(encoding="utf-8")))
+            except (OSError, ValueError):
+                return self._seen[1] if self._seen else self._base.now()
+        return self._seen[1]
+
+
+def parse_instant(text: str) -> dt.datetime:
+    at = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+
+
+def clock_from_setting(fixed_at: str | None, clock_file: str = "") -> Clock:
+    """A fixed clock when ELIG_CLOCK_FIXED_AT names an instant, else the system clock;
+    with ELIG_CLOCK_FILE, the instant in that file once it is written."""
+    base: Clock = FixedClock(parse_instant(fixed_at)) if fixed_at else SystemClock()
+    return FileClock(Path(clock_file), base) if clock_file else base

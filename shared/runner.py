@@ -66,7 +66,7 @@ def load_trust(settings: ServiceSettings, clock: Clock, *, takes_tokens: bool) -
 
 async def _main(settings: ServiceSettings, build: Builder, takes_tokens: bool) -> None:
     log = structlog.get_logger(settings.service)
-    clock = clock_from_setting(settings.clock_fixed_at)
+    clock = clock_from_setting(settings.clock_fixed_at, settings.clock_file)
     trust = load_trust(settings, clock, takes_tokens=takes_tokens)
     wiring = await build(settings, clock, trust)
     running = await start_server(

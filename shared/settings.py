@@ -39,6 +39,8 @@ class ServiceSettings(BaseSettings):
     log_format: str = "json"
     # ISO instant; when set the service's clock stands still there.
     clock_fixed_at: str | None = None
+    # A file holding the instant "now" is (a simulator moves it); empty means none.
+    clock_file: str = ""
     # Seconds a SIGTERM waits for in-flight calls before cancelling them.
     shutdown_grace_seconds: float = 5.0
     # Downstream targets (host:port), used by services that call others.

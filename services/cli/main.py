@@ -22,6 +22,8 @@ from services.cli import (
     renew_cmd,
     report_cmd,
     sim_cmd,
+    sim_run,
+    sim_year,
     ssa_cmd,
     watch_cmd,
 )
@@ -273,6 +275,9 @@ def examples() -> None:
 records_cmds.register(app)
 app.add_typer(keys_cmd.app, name="keys")
 app.add_typer(certs_cmd.app, name="certs")
+# Scenario runs and the simulated year use the population helpers of sim_cmd.
+sim_cmd.app.command("run")(sim_run.run)
+sim_cmd.app.command("year")(sim_year.year)
 app.add_typer(sim_cmd.app, name="sim")
 app.command()(renew_cmd.renew)
 app.command()(report_cmd.report)

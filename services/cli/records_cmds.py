@@ -140,6 +140,11 @@ def burden(
         f"{report.questions_separately} · saved {report.questions_saved} "
         f"≈ {report.minutes_saved:g} minutes at {report.minutes_per_question:g} min/question"
     )
+    if report.renewal_questions_asked or report.renewal_questions_avoided:
+        console.print(
+            f"renewals: asked the person {report.renewal_questions_asked} · answered from "
+            f"data {report.renewal_questions_avoided}"
+        )
     console.print(f"[dim]minutes per question: {report.minutes_source}[/dim]")
 
 

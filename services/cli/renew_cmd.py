@@ -51,6 +51,7 @@ def renew(
         stub = pb_grpc.CoordinationServiceStub(channel)
         due_cases = _cases_for(stub, year - 1, where)
         outcomes: Counter[str] = Counter()
+        questions: Counter[str] = Counter()
         for case_id in track(due_cases, description=f"renewing for {year}", console=console):
             request = pb.RenewCaseRequest(
                 request_id=f"renew-{case_id}-{year}", case_id=case_id, plan_year=year
@@ -61,6 +62,8 @@ def renew(
                 outcomes[f"error: {details_of(error).code.name}"] += 1
                 continue
             outcomes[LABELS.get(reply.outcome, "unknown")] += 1
+            questions["asked"] += reply.questions_asked
+            questions["avoided"] += reply.questions_avoided
     console.print(f"{len(due_cases)} cases due for renewal for {year}")
     table = Table(title=f"Renewal for {year}")
     table.add_column("outcome")
@@ -68,6 +71,10 @@ def renew(
     for label, count in sorted(outcomes.items()):
         table.add_row(label, str(count))
     console.print(table)
+    console.print(
+        f"questions asked of people: {questions['asked']} · "
+        f"answered from data instead: {questions['avoided']}"
+    )
     console.print(f"in {time.perf_counter() - started:.1f} s")
     if any(label.startswith("error") for label in outcomes):
         raise typer.Exit(1)

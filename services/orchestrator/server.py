@@ -26,6 +26,7 @@ from services.orchestrator.usecases.follow_up import FollowUp
 from services.orchestrator.usecases.records import Records
 from services.orchestrator.usecases.renew import Renewals
 from services.orchestrator.usecases.report_change import ReportChanges
+from services.orchestrator.usecases.settle_issues import IssueClock
 from services.orchestrator.usecases.watch import CaseWatch
 from shared.clock import Clock
 from shared.consent import ConsentSigner, LocalConsentKeys
@@ -130,6 +131,14 @@ async def build(settings: ServiceSettings, clock: Clock, trust: Trust) -> Wiring
         budget_seconds=settings.downstream_timeout_seconds,
         retry_after=dt.timedelta(seconds=settings.follow_up_retry_seconds),
     )
+    # Issues whose inconsistency period ran out are settled by rule, on the same beat.
+    issue_clock = IssueClock(
+        db,
+        applications,
+        clock,
+        worker,
+        budget_seconds=settings.downstream_timeout_seconds,
+    )
     # Rung when a case gains an event in this process: its watchers look at once.
     changed = Bell()
     watch = CaseWatch(
@@ -158,6 +167,9 @@ async def build(settings: ServiceSettings, clock: Clock, trust: Trust) -> Wiring
     if settings.follow_up_interval_seconds > 0:
         loops.append(
             asyncio.create_task(follow_up.run_forever(settings.follow_up_interval_seconds))
+        )
+        loops.append(
+            asyncio.create_task(issue_clock.run_forever(settings.follow_up_interval_seconds))
         )
     if settings.dispatch_interval_seconds > 0:
         delivery = dispatcher(settings, db, agencies, clock, keys.subject_key(), worker, changed)

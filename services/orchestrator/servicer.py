@@ -113,8 +113,7 @@ class CoordinationServicer(pb_grpc.CoordinationServiceServicer):
         self, request: pb.RenewCaseRequest, context: grpc.aio.ServicerContext
     ) -> pb.RenewCaseResponse:
         purpose.set(DETERMINATION)
-        case, outcome = await self._renewals.renew(request, self._budget(context))
-        return pb.RenewCaseResponse(case=case, outcome=outcome)
+        return await self._renewals.renew(request, self._budget(context))
 
     async def ReportLifeEvent(
         self, request: pb.ReportLifeEventRequest, context: grpc.aio.ServicerContext

@@ -36,6 +36,16 @@ async def test_a_case_renews_from_agency_data_once_and_keeps_the_step(coordinati
     ]
     # Identity verified at application is still fresh: SSA was not asked again.
     assert coordination.recorders["ssa"].calls["VerifyIdentity"] == asked_before
+    # Nothing asked of the person; the renewal form's questions answered from data instead.
+    assert (reply.questions_asked, reply.questions_avoided > 0) == (0, True)
+    report = (
+        await orchestrator.GetBurdenReport(pb.GetBurdenReportRequest(case_id=case.case_id))
+    ).report
+    assert (report.renewal_questions_asked, report.renewal_questions_avoided) == (
+        0,
+        reply.questions_avoided,
+    )
+    assert any(line.question.startswith("renewal:") for line in report.lines)
 
     calls = dict(coordination.recorders["hhs"].calls)
     again = await orchestrator.RenewCase(renewal)
@@ -54,6 +64,9 @@ async def test_a_renewal_the_data_cannot_settle_needs_the_person(coordination, c
     )
     assert reply.outcome == pb.RENEWAL_OUTCOME_NEEDS_PERSON
     assert reply.case.data_matching_issues
+    # Only what the data cannot show is asked: the proof of income.
+    assert reply.questions_asked == len(reply.case.data_matching_issues)
+    assert reply.questions_avoided > reply.questions_asked
 
 
 async def test_only_the_cases_owner_or_a_supervisor_renews_it_one_year_at_a_time(

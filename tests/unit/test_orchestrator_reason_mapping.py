@@ -34,4 +34,4 @@ def test_determinations_read_back_as_they_were_given() -> None:
     (row,) = mapping.determination_rows("case-1", "p1", [program])
     stored = json.loads(row.reasons)
     assert [json_format.ParseDict(r, det.Reason()) for r in stored] == REASONS
-    assert list(mapping._program(row).reasons) == REASONS
+    assert list(mapping.program_of(row).reasons) == REASONS

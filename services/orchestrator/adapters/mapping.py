@@ -46,6 +46,12 @@ def _new(model: type[Row], **values: object) -> Row:
     return model.model_construct(**values)
 
 
+def revise(row: SQLModel, **values: object) -> None:
+    """Change fields of a row built by ``_new``: it has no ORM state to tell, so the values
+    go straight where the bulk insert reads them."""
+    row.__dict__.update(values)
+
+
 @functools.cache
 def _mappers_configured() -> None:
     # Columns of a row built this way are read through the mappers: set them up first.
@@ -169,7 +175,7 @@ def issue_row(case_id: str, issue: Issue) -> DataMatchingIssueRow:
     )
 
 
-def _program(row: DeterminationRow) -> det.ProgramDetermination:
+def program_of(row: DeterminationRow) -> det.ProgramDetermination:
     return det.ProgramDetermination(
         program=det.Program.Value(row.program),
         status=det.DeterminationStatus.Value(row.status),
@@ -177,10 +183,6 @@ def _program(row: DeterminationRow) -> det.ProgramDetermination:
         csr_level=det.CsrLevel.Value(row.csr_level),
         reasons=[det.Reason(**r) for r in json.loads(row.reasons)],
     )
-
-
-def program_of(row: DeterminationRow) -> det.ProgramDetermination:
-    return _program(row)
 
 
 def reasons_of(row: DeterminationRow) -> list[det.Reason]:
@@ -195,9 +197,9 @@ def case_to_proto(stored: StoredCase) -> pb.Case:
     for d in stored.determinations:
         if d.person_id:
             person = persons.setdefault(d.person_id, det.PersonDetermination(person_id=d.person_id))
-            person.programs.append(_program(d))
+            person.programs.append(program_of(d))
         else:
-            case.household_determinations.append(_program(d))
+            case.household_determinations.append(program_of(d))
     case.determinations.extend(persons.values())
     for e in stored.evidence:
         case.evidence.append(
@@ -285,13 +287,9 @@ def consent_rows(
 
 
 def burden_rows(case_id: str, lines: list[Line]) -> list[BurdenRow]:
+    # Built the usual way, not with _new: a reported change adds its lines to a session
+    # (report_change), which a row without ORM state cannot join.
     return [
-        _new(
-            BurdenRow,
-            case_id=case_id,
-            person_id=line.person_id,
-            question=line.question,
-            how=line.how,
-        )
+        BurdenRow(case_id=case_id, person_id=line.person_id, question=line.question, how=line.how)
         for line in lines
     ]

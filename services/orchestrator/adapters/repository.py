@@ -154,6 +154,53 @@ def claim_pending(
     return claimed
 
 
+def claim_past_due(
+    session: Session,
+    worker: str,
+    now: dt.datetime,
+    lease: dt.timedelta,
+    limit: int,
+) -> list[str]:
+    """Claim up to ``limit`` cases holding a data-matching issue whose inconsistency period
+    ended before today, as ``claim_pending`` claims: a conditional update, SKIP LOCKED on
+    PostgreSQL, and a lease that lapses. The claim columns are the follow-up's too, so a
+    case is never rechecked and settled at once."""
+    free = or_(col(CaseRow.claimed_until).is_(None), col(CaseRow.claimed_until) < now)
+    overdue = (
+        select(DataMatchingIssueRow.case_id)
+        .where(col(DataMatchingIssueRow.due_date) < now.date())
+        .distinct()
+    )
+    query = (
+        select(CaseRow.case_id)
+        .where(col(CaseRow.case_id).in_(overdue))
+        .where(free)
+        .order_by(col(CaseRow.updated_at), col(CaseRow.case_id))
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=CaseRow)  # type: ignore[arg-type]
+    claimed = []
+    for case_id in list(session.exec(query)):
+        taken = session.execute(
+            update(CaseRow)
+            .where(col(CaseRow.case_id) == case_id, free)
+            .values(claimed_by=worker, claimed_until=now + lease)
+        )
+        if taken.rowcount == 1:  # type: ignore[attr-defined]
+            claimed.append(case_id)
+    return claimed
+
+
+def release_claim(session: Session, case_id: str, worker: str) -> None:
+    """Give a claimed case back untouched (nothing was due after all)."""
+    session.execute(
+        update(CaseRow)
+        .where(col(CaseRow.case_id) == case_id, CaseRow.claimed_by == worker)
+        .values(claimed_by="", claimed_until=None)
+    )
+
+
 class CaseMoved(Exception):
     """The case's plan year changed while it was being determined again (a concurrent
     renewal got there first)."""
@@ -163,18 +210,19 @@ def save_recheck(
     session: Session,
     case_id: str,
     fresh: StoredCase,
-    event: CaseEventRow,
+    events: list[CaseEventRow],
     next_look: dt.datetime | None,
     was_plan_year: int,
     was_household: bytes | None = None,
 ) -> None:
     """Replace a case's determinations and open issues with ``fresh`` ones, keep every
-    evidence row (old and new), record the step, and release the claim: a case still
-    pending is not looked at again before ``next_look``. Written only if the case is
-    still for ``was_plan_year`` (else CaseMoved, and nothing is written).
+    evidence row (old and new), add ``fresh``'s burden lines, record the steps, and release
+    the claim: a case still pending is not looked at again before ``next_look``. Written
+    only if the case is still for ``was_plan_year`` (else CaseMoved, and nothing is written).
 
-    With ``was_household`` (a reported change), the household is replaced by fresh's too,
-    and only if no other change replaced it since it was read."""
+    With ``was_household`` (a reported change, or a settlement that put the data's income
+    in it), the household is replaced by fresh's too, and only if no other change replaced
+    it since it was read."""
     query = update(CaseRow).where(
         col(CaseRow.case_id) == case_id, CaseRow.plan_year == was_plan_year
     )
@@ -193,7 +241,7 @@ def save_recheck(
         raise CaseMoved(case_id)
     for table in (DeterminationRow, DataMatchingIssueRow):
         session.execute(delete(table).where(col(table.case_id) == case_id))
-    for rows in (fresh.evidence, fresh.determinations, fresh.issues, [event]):
+    for rows in (fresh.evidence, fresh.determinations, fresh.issues, fresh.burden, events):
         if rows:
             table = type(rows[0]).__table__  # type: ignore[attr-defined]
             session.execute(insert(table), [_values(row) for row in rows])

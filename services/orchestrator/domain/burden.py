@@ -143,6 +143,74 @@ def ledger(
     return rows
 
 
+# A renewal's lines are kept apart from the application's: "renewal:<question>".
+RENEWAL = "renewal:"
+# Which renewal question a verified fact answers from data (the rest are carried from the case).
+_ANSWERED_BY = {
+    "identity.ssn_match": ("ssn", "name", "birth_date"),
+    "identity.citizenship": ("citizenship",),
+    "income.tax_return_magi": ("income",),
+}
+
+
+class Known(Protocol):
+    person_id: str
+    fact: str
+    status: str
+
+
+class Open(Protocol):
+    person_id: str
+    fact: str
+
+
+def renewal_ledger(
+    household: household_pb2.Household,
+    programs: list[int],
+    yardstick: Yardstick,
+    facts: Iterable[Known],
+    issues: Iterable[Open],
+) -> list[Line]:
+    """An ex parte renewal (42 CFR 435.916(a)(2); 45 CFR 155.335): the renewal form's
+    questions, each answered from agency data or carried from the case, so the person is
+    not asked; only what the data cannot show (each open issue's proof) is asked."""
+    wanted = [yardstick.programs[det.Program.Name(p)] for p in programs]
+    per_person = sorted({q for w in wanted for q in w.per_person})
+    per_household = sorted({q for w in wanted for q in w.per_household})
+    verified = {
+        (f.person_id, q)
+        for f in facts
+        if f.status == ev.VERIFIED
+        for q in _ANSWERED_BY.get(f.fact, ())
+    }
+    asked = {(i.person_id, _ASKED_FOR.get(i.fact, i.fact)) for i in issues}
+    rows = [
+        Line(
+            person_id=m.person_id,
+            question=RENEWAL + q,
+            how=VERIFIED if (m.person_id, q) in verified else PREFILLED,
+        )
+        for m in household.members
+        for q in per_person
+        if (m.person_id, q) not in asked
+    ]
+    rows += [Line(question=RENEWAL + q, how=PREFILLED) for q in per_household]
+    rows += [Line(person_id=p, question=f"{RENEWAL}proof:{q}", how=ASKED) for p, q in sorted(asked)]
+    return rows
+
+
+def renewal_counts(lines: Iterable[Answered]) -> tuple[int, int]:
+    """(asked, avoided) among a ledger's renewal lines."""
+    asked = avoided = 0
+    for line in lines:
+        if line.question.startswith(RENEWAL):
+            if line.how == ASKED:
+                asked += 1
+            else:
+                avoided += 1
+    return asked, avoided
+
+
 def change_ledger(kind: str, recipients: Sequence[str], yardstick: Yardstick) -> list[Line]:
     """A change reported once: each question asked once, and passed on to every other
     recipient (a program the household is in, an agency told) that would have asked it."""
@@ -162,6 +230,8 @@ class Report:
     separately: int
     minutes_per_question: float
     minutes_source: str
+    renewal_asked: int = 0
+    renewal_avoided: int = 0
 
     @property
     def saved(self) -> int:
@@ -179,13 +249,17 @@ def report(
     lines: dict[str, Counter[str]] = {}
     for row in rows:
         lines.setdefault(row.question, Counter())[row.how] += 1
+    renewal_asked, renewal_avoided = renewal_counts(rows)
     return Report(
         cases=len(cases),
         lines=lines,
-        asked=sum(1 for r in rows if r.how == ASKED),
+        # The application's questions, against separate applications; renewals apart.
+        asked=sum(1 for r in rows if r.how == ASKED and not r.question.startswith(RENEWAL)),
         # Told separately, every recipient of a change would have asked its questions.
         separately=sum(yardstick.separately(programs, members) for programs, members in cases)
         + sum(1 for r in rows if r.question.startswith(CHANGE)),
         minutes_per_question=yardstick.minutes_per_question,
         minutes_source=yardstick.minutes_source,
+        renewal_asked=renewal_asked,
+        renewal_avoided=renewal_avoided,
     )

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from eligibility.common.v1 import determination_pb2 as det
 from eligibility.common.v1 import household_pb2
 from services.orchestrator.domain import evidence as ev
+from services.orchestrator.domain.inconsistency_period import ANSWER_ON_ATTESTATION
 
 HHS_PROGRAMS = (det.PROGRAM_MEDICAID, det.PROGRAM_CHIP, det.PROGRAM_MARKETPLACE)
 ELIGIBLE = det.DETERMINATION_STATUS_ELIGIBLE
@@ -58,6 +59,9 @@ def _qualify(program: det.ProgramDetermination, evidence_status: str) -> det.Pro
                 code="VERIFICATION_PENDING",
                 message="a source of verified facts could not be reached; the answer above is "
                 "provisional until it answers",
+                # Kept so the attestation can stand on its own answer if the source never
+                # answers within the inconsistency period (inconsistency_period.apply).
+                figures={ANSWER_ON_ATTESTATION: det.DeterminationStatus.Name(program.status)},
             )
         )
     elif evidence_status in (ev.INCONSISTENT, ev.NO_RECORD) and out.status == ELIGIBLE:

@@ -91,6 +91,15 @@ def _summary(combined: Combined, gathered: Gathered) -> str:
     return "determined" if not combined.pending else f"pending: {pending} data-matching issue(s)"
 
 
+def _keep_clocks(fresh: StoredCase, stored: StoredCase) -> None:
+    """An issue still open after a redetermination keeps its due date: asking a source
+    again does not restart the person's inconsistency period (45 CFR 155.315(f)(2)(ii))."""
+    due = {(i.person_id, i.fact, i.reason_code): i.due_date for i in stored.issues}
+    for issue in fresh.issues:
+        key = (issue.person_id, issue.fact, issue.reason_code)
+        mapping.revise(issue, due_date=due.get(key, issue.due_date))
+
+
 def _agency_refusal(error: BaseException) -> AgencyRefused | None:
     """The agency refusal behind ``error``, raised alone or from inside a task group."""
     if isinstance(error, AgencyRefused):
@@ -467,24 +476,28 @@ class Coordinator:
         budget: Callable[[], float],
         retry_after: dt.timedelta = dt.timedelta(minutes=5),
         change: Change | None = None,
+        *,
+        household: household_pb2.Household | None = None,
+        settle: Callable[[StoredCase], list[CaseEventRow]] | None = None,
     ) -> StoredCase:
         """Determine a case again, for ``plan_year``, through the application's own path,
         and keep it as the case's answer with a ``kind`` event in its history. Raises
         repository.CaseMoved when another worker changed the case's plan year (or, for a
-        ``change``, its household) first.
+        ``change`` or a new ``household``, its household) first.
 
         A ``change`` brings the household after a life event: it is determined instead of
         the stored one and stored with the answer, programs outside the case are assessed
         (their answers go to ``fresh.assessed``, not to the case), and the change's own rows
-        are written in the same transaction."""
+        are written in the same transaction. ``household`` replaces the stored one (a
+        settlement's data figure); ``settle`` adjusts the fresh answer before it is saved
+        and returns the events to record instead of the ``kind`` event."""
         now = self._clock.now()
         case_id = stored.case.case_id
         programs = [det.Program.Value(p) for p in stored.case.programs.split(",") if p]
-        household = (
-            change.household
-            if change is not None
-            else household_pb2.Household.FromString(stored.case.household)
-        )
+        if change is not None:
+            household = change.household
+        replaced = household is not None
+        household = household or household_pb2.Household.FromString(stored.case.household)
         asked = list(programs)
         if change is not None:
             asked += [p for p in change.assess if p not in asked]
@@ -510,18 +523,36 @@ class Coordinator:
             raise
         if change is not None:
             _keep_case_programs(fresh, programs)
-        before, after = _status_word(stored.case.status), _status_word(fresh.case.status)
-        detail = f"plan year {plan_year}: {before} -> {after}"
-        if change is not None:
-            detail = change.detail(fresh)
-        event = CaseEventRow(
-            case_id=case_id,
-            at=db_time(now),
-            kind=kind,
-            status=fresh.case.status,
-            detail=detail,
-            worker=worker[:64],
+        _keep_clocks(fresh, stored)
+        # Only a renewal adds to the burden ledger here: a recheck or a settlement asks no
+        # one, and a reported change writes its own lines (change.write).
+        fresh.burden = (
+            mapping.burden_rows(
+                case_id,
+                burden.renewal_ledger(
+                    household, programs, self._yardstick, fresh.evidence, fresh.issues
+                ),
+            )
+            if kind == "RENEWED"
+            else []
         )
+        if settle is not None:
+            events = settle(fresh)
+        else:
+            before, after = _status_word(stored.case.status), _status_word(fresh.case.status)
+            detail = f"plan year {plan_year}: {before} -> {after}"
+            if change is not None:
+                detail = change.detail(fresh)
+            events = [
+                CaseEventRow(
+                    case_id=case_id,
+                    at=db_time(now),
+                    kind=kind,
+                    status=fresh.case.status,
+                    detail=detail,
+                    worker=worker[:64],
+                )
+            ]
         still_pending = fresh.case.status == repository.PENDING
         next_look = db_time(now + retry_after) if still_pending else None
 
@@ -530,10 +561,10 @@ class Coordinator:
                 session,
                 case_id,
                 fresh,
-                event,
+                events,
                 next_look,
                 stored.case.plan_year,
-                was_household=stored.case.household if change is not None else None,
+                was_household=stored.case.household if replaced else None,
             )
             if change is not None:
                 change.write(session, fresh, now)

@@ -277,4 +277,6 @@ class Records:
             minutes_per_question=found.minutes_per_question,
             minutes_saved=found.minutes_saved,
             minutes_source=found.minutes_source,
+            renewal_questions_asked=found.renewal_asked,
+            renewal_questions_avoided=found.renewal_avoided,
         )

@@ -18,6 +18,7 @@ from eligibility.common.v1 import determination_pb2 as det
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from services.orchestrator import entitlement
 from services.orchestrator.adapters import mapping, repository
+from services.orchestrator.domain import burden
 from services.orchestrator.usecases.apply import Coordinator
 from shared.clock import Clock
 from shared.context import current_principal
@@ -35,7 +36,7 @@ class Renewals:
 
     async def renew(
         self, request: pb.RenewCaseRequest, budget: Callable[[], float]
-    ) -> tuple[pb.Case, int]:
+    ) -> pb.RenewCaseResponse:
         violations = []
         if not request.request_id:
             violations.append(FieldViolation("request_id", "is required"))
@@ -53,7 +54,7 @@ class Renewals:
         # By default, next year's coverage: what renewals in the autumn are for.
         target = request.plan_year or self._clock.now().year + 1
         if target <= year:
-            return mapping.case_to_proto(stored), pb.RENEWAL_OUTCOME_ALREADY_RENEWED
+            return _already(mapping.case_to_proto(stored))
         if target != year + 1:
             raise invalid_argument(
                 [FieldViolation("plan_year", f"a case for {year} renews for {year + 1} only")]
@@ -66,9 +67,16 @@ class Renewals:
             # Another renewal of this case for this year finished first.
             again = await self._db.run(lambda s: repository.load(s, request.case_id))
             assert again is not None
-            return mapping.case_to_proto(again), pb.RENEWAL_OUTCOME_ALREADY_RENEWED
+            return _already(mapping.case_to_proto(again))
         case = await self._db.run(lambda s: _reload(s, request.case_id))
-        return case, _outcome(fresh)
+        asked, avoided = burden.renewal_counts(fresh.burden)
+        return pb.RenewCaseResponse(
+            case=case, outcome=_outcome(fresh), questions_asked=asked, questions_avoided=avoided
+        )
+
+
+def _already(case: pb.Case) -> pb.RenewCaseResponse:
+    return pb.RenewCaseResponse(case=case, outcome=pb.RENEWAL_OUTCOME_ALREADY_RENEWED)
 
 
 def _reload(session: Session, case_id: str) -> pb.Case:

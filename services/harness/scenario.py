@@ -1,0 +1,232 @@
+"""Scenario files: a household, then steps (apply, life events on dates, renewal, time
+passing), each with the determinations expected after it.
+
+```yaml
+name: a birth opens coverage for the baby
+household: rivera-family        # an example household, or a mapping as in a household file
+steps:
+  - apply: {}
+    expect:
+      maria: {medicaid: ineligible, marketplace: eligible}
+      household: {snap: eligible}   # household-level programs
+  - event: {kind: birth, date: 2026-11-20, new_member: {id: lucia, ...}}
+    expect:
+      lucia: {medicaid: eligible}
+    offered: [chip]                 # programs offered after it (optional)
+  - renew: {plan_year: 2028}
+    outcome: renewed_from_data
+  - wait: {days: 91}                # the 90-day clock; run only where the stack's clock moves
+```
+Events read the keys of `elig report` files (kind, date, person, new_member, spouse,
+departing, incomes, address, expenses, expected_children, age).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from eligibility.common.v1 import determination_pb2 as det
+from eligibility.common.v1 import household_pb2
+from eligibility.common.v1 import life_event_pb2 as le
+from eligibility.orchestrator.v1 import coordination_pb2 as pb
+from services.harness.households import (
+    EXAMPLES_DIR,
+    HouseholdFileError,
+    _cents,
+    _date,
+    _enum,
+    request_from_dict,
+)
+
+SCENARIOS_DIR = Path(__file__).with_name("scenarios")
+HOUSEHOLD = "household"
+
+
+@dataclass(frozen=True)
+class Expect:
+    person_id: str  # empty for a household-level program
+    program: int
+    status: int
+
+
+@dataclass
+class Step:
+    kind: str  # apply, event, renew or wait
+    expect: list[Expect] = field(default_factory=list)
+    event: le.LifeEvent | None = None
+    plan_year: int = 0
+    days: int = 0
+    outcome: int = 0
+    offered: list[int] = field(default_factory=list)
+    issues: int | None = None
+
+    @property
+    def label(self) -> str:
+        if self.event is not None:
+            kind = le.LifeEventKind.Name(self.event.kind).removeprefix("LIFE_EVENT_KIND_")
+            date = self.event.effective_date
+            return f"event {kind.lower()} {date.year:04d}-{date.month:02d}-{date.day:02d}"
+        if self.kind == "renew":
+            return f"renew for {self.plan_year or 'next year'}"
+        if self.kind == "wait":
+            return f"wait {self.days} days"
+        return "apply"
+
+
+@dataclass
+class Scenario:
+    name: str
+    path: Path
+    application: pb.SubmitApplicationRequest
+    steps: list[Step]
+
+
+def event_from_dict(data: dict[str, Any], where: str) -> le.LifeEvent:
+    event = le.LifeEvent(
+        kind=_enum(le.LifeEventKind, "LIFE_EVENT_KIND_", data.get("kind", ""), f"{where}.kind"),
+        person_id=str(data.get("person", "") or ""),
+        spouse_person_id=str(data.get("spouse", "") or ""),
+        departing_person_ids=[str(p) for p in data.get("departing") or []],
+        expected_children=int(data.get("expected_children", 0) or 0),
+        age_reached=int(data.get("age", 0) or 0),
+    )
+    if "date" in data:
+        event.effective_date.CopyFrom(_date(data["date"], f"{where}.date"))
+    if data.get("new_member"):
+        member = request_from_dict({"members": [data["new_member"]]}).household.members[0]
+        event.new_member.CopyFrom(member)
+    for j, income in enumerate(data.get("incomes") or []):
+        event.incomes.add(
+            kind=_enum(
+                household_pb2.IncomeKind,
+                "INCOME_KIND_",
+                income.get("kind"),
+                f"{where}.incomes[{j}].kind",
+            ),
+            annual_amount_cents=_cents(income.get("annual"), f"{where}.incomes[{j}].annual"),
+        )
+    if data.get("address"):
+        event.new_address.CopyFrom(
+            request_from_dict({"address": data["address"]}).household.address
+        )
+    if data.get("expenses"):
+        event.new_expenses.CopyFrom(
+            request_from_dict({"expenses": data["expenses"]}).household.expenses
+        )
+    return event
+
+
+def _expectations(raw: Any, where: str) -> list[Expect]:
+    if raw is None:
+        return []
+    if not isinstance(raw, dict):
+        raise HouseholdFileError(f"{where}: expected person -> program -> status")
+    out = []
+    for person, programs in raw.items():
+        if not isinstance(programs, dict):
+            raise HouseholdFileError(f"{where}.{person}: expected program -> status")
+        for program, status in programs.items():
+            out.append(
+                Expect(
+                    "" if person == HOUSEHOLD else str(person),
+                    _enum(det.Program, "PROGRAM_", program, f"{where}.{person}"),
+                    _enum(
+                        det.DeterminationStatus,
+                        "DETERMINATION_STATUS_",
+                        status,
+                        f"{where}.{person}.{program}",
+                    ),
+                )
+            )
+    return out
+
+
+def _step(raw: Any, where: str) -> Step:
+    if not isinstance(raw, dict):
+        raise HouseholdFileError(f"{where}: expected a mapping (apply, event, renew or wait)")
+    kinds = [k for k in ("apply", "event", "renew", "wait") if k in raw]
+    if len(kinds) != 1:
+        raise HouseholdFileError(f"{where}: name exactly one of apply, event, renew, wait")
+    kind = kinds[0]
+    body = raw[kind] or {}
+    step = Step(kind, _expectations(raw.get("expect"), f"{where}.expect"))
+    if kind == "event":
+        step.event = event_from_dict(body, f"{where}.event")
+    elif kind == "renew":
+        step.plan_year = int(body.get("plan_year", 0))
+    elif kind == "wait":
+        step.days = int(body.get("days", 0))
+    if "outcome" in raw:
+        step.outcome = _enum(pb.RenewalOutcome, "RENEWAL_OUTCOME_", raw["outcome"], where)
+    step.offered = [
+        _enum(det.Program, "PROGRAM_", p, f"{where}.offered") for p in raw.get("offered") or []
+    ]
+    if "issues" in raw:
+        step.issues = int(raw["issues"])
+    return step
+
+
+def load(path: Path) -> Scenario:
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise HouseholdFileError(f"{path}: {error}") from None
+    if not isinstance(data, dict) or not data.get("steps"):
+        raise HouseholdFileError(f"{path}: expected name, household and steps")
+    household = data.get("household")
+    if isinstance(household, str):
+        source = EXAMPLES_DIR / f"{household}.yaml"
+        if not source.exists():
+            raise HouseholdFileError(f"{path}: household {household!r} is not an example")
+        household = yaml.safe_load(source.read_text(encoding="utf-8"))
+    if not isinstance(household, dict):
+        raise HouseholdFileError(f"{path}: household must name an example or be a mapping")
+    household = {**household, **(data.get("application") or {})}
+    steps = [_step(raw, f"{path.name}: steps[{i}]") for i, raw in enumerate(data["steps"])]
+    if steps[0].kind != "apply":
+        raise HouseholdFileError(f"{path}: the first step is apply")
+    return Scenario(
+        str(data.get("name", path.stem)), Path(path), request_from_dict(household), steps
+    )
+
+
+def shipped() -> list[Path]:
+    return sorted(SCENARIOS_DIR.glob("*.yaml"))
+
+
+def _word(enum: Any, prefix: str, value: int) -> str:
+    return str(enum.Name(value)).removeprefix(prefix).lower()
+
+
+def check(case: pb.Case, step: Step, offered: list[int] | None = None) -> list[str]:
+    """What in ``case`` differs from the step's expectations (empty when it passes)."""
+    answers: dict[tuple[str, int], int] = {}
+    for person in case.determinations:
+        for program in person.programs:
+            answers[(person.person_id, program.program)] = program.status
+    for program in case.household_determinations:
+        answers[("", program.program)] = program.status
+    wrong = []
+    for expect in step.expect:
+        who = expect.person_id or HOUSEHOLD
+        what = _word(det.Program, "PROGRAM_", expect.program)
+        want = _word(det.DeterminationStatus, "DETERMINATION_STATUS_", expect.status)
+        got = answers.get((expect.person_id, expect.program))
+        if got != expect.status:
+            seen = (
+                "none"
+                if got is None
+                else _word(det.DeterminationStatus, "DETERMINATION_STATUS_", got)
+            )
+            wrong.append(f"{who} {what}: expected {want}, got {seen}")
+    if step.issues is not None and len(case.data_matching_issues) != step.issues:
+        wrong.append(f"issues: expected {step.issues}, got {len(case.data_matching_issues)}")
+    missing = [p for p in step.offered if p not in (offered or [])]
+    if missing:
+        names = ", ".join(_word(det.Program, "PROGRAM_", p) for p in missing)
+        wrong.append(f"not offered: {names}")
+    return wrong

@@ -1,0 +1,49 @@
+"""The simulated year's plan and the clock a simulator moves: the same seed gives the same
+year, nothing is dated after its last day, and every service reads one moved clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from services.harness import scenario, year
+from services.harness.synthetic import generate
+from shared.clock import FileClock, FixedClock
+
+END = dt.date(2026, 11, 25)
+
+
+def _homes() -> list[dict]:  # type: ignore[type-arg]
+    import json
+
+    # As the households file holds them: JSON, dates as text.
+    return [
+        json.loads(json.dumps(h, default=str))
+        for h in generate(200, 5, today=END, plan_year=2026).households
+    ]
+
+
+def test_the_same_seed_gives_the_same_year_and_nothing_after_its_last_day() -> None:
+    first, joining = year.plan(_homes(), 5, END)
+    again, _ = year.plan(_homes(), 5, END)
+    assert first == again and first
+    assert all(p.event["date"] <= END for p in first)
+    assert [p.month for p in first] == sorted(p.month for p in first)
+    # Everyone who joins is new to the population.
+    taken = {m["ssn"] for h in _homes() for m in h["members"]}
+    assert not {p["ssn"] for p in joining} & taken
+
+
+def test_each_planned_event_reads_as_a_life_event() -> None:
+    planned, _ = year.plan(_homes(), 5, END)
+    kinds = {scenario.event_from_dict(p.event, p.kind).kind for p in planned}
+    assert len(kinds) >= 8
+
+
+def test_a_file_clock_follows_its_file_and_falls_back_until_it_is_written(tmp_path: Path) -> None:
+    base = FixedClock(dt.datetime(2026, 11, 25, 15, tzinfo=dt.UTC))
+    path = tmp_path / "clock"
+    clock = FileClock(path, base)
+    assert clock.now() == base.now()
+    path.write_text("2027-02-24T15:00:00+00:00")
+    assert clock.now() == dt.datetime(2027, 2, 24, 15, tzinfo=dt.UTC)
