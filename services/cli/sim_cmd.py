@@ -19,6 +19,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from services.cli.client import Session
 from services.harness.synthetic import generate
 
 app = typer.Typer(help="Synthetic people and households for simulations and benchmarks.")
@@ -66,10 +67,16 @@ def seed_agencies(records: Path, data_dir: Path) -> None:
 def population(
     households: int = typer.Option(1000, min=1, max=100_000, help="how many households"),
     seed: int = typer.Option(1, help="the same seed gives the same people"),
-    data_dir: Path = typer.Option(Path("data"), "--data-dir", envvar="ELIG_DATA_DIR"),
+    data_dir: Path | None = typer.Option(
+        None,
+        "--data-dir",
+        envvar="ELIG_DATA_DIR",
+        help="the stack's data folder (default: elig's own --data-dir, else data)",
+    ),
     plan_year: int = typer.Option(0, help="the plan year the applications ask for (0: next year)"),
 ) -> None:
     """Write a synthetic population into SSA's and Treasury's records, and its applications."""
+    data_dir = data_dir or Session.data_dir
     today = dt.date.today()
     started = time.perf_counter()
     with console.status(f"generating {households} households (seed {seed}) ..."):

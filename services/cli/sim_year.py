@@ -80,13 +80,20 @@ def _each(
 def year(
     households: int = typer.Option(100, min=1, max=100_000, help="how many households"),
     seed: int = typer.Option(1, help="the same seed gives the same people and the same year"),
-    data_dir: Path = typer.Option(Path("data"), "--data-dir", envvar="ELIG_DATA_DIR"),
+    data_dir: Path | None = typer.Option(
+        None,
+        "--data-dir",
+        envvar="ELIG_DATA_DIR",
+        help="the stack's data folder (default: elig's own --data-dir, else data)",
+    ),
     today: str = typer.Option("", help="the year's last day, YYYY-MM-DD (default: today)"),
     plan_year: int = typer.Option(0, help="the plan year applied for (0: the current year)"),
     concurrency: int = typer.Option(8, min=1, max=64, help="households handled side by side"),
     target: str | None = TargetOption,
 ) -> None:
     """Apply for a synthetic population, replay a year of life events, renew, print totals."""
+    # The folder whose agencies are seeded is the one whose stack is asked: elig's own.
+    data_dir = data_dir or Session.data_dir
     started = time.perf_counter()
     end = dt.date.fromisoformat(today) if today else dt.date.today()
     year_of = plan_year or end.year
