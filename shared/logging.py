@@ -182,7 +182,9 @@ def configure_logging(level: str = "info", fmt: str = "json", service: str | Non
         wrapper_class=structlog.make_filtering_bound_logger(
             logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
         ),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        # One write per line: workers sharing a log file must not interleave halves of lines
+        # (print writes the text and its newline separately).
+        logger_factory=structlog.WriteLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=False,
     )
     if service:
