@@ -10,13 +10,13 @@ until its retry time.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from dataclasses import dataclass
 
 import structlog
 
 from services.orchestrator.adapters import repository
+from services.orchestrator.usecases import rounds
 from services.orchestrator.usecases.apply import Coordinator
 from shared.clock import Clock
 from shared.context import purpose
@@ -84,9 +84,4 @@ class FollowUp:
 
     async def run_forever(self, interval: float) -> None:
         """Rounds every ``interval`` seconds until cancelled (the server's shutdown)."""
-        while True:
-            try:
-                await self.run_once()
-            except Exception as error:  # noqa: BLE001 - a bad round must not end the loop
-                log.warning("follow-up round failed", error_type=type(error).__name__)
-            await asyncio.sleep(interval)
+        await rounds.repeat(self.run_once, interval, "follow-up")

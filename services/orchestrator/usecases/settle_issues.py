@@ -11,7 +11,6 @@ second worker that claims the case afterwards finds nothing due.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from services.orchestrator.adapters.repository import StoredCase
 from services.orchestrator.adapters.tables import CaseEventRow
 from services.orchestrator.domain import inconsistency_period as period
 from services.orchestrator.domain.household_facts import tax_unit_members
+from services.orchestrator.usecases import rounds
 from services.orchestrator.usecases.apply import Coordinator
 from shared.clock import Clock
 from shared.context import purpose
@@ -89,12 +89,8 @@ class IssueClock:
         return result
 
     async def run_forever(self, interval: float) -> None:
-        while True:
-            try:
-                await self.run_once()
-            except Exception as error:  # noqa: BLE001 - a bad round must not end the loop
-                log.warning("issue clock round failed", error_type=type(error).__name__)
-            await asyncio.sleep(interval)
+        """Rounds every ``interval`` seconds until cancelled (the server's shutdown)."""
+        await rounds.repeat(self.run_once, interval, "issue clock")
 
     async def settle_case(self, case_id: str) -> int:
         """Settle every issue of a claimed case whose period ran out; returns how many."""
