@@ -13,6 +13,7 @@ pregnant people (42 U.S.C. 1396b(v)(4)) are not modelled.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from dataclasses import dataclass
 from decimal import Decimal
@@ -84,6 +85,11 @@ def _parsed_limit(text: str) -> Fraction:
     return Fraction(Decimal(text))
 
 
+@functools.lru_cache(maxsize=4096)
+def _limit_text(limit: Fraction, places: int = 2) -> str:
+    return percent_text(limit, places)
+
+
 def immigration_bar(member: Member, program: str) -> Reason | None:
     if member.citizenship is Citizenship.NOT_LAWFULLY_PRESENT:
         return Reason(
@@ -103,16 +109,47 @@ def immigration_bar(member: Member, program: str) -> Reason | None:
     return None
 
 
-def groups_for(
-    facts: HouseholdFacts, kin: Kinship, params: ParameterSet, member: Member
-) -> list[Group]:
-    on = poverty.medicaid_date(facts.plan_year, facts.determined_on)
+@dataclass(frozen=True)
+class _StateLimits:
+    """One state's Medicaid groups and limits on one date, parsed once: a loaded
+    ParameterSet never changes and every household of the state and date reads them."""
+
+    # Group name -> (min_age, max_age); groups without age bounds are left out.
+    ages: dict[str, tuple[int, int]]
+    # Group name -> limit, for the groups the state covers.
+    limits: dict[str, Fraction]
+    expansion: bool
+
+
+@functools.lru_cache(maxsize=4096)
+def _state_limits(params: ParameterSet, on: dt.date, state_code: str) -> _StateLimits:
     bounds = params.get(GROUPS, on)
-    limits = params.get(LIMITS, on)[facts.state_code]
-    expansion = bool(params.get(EXPANSION, on)[facts.state_code])
+    limits = params.get(LIMITS, on)[state_code]
+    expansion = bool(params.get(EXPANSION, on)[state_code])
+    ages = {
+        name: (int(b["min_age"]), int(b["max_age"]))
+        for name, b in bounds.items()
+        if isinstance(b, dict) and "min_age" in b and "max_age" in b
+    }
+    parsed = {name: _limit(value) for name, value in limits.items() if value is not None}
+    return _StateLimits(ages, parsed, expansion)
+
+
+def groups_for(
+    facts: HouseholdFacts,
+    kin: Kinship,
+    params: ParameterSet,
+    member: Member,
+    on: dt.date | None = None,
+) -> list[Group]:
+    if on is None:
+        on = poverty.medicaid_date(facts.plan_year, facts.determined_on)
+    state = _state_limits(params, on, facts.state_code)
+    age = member.age
 
     def in_ages(name: str) -> bool:
-        return int(bounds[name]["min_age"]) <= member.age <= int(bounds[name]["max_age"])
+        low, high = state.ages[name]
+        return low <= age <= high
 
     names = []
     if member.pregnant:
@@ -124,14 +161,15 @@ def groups_for(
         names.append("expansion_adults")
     groups = []
     for name in names:
-        if limits.get(name) is None:
+        limit = state.limits.get(name)
+        if limit is None:
             continue
         citation = _GROUP_CITATION[name]
-        if name == "expansion_adults" and not expansion:
+        if name == "expansion_adults" and not state.expansion:
             citation = (
                 f"{facts.state_code} section 1115 demonstration (42 U.S.C. 1315); not ACA expansion"
             )
-        groups.append(Group(name, _limit(limits[name]), citation))
+        groups.append(Group(name, limit, citation))
     return groups
 
 
@@ -194,13 +232,14 @@ def _medicaid(
         group = qualifying[0]
         reason = Reason(
             "MEDICAID_INCOME_WITHIN_LIMIT",
-            f"Household income is {percent_text(percent)}% of the poverty line, within {state}'s "
-            f"{percent_text(group.limit, 0)}% limit for {group_label(group.name)}.",
+            f"Household income is {figures['percent_of_poverty_line']}% of the poverty line, "
+            f"within {state}'s {_limit_text(group.limit, 0)}% limit for "
+            f"{group_label(group.name)}.",
             f"{group.citation}; 42 CFR 435.603",
             {
                 **figures,
                 "group": group.name,
-                "limit_percent_of_poverty_line": percent_text(group.limit),
+                "limit_percent_of_poverty_line": _limit_text(group.limit),
             },
         )
         return ProgramResult(Program.MEDICAID, Status.ELIGIBLE, (reason,))
@@ -209,17 +248,27 @@ def _medicaid(
         return _non_magi_referral(
             member,
             figures,
-            f"Household income is {percent_text(percent)}% of the poverty line, above every "
+            f"Household income is {figures['percent_of_poverty_line']}% of the poverty line, "
+            "above every "
             f"MAGI limit for this person in {state}.",
         )
     reason = Reason(
         "MEDICAID_INCOME_ABOVE_LIMIT",
-        f"Household income is {percent_text(percent)}% of the poverty line, above {state}'s "
-        f"{percent_text(best.limit, 0)}% limit for {group_label(best.name)}.",
+        f"Household income is {figures['percent_of_poverty_line']}% of the poverty line, above "
+        f"{state}'s {_limit_text(best.limit, 0)}% limit for {group_label(best.name)}.",
         f"{best.citation}; 42 CFR 435.603",
-        {**figures, "group": best.name, "limit_percent_of_poverty_line": percent_text(best.limit)},
+        {**figures, "group": best.name, "limit_percent_of_poverty_line": _limit_text(best.limit)},
     )
     return ProgramResult(Program.MEDICAID, Status.INELIGIBLE, (reason,))
+
+
+@functools.lru_cache(maxsize=4096)
+def _chip_limits(
+    params: ParameterSet, on: dt.date, state_code: str
+) -> tuple[dict[str, Fraction], int]:
+    limits = params.get(CHIP_LIMITS, on)[state_code]
+    parsed = {group: _limit(value) for group, value in limits.items() if value is not None}
+    return parsed, int(params.get(GROUPS, on)["chip_children_max_age"])
 
 
 def _chip(
@@ -229,6 +278,7 @@ def _chip(
     medicaid: ProgramResult,
     percent: Fraction,
     figures: dict[str, str],
+    on: dt.date,
 ) -> ProgramResult:
     if medicaid.status is Status.ELIGIBLE:
         reason = Reason(
@@ -240,9 +290,7 @@ def _chip(
     bar = immigration_bar(member, "CHIP")
     if bar is not None:
         return ProgramResult(Program.CHIP, Status.INELIGIBLE, (bar,))
-    on = poverty.medicaid_date(facts.plan_year, facts.determined_on)
-    limits = params.get(CHIP_LIMITS, on)[facts.state_code]
-    max_child_age = int(params.get(GROUPS, on)["chip_children_max_age"])
+    limits, max_child_age = _chip_limits(params, on, facts.state_code)
     if member.age <= max_child_age:
         group, citation = "children", "42 CFR 457.310; 42 U.S.C. 1397jj(b)"
     elif member.pregnant:
@@ -254,7 +302,8 @@ def _chip(
             "42 U.S.C. 1397jj(b)-(c)",
         )
         return ProgramResult(Program.CHIP, Status.INELIGIBLE, (reason,))
-    if limits.get(group) is None:
+    limit = limits.get(group)
+    if limit is None:
         reason = Reason(
             "CHIP_NO_SEPARATE_PROGRAM",
             f"{facts.state_code} has no separate CHIP coverage for {group}; any CHIP-funded "
@@ -263,14 +312,13 @@ def _chip(
             figures,
         )
         return ProgramResult(Program.CHIP, Status.INELIGIBLE, (reason,))
-    limit = _limit(limits[group])
     within = percent <= limit
     reason = Reason(
         "CHIP_INCOME_WITHIN_LIMIT" if within else "CHIP_INCOME_ABOVE_LIMIT",
-        f"Household income is {percent_text(percent)}% of the poverty line; {facts.state_code}'s "
-        f"CHIP limit for {group} is {percent_text(limit, 0)}%.",
+        f"Household income is {figures['percent_of_poverty_line']}% of the poverty line; "
+        f"{facts.state_code}'s CHIP limit for {group} is {_limit_text(limit, 0)}%.",
         citation,
-        {**figures, "group": group, "limit_percent_of_poverty_line": percent_text(limit)},
+        {**figures, "group": group, "limit_percent_of_poverty_line": _limit_text(limit)},
     )
     return ProgramResult(Program.CHIP, Status.ELIGIBLE if within else Status.INELIGIBLE, (reason,))
 
@@ -283,7 +331,7 @@ def determine(
     line = poverty.poverty_line(params, facts.state_code, household.size, on)
     percent = line.percent_of(household.magi_cents)
     figures = _figures(household, line, percent)
-    groups = groups_for(facts, kin, params, member)
+    groups = groups_for(facts, kin, params, member, on)
     medicaid = _medicaid(member, groups, percent, figures, facts.state_code)
-    chip = _chip(facts, params, member, medicaid, percent, figures)
+    chip = _chip(facts, params, member, medicaid, percent, figures, on)
     return MedicaidOutcome(medicaid, chip, household, line, percent)
