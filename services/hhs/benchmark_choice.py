@@ -9,6 +9,7 @@ real figure is loaded, 26 CFR 1.36B-3(f) names the benchmark as the actual plan'
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -37,6 +38,7 @@ class Chosen:
     notes: tuple[Reason, ...] = ()
 
 
+@functools.lru_cache(maxsize=256)
 def estimate_from_year(params: ParameterSet, plan_year: int) -> int | None:
     """The published year an estimate for ``plan_year`` would uprate, if one is defined."""
     try:

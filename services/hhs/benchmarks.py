@@ -11,6 +11,7 @@ them in its own database, and in-process callers (tests, the bench) use the tabl
 from __future__ import annotations
 
 import csv
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ COUNTIES_FILE = DATA_DIR / "county_rating_areas.csv"
 _SUFFIX = re.compile(r"\s+(county|parish|borough|census area|municipality|city and borough)$")
 
 
+# Asked for every Marketplace answer, of a few thousand county names: each folded once.
+@functools.lru_cache(maxsize=16384)
 def county_key(county: str) -> str:
     """Compare county names ignoring case, punctuation and a trailing "County"."""
     words = re.sub(r"[^a-z0-9]+", " ", county.casefold()).strip()
