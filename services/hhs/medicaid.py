@@ -64,6 +64,9 @@ class Group:
     name: str
     limit: Fraction
     citation: str
+    # The limit as reasons show it: to two places, and whole.
+    limit_text: str = ""
+    limit_whole_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -83,11 +86,6 @@ def _limit(value: object) -> Fraction:
 def _parsed_limit(text: str) -> Fraction:
     # The same few dozen limits come up for every household; parse each once.
     return Fraction(Decimal(text))
-
-
-@functools.lru_cache(maxsize=4096)
-def _limit_text(limit: Fraction, places: int = 2) -> str:
-    return percent_text(limit, places)
 
 
 def immigration_bar(member: Member, program: str) -> Reason | None:
@@ -116,8 +114,8 @@ class _StateLimits:
 
     # Group name -> (min_age, max_age); groups without age bounds are left out.
     ages: dict[str, tuple[int, int]]
-    # Group name -> limit, for the groups the state covers.
-    limits: dict[str, Fraction]
+    # Group name -> (limit, its text to two places, whole), for the groups the state covers.
+    limits: dict[str, tuple[Fraction, str, str]]
     expansion: bool
 
 
@@ -131,8 +129,14 @@ def _state_limits(params: ParameterSet, on: dt.date, state_code: str) -> _StateL
         for name, b in bounds.items()
         if isinstance(b, dict) and "min_age" in b and "max_age" in b
     }
-    parsed = {name: _limit(value) for name, value in limits.items() if value is not None}
+    parsed = {
+        name: _with_texts(_limit(value)) for name, value in limits.items() if value is not None
+    }
     return _StateLimits(ages, parsed, expansion)
+
+
+def _with_texts(limit: Fraction) -> tuple[Fraction, str, str]:
+    return limit, percent_text(limit), percent_text(limit, 0)
 
 
 def groups_for(
@@ -161,15 +165,16 @@ def groups_for(
         names.append("expansion_adults")
     groups = []
     for name in names:
-        limit = state.limits.get(name)
-        if limit is None:
+        found = state.limits.get(name)
+        if found is None:
             continue
+        limit, limit_text, limit_whole_text = found
         citation = _GROUP_CITATION[name]
         if name == "expansion_adults" and not state.expansion:
             citation = (
                 f"{facts.state_code} section 1115 demonstration (42 U.S.C. 1315); not ACA expansion"
             )
-        groups.append(Group(name, limit, citation))
+        groups.append(Group(name, limit, citation, limit_text, limit_whole_text))
     return groups
 
 
@@ -233,13 +238,13 @@ def _medicaid(
         reason = Reason(
             "MEDICAID_INCOME_WITHIN_LIMIT",
             f"Household income is {figures['percent_of_poverty_line']}% of the poverty line, "
-            f"within {state}'s {_limit_text(group.limit, 0)}% limit for "
+            f"within {state}'s {group.limit_whole_text}% limit for "
             f"{group_label(group.name)}.",
             f"{group.citation}; 42 CFR 435.603",
             {
                 **figures,
                 "group": group.name,
-                "limit_percent_of_poverty_line": _limit_text(group.limit),
+                "limit_percent_of_poverty_line": group.limit_text,
             },
         )
         return ProgramResult(Program.MEDICAID, Status.ELIGIBLE, (reason,))
@@ -255,9 +260,9 @@ def _medicaid(
     reason = Reason(
         "MEDICAID_INCOME_ABOVE_LIMIT",
         f"Household income is {figures['percent_of_poverty_line']}% of the poverty line, above "
-        f"{state}'s {_limit_text(best.limit, 0)}% limit for {group_label(best.name)}.",
+        f"{state}'s {best.limit_whole_text}% limit for {group_label(best.name)}.",
         f"{best.citation}; 42 CFR 435.603",
-        {**figures, "group": best.name, "limit_percent_of_poverty_line": _limit_text(best.limit)},
+        {**figures, "group": best.name, "limit_percent_of_poverty_line": best.limit_text},
     )
     return ProgramResult(Program.MEDICAID, Status.INELIGIBLE, (reason,))
 
@@ -265,9 +270,11 @@ def _medicaid(
 @functools.lru_cache(maxsize=4096)
 def _chip_limits(
     params: ParameterSet, on: dt.date, state_code: str
-) -> tuple[dict[str, Fraction], int]:
+) -> tuple[dict[str, tuple[Fraction, str, str]], int]:
     limits = params.get(CHIP_LIMITS, on)[state_code]
-    parsed = {group: _limit(value) for group, value in limits.items() if value is not None}
+    parsed = {
+        group: _with_texts(_limit(value)) for group, value in limits.items() if value is not None
+    }
     return parsed, int(params.get(GROUPS, on)["chip_children_max_age"])
 
 
@@ -302,8 +309,8 @@ def _chip(
             "42 U.S.C. 1397jj(b)-(c)",
         )
         return ProgramResult(Program.CHIP, Status.INELIGIBLE, (reason,))
-    limit = limits.get(group)
-    if limit is None:
+    found = limits.get(group)
+    if found is None:
         reason = Reason(
             "CHIP_NO_SEPARATE_PROGRAM",
             f"{facts.state_code} has no separate CHIP coverage for {group}; any CHIP-funded "
@@ -312,13 +319,14 @@ def _chip(
             figures,
         )
         return ProgramResult(Program.CHIP, Status.INELIGIBLE, (reason,))
+    limit, limit_text, limit_whole_text = found
     within = percent <= limit
     reason = Reason(
         "CHIP_INCOME_WITHIN_LIMIT" if within else "CHIP_INCOME_ABOVE_LIMIT",
         f"Household income is {figures['percent_of_poverty_line']}% of the poverty line; "
-        f"{facts.state_code}'s CHIP limit for {group} is {_limit_text(limit, 0)}%.",
+        f"{facts.state_code}'s CHIP limit for {group} is {limit_whole_text}%.",
         citation,
-        {**figures, "group": group, "limit_percent_of_poverty_line": _limit_text(limit)},
+        {**figures, "group": group, "limit_percent_of_poverty_line": limit_text},
     )
     return ProgramResult(Program.CHIP, Status.ELIGIBLE if within else Status.INELIGIBLE, (reason,))
 
