@@ -93,6 +93,12 @@ def pick(
             break
         if not p.county_fips and p.rating_area == place.rating_area:
             best = p
+    return _benchmark(plan_year, place, best, county)
+
+
+def _benchmark(
+    plan_year: int, place: CountyArea, best: AreaPremium | None, county: str
+) -> Benchmark | None:
     if best is None:
         return None
     return Benchmark(
@@ -125,9 +131,16 @@ class AreaTable:
 
     def __init__(self, counties: Iterable[CountyArea], premiums: Iterable[AreaPremium]) -> None:
         self._places = {(c.state_code, county_key(c.county)): c for c in counties}
-        self._premiums: dict[tuple[int, str], list[AreaPremium]] = {}
+        # Indexed the way ``pick`` chooses: a county's own figure, else the first of its
+        # rating area's, so a lookup need not walk a state's whole list.
+        self._by_county: dict[tuple[int, str, str], AreaPremium] = {}
+        self._by_area: dict[tuple[int, str, str], AreaPremium] = {}
         for p in premiums:
-            self._premiums.setdefault((p.plan_year, p.state_code), []).append(p)
+            if p.county_fips:
+                self._by_county.setdefault((p.plan_year, p.state_code, p.county_fips), p)
+            else:
+                # pick keeps the last of several figures for one area: so does this.
+                self._by_area[(p.plan_year, p.state_code, p.rating_area)] = p
 
     def place(self, state_code: str, county: str) -> CountyArea | None:
         return self._places.get((state_code, county_key(county)))
@@ -136,7 +149,10 @@ class AreaTable:
         place = self.place(state_code, county)
         if place is None:
             return None
-        return pick(plan_year, place, self._premiums.get((plan_year, state_code), []), county)
+        best = self._by_county.get((plan_year, state_code, place.county_fips))
+        if best is None:
+            best = self._by_area.get((plan_year, state_code, place.rating_area))
+        return _benchmark(plan_year, place, best, county)
 
 
 def dollars_to_cents(text: object) -> int:

@@ -100,6 +100,11 @@ def _applicable(
     return ap, percent_text(ap.percent)
 
 
+@functools.lru_cache(maxsize=8192)
+def _age_factor_text(params: ParameterSet, plan_year: int, age: int, state_code: str) -> str:
+    return str(float(age_factor(params, plan_year, age, state_code)))
+
+
 def person_bar(
     params: ParameterSet,
     plan_year: int,
@@ -355,39 +360,44 @@ def determine_unit(
     aptc = max(family_premium - monthly_contribution, 0)
     shares = allocate(aptc, premiums)
     estimate = chosen.basis is Basis.ESTIMATE
+    # What every member's reason says alike, worked out once for the family.
+    label = "Estimated benchmark" if estimate else "Benchmark"
+    code = "APTC_COMPUTED" if aptc > 0 else "APTC_ZERO_CONTRIBUTION_COVERS_BENCHMARK"
+    message = (
+        f"{label} ${family_premium / 100:,.2f}/month minus expected contribution "
+        f"${monthly_contribution / 100:,.2f}/month ({ap_shown}% of "
+        f"${income_dollars:,} a year) gives a household credit of ${aptc / 100:,.2f}/month"
+        + (" (an estimate)." if estimate else ".")
+    )
+    citation = (
+        f"26 U.S.C. 36B(b)(2)-(3); 26 CFR 1.36B-3(d), (g); {ap.reference}; {chosen.reference}"
+    )
+    family_figures = {
+        **notes,
+        "benchmark_basis": chosen.basis.value,
+        "benchmark_source": chosen.source,
+        "rating_area": chosen.rating_area,
+        "benchmark_quoted_monthly_cents": str(chosen.monthly_premium_cents),
+        "benchmark_quoted_age": str(chosen.age_basis),
+    }
+    family_benchmark, household_aptc = str(family_premium), str(aptc)
+    status = Status.PENDING_VERIFICATION if estimate else Status.ELIGIBLE
+    csr = _csr_reason(level, effective, effective_shown)
     for pid in family:
         figures_for = {
-            **notes,
-            "benchmark_basis": chosen.basis.value,
-            "benchmark_source": chosen.source,
-            "rating_area": chosen.rating_area,
-            "benchmark_quoted_monthly_cents": str(chosen.monthly_premium_cents),
-            "benchmark_quoted_age": str(chosen.age_basis),
+            **family_figures,
             "age": str(ages[pid]),
-            "age_factor": str(float(age_factor(params, year, ages[pid], state))),
+            "age_factor": _age_factor_text(params, year, ages[pid], state),
             "member_benchmark_monthly_cents": str(premiums[pid]),
-            "family_benchmark_monthly_cents": str(family_premium),
-            "household_monthly_aptc_cents": str(aptc),
+            "family_benchmark_monthly_cents": family_benchmark,
+            "household_monthly_aptc_cents": household_aptc,
             "member_monthly_aptc_cents": str(shares[pid]),
         }
-        label = "Estimated benchmark" if estimate else "Benchmark"
-        reason = Reason(
-            "APTC_COMPUTED" if aptc > 0 else "APTC_ZERO_CONTRIBUTION_COVERS_BENCHMARK",
-            f"{label} ${family_premium / 100:,.2f}/month minus expected contribution "
-            f"${monthly_contribution / 100:,.2f}/month ({ap_shown}% of "
-            f"${income_dollars:,} a year) gives a household credit of ${aptc / 100:,.2f}/month"
-            + (" (an estimate)." if estimate else "."),
-            f"26 U.S.C. 36B(b)(2)-(3); 26 CFR 1.36B-3(d), (g); {ap.reference}; {chosen.reference}",
-            figures_for,
-        )
+        reason = Reason(code, message, citation, figures_for)
         # An estimate leads, so a one-line summary of the answer says it is one.
         reasons = (*chosen.notes, reason) if estimate else (reason, *chosen.notes)
         results[pid] = ProgramResult(
-            Program.MARKETPLACE,
-            Status.PENDING_VERIFICATION if estimate else Status.ELIGIBLE,
-            (*reasons, *extra, _csr_reason(level, effective, effective_shown)),
-            shares[pid],
-            level,
+            Program.MARKETPLACE, status, (*reasons, *extra, csr), shares[pid], level
         )
     return UnitOutcome(
         results,
