@@ -86,13 +86,24 @@ def member_premiums(
     state_code: str = "",
 ) -> dict[str, int]:
     """Monthly benchmark premium per member, in cents (zero for unrated children)."""
-    basis = age_factor(params, plan_year, quoted_age, state_code)
+    # First, so a quoted age off the curve is the error reported.
+    age_factor(params, plan_year, quoted_age, state_code)
     rated = rated_members(params, plan_year, ages)
     premiums = {}
     for pid, age in ages.items():
         if pid in rated:
-            share = quoted_cents * age_factor(params, plan_year, age, state_code) / basis
-            premiums[pid] = half_up(share.numerator, share.denominator)
+            num, den = _ratio(params, plan_year, quoted_age, age, state_code)
+            premiums[pid] = half_up(quoted_cents * num, den)
         else:
             premiums[pid] = 0
     return premiums
+
+
+@functools.lru_cache(maxsize=16384)
+def _ratio(
+    params: ParameterSet, plan_year: int, quoted_age: int, age: int, state_code: str
+) -> tuple[int, int]:
+    """curve[age] / curve[quoted age] as a numerator and a positive denominator."""
+    basis = age_factor(params, plan_year, quoted_age, state_code)
+    ratio = age_factor(params, plan_year, age, state_code) / basis
+    return ratio.numerator, ratio.denominator

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -289,18 +289,20 @@ def determine_unit(
         results.update({pid: _ineligible(unit_bar) for pid in family})
         family = []
 
-    figures = HouseholdFigures(
-        purpose=Purpose.MARKETPLACE,
-        members=household.members,
-        size=household.size,
-        magi_cents=household.magi_cents,
-        poverty_line_cents=line.cents,
-        poverty_guideline_year=line.guideline_year,
-        percent_of_poverty_line=percent,
-        tax_unit_id=unit.tax_unit_id,
+    # The unit's figures, built once at whichever return is reached.
+    figures = functools.partial(
+        HouseholdFigures,
+        Purpose.MARKETPLACE,
+        household.members,
+        household.size,
+        household.magi_cents,
+        line.cents,
+        line.guideline_year,
+        percent,
+        unit.tax_unit_id,
     )
     if not family:
-        return UnitOutcome(results, figures)
+        return UnitOutcome(results, figures())
 
     below_floor = percent < floor
     effective = max(percent, Fraction(floor)) if exception else percent
@@ -414,7 +416,7 @@ def determine_unit(
 
 
 def _with_credit(
-    figures: HouseholdFigures,
+    figures: Callable[..., HouseholdFigures],
     family: list[str],
     benchmark: int,
     percent: Fraction,
@@ -422,25 +424,15 @@ def _with_credit(
     aptc: int,
     chosen: Chosen | None = None,
 ) -> HouseholdFigures:
-    # Spelled out rather than dataclasses.replace, which costs several times as much.
-    return HouseholdFigures(
-        figures.purpose,
-        figures.members,
-        figures.size,
-        figures.magi_cents,
-        figures.poverty_line_cents,
-        figures.poverty_guideline_year,
-        figures.percent_of_poverty_line,
-        figures.tax_unit_id,
-        figures.person_id,
+    return figures(
         coverage_person_ids=tuple(sorted(family)),
         benchmark_monthly_premium_cents=benchmark,
         applicable_percentage=percent,
         expected_monthly_contribution_cents=contribution,
         monthly_aptc_cents=aptc,
-        benchmark_basis=figures.benchmark_basis if chosen is None else chosen.basis,
-        rating_area=figures.rating_area if chosen is None else chosen.rating_area,
-        benchmark_source=figures.benchmark_source if chosen is None else chosen.source,
+        benchmark_basis=Basis.NONE if chosen is None else chosen.basis,
+        rating_area="" if chosen is None else chosen.rating_area,
+        benchmark_source="" if chosen is None else chosen.source,
     )
 
 
