@@ -114,9 +114,8 @@ class _StateLimits:
 
     # Group name -> (min_age, max_age); groups without age bounds are left out.
     ages: dict[str, tuple[int, int]]
-    # Group name -> (limit, its text to two places, whole), for the groups the state covers.
-    limits: dict[str, tuple[Fraction, str, str]]
-    expansion: bool
+    # Group name -> the group, for the groups the state covers.
+    groups: dict[str, Group]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -129,10 +128,18 @@ def _state_limits(params: ParameterSet, on: dt.date, state_code: str) -> _StateL
         for name, b in bounds.items()
         if isinstance(b, dict) and "min_age" in b and "max_age" in b
     }
-    parsed = {
-        name: _with_texts(_limit(value)) for name, value in limits.items() if value is not None
-    }
-    return _StateLimits(ages, parsed, expansion)
+    groups = {}
+    for name, value in limits.items():
+        if value is None:
+            continue
+        limit, limit_text, limit_whole_text = _with_texts(_limit(value))
+        citation = _GROUP_CITATION.get(name, "")
+        if name == "expansion_adults" and not expansion:
+            citation = (
+                f"{state_code} section 1115 demonstration (42 U.S.C. 1315); not ACA expansion"
+            )
+        groups[name] = Group(name, limit, citation, limit_text, limit_whole_text)
+    return _StateLimits(ages, groups)
 
 
 def _with_texts(limit: Fraction) -> tuple[Fraction, str, str]:
@@ -150,32 +157,22 @@ def groups_for(
         on = poverty.medicaid_date(facts.plan_year, facts.determined_on)
     state = _state_limits(params, on, facts.state_code)
     age = member.age
-
-    def in_ages(name: str) -> bool:
-        low, high = state.ages[name]
-        return low <= age <= high
-
+    ages = state.ages
     names = []
     if member.pregnant:
         names.append("pregnant")
-    names += [n for n in ("infants", "children_1_5", "children_6_18") if in_ages(n)]
-    if in_ages("parents") and is_parent_or_caretaker(facts, kin, params, member.person_id):
+    for name in ("infants", "children_1_5", "children_6_18"):
+        low, high = ages[name]
+        if low <= age <= high:
+            names.append(name)
+    low, high = ages["parents"]
+    if low <= age <= high and is_parent_or_caretaker(facts, kin, params, member.person_id):
         names.append("parents")
-    if in_ages("expansion_adults") and not member.pregnant:
+    low, high = ages["expansion_adults"]
+    if low <= age <= high and not member.pregnant:
         names.append("expansion_adults")
-    groups = []
-    for name in names:
-        found = state.limits.get(name)
-        if found is None:
-            continue
-        limit, limit_text, limit_whole_text = found
-        citation = _GROUP_CITATION[name]
-        if name == "expansion_adults" and not state.expansion:
-            citation = (
-                f"{facts.state_code} section 1115 demonstration (42 U.S.C. 1315); not ACA expansion"
-            )
-        groups.append(Group(name, limit, citation, limit_text, limit_whole_text))
-    return groups
+    covered = state.groups
+    return [covered[name] for name in names if name in covered]
 
 
 def _figures(
