@@ -61,6 +61,27 @@ class Member:
     work_activity: WorkActivity = WorkActivity()
     monthly_earned_income_cents: int = 0
 
+    def with_income(self, annual_magi_cents: int, required_to_file: bool) -> Member:
+        """This member with the MAGI computed from their incomes (services/hhs/income.py).
+        Spelled out rather than ``dataclasses.replace``: it runs for every member of every
+        household, and replace costs several times as much."""
+        return Member(
+            self.person_id,
+            self.age,
+            self.pregnant,
+            self.citizenship,
+            annual_magi_cents,
+            self.applying,
+            self.offered_affordable_employer_coverage,
+            self.employer_self_only_monthly_premium_cents,
+            self.medicaid_barred_by_immigration_status,
+            self.disabled,
+            self.incomes,
+            required_to_file,
+            self.work_activity,
+            self.monthly_earned_income_cents,
+        )
+
 
 @dataclass(frozen=True)
 class Relationship:
@@ -107,6 +128,20 @@ class HouseholdFacts:
 
     def __post_init__(self) -> None:
         self._by_id.update({m.person_id: m for m in self.members})
+
+    def with_members(self, members: tuple[Member, ...]) -> HouseholdFacts:
+        """The same household with its members replaced (their MAGI filled in)."""
+        return HouseholdFacts(
+            self.plan_year,
+            self.state_code,
+            self.county,
+            members,
+            self.relationships,
+            self.tax_units,
+            self.determined_on,
+            self.zip_code,
+            self.quoted_benchmark,
+        )
 
     def member(self, person_id: str) -> Member:
         return self._by_id[person_id]
