@@ -225,3 +225,33 @@ async def test_the_death_report_follower_waits_calmly_while_ssa_cannot_be_reache
     assert len(waits) == 4 and waits[-1] <= 4.0 * 1.2
     assert waits[0] < waits[2]
     assert await follower.cursor() == 0
+
+
+async def test_a_raise_to_the_snap_minimum_is_explained_without_a_negative_amount(
+    coordination,
+) -> None:  # type: ignore[no-untyped-def]
+    """Wei (one person, San Diego, $1,100 rent) gets a raise to $2,400 a month. FY2027: less
+    the 20% earned income deduction ($480), the $217 standard deduction and $248.50 of excess
+    shelter, net income is $1,454.50; 30% of it ($437) is more than the $306 one-person
+    maximum, so the formula leaves nothing and the $25 minimum benefit applies."""
+    case = await _case(coordination, "chen", "chen-raise")
+    event = le.LifeEvent(
+        kind=le.LIFE_EVENT_KIND_INCOME_CHANGE,
+        effective_date=_date("2026-11-01"),
+        person_id="wei",
+        incomes=[
+            household_pb2.Income(
+                kind=household_pb2.INCOME_KIND_WAGES, annual_amount_cents=2_880_000
+            )
+        ],
+    )
+    reply = await coordination.orchestrator.ReportLifeEvent(
+        pb.ReportLifeEventRequest(request_id="raise-1", case_id=case.case_id, event=event)
+    )
+    snap = next(c for c in reply.changes if c.program == det.PROGRAM_SNAP)
+    assert snap.after_monthly_benefit_cents == 2_500
+    assert "$-" not in snap.explanation
+    assert "below the minimum" in snap.explanation
+    assert "7 CFR 273.10(e)(2)(ii)(C)" in snap.explanation
+    shown = next(p for p in reply.case.household_determinations if p.program == det.PROGRAM_SNAP)
+    assert all("$-" not in r.message for r in shown.reasons)

@@ -366,7 +366,11 @@ def _decisive(row: DeterminationRow) -> str:
     qualifier = next((r for r in reasons if r.code in _QUALIFIERS), None)
     reason = own[0] if own else None
     if row.program == "PROGRAM_SNAP" and own:
-        reason = next((r for r in own if r.code in _SNAP_SETTLING), own[-1])
+        settling = [r for r in own if r.code in _SNAP_SETTLING]
+        # The minimum benefit replaces the computed allotment, which USDA lists before it.
+        if any(r.code == "MINIMUM_BENEFIT_APPLIED" for r in settling):
+            settling = [r for r in settling if r.code != "ALLOTMENT_COMPUTED"]
+        reason = settling[0] if settling else own[-1]
     parts = [_cited(r) for r in (reason, qualifier) if r is not None]
     return "; ".join(parts)
 
