@@ -165,9 +165,10 @@ def medicaid_household(
     counted = _income_counted(facts, kin, members, child_max_age)
     size = len(members)
     for pid in members:
-        if facts.member(pid).pregnant:
+        member = facts.member(pid)
+        if member.pregnant:
             size += (
-                int(counting["expected_children_per_pregnancy"])
+                member.expected_children or int(counting["expected_children_per_pregnancy"])
                 if pid == person_id
                 else int(counting["pregnant_in_others_households"]) - 1
             )
