@@ -161,13 +161,6 @@ def validate(
                     f"is before {event.person_id}'s birth: a death cannot precede a birth",
                 )
             )
-        if len(members) == 1:
-            out.append(
-                FieldViolation(
-                    f"{path}.person_id",
-                    "is the only member of the case: nobody is left to determine; close the case",
-                )
-            )
     elif kind == K.LIFE_EVENT_KIND_MARRIAGE:
         _check_marriage(event, members, case_id, when, today, path, out)
     elif kind in (K.LIFE_EVENT_KIND_DIVORCE, K.LIFE_EVENT_KIND_SEPARATION):
