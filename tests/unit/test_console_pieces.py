@@ -126,3 +126,31 @@ def test_a_raise_that_leaves_less_in_hand_or_takes_coverage_is_a_cliff() -> None
     lines = sweep_chart.csv_text(rows).splitlines()
     assert lines[0].split(",")[:2] == ["annual_income_dollars", "monthly_tax_credit_dollars"]
     assert lines[3].startswith("24000.00,0.00,200.00,200.00,2200.00,")
+
+
+def test_an_offered_program_names_who_may_qualify_for_it() -> None:
+    """CHIP after an adoption: the adopted child may qualify, the parent does not; SNAP's
+    household answer for an offer is not kept, so it is offered without names."""
+    from services.console.pages_cases import offered
+
+    def answer(program: int, status: int) -> det.ProgramDetermination:
+        return det.ProgramDetermination(program=program, status=status)
+
+    case = pb.Case(
+        programs=[det.PROGRAM_MEDICAID],
+        offered_programs=[det.PROGRAM_CHIP, det.PROGRAM_SNAP],
+        determinations=[
+            det.PersonDetermination(
+                person_id="p1",
+                programs=[answer(det.PROGRAM_CHIP, det.DETERMINATION_STATUS_INELIGIBLE)],
+            ),
+            det.PersonDetermination(
+                person_id="p2",
+                programs=[answer(det.PROGRAM_CHIP, det.DETERMINATION_STATUS_CONDITIONAL)],
+            ),
+        ],
+    )
+    assert offered(case, {"p2": "Lia Chen"}) == [
+        (det.PROGRAM_CHIP, ["Lia Chen"]),
+        (det.PROGRAM_SNAP, []),
+    ]
