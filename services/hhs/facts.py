@@ -41,6 +41,8 @@ class Member:
     # Whole years on the first day of the plan year.
     age: int
     pregnant: bool = False
+    # With pregnant: the children expected; 0 when not stated (the parameters then say).
+    expected_children: int = 0
     citizenship: Citizenship = Citizenship.CITIZEN
     # The member's own annual MAGI in cents; may be negative (a business loss). Computed
     # from ``incomes`` when those are given (services/hhs/income.py).

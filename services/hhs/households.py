@@ -179,8 +179,13 @@ def medicaid_household(
     counted = _income_counted(facts, kin, members, child_max_age)
     size = len(members)
     for pid in members:
-        if facts.member(pid).pregnant:
-            size += own_pregnancy if pid == person_id else others_pregnancy
+        member = facts.member(pid)
+        if member.pregnant:
+            size += (
+                (member.expected_children or own_pregnancy)
+                if pid == person_id
+                else others_pregnancy
+            )
     magi = sum(facts.member(pid).annual_magi_cents for pid in counted)
     return MagiHousehold(tuple(sorted(members)), tuple(counted), size, magi, rule, citation)
 

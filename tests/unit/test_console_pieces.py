@@ -169,3 +169,31 @@ def test_the_session_cookie_is_secure_over_https_or_when_set_so() -> None:
 def test_the_secure_cookie_setting_reads_the_environment() -> None:
     assert ConsoleSettings.from_env({"ELIG_CONSOLE_SECURE_COOKIE": "1"}).secure_cookie
     assert not ConsoleSettings.from_env({}).secure_cookie
+
+
+def test_an_offered_program_names_who_may_qualify_for_it() -> None:
+    """CHIP after an adoption: the adopted child may qualify, the parent does not; SNAP's
+    household answer for an offer is not kept, so it is offered without names."""
+    from services.console.pages_cases import offered
+
+    def answer(program: int, status: int) -> det.ProgramDetermination:
+        return det.ProgramDetermination(program=program, status=status)
+
+    case = pb.Case(
+        programs=[det.PROGRAM_MEDICAID],
+        offered_programs=[det.PROGRAM_CHIP, det.PROGRAM_SNAP],
+        determinations=[
+            det.PersonDetermination(
+                person_id="p1",
+                programs=[answer(det.PROGRAM_CHIP, det.DETERMINATION_STATUS_INELIGIBLE)],
+            ),
+            det.PersonDetermination(
+                person_id="p2",
+                programs=[answer(det.PROGRAM_CHIP, det.DETERMINATION_STATUS_CONDITIONAL)],
+            ),
+        ],
+    )
+    assert offered(case, {"p2": "Lia Chen"}) == [
+        (det.PROGRAM_CHIP, ["Lia Chen"]),
+        (det.PROGRAM_SNAP, []),
+    ]

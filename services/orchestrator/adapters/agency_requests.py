@@ -93,6 +93,7 @@ def hhs_request(
                 person_id=m.person_id,
                 age=age_on(date_from_proto(m.birth_date), coverage_start),
                 pregnant=m.pregnant,
+                expected_children=m.expected_children if m.pregnant else 0,
                 citizenship=m.citizenship,
                 incomes=m.incomes,
                 disabled=m.disabled,
