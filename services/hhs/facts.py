@@ -67,21 +67,23 @@ class Member:
         """This member with the MAGI computed from their incomes (services/hhs/income.py).
         Spelled out rather than ``dataclasses.replace``: it runs for every member of every
         household, and replace costs several times as much."""
+        # By keyword: a field added in the middle must not shift the others.
         return Member(
-            self.person_id,
-            self.age,
-            self.pregnant,
-            self.citizenship,
-            annual_magi_cents,
-            self.applying,
-            self.offered_affordable_employer_coverage,
-            self.employer_self_only_monthly_premium_cents,
-            self.medicaid_barred_by_immigration_status,
-            self.disabled,
-            self.incomes,
-            required_to_file,
-            self.work_activity,
-            self.monthly_earned_income_cents,
+            person_id=self.person_id,
+            age=self.age,
+            pregnant=self.pregnant,
+            expected_children=self.expected_children,
+            citizenship=self.citizenship,
+            annual_magi_cents=annual_magi_cents,
+            applying=self.applying,
+            offered_affordable_employer_coverage=self.offered_affordable_employer_coverage,
+            employer_self_only_monthly_premium_cents=self.employer_self_only_monthly_premium_cents,
+            medicaid_barred_by_immigration_status=self.medicaid_barred_by_immigration_status,
+            disabled=self.disabled,
+            incomes=self.incomes,
+            required_to_file=required_to_file,
+            work_activity=self.work_activity,
+            monthly_earned_income_cents=self.monthly_earned_income_cents,
         )
 
 
@@ -134,15 +136,15 @@ class HouseholdFacts:
     def with_members(self, members: tuple[Member, ...]) -> HouseholdFacts:
         """The same household with its members replaced (their MAGI filled in)."""
         return HouseholdFacts(
-            self.plan_year,
-            self.state_code,
-            self.county,
-            members,
-            self.relationships,
-            self.tax_units,
-            self.determined_on,
-            self.zip_code,
-            self.quoted_benchmark,
+            plan_year=self.plan_year,
+            state_code=self.state_code,
+            county=self.county,
+            members=members,
+            relationships=self.relationships,
+            tax_units=self.tax_units,
+            determined_on=self.determined_on,
+            zip_code=self.zip_code,
+            quoted_benchmark=self.quoted_benchmark,
         )
 
     def member(self, person_id: str) -> Member:

@@ -98,20 +98,21 @@ def test_age_rated_premiums_match_rounding_in_fractions(
 def full_members(draw: st.DrawFn) -> Member:
     """Every field away from its default, so a field dropped or moved would show."""
     return Member(
-        draw(st.text("abc", min_size=1, max_size=3)),
-        draw(st.integers(0, 90)),
-        draw(st.booleans()),
-        draw(st.sampled_from(list(Citizenship))),
-        draw(st.integers(-(10**6), 10**7)),
-        draw(st.booleans()),
-        draw(st.booleans()),
-        draw(st.integers(0, 10**5)),
-        draw(st.booleans()),
-        draw(st.booleans()),
-        IncomeParts(wages_cents=draw(st.integers(0, 10**7))),
-        draw(st.booleans()),
-        WorkActivity(work_hours=draw(st.integers(0, 200)), reported=True),
-        draw(st.integers(0, 10**6)),
+        person_id=draw(st.text("abc", min_size=1, max_size=3)),
+        age=draw(st.integers(0, 90)),
+        pregnant=draw(st.booleans()),
+        expected_children=draw(st.integers(0, 8)),
+        citizenship=draw(st.sampled_from(list(Citizenship))),
+        annual_magi_cents=draw(st.integers(-(10**6), 10**7)),
+        applying=draw(st.booleans()),
+        offered_affordable_employer_coverage=draw(st.booleans()),
+        employer_self_only_monthly_premium_cents=draw(st.integers(0, 10**5)),
+        medicaid_barred_by_immigration_status=draw(st.booleans()),
+        disabled=draw(st.booleans()),
+        incomes=IncomeParts(wages_cents=draw(st.integers(0, 10**7))),
+        required_to_file=draw(st.booleans()),
+        work_activity=WorkActivity(work_hours=draw(st.integers(0, 200)), reported=True),
+        monthly_earned_income_cents=draw(st.integers(0, 10**6)),
     )
 
 
