@@ -34,6 +34,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from eligibility.common.v1 import life_event_pb2 as le
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from eligibility.orchestrator.v1 import coordination_pb2_grpc as pb_grpc
 from services.cli import sim_clock
@@ -297,6 +298,8 @@ def _tally(totals: Totals, case: pb.Case) -> None:
         totals.notifications["written"] += 1
         state = pb.NotificationState.Name(notice.state).removeprefix("NOTIFICATION_STATE_")
         totals.notifications[state.lower()] += 1
+        if notice.kind == le.LIFE_EVENT_KIND_ISSUE_SETTLED:
+            totals.notifications["settlements"] += 1
     totals.open_issues += len(case.data_matching_issues)
 
 
@@ -332,6 +335,7 @@ def _print(totals: Totals, households: int, seconds: float) -> None:
             sum(totals.history[k] for k in ("LIFE_EVENT", "RECHECKED", "ISSUE_SETTLED", "RENEWED")),
         ),
         ("notifications written", totals.notifications["written"]),
+        ("  for settlements by rule", totals.notifications["settlements"]),
         ("  acknowledged", totals.notifications["acknowledged"]),
         ("  still pending", totals.notifications["pending"]),
         ("  refused", totals.notifications["refused"]),
