@@ -68,3 +68,21 @@ def test_a_simulator_moves_the_clock_file_only_forward(tmp_path: Path) -> None:
     later = first + dt.timedelta(days=91)
     assert moved.move_to(later) == later and read.now() == later
     assert not list(tmp_path.glob("*.part"))
+
+
+def test_elig_up_gives_every_service_the_clock_file_and_quick_rounds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services.cli.main import _clock_env
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ELIG_FOLLOW_UP_INTERVAL_SECONDS", raising=False)
+    monkeypatch.delenv("ELIG_ORCHESTRATOR_FOLLOW_UP_INTERVAL_SECONDS", raising=False)
+    env = _clock_env(Path("clock"))
+    # Services may run from another folder: the path they get is absolute.
+    assert env == {
+        "ELIG_CLOCK_FILE": str(tmp_path / "clock"),
+        "ELIG_ORCHESTRATOR_FOLLOW_UP_INTERVAL_SECONDS": "1",
+    }
+    monkeypatch.setenv("ELIG_FOLLOW_UP_INTERVAL_SECONDS", "5")
+    assert "ELIG_ORCHESTRATOR_FOLLOW_UP_INTERVAL_SECONDS" not in _clock_env(Path("clock"))
