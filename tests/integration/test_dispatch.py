@@ -43,6 +43,8 @@ def _dispatcher(coordination, clock, name: str, db=None, batch: int = 20) -> Dis
         budget_seconds=3.0,
         batch=batch,
         changed=coordination.changed,
+        # Backoff waits are measured on the test's clock too, so the test moves them.
+        leases=clock,
     )
 
 

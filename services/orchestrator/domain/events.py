@@ -131,6 +131,15 @@ def validate(
     """Every problem with ``event`` for this household, at once."""
     out: list[FieldViolation] = []
     kind = event.kind
+    if kind == K.LIFE_EVENT_KIND_ISSUE_SETTLED:
+        out.append(
+            FieldViolation(
+                f"{path}.kind",
+                "ISSUE_SETTLED is not a change a person reports: the orchestrator tells "
+                "agencies of it when it settles a data-matching issue by rule",
+            )
+        )
+        return out
     if kind not in _READS:
         out.append(FieldViolation(f"{path}.kind", "is required (birth, death, move, ...)"))
         return out

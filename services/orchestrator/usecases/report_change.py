@@ -46,7 +46,7 @@ from services.orchestrator.domain import burden, events
 from services.orchestrator.domain.combine import HHS_PROGRAMS
 from services.orchestrator.domain.intake import MAX_REQUEST_ID, validate_application
 from services.orchestrator.usecases.apply import Change, Coordinator
-from shared.clock import Clock
+from shared.clock import Clock, SystemClock
 from shared.context import Principal, current_principal
 from shared.db import Database
 from shared.errors import FieldViolation, ServiceError, invalid_argument, not_found
@@ -111,11 +111,14 @@ class ReportChanges:
         coordinator: Coordinator,
         clock: Clock,
         yardstick: burden.Yardstick,
+        leases: Clock | None = None,
     ) -> None:
         self._db = db
         self._coordinator = coordinator
         self._clock = clock
         self._yardstick = yardstick
+        # When a notice is first due to the dispatcher: its lease time (outbox.claim_due).
+        self._leases = leases or SystemClock()
 
     async def report(
         self, request: pb.ReportLifeEventRequest, budget: Callable[[], float]
@@ -245,7 +248,7 @@ class ReportChanges:
             )
             for agency in answer.notified_agencies:
                 notice = _notice(request, applied, fresh, agency)
-                outbox.enqueue(session, agency, notice, db_time(now))
+                outbox.enqueue(session, agency, notice, db_time(now), db_time(self._leases.now()))
             recipients = [det.Program.Name(p) for p in programs] + [
                 a for a in answer.notified_agencies if a in ("ssa", "treasury")
             ]
