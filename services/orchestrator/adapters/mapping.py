@@ -287,9 +287,14 @@ def consent_rows(
 
 
 def burden_rows(case_id: str, lines: list[Line]) -> list[BurdenRow]:
-    # Built the usual way, not with _new: a reported change adds its lines to a session
-    # (report_change), which a row without ORM state cannot join.
+    # Inserted in bulk wherever they are written (save_new, save_recheck, insert_rows).
     return [
-        BurdenRow(case_id=case_id, person_id=line.person_id, question=line.question, how=line.how)
+        _new(
+            BurdenRow,
+            case_id=case_id,
+            person_id=line.person_id,
+            question=line.question,
+            how=line.how,
+        )
         for line in lines
     ]

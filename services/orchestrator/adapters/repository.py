@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import Insert, Table, delete, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, and_, col, or_, select
 
@@ -99,9 +100,8 @@ def save_new(session: Session, stored: StoredCase) -> None:
     Raises DuplicateRequest when a concurrent submission with the same request_id
     committed first; the caller then returns that case instead.
     """
-    session.add(stored.case)
     try:
-        session.flush()
+        _insert(session, [stored.case])
     except IntegrityError as error:
         session.rollback()
         raise DuplicateRequest(stored.case.request_id) from error
@@ -115,9 +115,7 @@ def save_new(session: Session, stored: StoredCase) -> None:
         stored.burden,
         stored.events,
     ):
-        if rows:
-            table = type(rows[0]).__table__  # type: ignore[attr-defined]
-            session.execute(insert(table), [_values(row) for row in rows])
+        _insert(session, rows)
 
 
 PENDING = "CASE_STATUS_PENDING_VERIFICATION"
@@ -242,18 +240,26 @@ def save_recheck(
     for table in (DeterminationRow, DataMatchingIssueRow):
         session.execute(delete(table).where(col(table.case_id) == case_id))
     for rows in (fresh.evidence, fresh.determinations, fresh.issues, fresh.burden, events):
-        if rows:
-            table = type(rows[0]).__table__  # type: ignore[attr-defined]
-            session.execute(insert(table), [_values(row) for row in rows])
+        _insert(session, rows)
 
 
 def insert_rows(session: Session, rows: Iterable[SQLModel]) -> None:
     """Insert rows of one table in the caller's transaction, in one statement; for rows built
     by mapping (no ORM state), which a session cannot ``add``."""
-    rows = list(rows)
+    _insert(session, list(rows))
+
+
+def _insert(session: Session, rows: list[SQLModel]) -> None:
+    """Rows of one table in one executemany, on the session's connection: no ORM unit of
+    work, and a statement built once per table (its compiled form cached with it)."""
     if rows:
         table = type(rows[0]).__table__  # type: ignore[attr-defined]
-        session.execute(insert(table), [_values(row) for row in rows])
+        session.connection().execute(_insert_into(table), [_values(row) for row in rows])
+
+
+@functools.cache
+def _insert_into(table: Table) -> Insert:
+    return insert(table)
 
 
 def _values(row: SQLModel) -> dict[str, object]:
