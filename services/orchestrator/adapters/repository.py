@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Insert, Table, delete, insert, update
+from sqlalchemy import Insert, Table, bindparam, delete, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, and_, col, or_, select
 
@@ -54,8 +54,24 @@ class DuplicateRequest(Exception):
     """Another submission with the same request_id was stored first."""
 
 
-def find_by_request_id(session: Session, request_id: str) -> CaseRow | None:
-    return session.exec(select(CaseRow).where(CaseRow.request_id == request_id)).first()
+@dataclass(frozen=True)
+class RequestSeen:
+    case_id: str
+    opened_by: str
+    request_fingerprint: str
+
+
+def find_by_request_id(session: Session, request_id: str) -> RequestSeen | None:
+    """The case a request_id already made, if any: asked by every submission before any
+    work, nearly always of a new request_id, so a plain indexed probe, no ORM object."""
+    row = session.connection().execute(_BY_REQUEST_ID, {"request_id": request_id}).first()
+    return RequestSeen(row.case_id, row.opened_by, row.request_fingerprint) if row else None
+
+
+_CASE = CaseRow.__table__  # type: ignore[attr-defined]
+_BY_REQUEST_ID = select(_CASE.c.case_id, _CASE.c.opened_by, _CASE.c.request_fingerprint).where(
+    _CASE.c.request_id == bindparam("request_id")
+)
 
 
 def load(session: Session, case_id: str) -> StoredCase | None:
