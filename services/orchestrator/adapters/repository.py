@@ -344,20 +344,27 @@ def list_page(
 
 
 def consents_in_force(session: Session, subject_refs: list[str], now: dt.datetime) -> list[Grant]:
-    # The columns a grant needs, not whole rows: this runs on every application.
-    rows = session.exec(
-        select(
-            ConsentRow.consent_id,
-            ConsentRow.subject_ref,
-            ConsentRow.agencies,
-            ConsentRow.facts,
-            ConsentRow.expires_at,
-        )
-        .where(col(ConsentRow.subject_ref).in_(subject_refs))
-        .where(col(ConsentRow.revoked_at).is_(None))
-        .where(col(ConsentRow.expires_at) > db_time(now))
+    # The columns a grant needs, not whole rows, by a statement built once: this runs on
+    # every application.
+    rows = session.connection().execute(
+        _IN_FORCE, {"refs": list(subject_refs), "now": db_time(now)}
     )
     return [consents.grant_from(r) for r in rows]
+
+
+_CONSENT = ConsentRow.__table__  # type: ignore[attr-defined]
+_IN_FORCE = (
+    select(
+        _CONSENT.c.consent_id,
+        _CONSENT.c.subject_ref,
+        _CONSENT.c.agencies,
+        _CONSENT.c.facts,
+        _CONSENT.c.expires_at,
+    )
+    .where(_CONSENT.c.subject_ref.in_(bindparam("refs", expanding=True)))
+    .where(_CONSENT.c.revoked_at.is_(None))
+    .where(_CONSENT.c.expires_at > bindparam("now", type_=_CONSENT.c.expires_at.type))
+)
 
 
 def consents_revoked_among(session: Session, consent_ids: list[str]) -> set[str]:
