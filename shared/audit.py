@@ -39,6 +39,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from shared.subject_refs import subject_reference
 
 AUDIT_SUBJECT_DOMAIN = "elig-audit-subject-v1"
+AUDIT_PERSON_DOMAIN = "elig-audit-person-v1"
 GENESIS_HASH = "0" * 64
 HASH_VERSION = 1
 _PREFIX = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -63,6 +64,13 @@ class Problem(enum.StrEnum):
 
 def audit_subject_ref(key: bytes, ssn: str) -> str:
     return subject_reference(key, ssn, domain=AUDIT_SUBJECT_DOMAIN)
+
+
+def audit_person_ref(key: bytes, case_id: str, person_id: str) -> str:
+    """A person an agency knows only by person id (HHS and USDA are sent no SSNs). A
+    person id names someone within one case, and may be a given name, so the reference
+    is keyed over both, in a domain of its own: it never equals an SSN's reference."""
+    return subject_reference(key, f"{case_id}\x00{person_id}", domain=AUDIT_PERSON_DOMAIN)
 
 
 class AuditEntryBase(SQLModel):

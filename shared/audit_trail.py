@@ -42,6 +42,9 @@ class Disclosure:
     ssn: str
     outcome: Outcome
     detail: str
+    # Given instead of an SSN for someone the agency knows by person id only
+    # (shared.audit.audit_person_ref).
+    subject_ref: str = ""
 
 
 def record(
@@ -62,7 +65,7 @@ def record(
                 at=at,
                 actor_service=asker.service,
                 actor_caseworker=asker.caseworker,
-                subject_ref=audit_subject_ref(subject_key, item.ssn),
+                subject_ref=item.subject_ref or audit_subject_ref(subject_key, item.ssn),
                 facts=names,
                 case_id=asker.case_id,
                 purpose=asker.purpose,

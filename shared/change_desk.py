@@ -15,7 +15,7 @@ import structlog
 from sqlmodel import Session
 
 from eligibility.common.v1 import life_event_pb2
-from shared.audit import AuditLog, Outcome
+from shared.audit import AuditLog, Outcome, audit_person_ref
 from shared.audit_trail import Asker, Disclosure, record
 from shared.change_effect import Effect
 from shared.change_notice import CheckedNotice, check_notice
@@ -90,8 +90,10 @@ class ChangeDesk:
         receipt: Receipt,
         now: dt.datetime,
     ) -> None:
-        """One RECEIVED entry per member named by SSN: the agency was told of them, whether
-        or not it acted, and a repeated delivery is a repeated telling."""
+        """One RECEIVED entry per member the notice names: the agency was told of them,
+        whether or not it acted, and a repeated delivery is a repeated telling. A member
+        sent without an SSN (to HHS and USDA, or a child not yet numbered) is named by
+        person id within the case."""
         detail = f"change {notice.kind_name}: {receipt.effect.action}"
         if receipt.duplicate:
             detail += " (duplicate, nothing done again)"
@@ -101,6 +103,16 @@ class ChangeDesk:
             self._subject_key,
             asker,
             now,
-            [Disclosure(ssn, Outcome.RECEIVED, detail) for ssn in notice.ssns],
+            [
+                Disclosure(s.ssn, Outcome.RECEIVED, detail)
+                if s.ssn
+                else Disclosure(
+                    "",
+                    Outcome.RECEIVED,
+                    detail,
+                    audit_person_ref(self._subject_key, notice.case_id, s.person_id),
+                )
+                for s in notice.subjects
+            ],
             (f"change.{notice.kind_name.lower()}",),
         )

@@ -127,6 +127,14 @@ def check_notice(
     )
     _check_subjects(notice, out, needs_ssn)
     _check_determinations(notice, out)
+    if notice.kind == Kind.LIFE_EVENT_KIND_ISSUE_SETTLED and not (
+        notice.determinations or notice.household_determinations
+    ):
+        out.append(
+            FieldViolation(
+                "notice.determinations", "a settlement is sent for its new answers: give them"
+            )
+        )
     if notice.kind == Kind.LIFE_EVENT_KIND_MOVE:
         if not notice.HasField("new_address"):
             out.append(FieldViolation("notice.new_address", "is required for a move"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import grpc
@@ -12,8 +12,12 @@ from shared.context import CALLER_HEADER, PURPOSE_HEADER
 from shared.interceptors import CorrelationClientInterceptor, CorrelationStreamInterceptor
 from shared.tls import TlsFiles
 
+# A ping every 30 s keeps long idle streams (the SSA death feed) alive through middleboxes;
+# servers must admit pings this often (shared/server.py) or they answer "too_many_pings".
+KEEPALIVE_TIME_MS = 30_000
+
 _OPTIONS = [
-    ("grpc.keepalive_time_ms", 30_000),
+    ("grpc.keepalive_time_ms", KEEPALIVE_TIME_MS),
     ("grpc.keepalive_timeout_ms", 10_000),
     # Reconnect quickly after an agency restarts; our own retry policy bounds the total.
     ("grpc.initial_reconnect_backoff_ms", 200),
@@ -43,21 +47,30 @@ def open_channel(target: str, tls: TlsFiles | None) -> grpc.aio.Channel:
     )
 
 
+Metadata = Sequence[tuple[str, str]] | Callable[[], Sequence[tuple[str, str]]]
+
+
 class _AddMetadata(
     grpc.aio.UnaryUnaryClientInterceptor,
     grpc.aio.UnaryStreamClientInterceptor,
     grpc.UnaryUnaryClientInterceptor,
     grpc.UnaryStreamClientInterceptor,
 ):
-    """Adds fixed headers (a caseworker's token, a declared purpose) to every call."""
+    """Adds headers (a caseworker's token, a declared purpose) to every call: fixed ones, or
+    a function's, asked on each call so a long-lived channel can carry a token renewed
+    before it expires."""
 
-    def __init__(self, metadata: Sequence[tuple[str, str]]) -> None:
-        self._metadata = tuple(metadata)
+    def __init__(self, metadata: Metadata) -> None:
+        if callable(metadata):
+            self._metadata = metadata
+        else:
+            fixed = tuple(metadata)
+            self._metadata = lambda: fixed
 
     def _call(self, continuation: Any, details: Any, request: Any) -> Any:
         # Both flavours of call details are named tuples; the continuation's result is
         # the call itself (blocking) or an awaitable of it (asyncio).
-        merged = [*(details.metadata or ()), *self._metadata]
+        merged = [*(details.metadata or ()), *self._metadata()]
         return continuation(details._replace(metadata=merged), request)
 
     intercept_unary_unary = _call  # type: ignore[assignment]
@@ -68,7 +81,7 @@ class _AddMetadataToStreams(grpc.aio.UnaryStreamClientInterceptor):
     """The same headers on server-streaming calls: an asyncio channel files each
     interceptor under its first matching kind only, so streams need their own."""
 
-    def __init__(self, metadata: Sequence[tuple[str, str]]) -> None:
+    def __init__(self, metadata: Metadata) -> None:
         self._inner = _AddMetadata(metadata)
 
     def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:  # type: ignore[override]
@@ -92,7 +105,7 @@ def tool_metadata(
 def open_tool_channel(
     target: str,
     tls: TlsFiles | None,
-    metadata: Sequence[tuple[str, str]] = (),
+    metadata: Metadata = (),
     options: Sequence[tuple[str, Any]] = (),
 ) -> grpc.aio.Channel:
     """An asyncio channel for a tool (CLI, bench, harness, test) that adds ``metadata``."""
@@ -105,7 +118,7 @@ def open_tool_channel(
 
 
 def open_tool_channel_sync(
-    target: str, tls: TlsFiles | None, metadata: Sequence[tuple[str, str]] = ()
+    target: str, tls: TlsFiles | None, metadata: Metadata = ()
 ) -> grpc.Channel:
     """The blocking twin of ``open_tool_channel``."""
     base = (

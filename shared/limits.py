@@ -27,6 +27,8 @@ MAX_REQUEST_BYTES = 4 * 1024 * 1024
 # than twice any real one, and keeps the relationship list (50 x 49 pairs), the rules'
 # work and a case's answer (every member's evidence and determinations) small.
 MAX_HOUSEHOLD_MEMBERS = 50
+# Children one pregnancy may be expected to bring: octuplets are the most on record.
+MAX_EXPECTED_CHILDREN = 8
 # A billion dollars, in cents, either way: more than any income or cost a benefit rule
 # reads, and small enough that sums over a whole request stay far inside 64 bits.
 MAX_ABS_CENTS = 100_000_000_000

@@ -84,8 +84,8 @@ def parameters() -> ParameterSet:
 
 def _half_up(value: Fraction) -> int:
     """Whole cents, halves away from zero."""
-    sign = -1 if value < 0 else 1
-    return sign * int(abs(value) + Fraction(1, 2))
+    magnitude = (2 * abs(value.numerator) + value.denominator) // (2 * value.denominator)
+    return -magnitude if value < 0 else magnitude
 
 
 def _fraction(text: object) -> Fraction:
@@ -96,21 +96,52 @@ def _entry(params: ParameterSet, name: str, tax_year: int) -> ParameterValue:
     return params.entry(name, dt.date(tax_year, 1, 1))
 
 
+@dataclass(frozen=True)
+class _SeFigures:
+    """One tax year's self-employment tax figures, parsed once: every household of the
+    year reads the same ones."""
+
+    net_earnings_share: Fraction
+    minimum_net_earnings_cents: int
+    oasdi_rate: Fraction
+    hi_rate: Fraction
+    deductible_share: Fraction
+    wage_base_cents: int
+    wage_base_year: int
+
+
+@lru_cache(maxsize=256)
+def _se_figures(params: ParameterSet, tax_year: int) -> _SeFigures:
+    rates = _entry(params, SE_TAX, tax_year).value
+    base_entry = _entry(params, WAGE_BASE, tax_year)
+    return _SeFigures(
+        _fraction(rates["net_earnings_share"]),
+        int(rates["minimum_net_earnings_cents"]),
+        _fraction(rates["oasdi_rate"]),
+        _fraction(rates["hi_rate"]),
+        _fraction(rates["deductible_share"]),
+        int(base_entry.value),
+        base_entry.effective_from.year,
+    )
+
+
 def self_employment_tax_cents(
     net_profit_cents: int, wages_cents: int, tax_year: int, params: ParameterSet
 ) -> tuple[int, int, int]:
     """(tax, wage base, wage base year). Wages already taxed use up the wage base first
     (26 U.S.C. 1402(b)(1)); a loss or net earnings under the floor owe nothing."""
-    rates = _entry(params, SE_TAX, tax_year).value
-    base_entry = _entry(params, WAGE_BASE, tax_year)
-    base = int(base_entry.value)
-    net_earnings = _fraction(rates["net_earnings_share"]) * max(net_profit_cents, 0)
-    if net_earnings < int(rates["minimum_net_earnings_cents"]):
-        return 0, base, base_entry.effective_from.year
+    figures = _se_figures(params, tax_year)
+    base = figures.wage_base_cents
+    # No profit, no net earnings: the tax is nil whatever the floor is.
+    if net_profit_cents <= 0:
+        return 0, base, figures.wage_base_year
+    net_earnings = figures.net_earnings_share * net_profit_cents
+    if net_earnings < figures.minimum_net_earnings_cents:
+        return 0, base, figures.wage_base_year
     oasdi_room = max(base - max(wages_cents, 0), 0)
-    oasdi = _fraction(rates["oasdi_rate"]) * min(net_earnings, oasdi_room)
-    hi = _fraction(rates["hi_rate"]) * net_earnings
-    return _half_up(oasdi + hi), base, base_entry.effective_from.year
+    oasdi = figures.oasdi_rate * min(net_earnings, oasdi_room)
+    hi = figures.hi_rate * net_earnings
+    return _half_up(oasdi + hi), base, figures.wage_base_year
 
 
 def magi(parts: IncomeParts, tax_year: int, params: ParameterSet | None = None) -> Magi:
@@ -118,8 +149,7 @@ def magi(parts: IncomeParts, tax_year: int, params: ParameterSet | None = None) 
     se_tax, base, base_year = self_employment_tax_cents(
         parts.self_employment_cents, parts.wages_cents, tax_year, params
     )
-    share = _fraction(_entry(params, SE_TAX, tax_year).value["deductible_share"])
-    deduction = _half_up(share * se_tax)
+    deduction = _half_up(_se_figures(params, tax_year).deductible_share * se_tax) if se_tax else 0
     total = (
         parts.wages_cents
         + parts.self_employment_cents

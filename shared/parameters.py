@@ -58,6 +58,9 @@ class ParameterSet:
 
     def __init__(self, values: dict[str, list[ParameterValue]]) -> None:
         self._values = values
+        # Rules ask for the same few (name, date) pairs for every household, and a loaded
+        # set never changes, so each is looked up once.
+        self._in_force: dict[tuple[str, dt.date], ParameterValue] = {}
 
     @classmethod
     def load(cls, *sources: Path) -> ParameterSet:
@@ -86,8 +89,13 @@ class ParameterSet:
 
     def entry(self, name: str, on: dt.date) -> ParameterValue:
         """The value in force on a date, with its dates and citation."""
+        key = (name, on)
+        found = self._in_force.get(key)
+        if found is not None:
+            return found
         for candidate in reversed(self.history(name)):
             if candidate.covers(on):
+                self._in_force[key] = candidate
                 return candidate
         raise ParameterError(f"parameter {name!r} has no value in force on {on.isoformat()}")
 

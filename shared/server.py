@@ -14,10 +14,19 @@ import structlog
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from shared.access import AccessPolicy
+from shared.channels import KEEPALIVE_TIME_MS
 from shared.interceptors import ServerCallInterceptor
 from shared.limits import MAX_REQUEST_BYTES
 from shared.reflection import enable_reflection
 from shared.security import Trust
+
+# Our clients ping every KEEPALIVE_TIME_MS, also on a stream with nothing to say for
+# minutes. gRPC's default admits one such ping per 5 min and answers more with GOAWAY
+# "too_many_pings", which cut the SSA death feed about every five minutes.
+KEEPALIVE_SERVER_OPTIONS = [
+    ("grpc.http2.min_recv_ping_interval_without_data_ms", KEEPALIVE_TIME_MS // 2),
+    ("grpc.keepalive_permit_without_calls", 1),
+]
 
 log = structlog.get_logger("server")
 
@@ -73,6 +82,7 @@ async def start_server(
             ("grpc.so_reuseport", 1 if reuse_port else 0),
             # Explicit, as the field limits (shared/limits.py) are sized against it.
             ("grpc.max_receive_message_length", MAX_REQUEST_BYTES),
+            *KEEPALIVE_SERVER_OPTIONS,
         ],
     )
     for binding in bindings:

@@ -84,6 +84,9 @@ class ServiceSettings(BaseSettings):
     # processes (this process's own wake it at once), and streams one caller may hold.
     watch_poll_seconds: float = 0.5
     watches_per_caller: int = 8
+    # HHS: how often the benchmark premiums it holds in memory are checked against its
+    # database, where `elig data load-benchmarks` writes a new year's (0: never).
+    benchmark_poll_seconds: float = 2.0
 
     def certificates_dir(self) -> Path:
         return Path(self.tls_dir) if self.tls_dir else self.data_dir / "certs"

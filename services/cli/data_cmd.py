@@ -48,5 +48,6 @@ def load_benchmarks_cmd(
         db.dispose()
     typer.echo(
         f"hhs: plan year {loaded.plan_year}: benchmarks for {loaded.counties} counties "
-        f"from {loaded.silver_plans} silver plan offerings"
+        f"from {loaded.silver_plans} silver plan offerings; a running HHS service uses them "
+        "within its benchmark poll interval (ELIG_BENCHMARK_POLL_SECONDS)"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import time
@@ -163,16 +164,24 @@ def up(
         "--free-ports",
         help="listen on free ports instead of 50050-50054 (or ELIG_<SERVICE>_PORT)",
     ),
+    clock_file: Path = typer.Option(
+        None,
+        "--clock-file",
+        envvar="ELIG_CLOCK_FILE",
+        help="every service reads 'now' from this file once it is written, so `elig sim "
+        "run` and `elig sim year` can move the stack's time",
+    ),
 ) -> None:
     """Start the whole stack locally: every service its own process, seeded, on SQLite."""
     mode = Session.tls_mode
     # Shown as typed: a relative folder keeps machine paths out of copied output.
     data_dir = data_dir or Session.data_dir
+    extra_env = _clock_env(clock_file) if clock_file else {}
     try:
         stack = (
-            Stack.on_free_ports(data_dir, tls_mode=mode)
+            Stack.on_free_ports(data_dir, tls_mode=mode, extra_env=extra_env)
             if free_ports
-            else Stack(data_dir, tls_mode=mode)
+            else Stack(data_dir, tls_mode=mode, extra_env=extra_env)
         )
     except StackError as error:
         err.print(f"[red]the stack did not start[/red]: {error}")
@@ -180,6 +189,12 @@ def up(
     Session.data_dir = stack.data_dir
     console.print(f"starting {len(SERVICES)} services, data in {data_dir} ...")
     console.print(_mode_line(stack, data_dir))
+    if clock_file:
+        console.print(
+            f"clock: read from {clock_file} once it is written (elig sim moves it forward); "
+            "until then, the system's",
+            highlight=False,
+        )
     try:
         with running_stack(stack):
             _print_services(stack, data_dir)
@@ -199,6 +214,19 @@ def up(
         err.print(f"[red]the stack did not start[/red]: {error}")
         raise typer.Exit(1) from None
     console.print("stack stopped")
+
+
+def _clock_env(clock_file: Path) -> dict[str, str]:
+    """The services read the clock file from their own working folder's point of view: the
+    path is made absolute. A simulated clock jumps months at once, so the orchestrator's
+    rounds (the 90-day clock) look every second unless told otherwise."""
+    env = {"ELIG_CLOCK_FILE": str(clock_file.resolve())}
+    if not any(
+        k in os.environ
+        for k in ("ELIG_FOLLOW_UP_INTERVAL_SECONDS", "ELIG_ORCHESTRATOR_FOLLOW_UP_INTERVAL_SECONDS")
+    ):
+        env["ELIG_ORCHESTRATOR_FOLLOW_UP_INTERVAL_SECONDS"] = "1"
+    return env
 
 
 def _mode_line(stack: Stack, data_dir: Path) -> str:

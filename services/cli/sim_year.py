@@ -2,10 +2,16 @@
 life events month by month, and renews; then the totals.
 
 The population and its year are the same for the same seed. The year is the twelve months
-ending on ``--today`` (the stack's clock cannot be moved from outside, and changes are
-reported once they happened): events are dated in their month, replayed in order, each
-household's in sequence and households side by side. People who join a household during
-the year are written into SSA's records with the rest before anything is replayed.
+ending on ``--today``: events are dated in their month, replayed in order, each household's
+in sequence and households side by side. People who join a household during the year are
+written into SSA's records with the rest before anything is replayed.
+
+On a stack whose services read a clock file (ELIG_CLOCK_FILE, ``--clock-file``) the year is
+lived on the stack's own clock: it is set to the year's first day for the applications, to
+each month's last day before that month's changes are reported (a change is reported once
+it happened), and, after the renewals, past the last open issue's 90-day period, waiting
+each time for the orchestrator's rounds to settle what fell due (45 CFR 155.315(f)(5)).
+Without a clock file the stack's clock stands where it is, and no issue can run out.
 """
 
 from __future__ import annotations
@@ -28,9 +34,12 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from eligibility.common.v1 import life_event_pb2 as le
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from eligibility.orchestrator.v1 import coordination_pb2_grpc as pb_grpc
+from services.cli import sim_clock
 from services.cli.client import Session, TargetOption
+from services.cli.sim_clock import ClockAhead, SimClock
 from services.cli.sim_cmd import seed_agencies, write_population
 from services.harness import year as years
 from services.harness.households import request_from_dict
@@ -54,6 +63,8 @@ class Totals:
     history: Counter[str] = field(default_factory=Counter)
     notifications: Counter[str] = field(default_factory=Counter)
     open_issues: int = 0
+    # How the stack's clock moved, for the summary ("" when it did not).
+    clock: str = ""
 
 
 def _issues(case: pb.Case) -> set[tuple[str, str, str]]:
@@ -90,6 +101,13 @@ def year(
     plan_year: int = typer.Option(0, help="the plan year applied for (0: the current year)"),
     concurrency: int = typer.Option(8, min=1, max=64, help="households handled side by side"),
     target: str | None = TargetOption,
+    clock_file: Path | None = typer.Option(
+        None,
+        "--clock-file",
+        envvar="ELIG_CLOCK_FILE",
+        help="the stack's clock file (ELIG_CLOCK_FILE), moved month by month so issues "
+        "reach their 90-day end; without it the stack's clock stands still",
+    ),
 ) -> None:
     """Apply for a synthetic population, replay a year of life events, renew, print totals."""
     # The folder whose agencies are seeded is the one whose stack is asked: elig's own.
@@ -97,10 +115,26 @@ def year(
     started = time.perf_counter()
     end = dt.date.fromisoformat(today) if today else dt.date.today()
     year_of = plan_year or end.year
+    first_day = years.month_start(end, 1)
+    clock = SimClock(clock_file) if clock_file else None
+    if clock is not None:
+        try:
+            clock.check_not_after(_noon(first_day))
+        except ClockAhead as ahead:
+            console.print(
+                f"[red]the stack's clock ({clock_file}) reads {ahead.reads.date()}, after the "
+                f"year's first day {first_day}[/red]: time only moves forward, so give a "
+                f"--today at least a year after {ahead.reads.date()}, or start a stack with a "
+                "new clock file"
+            )
+            raise typer.Exit(2) from None
     records, applications, people = write_population(data_dir, households, seed, end, year_of)
     homes = [json.loads(line) for line in applications.read_text(encoding="utf-8").splitlines()]
     data = json.loads(records.read_text(encoding="utf-8"))
-    _born_before(dt.date(year_of, 1, 1), homes, data["people"])
+    # Nobody applies before being born: on a moved clock the applications are made on the
+    # year's first day, which may be before the plan year begins.
+    born_by = min(dt.date(year_of, 1, 1), first_day) if clock else dt.date(year_of, 1, 1)
+    _born_before(born_by, homes, data["people"])
     planned, newcomers = years.plan(homes, seed, end)
     data["people"] += [{**p, "birth_date": p["birth_date"].isoformat()} for p in newcomers]
     records.write_text(json.dumps(data), encoding="utf-8")
@@ -123,6 +157,30 @@ def year(
         Progress(console=console) as progress,
     ):
         stub = pb_grpc.CoordinationServiceStub(channel)
+
+        def read(case_ids: list[str]) -> dict[str, pb.Case]:
+            def one(case_id: str) -> pb.Case:
+                request = pb.GetCaseRequest(case_id=case_id)
+                return stub.GetCase(request, timeout=60).case
+
+            return dict(zip(case_ids, pool.map(one, case_ids), strict=True))
+
+        def let_time_pass(at: dt.datetime) -> None:
+            """Move the stack's clock to ``at`` and wait for the orchestrator to settle what
+            fell due by then; the cases read while waiting replace the ones held."""
+            if clock is None:
+                return
+            today_ = clock.move_to(at).date()
+            due = {c.case_id: i for i, c in cases.items() if sim_clock.overdue(c, today_)}
+            if not due:
+                return
+            with console.status(f"{today_}: waiting for {len(due)} cases' issues to be settled"):
+                seen = sim_clock.wait_until(read, lambda c: sim_clock.overdue(c, today_) > 0, due)
+            for case_id, case in seen.items():
+                cases[due[case_id]] = case
+
+        if clock is not None:
+            clock.move_to(_noon(first_day))
 
         def apply(index: int) -> None:
             request = request_from_dict(homes[index], f"year-{nonce}-{index}")
@@ -163,6 +221,9 @@ def year(
                     cases[item.household] = reply.case
 
         for month in range(1, 13):
+            # Every change of the month has happened by its last day (the year's last
+            # month ends on --today).
+            let_time_pass(_noon(min(years.month_end(years.month_start(end, month)), end)))
             by_home: dict[int, list[years.Planned]] = {}
             for item in planned:
                 if item.month == month:
@@ -196,13 +257,38 @@ def year(
 
         _each(pool, progress, "renewing", list(cases), renew)
 
-        def read(index: int) -> None:
-            case = stub.GetCase(pb.GetCaseRequest(case_id=cases[index].case_id), timeout=60).case
-            with lock:
-                _tally(totals, case)
+        if clock is not None:
+            # The issues still open (opened late in the year, or at renewal) run out too.
+            last_due = sim_clock.latest_due(cases.values())
+            if last_due is not None:
+                let_time_pass(_noon(last_due + dt.timedelta(days=1)))
+            reads = clock.reads()
+            totals.clock = (
+                f"the stack's clock moved from {first_day} to "
+                f"{reads.date() if reads else first_day} ({clock.path})"
+            )
+        else:
+            totals.clock = (
+                "no --clock-file: the stack's clock stood still, so no issue reached its "
+                "90-day end and none could be settled by rule"
+            )
 
-        _each(pool, progress, "reading cases", list(cases), read)
+        # The dispatcher delivers in the background: the totals wait for the agencies'
+        # answers (or a minute without one).
+        ids = [case.case_id for case in cases.values()]
+        with console.status(f"reading {len(ids)} cases, waiting for the agencies' answers"):
+            final = sim_clock.wait_until(read, _notices_pending, ids)
+        for case in final.values():
+            _tally(totals, case)
     _print(totals, households, time.perf_counter() - started)
+
+
+def _noon(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
+
+
+def _notices_pending(case: pb.Case) -> bool:
+    return any(n.state == pb.NOTIFICATION_STATE_PENDING for n in case.notifications)
 
 
 def _tally(totals: Totals, case: pb.Case) -> None:
@@ -212,13 +298,16 @@ def _tally(totals: Totals, case: pb.Case) -> None:
         totals.notifications["written"] += 1
         state = pb.NotificationState.Name(notice.state).removeprefix("NOTIFICATION_STATE_")
         totals.notifications[state.lower()] += 1
+        if notice.kind == le.LIFE_EVENT_KIND_ISSUE_SETTLED:
+            totals.notifications["settlements"] += 1
     totals.open_issues += len(case.data_matching_issues)
 
 
 def _born_before(start: dt.date, homes: list[dict[str, Any]], people: list[dict[str, Any]]) -> None:
-    """The population is drawn around ``--today``; a child drawn as born after the plan
-    year began is made born the day before it (in the household and in SSA's records
-    alike), since a plan year is applied for by people already born."""
+    """The population is drawn around ``--today``; a child drawn as born on or after
+    ``start`` (the plan year's first day, or the day of the applications if earlier) is made
+    born the day before it (in the household and in SSA's records alike), since only people
+    already born apply."""
     latest = (start - dt.timedelta(days=1)).isoformat()
     moved = set()
     for home in homes:
@@ -246,6 +335,7 @@ def _print(totals: Totals, households: int, seconds: float) -> None:
             sum(totals.history[k] for k in ("LIFE_EVENT", "RECHECKED", "ISSUE_SETTLED", "RENEWED")),
         ),
         ("notifications written", totals.notifications["written"]),
+        ("  for settlements by rule", totals.notifications["settlements"]),
         ("  acknowledged", totals.notifications["acknowledged"]),
         ("  still pending", totals.notifications["pending"]),
         ("  refused", totals.notifications["refused"]),
@@ -263,4 +353,5 @@ def _print(totals: Totals, households: int, seconds: float) -> None:
     for label, count in rows:
         table.add_row(label, str(count))
     console.print(table)
+    console.print(totals.clock)
     console.print(f"in {seconds:.1f} s")

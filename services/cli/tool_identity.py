@@ -5,6 +5,7 @@ tests all call the stack through this, as a deployed tool would through its own.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,9 @@ from shared.tls import CASEWORKER_TOOL, MTLS, PLAINTEXT, DevCertificates, TlsFil
 
 DEFAULT_CASEWORKER = "cw-local"
 DEFAULT_ROLE = "caseworker"
+# Tokens are minted for this long and renewed halfway, so a channel open for hours (a
+# bench, a simulated year, `elig watch`) never sends one that has expired.
+TOKEN_LIFETIME = dt.timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -57,7 +61,7 @@ class LocalTool:
     def metadata(
         self, caseworker: str | None = None, role: str | None = None, purpose: str | None = None
     ) -> list[tuple[str, str]]:
-        token = self.token(caseworker, role or DEFAULT_ROLE) if caseworker else None
+        token = self.token(caseworker, role or DEFAULT_ROLE, TOKEN_LIFETIME) if caseworker else None
         declare = self.identity if self.mode == PLAINTEXT else None
         return tool_metadata(token, purpose, declare)
 
@@ -70,7 +74,7 @@ class LocalTool:
         options: Sequence[tuple[str, Any]] = (),
     ) -> grpc.aio.Channel:
         return open_tool_channel(
-            target, self.tls(), self.metadata(caseworker, role, purpose), options
+            target, self.tls(), self.renewed_metadata(caseworker, role, purpose), options
         )
 
     def channel_sync(
@@ -80,4 +84,29 @@ class LocalTool:
         role: str | None = None,
         purpose: str | None = None,
     ) -> grpc.Channel:
-        return open_tool_channel_sync(target, self.tls(), self.metadata(caseworker, role, purpose))
+        return open_tool_channel_sync(
+            target, self.tls(), self.renewed_metadata(caseworker, role, purpose)
+        )
+
+    def renewed_metadata(
+        self, caseworker: str | None = None, role: str | None = None, purpose: str | None = None
+    ) -> RenewedHeaders:
+        return RenewedHeaders(self, caseworker, role, purpose)
+
+
+class RenewedHeaders:
+    """A tool channel's headers, asked for on every call: the token in them is minted again
+    once half its lifetime has passed."""
+
+    def __init__(
+        self, tool: LocalTool, caseworker: str | None, role: str | None, purpose: str | None
+    ) -> None:
+        self._mint = lambda: tuple(tool.metadata(caseworker, role, purpose))
+        self._headers = self._mint()
+        self._renew_at = time.monotonic() + TOKEN_LIFETIME.total_seconds() / 2
+
+    def __call__(self) -> tuple[tuple[str, str], ...]:
+        if time.monotonic() >= self._renew_at:
+            self._headers = self._mint()
+            self._renew_at = time.monotonic() + TOKEN_LIFETIME.total_seconds() / 2
+        return self._headers

@@ -46,6 +46,7 @@ def case_status(value: int) -> str:
     return {
         pb.CASE_STATUS_DETERMINED: "Determined",
         pb.CASE_STATUS_PENDING_VERIFICATION: "Pending verification",
+        pb.CASE_STATUS_CLOSED: "Closed",
     }.get(value, "Unknown")
 
 

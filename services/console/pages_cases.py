@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from eligibility.common.v1 import determination_pb2 as det
 from eligibility.common.v1 import household_pb2, life_event_pb2
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from services.console import household_form, labels
@@ -88,7 +89,32 @@ def _grid(case: pb.Case) -> dict[str, object]:
                 [by_program.get(p) for p in programs],
             )
         )
-    return {"programs": programs, "rows": rows, "asked": asked, "names": names}
+    return {
+        "programs": programs,
+        "rows": rows,
+        "asked": asked,
+        "names": names,
+        "offered": offered(case, names),
+    }
+
+
+_MAY_QUALIFY = (det.DETERMINATION_STATUS_ELIGIBLE, det.DETERMINATION_STATUS_CONDITIONAL)
+
+
+def offered(case: pb.Case, names: dict[str, str]) -> list[tuple[int, list[str]]]:
+    """Each program offered after a change, with who may qualify: a person-level program's
+    answers are in the case (assessed with the case's own HHS programs); SNAP's household
+    answer for an offer is not kept, so it names no one."""
+    out = []
+    for program in case.offered_programs:
+        who = [
+            names.get(d.person_id) or d.person_id
+            for d in case.determinations
+            for p in d.programs
+            if p.program == program and p.status in _MAY_QUALIFY
+        ]
+        out.append((program, who))
+    return out
 
 
 @signed_in

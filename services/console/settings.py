@@ -22,6 +22,9 @@ class ConsoleSettings:
     orchestrator_target: str = f"127.0.0.1:{DEFAULT_PORTS['orchestrator']}"
     # A sign-in lasts this long; then the caseworker signs in again.
     session_minutes: int = 30
+    # Mark the cookie Secure (sent over HTTPS only). Always on when the request itself came
+    # over HTTPS; this forces it behind a proxy that ends TLS and forwards plain HTTP.
+    secure_cookie: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> ConsoleSettings:
@@ -33,4 +36,5 @@ class ConsoleSettings:
             tls_mode=env.get("ELIG_TLS_MODE", base.tls_mode),
             orchestrator_target=env.get("ELIG_ORCHESTRATOR_TARGET", base.orchestrator_target),
             session_minutes=int(env.get("ELIG_CONSOLE_SESSION_MINUTES", base.session_minutes)),
+            secure_cookie=env.get("ELIG_CONSOLE_SECURE_COOKIE", "").lower() in ("1", "true", "yes"),
         )

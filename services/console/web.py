@@ -69,6 +69,7 @@ def with_cookie(request: Request, response: Response) -> Response:
             max_age=int(codec(request).lifetime_seconds),
             httponly=True,
             samesite="strict",
+            secure=request.app.state.settings.secure_cookie or request.url.scheme == "https",
             path="/",
         )
     # Pages show personal data: never keep them in a shared cache.

@@ -9,10 +9,11 @@ covered children under 21 (45 CFR 147.102(c)(1)).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal
 from fractions import Fraction
 
-from services.hhs.applicable_percentage import round_half_up
+from services.hhs.applicable_percentage import half_up
 from shared.parameters import ParameterSet
 
 CURVE = "hhs.aca.age_curve"
@@ -50,6 +51,8 @@ def curve_for(params: ParameterSet, plan_year: int, state_code: str) -> dict[obj
     return state_curves.get(state_code) or params.get(CURVE, on)
 
 
+# Every household of a year and state reads the same curve: each factor is found once.
+@functools.lru_cache(maxsize=8192)
 def age_factor(params: ParameterSet, plan_year: int, age: int, state_code: str = "") -> Fraction:
     factors, top_age, top = _parse_curve(curve_for(params, plan_year, state_code))
     if age >= top_age:
@@ -59,10 +62,15 @@ def age_factor(params: ParameterSet, plan_year: int, age: int, state_code: str =
     return factors[age]
 
 
+@functools.lru_cache(maxsize=256)
+def _family_rule(params: ParameterSet, plan_year: int) -> tuple[int, int]:
+    rule = params.get(FAMILY, dt.date(plan_year, 1, 1))
+    return int(rule["max_rated_children_under"]), int(rule["max_rated_children"])
+
+
 def rated_members(params: ParameterSet, plan_year: int, ages: dict[str, int]) -> set[str]:
     """Members whose premium counts: all but the children under 21 beyond the three oldest."""
-    rule = params.get(FAMILY, dt.date(plan_year, 1, 1))
-    under, most = int(rule["max_rated_children_under"]), int(rule["max_rated_children"])
+    under, most = _family_rule(params, plan_year)
     children = sorted(
         (pid for pid, age in ages.items() if age < under), key=lambda p: (-ages[p], p)
     )
@@ -78,13 +86,24 @@ def member_premiums(
     state_code: str = "",
 ) -> dict[str, int]:
     """Monthly benchmark premium per member, in cents (zero for unrated children)."""
-    basis = age_factor(params, plan_year, quoted_age, state_code)
+    # First, so a quoted age off the curve is the error reported.
+    age_factor(params, plan_year, quoted_age, state_code)
     rated = rated_members(params, plan_year, ages)
-    return {
-        pid: int(
-            round_half_up(quoted_cents * age_factor(params, plan_year, age, state_code) / basis)
-        )
-        if pid in rated
-        else 0
-        for pid, age in ages.items()
-    }
+    premiums = {}
+    for pid, age in ages.items():
+        if pid in rated:
+            num, den = _ratio(params, plan_year, quoted_age, age, state_code)
+            premiums[pid] = half_up(quoted_cents * num, den)
+        else:
+            premiums[pid] = 0
+    return premiums
+
+
+@functools.lru_cache(maxsize=16384)
+def _ratio(
+    params: ParameterSet, plan_year: int, quoted_age: int, age: int, state_code: str
+) -> tuple[int, int]:
+    """curve[age] / curve[quoted age] as a numerator and a positive denominator."""
+    basis = age_factor(params, plan_year, quoted_age, state_code)
+    ratio = age_factor(params, plan_year, age, state_code) / basis
+    return ratio.numerator, ratio.denominator

@@ -10,6 +10,7 @@ is rounded to the nearest hundredth of a percent (26 CFR 1.36B-3(g)(1)).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -21,6 +22,12 @@ TABLE = "hhs.aca.applicable_percentage"
 
 def _exact(value: object) -> Fraction:
     return Fraction(Decimal(str(value)))
+
+
+def half_up(numerator: int, denominator: int) -> int:
+    """numerator / denominator (denominator > 0) to the nearest whole number, halves up:
+    round_half_up in whole numbers, without building Fractions."""
+    return (numerator * 2 + denominator) // (2 * denominator)
 
 
 def round_half_up(value: Fraction, places: int = 0) -> Fraction:
@@ -42,6 +49,9 @@ def whole_percent_of_fpl(percent: Fraction) -> int:
     return percent.numerator // percent.denominator
 
 
+# The same whole percentage of the poverty line comes up for many households of a year, and
+# a loaded ParameterSet never changes: each is worked out once.
+@functools.lru_cache(maxsize=8192)
 def applicable_percentage(
     params: ParameterSet, plan_year: int, fpl_percent: int
 ) -> ApplicablePercentage:

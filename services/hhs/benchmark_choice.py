@@ -9,6 +9,7 @@ real figure is loaded, 26 CFR 1.36B-3(f) names the benchmark as the actual plan'
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -17,7 +18,7 @@ from services.hhs.applicable_percentage import round_half_up
 from services.hhs.benchmarks import Benchmark, BenchmarkSource
 from services.hhs.facts import HouseholdFacts
 from services.hhs.results import Basis, Reason
-from shared.parameters import ParameterError, ParameterSet
+from shared.parameters import ParameterError, ParameterSet, ParameterValue
 
 UPRATING = "hhs.aca.benchmark_premium_uprating"
 BENCHMARK_RULE = "26 U.S.C. 36B(b)(3)(B); 26 CFR 1.36B-3(f)"
@@ -37,6 +38,7 @@ class Chosen:
     notes: tuple[Reason, ...] = ()
 
 
+@functools.lru_cache(maxsize=256)
 def estimate_from_year(params: ParameterSet, plan_year: int) -> int | None:
     """The published year an estimate for ``plan_year`` would uprate, if one is defined."""
     try:
@@ -56,6 +58,17 @@ def _approximation(benchmark: Benchmark) -> tuple[Reason, ...]:
             {"rating_area": benchmark.rating_area},
         ),
     )
+
+
+@functools.lru_cache(maxsize=256)
+def _uprating(
+    params: ParameterSet, plan_year: int
+) -> tuple[ParameterValue, object, object, Fraction]:
+    """The year's uprating entry, its two index figures as written, and their ratio."""
+    entry = params.entry(UPRATING, dt.date(plan_year, 1, 1))
+    index_from, index_to = entry.value["index_from"], entry.value["index_to"]
+    factor = Fraction(Decimal(str(index_to))) / Fraction(Decimal(str(index_from)))
+    return entry, index_from, index_to, factor
 
 
 def choose(
@@ -96,9 +109,7 @@ def choose(
     prior = benchmarks.find(from_year, state, county) if from_year is not None else None
     if prior is None or from_year is None:
         return None
-    entry = params.entry(UPRATING, dt.date(year, 1, 1))
-    index_from, index_to = entry.value["index_from"], entry.value["index_to"]
-    factor = Fraction(Decimal(str(index_to))) / Fraction(Decimal(str(index_from)))
+    entry, index_from, index_to, factor = _uprating(params, year)
     cents = int(round_half_up(prior.monthly_premium_cents * factor))
     estimate = Reason(
         "BENCHMARK_ESTIMATED",

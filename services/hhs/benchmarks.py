@@ -11,6 +11,7 @@ them in its own database, and in-process callers (tests, the bench) use the tabl
 from __future__ import annotations
 
 import csv
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ COUNTIES_FILE = DATA_DIR / "county_rating_areas.csv"
 _SUFFIX = re.compile(r"\s+(county|parish|borough|census area|municipality|city and borough)$")
 
 
+# Asked for every Marketplace answer, of a few thousand county names: each folded once.
+@functools.lru_cache(maxsize=16384)
 def county_key(county: str) -> str:
     """Compare county names ignoring case, punctuation and a trailing "County"."""
     words = re.sub(r"[^a-z0-9]+", " ", county.casefold()).strip()
@@ -90,6 +93,12 @@ def pick(
             break
         if not p.county_fips and p.rating_area == place.rating_area:
             best = p
+    return _benchmark(plan_year, place, best, county)
+
+
+def _benchmark(
+    plan_year: int, place: CountyArea, best: AreaPremium | None, county: str
+) -> Benchmark | None:
     if best is None:
         return None
     return Benchmark(
@@ -122,9 +131,16 @@ class AreaTable:
 
     def __init__(self, counties: Iterable[CountyArea], premiums: Iterable[AreaPremium]) -> None:
         self._places = {(c.state_code, county_key(c.county)): c for c in counties}
-        self._premiums: dict[tuple[int, str], list[AreaPremium]] = {}
+        # Indexed the way ``pick`` chooses: a county's own figure, else the first of its
+        # rating area's, so a lookup need not walk a state's whole list.
+        self._by_county: dict[tuple[int, str, str], AreaPremium] = {}
+        self._by_area: dict[tuple[int, str, str], AreaPremium] = {}
         for p in premiums:
-            self._premiums.setdefault((p.plan_year, p.state_code), []).append(p)
+            if p.county_fips:
+                self._by_county.setdefault((p.plan_year, p.state_code, p.county_fips), p)
+            else:
+                # pick keeps the last of several figures for one area: so does this.
+                self._by_area[(p.plan_year, p.state_code, p.rating_area)] = p
 
     def place(self, state_code: str, county: str) -> CountyArea | None:
         return self._places.get((state_code, county_key(county)))
@@ -133,7 +149,10 @@ class AreaTable:
         place = self.place(state_code, county)
         if place is None:
             return None
-        return pick(plan_year, place, self._premiums.get((plan_year, state_code), []), county)
+        best = self._by_county.get((plan_year, state_code, place.county_fips))
+        if best is None:
+            best = self._by_area.get((plan_year, state_code, place.rating_area))
+        return _benchmark(plan_year, place, best, county)
 
 
 def dollars_to_cents(text: object) -> int:

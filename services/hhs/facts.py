@@ -41,6 +41,8 @@ class Member:
     # Whole years on the first day of the plan year.
     age: int
     pregnant: bool = False
+    # With pregnant: the children expected; 0 when not stated (the parameters then say).
+    expected_children: int = 0
     citizenship: Citizenship = Citizenship.CITIZEN
     # The member's own annual MAGI in cents; may be negative (a business loss). Computed
     # from ``incomes`` when those are given (services/hhs/income.py).
@@ -60,6 +62,29 @@ class Member:
     # Towards Medicaid community engagement (P.L. 119-21 s.71119).
     work_activity: WorkActivity = WorkActivity()
     monthly_earned_income_cents: int = 0
+
+    def with_income(self, annual_magi_cents: int, required_to_file: bool) -> Member:
+        """This member with the MAGI computed from their incomes (services/hhs/income.py).
+        Spelled out rather than ``dataclasses.replace``: it runs for every member of every
+        household, and replace costs several times as much."""
+        # By keyword: a field added in the middle must not shift the others.
+        return Member(
+            person_id=self.person_id,
+            age=self.age,
+            pregnant=self.pregnant,
+            expected_children=self.expected_children,
+            citizenship=self.citizenship,
+            annual_magi_cents=annual_magi_cents,
+            applying=self.applying,
+            offered_affordable_employer_coverage=self.offered_affordable_employer_coverage,
+            employer_self_only_monthly_premium_cents=self.employer_self_only_monthly_premium_cents,
+            medicaid_barred_by_immigration_status=self.medicaid_barred_by_immigration_status,
+            disabled=self.disabled,
+            incomes=self.incomes,
+            required_to_file=required_to_file,
+            work_activity=self.work_activity,
+            monthly_earned_income_cents=self.monthly_earned_income_cents,
+        )
 
 
 @dataclass(frozen=True)
@@ -107,6 +132,20 @@ class HouseholdFacts:
 
     def __post_init__(self) -> None:
         self._by_id.update({m.person_id: m for m in self.members})
+
+    def with_members(self, members: tuple[Member, ...]) -> HouseholdFacts:
+        """The same household with its members replaced (their MAGI filled in)."""
+        return HouseholdFacts(
+            plan_year=self.plan_year,
+            state_code=self.state_code,
+            county=self.county,
+            members=members,
+            relationships=self.relationships,
+            tax_units=self.tax_units,
+            determined_on=self.determined_on,
+            zip_code=self.zip_code,
+            quoted_benchmark=self.quoted_benchmark,
+        )
 
     def member(self, person_id: str) -> Member:
         return self._by_id[person_id]

@@ -26,6 +26,7 @@ dependents; household income is the filers' MAGI and that of dependents required
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -144,32 +145,46 @@ def _income_counted(
 ) -> list[str]:
     counted = []
     for pid in sorted(members):
-        child_with_parent = facts.member(pid).age <= child_max_age and bool(
-            kin.parents[pid] & members
-        )
-        unit = kin.dependent_unit.get(pid)
-        claimed_here = unit is not None and bool(set(unit.filers) & members)
-        must_file = facts.member(pid).required_to_file
-        if must_file or not (child_with_parent or claimed_here):
-            counted.append(pid)
+        member = facts.member(pid)
+        if not member.required_to_file:
+            parents = kin.parents.get(pid)
+            if member.age <= child_max_age and parents and not parents.isdisjoint(members):
+                continue
+            unit = kin.dependent_unit.get(pid)
+            if unit is not None and not members.isdisjoint(unit.filers):
+                continue
+        counted.append(pid)
     return counted
+
+
+@functools.lru_cache(maxsize=4096)
+def _counting(params: ParameterSet, on: dt.date) -> tuple[int, int, int]:
+    """(oldest age counted as a child, expected children of one's own pregnancy, extra
+    people another member's pregnancy adds): read once per date."""
+    child_max_age = int(params.get(GROUPS, on)["non_filer_child_max_age"])
+    counting = params.get(COUNTING, on)
+    return (
+        child_max_age,
+        int(counting["expected_children_per_pregnancy"]),
+        int(counting["pregnant_in_others_households"]) - 1,
+    )
 
 
 def medicaid_household(
     facts: HouseholdFacts, kin: Kinship, params: ParameterSet, person_id: str
 ) -> MagiHousehold:
     on = facts.determined_on or _plan_start(facts)
-    child_max_age = int(params.get(GROUPS, on)["non_filer_child_max_age"])
-    counting = params.get(COUNTING, on)
+    child_max_age, own_pregnancy, others_pregnancy = _counting(params, on)
     members, rule, citation = _composition(facts, kin, person_id, child_max_age)
     counted = _income_counted(facts, kin, members, child_max_age)
     size = len(members)
     for pid in members:
-        if facts.member(pid).pregnant:
+        member = facts.member(pid)
+        if member.pregnant:
             size += (
-                int(counting["expected_children_per_pregnancy"])
+                (member.expected_children or own_pregnancy)
                 if pid == person_id
-                else int(counting["pregnant_in_others_households"]) - 1
+                else others_pregnancy
             )
     magi = sum(facts.member(pid).annual_magi_cents for pid in counted)
     return MagiHousehold(tuple(sorted(members)), tuple(counted), size, magi, rule, citation)
@@ -184,12 +199,17 @@ def tax_household(facts: HouseholdFacts, unit: TaxUnit) -> MagiHousehold:
     )
 
 
+@functools.lru_cache(maxsize=4096)
+def _dependent_child_max_age(params: ParameterSet, on: dt.date) -> int:
+    return int(params.get(GROUPS, on)["dependent_child_max_age"])
+
+
 def is_parent_or_caretaker(
     facts: HouseholdFacts, kin: Kinship, params: ParameterSet, person_id: str
 ) -> bool:
     """Lives with a dependent child: their own, or a relative's child they claim (435.4)."""
     on = facts.determined_on or _plan_start(facts)
-    child_max = int(params.get(GROUPS, on)["dependent_child_max_age"])
+    child_max = _dependent_child_max_age(params, on)
     for child in facts.members:
         if child.person_id == person_id or child.age > child_max:
             continue

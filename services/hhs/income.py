@@ -8,7 +8,6 @@ result as a reason, so an answer shows the MAGI it used and how it was reached.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 from services.hhs.facts import HouseholdFacts, Member
@@ -49,13 +48,9 @@ def resolve(
             continue
         computed = magi_rules.magi(member.incomes, facts.plan_year, params)
         filing = magi_rules.dependent_filing_test(member.incomes, facts.plan_year, params)
-        members.append(
-            dataclasses.replace(
-                member, annual_magi_cents=computed.cents, required_to_file=filing.required
-            )
-        )
+        members.append(member.with_income(computed.cents, filing.required))
         incomes.append(MemberIncome(member.person_id, computed.cents, computed, filing, dependent))
-    return dataclasses.replace(facts, members=tuple(members)), tuple(incomes)
+    return facts.with_members(tuple(members)), tuple(incomes)
 
 
 def reason(income: MemberIncome) -> Reason:

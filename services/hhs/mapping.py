@@ -83,6 +83,7 @@ def to_facts(request: pb.DetermineEligibilityRequest, today: dt.date) -> Househo
                 person_id=m.person_id,
                 age=m.age,
                 pregnant=m.pregnant,
+                expected_children=m.expected_children,
                 # Only non-applying members may leave citizenship unset; it is not read for them.
                 citizenship=CITIZENSHIP.get(m.citizenship, Citizenship.CITIZEN),
                 annual_magi_cents=m.annual_magi_cents,

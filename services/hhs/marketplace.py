@@ -21,19 +21,21 @@ eligible for the credit, even when its amount is zero.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
 from services.hhs import poverty
 from services.hhs.age_rating import age_factor, member_premiums
 from services.hhs.applicable_percentage import (
+    ApplicablePercentage,
     applicable_percentage,
-    round_half_up,
+    half_up,
     whole_percent_of_fpl,
 )
-from services.hhs.benchmark_choice import choose
+from services.hhs.benchmark_choice import Chosen, choose
 from services.hhs.benchmarks import BenchmarkSource
 from services.hhs.facts import Citizenship, FilingStatus, HouseholdFacts, Member, TaxUnit
 from services.hhs.households import tax_household
@@ -47,7 +49,7 @@ from services.hhs.results import (
     Status,
     percent_text,
 )
-from shared.parameters import ParameterSet
+from shared.parameters import ParameterSet, ParameterValue
 
 INCOME_LIMITS = "hhs.aca.income_limits"
 REQUIRED_CONTRIBUTION = "hhs.aca.required_contribution_percentage"
@@ -59,6 +61,50 @@ def _ineligible(*reasons: Reason) -> ProgramResult:
     return ProgramResult(Program.MARKETPLACE, Status.INELIGIBLE, tuple(reasons))
 
 
+# Figures every household of a plan year reads, parsed once per loaded ParameterSet (which
+# never changes). Each is its own memo so a missing figure fails where it is first needed.
+@functools.lru_cache(maxsize=256)
+def _medicare_age(params: ParameterSet, plan_year: int) -> int:
+    return int(params.get(MEDICARE_AGE, dt.date(plan_year, 1, 1)))
+
+
+@functools.lru_cache(maxsize=256)
+def _required_contribution(
+    params: ParameterSet, plan_year: int
+) -> tuple[ParameterValue, Fraction, str]:
+    entry = params.entry(REQUIRED_CONTRIBUTION, dt.date(plan_year, 1, 1))
+    threshold = Fraction(Decimal(str(entry.value)))
+    return entry, threshold, percent_text(threshold)
+
+
+@functools.lru_cache(maxsize=256)
+def _csr_bands(
+    params: ParameterSet, plan_year: int
+) -> tuple[tuple[Fraction, Fraction, bool, int], ...]:
+    return tuple(
+        (
+            Fraction(band["above"]),
+            Fraction(band["to"]),
+            bool(band.get("includes_floor")),
+            int(band["level"]),
+        )
+        for band in params.get(CSR_BANDS, dt.date(plan_year, 1, 1))
+    )
+
+
+@functools.lru_cache(maxsize=8192)
+def _applicable(
+    params: ParameterSet, plan_year: int, fpl_percent: int
+) -> tuple[ApplicablePercentage, str]:
+    ap = applicable_percentage(params, plan_year, fpl_percent)
+    return ap, percent_text(ap.percent)
+
+
+@functools.lru_cache(maxsize=8192)
+def _age_factor_text(params: ParameterSet, plan_year: int, age: int, state_code: str) -> str:
+    return str(float(age_factor(params, plan_year, age, state_code)))
+
+
 def person_bar(
     params: ParameterSet,
     plan_year: int,
@@ -68,7 +114,6 @@ def person_bar(
     household_income_cents: int | None,
 ) -> Reason | None:
     """Why this person cannot be in a coverage family, if anything bars them."""
-    year_start = dt.date(plan_year, 1, 1)
     if member.citizenship is Citizenship.NOT_LAWFULLY_PRESENT:
         return Reason(
             "NOT_LAWFULLY_PRESENT",
@@ -83,7 +128,7 @@ def person_bar(
                 "minimum essential coverage, so no premium tax credit.",
                 "26 U.S.C. 36B(c)(2)(B); 26 CFR 1.36B-2(c)(2); 45 CFR 155.305(f)(1)(ii)(B)",
             )
-    medicare_age = int(params.get(MEDICARE_AGE, year_start))
+    medicare_age = _medicare_age(params, plan_year)
     if member.age >= medicare_age:
         return Reason(
             "ASSUMED_MEDICARE_ELIGIBLE",
@@ -92,9 +137,8 @@ def person_bar(
             "26 U.S.C. 36B(c)(2)(B); 26 U.S.C. 5000A(f)(1)(A)(i)",
             {"age": str(member.age)},
         )
-    threshold_entry = params.entry(REQUIRED_CONTRIBUTION, year_start)
-    threshold = Fraction(Decimal(str(threshold_entry.value)))
-    figures = {"required_contribution_percentage": percent_text(threshold)}
+    threshold_entry, threshold, threshold_text = _required_contribution(params, plan_year)
+    figures = {"required_contribution_percentage": threshold_text}
     affordable = member.offered_affordable_employer_coverage
     premium = member.employer_self_only_monthly_premium_cents
     if premium > 0 and household_income_cents is not None:
@@ -102,13 +146,13 @@ def person_bar(
         affordable = premium * 12 <= limit
         figures |= {
             "employer_self_only_annual_premium_cents": str(premium * 12),
-            "affordability_limit_cents": str(int(round_half_up(limit))),
+            "affordability_limit_cents": str(half_up(limit.numerator, limit.denominator)),
         }
     if affordable:
         return Reason(
             "AFFORDABLE_EMPLOYER_COVERAGE",
             "Offered employer coverage costing no more than "
-            f"{percent_text(threshold)}% of household income, so no premium tax credit.",
+            f"{threshold_text}% of household income, so no premium tax credit.",
             f"26 U.S.C. 36B(c)(2)(C); 26 CFR 1.36B-2(c)(3)(v); {threshold_entry.reference}",
             figures,
         )
@@ -116,36 +160,38 @@ def person_bar(
 
 
 def csr_level(params: ParameterSet, plan_year: int, percent: Fraction) -> int:
-    for band in params.get(CSR_BANDS, dt.date(plan_year, 1, 1)):
-        low, high = Fraction(band["above"]), Fraction(band["to"])
-        above = percent >= low if band.get("includes_floor") else percent > low
+    for low, high, includes_floor, level in _csr_bands(params, plan_year):
+        above = percent >= low if includes_floor else percent > low
         if above and percent <= high:
-            return int(band["level"])
+            return level
     return 0
 
 
-def _csr_reason(level: int, percent: Fraction) -> Reason:
+def _csr_reason(level: int, percent: Fraction, text: str | None = None) -> Reason:
+    """``text`` is ``percent`` as percent_text gives it, when the caller has it already."""
+    if text is None:
+        text = percent_text(percent)
     if level:
         return Reason(
             f"CSR_{level}",
-            f"Household income of {percent_text(percent)}% of the poverty line qualifies for the "
+            f"Household income of {text}% of the poverty line qualifies for the "
             f"{level}% actuarial value silver plan.",
             "45 CFR 155.305(g)(2); 45 CFR 156.420(a)",
-            {"csr_level": str(level), "percent_of_poverty_line": percent_text(percent)},
+            {"csr_level": str(level), "percent_of_poverty_line": text},
         )
     return Reason(
         "CSR_NONE",
         "Cost-sharing reductions stop above 250% of the poverty line.",
         "45 CFR 155.305(g)(2)",
-        {"percent_of_poverty_line": percent_text(percent)},
+        {"percent_of_poverty_line": text},
     )
 
 
 def expected_contribution(income_dollars: int, percent: Fraction) -> tuple[int, int]:
     """(annual contribution in whole dollars, monthly contribution in cents): Form 8962
     lines 8a and 8b, each rounded to a whole dollar."""
-    annual_dollars = int(round_half_up(max(income_dollars, 0) * percent / 100))
-    return annual_dollars, int(round_half_up(Fraction(annual_dollars, 12))) * 100
+    annual_dollars = half_up(max(income_dollars, 0) * percent.numerator, 100 * percent.denominator)
+    return annual_dollars, half_up(annual_dollars, 12) * 100
 
 
 def allocate(total: int, weights: Mapping[str, int]) -> dict[str, int]:
@@ -155,10 +201,13 @@ def allocate(total: int, weights: Mapping[str, int]) -> dict[str, int]:
     if weight_sum <= 0:
         ids = sorted(weights)
         return {pid: (total if i == 0 else 0) for i, pid in enumerate(ids)}
-    shares = {pid: Fraction(total * w, weight_sum) for pid, w in weights.items()}
-    parts = {pid: s.numerator // s.denominator for pid, s in shares.items()}
+    # Every share is total * w / weight_sum: its whole part and remainder in integers, so the
+    # largest remainder is the largest numerator left over (one common denominator).
+    parts, left_over = {}, {}
+    for pid, w in weights.items():
+        parts[pid], left_over[pid] = divmod(total * w, weight_sum)
     left = total - sum(parts.values())
-    for pid in sorted(shares, key=lambda p: (-(shares[p] - parts[p]), p))[:left]:
+    for pid in sorted(left_over, key=lambda p: (-left_over[p], p))[:left]:
         parts[pid] += 1
     return parts
 
@@ -177,20 +226,21 @@ def determine_unit(
     medicaid: Mapping[str, ProgramResult],
     chip: Mapping[str, ProgramResult],
 ) -> UnitOutcome:
-    year, year_start = facts.plan_year, dt.date(facts.plan_year, 1, 1)
+    year = facts.plan_year
     household = tax_household(facts, unit)
     line = poverty.poverty_line(
         params, facts.state_code, household.size, poverty.marketplace_date(params, year)
     )
-    income_dollars = int(round_half_up(Fraction(household.magi_cents, 100)))
+    income_dollars = half_up(household.magi_cents, 100)
     percent = line.percent_of(household.magi_cents)
+    percent_shown = percent_text(percent)
     base = {
         "tax_unit_id": unit.tax_unit_id,
         "family_size": str(household.size),
         "household_income_cents": str(household.magi_cents),
         "poverty_line_cents": str(line.cents),
         "poverty_guideline_year": str(line.guideline_year),
-        "percent_of_poverty_line": percent_text(percent),
+        "percent_of_poverty_line": percent_shown,
     }
     applying = [pid for pid in unit.members if facts.member(pid).applying]
     results: dict[str, ProgramResult] = {}
@@ -204,7 +254,7 @@ def determine_unit(
         else:
             results[pid] = _ineligible(bar)
 
-    limits_entry = params.entry(INCOME_LIMITS, year_start)
+    limits_entry = params.entry(INCOME_LIMITS, dt.date(year, 1, 1))
     floor, cap = limits_entry.value["floor"], limits_entry.value["cap"]
     exception = any(
         facts.member(f).citizenship is Citizenship.LAWFULLY_PRESENT
@@ -222,7 +272,7 @@ def determine_unit(
     elif percent < floor and not exception:
         unit_bar = Reason(
             "INCOME_BELOW_POVERTY_LINE",
-            f"Household income is {percent_text(percent)}% of the poverty line, below the "
+            f"Household income is {percent_shown}% of the poverty line, below the "
             f"{floor}% floor for the premium tax credit.",
             f"26 U.S.C. 36B(c)(1)(A); 26 CFR 1.36B-2(b)(1); {line.reference}",
             {**base, "floor_percent_of_poverty_line": str(floor)},
@@ -230,7 +280,7 @@ def determine_unit(
     elif cap is not None and percent > cap:
         unit_bar = Reason(
             "INCOME_ABOVE_CAP",
-            f"Household income is {percent_text(percent)}% of the poverty line, above the "
+            f"Household income is {percent_shown}% of the poverty line, above the "
             f"{cap}% limit for the premium tax credit in {year}.",
             f"26 U.S.C. 36B(c)(1)(A); {limits_entry.reference}",
             {**base, "cap_percent_of_poverty_line": str(cap)},
@@ -239,28 +289,32 @@ def determine_unit(
         results.update({pid: _ineligible(unit_bar) for pid in family})
         family = []
 
-    figures = HouseholdFigures(
-        purpose=Purpose.MARKETPLACE,
-        members=household.members,
-        size=household.size,
-        magi_cents=household.magi_cents,
-        poverty_line_cents=line.cents,
-        poverty_guideline_year=line.guideline_year,
-        percent_of_poverty_line=percent,
-        tax_unit_id=unit.tax_unit_id,
+    # The unit's figures, built once at whichever return is reached.
+    figures = functools.partial(
+        HouseholdFigures,
+        Purpose.MARKETPLACE,
+        household.members,
+        household.size,
+        household.magi_cents,
+        line.cents,
+        line.guideline_year,
+        percent,
+        unit.tax_unit_id,
     )
     if not family:
-        return UnitOutcome(results, figures)
+        return UnitOutcome(results, figures())
 
     below_floor = percent < floor
     effective = max(percent, Fraction(floor)) if exception else percent
-    ap = applicable_percentage(params, year, whole_percent_of_fpl(effective))
+    ap, ap_shown = _applicable(params, year, whole_percent_of_fpl(effective))
     annual_dollars, monthly_contribution = expected_contribution(income_dollars, ap.percent)
     level = csr_level(params, year, effective)
+    # The CSR reason shows the percentage used: the household's own unless raised to the floor.
+    effective_shown = percent_shown if effective is percent else None
     notes = {
         **base,
         "fpl_percent_used": str(ap.fpl_percent_used),
-        "applicable_percentage": percent_text(ap.percent),
+        "applicable_percentage": ap_shown,
         "applicable_percentage_band": ap.band,
         "annual_contribution_cents": str(annual_dollars * 100),
         "monthly_contribution_cents": str(monthly_contribution),
@@ -290,7 +344,7 @@ def determine_unit(
             results[pid] = ProgramResult(
                 Program.MARKETPLACE,
                 Status.PENDING_VERIFICATION,
-                (missing, *extra, _csr_reason(level, effective)),
+                (missing, *extra, _csr_reason(level, effective, effective_shown)),
                 0,
                 level,
             )
@@ -308,67 +362,77 @@ def determine_unit(
     aptc = max(family_premium - monthly_contribution, 0)
     shares = allocate(aptc, premiums)
     estimate = chosen.basis is Basis.ESTIMATE
+    # What every member's reason says alike, worked out once for the family.
+    label = "Estimated benchmark" if estimate else "Benchmark"
+    code = "APTC_COMPUTED" if aptc > 0 else "APTC_ZERO_CONTRIBUTION_COVERS_BENCHMARK"
+    message = (
+        f"{label} ${family_premium / 100:,.2f}/month minus expected contribution "
+        f"${monthly_contribution / 100:,.2f}/month ({ap_shown}% of "
+        f"${income_dollars:,} a year) gives a household credit of ${aptc / 100:,.2f}/month"
+        + (" (an estimate)." if estimate else ".")
+    )
+    citation = (
+        f"26 U.S.C. 36B(b)(2)-(3); 26 CFR 1.36B-3(d), (g); {ap.reference}; {chosen.reference}"
+    )
+    family_figures = {
+        **notes,
+        "benchmark_basis": chosen.basis.value,
+        "benchmark_source": chosen.source,
+        "rating_area": chosen.rating_area,
+        "benchmark_quoted_monthly_cents": str(chosen.monthly_premium_cents),
+        "benchmark_quoted_age": str(chosen.age_basis),
+    }
+    family_benchmark, household_aptc = str(family_premium), str(aptc)
+    status = Status.PENDING_VERIFICATION if estimate else Status.ELIGIBLE
+    csr = _csr_reason(level, effective, effective_shown)
     for pid in family:
         figures_for = {
-            **notes,
-            "benchmark_basis": chosen.basis.value,
-            "benchmark_source": chosen.source,
-            "rating_area": chosen.rating_area,
-            "benchmark_quoted_monthly_cents": str(chosen.monthly_premium_cents),
-            "benchmark_quoted_age": str(chosen.age_basis),
+            **family_figures,
             "age": str(ages[pid]),
-            "age_factor": str(float(age_factor(params, year, ages[pid], state))),
+            "age_factor": _age_factor_text(params, year, ages[pid], state),
             "member_benchmark_monthly_cents": str(premiums[pid]),
-            "family_benchmark_monthly_cents": str(family_premium),
-            "household_monthly_aptc_cents": str(aptc),
+            "family_benchmark_monthly_cents": family_benchmark,
+            "household_monthly_aptc_cents": household_aptc,
             "member_monthly_aptc_cents": str(shares[pid]),
         }
-        label = "Estimated benchmark" if estimate else "Benchmark"
-        reason = Reason(
-            "APTC_COMPUTED" if aptc > 0 else "APTC_ZERO_CONTRIBUTION_COVERS_BENCHMARK",
-            f"{label} ${family_premium / 100:,.2f}/month minus expected contribution "
-            f"${monthly_contribution / 100:,.2f}/month ({percent_text(ap.percent)}% of "
-            f"${income_dollars:,} a year) gives a household credit of ${aptc / 100:,.2f}/month"
-            + (" (an estimate)." if estimate else "."),
-            f"26 U.S.C. 36B(b)(2)-(3); 26 CFR 1.36B-3(d), (g); {ap.reference}; {chosen.reference}",
-            figures_for,
-        )
+        reason = Reason(code, message, citation, figures_for)
         # An estimate leads, so a one-line summary of the answer says it is one.
         reasons = (*chosen.notes, reason) if estimate else (reason, *chosen.notes)
         results[pid] = ProgramResult(
-            Program.MARKETPLACE,
-            Status.PENDING_VERIFICATION if estimate else Status.ELIGIBLE,
-            (*reasons, *extra, _csr_reason(level, effective)),
-            shares[pid],
-            level,
+            Program.MARKETPLACE, status, (*reasons, *extra, csr), shares[pid], level
         )
-    credited = _with_credit(figures, family, family_premium, ap.percent, monthly_contribution, aptc)
     return UnitOutcome(
         results,
-        replace(
-            credited,
-            benchmark_basis=chosen.basis,
-            rating_area=chosen.rating_area,
-            benchmark_source=chosen.source,
+        _with_credit(
+            figures,
+            family,
+            family_premium,
+            ap.percent,
+            monthly_contribution,
+            aptc,
+            chosen,
         ),
     )
 
 
 def _with_credit(
-    figures: HouseholdFigures,
+    figures: Callable[..., HouseholdFigures],
     family: list[str],
     benchmark: int,
     percent: Fraction,
     contribution: int,
     aptc: int,
+    chosen: Chosen | None = None,
 ) -> HouseholdFigures:
-    return replace(
-        figures,
+    return figures(
         coverage_person_ids=tuple(sorted(family)),
         benchmark_monthly_premium_cents=benchmark,
         applicable_percentage=percent,
         expected_monthly_contribution_cents=contribution,
         monthly_aptc_cents=aptc,
+        benchmark_basis=Basis.NONE if chosen is None else chosen.basis,
+        rating_area="" if chosen is None else chosen.rating_area,
+        benchmark_source="" if chosen is None else chosen.source,
     )
 
 

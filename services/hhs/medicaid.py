@@ -13,6 +13,7 @@ pregnant people (42 U.S.C. 1396b(v)(4)) are not modelled.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from dataclasses import dataclass
 from decimal import Decimal
@@ -63,6 +64,9 @@ class Group:
     name: str
     limit: Fraction
     citation: str
+    # The limit as reasons show it: to two places, and whole.
+    limit_text: str = ""
+    limit_whole_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -103,36 +107,72 @@ def immigration_bar(member: Member, program: str) -> Reason | None:
     return None
 
 
-def groups_for(
-    facts: HouseholdFacts, kin: Kinship, params: ParameterSet, member: Member
-) -> list[Group]:
-    on = poverty.medicaid_date(facts.plan_year, facts.determined_on)
+@dataclass(frozen=True)
+class _StateLimits:
+    """One state's Medicaid groups and limits on one date, parsed once: a loaded
+    ParameterSet never changes and every household of the state and date reads them."""
+
+    # Group name -> (min_age, max_age); groups without age bounds are left out.
+    ages: dict[str, tuple[int, int]]
+    # Group name -> the group, for the groups the state covers.
+    groups: dict[str, Group]
+
+
+@functools.lru_cache(maxsize=4096)
+def _state_limits(params: ParameterSet, on: dt.date, state_code: str) -> _StateLimits:
     bounds = params.get(GROUPS, on)
-    limits = params.get(LIMITS, on)[facts.state_code]
-    expansion = bool(params.get(EXPANSION, on)[facts.state_code])
+    limits = params.get(LIMITS, on)[state_code]
+    expansion = bool(params.get(EXPANSION, on)[state_code])
+    ages = {
+        name: (int(b["min_age"]), int(b["max_age"]))
+        for name, b in bounds.items()
+        if isinstance(b, dict) and "min_age" in b and "max_age" in b
+    }
+    groups = {}
+    for name, value in limits.items():
+        if value is None:
+            continue
+        limit, limit_text, limit_whole_text = _with_texts(_limit(value))
+        citation = _GROUP_CITATION.get(name, "")
+        if name == "expansion_adults" and not expansion:
+            citation = (
+                f"{state_code} section 1115 demonstration (42 U.S.C. 1315); not ACA expansion"
+            )
+        groups[name] = Group(name, limit, citation, limit_text, limit_whole_text)
+    return _StateLimits(ages, groups)
 
-    def in_ages(name: str) -> bool:
-        return int(bounds[name]["min_age"]) <= member.age <= int(bounds[name]["max_age"])
 
+def _with_texts(limit: Fraction) -> tuple[Fraction, str, str]:
+    return limit, percent_text(limit), percent_text(limit, 0)
+
+
+def groups_for(
+    facts: HouseholdFacts,
+    kin: Kinship,
+    params: ParameterSet,
+    member: Member,
+    on: dt.date | None = None,
+) -> list[Group]:
+    if on is None:
+        on = poverty.medicaid_date(facts.plan_year, facts.determined_on)
+    state = _state_limits(params, on, facts.state_code)
+    age = member.age
+    ages = state.ages
     names = []
     if member.pregnant:
         names.append("pregnant")
-    names += [n for n in ("infants", "children_1_5", "children_6_18") if in_ages(n)]
-    if in_ages("parents") and is_parent_or_caretaker(facts, kin, params, member.person_id):
+    for name in ("infants", "children_1_5", "children_6_18"):
+        low, high = ages[name]
+        if low <= age <= high:
+            names.append(name)
+    low, high = ages["parents"]
+    if low <= age <= high and is_parent_or_caretaker(facts, kin, params, member.person_id):
         names.append("parents")
-    if in_ages("expansion_adults") and not member.pregnant:
+    low, high = ages["expansion_adults"]
+    if low <= age <= high and not member.pregnant:
         names.append("expansion_adults")
-    groups = []
-    for name in names:
-        if limits.get(name) is None:
-            continue
-        citation = _GROUP_CITATION[name]
-        if name == "expansion_adults" and not expansion:
-            citation = (
-                f"{facts.state_code} section 1115 demonstration (42 U.S.C. 1315); not ACA expansion"
-            )
-        groups.append(Group(name, _limit(limits[name]), citation))
-    return groups
+    covered = state.groups
+    return [covered[name] for name in names if name in covered]
 
 
 def _figures(
@@ -194,13 +234,14 @@ def _medicaid(
         group = qualifying[0]
         reason = Reason(
             "MEDICAID_INCOME_WITHIN_LIMIT",
-            f"Household income is {percent_text(percent)}% of the poverty line, within {state}'s "
-            f"{percent_text(group.limit, 0)}% limit for {group_label(group.name)}.",
+            f"Household income is {figures['percent_of_poverty_line']}% of the poverty line, "
+            f"within {state}'s {group.limit_whole_text}% limit for "
+            f"{group_label(group.name)}.",
             f"{group.citation}; 42 CFR 435.603",
             {
                 **figures,
                 "group": group.name,
-                "limit_percent_of_poverty_line": percent_text(group.limit),
+                "limit_percent_of_poverty_line": group.limit_text,
             },
         )
         return ProgramResult(Program.MEDICAID, Status.ELIGIBLE, (reason,))
@@ -209,17 +250,29 @@ def _medicaid(
         return _non_magi_referral(
             member,
             figures,
-            f"Household income is {percent_text(percent)}% of the poverty line, above every "
+            f"Household income is {figures['percent_of_poverty_line']}% of the poverty line, "
+            "above every "
             f"MAGI limit for this person in {state}.",
         )
     reason = Reason(
         "MEDICAID_INCOME_ABOVE_LIMIT",
-        f"Household income is {percent_text(percent)}% of the poverty line, above {state}'s "
-        f"{percent_text(best.limit, 0)}% limit for {group_label(best.name)}.",
+        f"Household income is {figures['percent_of_poverty_line']}% of the poverty line, above "
+        f"{state}'s {best.limit_whole_text}% limit for {group_label(best.name)}.",
         f"{best.citation}; 42 CFR 435.603",
-        {**figures, "group": best.name, "limit_percent_of_poverty_line": percent_text(best.limit)},
+        {**figures, "group": best.name, "limit_percent_of_poverty_line": best.limit_text},
     )
     return ProgramResult(Program.MEDICAID, Status.INELIGIBLE, (reason,))
+
+
+@functools.lru_cache(maxsize=4096)
+def _chip_limits(
+    params: ParameterSet, on: dt.date, state_code: str
+) -> tuple[dict[str, tuple[Fraction, str, str]], int]:
+    limits = params.get(CHIP_LIMITS, on)[state_code]
+    parsed = {
+        group: _with_texts(_limit(value)) for group, value in limits.items() if value is not None
+    }
+    return parsed, int(params.get(GROUPS, on)["chip_children_max_age"])
 
 
 def _chip(
@@ -229,6 +282,7 @@ def _chip(
     medicaid: ProgramResult,
     percent: Fraction,
     figures: dict[str, str],
+    on: dt.date,
 ) -> ProgramResult:
     if medicaid.status is Status.ELIGIBLE:
         reason = Reason(
@@ -240,9 +294,7 @@ def _chip(
     bar = immigration_bar(member, "CHIP")
     if bar is not None:
         return ProgramResult(Program.CHIP, Status.INELIGIBLE, (bar,))
-    on = poverty.medicaid_date(facts.plan_year, facts.determined_on)
-    limits = params.get(CHIP_LIMITS, on)[facts.state_code]
-    max_child_age = int(params.get(GROUPS, on)["chip_children_max_age"])
+    limits, max_child_age = _chip_limits(params, on, facts.state_code)
     if member.age <= max_child_age:
         group, citation = "children", "42 CFR 457.310; 42 U.S.C. 1397jj(b)"
     elif member.pregnant:
@@ -254,7 +306,8 @@ def _chip(
             "42 U.S.C. 1397jj(b)-(c)",
         )
         return ProgramResult(Program.CHIP, Status.INELIGIBLE, (reason,))
-    if limits.get(group) is None:
+    found = limits.get(group)
+    if found is None:
         reason = Reason(
             "CHIP_NO_SEPARATE_PROGRAM",
             f"{facts.state_code} has no separate CHIP coverage for {group}; any CHIP-funded "
@@ -263,14 +316,14 @@ def _chip(
             figures,
         )
         return ProgramResult(Program.CHIP, Status.INELIGIBLE, (reason,))
-    limit = _limit(limits[group])
+    limit, limit_text, limit_whole_text = found
     within = percent <= limit
     reason = Reason(
         "CHIP_INCOME_WITHIN_LIMIT" if within else "CHIP_INCOME_ABOVE_LIMIT",
-        f"Household income is {percent_text(percent)}% of the poverty line; {facts.state_code}'s "
-        f"CHIP limit for {group} is {percent_text(limit, 0)}%.",
+        f"Household income is {figures['percent_of_poverty_line']}% of the poverty line; "
+        f"{facts.state_code}'s CHIP limit for {group} is {limit_whole_text}%.",
         citation,
-        {**figures, "group": group, "limit_percent_of_poverty_line": percent_text(limit)},
+        {**figures, "group": group, "limit_percent_of_poverty_line": limit_text},
     )
     return ProgramResult(Program.CHIP, Status.ELIGIBLE if within else Status.INELIGIBLE, (reason,))
 
@@ -283,7 +336,7 @@ def determine(
     line = poverty.poverty_line(params, facts.state_code, household.size, on)
     percent = line.percent_of(household.magi_cents)
     figures = _figures(household, line, percent)
-    groups = groups_for(facts, kin, params, member)
+    groups = groups_for(facts, kin, params, member, on)
     medicaid = _medicaid(member, groups, percent, figures, facts.state_code)
-    chip = _chip(facts, params, member, medicaid, percent, figures)
+    chip = _chip(facts, params, member, medicaid, percent, figures, on)
     return MedicaidOutcome(medicaid, chip, household, line, percent)

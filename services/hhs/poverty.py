@@ -9,6 +9,7 @@ rules live in ``hhs.poverty_guideline_timing``; the figures in ``hhs.poverty_gui
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -31,6 +32,7 @@ class PovertyLine:
         return Fraction(income_cents * 100, self.cents)
 
 
+@functools.lru_cache(maxsize=256)
 def marketplace_date(params: ParameterSet, plan_year: int) -> dt.date:
     rule = params.get(TIMING, dt.date(plan_year, 1, 1))["marketplace"]
     return dt.date(plan_year - int(rule["years_before_plan_year"]), rule["month"], rule["day"])
@@ -43,6 +45,9 @@ def medicaid_date(plan_year: int, determined_on: dt.date | None) -> dt.date:
     return min(max(determined_on, start), end)
 
 
+# A loaded ParameterSet never changes, and the same (state, size, date) comes up for many
+# households: each line is worked out once.
+@functools.lru_cache(maxsize=8192)
 def poverty_line(params: ParameterSet, state_code: str, size: int, on: dt.date) -> PovertyLine:
     entry = params.entry(GUIDELINES, on)
     region = entry.value[state_code if state_code in SEPARATE_REGIONS else "contiguous"]

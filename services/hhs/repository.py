@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 from sqlmodel import Session, delete, func, or_, select
 
-from services.hhs.benchmarks import AreaPremium, Benchmark, CountyArea, county_key, pick
-from services.hhs.tables import AreaBenchmarkPremium, CountyRatingArea
+from services.hhs.benchmarks import (
+    AreaPremium,
+    AreaTable,
+    Benchmark,
+    CountyArea,
+    county_key,
+    pick,
+)
+from services.hhs.tables import AreaBenchmarkPremium, BenchmarkVersion, CountyRatingArea
 
 
 def find_place(session: Session, state_code: str, county: str) -> CountyArea | None:
@@ -100,6 +107,7 @@ def replace_reference_data(
     )
     if premiums:
         session.execute(insert(AreaBenchmarkPremium), [_premium_row(p) for p in premiums])
+    bump_benchmark_version(session)
     return len(premiums)
 
 
@@ -112,7 +120,43 @@ def replace_county_premiums(session: Session, plan_year: int, premiums: list[Are
     )
     if premiums:
         session.execute(insert(AreaBenchmarkPremium), [_premium_row(p) for p in premiums])
+    bump_benchmark_version(session)
     return len(premiums)
+
+
+def bump_benchmark_version(session: Session) -> None:
+    """In the writer's transaction: services holding the figures read them again."""
+    # One UPDATE adds one atomically, so two loads at once never count as one.
+    bumped = session.execute(
+        update(BenchmarkVersion)
+        .where(BenchmarkVersion.id == 1)  # type: ignore[arg-type]
+        .values(generation=BenchmarkVersion.generation + 1)
+    )
+    if bumped.rowcount == 0:  # type: ignore[attr-defined]
+        session.add(BenchmarkVersion(id=1, generation=1))
+        session.flush()
+
+
+def benchmark_version(session: Session) -> int:
+    row = session.get(BenchmarkVersion, 1)
+    return row.generation if row is not None else 0
+
+
+def area_table(session: Session) -> AreaTable:
+    """Every county's rating area and every benchmark premium, as one in-memory table."""
+    premiums = [
+        AreaPremium(
+            r.plan_year,
+            r.state_code,
+            r.rating_area,
+            r.monthly_premium_cents,
+            r.age_basis,
+            r.reference,
+            r.county_fips,
+        )
+        for r in session.exec(select(AreaBenchmarkPremium).order_by(AreaBenchmarkPremium.id))
+    ]
+    return AreaTable(county_places(session), premiums)
 
 
 def county_places(session: Session) -> list[CountyArea]:

@@ -7,12 +7,10 @@ the same code. Medicaid and CHIP are decided per applying person first; the Mark
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 from services.hhs import community_engagement, income, marketplace, medicaid
 from services.hhs.benchmarks import BenchmarkSource
-from services.hhs.cached_parameters import cached
 from services.hhs.facts import HouseholdFacts
 from services.hhs.households import kinship
 from services.hhs.results import (
@@ -32,10 +30,13 @@ def load_parameters(directory: Path = PARAMETERS_DIR) -> ParameterSet:
     return ParameterSet.load(directory)
 
 
+# Households are listed by purpose name; reading an enum's value costs a call per row.
+_PURPOSE_ORDER = {purpose: purpose.value for purpose in Purpose}
+
+
 def determine(
     facts: HouseholdFacts, parameters: ParameterSet, benchmarks: BenchmarkSource
 ) -> Determination:
-    parameters = cached(parameters)
     facts, incomes = income.resolve(facts)
     kin = kinship(facts)
     applying = [m for m in facts.members if m.applying]
@@ -91,7 +92,7 @@ def determine(
         )
         for m in applying
     )
-    households.sort(key=lambda h: (h.purpose.value, h.tax_unit_id, h.person_id))
+    households.sort(key=lambda h: (_PURPOSE_ORDER[h.purpose], h.tax_unit_id, h.person_id))
     return Determination(persons, tuple(households), incomes)
 
 
@@ -99,4 +100,10 @@ def _with_reason(result: ProgramResult, reason: Reason | None) -> ProgramResult:
     """The person's own MAGI, shown last under the programs decided on it."""
     if reason is None:
         return result
-    return dataclasses.replace(result, reasons=(*result.reasons, reason))
+    return ProgramResult(
+        result.program,
+        result.status,
+        (*result.reasons, reason),
+        result.monthly_benefit_cents,
+        result.csr_level,
+    )

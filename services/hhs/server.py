@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import structlog
@@ -9,6 +10,7 @@ import structlog
 from eligibility.hhs.v1 import subsidy_eligibility_pb2 as pb
 from eligibility.hhs.v1 import subsidy_eligibility_pb2_grpc as pb_grpc
 from services.hhs.benchmarks import PREMIUMS_FILE
+from services.hhs.held_benchmarks import HeldBenchmarks
 from services.hhs.rules import PARAMETERS_DIR, load_parameters
 from services.hhs.seed import seed_if_empty
 from services.hhs.servicer import SubsidyEligibilityServicer
@@ -38,13 +40,21 @@ def open_database(settings: ServiceSettings, data_file: Path = PREMIUMS_FILE) ->
 
 
 def bindings(
-    db: Database, params: ParameterSet, clock: Clock, subject_key: bytes
+    db: Database,
+    params: ParameterSet,
+    clock: Clock,
+    subject_key: bytes,
+    benchmarks: HeldBenchmarks | None = None,
 ) -> list[ServiceBinding]:
+    """Without ``benchmarks`` the figures in the database now are held, and never read
+    again: whoever wants loads to take effect passes one whose ``run_forever`` runs."""
     return [
         ServiceBinding(
             SERVICE_NAME,
             pb_grpc.add_SubsidyEligibilityServiceServicer_to_server,
-            SubsidyEligibilityServicer(db, params, clock, subject_key),
+            SubsidyEligibilityServicer(
+                db, params, clock, subject_key, benchmarks or HeldBenchmarks(db)
+            ),
             ACCESS_POLICY,
         )
     ]
@@ -55,8 +65,15 @@ async def build(settings: ServiceSettings, clock: Clock, trust: Trust) -> Wiring
     # Names the people of a change notice in HHS's audit log without their SSN.
     subject_key = required_subject_key(LocalConsentKeys.in_data_dir(settings.data_dir), "hhs")
     db = open_database(settings)
+    benchmarks = HeldBenchmarks(db)
+    loops = []
+    if settings.benchmark_poll_seconds > 0:
+        loops.append(asyncio.create_task(benchmarks.run_forever(settings.benchmark_poll_seconds)))
 
     async def close() -> None:
+        for loop in loops:
+            loop.cancel()
+        await asyncio.gather(*loops, return_exceptions=True)
         db.dispose()
 
-    return Wiring(bindings(db, params, clock, subject_key), on_stop=close)
+    return Wiring(bindings(db, params, clock, subject_key, benchmarks), on_stop=close)

@@ -1,4 +1,4 @@
-"""HHS's gRPC face: validate, look up the county's benchmark, apply the rules, answer."""
+"""HHS's gRPC face: validate, apply the rules to the benchmarks held in memory, answer."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ import structlog
 
 from eligibility.hhs.v1 import subsidy_eligibility_pb2 as pb
 from eligibility.hhs.v1 import subsidy_eligibility_pb2_grpc as pb_grpc
-from services.hhs import mapping, repository, rules
-from services.hhs.benchmark_choice import estimate_from_year
-from services.hhs.benchmarks import BenchmarkTable
+from services.hhs import mapping, rules
 from services.hhs.enrollments import apply_change
+from services.hhs.held_benchmarks import HeldBenchmarks
 from services.hhs.results import Status
 from services.hhs.tables import AUDIT, HhsReceivedChange
 from services.hhs.validation import validate
@@ -24,10 +23,16 @@ log = structlog.get_logger("hhs")
 
 class SubsidyEligibilityServicer(pb_grpc.SubsidyEligibilityServiceServicer):
     def __init__(
-        self, db: Database, params: ParameterSet, clock: Clock, subject_key: bytes
+        self,
+        db: Database,
+        params: ParameterSet,
+        clock: Clock,
+        subject_key: bytes,
+        benchmarks: HeldBenchmarks,
     ) -> None:
         self._db = db
         self._params = params
+        self._benchmarks = benchmarks
         self._clock = clock
         # Told of members by person id: HHS keys its records on the case, not on SSNs.
         self._desk = ChangeDesk(
@@ -46,17 +51,9 @@ class SubsidyEligibilityServicer(pb_grpc.SubsidyEligibilityServiceServicer):
         today = self._clock.now().date()
         validate(request, self._params, today)
         facts = mapping.to_facts(request, today)
-        # This year's figure, and the year an estimate would start from if it is missing.
-        years = [facts.plan_year]
-        from_year = estimate_from_year(self._params, facts.plan_year)
-        if from_year is not None:
-            years.append(from_year)
-        found = await self._db.read(
-            lambda session: repository.find_benchmarks(
-                session, years, facts.state_code, facts.county
-            )
-        )
-        determination = rules.determine(facts, self._params, BenchmarkTable(found))
+        # The table of the moment: a load swaps in a new one, never changes this one.
+        benchmarks = self._benchmarks.table
+        determination = rules.determine(facts, self._params, benchmarks)
         log.info(
             "eligibility determined",
             plan_year=facts.plan_year,
@@ -66,6 +63,7 @@ class SubsidyEligibilityServicer(pb_grpc.SubsidyEligibilityServiceServicer):
             eligible=sum(
                 p.status is Status.ELIGIBLE for r in determination.persons for p in r.programs
             ),
-            benchmark_found=any(b.plan_year == facts.plan_year for b in found),
+            benchmark_found=benchmarks.find(facts.plan_year, facts.state_code, facts.county)
+            is not None,
         )
         return mapping.to_response(determination)

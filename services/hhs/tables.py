@@ -44,6 +44,16 @@ class AreaBenchmarkPremium(SQLModel, table=True):
     reference: str = Field(sa_column=Column(Text, nullable=False))
 
 
+class BenchmarkVersion(SQLModel, table=True):
+    """One row whose number goes up with every write of rating areas or benchmark premiums,
+    so a running service that holds them in memory sees a load and reads them again."""
+
+    __tablename__ = "hhs_benchmark_version"
+
+    id: int = Field(default=1, primary_key=True)
+    generation: int = 0
+
+
 class HhsReceivedChange(ReceivedChangeBase, table=True):
     """Each change notice HHS was told of, once, with what it did (shared.change_receipt)."""
 
@@ -75,4 +85,11 @@ class Enrollment(SQLModel, table=True):
 # Each change notice HHS receives, in HHS's own hash-chained log.
 AUDIT = audit_log("hhs")
 
-TABLES = [CountyRatingArea, AreaBenchmarkPremium, HhsReceivedChange, Enrollment, *AUDIT.tables]
+TABLES = [
+    CountyRatingArea,
+    AreaBenchmarkPremium,
+    BenchmarkVersion,
+    HhsReceivedChange,
+    Enrollment,
+    *AUDIT.tables,
+]

@@ -12,7 +12,7 @@ from services.hhs import poverty
 from services.hhs.mapping import FILING, RELATION
 from shared import work_activity
 from shared.errors import FieldViolation, ServiceError, invalid_argument
-from shared.limits import MAX_HOUSEHOLD_MEMBERS
+from shared.limits import MAX_EXPECTED_CHILDREN, MAX_HOUSEHOLD_MEMBERS
 from shared.parameters import ParameterError, ParameterSet
 from shared.validation import check_benchmark_quote, check_state
 
@@ -114,6 +114,14 @@ def _check_members(request: pb.DetermineEligibilityRequest, out: list[FieldViola
                     "applies only to a lawfully present member",
                 )
             )
+        if not 0 <= m.expected_children <= MAX_EXPECTED_CHILDREN:
+            out.append(
+                FieldViolation(
+                    f"{path}.expected_children", f"must be from 0 to {MAX_EXPECTED_CHILDREN}"
+                )
+            )
+        elif m.expected_children and not m.pregnant:
+            out.append(FieldViolation(f"{path}.expected_children", "is for a pregnant member"))
         if m.monthly_earned_income_cents < 0:
             out.append(
                 FieldViolation(f"{path}.monthly_earned_income_cents", "must not be negative")

@@ -48,7 +48,12 @@ def open_database(url: str) -> Database:
 
 
 def coordinator(
-    db: Database, agencies: AgencyGateway, clock: Clock, signer: ConsentSigner, subject_key: bytes
+    db: Database,
+    agencies: AgencyGateway,
+    clock: Clock,
+    signer: ConsentSigner,
+    subject_key: bytes,
+    leases: Clock | None = None,
 ) -> Coordinator:
     return Coordinator(
         db,
@@ -58,6 +63,7 @@ def coordinator(
         Subjects(subject_key),
         signer,
         Yardstick.load(),
+        leases,
     )
 
 
@@ -138,6 +144,8 @@ async def build(settings: ServiceSettings, clock: Clock, trust: Trust) -> Wiring
         clock,
         worker,
         budget_seconds=settings.downstream_timeout_seconds,
+        # A settlement that wrote notices has them sent at once, as a reported change does.
+        after_write=lambda: after_change(),
     )
     # Rung when a case gains an event in this process: its watchers look at once.
     changed = Bell()

@@ -50,6 +50,11 @@ def change_for(
                 "to be enumerated",
             )
         )
+    if kind == "ISSUE_SETTLED":
+        # Sent for the programs' answers; SSA runs none of them.
+        return SsaChange(
+            Effect(NO_ACTION, "a data-matching issue settled by rule changes nothing SSA holds")
+        )
     if kind in ("MARRIAGE", "DIVORCE"):
         return SsaChange(
             Effect(

@@ -28,6 +28,11 @@ def effect_for(kind: str, named: int, state_code: str = "") -> Effect:
     address's state, for a move."""
     if kind == "MOVE":
         return Effect(RECORDED, f"address of record changed to {state_code} for {people(named)}")
+    if kind == "ISSUE_SETTLED":
+        # A settlement may rest on the return's figure, but it never rewrites the return.
+        return Effect(
+            NO_ACTION, "a data-matching issue settled by rule changes nothing Treasury holds"
+        )
     if kind in _FILING:
         return Effect(RECORDED, f"{kind.lower().replace('_', ' ')} noted: {_FILING[kind]}")
     return Effect(NO_ACTION, f"a {kind.lower().replace('_', ' ')} changes nothing Treasury holds")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from eligibility.common.v1 import determination_pb2 as det
-from services.usda.changes import SnapStanding, effect_for, takes_effect
+from services.usda.changes import SnapStanding, effect_for
 from services.usda.tables import SnapAllotment
 from shared.change_effect import Effect
 from shared.change_notice import CheckedNotice
@@ -23,20 +27,34 @@ def standing_of(notice: CheckedNotice) -> SnapStanding | None:
     )
 
 
+def _insert(session: Session) -> Any:
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
 def apply_change(session: Session, notice: CheckedNotice) -> Effect:
+    """Write the allotment in one statement. Two notices of one case can arrive at once
+    (their keys differ, so the receipt lets both through); a read-then-insert would let
+    both see no row and the second insert fail on the case's key. The upsert instead
+    waits on the key (PostgreSQL) or the single writer (SQLite), and its WHERE keeps the
+    answer of the change effective latest (a tie goes to the newer delivery), whichever
+    commits first."""
     standing = standing_of(notice)
     if standing is None:
         return effect_for(None, False)
-    row = session.get(SnapAllotment, notice.case_id)
-    if row is not None and not takes_effect(row.effective_date, notice.effective_date):
-        return effect_for(standing, False)
-    row = row or SnapAllotment(
-        case_id=notice.case_id,
-        status="",
-        effective_date=notice.effective_date,
-        idempotency_key=notice.key,
-    )
-    row.status, row.monthly_allotment_cents = standing.status, standing.monthly_allotment_cents
-    row.effective_date, row.idempotency_key = notice.effective_date, notice.key
-    session.add(row)
-    return effect_for(standing, True)
+    values = {
+        "case_id": notice.case_id,
+        "status": standing.status,
+        "monthly_allotment_cents": standing.monthly_allotment_cents,
+        "effective_date": notice.effective_date,
+        "idempotency_key": notice.key,
+    }
+    table = SnapAllotment.__table__  # type: ignore[attr-defined]
+    statement = _insert(session)(table).values(**values)
+    written = session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[table.c.case_id],
+            set_={name: statement.excluded[name] for name in values if name != "case_id"},
+            where=table.c.effective_date <= statement.excluded.effective_date,
+        ).returning(table.c.case_id)
+    ).first()
+    return effect_for(standing, written is not None)

@@ -7,7 +7,6 @@ from a later change. A notice without a SNAP answer touches nothing USDA runs.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from shared.change_effect import BENEFIT_UPDATED, NO_ACTION, Effect
@@ -17,10 +16,6 @@ from shared.change_effect import BENEFIT_UPDATED, NO_ACTION, Effect
 class SnapStanding:
     status: str  # a DeterminationStatus name without its prefix
     monthly_allotment_cents: int
-
-
-def takes_effect(held: dt.date | None, incoming: dt.date) -> bool:
-    return held is None or incoming >= held
 
 
 def effect_for(standing: SnapStanding | None, applied: bool) -> Effect:

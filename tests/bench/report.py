@@ -88,6 +88,7 @@ def render(
         else:
             lines.append(
                 f"{label:<{WIDTH}} {result.households:>9} {result.per_second:>9.1f} households/s"
+                f" ({result.per_cpu_second:,.0f} per CPU-second)"
             )
     return "\n".join(lines)
 
@@ -134,7 +135,11 @@ def as_json(
         },
         "rules": {
             r.name: (
-                {"households": r.households, "per_second": round(r.per_second, 2)}
+                {
+                    "households": r.households,
+                    "per_second": round(r.per_second, 2),
+                    "per_cpu_second": round(r.per_cpu_second, 2),
+                }
                 if not r.unavailable
                 else {"unavailable": r.unavailable}
             )

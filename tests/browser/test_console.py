@@ -210,6 +210,31 @@ def test_reporting_a_life_event_shows_what_changed_and_who_was_told(page, consol
     check_page(page, console, "life-event")
 
 
+def test_programs_offered_after_a_life_event_show_on_the_case_page(page, console: Console) -> None:  # type: ignore[no-untyped-def]
+    """Wei applies without SNAP; a raise to $30,000 still leaves him within California's
+    SNAP limit (200% of poverty under broad-based categorical eligibility), so SNAP,
+    outside the case, is assessed and offered: the change's page and the case page both
+    say so."""
+    sign_in(page)
+    page.goto("/applications/new")
+    _fill_chen(page)
+    page.locator("label[for=program-snap]").click()
+    expect(page.locator("#program-snap")).not_to_be_checked()
+    page.get_by_role("button", name="Submit the application").last.click()
+    case_url = page.url
+    page.get_by_role("link", name="Report a life event").click()
+    page.get_by_label("When it took effect").fill("2026-10-01")
+    page.get_by_label("Who it is about").fill("p1")
+    page.get_by_label("New wages a year, in dollars").fill("30000")
+    page.get_by_role("button", name="Report the change").click()
+    expect(page.get_by_role("status")).to_contain_text("may now qualify for: SNAP")
+    page.goto(case_url)
+    offered = page.locator("#offered-programs")
+    expect(offered).to_contain_text("SNAP")
+    assert "Traceback" not in page.content()
+    check_page(page, console, "case-offered")
+
+
 def test_a_stopped_agency_and_a_stopped_orchestrator_give_clear_messages(
     page, console: Console
 ) -> None:  # type: ignore[no-untyped-def]

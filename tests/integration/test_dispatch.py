@@ -12,13 +12,17 @@ from collections import Counter
 
 from sqlmodel import select
 
+from eligibility.common.v1 import date_pb2, household_pb2
+from eligibility.common.v1 import life_event_pb2 as le
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
+from services.hhs.tables import AUDIT as HHS_AUDIT
 from services.orchestrator import server as orchestrator_server
 from services.orchestrator.adapters import outbox
 from services.orchestrator.adapters.subjects import Subjects
 from services.orchestrator.adapters.tables import OutboxRow
 from services.orchestrator.usecases.dispatch import Dispatcher
 from services.treasury import server as treasury_server
+from services.usda.tables import AUDIT as USDA_AUDIT
 from tests.integration.conftest import Recorder
 from tests.integration.notices import (
     AGENCIES,
@@ -39,6 +43,8 @@ def _dispatcher(coordination, clock, name: str, db=None, batch: int = 20) -> Dis
         budget_seconds=3.0,
         batch=batch,
         changed=coordination.changed,
+        # Backoff waits are measured on the test's clock too, so the test moves them.
+        leases=clock,
     )
 
 
@@ -203,3 +209,41 @@ async def test_two_dispatchers_on_one_database_never_send_one_notice_at_once(
     )
     assert set(sent.values()) == {1} and len(sent) == total
     print(f"\ntwo dispatchers: claimed {dict(claimed)} of {total} notices, each sent once")
+
+
+async def test_agencies_told_by_person_id_audit_each_person_the_notice_concerns(
+    coordination, clock
+) -> None:  # type: ignore[no-untyped-def]
+    """HHS and USDA are told of members by person id alone (no SSN); each still writes one
+    RECEIVED entry per person the notice names, so the receipt of personal news is on
+    their own audit trail."""
+    case, _ = await _case(coordination)
+    move = le.LifeEvent(
+        kind=le.LIFE_EVENT_KIND_MOVE,
+        effective_date=date_pb2.Date(year=2026, month=11, day=1),
+        new_address=household_pb2.Address(
+            line1="500 Congress Ave",
+            city="Austin",
+            state_code="TX",
+            county="Travis",
+            zip_code="78701",
+        ),
+    )
+    reply = await coordination.orchestrator.ReportLifeEvent(
+        pb.ReportLifeEventRequest(request_id="move-1", case_id=case.case_id, event=move)
+    )
+    assert {"hhs", "usda"} <= set(reply.notified_agencies)
+    await _dispatcher(coordination, clock, "d1").run_once()
+    for agency, audit in (("hhs", HHS_AUDIT), ("usda", USDA_AUDIT)):
+        (told,) = coordination.recorders[agency].of("ReceiveChange")
+        people = [s.person_id for s in told.notice.subjects]
+        assert people and all(not s.ssn for s in told.notice.subjects)
+        with coordination.databases[agency].session() as session:
+            entries = list(session.exec(select(audit.entry)))
+            assert audit.verify(session).ok
+        assert [e.outcome for e in entries] == ["RECEIVED"] * len(people), agency
+        assert len({e.subject_ref for e in entries}) == len(people)
+        assert {e.case_id for e in entries} == {case.case_id}
+        assert all(e.fact_names() == ["change.move"] for e in entries)
+        # Named by a keyed reference: neither the person id nor the case shows through.
+        assert not any(p in e.subject_ref for p in people for e in entries)

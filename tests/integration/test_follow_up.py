@@ -57,10 +57,11 @@ async def _treasury_back(coordination, serve, clock) -> Recorder:  # type: ignor
 def _worker(coordination, clock, name: str, db=None, batch: int = 20) -> FollowUp:  # type: ignore[no-untyped-def]
     db = db or coordination.orchestrator_db
     keys = coordination.keys
+    # Retry waits are measured on the test's clock too, so the test moves them.
     applications = orchestrator_server.coordinator(
-        db, coordination.gateway, clock, keys.signer(), keys.subject_key()
+        db, coordination.gateway, clock, keys.signer(), keys.subject_key(), leases=clock
     )
-    return FollowUp(db, applications, clock, name, budget_seconds=3.0, batch=batch)
+    return FollowUp(db, applications, clock, name, budget_seconds=3.0, batch=batch, leases=clock)
 
 
 async def test_a_case_pending_on_an_unreachable_source_is_settled_once_it_answers(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from sqlmodel import delete
 from typer.testing import CliRunner
 
 from eligibility.common.v1 import determination_pb2 as det
@@ -16,10 +18,11 @@ from eligibility.hhs.v1 import subsidy_eligibility_pb2_grpc as pb_grpc
 from services.cli.main import app as elig
 from services.hhs import seed as hhs_seed
 from services.hhs.benchmarks import load_premiums
+from services.hhs.held_benchmarks import HeldBenchmarks
 from services.hhs.repository import count_benchmarks, find_benchmark
 from services.hhs.rules import load_parameters
 from services.hhs.server import SERVICE_NAME, bindings, open_database
-from services.hhs.tables import TABLES
+from services.hhs.tables import TABLES, AreaBenchmarkPremium, CountyRatingArea
 from shared.consent import generate_subject_key
 from shared.db import Database
 from shared.errors import details_of
@@ -47,6 +50,19 @@ async def channel(serve, db, clock):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def hhs(channel):  # type: ignore[no-untyped-def]
     return pb_grpc.SubsidyEligibilityServiceStub(channel)
+
+
+@pytest.fixture
+async def polling_hhs(serve, db, clock):  # type: ignore[no-untyped-def]
+    """HHS as `server.build` runs it: the benchmarks it holds checked against the database
+    on a beat (a short one here, so the test does not wait long)."""
+    held = HeldBenchmarks(db)
+    loop = asyncio.create_task(held.run_forever(0.05))
+    handle = await serve(bindings(db, PARAMS, clock, generate_subject_key(), held))
+    async with handle.channel() as ch:
+        yield pb_grpc.SubsidyEligibilityServiceStub(ch)
+    loop.cancel()
+    await asyncio.gather(loop, return_exceptions=True)
 
 
 def _member(pid: str, age: int, magi: int = 0, **kw) -> pb.EligibilityMember:  # type: ignore[no-untyped-def]
@@ -189,9 +205,21 @@ async def test_a_callers_benchmark_without_a_source_is_refused(hhs) -> None:  # 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "qhp_landscape_2027_sample.csv"
 
 
+async def _published_2027(hhs) -> pb.DetermineEligibilityResponse:  # type: ignore[no-untyped-def]
+    """The answer once the running server holds the loaded figures; it checks on its own
+    beat, so this asks until it does (and fails if it never does)."""
+    for _ in range(400):
+        reply = await hhs.DetermineEligibility(_rivera(2027))
+        if _household(reply).benchmark_basis == pb.BENCHMARK_BASIS_PUBLISHED:
+            return reply
+        await asyncio.sleep(0.05)
+    raise AssertionError("the running server never used the loaded 2027 figures")
+
+
 async def test_loading_the_2027_plan_file_turns_the_estimate_into_the_published_figure(
-    hhs, database_url
+    polling_hhs, database_url
 ) -> None:  # type: ignore[no-untyped-def]
+    hhs = polling_hhs
     before = _household(await hhs.DetermineEligibility(_rivera(2027)))
     assert before.benchmark_basis == pb.BENCHMARK_BASIS_ESTIMATE
     result = CliRunner().invoke(
@@ -208,7 +236,7 @@ async def test_loading_the_2027_plan_file_turns_the_estimate_into_the_published_
     )
     assert result.exit_code == 0, result.output
     assert "4 counties" in result.output
-    reply = await hhs.DetermineEligibility(_rivera(2027))
+    reply = await _published_2027(hhs)
     after = _household(reply)
     assert after.benchmark_basis == pb.BENCHMARK_BASIS_PUBLISHED
     assert "22222TX0010002" in after.benchmark_source
@@ -217,6 +245,33 @@ async def test_loading_the_2027_plan_file_turns_the_estimate_into_the_published_
     assert after.benchmark_monthly_premium_cents == 54_311 + 55_378
     market = _program(reply, "maria", det.PROGRAM_MARKETPLACE)
     assert market.status == det.DETERMINATION_STATUS_ELIGIBLE
+
+
+async def test_benchmarks_are_held_in_memory_and_read_again_only_after_a_load(
+    hhs, db, database_url
+) -> None:  # type: ignore[no-untyped-def]
+    held = HeldBenchmarks(db)
+    assert not await held.refresh()
+    result = CliRunner().invoke(
+        elig,
+        ["data", "load-benchmarks", str(SAMPLE), "--plan-year", "2027"]
+        + ["--database-url", database_url],
+    )
+    assert result.exit_code == 0, result.output
+    assert held.table.find(2027, "TX", "Harris") is None
+    assert await held.refresh()
+    found = held.table.find(2027, "TX", "Harris")
+    assert found is not None and found.monthly_premium_cents == 34_000
+    assert not await held.refresh()
+    # With the tables gone, a server that read them per call could not answer; this one
+    # answers from what it holds.
+    before = await hhs.DetermineEligibility(_rivera(2025))
+    with db.session() as session:
+        session.exec(delete(AreaBenchmarkPremium))  # type: ignore[call-overload]
+        session.exec(delete(CountyRatingArea))  # type: ignore[call-overload]
+    after = await hhs.DetermineEligibility(_rivera(2025))
+    assert _household(after).benchmark_basis == pb.BENCHMARK_BASIS_PUBLISHED
+    assert after == before
 
 
 def test_loading_a_file_naming_an_unknown_county_changes_nothing(

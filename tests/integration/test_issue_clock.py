@@ -11,10 +11,13 @@ from sqlmodel import col, func, select
 
 from eligibility.common.v1 import determination_pb2 as det
 from eligibility.common.v1 import household_pb2
+from eligibility.common.v1 import life_event_pb2 as le
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from services.harness.households import example_paths, load_request
 from services.orchestrator import server as orchestrator_server
+from services.orchestrator.adapters.subjects import Subjects
 from services.orchestrator.adapters.tables import CaseEventRow
+from services.orchestrator.usecases.dispatch import Dispatcher
 from services.orchestrator.usecases.settle_issues import IssueClock
 
 PERIOD = dt.timedelta(days=90)
@@ -137,3 +140,67 @@ async def test_two_workers_on_one_database_settle_each_issue_once(
         )
     assert per_case == issues
     print(f"\ntwo issue clocks: settled {claimed} of {sum(issues.values())} issues, each once")
+
+
+async def test_a_settlement_that_changes_answers_tells_hhs_and_usda_once(
+    coordination, clock
+) -> None:  # type: ignore[no-untyped-def]
+    application = _application("rivera", "rivera-told")
+    application.household.members[0].incomes[0].annual_amount_cents //= 5
+    case = (await coordination.orchestrator.SubmitApplication(application)).case
+    assert any(i.reason_code == "INCOME_INCONSISTENT" for i in case.data_matching_issues)
+    worker = _clock_worker(coordination, clock, "w1")
+    dispatcher = Dispatcher(
+        coordination.orchestrator_db,
+        coordination.gateway,
+        clock,
+        Subjects(coordination.keys.subject_key()),
+        "d1",
+        budget_seconds=3.0,
+    )
+
+    clock.advance(PERIOD + dt.timedelta(days=1))
+    assert (await worker.run_once()).settled_issues == 1
+    settled = (
+        await coordination.orchestrator.GetCase(pb.GetCaseRequest(case_id=case.case_id))
+    ).case
+    moved = {
+        ("usda" if p.program == det.PROGRAM_SNAP else "hhs")
+        for p in [*(q for d in settled.determinations for q in d.programs)]
+        + list(settled.household_determinations)
+        if (p.program, p.status, p.monthly_benefit_cents) not in _answers(case)
+    }
+    assert moved  # the return's figure moved some answer
+    written = {n.agency for n in settled.notifications}
+    assert written == moved
+    assert all(n.kind == le.LIFE_EVENT_KIND_ISSUE_SETTLED for n in settled.notifications)
+
+    for _ in range(5):
+        if not (await dispatcher.run_once()).claimed:
+            break
+    after = (await coordination.orchestrator.GetCase(pb.GetCaseRequest(case_id=case.case_id))).case
+    assert {(n.agency, n.state) for n in after.notifications} == {
+        (agency, pb.NOTIFICATION_STATE_ACKNOWLEDGED) for agency in moved
+    }
+    acknowledged = [e for e in after.history if e.kind == pb.CASE_EVENT_KIND_ACKNOWLEDGED]
+    assert {e.detail.split(" ")[0] for e in acknowledged} == moved
+    assert all("settled by rule: updated a benefit" in e.detail for e in acknowledged)
+    for agency in moved:
+        (call,) = coordination.recorders[agency].of("ReceiveChange")
+        assert call.notice.kind == le.LIFE_EVENT_KIND_ISSUE_SETTLED
+
+    # Time moves on: nothing is due again, so no second settlement and no second notice.
+    clock.advance(PERIOD)
+    assert (await worker.run_once()).claimed == 0
+    assert (await dispatcher.run_once()).claimed == 0
+    again = (await coordination.orchestrator.GetCase(pb.GetCaseRequest(case_id=case.case_id))).case
+    assert [e.kind for e in again.history].count(pb.CASE_EVENT_KIND_ISSUE_SETTLED) == 1
+    assert len(again.notifications) == len(moved)
+
+
+def _answers(case: pb.Case) -> set[tuple[int, int, int]]:
+    every = [p for d in case.determinations for p in d.programs]
+    return {
+        (p.program, p.status, p.monthly_benefit_cents)
+        for p in [*every, *case.household_determinations]
+    }

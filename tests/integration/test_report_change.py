@@ -225,3 +225,107 @@ async def test_the_death_report_follower_waits_calmly_while_ssa_cannot_be_reache
     assert len(waits) == 4 and waits[-1] <= 4.0 * 1.2
     assert waits[0] < waits[2]
     assert await follower.cursor() == 0
+
+
+async def test_a_raise_to_the_snap_minimum_is_explained_without_a_negative_amount(
+    coordination,
+) -> None:  # type: ignore[no-untyped-def]
+    """Wei (one person, San Diego, $1,100 rent) gets a raise to $2,400 a month. FY2027: less
+    the 20% earned income deduction ($480), the $217 standard deduction and $248.50 of excess
+    shelter, net income is $1,454.50; 30% of it ($437) is more than the $306 one-person
+    maximum, so the formula leaves nothing and the $25 minimum benefit applies."""
+    case = await _case(coordination, "chen", "chen-raise")
+    event = le.LifeEvent(
+        kind=le.LIFE_EVENT_KIND_INCOME_CHANGE,
+        effective_date=_date("2026-11-01"),
+        person_id="wei",
+        incomes=[
+            household_pb2.Income(
+                kind=household_pb2.INCOME_KIND_WAGES, annual_amount_cents=2_880_000
+            )
+        ],
+    )
+    reply = await coordination.orchestrator.ReportLifeEvent(
+        pb.ReportLifeEventRequest(request_id="raise-1", case_id=case.case_id, event=event)
+    )
+    snap = next(c for c in reply.changes if c.program == det.PROGRAM_SNAP)
+    assert snap.after_monthly_benefit_cents == 2_500
+    assert "$-" not in snap.explanation
+    assert "below the minimum" in snap.explanation
+    assert "7 CFR 273.10(e)(2)(ii)(C)" in snap.explanation
+    shown = next(p for p in reply.case.household_determinations if p.program == det.PROGRAM_SNAP)
+    assert all("$-" not in r.message for r in shown.reasons)
+
+
+async def test_the_death_of_the_only_member_closes_the_case_and_every_agency_is_told(
+    coordination, clock
+) -> None:  # type: ignore[no-untyped-def]
+    """Nobody is left to determine: every program ends, the case closes, and SSA,
+    Treasury, HHS and USDA each get the notice (HHS and USDA with the ended answers, which
+    they keep as their records of the case). A closed case takes no further change."""
+    from services.hhs.tables import Enrollment
+    from services.orchestrator.adapters.subjects import Subjects
+    from services.orchestrator.usecases.dispatch import Dispatcher
+    from services.usda.tables import SnapAllotment
+
+    case = await _case(coordination, "chen", "chen-death")
+    death = le.LifeEvent(
+        kind=le.LIFE_EVENT_KIND_DEATH, effective_date=_date("2026-11-10"), person_id="wei"
+    )
+    reply = await coordination.orchestrator.ReportLifeEvent(
+        pb.ReportLifeEventRequest(request_id="wei-died", case_id=case.case_id, event=death)
+    )
+    assert reply.case.status == pb.CASE_STATUS_CLOSED
+    answers = [p for d in reply.case.determinations for p in d.programs]
+    answers += list(reply.case.household_determinations)
+    assert {p.program for p in answers} >= {det.PROGRAM_MEDICAID, det.PROGRAM_SNAP}
+    ineligible = det.DETERMINATION_STATUS_INELIGIBLE
+    assert all(p.status == ineligible and p.monthly_benefit_cents == 0 for p in answers)
+    assert reply.changes and all(c.after_status == ineligible for c in reply.changes)
+    assert all("died" in c.explanation for c in reply.changes)
+    assert list(reply.notified_agencies) == ["ssa", "treasury", "hhs", "usda"]
+    assert list(reply.offered_programs) == []
+    assert [e.kind for e in reply.case.history][-1] == pb.CASE_EVENT_KIND_LIFE_EVENT
+
+    dispatcher = Dispatcher(
+        coordination.orchestrator_db,
+        coordination.gateway,
+        clock,
+        Subjects(coordination.keys.subject_key()),
+        "d1",
+        budget_seconds=3.0,
+        changed=coordination.changed,
+    )
+    assert (await dispatcher.run_once()).acknowledged == 4
+    with coordination.databases["usda"].session() as session:
+        allotment = session.get(SnapAllotment, case.case_id)
+        assert allotment is not None
+        assert (allotment.status, allotment.monthly_allotment_cents) == ("INELIGIBLE", 0)
+    with coordination.databases["hhs"].session() as session:
+        enrolled = list(session.exec(select(Enrollment)))
+        assert enrolled and {e.status for e in enrolled} == {"INELIGIBLE"}
+
+    move = le.LifeEvent(
+        kind=le.LIFE_EVENT_KIND_MOVE,
+        effective_date=_date("2026-11-15"),
+        new_address=household_pb2.Address(
+            line1="1 Main St", city="Fresno", state_code="CA", county="Fresno", zip_code="93721"
+        ),
+    )
+    for attempt in (
+        coordination.orchestrator.ReportLifeEvent(
+            pb.ReportLifeEventRequest(request_id="after", case_id=case.case_id, event=move)
+        ),
+        coordination.orchestrator.RenewCase(
+            pb.RenewCaseRequest(request_id="renew", case_id=case.case_id, plan_year=2028)
+        ),
+    ):
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await attempt
+        info = details_of(refused.value)
+        assert (info.code, info.reason) == (grpc.StatusCode.FAILED_PRECONDITION, "CASE_CLOSED")
+    # The same report again gets the first answer.
+    again = await coordination.orchestrator.ReportLifeEvent(
+        pb.ReportLifeEventRequest(request_id="wei-died", case_id=case.case_id, event=death)
+    )
+    assert again == reply

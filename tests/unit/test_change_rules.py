@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from eligibility.common.v1 import date_pb2
+from eligibility.common.v1 import determination_pb2 as det
 from eligibility.common.v1 import life_event_pb2 as le
 from services.hhs.changes import ProgramStanding, hhs_standings, is_newer
 from services.hhs.changes import effect_for as hhs_effect
@@ -47,6 +48,7 @@ def test_ssa_enters_a_death_only_on_records_that_have_none() -> None:
         ("INCOME_CHANGE", "NO_ACTION"),
         ("PREGNANCY", "NO_ACTION"),
         ("AGE_MILESTONE", "NO_ACTION"),
+        ("ISSUE_SETTLED", "NO_ACTION"),
     ],
 )
 def test_ssa_notes_what_touches_its_records_and_nothing_else(kind: str, action: str) -> None:
@@ -66,6 +68,7 @@ def test_ssa_notes_what_touches_its_records_and_nothing_else(kind: str, action: 
         ("INCOME_CHANGE", "RECORDED"),
         ("PREGNANCY", "NO_ACTION"),
         ("AGE_MILESTONE", "NO_ACTION"),
+        ("ISSUE_SETTLED", "NO_ACTION"),
     ],
 )
 def test_treasury_notes_what_changes_the_next_return_or_the_address(kind: str, action: str) -> None:
@@ -125,6 +128,23 @@ def test_a_notice_is_checked_against_its_request_and_the_calendar() -> None:
     assert _fields(far) == {"notice.effective_date"}
     soon = _notice(le.LIFE_EVENT_KIND_PREGNANCY, "412558301", dt.date(2027, 6, 1))
     assert check_notice("k", soon, TODAY).effective_date == dt.date(2027, 6, 1)
+
+
+def test_a_settlement_notice_must_carry_the_answers_it_is_sent_for() -> None:
+    bare = _notice(le.LIFE_EVENT_KIND_ISSUE_SETTLED, "")
+    with pytest.raises(ServiceError) as caught:
+        check_notice("k", bare, TODAY, needs_ssn=False)
+    assert {v.field for v in caught.value.violations} == {"notice.determinations"}
+    answer = det.ProgramDetermination(
+        program=det.PROGRAM_SNAP, status=det.DETERMINATION_STATUS_INELIGIBLE
+    )
+    bare.household_determinations.append(answer)
+    checked = check_notice("k", bare, TODAY, needs_ssn=False)
+    assert checked.kind_name == "ISSUE_SETTLED"
+    assert (
+        "issue settled by rule changes nothing"
+        in change_for(checked.kind_name, TODAY, [], {}).effect.detail
+    )
 
 
 def test_the_fingerprint_tells_apart_notices_that_differ_in_anything() -> None:

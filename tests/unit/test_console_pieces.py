@@ -4,12 +4,19 @@ what-if's cliffs."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
+from starlette.requests import Request
+from starlette.responses import Response
+
 from eligibility.common.v1 import determination_pb2 as det
 from eligibility.common.v1 import household_pb2
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from services.console import household_form as hf
 from services.console import sweep_chart
 from services.console.sessions import Session, SessionCodec
+from services.console.settings import ConsoleSettings
+from services.console.web import replace_session, with_cookie
 from shared.errors import FieldViolation
 
 
@@ -126,3 +133,67 @@ def test_a_raise_that_leaves_less_in_hand_or_takes_coverage_is_a_cliff() -> None
     lines = sweep_chart.csv_text(rows).splitlines()
     assert lines[0].split(",")[:2] == ["annual_income_dollars", "monthly_tax_credit_dollars"]
     assert lines[3].startswith("24000.00,0.00,200.00,200.00,2200.00,")
+
+
+def _cookie_header(scheme: str, secure_setting: bool) -> str:
+    app = SimpleNamespace(
+        state=SimpleNamespace(
+            codec=SessionCodec(b"k" * 32, 1800),
+            settings=ConsoleSettings(secure_cookie=secure_setting),
+        )
+    )
+    scope = {
+        "type": "http",
+        "scheme": scheme,
+        "method": "GET",
+        "path": "/",
+        "headers": [],
+        "query_string": b"",
+        "server": ("127.0.0.1", 8080),
+        "app": app,
+    }
+    request = Request(scope)
+    replace_session(request, Session.for_caseworker("cw-1", "caseworker"))
+    return with_cookie(request, Response()).headers["set-cookie"].lower()
+
+
+def test_the_session_cookie_is_secure_over_https_or_when_set_so() -> None:
+    plain = _cookie_header("http", secure_setting=False)
+    assert "httponly" in plain and "samesite=strict" in plain
+    assert "secure" not in plain.replace("samesite", "")
+    assert "; secure" in _cookie_header("https", secure_setting=False)
+    # Behind a proxy that ends TLS the console sees plain HTTP: the setting forces it.
+    assert "; secure" in _cookie_header("http", secure_setting=True)
+
+
+def test_the_secure_cookie_setting_reads_the_environment() -> None:
+    assert ConsoleSettings.from_env({"ELIG_CONSOLE_SECURE_COOKIE": "1"}).secure_cookie
+    assert not ConsoleSettings.from_env({}).secure_cookie
+
+
+def test_an_offered_program_names_who_may_qualify_for_it() -> None:
+    """CHIP after an adoption: the adopted child may qualify, the parent does not; SNAP's
+    household answer for an offer is not kept, so it is offered without names."""
+    from services.console.pages_cases import offered
+
+    def answer(program: int, status: int) -> det.ProgramDetermination:
+        return det.ProgramDetermination(program=program, status=status)
+
+    case = pb.Case(
+        programs=[det.PROGRAM_MEDICAID],
+        offered_programs=[det.PROGRAM_CHIP, det.PROGRAM_SNAP],
+        determinations=[
+            det.PersonDetermination(
+                person_id="p1",
+                programs=[answer(det.PROGRAM_CHIP, det.DETERMINATION_STATUS_INELIGIBLE)],
+            ),
+            det.PersonDetermination(
+                person_id="p2",
+                programs=[answer(det.PROGRAM_CHIP, det.DETERMINATION_STATUS_CONDITIONAL)],
+            ),
+        ],
+    )
+    assert offered(case, {"p2": "Lia Chen"}) == [
+        (det.PROGRAM_CHIP, ["Lia Chen"]),
+        (det.PROGRAM_SNAP, []),
+    ]

@@ -121,3 +121,13 @@ def test_a_person_cannot_be_related_to_themself_and_the_kind_is_required() -> No
 
 def test_an_empty_household_is_refused() -> None:
     assert "members" in _fields(_request(members=[], tax_units=[]))
+
+
+def test_expected_children_are_for_a_pregnant_member_and_at_most_eight() -> None:
+    request = _request()
+    request.members[0].expected_children = 2
+    assert set(_fields(request)) == {"members[0].expected_children"}
+    request.members[0].pregnant = True
+    validate(request, PARAMS, TODAY)
+    request.members[0].expected_children = 9
+    assert set(_fields(request)) == {"members[0].expected_children"}

@@ -6,6 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
+from services.cli.sim_clock import ClockAhead, SimClock
 from services.harness import scenario, year
 from services.harness.synthetic import generate
 from shared.clock import FileClock, FixedClock
@@ -47,3 +50,39 @@ def test_a_file_clock_follows_its_file_and_falls_back_until_it_is_written(tmp_pa
     assert clock.now() == base.now()
     path.write_text("2027-02-24T15:00:00+00:00")
     assert clock.now() == dt.datetime(2027, 2, 24, 15, tzinfo=dt.UTC)
+
+
+def test_a_simulator_moves_the_clock_file_only_forward(tmp_path: Path) -> None:
+    path = tmp_path / "clock"
+    moved = SimClock(path)
+    assert moved.reads() is None
+    first = dt.datetime(2025, 12, 1, 12, tzinfo=dt.UTC)
+    assert moved.move_to(first) == first
+    read = FileClock(path, FixedClock(dt.datetime(2020, 1, 1, tzinfo=dt.UTC)))
+    assert read.now() == first
+    # An earlier time leaves the clock where it is.
+    assert moved.move_to(first - dt.timedelta(days=30)) == first
+    assert read.now() == first
+    with pytest.raises(ClockAhead):
+        moved.check_not_after(first - dt.timedelta(seconds=1))
+    later = first + dt.timedelta(days=91)
+    assert moved.move_to(later) == later and read.now() == later
+    assert not list(tmp_path.glob("*.part"))
+
+
+def test_elig_up_gives_every_service_the_clock_file_and_quick_rounds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services.cli.main import _clock_env
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ELIG_FOLLOW_UP_INTERVAL_SECONDS", raising=False)
+    monkeypatch.delenv("ELIG_ORCHESTRATOR_FOLLOW_UP_INTERVAL_SECONDS", raising=False)
+    env = _clock_env(Path("clock"))
+    # Services may run from another folder: the path they get is absolute.
+    assert env == {
+        "ELIG_CLOCK_FILE": str(tmp_path / "clock"),
+        "ELIG_ORCHESTRATOR_FOLLOW_UP_INTERVAL_SECONDS": "1",
+    }
+    monkeypatch.setenv("ELIG_FOLLOW_UP_INTERVAL_SECONDS", "5")
+    assert "ELIG_ORCHESTRATOR_FOLLOW_UP_INTERVAL_SECONDS" not in _clock_env(Path("clock"))

@@ -91,8 +91,15 @@ def hhs_request(
         members=[
             hhs_pb.EligibilityMember(
                 person_id=m.person_id,
-                age=age_on(date_from_proto(m.birth_date), coverage_start),
+                # A child born after coverage starts (a birth reported during the year,
+                # then the case determined again by a recheck or a settlement) is 0, not -1,
+                # which HHS refuses as it should.
+                age=age_on(
+                    date_from_proto(m.birth_date),
+                    max(date_from_proto(m.birth_date), coverage_start),
+                ),
                 pregnant=m.pregnant,
+                expected_children=m.expected_children if m.pregnant else 0,
                 citizenship=m.citizenship,
                 incomes=m.incomes,
                 disabled=m.disabled,

@@ -40,9 +40,15 @@ def idempotency_key(case_id: str, request_id: str, agency: str) -> str:
 
 
 def enqueue(
-    session: Session, agency: str, notice: life_event_pb2.ChangeNotice, now: dt.datetime
+    session: Session,
+    agency: str,
+    notice: life_event_pb2.ChangeNotice,
+    now: dt.datetime,
+    due: dt.datetime | None = None,
 ) -> None:
-    """Add a notice in the caller's transaction (the one that saves the determination)."""
+    """Add a notice in the caller's transaction (the one that saves the determination).
+    ``now`` is the service's time (the record's); ``due``, when the dispatcher may first
+    send it, is lease time (the dispatcher's wall clock; ``now`` if not given)."""
     session.add(
         OutboxRow(
             idempotency_key=notice.idempotency_key,
@@ -52,7 +58,7 @@ def enqueue(
             notice=notice.SerializeToString(),
             created_at=now,
             updated_at=now,
-            next_attempt_at=now,
+            next_attempt_at=due or now,
         )
     )
 
@@ -73,7 +79,9 @@ def claim_due(
     session: Session, worker: str, now: dt.datetime, lease: dt.timedelta, limit: int
 ) -> list[Delivery]:
     """Claim up to ``limit`` pending notices that are due and held by no live worker, oldest
-    first.
+    first. ``now`` is lease time (the wall clock in a running service): a lease and a
+    backoff are about live processes, not the service's clock, which a replay may hold
+    still or a simulator may move by months.
 
     An agency hears of a case's changes in the order they happened: a notice waits while
     an older one of the same case to the same agency is still pending, so at most one

@@ -145,7 +145,12 @@ def claim_pending(
     Each claim is a conditional update (taken only if still free when written), so two
     workers never hold one case, on SQLite as on PostgreSQL; PostgreSQL also skips rows
     another worker has locked (SKIP LOCKED) instead of waiting for them. A claim lapses
-    after ``lease`` in case its worker died."""
+    after ``lease`` in case its worker died.
+
+    ``now`` is lease time (the wall clock in a running service), never the service's own
+    clock: a lease is about a live process, and a clock standing still (ELIG_CLOCK_FIXED_AT)
+    would otherwise keep a dead worker's claim forever. A case still pending after a
+    recheck is held unclaimed (no ``claimed_by``) until its next look, on the same time."""
     free = or_(col(CaseRow.claimed_until).is_(None), col(CaseRow.claimed_until) < now)
     query = (
         select(CaseRow.case_id)
@@ -171,18 +176,25 @@ def claim_pending(
 def claim_past_due(
     session: Session,
     worker: str,
+    today: dt.date,
     now: dt.datetime,
     lease: dt.timedelta,
     limit: int,
 ) -> list[str]:
     """Claim up to ``limit`` cases holding a data-matching issue whose inconsistency period
-    ended before today, as ``claim_pending`` claims: a conditional update, SKIP LOCKED on
-    PostgreSQL, and a lease that lapses. The claim columns are the follow-up's too, so a
-    case is never rechecked and settled at once."""
-    free = or_(col(CaseRow.claimed_until).is_(None), col(CaseRow.claimed_until) < now)
+    ended before ``today`` (the service's date), as ``claim_pending`` claims: a conditional
+    update, SKIP LOCKED on PostgreSQL, and a lease that lapses (``now`` is lease time). The
+    claim columns are the follow-up's too, so a case is never rechecked and settled at once;
+    but the follow-up's wait before its next look at a pending case (a hold with no worker
+    named) does not hold back a settlement that fell due."""
+    free = or_(
+        col(CaseRow.claimed_until).is_(None),
+        col(CaseRow.claimed_until) < now,
+        CaseRow.claimed_by == "",
+    )
     overdue = (
         select(DataMatchingIssueRow.case_id)
-        .where(col(DataMatchingIssueRow.due_date) < now.date())
+        .where(col(DataMatchingIssueRow.due_date) < today)
         .distinct()
     )
     query = (

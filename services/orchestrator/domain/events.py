@@ -20,6 +20,7 @@ from eligibility.common.v1 import household_pb2
 from eligibility.common.v1 import life_event_pb2 as le
 from shared.dates import add_years
 from shared.errors import FieldViolation
+from shared.limits import MAX_EXPECTED_CHILDREN
 from shared.validation import STATE_CODES, check_date, check_ssn
 
 # Shared reference data, found beside the shared package (installed or not).
@@ -31,7 +32,6 @@ AHEAD_DAYS = 60
 # A pregnancy reported with an effective date further back than a pregnancy lasts is not one.
 PREGNANCY_MONTHS = 10
 MILESTONE_AGES = (19, 26, 65)
-MAX_EXPECTED_CHILDREN = 8
 
 K = le.LifeEventKind
 _JOINING = (K.LIFE_EVENT_KIND_BIRTH, K.LIFE_EVENT_KIND_ADOPTION)
@@ -131,6 +131,15 @@ def validate(
     """Every problem with ``event`` for this household, at once."""
     out: list[FieldViolation] = []
     kind = event.kind
+    if kind == K.LIFE_EVENT_KIND_ISSUE_SETTLED:
+        out.append(
+            FieldViolation(
+                f"{path}.kind",
+                "ISSUE_SETTLED is not a change a person reports: the orchestrator tells "
+                "agencies of it when it settles a data-matching issue by rule",
+            )
+        )
+        return out
     if kind not in _READS:
         out.append(FieldViolation(f"{path}.kind", "is required (birth, death, move, ...)"))
         return out
@@ -159,13 +168,6 @@ def validate(
                 FieldViolation(
                     f"{path}.effective_date",
                     f"is before {event.person_id}'s birth: a death cannot precede a birth",
-                )
-            )
-        if len(members) == 1:
-            out.append(
-                FieldViolation(
-                    f"{path}.person_id",
-                    "is the only member of the case: nobody is left to determine; close the case",
                 )
             )
     elif kind == K.LIFE_EVENT_KIND_MARRIAGE:
@@ -467,6 +469,8 @@ def apply(event: le.LifeEvent, household: household_pb2.Household) -> Applied:
     if kind == K.LIFE_EVENT_KIND_PREGNANCY:
         person = next(m for m in out.members if m.person_id == event.person_id)
         person.pregnant = True
+        # Medicaid counts the unborn in her household (42 CFR 435.603(b)); 0 reads as one.
+        person.expected_children = event.expected_children
         ended = [f for f in person.ended_facts if f != household_pb2.CARRIED_FACT_PREGNANCY]
         del person.ended_facts[:]
         person.ended_facts.extend(ended)

@@ -12,7 +12,7 @@ from eligibility.common.v1 import determination_pb2, household_pb2
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from shared import work_activity
 from shared.errors import FieldViolation, invalid_argument
-from shared.limits import MAX_HOUSEHOLD_MEMBERS
+from shared.limits import MAX_EXPECTED_CHILDREN, MAX_HOUSEHOLD_MEMBERS
 from shared.protoconv import age_on
 from shared.validation import (
     check_benchmark_quote,
@@ -123,6 +123,12 @@ def _check_household(
         if member.citizenship == household_pb2.CITIZENSHIP_STATUS_UNSPECIFIED:
             out.append(FieldViolation(f"{path}.citizenship", "is required"))
         work_activity.check(member.work_activity, f"{path}.work_activity", out)
+        if not 0 <= member.expected_children <= MAX_EXPECTED_CHILDREN:
+            out.append(
+                FieldViolation(
+                    f"{path}.expected_children", f"must be from 0 to {MAX_EXPECTED_CHILDREN}"
+                )
+            )
         _check_ended_facts(member, path, out)
         for j, income in enumerate(member.incomes):
             ipath = f"{path}.incomes[{j}]"

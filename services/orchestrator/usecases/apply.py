@@ -48,7 +48,7 @@ from services.orchestrator.domain.intake import (
 )
 from services.orchestrator.usecases.gathering import Gathered, Gatherer, OnFile, on_file
 from services.orchestrator.usecases.prefill import PROFILE_FACTS, Prefilled, prefill, profile_facts
-from shared.clock import Clock
+from shared.clock import Clock, SystemClock
 from shared.consent import ConsentSigner
 from shared.context import Principal, current_caller, current_principal
 from shared.db import Database
@@ -157,8 +157,12 @@ class Coordinator:
         subjects: Subjects,
         signer: ConsentSigner,
         yardstick: burden.Yardstick,
+        leases: Clock | None = None,
     ) -> None:
         self._db = db
+        # When a case still pending is looked at again: real time, as a claim's lease (see
+        # repository.claim_pending), since it waits for a source process to come back.
+        self._leases = leases or SystemClock()
         self._agencies = agencies
         self._clock = clock
         self._directory = directory
@@ -491,6 +495,7 @@ class Coordinator:
         *,
         household: household_pb2.Household | None = None,
         settle: Callable[[StoredCase], list[CaseEventRow]] | None = None,
+        write: Callable[[Session, StoredCase, dt.datetime], None] | None = None,
     ) -> StoredCase:
         """Determine a case again, for ``plan_year``, through the application's own path,
         and keep it as the case's answer with a ``kind`` event in its history. Raises
@@ -502,7 +507,8 @@ class Coordinator:
         (their answers go to ``fresh.assessed``, not to the case), and the change's own rows
         are written in the same transaction. ``household`` replaces the stored one (a
         settlement's data figure); ``settle`` adjusts the fresh answer before it is saved
-        and returns the events to record instead of the ``kind`` event."""
+        and returns the events to record instead of the ``kind`` event; ``write`` adds rows
+        in the answer's transaction (a settlement's change notices), as a change's does."""
         now = self._clock.now()
         case_id = stored.case.case_id
         programs = [det.Program.Value(p) for p in stored.case.programs.split(",") if p]
@@ -566,7 +572,7 @@ class Coordinator:
                 )
             ]
         still_pending = fresh.case.status == repository.PENDING
-        next_look = db_time(now + retry_after) if still_pending else None
+        next_look = db_time(self._leases.now() + retry_after) if still_pending else None
 
         def save(session: Session) -> None:
             repository.save_recheck(
@@ -580,6 +586,8 @@ class Coordinator:
             )
             if change is not None:
                 change.write(session, fresh, now)
+            if write is not None:
+                write(session, fresh, now)
             trail.write_outcomes(session, now)
 
         try:

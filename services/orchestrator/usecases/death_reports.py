@@ -95,8 +95,9 @@ class DeathReports:
 
     async def handle(self, report: ssa_pb.DeathReport) -> list[str]:
         """Report the death on every case with that person; advance the cursor. Returns
-        the cases changed. A case the death cannot be applied to (it names the case's only
-        member, or a death before the birth on file) is left for a caseworker, logged."""
+        the cases changed (a case whose only member this was is closed). A case the death
+        cannot be applied to (a death before the birth on file) is left for a caseworker,
+        logged."""
         # What the agencies are told the redetermination is for.
         purpose.set(DETERMINATION)
         ref = self._subjects.ref(report.ssn)

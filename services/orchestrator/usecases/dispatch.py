@@ -33,7 +33,7 @@ from services.orchestrator.adapters.subjects import Subjects
 from services.orchestrator.adapters.tables import CaseEventRow
 from services.orchestrator.audit_trail import DISCLOSED, Trail, notes_for
 from services.orchestrator.usecases.bell import Bell
-from shared.clock import Clock
+from shared.clock import Clock, SystemClock
 from shared.context import purpose
 from shared.db import Database
 from shared.purposes import DETERMINATION
@@ -81,13 +81,24 @@ def disclosed_facts(notice: life_event_pb2.ChangeNotice) -> tuple[str, ...]:
     return tuple(facts)
 
 
+def _what(kind: int) -> str:
+    """What a notice is about, for the case's history: the change, or the settlement."""
+    if kind == life_event_pb2.LIFE_EVENT_KIND_ISSUE_SETTLED:
+        return "data-matching issue settled by rule"
+    return (
+        life_event_pb2.LifeEventKind.Name(kind)
+        .removeprefix("LIFE_EVENT_KIND_")
+        .lower()
+        .replace("_", " ")
+    )
+
+
 def acknowledged_text(
     notice: life_event_pb2.ChangeNotice, ack: life_event_pb2.ChangeAcknowledgement
 ) -> str:
     """The history line of an acknowledgement: who, of what, what they did."""
-    kind = life_event_pb2.LifeEventKind.Name(notice.kind).removeprefix("LIFE_EVENT_KIND_")
     did = _ACTIONS.get(ack.action, "acknowledged")
-    text = f"{ack.agency or 'agency'} told of the {kind.lower().replace('_', ' ')}: {did}"
+    text = f"{ack.agency or 'agency'} told of the {_what(notice.kind)}: {did}"
     if ack.detail:
         text += f" ({ack.detail})"
     if ack.duplicate:
@@ -124,6 +135,7 @@ class Dispatcher:
         max_delay: float = 300.0,
         changed: Bell | None = None,
         rng: random.Random | None = None,
+        leases: Clock | None = None,
     ) -> None:
         # A claim must outlast the delivery it covers (its audit write and the agency's
         # whole budget), or a second dispatcher could send the notice while it is in flight.
@@ -131,6 +143,9 @@ class Dispatcher:
         self._db = db
         self._agencies = agencies
         self._clock = clock
+        # Claims and backoff waits are measured in real time (see outbox.claim_due); the
+        # records they leave (acknowledged at, the case's history) on the service's clock.
+        self._leases = leases or SystemClock()
         self._subjects = subjects
         self._worker = worker[:64]
         self._budget = budget_seconds
@@ -149,7 +164,7 @@ class Dispatcher:
         """Claim the notices that are due and deliver each; returns what became of them."""
         # What the agencies are told this is for: the determination the notice carries.
         purpose.set(DETERMINATION)
-        now = self._clock.now()
+        now = self._leases.now()
         if not await self._db.read(lambda s: outbox.any_due(s, db_time(now))):
             return Round(claimed=0)
         claimed = await self._db.run(
@@ -245,10 +260,9 @@ class Dispatcher:
     ) -> Callable[[Round], None]:
         now = self._clock.now()
         why = f"{code}: {reason}" if reason and reason != code else code
-        kind = life_event_pb2.LifeEventKind.Name(delivery.notice.kind)
         text = (
             f"{delivery.agency} refused the notice of the "
-            f"{kind.removeprefix('LIFE_EVENT_KIND_').lower().replace('_', ' ')} ({why}); "
+            f"{_what(delivery.notice.kind)} ({why}); "
             "it will not be sent again"
         )
 
@@ -276,11 +290,12 @@ class Dispatcher:
     async def _later(self, delivery: Delivery, trail: Trail, code: str) -> Callable[[Round], None]:
         now = self._clock.now()
         wait = backoff(delivery.attempts, self._base_delay, self._max_delay, self._rng)
+        next_attempt = self._leases.now() + wait
 
         def save(session: Session) -> bool:
             trail.write_outcomes(session, now)
             return outbox.retry_later(
-                session, delivery.id, self._worker, code, db_time(now), db_time(now + wait)
+                session, delivery.id, self._worker, code, db_time(now), db_time(next_attempt)
             )
 
         await self._saved(save, trail)

@@ -18,7 +18,7 @@ import structlog
 from services.orchestrator.adapters import repository
 from services.orchestrator.usecases import rounds
 from services.orchestrator.usecases.apply import Coordinator
-from shared.clock import Clock
+from shared.clock import Clock, SystemClock
 from shared.context import purpose
 from shared.db import Database
 from shared.purposes import DETERMINATION
@@ -46,8 +46,11 @@ class FollowUp:
         lease: dt.timedelta = dt.timedelta(minutes=5),
         retry_after: dt.timedelta = dt.timedelta(minutes=5),
         batch: int = 20,
+        leases: Clock | None = None,
     ) -> None:
         self._db = db
+        # Claims and retry waits are measured in real time (see repository.claim_pending).
+        self._leases = leases or SystemClock()
         self._coordinator = coordinator
         self._clock = clock
         self._worker = worker
@@ -60,7 +63,7 @@ class FollowUp:
         """One round: claim a batch of pending cases and recheck each."""
         # What agencies are told this is for: the determination the case is waiting on.
         purpose.set(DETERMINATION)
-        now = self._clock.now()
+        now = self._leases.now()
         claimed = await self._db.run(
             lambda s: repository.claim_pending(s, self._worker, now, self._lease, self._batch)
         )
@@ -84,4 +87,6 @@ class FollowUp:
 
     async def run_forever(self, interval: float) -> None:
         """Rounds every ``interval`` seconds until cancelled (the server's shutdown)."""
-        await rounds.repeat(self.run_once, interval, "follow-up")
+        await rounds.repeat(
+            self.run_once, interval, "follow-up", lambda r: r.claimed >= self._batch
+        )

@@ -20,6 +20,7 @@ from services.orchestrator import entitlement
 from services.orchestrator.adapters import mapping, repository
 from services.orchestrator.domain import burden
 from services.orchestrator.usecases.apply import Coordinator
+from services.orchestrator.usecases.report_change import CLOSED, case_closed
 from shared.clock import Clock
 from shared.context import current_principal
 from shared.db import Database
@@ -50,6 +51,8 @@ class Renewals:
             raise not_found("case", request.case_id)
         if not entitlement.may_read_case(who, stored.case.opened_by):
             raise entitlement.case_refusal()
+        if stored.case.status == CLOSED:
+            raise case_closed(request.case_id)
         year = stored.case.plan_year
         # By default, next year's coverage: what renewals in the autumn are for.
         target = request.plan_year or self._clock.now().year + 1

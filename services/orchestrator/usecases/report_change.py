@@ -6,6 +6,10 @@ concerned gets a change notice written to the outbox in the same transaction as 
 answer, so a crash never tells an agency of an answer that was not kept, nor keeps one
 without the notice.
 
+The death of a case's only member leaves nobody to determine: the case closes instead,
+every program it holds ends, and the agencies are told as for any change. A closed case
+takes no further change.
+
 Idempotent on request_id: a retry gets the first answer and changes nothing.
 """
 
@@ -13,12 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import grpc
 import structlog
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -30,12 +35,18 @@ from services.orchestrator import entitlement
 from services.orchestrator.adapters import mapping, outbox, repository
 from services.orchestrator.adapters.evidence_store import db_time
 from services.orchestrator.adapters.repository import StoredCase
-from services.orchestrator.adapters.tables import CaseRow, DeterminationRow, LifeEventRow
+from services.orchestrator.adapters.tables import (
+    CaseEventRow,
+    CaseRow,
+    DataMatchingIssueRow,
+    DeterminationRow,
+    LifeEventRow,
+)
 from services.orchestrator.domain import burden, events
 from services.orchestrator.domain.combine import HHS_PROGRAMS
 from services.orchestrator.domain.intake import MAX_REQUEST_ID, validate_application
 from services.orchestrator.usecases.apply import Change, Coordinator
-from shared.clock import Clock
+from shared.clock import Clock, SystemClock
 from shared.context import Principal, current_principal
 from shared.db import Database
 from shared.errors import FieldViolation, ServiceError, invalid_argument, not_found
@@ -66,6 +77,17 @@ OFFERABLE = frozenset(
 ATTEMPTS = 3
 # Who a change reported by an agency's feed (not at a counter) is recorded as.
 SYSTEM = "system"
+CLOSED = pb.CaseStatus.Name(pb.CASE_STATUS_CLOSED)
+INELIGIBLE = det.DeterminationStatus.Name(det.DETERMINATION_STATUS_INELIGIBLE)
+
+
+def case_closed(case_id: str) -> ServiceError:
+    return ServiceError(
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "CASE_CLOSED",
+        f"case {case_id} is closed: its only member died, and every program ended",
+        metadata={"case_id": case_id},
+    )
 
 
 def fingerprint(case_id: str, event: le.LifeEvent) -> str:
@@ -89,11 +111,14 @@ class ReportChanges:
         coordinator: Coordinator,
         clock: Clock,
         yardstick: burden.Yardstick,
+        leases: Clock | None = None,
     ) -> None:
         self._db = db
         self._coordinator = coordinator
         self._clock = clock
         self._yardstick = yardstick
+        # When a notice is first due to the dispatcher: its lease time (outbox.claim_due).
+        self._leases = leases or SystemClock()
 
     async def report(
         self, request: pb.ReportLifeEventRequest, budget: Callable[[], float]
@@ -155,6 +180,8 @@ class ReportChanges:
             select(LifeEventRow).where(LifeEventRow.request_id == request.request_id)
         ).first()
         if first is None:
+            if stored.case.status == CLOSED:
+                raise case_closed(request.case_id)
             return stored, None
         if first.case_id != request.case_id or first.fingerprint != print_:
             raise ServiceError(
@@ -180,6 +207,8 @@ class ReportChanges:
         if violations:
             raise invalid_argument(violations)
         applied = events.apply(event, before)
+        if not applied.household.members:
+            return await self._close(request, print_, stored, applied, reporter, now)
         _check_result(applied, stored, now)
         programs = [det.Program.Value(p) for p in stored.case.programs.split(",") if p]
         word = events.kind_word(event.kind)
@@ -219,7 +248,7 @@ class ReportChanges:
             )
             for agency in answer.notified_agencies:
                 notice = _notice(request, applied, fresh, agency)
-                outbox.enqueue(session, agency, notice, db_time(now))
+                outbox.enqueue(session, agency, notice, db_time(now), db_time(self._leases.now()))
             recipients = [det.Program.Name(p) for p in programs] + [
                 a for a in answer.notified_agencies if a in ("ssa", "treasury")
             ]
@@ -261,6 +290,121 @@ class ReportChanges:
             notified=list(answer.notified_agencies),
         )
         return answer
+
+    async def _close(
+        self,
+        request: pb.ReportLifeEventRequest,
+        print_: str,
+        stored: StoredCase,
+        applied: events.Applied,
+        reporter: _Reporter,
+        now: dt.datetime,
+    ) -> pb.ReportLifeEventResponse:
+        """The only member died: end every program the case holds, close the case, and
+        tell the agencies, in one transaction. No agency is asked anything: there is no
+        household left to determine."""
+        event = request.event
+        when = date_from_proto(event.effective_date)
+        programs = [det.Program.Value(p) for p in stored.case.programs.split(",") if p]
+        ended = _ended(stored.determinations, when)
+        fresh = StoredCase(stored.case, [], ended, [])
+        changes = _changes(stored.determinations, ended, programs, applied)
+        answer = pb.ReportLifeEventResponse(
+            changes=changes, notified_agencies=_agencies(event.kind, programs, [])
+        )
+        word = events.kind_word(event.kind)
+        detail = _history_line(word, when, changes, []) + "; case closed"
+
+        def write(session: Session) -> None:
+            row = LifeEventRow(
+                request_id=request.request_id,
+                case_id=request.case_id,
+                fingerprint=print_,
+                kind=K.Name(event.kind),
+                effective_date=when,
+                reported_by=reporter.name[:64],
+                at=db_time(now),
+                answer=b"",
+            )
+            session.add(row)
+            try:
+                session.flush()
+            except IntegrityError as error:
+                session.rollback()
+                raise repository.DuplicateRequest(request.request_id) from error
+            # Only if no other change replaced the household since it was read.
+            moved = session.execute(
+                update(CaseRow)
+                .where(
+                    col(CaseRow.case_id) == request.case_id,
+                    col(CaseRow.household) == stored.case.household,
+                )
+                .values(
+                    status=CLOSED,
+                    household=applied.household.SerializeToString(deterministic=True),
+                    updated_at=db_time(now),
+                    offered_programs="",
+                    claimed_by="",
+                    claimed_until=None,
+                )
+            )
+            if moved.rowcount != 1:  # type: ignore[attr-defined]
+                raise repository.CaseMoved(request.case_id)
+            # Nothing is left to settle or recheck.
+            for table in (DeterminationRow, DataMatchingIssueRow):
+                session.execute(delete(table).where(col(table.case_id) == request.case_id))
+            repository.insert_rows(session, ended)
+            repository.add_event(
+                session,
+                CaseEventRow(
+                    case_id=request.case_id,
+                    at=db_time(now),
+                    kind="LIFE_EVENT",
+                    status=CLOSED,
+                    detail=detail,
+                    worker=reporter.name[:64],
+                ),
+            )
+            for agency in answer.notified_agencies:
+                notice = _notice(request, applied, fresh, agency)
+                outbox.enqueue(session, agency, notice, db_time(now))
+            session.flush()
+            after = repository.load(session, request.case_id)
+            assert after is not None
+            answer.case.CopyFrom(mapping.case_to_proto(after))
+            row.answer = answer.SerializeToString()
+            session.add(row)
+
+        await self._db.run(write)
+        log.info(
+            "case closed",
+            case_id=request.case_id,
+            kind=K.Name(event.kind),
+            notified=list(answer.notified_agencies),
+        )
+        return answer
+
+
+def _ended(rows: list[DeterminationRow], died_on: dt.date) -> list[DeterminationRow]:
+    """Every answer of a case whose only member died, ended. The reason names no one: it
+    travels to the agencies with the answer."""
+    reason = {
+        "code": "CASE_CLOSED_DEATH",
+        "message": f"The only member of the household died on {died_on.isoformat()}: "
+        "the case is closed and this program ends.",
+        "figures": {"date_of_death": died_on.isoformat()},
+    }
+    return [
+        DeterminationRow(
+            case_id=r.case_id,
+            person_id=r.person_id,
+            program=r.program,
+            status=INELIGIBLE,
+            monthly_benefit_cents=0,
+            reasons=json.dumps([reason]),
+        )
+        for r in rows
+    ]
 
 
 def _check_request(request: pb.ReportLifeEventRequest) -> None:
@@ -366,7 +510,11 @@ def _decisive(row: DeterminationRow) -> str:
     qualifier = next((r for r in reasons if r.code in _QUALIFIERS), None)
     reason = own[0] if own else None
     if row.program == "PROGRAM_SNAP" and own:
-        reason = next((r for r in own if r.code in _SNAP_SETTLING), own[-1])
+        settling = [r for r in own if r.code in _SNAP_SETTLING]
+        # The minimum benefit replaces the computed allotment, which USDA lists before it.
+        if any(r.code == "MINIMUM_BENEFIT_APPLIED" for r in settling):
+            settling = [r for r in settling if r.code != "ALLOTMENT_COMPUTED"]
+        reason = settling[0] if settling else own[-1]
     parts = [_cited(r) for r in (reason, qualifier) if r is not None]
     return "; ".join(parts)
 

@@ -6,29 +6,35 @@ PostgreSQL take different ones: a conditional claim and SKIP LOCKED), determines
 again through the application's path, with the data source's income where the rule says
 so, settles what the rule settles, and records one ISSUE_SETTLED event per issue with the
 notice the person is sent. The issue is gone from the case in the same transaction, so a
-second worker that claims the case afterwards finds nothing due.
+second worker that claims the case afterwards finds nothing due; and in that transaction
+each agency whose program's answer the settlement moved gets a change notice in the outbox
+(settlement_notices.py), so HHS and USDA hold the answer the case now holds.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import structlog
 from google.protobuf import json_format
+from sqlmodel import Session
 
 from eligibility.common.v1 import determination_pb2 as det
 from eligibility.common.v1 import household_pb2
-from services.orchestrator.adapters import mapping, repository
+from services.orchestrator.adapters import mapping, outbox, repository
 from services.orchestrator.adapters.evidence_store import db_time
 from services.orchestrator.adapters.repository import StoredCase
 from services.orchestrator.adapters.tables import CaseEventRow
 from services.orchestrator.domain import inconsistency_period as period
 from services.orchestrator.domain.household_facts import tax_unit_members
 from services.orchestrator.usecases import rounds
+from services.orchestrator.usecases import settlement_notices as notices
 from services.orchestrator.usecases.apply import Coordinator
-from shared.clock import Clock
+from shared.clock import Clock, SystemClock
 from shared.context import purpose
 from shared.db import Database
 from shared.purposes import DETERMINATION
@@ -57,8 +63,15 @@ class IssueClock:
         budget_seconds: float,
         lease: dt.timedelta = dt.timedelta(minutes=5),
         batch: int = 20,
+        leases: Clock | None = None,
+        after_write: Callable[[], None] | None = None,
     ) -> None:
         self._db = db
+        # Rung when notices were written: this process's dispatcher sends them at once.
+        self._after_write = after_write
+        # Claims are measured in real time (see repository.claim_pending); due dates on
+        # the service's clock.
+        self._leases = leases or SystemClock()
         self._coordinator = coordinator
         self._clock = clock
         self._worker = worker
@@ -68,14 +81,27 @@ class IssueClock:
 
     async def run_once(self) -> Round:
         purpose.set(DETERMINATION)
-        now = self._clock.now()
+        today = self._clock.now().date()
+        now = self._leases.now()
         claimed = await self._db.run(
-            lambda s: repository.claim_past_due(s, self._worker, now, self._lease, self._batch)
+            lambda s: repository.claim_past_due(
+                s, self._worker, today, now, self._lease, self._batch
+            )
         )
         result = Round(claimed=len(claimed))
         for case_id in claimed:
             try:
                 settled = await self.settle_case(case_id)
+            except repository.CaseMoved:
+                # A change or a renewal landed first: settle what is still due on its
+                # result at the next round, not after the lease.
+                result.failed += 1
+                await self._db.run(
+                    functools.partial(
+                        repository.release_claim, case_id=case_id, worker=self._worker
+                    )
+                )
+                continue
             except Exception as error:  # noqa: BLE001 - the claim lapses; a later round retries
                 result.failed += 1
                 log.warning("settlement failed", case_id=case_id, error_type=type(error).__name__)
@@ -90,7 +116,9 @@ class IssueClock:
 
     async def run_forever(self, interval: float) -> None:
         """Rounds every ``interval`` seconds until cancelled (the server's shutdown)."""
-        await rounds.repeat(self.run_once, interval, "issue clock")
+        await rounds.repeat(
+            self.run_once, interval, "issue clock", lambda r: r.claimed >= self._batch
+        )
 
     async def settle_case(self, case_id: str) -> int:
         """Settle every issue of a claimed case whose period ran out; returns how many."""
@@ -108,6 +136,18 @@ class IssueClock:
         def finish(fresh: StoredCase) -> list[CaseEventRow]:
             return _finish(fresh, settlements, household, now, self._worker)
 
+        told: list[str] = []
+
+        def tell(session: Session, fresh: StoredCase, at: dt.datetime) -> None:
+            # In the settlement's transaction: an agency is told of an answer that was kept,
+            # and an answer is never kept without telling it.
+            told.clear()
+            due = db_time(self._leases.now())
+            for agency in notices.agencies_told(stored.determinations, fresh.determinations):
+                notice = notices.notice(case_id, agency, fresh, settlements, at.date())
+                outbox.enqueue(session, agency, notice, db_time(at), due)
+                told.append(agency)
+
         await self._coordinator.redetermine(
             stored,
             stored.case.plan_year,
@@ -116,8 +156,11 @@ class IssueClock:
             lambda: self._budget,
             household=revised,
             settle=finish,
+            write=tell,
         )
-        log.info("issues settled", case_id=case_id, count=len(settlements))
+        log.info("issues settled", case_id=case_id, count=len(settlements), notified=told)
+        if told and self._after_write is not None:
+            self._after_write()
         return len(settlements)
 
 

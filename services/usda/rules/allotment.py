@@ -39,19 +39,23 @@ def compute(size: int, net_cents: int, figures: Figures) -> tuple[bool, int, lis
     rate = figures.benefit_reduction_rate()
     contribution = math.ceil(net_cents * rate.value / 100) * 100
     benefit = maximum.value - contribution
+    # A contribution above the maximum leaves nothing, not a debt: the figures and words
+    # say "nothing" rather than a negative sum a reader would take for an amount owed.
+    computed = max(benefit, 0)
     values = {
         "max_allotment_cents": str(maximum.value),
         "net_income_cents": str(net_cents),
         "benefit_reduction_rate": rate_text(rate.value),
         "expected_contribution_cents": str(contribution),
-        "computed_allotment_cents": str(benefit),
+        "computed_allotment_cents": str(computed),
     }
     reasons = [
         Reason(
             "ALLOTMENT_COMPUTED",
             f"The maximum allotment for {size} ({dollars(maximum.value)}) less "
             f"{rate_text(rate.value)} of net income rounded up to the next dollar "
-            f"({dollars(contribution)}) is {dollars(benefit)}.",
+            f"({dollars(contribution)}) "
+            + (f"is {dollars(benefit)}." if benefit > 0 else "leaves nothing."),
             cite("7 U.S.C. 2017(a); 7 CFR 273.10(e)(2)(ii)(A)", maximum),
             values,
         )
@@ -62,15 +66,17 @@ def compute(size: int, net_cents: int, figures: Figures) -> tuple[bool, int, lis
         if derived_note is not None:
             reasons.append(derived_note)
         if benefit < minimum:
+            came_to = dollars(benefit) if benefit > 0 else "nothing"
             reasons.append(
                 Reason(
                     "MINIMUM_BENEFIT_APPLIED",
-                    f"An eligible household of {size} receives at least the minimum benefit "
-                    f"of {dollars(minimum)}.",
+                    f"The benefit computed from income ({came_to}) is below the minimum "
+                    f"benefit, so this eligible household of {size} gets the minimum "
+                    f"allotment of {dollars(minimum)}.",
                     citation,
                     {
                         "minimum_benefit_cents": str(minimum),
-                        "computed_allotment_cents": str(benefit),
+                        "computed_allotment_cents": str(computed),
                     },
                 )
             )
@@ -83,7 +89,7 @@ def compute(size: int, net_cents: int, figures: Figures) -> tuple[bool, int, lis
                 f"Thirty percent of net income is at least the maximum allotment; a household "
                 f"of {size} with no benefit is not certified.",
                 "7 CFR 273.10(e)(2)(iii)",
-                {"computed_allotment_cents": str(benefit)},
+                {"computed_allotment_cents": str(computed)},
             )
         )
         return False, 0, reasons

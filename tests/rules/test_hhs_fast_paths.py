@@ -1,0 +1,141 @@
+"""The HHS rules' shortcuts give what the plain computations give.
+
+The rules remember figures per loaded ParameterSet and do some Fraction arithmetic in whole
+numbers; each shortcut here is checked against the straightforward form it replaced, over
+generated inputs, and a whole determination from warm memos against one from a freshly
+loaded ParameterSet (whose memos are all empty).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from fractions import Fraction
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from services.hhs.age_rating import age_factor, member_premiums
+from services.hhs.benchmarks import shipped_table
+from services.hhs.facts import Citizenship, HouseholdFacts, Member
+from services.hhs.marketplace import allocate, expected_contribution
+from services.hhs.rules import determine, load_parameters
+from shared.magi import IncomeParts
+from shared.work_activity import WorkActivity
+from tests.rules.test_hhs_properties import households
+
+PARAMS = load_parameters()
+SHIPPED = shipped_table()
+
+
+def _half_up(value: Fraction) -> int:
+    return int((value * 2 + 1) // 2)
+
+
+def test_the_shipped_table_finds_what_a_walk_over_its_rows_finds() -> None:
+    from services.hhs.benchmarks import load_counties, load_premiums, pick
+
+    premiums = load_premiums()
+    for place in load_counties()[::7]:
+        for year in (2024, 2025, 2026, 2027):
+            assert SHIPPED.find(year, place.state_code, place.county) == pick(
+                year, place, premiums, place.county
+            )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(0, 10_000_000),
+    st.dictionaries(st.sampled_from("abcdef"), st.integers(0, 200_000), min_size=1),
+)
+def test_allocation_matches_largest_remainder_in_fractions(
+    total: int, weights: dict[str, int]
+) -> None:
+    weight_sum = sum(weights.values())
+    parts = allocate(total, weights)
+    assert sum(parts.values()) == total
+    if weight_sum == 0:
+        return
+    shares = {p: Fraction(total * w, weight_sum) for p, w in weights.items()}
+    floors = {p: s.numerator // s.denominator for p, s in shares.items()}
+    left = total - sum(floors.values())
+    for p in sorted(shares, key=lambda p: (-(shares[p] - floors[p]), p))[:left]:
+        floors[p] += 1
+    assert parts == floors
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(-1_000_000, 10_000_000), st.fractions(0, 20, max_denominator=10_000))
+def test_expected_contribution_matches_rounding_in_fractions(
+    income_dollars: int, percent: Fraction
+) -> None:
+    annual = _half_up(max(income_dollars, 0) * percent / 100)
+    assert expected_contribution(income_dollars, percent) == (
+        annual,
+        _half_up(Fraction(annual, 12)) * 100,
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from([2025, 2026, 2027]),
+    st.sampled_from(["TX", "NY", "VT", "MN", "UT", "DC", "AL"]),
+    st.integers(1, 500_000),
+    st.integers(0, 64),
+    st.dictionaries(st.sampled_from("abcdef"), st.integers(0, 90), min_size=1),
+)
+def test_age_rated_premiums_match_rounding_in_fractions(
+    year: int, state: str, quoted: int, quoted_age: int, ages: dict[str, int]
+) -> None:
+    got = member_premiums(PARAMS, year, quoted, quoted_age, ages, state)
+    basis = age_factor(PARAMS, year, quoted_age, state)
+    for pid, age in ages.items():
+        if got[pid]:
+            assert got[pid] == _half_up(quoted * age_factor(PARAMS, year, age, state) / basis)
+
+
+@st.composite
+def full_members(draw: st.DrawFn) -> Member:
+    """Every field away from its default, so a field dropped or moved would show."""
+    return Member(
+        person_id=draw(st.text("abc", min_size=1, max_size=3)),
+        age=draw(st.integers(0, 90)),
+        pregnant=draw(st.booleans()),
+        expected_children=draw(st.integers(0, 8)),
+        citizenship=draw(st.sampled_from(list(Citizenship))),
+        annual_magi_cents=draw(st.integers(-(10**6), 10**7)),
+        applying=draw(st.booleans()),
+        offered_affordable_employer_coverage=draw(st.booleans()),
+        employer_self_only_monthly_premium_cents=draw(st.integers(0, 10**5)),
+        medicaid_barred_by_immigration_status=draw(st.booleans()),
+        disabled=draw(st.booleans()),
+        incomes=IncomeParts(wages_cents=draw(st.integers(0, 10**7))),
+        required_to_file=draw(st.booleans()),
+        work_activity=WorkActivity(work_hours=draw(st.integers(0, 200)), reported=True),
+        monthly_earned_income_cents=draw(st.integers(0, 10**6)),
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(full_members(), st.integers(-(10**6), 10**7), st.booleans())
+def test_a_member_with_their_income_is_what_replace_gives(
+    member: Member, magi: int, required: bool
+) -> None:
+    assert member.with_income(magi, required) == dataclasses.replace(
+        member, annual_magi_cents=magi, required_to_file=required
+    )
+    facts = HouseholdFacts(2026, "TX", "Harris", (member,), determined_on=dt.date(2026, 5, 1))
+    changed = facts.with_members((member.with_income(magi, required),))
+    assert changed == dataclasses.replace(facts, members=changed.members)
+    assert changed.member(member.person_id).annual_magi_cents == magi
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(households(), st.sampled_from(["Harris", "Miami-Dade", "Anchorage", "Nowhere"]))
+def test_a_determination_from_warm_memos_equals_one_from_cold(
+    facts: HouseholdFacts, county: str
+) -> None:
+    facts = dataclasses.replace(facts, county=county)
+    warm = determine(facts, PARAMS, SHIPPED)
+    # A ParameterSet loaded afresh shares no memo with PARAMS: every figure is read anew.
+    assert determine(facts, load_parameters(), SHIPPED) == warm
