@@ -58,7 +58,7 @@ def record(
 ) -> None:
     """Append one entry per person, inside the caller's unit of work."""
     names = tuple(facts)  # read once: it may be a one-shot iterator
-    audit_log.append_many(
+    audit_log.record_many(
         session,
         [
             AuditRecord(

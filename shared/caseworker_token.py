@@ -10,11 +10,14 @@ connection is useless on a connection made with any other certificate.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import secrets
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -34,6 +37,8 @@ ROLES = ("caseworker", "supervisor", "auditor")
 MAX_LIFETIME = dt.timedelta(hours=12)  # one shift
 LEEWAY = dt.timedelta(seconds=60)
 _ID_LIMIT = 64
+# Signatures already checked, by token: a tool sends one token on every call of a shift.
+_CHECKED_TOKENS = 1024
 
 
 class TokenError(Exception):
@@ -51,8 +56,11 @@ class Caseworker:
     role: str
 
 
+@functools.lru_cache(maxsize=256)
 def certificate_thumbprint(cert_pem: bytes) -> str:
-    """base64url SHA-256 of the certificate's DER form (RFC 8705 x5t#S256)."""
+    """base64url SHA-256 of the certificate's DER form (RFC 8705 x5t#S256). Cached: a
+    connection presents the same certificate on every call, and the answer depends on
+    its bytes alone."""
     der = x509.load_pem_x509_certificate(cert_pem).public_bytes(serialization.Encoding.DER)
     return jws.b64encode(hashlib.sha256(der).digest())
 
@@ -106,6 +114,24 @@ class TokenVerifier:
         if not public_keys:
             raise ValueError("a token verifier needs at least one trusted public key")
         self._keys = dict(public_keys)
+        # token -> its claims, for tokens whose signature held. Only the signature check
+        # is spared on a repeat: the claims (expiry, audience, binding) are checked anew
+        # at every call, against that call's time and certificate.
+        self._checked: OrderedDict[str, dict[str, Any]] = OrderedDict()
+
+    def _claims(self, token: str) -> dict[str, Any]:
+        claims = self._checked.get(token)
+        if claims is not None:
+            self._checked.move_to_end(token)
+            return claims
+        try:
+            _, claims = jws.verify(token, TOKEN_TYPE, self._keys)
+        except jws.JwsError as error:
+            raise TokenError("TOKEN_INVALID", str(error)) from error
+        self._checked[token] = claims
+        if len(self._checked) > _CHECKED_TOKENS:
+            self._checked.popitem(last=False)
+        return claims
 
     def verify(
         self,
@@ -118,10 +144,7 @@ class TokenVerifier:
     ) -> Caseworker:
         """The caseworker the token names; ``bound`` False only where no certificate is
         presented at all (the plaintext development mode)."""
-        try:
-            _, claims = jws.verify(token, TOKEN_TYPE, self._keys)
-        except jws.JwsError as error:
-            raise TokenError("TOKEN_INVALID", str(error)) from error
+        claims = self._claims(token)
         sub, role = claims.get("sub"), claims.get("role")
         if claims.get("ver") != 1 or not _is_caseworker_id(sub):
             raise TokenError("TOKEN_INVALID", "the token does not name a caseworker")

@@ -4,6 +4,8 @@ redaction processor so that SSNs, names, birth dates and incomes never reach a l
 
 from __future__ import annotations
 
+import enum
+import functools
 import logging
 import re
 import sys
@@ -48,6 +50,7 @@ _SENSITIVE_SUFFIXES = ("_cents", "_income", "_ssn", "_name", "_birth_date", "_ma
 _SSN_PATTERN = re.compile(r"(?<!\d)\d{3}-?\d{2}-?\d{4}(?!\d)")
 # ISO dates in free text may be birth dates.
 _DATE_PATTERN = re.compile(r"(?<!\d)(19|20)\d{2}-\d{2}-\d{2}(?!\d)")
+_DIGIT = re.compile(r"\d")
 # The ids we mint (uuid4, hex or dashed) are random hex: a run of nine digits inside one
 # is chance, not an SSN, and cutting into it would break correlation across services.
 _MINTED_ID = re.compile(
@@ -63,6 +66,8 @@ def _is_sensitive_key(key: str) -> bool:
 
 def _scrub_text(text: str) -> str:
     """SSN- and date-shaped runs become REDACTED, except inside a minted id."""
+    if not _DIGIT.search(text):  # both shapes are made of digits: most text has none
+        return text
     pieces: list[str] = []
     start = 0
     for minted in _MINTED_ID.finditer(text):
@@ -85,6 +90,8 @@ def _scrub_id(value: Any) -> Any:
 
 
 def _scrub(value: Any) -> Any:
+    if value is None or isinstance(value, int | float):  # bool is an int
+        return value
     if isinstance(value, str):
         return _scrub_text(value)
     if isinstance(value, Mapping):
@@ -101,16 +108,34 @@ def redact_personal_data(_: Any, __: str, event_dict: dict[str, Any]) -> dict[st
     """structlog processor: drop personal data by key, and SSN- or date-shaped text anywhere.
 
     Values of ``*_id`` keys (correlation_id, case_id, ...) are kept or dropped whole."""
-    for key in list(event_dict):
-        if key in _KEEP:
+    for key, value in list(event_dict.items()):
+        kind = _kind_of_key(key)
+        if kind is _Kind.KEEP:
             continue
-        if _is_sensitive_key(key):
+        if kind is _Kind.SENSITIVE:
             event_dict[key] = REDACTED
-        elif key.lower().endswith("_id"):
-            event_dict[key] = _scrub_id(event_dict[key])
+        elif kind is _Kind.ID:
+            event_dict[key] = _scrub_id(value)
         else:
-            event_dict[key] = _scrub(event_dict[key])
+            event_dict[key] = _scrub(value)
     return event_dict
+
+
+class _Kind(enum.Enum):
+    KEEP = 1
+    SENSITIVE = 2
+    ID = 3
+    TEXT = 4
+
+
+@functools.lru_cache(maxsize=1024)
+def _kind_of_key(key: str) -> _Kind:
+    """What a key's value gets; remembered, as every line asks it of the same few keys."""
+    if key in _KEEP:
+        return _Kind.KEEP
+    if _is_sensitive_key(key):
+        return _Kind.SENSITIVE
+    return _Kind.ID if key.lower().endswith("_id") else _Kind.TEXT
 
 
 def withhold_exception_messages(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:

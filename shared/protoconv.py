@@ -22,12 +22,17 @@ def is_date_set(value: date_pb2.Date) -> bool:
     return bool(value.year or value.month or value.day)
 
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_SECOND = dt.timedelta(seconds=1)
+
+
 def timestamp_to_proto(value: dt.datetime) -> Timestamp:
+    """A naive time is taken as UTC. Plain arithmetic, not ``FromDatetime`` (which goes
+    through ``calendar.timegm`` and a time tuple): a case's reply carries dozens."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    stamp = Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
+    seconds, rest = divmod(value - _EPOCH, _SECOND)
+    return Timestamp(seconds=seconds, nanos=rest.microseconds * 1000)
 
 
 def age_on(birth: dt.date, on: dt.date) -> int:

@@ -3,6 +3,7 @@ exponential backoff, and never past the caller's own deadline."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -32,6 +33,13 @@ def is_transient(error: BaseException) -> bool:
     return isinstance(error, grpc.RpcError) and error.code() in TRANSIENT_CODES
 
 
+class _Made:
+    """What tenacity's backoff reads of a retry state: how many attempts were made."""
+
+    def __init__(self, attempt_number: int) -> None:
+        self.attempt_number = attempt_number
+
+
 class _BudgetSpent:
     """tenacity stop condition: stop once the deadline leaves no room for an attempt."""
 
@@ -55,16 +63,26 @@ async def call_with_retry(
     gRPC timeout, so no attempt and no backoff outlives the caller's deadline.
     """
     deadline = time.monotonic() + budget_seconds
+    # The first attempt runs outside tenacity: nearly every call succeeds at once, and
+    # setting up the retrying machinery cost more than the call's own Python work.
+    try:
+        return await call(max(deadline - time.monotonic(), _MIN_ATTEMPT_SECONDS))
+    except Exception as error:
+        if max_attempts <= 1 or not is_transient(error) or _BudgetSpent(deadline)(None):
+            raise
+    backoff = wait_random_exponential(multiplier=0.05, max=max_backoff_seconds)
 
-    def bounded_wait(retry_state: object) -> float:
-        wanted = wait_random_exponential(multiplier=0.05, max=max_backoff_seconds)(retry_state)  # type: ignore[arg-type]
+    def bounded_wait(attempts_made: int) -> float:
+        wanted = backoff(_Made(attempts_made))  # type: ignore[arg-type]
         left = deadline - time.monotonic() - _MIN_ATTEMPT_SECONDS
         return max(0.0, min(wanted, left))
 
+    await asyncio.sleep(bounded_wait(1))
+    # tenacity counts from the second attempt on: its n-th is the call's (n + 1)-th.
     retrying = AsyncRetrying(
         retry=retry_if_exception(is_transient),
-        stop=stop_after_attempt(max_attempts) | _BudgetSpent(deadline),
-        wait=bounded_wait,
+        stop=stop_after_attempt(max_attempts - 1) | _BudgetSpent(deadline),
+        wait=lambda state: bounded_wait(state.attempt_number + 1),
         reraise=True,
     )
     async for attempt in retrying:

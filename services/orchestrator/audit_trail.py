@@ -55,7 +55,7 @@ def notes_for(
 
 
 def write(session: Session, notes: Iterable[AuditNote], case_id: str, at: dt.datetime) -> None:
-    AUDIT.append_many(session, _records(notes, case_id, at, current_caseworker() or ""))
+    AUDIT.record_many(session, _records(notes, case_id, at, current_caseworker() or ""))
 
 
 def _records(
@@ -78,7 +78,7 @@ def _records(
 
 
 def _write_requests(session: Session, batches: list[list[AuditRecord]]) -> None:
-    AUDIT.append_many(session, [record for batch in batches for record in batch])
+    AUDIT.record_many(session, [record for batch in batches for record in batch])
 
 
 # One group commit per database: the REQUESTED entries of every application under way

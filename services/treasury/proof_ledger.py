@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -28,22 +28,32 @@ def _insert(session: Session):  # type: ignore[no-untyped-def]
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
+# Built once, the values bound at each call: both run on every income request.
+_REVOKED = RevokedConsent.__table__  # type: ignore[attr-defined]
+_NONCES = SeenNonce.__table__  # type: ignore[attr-defined]
+_ANY_REVOKED = select(_REVOKED.c.consent_id).where(
+    _REVOKED.c.consent_id.in_(bindparam("ids", expanding=True))
+)
+_NOTE_NONCE = {
+    name: dialect_insert(_NONCES)
+    .values(nonce=bindparam("nonce"), expires_at=bindparam("expires"))
+    .on_conflict_do_nothing(index_elements=["nonce"])
+    .returning(_NONCES.c.nonce)
+    for name, dialect_insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+
+
 def admit(session: Session, claims: ConsentClaims) -> None:
     """Accept a verified proof once, inside the unit of work that answers it: refused
     when any of its consents was revoked, or when its nonce was seen before."""
-    revoked = session.exec(
-        select(RevokedConsent.consent_id).where(
-            col(RevokedConsent.consent_id).in_(sorted(claims.consent_ids))
-        )
-    ).first()
+    connection = session.connection()
+    ids = sorted(claims.consent_ids)
+    revoked = connection.execute(_ANY_REVOKED, {"ids": ids}).first()
     if revoked is not None:
         raise ConsentError(REVOKED, "the person has withdrawn this consent", claims.consent_id)
     expires = int(claims.expires_at.timestamp())
-    inserted = session.execute(
-        _insert(session)(SeenNonce)
-        .values(nonce=claims.nonce, expires_at=expires)
-        .on_conflict_do_nothing(index_elements=["nonce"])
-        .returning(col(SeenNonce.nonce))
+    inserted = connection.execute(
+        _NOTE_NONCE[connection.dialect.name], {"nonce": claims.nonce, "expires": expires}
     ).first()
     if inserted is None:
         raise ConsentError(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, or_, select
 
 from eligibility.common.v1.household_pb2 import Address
@@ -11,19 +13,26 @@ from services.treasury.domain import ReturnRecord
 from services.treasury.tables import AddressOfRecord, TaxReturn
 
 
-def _family_size(row: TaxReturn) -> int:
+def _family_size(row: Any) -> int:
     return 1 + (1 if row.spouse_ssn else 0) + row.dependents
+
+
+# Built once with the values bound at each call, and read as a plain row: this runs for
+# every filer of every income request, where building the statement and an ORM object
+# showed in profiles.
+_RETURN = TaxReturn.__table__  # type: ignore[attr-defined]
+_LATEST = (
+    select(_RETURN)
+    .where(or_(_RETURN.c.primary_ssn == bindparam("ssn"), _RETURN.c.spouse_ssn == bindparam("ssn")))
+    .where(_RETURN.c.tax_year <= bindparam("tax_year"))
+    .order_by(_RETURN.c.tax_year.desc())
+    .limit(1)
+)
 
 
 def latest_return(session: Session, ssn: str, tax_year: int) -> ReturnRecord | None:
     """The return for ``tax_year`` on which ``ssn`` is a filer, else the latest earlier one."""
-    row = session.exec(
-        select(TaxReturn)
-        .where(or_(TaxReturn.primary_ssn == ssn, TaxReturn.spouse_ssn == ssn))
-        .where(TaxReturn.tax_year <= tax_year)
-        .order_by(col(TaxReturn.tax_year).desc())
-        .limit(1)
-    ).first()
+    row = session.connection().execute(_LATEST, {"ssn": ssn, "tax_year": tax_year}).first()
     if row is None:
         return None
     is_primary = row.primary_ssn == ssn

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import Select, bindparam, union_all
 from sqlmodel import Session, col, select
@@ -41,6 +42,28 @@ def fresh_facts(
     return {(row.subject_ref, row.fact): row for row in rows}
 
 
+def _fresh_rows(
+    session: Session,
+    subject_refs: Iterable[str],
+    facts: Iterable[str],
+    now: dt.datetime,
+    statuses: Iterable[str],
+) -> list[Any]:
+    """``fresh_facts``'s rows as plain rows, on the session's connection: no ORM objects,
+    and no ORM statement processing, which regenerated the statement's cache key (a walk
+    over every bound parameter) at each call."""
+    pairs = [(ref, name) for ref in sorted(set(subject_refs)) for name in sorted(set(facts))]
+    wanted = sorted(set(statuses))
+    if not pairs or not wanted:
+        return []
+    params: dict[str, object] = {f"s{k}": status for k, status in enumerate(wanted)}
+    for i, (ref, name) in enumerate(pairs):
+        params[f"r{i}"], params[f"f{i}"] = ref, name
+    params["now"] = db_time(now)
+    statement = _newest_plain(len(pairs), len(wanted))
+    return list(session.connection().execute(statement, params))
+
+
 @functools.lru_cache(maxsize=128)
 def _newest(pairs: int, statuses: int, dated: bool) -> Select[tuple[EvidenceRow]]:
     """One probe per (person, fact), each walking the (subject_ref, fact, id) index from the
@@ -64,16 +87,23 @@ def _newest(pairs: int, statuses: int, dated: bool) -> Select[tuple[EvidenceRow]
     return select(EvidenceRow).where(col(EvidenceRow.id).in_(select(newest.c.id)))
 
 
+@functools.lru_cache(maxsize=128)
+def _newest_plain(pairs: int, statuses: int) -> Select[Any]:
+    table = EvidenceRow.__table__  # type: ignore[attr-defined]
+    newest = _newest(pairs, statuses, True).whereclause
+    return select(table).where(newest)
+
+
 def is_fresh(row: EvidenceRow, now: dt.datetime) -> bool:
     return still_fresh(row.valid_until, now)
 
 
-def original_id(row: EvidenceRow) -> str:
+def original_id(row: Any) -> str:
     """A reused fact points at where it was first recorded, never at another copy."""
     return row.reused_from or row.evidence_id
 
 
-def as_fact(row: EvidenceRow, person_id: str = "") -> Fact:
+def as_fact(row: Any, person_id: str = "") -> Fact:
     """A stored row as the domain's fact, pointing at where it was first recorded."""
 
     def utc(value: dt.datetime | None) -> dt.datetime | None:
@@ -103,5 +133,5 @@ def fresh_as_facts(
     statuses: Iterable[str],
 ) -> dict[tuple[str, str], Fact]:
     """``fresh_facts`` as the domain's facts, not yet tied to a member of an application."""
-    rows = fresh_facts(session, subject_refs, facts, now, statuses)
-    return {key: as_fact(row) for key, row in rows.items()}
+    rows = _fresh_rows(session, subject_refs, facts, now, statuses)
+    return {(row.subject_ref, row.fact): as_fact(row) for row in rows}

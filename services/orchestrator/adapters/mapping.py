@@ -41,21 +41,44 @@ Row = TypeVar("Row", bound=SQLModel)
 def _new(model: type[Row], **values: object) -> Row:
     """A new case's row, built without validation or ORM state: it is only read back and
     inserted in bulk (repository.save_new), never added to a session, and building
-    dozens per application the usual way cost more than storing them."""
-    _mappers_configured()
-    return model.model_construct(**values)
+    dozens per application the usual way cost more than storing them. What
+    ``model_construct`` makes, without its walk over every field's aliases per row."""
+    defaults = _defaults(model)
+    if defaults is None:
+        return model.model_construct(**values)
+    row = model.__new__(model)
+    fields = dict(defaults)
+    fields.update(values)
+    object.__setattr__(row, "__dict__", fields)
+    object.__setattr__(row, "__pydantic_fields_set__", set(values))
+    object.__setattr__(row, "__pydantic_extra__", None)
+    object.__setattr__(row, "__pydantic_private__", None)
+    return row
+
+
+@functools.cache
+def _defaults(model: type[SQLModel]) -> dict[str, object] | None:
+    """Every field's plain default, for a model whose fields all have one (or are always
+    given) and no aliases or factories; None sends the model to ``model_construct``."""
+    # Columns of a row built this way are read through the mappers: set them up first.
+    configure_mappers()
+    if model.__pydantic_post_init__ or model.model_config.get("extra") == "allow":
+        return None
+    defaults: dict[str, object] = {}
+    for name, field in model.model_fields.items():
+        if field.alias or field.validation_alias or field.default_factory is not None:
+            return None
+        if isinstance(field.default, list | dict | set):  # model_construct copies these
+            return None
+        if not field.is_required():
+            defaults[name] = field.default
+    return defaults
 
 
 def revise(row: SQLModel, **values: object) -> None:
     """Change fields of a row built by ``_new``: it has no ORM state to tell, so the values
     go straight where the bulk insert reads them."""
     row.__dict__.update(values)
-
-
-@functools.cache
-def _mappers_configured() -> None:
-    # Columns of a row built this way are read through the mappers: set them up first.
-    configure_mappers()
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
@@ -287,9 +310,14 @@ def consent_rows(
 
 
 def burden_rows(case_id: str, lines: list[Line]) -> list[BurdenRow]:
-    # Built the usual way, not with _new: a reported change adds its lines to a session
-    # (report_change), which a row without ORM state cannot join.
+    # Inserted in bulk wherever they are written (save_new, save_recheck, insert_rows).
     return [
-        BurdenRow(case_id=case_id, person_id=line.person_id, question=line.question, how=line.how)
+        _new(
+            BurdenRow,
+            case_id=case_id,
+            person_id=line.person_id,
+            question=line.question,
+            how=line.how,
+        )
         for line in lines
     ]

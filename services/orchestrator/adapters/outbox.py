@@ -63,6 +63,18 @@ def enqueue(
     )
 
 
+def any_due(session: Session, now: dt.datetime) -> bool:
+    """Whether any pending notice is due and unclaimed: a read, so that a dispatcher with
+    nothing to do never takes the writer's turn (SQLite) to find that out."""
+    free = or_(col(OutboxRow.claimed_until).is_(None), col(OutboxRow.claimed_until) < now)
+    query = (
+        select(OutboxRow.id)
+        .where(OutboxRow.state == PENDING, col(OutboxRow.next_attempt_at) <= now, free)
+        .limit(1)
+    )
+    return session.exec(query).first() is not None
+
+
 def claim_due(
     session: Session, worker: str, now: dt.datetime, lease: dt.timedelta, limit: int
 ) -> list[Delivery]:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import Insert, Table, bindparam, delete, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, and_, col, or_, select
 
@@ -53,8 +54,24 @@ class DuplicateRequest(Exception):
     """Another submission with the same request_id was stored first."""
 
 
-def find_by_request_id(session: Session, request_id: str) -> CaseRow | None:
-    return session.exec(select(CaseRow).where(CaseRow.request_id == request_id)).first()
+@dataclass(frozen=True)
+class RequestSeen:
+    case_id: str
+    opened_by: str
+    request_fingerprint: str
+
+
+def find_by_request_id(session: Session, request_id: str) -> RequestSeen | None:
+    """The case a request_id already made, if any: asked by every submission before any
+    work, nearly always of a new request_id, so a plain indexed probe, no ORM object."""
+    row = session.connection().execute(_BY_REQUEST_ID, {"request_id": request_id}).first()
+    return RequestSeen(row.case_id, row.opened_by, row.request_fingerprint) if row else None
+
+
+_CASE = CaseRow.__table__  # type: ignore[attr-defined]
+_BY_REQUEST_ID = select(_CASE.c.case_id, _CASE.c.opened_by, _CASE.c.request_fingerprint).where(
+    _CASE.c.request_id == bindparam("request_id")
+)
 
 
 def load(session: Session, case_id: str) -> StoredCase | None:
@@ -99,9 +116,8 @@ def save_new(session: Session, stored: StoredCase) -> None:
     Raises DuplicateRequest when a concurrent submission with the same request_id
     committed first; the caller then returns that case instead.
     """
-    session.add(stored.case)
     try:
-        session.flush()
+        _insert(session, [stored.case])
     except IntegrityError as error:
         session.rollback()
         raise DuplicateRequest(stored.case.request_id) from error
@@ -115,9 +131,7 @@ def save_new(session: Session, stored: StoredCase) -> None:
         stored.burden,
         stored.events,
     ):
-        if rows:
-            table = type(rows[0]).__table__  # type: ignore[attr-defined]
-            session.execute(insert(table), [_values(row) for row in rows])
+        _insert(session, rows)
 
 
 PENDING = "CASE_STATUS_PENDING_VERIFICATION"
@@ -254,18 +268,26 @@ def save_recheck(
     for table in (DeterminationRow, DataMatchingIssueRow):
         session.execute(delete(table).where(col(table.case_id) == case_id))
     for rows in (fresh.evidence, fresh.determinations, fresh.issues, fresh.burden, events):
-        if rows:
-            table = type(rows[0]).__table__  # type: ignore[attr-defined]
-            session.execute(insert(table), [_values(row) for row in rows])
+        _insert(session, rows)
 
 
 def insert_rows(session: Session, rows: Iterable[SQLModel]) -> None:
     """Insert rows of one table in the caller's transaction, in one statement; for rows built
     by mapping (no ORM state), which a session cannot ``add``."""
-    rows = list(rows)
+    _insert(session, list(rows))
+
+
+def _insert(session: Session, rows: list[SQLModel]) -> None:
+    """Rows of one table in one executemany, on the session's connection: no ORM unit of
+    work, and a statement built once per table (its compiled form cached with it)."""
     if rows:
         table = type(rows[0]).__table__  # type: ignore[attr-defined]
-        session.execute(insert(table), [_values(row) for row in rows])
+        session.connection().execute(_insert_into(table), [_values(row) for row in rows])
+
+
+@functools.cache
+def _insert_into(table: Table) -> Insert:
+    return insert(table)
 
 
 def _values(row: SQLModel) -> dict[str, object]:
@@ -334,20 +356,27 @@ def list_page(
 
 
 def consents_in_force(session: Session, subject_refs: list[str], now: dt.datetime) -> list[Grant]:
-    # The columns a grant needs, not whole rows: this runs on every application.
-    rows = session.exec(
-        select(
-            ConsentRow.consent_id,
-            ConsentRow.subject_ref,
-            ConsentRow.agencies,
-            ConsentRow.facts,
-            ConsentRow.expires_at,
-        )
-        .where(col(ConsentRow.subject_ref).in_(subject_refs))
-        .where(col(ConsentRow.revoked_at).is_(None))
-        .where(col(ConsentRow.expires_at) > db_time(now))
+    # The columns a grant needs, not whole rows, by a statement built once: this runs on
+    # every application.
+    rows = session.connection().execute(
+        _IN_FORCE, {"refs": list(subject_refs), "now": db_time(now)}
     )
     return [consents.grant_from(r) for r in rows]
+
+
+_CONSENT = ConsentRow.__table__  # type: ignore[attr-defined]
+_IN_FORCE = (
+    select(
+        _CONSENT.c.consent_id,
+        _CONSENT.c.subject_ref,
+        _CONSENT.c.agencies,
+        _CONSENT.c.facts,
+        _CONSENT.c.expires_at,
+    )
+    .where(_CONSENT.c.subject_ref.in_(bindparam("refs", expanding=True)))
+    .where(_CONSENT.c.revoked_at.is_(None))
+    .where(_CONSENT.c.expires_at > bindparam("now", type_=_CONSENT.c.expires_at.type))
+)
 
 
 def consents_revoked_among(session: Session, consent_ids: list[str]) -> set[str]:

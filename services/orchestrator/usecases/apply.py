@@ -46,7 +46,7 @@ from services.orchestrator.domain.intake import (
     plan_year_for,
     validate_application,
 )
-from services.orchestrator.usecases.gathering import Gathered, Gatherer
+from services.orchestrator.usecases.gathering import Gathered, Gatherer, OnFile, on_file
 from services.orchestrator.usecases.prefill import PROFILE_FACTS, Prefilled, prefill, profile_facts
 from shared.clock import Clock, SystemClock
 from shared.consent import ConsentSigner
@@ -204,7 +204,15 @@ class Coordinator:
         who: Principal,
     ) -> pb.Case:
         now = self._clock.now()
-        existing = await self._db.read(lambda s: self._replay(s, request.request_id, print_, who))
+        refs = [self._subjects.ref(m.ssn) for m in request.household.members]
+
+        def first_read(session: Session) -> tuple[pb.Case | None, OnFile | None]:
+            # One unit of work for the request_id check and what the gatherer reads
+            # first: each trip to the database thread costs more than these reads.
+            existing = self._replay(session, request.request_id, print_, who)
+            return existing, None if existing is not None else on_file(session, refs, now)
+
+        existing, held = await self._db.read(first_read)
         if existing is not None:
             log.info("submission replayed", case_id=existing.case_id)
             return existing
@@ -220,7 +228,7 @@ class Coordinator:
         structlog.contextvars.bind_contextvars(case_id=case_id)
         trail = Trail(self._db, self._clock, case_id)
         try:
-            stored = await self._determine(filled, print_, case_id, now, budget, trail)
+            stored = await self._determine(filled, print_, case_id, now, budget, trail, held=held)
             stored.case.opened_by = entitlement.owner_of_new_case(who)
             await self._db.run(lambda s: self._save(s, stored, trail))
         except repository.DuplicateRequest:
@@ -321,6 +329,8 @@ class Coordinator:
         budget: Callable[[], float],
         trail: Trail,
         changed_on: dt.date | None = None,
+        *,
+        held: OnFile | None = None,
     ) -> StoredCase:
         """``changed_on``: a reported change's effective date; the answer is for the household
         from then (ages on that day, SNAP for that month if it is still ahead)."""
@@ -328,7 +338,9 @@ class Coordinator:
         household = request.household
         plan_year = plan_year_for(request, now.date())
         programs = list(request.programs)
-        gathered = await self._gatherer.gather(request, case_id, plan_year, now, budget, trail)
+        gathered = await self._gatherer.gather(
+            request, case_id, plan_year, now, budget, trail, held
+        )
         refs = [self._subjects.ref(m.ssn) for m in household.members]
 
         hhs_task = snap_task = None

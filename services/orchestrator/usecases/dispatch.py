@@ -165,6 +165,8 @@ class Dispatcher:
         # What the agencies are told this is for: the determination the notice carries.
         purpose.set(DETERMINATION)
         now = self._leases.now()
+        if not await self._db.read(lambda s: outbox.any_due(s, db_time(now))):
+            return Round(claimed=0)
         claimed = await self._db.run(
             lambda s: outbox.claim_due(s, self._worker, db_time(now), self._lease, self._batch)
         )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from sqlmodel import Session
@@ -34,7 +34,6 @@ from services.orchestrator.domain.reconcile import IncomeInquiry, Issue, reconci
 from services.orchestrator.domain.reuse import (
     REUSED_FACTS,
     REUSED_STATUSES,
-    Reusable,
     find_reusable,
     stamp,
 )
@@ -52,6 +51,23 @@ class Gathered:
     evidence_status: dict[str, str] = field(default_factory=dict)
     # Consents given with this application, to be stored with the case.
     new_grants: list[Grant] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class OnFile:
+    """What the store holds for an application's people as it starts: consents in force
+    and the newest fresh facts. Read with the request_id check, in one unit of work."""
+
+    subject_refs: frozenset[str]
+    grants: list[Grant]
+    known: dict[tuple[str, str], Fact]
+
+
+def on_file(session: Session, subject_refs: Iterable[str], now: dt.datetime) -> OnFile:
+    refs = frozenset(subject_refs)
+    grants = repository.consents_in_force(session, sorted(refs), now)
+    known = evidence_store.fresh_as_facts(session, refs, REUSED_FACTS, now, REUSED_STATUSES)
+    return OnFile(refs, grants, known)
 
 
 class Gatherer:
@@ -77,20 +93,18 @@ class Gatherer:
         now: dt.datetime,
         budget: Callable[[], float],
         trail: Trail,
+        held: OnFile | None = None,
     ) -> Gathered:
+        """``held``: what was read for these people at the start, if it was."""
         household = request.household
         tax_year = plan_year - agency_requests.TAX_YEAR_LAG
         refs = {m.person_id: self._subjects.ref(m.ssn) for m in household.members}
-
-        def read(session: Session) -> tuple[Reusable, list[Grant]]:
-            grants = repository.consents_in_force(session, list(refs.values()), now)
-            ids = {g.consent_id for g in grants}
-            known = evidence_store.fresh_as_facts(
-                session, refs.values(), REUSED_FACTS, now, REUSED_STATUSES
-            )
-            return find_reusable(known, household, self._subjects, tax_year, ids), grants
-
-        reusable, in_force = await self._db.read(read)
+        if held is None or held.subject_refs != frozenset(refs.values()):
+            held = await self._db.read(lambda s: on_file(s, refs.values(), now))
+        in_force = held.grants
+        reusable = find_reusable(
+            held.known, household, self._subjects, tax_year, {g.consent_id for g in in_force}
+        )
         new_grants = consents.not_yet_in_force(
             consents.new_grants(request, self._subjects, now), in_force
         )
