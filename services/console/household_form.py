@@ -4,7 +4,9 @@ Each input is named by the contract path the orchestrator names in its field vio
 (``household.members[0].ssn``), so a violation lands beside the field it is about. The
 few answers that the form asks in a simpler shape (a relationship to person 1, one
 filing status) keep a list of the contract paths they were turned into, for the same
-purpose. Nothing is validated here: the server's rules are the only rules.
+purpose. Nothing is validated here: the server's rules are the only rules. Only what
+cannot be read as the contract's value at all (an amount that is not a number, or past
+any household's money) is held back and shown beside its field.
 """
 
 from __future__ import annotations
@@ -93,6 +95,9 @@ class Built:
     # Contract path the server may name -> the form field that holds the answer.
     aliases: dict[str, str] = field(default_factory=dict)
     filer_ids: list[str] = field(default_factory=list)
+    # Answers the contract cannot carry (an amount that is not one): shown beside their
+    # field without asking the server, which would only see a placeholder.
+    unreadable: list[FieldViolation] = field(default_factory=list)
 
 
 def member_count(form: Mapping[str, str]) -> int:
@@ -103,14 +108,37 @@ def member_count(form: Mapping[str, str]) -> int:
     return max(1, min(count, MAX_MEMBERS))
 
 
+# Far beyond any household's money, and far inside the contract's int64 of cents: a figure
+# past it ("1e999999999") is refused as unreadable before it is ever turned into an int.
+MAX_DOLLARS = Decimal(10**12)
+UNREADABLE_AMOUNT = "is not an amount in dollars and cents (for example 1250.50)"
+# The contract's int32 fields (years, hours, counts): a number past it is out of range.
+INT32_MAX = 2**31 - 1
+
+
 def dollars_to_cents(text: str) -> int | None:
+    """Cents for a typed amount; None when nothing, or nothing readable, was typed."""
     cleaned = text.replace(",", "").replace("$", "").strip()
-    if not cleaned:
+    if not cleaned or len(cleaned) > 40:
         return None
     try:
-        return int((Decimal(cleaned) * 100).to_integral_value())
+        amount = Decimal(cleaned)
     except (InvalidOperation, ValueError):
         return None
+    # copy_abs, not abs(): abs() rounds in the context, and "1e999999999" overflows it.
+    if not amount.is_finite() or amount.copy_abs() >= MAX_DOLLARS:
+        return None
+    return int((amount * 100).to_integral_value())
+
+
+def whole_number(text: str, otherwise: int = -1) -> int:
+    """A typed whole number for an int32 field, or ``otherwise`` (a value the server
+    refuses with its own message) when it is not one or does not fit."""
+    try:
+        value = int(text.strip())
+    except ValueError:
+        return otherwise
+    return value if -INT32_MAX <= value <= INT32_MAX else otherwise
 
 
 def _date(text: str) -> date_pb2.Date:
@@ -152,21 +180,23 @@ def build(form: Mapping[str, str]) -> Built:
             kind = INCOME_KINDS.get(form.get(member_path(i, "incomes[0].kind"), "wages"), 0)
             person.incomes.add(kind=kind, annual_amount_cents=amount)
         elif form.get(amount_field, "").strip() and amount is None:
-            # Not a number: pass a value the server refuses, so its message is shown.
+            # Not an amount: a value the server refuses too, should it ever be sent.
             person.incomes.add(kind=0, annual_amount_cents=0)
+            built.unreadable.append(FieldViolation(amount_field, UNREADABLE_AMOUNT))
         hours = form.get(member_path(i, "work_activity.monthly_work_hours"), "").strip()
         if hours:
-            try:
-                person.work_activity.monthly_work_hours = int(hours)
-            except ValueError:
-                person.work_activity.monthly_work_hours = -1
+            person.work_activity.monthly_work_hours = whole_number(hours)
     _relationships(form, built, ids)
     _tax_unit(form, built, ids)
     address = household.address
     for name in ("line1", "city", "county", "zip_code"):
         setattr(address, name, (form.get(f"household.address.{name}") or "").strip())
     address.state_code = (form.get("household.address.state_code") or "").strip()
-    shelter = dollars_to_cents(form.get("household.expenses.monthly_shelter_cents", ""))
+    shelter_field = "household.expenses.monthly_shelter_cents"
+    shelter = dollars_to_cents(form.get(shelter_field, ""))
+    if shelter is None and form.get(shelter_field, "").strip():
+        # Never read as no rent at all.
+        built.unreadable.append(FieldViolation(shelter_field, UNREADABLE_AMOUNT))
     household.expenses.monthly_shelter_cents = shelter or 0
     household.expenses.pays_heating_or_cooling = _checked(
         form, "household.expenses.pays_heating_or_cooling"

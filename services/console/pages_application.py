@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from services.console import household_form, labels
+from services.console.problems import unreadable
 from services.console.web import ProblemRaised, call, form_dict, render, signed_in
 
 EXTRA_FIELDS = ["programs", "plan_year", "consent_treasury", "request_id"]
@@ -69,7 +70,7 @@ async def submit_application(request: Request) -> Response:
         focus = household_form.member_path(count, "name.given")
         return _form_page(request, values, programs, focus=focus)
     if action.startswith("remove:"):
-        _remove_member(values, int(action.split(":", 1)[1]), count)
+        _remove_member(values, household_form.whole_number(action.split(":", 1)[1]), count)
         return _form_page(request, values, programs, focus="household.members[0].name.given")
     built = household_form.build(values)
     consents = []
@@ -78,10 +79,7 @@ async def submit_application(request: Request) -> Response:
             pb.ConsentGrant(person_id=filer, agencies=["treasury"], facts=["income"])
             for filer in built.filer_ids
         ]
-    try:
-        plan_year = int(values.get("plan_year") or 0)
-    except ValueError:
-        plan_year = -1
+    plan_year = household_form.whole_number(values.get("plan_year") or "0")
     message = pb.SubmitApplicationRequest(
         request_id=values.get("request_id", ""),
         household=built.household,
@@ -90,6 +88,8 @@ async def submit_application(request: Request) -> Response:
         consents=consents,
     )
     try:
+        if built.unreadable:
+            raise ProblemRaised(unreadable(built.unreadable))
         reply = await call(request, "SubmitApplication", message, "new applications")
     except ProblemRaised as raised:
         if raised.problem.sign_in_again:

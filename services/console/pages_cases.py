@@ -136,7 +136,8 @@ async def case_events(request: Request) -> Response:
     session = session_of(request)
     client = orchestrator(request)
     case_id = request.path_params["case_id"]
-    after = int(request.headers.get("last-event-id") or 0)
+    # Whatever a client sends as the last id seen; anything unreadable means from the start.
+    after = max(0, household_form.whole_number(request.headers.get("last-event-id") or "0", 0))
 
     async def events() -> AsyncIterator[str]:
         stream = client.stream(
@@ -179,7 +180,14 @@ async def burden(request: Request) -> Response:
         if raised.problem.sign_in_again:
             raise
         problem = raised.problem
-    return render(request, "burden.html", report=report, case_id=case_id, problem=problem)
+    return render(
+        request,
+        "burden.html",
+        status=problem.http_status if problem else 200,
+        report=report,
+        case_id=case_id,
+        problem=problem,
+    )
 
 
 LIFE_EVENT_KINDS = {
@@ -266,12 +274,11 @@ def _life_event(values: dict[str, str]) -> life_event_pb2.LifeEvent:
             p.strip() for p in values.get("event.departing_person_ids", "").split(",") if p.strip()
         )
     if key == "pregnancy":
-        event.expected_children = int(values.get("event.expected_children") or 1)
+        event.expected_children = household_form.whole_number(
+            values.get("event.expected_children") or "1"
+        )
     if key == "age_milestone":
-        try:
-            event.age_reached = int(values.get("event.age_reached") or 0)
-        except ValueError:
-            event.age_reached = -1
+        event.age_reached = household_form.whole_number(values.get("event.age_reached") or "0")
     return event
 
 

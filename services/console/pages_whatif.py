@@ -10,7 +10,9 @@ from starlette.routing import Route
 
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from services.console import household_form, labels, sweep_chart
+from services.console.problems import unreadable
 from services.console.web import ProblemRaised, call, form_dict, render, signed_in
+from shared.errors import FieldViolation
 
 SWEEP_FIELDS = [
     "person_id",
@@ -36,8 +38,11 @@ def _defaults() -> dict[str, str]:
     return values
 
 
-def _cents(text: str) -> int:
-    value = household_form.dollars_to_cents(text)
+def _cents(values: dict[str, str], name: str, built: household_form.Built) -> int:
+    value = household_form.dollars_to_cents(values.get(name, ""))
+    if value is None and values.get(name, "").strip():
+        built.unreadable.append(FieldViolation(name, household_form.UNREADABLE_AMOUNT))
+    # Nothing typed: a value the server refuses, with its own words.
     return -1 if value is None else value
 
 
@@ -45,20 +50,19 @@ async def _sweep(
     request: Request, values: dict[str, str], programs: list[str]
 ) -> tuple[list[sweep_chart.Row], object, dict, list]:
     built = household_form.build(values)
-    try:
-        plan_year = int(values.get("plan_year") or 0)
-    except ValueError:
-        plan_year = -1
+    plan_year = household_form.whole_number(values.get("plan_year") or "0")
     message = pb.SimulateIncomeSweepRequest(
         household=built.household,
         programs=[labels.PROGRAM_KEYS[p] for p in programs if p in labels.PROGRAM_KEYS],
         plan_year=plan_year,
         person_id=values.get("person_id", "").strip(),
-        from_annual_cents=_cents(values.get("from_annual_cents", "")),
-        to_annual_cents=_cents(values.get("to_annual_cents", "")),
-        step_cents=_cents(values.get("step_cents", "")),
+        from_annual_cents=_cents(values, "from_annual_cents", built),
+        to_annual_cents=_cents(values, "to_annual_cents", built),
+        step_cents=_cents(values, "step_cents", built),
     )
     try:
+        if built.unreadable:
+            raise ProblemRaised(unreadable(built.unreadable))
         reply = await call(request, "SimulateIncomeSweep", message, "what-if sweeps")
     except ProblemRaised as raised:
         if raised.problem.sign_in_again:

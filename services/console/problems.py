@@ -28,6 +28,19 @@ class Problem:
         return self.code == "UNAUTHENTICATED"
 
 
+def unreadable(violations: list[FieldViolation]) -> Problem:
+    """Answers the console could not turn into the contract's values, put as the server
+    puts the ones it refuses, so the form shows them the same way."""
+    return Problem(
+        "Some answers need fixing",
+        "Some answers could not be read as numbers the form can take.",
+        "Each problem is shown beside its field; correct them and send again.",
+        list(violations),
+        422,
+        "INVALID_ARGUMENT",
+    )
+
+
 def problem_of(error: grpc.RpcError, target: str, action: str = "this") -> Problem:
     details = details_of(error)
     code, reason, server = details.code, details.reason or "", details.message

@@ -73,3 +73,38 @@ async def test_twins_count_in_her_medicaid_household_and_one_child_does_not_suff
         ("3", "2732000"),
     ]
     assert all(r.figures["poverty_guideline_year"] == "2026" for r in sized)
+
+
+def _size(medicaid: det.ProgramDetermination) -> str:
+    return next(r for r in medicaid.reasons if "household_size" in r.figures).figures[
+        "household_size"
+    ]
+
+
+async def test_a_re_application_carries_twins_forward_not_one_child(coordination) -> None:  # type: ignore[no-untyped-def]
+    first_request = _application("anna-twins-first")
+    first_request.programs[:] = [det.PROGRAM_MEDICAID]
+    anna = first_request.household.members[0]
+    anna.pregnant, anna.expected_children = True, 2
+    first = (await coordination.orchestrator.SubmitApplication(first_request)).case
+    # The same people again, saying only who they are: the pregnancy is to be carried.
+    again = pb.SubmitApplicationRequest(
+        request_id="anna-twins-again", plan_year=first_request.plan_year
+    )
+    again.programs.append(det.PROGRAM_MEDICAID)
+    for m in first_request.household.members:
+        again.household.members.add(
+            person_id=m.person_id, ssn=m.ssn, applying=m.applying, reuse_known_facts=True
+        )
+    again.household.relationships.extend(first_request.household.relationships)
+    again.household.tax_units.extend(first_request.household.tax_units)
+    second = (await coordination.orchestrator.SubmitApplication(again)).case
+
+    carried = second.household.members[0]
+    assert (carried.pregnant, carried.expected_children) == (True, 2)
+    medicaid = [
+        next(p for p in c.determinations[0].programs if p.program == det.PROGRAM_MEDICAID)
+        for c in (first, second)
+    ]
+    assert [_size(m) for m in medicaid] == ["3", "3"]
+    assert medicaid[1].status == medicaid[0].status

@@ -197,3 +197,31 @@ def test_an_offered_program_names_who_may_qualify_for_it() -> None:
         (det.PROGRAM_CHIP, ["Lia Chen"]),
         (det.PROGRAM_SNAP, []),
     ]
+
+
+def test_amounts_that_are_not_numbers_or_past_any_households_money_are_unreadable() -> None:
+    for text in ("1e999999999", "Infinity", "-Infinity", "NaN", "9" * 30, "-1e13", "1.2.3"):
+        assert hf.dollars_to_cents(text) is None, text
+    assert hf.dollars_to_cents("$1,250.50") == 125_050
+    assert hf.dollars_to_cents("-12.345") == -1234
+    form = dict(hf.SAMPLE)
+    form["household.expenses.monthly_shelter_cents"] = "1e999999999"
+    form["household.members[0].incomes[0].annual_amount_cents"] = "9" * 10_000
+    built = hf.build(form)
+    # Never read as no rent: the field is named for the form to show.
+    assert sorted(v.field for v in built.unreadable) == [
+        "household.expenses.monthly_shelter_cents",
+        "household.members[0].incomes[0].annual_amount_cents",
+    ]
+
+
+def test_whole_numbers_past_the_contracts_int32_are_a_refused_value() -> None:
+    assert [hf.whole_number(t) for t in ("12", " 7 ", "-3", "x", "9" * 20, "9" * 5000)] == [
+        12,
+        7,
+        -3,
+        -1,
+        -1,
+        -1,
+    ]
+    assert hf.whole_number("", 0) == 0

@@ -77,11 +77,13 @@ def hhs_request(
     benchmark_premium: household_pb2.BenchmarkPremiumQuote | None = None,
     changed_on: dt.date | None = None,
 ) -> hhs_pb.DetermineEligibilityRequest:
-    """Ages are taken when coverage starts, or, for a change reported during the plan
-    year, on the day it took effect (a member who turns 19 in March is 19 from then)."""
+    """Ages are taken when coverage starts, or, when the answer holds from a later day of
+    the plan year (a change's effective date, a redetermination made during the year), on
+    that day: a member who turns 19 in March is 19 from then, and stays 19 when the year
+    is determined again. A day past the plan year takes ages on its last day."""
     coverage_start = dt.date(plan_year, 1, 1)
-    if changed_on is not None and changed_on.year == plan_year:
-        coverage_start = max(coverage_start, changed_on)
+    if changed_on is not None and changed_on > coverage_start:
+        coverage_start = min(changed_on, dt.date(plan_year, 12, 31))
     return hhs_pb.DetermineEligibilityRequest(
         plan_year=plan_year,
         state_code=household.address.state_code,

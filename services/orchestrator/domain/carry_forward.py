@@ -71,12 +71,32 @@ class Carried:
 
 def _stated(member: household_pb2.Person, fact: str) -> str:
     if fact == PREGNANT:
+        if member.pregnant and member.expected_children > 1:
+            # Twins and more keep their count; one child stays plain "true", as rows
+            # written before the count was kept read.
+            return json.dumps({"pregnant": True, "expected_children": member.expected_children})
         return "true" if member.pregnant else "false"
     if fact == DISABLED:
         return "true" if member.disabled else "false"
     return json.dumps(
         json_format.MessageToDict(member.work_activity, preserving_proto_field_name=True)
     )
+
+
+def stated_true(value: str) -> bool:
+    """Whether a stored pregnancy or disability says yes, in either form it is kept in."""
+    return value == "true" or value.startswith("{")
+
+
+def expected_children(value: str) -> int:
+    """The children a stored pregnancy expects; 0 (read as one) when it does not say."""
+    if not value.startswith("{"):
+        return 0
+    try:
+        count = json.loads(value).get("expected_children", 0)
+    except (ValueError, AttributeError):
+        return 0
+    return count if isinstance(count, int) and count > 0 else 0
 
 
 def stated_value(
@@ -109,10 +129,12 @@ def carry(
             if getattr(member, attr) or marker in ended:
                 continue  # stated now: true, or ended
             row = newest(member, fact)
-            if row is None or row.value != "true":
+            if row is None or not stated_true(row.value):
                 continue  # never said, or said no: the false given is what is known
             if still_fresh(row.valid_until, now):
                 setattr(member, attr, True)
+                if fact == PREGNANT and not member.expected_children:
+                    member.expected_children = expected_children(row.value)
                 out.rows[(member.person_id, fact)] = row
             else:
                 out.asked.append(

@@ -525,6 +525,13 @@ class Coordinator:
             household=household,
             programs=asked,
         )
+        changed_on = change.changed_on if change is not None else None
+        if plan_year == stored.case.plan_year:
+            # The period the case already covers, determined again (a recheck, a settlement,
+            # a change): the answer holds from today, so an age milestone reached by now
+            # stands and is not undone by taking ages on the period's first day.
+            today = now.date()
+            changed_on = today if changed_on is None else max(changed_on, today)
         trail = Trail(self._db, self._clock, case_id)
         try:
             fresh = await self._determine(
@@ -534,7 +541,7 @@ class Coordinator:
                 now,
                 budget,
                 trail,
-                change.changed_on if change is not None else None,
+                changed_on,
             )
         except BaseException:
             await trail.flush()
