@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import insert, update
-from sqlmodel import Session, delete, func, or_, select
+from sqlmodel import Session, delete, func, select
 
 from services.hhs.benchmarks import (
     AreaPremium,
@@ -11,61 +11,15 @@ from services.hhs.benchmarks import (
     Benchmark,
     CountyArea,
     county_key,
-    pick,
 )
 from services.hhs.tables import AreaBenchmarkPremium, BenchmarkVersion, CountyRatingArea
-
-
-def find_place(session: Session, state_code: str, county: str) -> CountyArea | None:
-    row = session.exec(
-        select(CountyRatingArea)
-        .where(CountyRatingArea.state_code == state_code)
-        .where(CountyRatingArea.county_key == county_key(county))
-    ).first()
-    if row is None:
-        return None
-    return CountyArea(row.county_fips, row.state_code, row.county, row.rating_area, row.zip_based)
-
-
-def find_benchmarks(
-    session: Session, plan_years: list[int], state_code: str, county: str
-) -> list[Benchmark]:
-    """The county's benchmark in each of ``plan_years`` that has one."""
-    place = find_place(session, state_code, county)
-    if place is None:
-        return []
-    rows = session.exec(
-        select(AreaBenchmarkPremium)
-        .where(AreaBenchmarkPremium.plan_year.in_(plan_years))  # type: ignore[attr-defined]
-        .where(AreaBenchmarkPremium.state_code == state_code)
-        .where(
-            or_(
-                AreaBenchmarkPremium.county_fips == place.county_fips,
-                AreaBenchmarkPremium.rating_area == place.rating_area,
-            )
-        )
-    ).all()
-    premiums = [
-        AreaPremium(
-            r.plan_year,
-            r.state_code,
-            r.rating_area,
-            r.monthly_premium_cents,
-            r.age_basis,
-            r.reference,
-            r.county_fips,
-        )
-        for r in rows
-    ]
-    found = (pick(year, place, premiums, county) for year in plan_years)
-    return [b for b in found if b is not None]
 
 
 def find_benchmark(
     session: Session, plan_year: int, state_code: str, county: str
 ) -> Benchmark | None:
-    found = find_benchmarks(session, [plan_year], state_code, county)
-    return found[0] if found else None
+    """The county's stored benchmark for ``plan_year``, as the server finds it (its table)."""
+    return area_table(session).find(plan_year, state_code, county)
 
 
 def count_benchmarks(session: Session) -> int:

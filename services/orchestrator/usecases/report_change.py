@@ -223,22 +223,7 @@ class ReportChanges:
             return _history_line(word, date_from_proto(event.effective_date), changes, offered)
 
         def write(session: Session, fresh: StoredCase, at: object) -> None:
-            row = LifeEventRow(
-                request_id=request.request_id,
-                case_id=request.case_id,
-                fingerprint=print_,
-                kind=K.Name(event.kind),
-                effective_date=date_from_proto(event.effective_date),
-                reported_by=reporter.name[:64],
-                at=db_time(now),
-                answer=b"",
-            )
-            session.add(row)
-            try:
-                session.flush()
-            except IntegrityError as error:
-                session.rollback()
-                raise repository.DuplicateRequest(request.request_id) from error
+            row = _claim_request(session, request, print_, reporter, now)
             session.execute(
                 update(CaseRow)
                 .where(col(CaseRow.case_id) == request.case_id)
@@ -316,22 +301,7 @@ class ReportChanges:
         detail = _history_line(word, when, changes, []) + "; case closed"
 
         def write(session: Session) -> None:
-            row = LifeEventRow(
-                request_id=request.request_id,
-                case_id=request.case_id,
-                fingerprint=print_,
-                kind=K.Name(event.kind),
-                effective_date=when,
-                reported_by=reporter.name[:64],
-                at=db_time(now),
-                answer=b"",
-            )
-            session.add(row)
-            try:
-                session.flush()
-            except IntegrityError as error:
-                session.rollback()
-                raise repository.DuplicateRequest(request.request_id) from error
+            row = _claim_request(session, request, print_, reporter, now)
             # Only if no other change replaced the household since it was read.
             moved = session.execute(
                 update(CaseRow)
@@ -632,3 +602,31 @@ def _short(status: int, cents: int) -> str:
         return "none"
     word = det.DeterminationStatus.Name(status).removeprefix("DETERMINATION_STATUS_").lower()
     return f"{word} ${cents / 100:,.2f}/mo" if cents else word
+
+
+def _claim_request(
+    session: Session,
+    request: pb.ReportLifeEventRequest,
+    print_: str,
+    reporter: _Reporter,
+    now: dt.datetime,
+) -> LifeEventRow:
+    """The change's row, its answer still to come: inserted first, so a second report on
+    the same request_id (a retry racing this one) fails here and nothing else is written."""
+    row = LifeEventRow(
+        request_id=request.request_id,
+        case_id=request.case_id,
+        fingerprint=print_,
+        kind=K.Name(request.event.kind),
+        effective_date=date_from_proto(request.event.effective_date),
+        reported_by=reporter.name[:64],
+        at=db_time(now),
+        answer=b"",
+    )
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError as error:
+        session.rollback()
+        raise repository.DuplicateRequest(request.request_id) from error
+    return row
