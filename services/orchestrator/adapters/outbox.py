@@ -17,11 +17,12 @@ from sqlalchemy import exists, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, or_, select
 
-from eligibility.common.v1 import life_event_pb2
+from eligibility.common.v1 import determination_pb2, life_event_pb2
 from services.orchestrator.adapters.tables import OUTBOX_ACKNOWLEDGED as ACKNOWLEDGED
 from services.orchestrator.adapters.tables import OUTBOX_PENDING as PENDING
 from services.orchestrator.adapters.tables import OUTBOX_REFUSED as REFUSED
 from services.orchestrator.adapters.tables import OutboxRow
+from shared.limits import MAX_TEXT_CHARS
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,19 @@ class Delivery:
     case_id: str
     notice: life_event_pb2.ChangeNotice
     attempts: int
+
+
+def clipped_for_notice(
+    answer: determination_pb2.ProgramDetermination,
+) -> determination_pb2.ProgramDetermination:
+    """``answer`` with each reason's sentence and citation cut to what an agency accepts in
+    one field; the whole text stays on the case."""
+    for reason in answer.reasons:
+        if len(reason.message) > MAX_TEXT_CHARS:
+            reason.message = reason.message[: MAX_TEXT_CHARS - 1] + "…"
+        if len(reason.citation) > MAX_TEXT_CHARS:
+            reason.citation = reason.citation[: MAX_TEXT_CHARS - 1] + "…"
+    return answer
 
 
 def idempotency_key(case_id: str, request_id: str, agency: str) -> str:

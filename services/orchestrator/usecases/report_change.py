@@ -50,7 +50,6 @@ from shared.clock import Clock, SystemClock
 from shared.context import Principal, current_principal
 from shared.db import Database
 from shared.errors import FieldViolation, ServiceError, invalid_argument, not_found
-from shared.limits import MAX_TEXT_CHARS
 from shared.protoconv import date_from_proto
 
 log = structlog.get_logger("orchestrator.report_change")
@@ -548,7 +547,7 @@ def _notice(
                 person = persons.setdefault(
                     row.person_id, det.PersonDetermination(person_id=row.person_id)
                 )
-                person.programs.append(_for_notice(mapping.program_of(row)))
+                person.programs.append(outbox.clipped_for_notice(mapping.program_of(row)))
         notice.determinations.extend(persons.values())
         # A change moves everyone's answers (household size, income): every member with an
         # answer is named, by person id only.
@@ -558,7 +557,7 @@ def _notice(
         )
     if agency == "usda":
         notice.household_determinations.extend(
-            _for_notice(mapping.program_of(r))
+            outbox.clipped_for_notice(mapping.program_of(r))
             for r in rows
             if r.program == "PROGRAM_SNAP" and not r.person_id
         )
@@ -566,15 +565,6 @@ def _notice(
 
 
 _KEYED_ON_SSN = ("ssa", "treasury")
-
-
-def _for_notice(answer: det.ProgramDetermination) -> det.ProgramDetermination:
-    for reason in answer.reasons:
-        if len(reason.message) > MAX_TEXT_CHARS:
-            reason.message = reason.message[: MAX_TEXT_CHARS - 1] + "…"
-        if len(reason.citation) > MAX_TEXT_CHARS:
-            reason.citation = reason.citation[: MAX_TEXT_CHARS - 1] + "…"
-    return answer
 
 
 def _history_line(

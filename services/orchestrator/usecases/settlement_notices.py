@@ -20,7 +20,6 @@ from services.orchestrator.adapters.repository import StoredCase
 from services.orchestrator.adapters.tables import DeterminationRow
 from services.orchestrator.domain import inconsistency_period as period
 from services.orchestrator.domain.combine import HHS_PROGRAMS
-from shared.limits import MAX_TEXT_CHARS
 from shared.protoconv import date_to_proto
 
 KIND = le.LIFE_EVENT_KIND_ISSUE_SETTLED
@@ -81,25 +80,14 @@ def notice(
                 person = persons.setdefault(
                     row.person_id, det.PersonDetermination(person_id=row.person_id)
                 )
-                person.programs.append(_clipped(mapping.program_of(row)))
+                person.programs.append(outbox.clipped_for_notice(mapping.program_of(row)))
         out.determinations.extend(persons.values())
         named += [p for p in persons if p not in named]
     if agency == "usda":
         out.household_determinations.extend(
-            _clipped(mapping.program_of(r))
+            outbox.clipped_for_notice(mapping.program_of(r))
             for r in fresh.determinations
             if r.program == _SNAP and not r.person_id
         )
     out.subjects.extend(le.NoticeSubject(person_id=p) for p in named)
     return out
-
-
-def _clipped(answer: det.ProgramDetermination) -> det.ProgramDetermination:
-    # Reasons travel with the sentence clipped to what an agency accepts in one field; the
-    # whole text stays on the case.
-    for reason in answer.reasons:
-        if len(reason.message) > MAX_TEXT_CHARS:
-            reason.message = reason.message[: MAX_TEXT_CHARS - 1] + "…"
-        if len(reason.citation) > MAX_TEXT_CHARS:
-            reason.citation = reason.citation[: MAX_TEXT_CHARS - 1] + "…"
-    return answer
