@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
 from services.hhs.applicable_percentage import round_half_up
 from services.hhs.benchmarks import Benchmark, BenchmarkSource
 from services.hhs.facts import HouseholdFacts
+from services.hhs.records import record
 from services.hhs.results import Basis, Reason
 from shared.parameters import ParameterError, ParameterSet, ParameterValue
 
@@ -24,7 +24,7 @@ UPRATING = "hhs.aca.benchmark_premium_uprating"
 BENCHMARK_RULE = "26 U.S.C. 36B(b)(3)(B); 26 CFR 1.36B-3(f)"
 
 
-@dataclass(frozen=True)
+@record
 class Chosen:
     monthly_premium_cents: int
     age_basis: int

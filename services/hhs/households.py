@@ -28,16 +28,16 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections import defaultdict
-from dataclasses import dataclass
 
 from services.hhs.facts import FilingStatus, HouseholdFacts, Relation, TaxUnit
+from services.hhs.records import record
 from shared.parameters import ParameterSet
 
 GROUPS = "hhs.medicaid.groups"
 COUNTING = "hhs.medicaid.household_counting"
 
 
-@dataclass(frozen=True)
+@record
 class Kinship:
     spouses: dict[str, set[str]]
     parents: dict[str, set[str]]
@@ -84,7 +84,7 @@ def kinship(facts: HouseholdFacts) -> Kinship:
     return Kinship(spouses, parents, siblings, related, filer_unit, dependent_unit)
 
 
-@dataclass(frozen=True)
+@record
 class MagiHousehold:
     members: tuple[str, ...]
     income_counted_from: tuple[str, ...]

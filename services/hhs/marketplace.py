@@ -23,7 +23,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
@@ -39,6 +38,7 @@ from services.hhs.benchmark_choice import Chosen, choose
 from services.hhs.benchmarks import BenchmarkSource
 from services.hhs.facts import Citizenship, FilingStatus, HouseholdFacts, Member, TaxUnit
 from services.hhs.households import tax_household
+from services.hhs.records import record
 from services.hhs.results import (
     Basis,
     HouseholdFigures,
@@ -212,7 +212,7 @@ def allocate(total: int, weights: Mapping[str, int]) -> dict[str, int]:
     return parts
 
 
-@dataclass(frozen=True)
+@record
 class UnitOutcome:
     results: dict[str, ProgramResult]
     figures: HouseholdFigures

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
@@ -27,6 +26,7 @@ from services.hhs.households import (
     is_parent_or_caretaker,
     medicaid_household,
 )
+from services.hhs.records import record
 from services.hhs.results import Program, ProgramResult, Reason, Status, percent_text
 from shared.parameters import ParameterSet
 
@@ -59,7 +59,7 @@ def group_label(name: str) -> str:
     return _GROUP_LABEL.get(name, name.replace("_", " "))
 
 
-@dataclass(frozen=True)
+@record
 class Group:
     name: str
     limit: Fraction
@@ -69,7 +69,7 @@ class Group:
     limit_whole_text: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class MedicaidOutcome:
     medicaid: ProgramResult
     chip: ProgramResult
@@ -107,7 +107,7 @@ def immigration_bar(member: Member, program: str) -> Reason | None:
     return None
 
 
-@dataclass(frozen=True)
+@record
 class _StateLimits:
     """One state's Medicaid groups and limits on one date, parsed once: a loaded
     ParameterSet never changes and every household of the state and date reads them."""

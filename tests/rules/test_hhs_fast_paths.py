@@ -139,3 +139,72 @@ def test_a_determination_from_warm_memos_equals_one_from_cold(
     warm = determine(facts, PARAMS, SHIPPED)
     # A ParameterSet loaded afresh shares no memo with PARAMS: every figure is read anew.
     assert determine(facts, load_parameters(), SHIPPED) == warm
+
+
+def _record_classes() -> list[type]:
+    """Every class the HHS rules declare with ``@record`` (a fast constructor)."""
+    import importlib
+    import pkgutil
+
+    import services.hhs
+
+    found = []
+    for info in pkgutil.iter_modules(services.hhs.__path__):
+        module = importlib.import_module(f"services.hhs.{info.name}")
+        for value in vars(module).values():
+            if (
+                isinstance(value, type)
+                and value.__module__ == module.__name__
+                and "__plain_init__" in vars(value)
+            ):
+                found.append(value)
+    return found
+
+
+RECORDS = _record_classes()
+
+
+def test_the_hot_results_and_facts_are_records() -> None:
+    names = {cls.__name__ for cls in RECORDS}
+    assert {"Member", "HouseholdFacts", "Reason", "ProgramResult", "HouseholdFigures"} <= names
+
+
+def _field_values(cls: type, name: str) -> st.SearchStrategy[object]:
+    if cls is HouseholdFacts and name == "members":
+        # Indexed by person id after construction, so they must be members.
+        people = st.builds(Member, person_id=st.text("abc", max_size=2), age=st.integers(0, 90))
+        return st.lists(people, max_size=3).map(tuple)
+    return st.integers() | st.text(max_size=3)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(RECORDS), st.data())
+def test_a_record_is_built_as_its_dataclass_constructor_builds_it(
+    cls: type, data: st.DataObject
+) -> None:
+    fields = [f for f in dataclasses.fields(cls) if f.init]
+    values = {f.name: data.draw(_field_values(cls, f.name), label=f.name) for f in fields}
+    # Some fields left to their defaults (a default or a factory), given by keyword.
+    omitted = {
+        f.name
+        for f in fields
+        if (f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING)
+        and data.draw(st.booleans(), label=f"omit {f.name}")
+    }
+    keywords = {k: v for k, v in values.items() if k not in omitted}
+    plain = object.__new__(cls)
+    cls.__plain_init__(plain, **keywords)
+    fast = cls(**keywords)
+    assert vars(fast) == vars(plain)
+    assert fast == plain
+    positional = cls(*(values[f.name] for f in fields))
+    plain_positional = object.__new__(cls)
+    cls.__plain_init__(plain_positional, *(values[f.name] for f in fields))
+    assert vars(positional) == vars(plain_positional)
+    name = fields[0].name
+    try:
+        setattr(fast, name, 0)
+    except dataclasses.FrozenInstanceError:
+        pass
+    else:
+        raise AssertionError(f"{cls.__name__} accepted an assignment")
