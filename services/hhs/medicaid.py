@@ -67,6 +67,9 @@ class Group:
     # The limit as reasons show it: to two places, and whole.
     limit_text: str = ""
     limit_whole_text: str = ""
+    # The limit's numerator and denominator, so income is compared in whole numbers.
+    limit_numerator: int = 0
+    limit_denominator: int = 1
 
 
 @record
@@ -138,7 +141,15 @@ def _state_limits(params: ParameterSet, on: dt.date, state_code: str) -> _StateL
             citation = (
                 f"{state_code} section 1115 demonstration (42 U.S.C. 1315); not ACA expansion"
             )
-        groups[name] = Group(name, limit, citation, limit_text, limit_whole_text)
+        groups[name] = Group(
+            name=name,
+            limit=limit,
+            citation=citation,
+            limit_text=limit_text,
+            limit_whole_text=limit_whole_text,
+            limit_numerator=limit.numerator,
+            limit_denominator=limit.denominator,
+        )
     return _StateLimits(ages, groups)
 
 
@@ -176,7 +187,7 @@ def groups_for(
 
 
 def _figures(
-    household: MagiHousehold, line: poverty.PovertyLine, percent: Fraction
+    household: MagiHousehold, line: poverty.PovertyLine, percent_shown: str
 ) -> dict[str, str]:
     return {
         "household_rule": household.rule,
@@ -185,7 +196,7 @@ def _figures(
         "household_magi_cents": str(household.magi_cents),
         "poverty_line_cents": str(line.cents),
         "poverty_guideline_year": str(line.guideline_year),
-        "percent_of_poverty_line": percent_text(percent),
+        "percent_of_poverty_line": percent_shown,
     }
 
 
@@ -211,8 +222,14 @@ def _non_magi_referral(member: Member, figures: dict[str, str], why: str) -> Pro
 
 
 def _medicaid(
-    member: Member, groups: list[Group], percent: Fraction, figures: dict[str, str], state: str
+    member: Member,
+    groups: list[Group],
+    income: tuple[int, int],
+    figures: dict[str, str],
+    state: str,
 ) -> ProgramResult:
+    """``income`` is the household's percentage of the poverty line as (numerator,
+    denominator), compared with each limit by cross-multiplying."""
     bar = immigration_bar(member, "Medicaid")
     if bar is not None:
         return ProgramResult(Program.MEDICAID, Status.INELIGIBLE, (bar,))
@@ -229,9 +246,9 @@ def _medicaid(
                 figures,
             )
         return ProgramResult(Program.MEDICAID, Status.INELIGIBLE, (reason,))
-    qualifying = [g for g in groups if percent <= g.limit]
-    if qualifying:
-        group = qualifying[0]
+    num, den = income
+    group = next((g for g in groups if num * g.limit_denominator <= g.limit_numerator * den), None)
+    if group is not None:
         reason = Reason(
             "MEDICAID_INCOME_WITHIN_LIMIT",
             f"Household income is {figures['percent_of_poverty_line']}% of the poverty line, "
@@ -245,7 +262,11 @@ def _medicaid(
             },
         )
         return ProgramResult(Program.MEDICAID, Status.ELIGIBLE, (reason,))
-    best = max(groups, key=lambda g: g.limit)
+    best = groups[0]
+    for g in groups[1:]:
+        # Strictly greater, so the first of equal limits stays, as max() keeps it.
+        if g.limit_numerator * best.limit_denominator > best.limit_numerator * g.limit_denominator:
+            best = g
     if non_magi:
         return _non_magi_referral(
             member,
@@ -267,11 +288,15 @@ def _medicaid(
 @functools.lru_cache(maxsize=4096)
 def _chip_limits(
     params: ParameterSet, on: dt.date, state_code: str
-) -> tuple[dict[str, tuple[Fraction, str, str]], int]:
+) -> tuple[dict[str, tuple[int, int, str, str]], int]:
+    """Each group's limit as (numerator, denominator, text, whole text)."""
     limits = params.get(CHIP_LIMITS, on)[state_code]
-    parsed = {
-        group: _with_texts(_limit(value)) for group, value in limits.items() if value is not None
-    }
+    parsed = {}
+    for group, value in limits.items():
+        if value is None:
+            continue
+        limit, limit_text, limit_whole_text = _with_texts(_limit(value))
+        parsed[group] = (limit.numerator, limit.denominator, limit_text, limit_whole_text)
     return parsed, int(params.get(GROUPS, on)["chip_children_max_age"])
 
 
@@ -280,7 +305,7 @@ def _chip(
     params: ParameterSet,
     member: Member,
     medicaid: ProgramResult,
-    percent: Fraction,
+    income: tuple[int, int],
     figures: dict[str, str],
     on: dt.date,
 ) -> ProgramResult:
@@ -316,8 +341,9 @@ def _chip(
             figures,
         )
         return ProgramResult(Program.CHIP, Status.INELIGIBLE, (reason,))
-    limit, limit_text, limit_whole_text = found
-    within = percent <= limit
+    limit_num, limit_den, limit_text, limit_whole_text = found
+    num, den = income
+    within = num * limit_den <= limit_num * den
     reason = Reason(
         "CHIP_INCOME_WITHIN_LIMIT" if within else "CHIP_INCOME_ABOVE_LIMIT",
         f"Household income is {figures['percent_of_poverty_line']}% of the poverty line; "
@@ -334,9 +360,10 @@ def determine(
     household = medicaid_household(facts, kin, params, member.person_id)
     on = poverty.medicaid_date(facts.plan_year, facts.determined_on)
     line = poverty.poverty_line(params, facts.state_code, household.size, on)
-    percent = line.percent_of(household.magi_cents)
-    figures = _figures(household, line, percent)
+    percent, percent_shown = poverty.percent_and_text(household.magi_cents, line.cents)
+    income = (household.magi_cents * 100, line.cents)
+    figures = _figures(household, line, percent_shown)
     groups = groups_for(facts, kin, params, member, on)
-    medicaid = _medicaid(member, groups, percent, figures, facts.state_code)
-    chip = _chip(facts, params, member, medicaid, percent, figures, on)
+    medicaid = _medicaid(member, groups, income, figures, facts.state_code)
+    chip = _chip(facts, params, member, medicaid, income, figures, on)
     return MedicaidOutcome(medicaid, chip, household, line, percent)

@@ -13,6 +13,7 @@ import functools
 from dataclasses import dataclass
 from fractions import Fraction
 
+from services.hhs.results import percent_text
 from shared.parameters import ParameterSet
 
 GUIDELINES = "hhs.poverty_guidelines"
@@ -30,6 +31,15 @@ class PovertyLine:
     def percent_of(self, income_cents: int) -> Fraction:
         """Income as a percentage of this line: 150 means 150%."""
         return Fraction(income_cents * 100, self.cents)
+
+
+# The members of a household mostly share one income and one line, and so one percentage:
+# it and its text are worked out once.
+@functools.lru_cache(maxsize=4096)
+def percent_and_text(income_cents: int, line_cents: int) -> tuple[Fraction, str]:
+    """``PovertyLine.percent_of`` and that percentage as reasons show it (two places)."""
+    percent = Fraction(income_cents * 100, line_cents)
+    return percent, percent_text(percent)
 
 
 @functools.lru_cache(maxsize=256)

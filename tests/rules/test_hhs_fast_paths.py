@@ -208,3 +208,63 @@ def test_a_record_is_built_as_its_dataclass_constructor_builds_it(
         pass
     else:
         raise AssertionError(f"{cls.__name__} accepted an assignment")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from([2024, 2025, 2026, 2027]),
+    st.integers(-(10**7), 10**8),
+    st.integers(1, 10**7),
+)
+def test_csr_levels_compared_in_whole_numbers_match_fractions(
+    year: int, income: int, line: int
+) -> None:
+    from services.hhs.marketplace import CSR_BANDS, csr_level
+
+    percent = Fraction(income * 100, line)
+    expected = 0
+    for band in PARAMS.get(CSR_BANDS, dt.date(year, 1, 1)):
+        low, high = Fraction(band["above"]), Fraction(band["to"])
+        above = percent >= low if band.get("includes_floor") else percent > low
+        if above and percent <= high:
+            expected = int(band["level"])
+            break
+    assert csr_level(PARAMS, year, percent) == expected
+
+
+# Incomes exactly on a limit are where a rounding shortcut would differ: drawn on purpose.
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from([2025, 2026, 2027]),
+    st.sampled_from(["TX", "NY", "CA", "FL", "WI", "GA", "AK", "DC"]),
+    st.integers(1, 9),
+    st.integers(0, 60),
+    st.booleans(),
+    st.integers(-(10**6), 2 * 10**7) | st.sampled_from([0, 1]),
+)
+def test_medicaid_and_chip_limits_compared_in_whole_numbers_match_fractions(
+    year: int, state: str, size: int, age: int, pregnant: bool, income: int
+) -> None:
+    from services.hhs import medicaid, poverty
+    from services.hhs.households import kinship
+
+    on = dt.date(year, 1, 1)
+    line = poverty.poverty_line(PARAMS, state, size, on)
+    member = Member("p", age, pregnant=pregnant)
+    facts = HouseholdFacts(year, state, "Harris", (member,))
+    groups = medicaid.groups_for(facts, kinship(facts), PARAMS, member, on)
+    # Draws of 0 and 1 put the income at the first group's limit, or a cent above it.
+    if groups and income in (0, 1):
+        on_limit = groups[0].limit * line.cents / 100
+        income = on_limit.numerator // on_limit.denominator + income
+    percent = line.percent_of(income)
+    figures = {"percent_of_poverty_line": "x"}
+    got = medicaid._medicaid(member, groups, (income * 100, line.cents), figures, state)
+    within = [g for g in groups if percent <= g.limit]
+    if not groups:
+        return
+    if within:
+        assert got.reasons[0].figures["group"] == within[0].name
+    else:
+        best = max(groups, key=lambda g: g.limit)
+        assert got.reasons[0].figures.get("group", best.name) == best.name
