@@ -268,3 +268,22 @@ def test_medicaid_and_chip_limits_compared_in_whole_numbers_match_fractions(
     else:
         best = max(groups, key=lambda g: g.limit)
         assert got.reasons[0].figures.get("group", best.name) == best.name
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.integers(-(10**6), 5 * 10**7) | st.integers(43_000, 44_000),
+    st.integers(-(10**6), 5 * 10**7) | st.sampled_from([0, 16_860_000, 17_610_000]),
+    st.sampled_from([2024, 2025, 2026, 2027]),
+)
+def test_self_employment_tax_in_whole_numbers_matches_fractions(
+    profit: int, wages: int, year: int
+) -> None:
+    from shared import magi as magi_rules
+
+    params = magi_rules.parameters()
+    tax, _, _ = magi_rules.self_employment_tax_cents(profit, wages, year, params)
+    assert tax == magi_rules.self_employment_tax_fractions(profit, wages, year, params)
+    if tax:
+        share = magi_rules._se_figures(params, year).deductible_share
+        assert magi_rules._deduction(params, year, tax) == magi_rules._half_up(share * tax)
