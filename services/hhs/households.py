@@ -226,4 +226,9 @@ def is_parent_or_caretaker(
 
 
 def _plan_start(facts: HouseholdFacts) -> dt.date:
-    return dt.date(facts.plan_year, 1, 1)
+    return _january_first(facts.plan_year)
+
+
+@functools.lru_cache(maxsize=256)
+def _january_first(year: int) -> dt.date:
+    return dt.date(year, 1, 1)

@@ -48,6 +48,8 @@ def marketplace_date(params: ParameterSet, plan_year: int) -> dt.date:
     return dt.date(plan_year - int(rule["years_before_plan_year"]), rule["month"], rule["day"])
 
 
+# Every person of every household asks; building the year's bounds was most of the cost.
+@functools.lru_cache(maxsize=4096)
 def medicaid_date(plan_year: int, determined_on: dt.date | None) -> dt.date:
     start, end = dt.date(plan_year, 1, 1), dt.date(plan_year, 12, 31)
     if determined_on is None:
