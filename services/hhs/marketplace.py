@@ -163,11 +163,13 @@ def person_bar(
     affordable = member.offered_affordable_employer_coverage
     premium = member.employer_self_only_monthly_premium_cents
     if premium > 0 and household_income_cents is not None:
-        limit = Fraction(max(household_income_cents, 0)) * threshold / 100
-        affordable = premium * 12 <= limit
+        # The limit, income x threshold / 100, as limit_num / limit_den in whole numbers.
+        limit_num = max(household_income_cents, 0) * threshold.numerator
+        limit_den = 100 * threshold.denominator
+        affordable = premium * 12 * limit_den <= limit_num
         figures |= {
             "employer_self_only_annual_premium_cents": str(premium * 12),
-            "affordability_limit_cents": str(half_up(limit.numerator, limit.denominator)),
+            "affordability_limit_cents": str(half_up(limit_num, limit_den)),
         }
     if affordable:
         return Reason(

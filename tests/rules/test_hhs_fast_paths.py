@@ -287,3 +287,32 @@ def test_self_employment_tax_in_whole_numbers_matches_fractions(
     if tax:
         share = magi_rules._se_figures(params, year).deductible_share
         assert magi_rules._deduction(params, year, tax) == magi_rules._half_up(share * tax)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from([2024, 2025, 2026, 2027]),
+    st.integers(1, 200_000),
+    st.integers(-(10**6), 5 * 10**7),
+)
+def test_employer_affordability_in_whole_numbers_matches_fractions(
+    year: int, premium: int, income: int
+) -> None:
+    from decimal import Decimal
+
+    from services.hhs.marketplace import REQUIRED_CONTRIBUTION, person_bar
+    from services.hhs.results import Program, ProgramResult, Status
+
+    threshold = Fraction(Decimal(str(PARAMS.get(REQUIRED_CONTRIBUTION, dt.date(year, 1, 1)))))
+    # Odd draws put the premium exactly on the limit, where a rounding shortcut would differ.
+    if premium % 2:
+        multiple = premium % 50 + 1
+        premium = multiple * threshold.numerator
+        income = 1200 * multiple * threshold.denominator
+    limit = Fraction(max(income, 0)) * threshold / 100
+    member = Member("p", 40, employer_self_only_monthly_premium_cents=premium)
+    none = ProgramResult(Program.MEDICAID, Status.INELIGIBLE, ())
+    bar = person_bar(PARAMS, year, member, none, none, income)
+    assert (bar is not None) == (premium * 12 <= limit)
+    if bar is not None:
+        assert bar.figures["affordability_limit_cents"] == str(_half_up(limit))
