@@ -29,7 +29,7 @@ import datetime as dt
 import functools
 from collections import defaultdict
 
-from services.hhs.facts import FilingStatus, HouseholdFacts, Relation, TaxUnit
+from services.hhs.facts import FilingStatus, HouseholdFacts, Member, Relation, TaxUnit
 from services.hhs.records import record
 from shared.parameters import ParameterSet
 
@@ -140,21 +140,16 @@ def _composition(
     )
 
 
-def _income_counted(
-    facts: HouseholdFacts, kin: Kinship, members: set[str], child_max_age: int
-) -> list[str]:
-    counted = []
-    for pid in sorted(members):
-        member = facts.member(pid)
-        if not member.required_to_file:
-            parents = kin.parents.get(pid)
-            if member.age <= child_max_age and parents and not parents.isdisjoint(members):
-                continue
-            unit = kin.dependent_unit.get(pid)
-            if unit is not None and not members.isdisjoint(unit.filers):
-                continue
-        counted.append(pid)
-    return counted
+def _income_counted(kin: Kinship, members: set[str], child_max_age: int, member: Member) -> bool:
+    """Whether ``member``'s income counts in the household of ``members`` (435.603(d)(2))."""
+    if member.required_to_file:
+        return True
+    pid = member.person_id
+    parents = kin.parents.get(pid)
+    if member.age <= child_max_age and parents and not parents.isdisjoint(members):
+        return False
+    unit = kin.dependent_unit.get(pid)
+    return unit is None or members.isdisjoint(unit.filers)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -176,18 +171,29 @@ def medicaid_household(
     on = facts.determined_on or _plan_start(facts)
     child_max_age, own_pregnancy, others_pregnancy = _counting(params, on)
     members, rule, citation = _composition(facts, kin, person_id, child_max_age)
-    counted = _income_counted(facts, kin, members, child_max_age)
-    size = len(members)
-    for pid in members:
+    ordered = sorted(members)
+    counted = []
+    size, magi = len(members), 0
+    # One pass in person-id order: who counts, their income, and pregnancies.
+    for pid in ordered:
         member = facts.member(pid)
+        if _income_counted(kin, members, child_max_age, member):
+            counted.append(pid)
+            magi += member.annual_magi_cents
         if member.pregnant:
             size += (
                 (member.expected_children or own_pregnancy)
                 if pid == person_id
                 else others_pregnancy
             )
-    magi = sum(facts.member(pid).annual_magi_cents for pid in counted)
-    return MagiHousehold(tuple(sorted(members)), tuple(counted), size, magi, rule, citation)
+    return MagiHousehold(
+        members=tuple(ordered),
+        income_counted_from=tuple(counted),
+        size=size,
+        magi_cents=magi,
+        rule=rule,
+        citation=citation,
+    )
 
 
 def tax_household(facts: HouseholdFacts, unit: TaxUnit) -> MagiHousehold:

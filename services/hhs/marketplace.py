@@ -126,6 +126,23 @@ def _age_factor_text(params: ParameterSet, plan_year: int, age: int, state_code:
     return str(float(age_factor(params, plan_year, age, state_code)))
 
 
+# Bars that show no figure: one instance each (reasons are never changed).
+_NOT_LAWFULLY_PRESENT = Reason(
+    "NOT_LAWFULLY_PRESENT",
+    "Only citizens and lawfully present people may enroll through the Marketplace.",
+    "45 CFR 155.305(a)(1); 26 U.S.C. 36B(e)",
+)
+_ELIGIBLE_FOR = {
+    program: Reason(
+        f"ELIGIBLE_FOR_{program}",
+        f"Eligible for {program.title() if program == 'MEDICAID' else program}, which is "
+        "minimum essential coverage, so no premium tax credit.",
+        "26 U.S.C. 36B(c)(2)(B); 26 CFR 1.36B-2(c)(2); 45 CFR 155.305(f)(1)(ii)(B)",
+    )
+    for program in ("MEDICAID", "CHIP")
+}
+
+
 def person_bar(
     params: ParameterSet,
     plan_year: int,
@@ -136,19 +153,11 @@ def person_bar(
 ) -> Reason | None:
     """Why this person cannot be in a coverage family, if anything bars them."""
     if member.citizenship is Citizenship.NOT_LAWFULLY_PRESENT:
-        return Reason(
-            "NOT_LAWFULLY_PRESENT",
-            "Only citizens and lawfully present people may enroll through the Marketplace.",
-            "45 CFR 155.305(a)(1); 26 U.S.C. 36B(e)",
-        )
-    for result, program in ((medicaid, "MEDICAID"), (chip, "CHIP")):
-        if result.status is Status.ELIGIBLE:
-            return Reason(
-                f"ELIGIBLE_FOR_{program}",
-                f"Eligible for {program.title() if program == 'MEDICAID' else program}, which is "
-                "minimum essential coverage, so no premium tax credit.",
-                "26 U.S.C. 36B(c)(2)(B); 26 CFR 1.36B-2(c)(2); 45 CFR 155.305(f)(1)(ii)(B)",
-            )
+        return _NOT_LAWFULLY_PRESENT
+    if medicaid.status is Status.ELIGIBLE:
+        return _ELIGIBLE_FOR["MEDICAID"]
+    if chip.status is Status.ELIGIBLE:
+        return _ELIGIBLE_FOR["CHIP"]
     medicare_age = _medicare_age(params, plan_year)
     if member.age >= medicare_age:
         return Reason(

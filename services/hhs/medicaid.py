@@ -92,16 +92,23 @@ def _parsed_limit(text: str) -> Fraction:
 
 
 def immigration_bar(member: Member, program: str) -> Reason | None:
-    if member.citizenship is Citizenship.NOT_LAWFULLY_PRESENT:
+    if member.citizenship is Citizenship.CITIZEN:
+        return None
+    return _immigration_bar(
+        member.citizenship, member.medicaid_barred_by_immigration_status, program
+    )
+
+
+# Reasons that carry no figure of the household are the same every time: made once.
+@functools.lru_cache(maxsize=64)
+def _immigration_bar(citizenship: Citizenship, barred: bool, program: str) -> Reason | None:
+    if citizenship is Citizenship.NOT_LAWFULLY_PRESENT:
         return Reason(
             "IMMIGRATION_STATUS_NOT_ELIGIBLE",
             f"People who are not lawfully present cannot get {program} beyond emergency care.",
             "8 U.S.C. 1611(a); 42 U.S.C. 1396b(v); 42 CFR 435.406",
         )
-    if (
-        member.citizenship is Citizenship.LAWFULLY_PRESENT
-        and member.medicaid_barred_by_immigration_status
-    ):
+    if citizenship is Citizenship.LAWFULLY_PRESENT and barred:
         return Reason(
             "IMMIGRATION_STATUS_BARS_MEDICAID",
             f"Lawfully present, but barred from {program} by immigration status (e.g. the five-year bar).",
@@ -285,6 +292,31 @@ def _medicaid(
     return ProgramResult(Program.MEDICAID, Status.INELIGIBLE, (reason,))
 
 
+# Answers that depend on no figure: one instance each (results are never changed).
+_CHIP_MEDICAID_ELIGIBLE = ProgramResult(
+    Program.CHIP,
+    Status.INELIGIBLE,
+    (
+        Reason(
+            "ELIGIBLE_FOR_MEDICAID",
+            "CHIP covers only people not eligible for Medicaid.",
+            "42 U.S.C. 1397jj(b)(1)(B); 42 CFR 457.310(b)(2)",
+        ),
+    ),
+)
+_CHIP_NOT_A_CHILD_OR_PREGNANT = ProgramResult(
+    Program.CHIP,
+    Status.INELIGIBLE,
+    (
+        Reason(
+            "CHIP_NOT_A_CHILD_OR_PREGNANT",
+            "CHIP covers children under 19 and, in some states, pregnant people.",
+            "42 U.S.C. 1397jj(b)-(c)",
+        ),
+    ),
+)
+
+
 @functools.lru_cache(maxsize=4096)
 def _chip_limits(
     params: ParameterSet, on: dt.date, state_code: str
@@ -310,12 +342,7 @@ def _chip(
     on: dt.date,
 ) -> ProgramResult:
     if medicaid.status is Status.ELIGIBLE:
-        reason = Reason(
-            "ELIGIBLE_FOR_MEDICAID",
-            "CHIP covers only people not eligible for Medicaid.",
-            "42 U.S.C. 1397jj(b)(1)(B); 42 CFR 457.310(b)(2)",
-        )
-        return ProgramResult(Program.CHIP, Status.INELIGIBLE, (reason,))
+        return _CHIP_MEDICAID_ELIGIBLE
     bar = immigration_bar(member, "CHIP")
     if bar is not None:
         return ProgramResult(Program.CHIP, Status.INELIGIBLE, (bar,))
@@ -325,12 +352,7 @@ def _chip(
     elif member.pregnant:
         group, citation = "pregnant", "42 U.S.C. 1397ll; 42 CFR 457.310"
     else:
-        reason = Reason(
-            "CHIP_NOT_A_CHILD_OR_PREGNANT",
-            "CHIP covers children under 19 and, in some states, pregnant people.",
-            "42 U.S.C. 1397jj(b)-(c)",
-        )
-        return ProgramResult(Program.CHIP, Status.INELIGIBLE, (reason,))
+        return _CHIP_NOT_A_CHILD_OR_PREGNANT
     found = limits.get(group)
     if found is None:
         reason = Reason(
