@@ -109,6 +109,15 @@ def choose(
     prior = benchmarks.find(from_year, state, county) if from_year is not None else None
     if prior is None or from_year is None:
         return None
+    return _estimate(params, year, state, county, from_year, prior)
+
+
+# The estimate and its wording follow from the published figure it uprates and the
+# parameters alone (the source is asked above, every time): each is made once.
+@functools.lru_cache(maxsize=4096)
+def _estimate(
+    params: ParameterSet, year: int, state: str, county: str, from_year: int, prior: Benchmark
+) -> Chosen:
     entry, index_from, index_to, factor = _uprating(params, year)
     cents = int(round_half_up(prior.monthly_premium_cents * factor))
     estimate = Reason(

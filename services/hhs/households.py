@@ -197,11 +197,24 @@ def medicaid_household(
 
 
 def tax_household(facts: HouseholdFacts, unit: TaxUnit) -> MagiHousehold:
-    members = tuple(sorted(unit.members))
-    counted = [*unit.filers, *(d for d in unit.dependents if facts.member(d).required_to_file)]
-    magi = sum(facts.member(pid).annual_magi_cents for pid in counted)
+    counted = list(unit.filers)
+    magi = 0
+    for pid in unit.filers:
+        magi += facts.member(pid).annual_magi_cents
+    for pid in unit.dependents:
+        dependent = facts.member(pid)
+        if dependent.required_to_file:
+            counted.append(pid)
+            magi += dependent.annual_magi_cents
+    members = sorted(unit.members)
+    counted.sort()
     return MagiHousehold(
-        members, tuple(sorted(counted)), len(members), magi, "tax_unit", "26 U.S.C. 36B(d)"
+        members=tuple(members),
+        income_counted_from=tuple(counted),
+        size=len(members),
+        magi_cents=magi,
+        rule="tax_unit",
+        citation="26 U.S.C. 36B(d)",
     )
 
 

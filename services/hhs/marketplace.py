@@ -167,10 +167,14 @@ def person_bar(
             "26 U.S.C. 36B(c)(2)(B); 26 U.S.C. 5000A(f)(1)(A)(i)",
             {"age": str(member.age)},
         )
+    # Read first, whatever the answer, so a year without the figure fails here as before.
     threshold_entry, threshold, threshold_text = _required_contribution(params, plan_year)
-    figures = {"required_contribution_percentage": threshold_text}
     affordable = member.offered_affordable_employer_coverage
     premium = member.employer_self_only_monthly_premium_cents
+    # Most people have neither an offer nor a premium: no figures to build.
+    if not affordable and premium <= 0:
+        return None
+    figures = {"required_contribution_percentage": threshold_text}
     if premium > 0 and household_income_cents is not None:
         # The limit, income x threshold / 100, as limit_num / limit_den in whole numbers.
         limit_num = max(household_income_cents, 0) * threshold.numerator
@@ -247,8 +251,9 @@ def allocate(total: int, weights: Mapping[str, int]) -> dict[str, int]:
     for pid, w in weights.items():
         parts[pid], left_over[pid] = divmod(total * w, weight_sum)
     left = total - sum(parts.values())
-    for pid in sorted(left_over, key=lambda p: (-left_over[p], p))[:left]:
-        parts[pid] += 1
+    if left:
+        for pid in sorted(left_over, key=lambda p: (-left_over[p], p))[:left]:
+            parts[pid] += 1
     return parts
 
 
