@@ -173,24 +173,34 @@ def groups_for(
 ) -> list[Group]:
     if on is None:
         on = poverty.medicaid_date(facts.plan_year, facts.determined_on)
-    state = _state_limits(params, on, facts.state_code)
     age = member.age
+    low, high = _state_limits(params, on, facts.state_code).ages["parents"]
+    parent = low <= age <= high and is_parent_or_caretaker(facts, kin, params, member.person_id)
+    return list(_groups(params, on, facts.state_code, age, member.pregnant, parent))
+
+
+# Which groups apply follows from the state, the date, the age, a pregnancy and being a
+# parent or caretaker (decided above from the household): each combination is worked out once.
+@functools.lru_cache(maxsize=16384)
+def _groups(
+    params: ParameterSet, on: dt.date, state_code: str, age: int, pregnant: bool, parent: bool
+) -> tuple[Group, ...]:
+    state = _state_limits(params, on, state_code)
     ages = state.ages
     names = []
-    if member.pregnant:
+    if pregnant:
         names.append("pregnant")
     for name in ("infants", "children_1_5", "children_6_18"):
         low, high = ages[name]
         if low <= age <= high:
             names.append(name)
-    low, high = ages["parents"]
-    if low <= age <= high and is_parent_or_caretaker(facts, kin, params, member.person_id):
+    if parent:
         names.append("parents")
     low, high = ages["expansion_adults"]
-    if low <= age <= high and not member.pregnant:
+    if low <= age <= high and not pregnant:
         names.append("expansion_adults")
     covered = state.groups
-    return [covered[name] for name in names if name in covered]
+    return tuple(covered[name] for name in names if name in covered)
 
 
 def _figures(
@@ -254,7 +264,11 @@ def _medicaid(
             )
         return ProgramResult(Program.MEDICAID, Status.INELIGIBLE, (reason,))
     num, den = income
-    group = next((g for g in groups if num * g.limit_denominator <= g.limit_numerator * den), None)
+    group = None
+    for candidate in groups:
+        if num * candidate.limit_denominator <= candidate.limit_numerator * den:
+            group = candidate
+            break
     if group is not None:
         reason = Reason(
             "MEDICAID_INCOME_WITHIN_LIMIT",
