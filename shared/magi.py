@@ -244,16 +244,24 @@ def dependent_filing_test(
     benefits stays under the $25,000 base amount of 26 U.S.C. 86(c)(1), which this takes a
     dependent's income to do."""
     params = params or parameters()
-    entry = _entry(params, DEPENDENT_FILING, tax_year)
-    figures = entry.value
+    floor, earned_addition, standard_deduction, year, reference = _filing_figures(params, tax_year)
     earned = max(parts.wages_cents, 0) + max(parts.self_employment_cents, 0)
     unearned = max(parts.unemployment_cents, 0) + max(parts.other_cents, 0)
     gross = earned + unearned
-    floor = int(figures["floor"])
-    threshold = min(
-        max(floor, earned + int(figures["earned_addition"])),
+    threshold = min(max(floor, earned + earned_addition), standard_deduction)
+    return FilingTest(gross > threshold, gross, threshold, year, reference)
+
+
+@lru_cache(maxsize=256)
+def _filing_figures(params: ParameterSet, tax_year: int) -> tuple[int, int, int, int, str]:
+    """(floor, earned addition, single standard deduction, their year, reference): read and
+    parsed once per tax year, as every dependent of the year asks."""
+    entry = _entry(params, DEPENDENT_FILING, tax_year)
+    figures = entry.value
+    return (
+        int(figures["floor"]),
+        int(figures["earned_addition"]),
         int(figures["single_standard_deduction"]),
-    )
-    return FilingTest(
-        gross > threshold, gross, threshold, entry.effective_from.year, entry.reference
+        entry.effective_from.year,
+        entry.reference,
     )
