@@ -42,40 +42,34 @@ def determine(
     applying = [m for m in facts.members if m.applying]
     medicaid_results: dict[str, ProgramResult] = {}
     chip_results: dict[str, ProgramResult] = {}
-    # Each household with its sort key (purpose name, tax unit, person), known when it is made.
-    households: list[tuple[tuple[str, str, str], HouseholdFigures]] = []
-    medicaid_order = _PURPOSE_ORDER[Purpose.MEDICAID]
+    households: list[HouseholdFigures] = []
     for member in applying:
         outcome = medicaid.determine(facts, kin, parameters, member)
         medicaid_results[member.person_id] = community_engagement.apply(
             outcome.medicaid, facts, kin, parameters, member
         )
         chip_results[member.person_id] = outcome.chip
-        figures = HouseholdFigures(
-            purpose=Purpose.MEDICAID,
-            members=outcome.household.members,
-            size=outcome.household.size,
-            magi_cents=outcome.household.magi_cents,
-            poverty_line_cents=outcome.line.cents,
-            poverty_guideline_year=outcome.line.guideline_year,
-            percent_of_poverty_line=outcome.percent,
-            person_id=member.person_id,
+        households.append(
+            HouseholdFigures(
+                purpose=Purpose.MEDICAID,
+                members=outcome.household.members,
+                size=outcome.household.size,
+                magi_cents=outcome.household.magi_cents,
+                poverty_line_cents=outcome.line.cents,
+                poverty_guideline_year=outcome.line.guideline_year,
+                percent_of_poverty_line=outcome.percent,
+                person_id=member.person_id,
+            )
         )
-        households.append(((medicaid_order, figures.tax_unit_id, member.person_id), figures))
     market: dict[str, ProgramResult] = {}
-    market_order = _PURPOSE_ORDER[Purpose.MARKETPLACE]
     for unit in facts.tax_units:
-        for pid in unit.members:
-            if facts.member(pid).applying:
-                break
-        else:
+        if not any(facts.member(pid).applying for pid in unit.members):
             continue
         unit_outcome = marketplace.determine_unit(
             facts, parameters, unit, benchmarks, medicaid_results, chip_results
         )
         market.update(unit_outcome.results)
-        figures = unit_outcome.figures
-        households.append(((market_order, figures.tax_unit_id, figures.person_id), figures))
+        households.append(unit_outcome.figures)
     for member in applying:
         if member.person_id not in market:
             market[member.person_id] = marketplace.no_tax_unit(
@@ -98,12 +92,8 @@ def determine(
         )
         for m in applying
     )
-    households.sort(key=_first)
-    return Determination(persons, tuple(figures for _, figures in households), incomes)
-
-
-def _first(pair: tuple[tuple[str, str, str], HouseholdFigures]) -> tuple[str, str, str]:
-    return pair[0]
+    households.sort(key=lambda h: (_PURPOSE_ORDER[h.purpose], h.tax_unit_id, h.person_id))
+    return Determination(persons, tuple(households), incomes)
 
 
 def _with_reason(result: ProgramResult, reason: Reason | None) -> ProgramResult:
