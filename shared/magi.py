@@ -108,20 +108,39 @@ class _SeFigures:
     deductible_share: Fraction
     wage_base_cents: int
     wage_base_year: int
+    # The same rates as (numerator, denominator), for sums in whole numbers.
+    net_earnings_share_ratio: tuple[int, int] = (0, 1)
+    oasdi_rate_ratio: tuple[int, int] = (0, 1)
+    hi_rate_ratio: tuple[int, int] = (0, 1)
+    deductible_share_ratio: tuple[int, int] = (0, 1)
+
+
+def _ratio(value: Fraction) -> tuple[int, int]:
+    return value.numerator, value.denominator
 
 
 @lru_cache(maxsize=256)
 def _se_figures(params: ParameterSet, tax_year: int) -> _SeFigures:
     rates = _entry(params, SE_TAX, tax_year).value
     base_entry = _entry(params, WAGE_BASE, tax_year)
-    return _SeFigures(
+    share, oasdi, hi = (
         _fraction(rates["net_earnings_share"]),
-        int(rates["minimum_net_earnings_cents"]),
         _fraction(rates["oasdi_rate"]),
         _fraction(rates["hi_rate"]),
-        _fraction(rates["deductible_share"]),
-        int(base_entry.value),
-        base_entry.effective_from.year,
+    )
+    deductible = _fraction(rates["deductible_share"])
+    return _SeFigures(
+        net_earnings_share=share,
+        minimum_net_earnings_cents=int(rates["minimum_net_earnings_cents"]),
+        oasdi_rate=oasdi,
+        hi_rate=hi,
+        deductible_share=deductible,
+        wage_base_cents=int(base_entry.value),
+        wage_base_year=base_entry.effective_from.year,
+        net_earnings_share_ratio=_ratio(share),
+        oasdi_rate_ratio=_ratio(oasdi),
+        hi_rate_ratio=_ratio(hi),
+        deductible_share_ratio=_ratio(deductible),
     )
 
 
@@ -135,13 +154,50 @@ def self_employment_tax_cents(
     # No profit, no net earnings: the tax is nil whatever the floor is.
     if net_profit_cents <= 0:
         return 0, base, figures.wage_base_year
-    net_earnings = figures.net_earnings_share * net_profit_cents
-    if net_earnings < figures.minimum_net_earnings_cents:
+    # The same sums as in Fractions (self_employment_tax_fractions), kept in whole numbers:
+    # net earnings are earnings / share_den, and every product is put over one denominator.
+    share_num, share_den = figures.net_earnings_share_ratio
+    earnings = share_num * net_profit_cents
+    if earnings < figures.minimum_net_earnings_cents * share_den:
         return 0, base, figures.wage_base_year
     oasdi_room = max(base - max(wages_cents, 0), 0)
+    # min(net earnings, room) as taxed_num / taxed_den.
+    if earnings <= oasdi_room * share_den:
+        taxed_num, taxed_den = earnings, share_den
+    else:
+        taxed_num, taxed_den = oasdi_room, 1
+    oasdi_num, oasdi_den = figures.oasdi_rate_ratio
+    hi_num, hi_den = figures.hi_rate_ratio
+    numerator = (
+        oasdi_num * taxed_num * hi_den * share_den + hi_num * earnings * oasdi_den * taxed_den
+    )
+    denominator = oasdi_den * taxed_den * hi_den * share_den
+    # Both rates and the earnings are positive here, so halves round up.
+    return (2 * numerator + denominator) // (2 * denominator), base, figures.wage_base_year
+
+
+def self_employment_tax_fractions(
+    net_profit_cents: int, wages_cents: int, tax_year: int, params: ParameterSet
+) -> int:
+    """The tax as self_employment_tax_cents computes it, in Fractions: the plain form its
+    whole-number arithmetic is checked against."""
+    figures = _se_figures(params, tax_year)
+    if net_profit_cents <= 0:
+        return 0
+    net_earnings = figures.net_earnings_share * net_profit_cents
+    if net_earnings < figures.minimum_net_earnings_cents:
+        return 0
+    oasdi_room = max(figures.wage_base_cents - max(wages_cents, 0), 0)
     oasdi = figures.oasdi_rate * min(net_earnings, oasdi_room)
     hi = figures.hi_rate * net_earnings
-    return _half_up(oasdi + hi), base, figures.wage_base_year
+    return _half_up(oasdi + hi)
+
+
+def _deduction(params: ParameterSet, tax_year: int, se_tax_cents: int) -> int:
+    """The deductible share of a positive self-employment tax, halves up, in whole numbers:
+    _half_up(deductible_share * tax)."""
+    num, den = _se_figures(params, tax_year).deductible_share_ratio
+    return (2 * num * se_tax_cents + den) // (2 * den)
 
 
 def magi(parts: IncomeParts, tax_year: int, params: ParameterSet | None = None) -> Magi:
@@ -149,7 +205,7 @@ def magi(parts: IncomeParts, tax_year: int, params: ParameterSet | None = None) 
     se_tax, base, base_year = self_employment_tax_cents(
         parts.self_employment_cents, parts.wages_cents, tax_year, params
     )
-    deduction = _half_up(_se_figures(params, tax_year).deductible_share * se_tax) if se_tax else 0
+    deduction = _deduction(params, tax_year, se_tax) if se_tax else 0
     total = (
         parts.wages_cents
         + parts.self_employment_cents
@@ -188,16 +244,24 @@ def dependent_filing_test(
     benefits stays under the $25,000 base amount of 26 U.S.C. 86(c)(1), which this takes a
     dependent's income to do."""
     params = params or parameters()
-    entry = _entry(params, DEPENDENT_FILING, tax_year)
-    figures = entry.value
+    floor, earned_addition, standard_deduction, year, reference = _filing_figures(params, tax_year)
     earned = max(parts.wages_cents, 0) + max(parts.self_employment_cents, 0)
     unearned = max(parts.unemployment_cents, 0) + max(parts.other_cents, 0)
     gross = earned + unearned
-    floor = int(figures["floor"])
-    threshold = min(
-        max(floor, earned + int(figures["earned_addition"])),
+    threshold = min(max(floor, earned + earned_addition), standard_deduction)
+    return FilingTest(gross > threshold, gross, threshold, year, reference)
+
+
+@lru_cache(maxsize=256)
+def _filing_figures(params: ParameterSet, tax_year: int) -> tuple[int, int, int, int, str]:
+    """(floor, earned addition, single standard deduction, their year, reference): read and
+    parsed once per tax year, as every dependent of the year asks."""
+    entry = _entry(params, DEPENDENT_FILING, tax_year)
+    figures = entry.value
+    return (
+        int(figures["floor"]),
+        int(figures["earned_addition"]),
         int(figures["single_standard_deduction"]),
-    )
-    return FilingTest(
-        gross > threshold, gross, threshold, entry.effective_from.year, entry.reference
+        entry.effective_from.year,
+        entry.reference,
     )

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
 from services.hhs.applicable_percentage import round_half_up
 from services.hhs.benchmarks import Benchmark, BenchmarkSource
 from services.hhs.facts import HouseholdFacts
+from services.hhs.records import record
 from services.hhs.results import Basis, Reason
 from shared.parameters import ParameterError, ParameterSet, ParameterValue
 
@@ -24,7 +24,7 @@ UPRATING = "hhs.aca.benchmark_premium_uprating"
 BENCHMARK_RULE = "26 U.S.C. 36B(b)(3)(B); 26 CFR 1.36B-3(f)"
 
 
-@dataclass(frozen=True)
+@record
 class Chosen:
     monthly_premium_cents: int
     age_basis: int
@@ -109,6 +109,15 @@ def choose(
     prior = benchmarks.find(from_year, state, county) if from_year is not None else None
     if prior is None or from_year is None:
         return None
+    return _estimate(params, year, state, county, from_year, prior)
+
+
+# The estimate and its wording follow from the published figure it uprates and the
+# parameters alone (the source is asked above, every time): each is made once.
+@functools.lru_cache(maxsize=4096)
+def _estimate(
+    params: ParameterSet, year: int, state: str, county: str, from_year: int, prior: Benchmark
+) -> Chosen:
     entry, index_from, index_to, factor = _uprating(params, year)
     cents = int(round_half_up(prior.monthly_premium_cents * factor))
     estimate = Reason(

@@ -14,10 +14,11 @@ import csv
 import functools
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Protocol
+
+from services.hhs.records import record
 
 DATA_DIR = Path(__file__).parent / "data"
 PREMIUMS_FILE = DATA_DIR / "benchmark_premiums.csv"
@@ -33,7 +34,7 @@ def county_key(county: str) -> str:
     return _SUFFIX.sub("", words)
 
 
-@dataclass(frozen=True)
+@record
 class Benchmark:
     plan_year: int
     state_code: str
@@ -46,7 +47,7 @@ class Benchmark:
     approximation: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class CountyArea:
     county_fips: str
     state_code: str
@@ -55,7 +56,7 @@ class CountyArea:
     zip_based: bool
 
 
-@dataclass(frozen=True)
+@record
 class AreaPremium:
     plan_year: int
     state_code: str

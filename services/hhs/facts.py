@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from services.hhs.records import record
 from shared.magi import IncomeParts
 from shared.work_activity import WorkActivity
 
@@ -35,7 +36,7 @@ class FilingStatus(enum.Enum):
     QUALIFYING_SURVIVING_SPOUSE = "qualifying_surviving_spouse"
 
 
-@dataclass(frozen=True)
+@record
 class Member:
     person_id: str
     # Whole years on the first day of the plan year.
@@ -87,14 +88,14 @@ class Member:
         )
 
 
-@dataclass(frozen=True)
+@record
 class Relationship:
     person_id: str
     related_person_id: str
     relation: Relation
 
 
-@dataclass(frozen=True)
+@record
 class TaxUnit:
     tax_unit_id: str
     filing_status: FilingStatus
@@ -106,7 +107,7 @@ class TaxUnit:
         return (*self.filers, *self.dependents)
 
 
-@dataclass(frozen=True)
+@record
 class QuotedBenchmark:
     """A benchmark premium the caller knows (an exchange's catalogue, a shopper's quote)."""
 
@@ -115,7 +116,7 @@ class QuotedBenchmark:
     source: str
 
 
-@dataclass(frozen=True)
+@record
 class HouseholdFacts:
     plan_year: int
     state_code: str

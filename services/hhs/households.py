@@ -28,16 +28,16 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections import defaultdict
-from dataclasses import dataclass
 
-from services.hhs.facts import FilingStatus, HouseholdFacts, Relation, TaxUnit
+from services.hhs.facts import FilingStatus, HouseholdFacts, Member, Relation, TaxUnit
+from services.hhs.records import record
 from shared.parameters import ParameterSet
 
 GROUPS = "hhs.medicaid.groups"
 COUNTING = "hhs.medicaid.household_counting"
 
 
-@dataclass(frozen=True)
+@record
 class Kinship:
     spouses: dict[str, set[str]]
     parents: dict[str, set[str]]
@@ -84,7 +84,7 @@ def kinship(facts: HouseholdFacts) -> Kinship:
     return Kinship(spouses, parents, siblings, related, filer_unit, dependent_unit)
 
 
-@dataclass(frozen=True)
+@record
 class MagiHousehold:
     members: tuple[str, ...]
     income_counted_from: tuple[str, ...]
@@ -140,21 +140,16 @@ def _composition(
     )
 
 
-def _income_counted(
-    facts: HouseholdFacts, kin: Kinship, members: set[str], child_max_age: int
-) -> list[str]:
-    counted = []
-    for pid in sorted(members):
-        member = facts.member(pid)
-        if not member.required_to_file:
-            parents = kin.parents.get(pid)
-            if member.age <= child_max_age and parents and not parents.isdisjoint(members):
-                continue
-            unit = kin.dependent_unit.get(pid)
-            if unit is not None and not members.isdisjoint(unit.filers):
-                continue
-        counted.append(pid)
-    return counted
+def _income_counted(kin: Kinship, members: set[str], child_max_age: int, member: Member) -> bool:
+    """Whether ``member``'s income counts in the household of ``members`` (435.603(d)(2))."""
+    if member.required_to_file:
+        return True
+    pid = member.person_id
+    parents = kin.parents.get(pid)
+    if member.age <= child_max_age and parents and not parents.isdisjoint(members):
+        return False
+    unit = kin.dependent_unit.get(pid)
+    return unit is None or members.isdisjoint(unit.filers)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -176,26 +171,50 @@ def medicaid_household(
     on = facts.determined_on or _plan_start(facts)
     child_max_age, own_pregnancy, others_pregnancy = _counting(params, on)
     members, rule, citation = _composition(facts, kin, person_id, child_max_age)
-    counted = _income_counted(facts, kin, members, child_max_age)
-    size = len(members)
-    for pid in members:
+    ordered = sorted(members)
+    counted = []
+    size, magi = len(members), 0
+    # One pass in person-id order: who counts, their income, and pregnancies.
+    for pid in ordered:
         member = facts.member(pid)
+        if _income_counted(kin, members, child_max_age, member):
+            counted.append(pid)
+            magi += member.annual_magi_cents
         if member.pregnant:
             size += (
                 (member.expected_children or own_pregnancy)
                 if pid == person_id
                 else others_pregnancy
             )
-    magi = sum(facts.member(pid).annual_magi_cents for pid in counted)
-    return MagiHousehold(tuple(sorted(members)), tuple(counted), size, magi, rule, citation)
+    return MagiHousehold(
+        members=tuple(ordered),
+        income_counted_from=tuple(counted),
+        size=size,
+        magi_cents=magi,
+        rule=rule,
+        citation=citation,
+    )
 
 
 def tax_household(facts: HouseholdFacts, unit: TaxUnit) -> MagiHousehold:
-    members = tuple(sorted(unit.members))
-    counted = [*unit.filers, *(d for d in unit.dependents if facts.member(d).required_to_file)]
-    magi = sum(facts.member(pid).annual_magi_cents for pid in counted)
+    counted = list(unit.filers)
+    magi = 0
+    for pid in unit.filers:
+        magi += facts.member(pid).annual_magi_cents
+    for pid in unit.dependents:
+        dependent = facts.member(pid)
+        if dependent.required_to_file:
+            counted.append(pid)
+            magi += dependent.annual_magi_cents
+    members = sorted(unit.members)
+    counted.sort()
     return MagiHousehold(
-        members, tuple(sorted(counted)), len(members), magi, "tax_unit", "26 U.S.C. 36B(d)"
+        members=tuple(members),
+        income_counted_from=tuple(counted),
+        size=len(members),
+        magi_cents=magi,
+        rule="tax_unit",
+        citation="26 U.S.C. 36B(d)",
     )
 
 
@@ -226,4 +245,9 @@ def is_parent_or_caretaker(
 
 
 def _plan_start(facts: HouseholdFacts) -> dt.date:
-    return dt.date(facts.plan_year, 1, 1)
+    return _january_first(facts.plan_year)
+
+
+@functools.lru_cache(maxsize=256)
+def _january_first(year: int) -> dt.date:
+    return dt.date(year, 1, 1)

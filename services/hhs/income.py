@@ -8,15 +8,14 @@ result as a reason, so an answer shows the MAGI it used and how it was reached.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from services.hhs.facts import HouseholdFacts, Member
+from services.hhs.records import record
 from services.hhs.results import Reason
 from shared import magi as magi_rules
 from shared.parameters import ParameterSet
 
 
-@dataclass(frozen=True)
+@record
 class MemberIncome:
     person_id: str
     magi_cents: int

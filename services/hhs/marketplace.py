@@ -23,7 +23,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
@@ -39,6 +38,7 @@ from services.hhs.benchmark_choice import Chosen, choose
 from services.hhs.benchmarks import BenchmarkSource
 from services.hhs.facts import Citizenship, FilingStatus, HouseholdFacts, Member, TaxUnit
 from services.hhs.households import tax_household
+from services.hhs.records import record
 from services.hhs.results import (
     Basis,
     HouseholdFigures,
@@ -80,16 +80,37 @@ def _required_contribution(
 @functools.lru_cache(maxsize=256)
 def _csr_bands(
     params: ParameterSet, plan_year: int
-) -> tuple[tuple[Fraction, Fraction, bool, int], ...]:
-    return tuple(
-        (
-            Fraction(band["above"]),
-            Fraction(band["to"]),
-            bool(band.get("includes_floor")),
-            int(band["level"]),
+) -> tuple[tuple[int, int, int, int, bool, int], ...]:
+    """Each band as (above: numerator, denominator; to: numerator, denominator; whether
+    ``above`` itself is in the band; the level)."""
+    bands = []
+    for band in params.get(CSR_BANDS, dt.date(plan_year, 1, 1)):
+        low, high = Fraction(band["above"]), Fraction(band["to"])
+        bands.append(
+            (
+                low.numerator,
+                low.denominator,
+                high.numerator,
+                high.denominator,
+                bool(band.get("includes_floor")),
+                int(band["level"]),
+            )
         )
-        for band in params.get(CSR_BANDS, dt.date(plan_year, 1, 1))
-    )
+    return tuple(bands)
+
+
+@functools.lru_cache(maxsize=256)
+def _income_limits(
+    params: ParameterSet, plan_year: int
+) -> tuple[ParameterValue, object, object, Fraction, Fraction | None]:
+    """The year's entry, its floor and cap as written (for texts), and both exactly."""
+    entry = params.entry(INCOME_LIMITS, dt.date(plan_year, 1, 1))
+    floor, cap = entry.value["floor"], entry.value["cap"]
+    return entry, floor, cap, _exact(floor), None if cap is None else _exact(cap)
+
+
+def _exact(value: object) -> Fraction:
+    return Fraction(Decimal(str(value)))
 
 
 @functools.lru_cache(maxsize=8192)
@@ -105,6 +126,23 @@ def _age_factor_text(params: ParameterSet, plan_year: int, age: int, state_code:
     return str(float(age_factor(params, plan_year, age, state_code)))
 
 
+# Bars that show no figure: one instance each (reasons are never changed).
+_NOT_LAWFULLY_PRESENT = Reason(
+    "NOT_LAWFULLY_PRESENT",
+    "Only citizens and lawfully present people may enroll through the Marketplace.",
+    "45 CFR 155.305(a)(1); 26 U.S.C. 36B(e)",
+)
+_ELIGIBLE_FOR = {
+    program: Reason(
+        f"ELIGIBLE_FOR_{program}",
+        f"Eligible for {program.title() if program == 'MEDICAID' else program}, which is "
+        "minimum essential coverage, so no premium tax credit.",
+        "26 U.S.C. 36B(c)(2)(B); 26 CFR 1.36B-2(c)(2); 45 CFR 155.305(f)(1)(ii)(B)",
+    )
+    for program in ("MEDICAID", "CHIP")
+}
+
+
 def person_bar(
     params: ParameterSet,
     plan_year: int,
@@ -115,19 +153,11 @@ def person_bar(
 ) -> Reason | None:
     """Why this person cannot be in a coverage family, if anything bars them."""
     if member.citizenship is Citizenship.NOT_LAWFULLY_PRESENT:
-        return Reason(
-            "NOT_LAWFULLY_PRESENT",
-            "Only citizens and lawfully present people may enroll through the Marketplace.",
-            "45 CFR 155.305(a)(1); 26 U.S.C. 36B(e)",
-        )
-    for result, program in ((medicaid, "MEDICAID"), (chip, "CHIP")):
-        if result.status is Status.ELIGIBLE:
-            return Reason(
-                f"ELIGIBLE_FOR_{program}",
-                f"Eligible for {program.title() if program == 'MEDICAID' else program}, which is "
-                "minimum essential coverage, so no premium tax credit.",
-                "26 U.S.C. 36B(c)(2)(B); 26 CFR 1.36B-2(c)(2); 45 CFR 155.305(f)(1)(ii)(B)",
-            )
+        return _NOT_LAWFULLY_PRESENT
+    if medicaid.status is Status.ELIGIBLE:
+        return _ELIGIBLE_FOR["MEDICAID"]
+    if chip.status is Status.ELIGIBLE:
+        return _ELIGIBLE_FOR["CHIP"]
     medicare_age = _medicare_age(params, plan_year)
     if member.age >= medicare_age:
         return Reason(
@@ -137,16 +167,22 @@ def person_bar(
             "26 U.S.C. 36B(c)(2)(B); 26 U.S.C. 5000A(f)(1)(A)(i)",
             {"age": str(member.age)},
         )
+    # Read first, whatever the answer, so a year without the figure fails here as before.
     threshold_entry, threshold, threshold_text = _required_contribution(params, plan_year)
-    figures = {"required_contribution_percentage": threshold_text}
     affordable = member.offered_affordable_employer_coverage
     premium = member.employer_self_only_monthly_premium_cents
+    # Most people have neither an offer nor a premium: no figures to build.
+    if not affordable and premium <= 0:
+        return None
+    figures = {"required_contribution_percentage": threshold_text}
     if premium > 0 and household_income_cents is not None:
-        limit = Fraction(max(household_income_cents, 0)) * threshold / 100
-        affordable = premium * 12 <= limit
+        # The limit, income x threshold / 100, as limit_num / limit_den in whole numbers.
+        limit_num = max(household_income_cents, 0) * threshold.numerator
+        limit_den = 100 * threshold.denominator
+        affordable = premium * 12 * limit_den <= limit_num
         figures |= {
             "employer_self_only_annual_premium_cents": str(premium * 12),
-            "affordability_limit_cents": str(half_up(limit.numerator, limit.denominator)),
+            "affordability_limit_cents": str(half_up(limit_num, limit_den)),
         }
     if affordable:
         return Reason(
@@ -160,9 +196,17 @@ def person_bar(
 
 
 def csr_level(params: ParameterSet, plan_year: int, percent: Fraction) -> int:
-    for low, high, includes_floor, level in _csr_bands(params, plan_year):
-        above = percent >= low if includes_floor else percent > low
-        if above and percent <= high:
+    return _csr_level(params, plan_year, percent.numerator, percent.denominator)
+
+
+def _csr_level(params: ParameterSet, plan_year: int, num: int, den: int) -> int:
+    """csr_level for the percentage num / den (den > 0), compared by cross-multiplying."""
+    for low_num, low_den, high_num, high_den, includes_floor, level in _csr_bands(
+        params, plan_year
+    ):
+        scaled, low = num * low_den, low_num * den
+        above = scaled >= low if includes_floor else scaled > low
+        if above and num * high_den <= high_num * den:
             return level
     return 0
 
@@ -207,12 +251,13 @@ def allocate(total: int, weights: Mapping[str, int]) -> dict[str, int]:
     for pid, w in weights.items():
         parts[pid], left_over[pid] = divmod(total * w, weight_sum)
     left = total - sum(parts.values())
-    for pid in sorted(left_over, key=lambda p: (-left_over[p], p))[:left]:
-        parts[pid] += 1
+    if left:
+        for pid in sorted(left_over, key=lambda p: (-left_over[p], p))[:left]:
+            parts[pid] += 1
     return parts
 
 
-@dataclass(frozen=True)
+@record
 class UnitOutcome:
     results: dict[str, ProgramResult]
     figures: HouseholdFigures
@@ -232,8 +277,9 @@ def determine_unit(
         params, facts.state_code, household.size, poverty.marketplace_date(params, year)
     )
     income_dollars = half_up(household.magi_cents, 100)
-    percent = line.percent_of(household.magi_cents)
-    percent_shown = percent_text(percent)
+    percent, percent_shown = poverty.percent_and_text(household.magi_cents, line.cents)
+    # The same percentage in whole numbers, for comparisons.
+    num, den = household.magi_cents * 100, line.cents
     base = {
         "tax_unit_id": unit.tax_unit_id,
         "family_size": str(household.size),
@@ -254,8 +300,8 @@ def determine_unit(
         else:
             results[pid] = _ineligible(bar)
 
-    limits_entry = params.entry(INCOME_LIMITS, dt.date(year, 1, 1))
-    floor, cap = limits_entry.value["floor"], limits_entry.value["cap"]
+    limits_entry, floor, cap, exact_floor, exact_cap = _income_limits(params, year)
+    below_floor = num * exact_floor.denominator < exact_floor.numerator * den
     exception = any(
         facts.member(f).citizenship is Citizenship.LAWFULLY_PRESENT
         and facts.member(f).medicaid_barred_by_immigration_status
@@ -269,7 +315,7 @@ def determine_unit(
             "26 U.S.C. 36B(c)(1)(C); 26 CFR 1.36B-2(b)(2)",
             base,
         )
-    elif percent < floor and not exception:
+    elif below_floor and not exception:
         unit_bar = Reason(
             "INCOME_BELOW_POVERTY_LINE",
             f"Household income is {percent_shown}% of the poverty line, below the "
@@ -277,7 +323,7 @@ def determine_unit(
             f"26 U.S.C. 36B(c)(1)(A); 26 CFR 1.36B-2(b)(1); {line.reference}",
             {**base, "floor_percent_of_poverty_line": str(floor)},
         )
-    elif cap is not None and percent > cap:
+    elif exact_cap is not None and num * exact_cap.denominator > exact_cap.numerator * den:
         unit_bar = Reason(
             "INCOME_ABOVE_CAP",
             f"Household income is {percent_shown}% of the poverty line, above the "
@@ -292,25 +338,29 @@ def determine_unit(
     # The unit's figures, built once at whichever return is reached.
     figures = functools.partial(
         HouseholdFigures,
-        Purpose.MARKETPLACE,
-        household.members,
-        household.size,
-        household.magi_cents,
-        line.cents,
-        line.guideline_year,
-        percent,
-        unit.tax_unit_id,
+        purpose=Purpose.MARKETPLACE,
+        members=household.members,
+        size=household.size,
+        magi_cents=household.magi_cents,
+        poverty_line_cents=line.cents,
+        poverty_guideline_year=line.guideline_year,
+        percent_of_poverty_line=percent,
+        tax_unit_id=unit.tax_unit_id,
     )
     if not family:
         return UnitOutcome(results, figures())
 
-    below_floor = percent < floor
-    effective = max(percent, Fraction(floor)) if exception else percent
-    ap, ap_shown = _applicable(params, year, whole_percent_of_fpl(effective))
+    # A filer barred from Medicaid by immigration status: income is taken as at least the floor.
+    raised = exception and below_floor
+    effective = exact_floor if raised else percent
+    if raised:
+        fpl_percent, level = whole_percent_of_fpl(effective), csr_level(params, year, effective)
+    else:
+        fpl_percent, level = num // den, _csr_level(params, year, num, den)
+    ap, ap_shown = _applicable(params, year, fpl_percent)
     annual_dollars, monthly_contribution = expected_contribution(income_dollars, ap.percent)
-    level = csr_level(params, year, effective)
     # The CSR reason shows the percentage used: the household's own unless raised to the floor.
-    effective_shown = percent_shown if effective is percent else None
+    effective_shown = None if raised else percent_shown
     notes = {
         **base,
         "fpl_percent_used": str(ap.fpl_percent_used),

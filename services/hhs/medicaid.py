@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
@@ -27,6 +26,7 @@ from services.hhs.households import (
     is_parent_or_caretaker,
     medicaid_household,
 )
+from services.hhs.records import record
 from services.hhs.results import Program, ProgramResult, Reason, Status, percent_text
 from shared.parameters import ParameterSet
 
@@ -59,7 +59,7 @@ def group_label(name: str) -> str:
     return _GROUP_LABEL.get(name, name.replace("_", " "))
 
 
-@dataclass(frozen=True)
+@record
 class Group:
     name: str
     limit: Fraction
@@ -67,9 +67,12 @@ class Group:
     # The limit as reasons show it: to two places, and whole.
     limit_text: str = ""
     limit_whole_text: str = ""
+    # The limit's numerator and denominator, so income is compared in whole numbers.
+    limit_numerator: int = 0
+    limit_denominator: int = 1
 
 
-@dataclass(frozen=True)
+@record
 class MedicaidOutcome:
     medicaid: ProgramResult
     chip: ProgramResult
@@ -89,16 +92,23 @@ def _parsed_limit(text: str) -> Fraction:
 
 
 def immigration_bar(member: Member, program: str) -> Reason | None:
-    if member.citizenship is Citizenship.NOT_LAWFULLY_PRESENT:
+    if member.citizenship is Citizenship.CITIZEN:
+        return None
+    return _immigration_bar(
+        member.citizenship, member.medicaid_barred_by_immigration_status, program
+    )
+
+
+# Reasons that carry no figure of the household are the same every time: made once.
+@functools.lru_cache(maxsize=64)
+def _immigration_bar(citizenship: Citizenship, barred: bool, program: str) -> Reason | None:
+    if citizenship is Citizenship.NOT_LAWFULLY_PRESENT:
         return Reason(
             "IMMIGRATION_STATUS_NOT_ELIGIBLE",
             f"People who are not lawfully present cannot get {program} beyond emergency care.",
             "8 U.S.C. 1611(a); 42 U.S.C. 1396b(v); 42 CFR 435.406",
         )
-    if (
-        member.citizenship is Citizenship.LAWFULLY_PRESENT
-        and member.medicaid_barred_by_immigration_status
-    ):
+    if citizenship is Citizenship.LAWFULLY_PRESENT and barred:
         return Reason(
             "IMMIGRATION_STATUS_BARS_MEDICAID",
             f"Lawfully present, but barred from {program} by immigration status (e.g. the five-year bar).",
@@ -107,7 +117,7 @@ def immigration_bar(member: Member, program: str) -> Reason | None:
     return None
 
 
-@dataclass(frozen=True)
+@record
 class _StateLimits:
     """One state's Medicaid groups and limits on one date, parsed once: a loaded
     ParameterSet never changes and every household of the state and date reads them."""
@@ -138,7 +148,15 @@ def _state_limits(params: ParameterSet, on: dt.date, state_code: str) -> _StateL
             citation = (
                 f"{state_code} section 1115 demonstration (42 U.S.C. 1315); not ACA expansion"
             )
-        groups[name] = Group(name, limit, citation, limit_text, limit_whole_text)
+        groups[name] = Group(
+            name=name,
+            limit=limit,
+            citation=citation,
+            limit_text=limit_text,
+            limit_whole_text=limit_whole_text,
+            limit_numerator=limit.numerator,
+            limit_denominator=limit.denominator,
+        )
     return _StateLimits(ages, groups)
 
 
@@ -155,28 +173,38 @@ def groups_for(
 ) -> list[Group]:
     if on is None:
         on = poverty.medicaid_date(facts.plan_year, facts.determined_on)
-    state = _state_limits(params, on, facts.state_code)
     age = member.age
+    low, high = _state_limits(params, on, facts.state_code).ages["parents"]
+    parent = low <= age <= high and is_parent_or_caretaker(facts, kin, params, member.person_id)
+    return list(_groups(params, on, facts.state_code, age, member.pregnant, parent))
+
+
+# Which groups apply follows from the state, the date, the age, a pregnancy and being a
+# parent or caretaker (decided above from the household): each combination is worked out once.
+@functools.lru_cache(maxsize=16384)
+def _groups(
+    params: ParameterSet, on: dt.date, state_code: str, age: int, pregnant: bool, parent: bool
+) -> tuple[Group, ...]:
+    state = _state_limits(params, on, state_code)
     ages = state.ages
     names = []
-    if member.pregnant:
+    if pregnant:
         names.append("pregnant")
     for name in ("infants", "children_1_5", "children_6_18"):
         low, high = ages[name]
         if low <= age <= high:
             names.append(name)
-    low, high = ages["parents"]
-    if low <= age <= high and is_parent_or_caretaker(facts, kin, params, member.person_id):
+    if parent:
         names.append("parents")
     low, high = ages["expansion_adults"]
-    if low <= age <= high and not member.pregnant:
+    if low <= age <= high and not pregnant:
         names.append("expansion_adults")
     covered = state.groups
-    return [covered[name] for name in names if name in covered]
+    return tuple(covered[name] for name in names if name in covered)
 
 
 def _figures(
-    household: MagiHousehold, line: poverty.PovertyLine, percent: Fraction
+    household: MagiHousehold, line: poverty.PovertyLine, percent_shown: str
 ) -> dict[str, str]:
     return {
         "household_rule": household.rule,
@@ -185,7 +213,7 @@ def _figures(
         "household_magi_cents": str(household.magi_cents),
         "poverty_line_cents": str(line.cents),
         "poverty_guideline_year": str(line.guideline_year),
-        "percent_of_poverty_line": percent_text(percent),
+        "percent_of_poverty_line": percent_shown,
     }
 
 
@@ -211,8 +239,14 @@ def _non_magi_referral(member: Member, figures: dict[str, str], why: str) -> Pro
 
 
 def _medicaid(
-    member: Member, groups: list[Group], percent: Fraction, figures: dict[str, str], state: str
+    member: Member,
+    groups: list[Group],
+    income: tuple[int, int],
+    figures: dict[str, str],
+    state: str,
 ) -> ProgramResult:
+    """``income`` is the household's percentage of the poverty line as (numerator,
+    denominator), compared with each limit by cross-multiplying."""
     bar = immigration_bar(member, "Medicaid")
     if bar is not None:
         return ProgramResult(Program.MEDICAID, Status.INELIGIBLE, (bar,))
@@ -229,9 +263,13 @@ def _medicaid(
                 figures,
             )
         return ProgramResult(Program.MEDICAID, Status.INELIGIBLE, (reason,))
-    qualifying = [g for g in groups if percent <= g.limit]
-    if qualifying:
-        group = qualifying[0]
+    num, den = income
+    group = None
+    for candidate in groups:
+        if num * candidate.limit_denominator <= candidate.limit_numerator * den:
+            group = candidate
+            break
+    if group is not None:
         reason = Reason(
             "MEDICAID_INCOME_WITHIN_LIMIT",
             f"Household income is {figures['percent_of_poverty_line']}% of the poverty line, "
@@ -245,7 +283,11 @@ def _medicaid(
             },
         )
         return ProgramResult(Program.MEDICAID, Status.ELIGIBLE, (reason,))
-    best = max(groups, key=lambda g: g.limit)
+    best = groups[0]
+    for g in groups[1:]:
+        # Strictly greater, so the first of equal limits stays, as max() keeps it.
+        if g.limit_numerator * best.limit_denominator > best.limit_numerator * g.limit_denominator:
+            best = g
     if non_magi:
         return _non_magi_referral(
             member,
@@ -264,14 +306,43 @@ def _medicaid(
     return ProgramResult(Program.MEDICAID, Status.INELIGIBLE, (reason,))
 
 
+# Answers that depend on no figure: one instance each (results are never changed).
+_CHIP_MEDICAID_ELIGIBLE = ProgramResult(
+    Program.CHIP,
+    Status.INELIGIBLE,
+    (
+        Reason(
+            "ELIGIBLE_FOR_MEDICAID",
+            "CHIP covers only people not eligible for Medicaid.",
+            "42 U.S.C. 1397jj(b)(1)(B); 42 CFR 457.310(b)(2)",
+        ),
+    ),
+)
+_CHIP_NOT_A_CHILD_OR_PREGNANT = ProgramResult(
+    Program.CHIP,
+    Status.INELIGIBLE,
+    (
+        Reason(
+            "CHIP_NOT_A_CHILD_OR_PREGNANT",
+            "CHIP covers children under 19 and, in some states, pregnant people.",
+            "42 U.S.C. 1397jj(b)-(c)",
+        ),
+    ),
+)
+
+
 @functools.lru_cache(maxsize=4096)
 def _chip_limits(
     params: ParameterSet, on: dt.date, state_code: str
-) -> tuple[dict[str, tuple[Fraction, str, str]], int]:
+) -> tuple[dict[str, tuple[int, int, str, str]], int]:
+    """Each group's limit as (numerator, denominator, text, whole text)."""
     limits = params.get(CHIP_LIMITS, on)[state_code]
-    parsed = {
-        group: _with_texts(_limit(value)) for group, value in limits.items() if value is not None
-    }
+    parsed = {}
+    for group, value in limits.items():
+        if value is None:
+            continue
+        limit, limit_text, limit_whole_text = _with_texts(_limit(value))
+        parsed[group] = (limit.numerator, limit.denominator, limit_text, limit_whole_text)
     return parsed, int(params.get(GROUPS, on)["chip_children_max_age"])
 
 
@@ -280,17 +351,12 @@ def _chip(
     params: ParameterSet,
     member: Member,
     medicaid: ProgramResult,
-    percent: Fraction,
+    income: tuple[int, int],
     figures: dict[str, str],
     on: dt.date,
 ) -> ProgramResult:
     if medicaid.status is Status.ELIGIBLE:
-        reason = Reason(
-            "ELIGIBLE_FOR_MEDICAID",
-            "CHIP covers only people not eligible for Medicaid.",
-            "42 U.S.C. 1397jj(b)(1)(B); 42 CFR 457.310(b)(2)",
-        )
-        return ProgramResult(Program.CHIP, Status.INELIGIBLE, (reason,))
+        return _CHIP_MEDICAID_ELIGIBLE
     bar = immigration_bar(member, "CHIP")
     if bar is not None:
         return ProgramResult(Program.CHIP, Status.INELIGIBLE, (bar,))
@@ -300,12 +366,7 @@ def _chip(
     elif member.pregnant:
         group, citation = "pregnant", "42 U.S.C. 1397ll; 42 CFR 457.310"
     else:
-        reason = Reason(
-            "CHIP_NOT_A_CHILD_OR_PREGNANT",
-            "CHIP covers children under 19 and, in some states, pregnant people.",
-            "42 U.S.C. 1397jj(b)-(c)",
-        )
-        return ProgramResult(Program.CHIP, Status.INELIGIBLE, (reason,))
+        return _CHIP_NOT_A_CHILD_OR_PREGNANT
     found = limits.get(group)
     if found is None:
         reason = Reason(
@@ -316,8 +377,9 @@ def _chip(
             figures,
         )
         return ProgramResult(Program.CHIP, Status.INELIGIBLE, (reason,))
-    limit, limit_text, limit_whole_text = found
-    within = percent <= limit
+    limit_num, limit_den, limit_text, limit_whole_text = found
+    num, den = income
+    within = num * limit_den <= limit_num * den
     reason = Reason(
         "CHIP_INCOME_WITHIN_LIMIT" if within else "CHIP_INCOME_ABOVE_LIMIT",
         f"Household income is {figures['percent_of_poverty_line']}% of the poverty line; "
@@ -334,9 +396,10 @@ def determine(
     household = medicaid_household(facts, kin, params, member.person_id)
     on = poverty.medicaid_date(facts.plan_year, facts.determined_on)
     line = poverty.poverty_line(params, facts.state_code, household.size, on)
-    percent = line.percent_of(household.magi_cents)
-    figures = _figures(household, line, percent)
+    percent, percent_shown = poverty.percent_and_text(household.magi_cents, line.cents)
+    income = (household.magi_cents * 100, line.cents)
+    figures = _figures(household, line, percent_shown)
     groups = groups_for(facts, kin, params, member, on)
-    medicaid = _medicaid(member, groups, percent, figures, facts.state_code)
-    chip = _chip(facts, params, member, medicaid, percent, figures, on)
+    medicaid = _medicaid(member, groups, income, figures, facts.state_code)
+    chip = _chip(facts, params, member, medicaid, income, figures, on)
     return MedicaidOutcome(medicaid, chip, household, line, percent)

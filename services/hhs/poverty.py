@@ -13,6 +13,7 @@ import functools
 from dataclasses import dataclass
 from fractions import Fraction
 
+from services.hhs.results import percent_text
 from shared.parameters import ParameterSet
 
 GUIDELINES = "hhs.poverty_guidelines"
@@ -32,12 +33,23 @@ class PovertyLine:
         return Fraction(income_cents * 100, self.cents)
 
 
+# The members of a household mostly share one income and one line, and so one percentage:
+# it and its text are worked out once.
+@functools.lru_cache(maxsize=4096)
+def percent_and_text(income_cents: int, line_cents: int) -> tuple[Fraction, str]:
+    """``PovertyLine.percent_of`` and that percentage as reasons show it (two places)."""
+    percent = Fraction(income_cents * 100, line_cents)
+    return percent, percent_text(percent)
+
+
 @functools.lru_cache(maxsize=256)
 def marketplace_date(params: ParameterSet, plan_year: int) -> dt.date:
     rule = params.get(TIMING, dt.date(plan_year, 1, 1))["marketplace"]
     return dt.date(plan_year - int(rule["years_before_plan_year"]), rule["month"], rule["day"])
 
 
+# Every person of every household asks; building the year's bounds was most of the cost.
+@functools.lru_cache(maxsize=4096)
 def medicaid_date(plan_year: int, determined_on: dt.date | None) -> dt.date:
     start, end = dt.date(plan_year, 1, 1), dt.date(plan_year, 12, 31)
     if determined_on is None:

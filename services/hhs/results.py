@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from fractions import Fraction
 from typing import TYPE_CHECKING
+
+from services.hhs.records import record
 
 if TYPE_CHECKING:
     from services.hhs.income import MemberIncome
@@ -28,7 +30,7 @@ class Status(enum.Enum):
     REFERRED = "referred"
 
 
-@dataclass(frozen=True)
+@record
 class Reason:
     code: str
     message: str
@@ -36,7 +38,7 @@ class Reason:
     figures: Mapping[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@record
 class ProgramResult:
     program: Program
     status: Status
@@ -46,7 +48,7 @@ class ProgramResult:
     csr_level: int = 0
 
 
-@dataclass(frozen=True)
+@record
 class PersonResult:
     person_id: str
     programs: tuple[ProgramResult, ...]
@@ -70,7 +72,7 @@ class Purpose(enum.Enum):
     MEDICAID = "medicaid"
 
 
-@dataclass(frozen=True)
+@record
 class HouseholdFigures:
     purpose: Purpose
     members: tuple[str, ...]
@@ -92,7 +94,7 @@ class HouseholdFigures:
     benchmark_source: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class Determination:
     persons: tuple[PersonResult, ...]
     households: tuple[HouseholdFigures, ...]

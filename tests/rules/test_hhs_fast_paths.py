@@ -139,3 +139,180 @@ def test_a_determination_from_warm_memos_equals_one_from_cold(
     warm = determine(facts, PARAMS, SHIPPED)
     # A ParameterSet loaded afresh shares no memo with PARAMS: every figure is read anew.
     assert determine(facts, load_parameters(), SHIPPED) == warm
+
+
+def _record_classes() -> list[type]:
+    """Every class the HHS rules declare with ``@record`` (a fast constructor)."""
+    import importlib
+    import pkgutil
+
+    import services.hhs
+
+    found = []
+    for info in pkgutil.iter_modules(services.hhs.__path__):
+        module = importlib.import_module(f"services.hhs.{info.name}")
+        for value in vars(module).values():
+            if (
+                isinstance(value, type)
+                and value.__module__ == module.__name__
+                and "__plain_init__" in vars(value)
+            ):
+                found.append(value)
+    return found
+
+
+RECORDS = _record_classes()
+
+
+def test_the_hot_results_and_facts_are_records() -> None:
+    names = {cls.__name__ for cls in RECORDS}
+    assert {"Member", "HouseholdFacts", "Reason", "ProgramResult", "HouseholdFigures"} <= names
+
+
+def _field_values(cls: type, name: str) -> st.SearchStrategy[object]:
+    if cls is HouseholdFacts and name == "members":
+        # Indexed by person id after construction, so they must be members.
+        people = st.builds(Member, person_id=st.text("abc", max_size=2), age=st.integers(0, 90))
+        return st.lists(people, max_size=3).map(tuple)
+    return st.integers() | st.text(max_size=3)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(RECORDS), st.data())
+def test_a_record_is_built_as_its_dataclass_constructor_builds_it(
+    cls: type, data: st.DataObject
+) -> None:
+    fields = [f for f in dataclasses.fields(cls) if f.init]
+    values = {f.name: data.draw(_field_values(cls, f.name), label=f.name) for f in fields}
+    # Some fields left to their defaults (a default or a factory), given by keyword.
+    omitted = {
+        f.name
+        for f in fields
+        if (f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING)
+        and data.draw(st.booleans(), label=f"omit {f.name}")
+    }
+    keywords = {k: v for k, v in values.items() if k not in omitted}
+    plain = object.__new__(cls)
+    cls.__plain_init__(plain, **keywords)
+    fast = cls(**keywords)
+    assert vars(fast) == vars(plain)
+    assert fast == plain
+    positional = cls(*(values[f.name] for f in fields))
+    plain_positional = object.__new__(cls)
+    cls.__plain_init__(plain_positional, *(values[f.name] for f in fields))
+    assert vars(positional) == vars(plain_positional)
+    name = fields[0].name
+    try:
+        setattr(fast, name, 0)
+    except dataclasses.FrozenInstanceError:
+        pass
+    else:
+        raise AssertionError(f"{cls.__name__} accepted an assignment")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from([2024, 2025, 2026, 2027]),
+    st.integers(-(10**7), 10**8),
+    st.integers(1, 10**7),
+)
+def test_csr_levels_compared_in_whole_numbers_match_fractions(
+    year: int, income: int, line: int
+) -> None:
+    from services.hhs.marketplace import CSR_BANDS, csr_level
+
+    percent = Fraction(income * 100, line)
+    expected = 0
+    for band in PARAMS.get(CSR_BANDS, dt.date(year, 1, 1)):
+        low, high = Fraction(band["above"]), Fraction(band["to"])
+        above = percent >= low if band.get("includes_floor") else percent > low
+        if above and percent <= high:
+            expected = int(band["level"])
+            break
+    assert csr_level(PARAMS, year, percent) == expected
+
+
+# Incomes exactly on a limit are where a rounding shortcut would differ: drawn on purpose.
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from([2025, 2026, 2027]),
+    st.sampled_from(["TX", "NY", "CA", "FL", "WI", "GA", "AK", "DC"]),
+    st.integers(1, 9),
+    st.integers(0, 60),
+    st.booleans(),
+    st.integers(-(10**6), 2 * 10**7) | st.sampled_from([0, 1]),
+)
+def test_medicaid_and_chip_limits_compared_in_whole_numbers_match_fractions(
+    year: int, state: str, size: int, age: int, pregnant: bool, income: int
+) -> None:
+    from services.hhs import medicaid, poverty
+    from services.hhs.households import kinship
+
+    on = dt.date(year, 1, 1)
+    line = poverty.poverty_line(PARAMS, state, size, on)
+    member = Member("p", age, pregnant=pregnant)
+    facts = HouseholdFacts(year, state, "Harris", (member,))
+    groups = medicaid.groups_for(facts, kinship(facts), PARAMS, member, on)
+    # Draws of 0 and 1 put the income at the first group's limit, or a cent above it.
+    if groups and income in (0, 1):
+        on_limit = groups[0].limit * line.cents / 100
+        income = on_limit.numerator // on_limit.denominator + income
+    percent = line.percent_of(income)
+    figures = {"percent_of_poverty_line": "x"}
+    got = medicaid._medicaid(member, groups, (income * 100, line.cents), figures, state)
+    within = [g for g in groups if percent <= g.limit]
+    if not groups:
+        return
+    if within:
+        assert got.reasons[0].figures["group"] == within[0].name
+    else:
+        best = max(groups, key=lambda g: g.limit)
+        assert got.reasons[0].figures.get("group", best.name) == best.name
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.integers(-(10**6), 5 * 10**7) | st.integers(43_000, 44_000),
+    st.integers(-(10**6), 5 * 10**7) | st.sampled_from([0, 16_860_000, 17_610_000]),
+    st.sampled_from([2024, 2025, 2026, 2027]),
+)
+def test_self_employment_tax_in_whole_numbers_matches_fractions(
+    profit: int, wages: int, year: int
+) -> None:
+    from shared import magi as magi_rules
+
+    params = magi_rules.parameters()
+    tax, _, _ = magi_rules.self_employment_tax_cents(profit, wages, year, params)
+    assert tax == magi_rules.self_employment_tax_fractions(profit, wages, year, params)
+    if tax:
+        share = magi_rules._se_figures(params, year).deductible_share
+        assert magi_rules._deduction(params, year, tax) == magi_rules._half_up(share * tax)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from([2024, 2025, 2026, 2027]),
+    st.integers(1, 200_000),
+    st.integers(-(10**6), 5 * 10**7),
+)
+def test_employer_affordability_in_whole_numbers_matches_fractions(
+    year: int, premium: int, income: int
+) -> None:
+    from decimal import Decimal
+
+    from services.hhs.marketplace import REQUIRED_CONTRIBUTION, person_bar
+    from services.hhs.results import Program, ProgramResult, Status
+
+    threshold = Fraction(Decimal(str(PARAMS.get(REQUIRED_CONTRIBUTION, dt.date(year, 1, 1)))))
+    # Odd draws put the premium exactly on the limit, where a rounding shortcut would differ.
+    if premium % 2:
+        multiple = premium % 50 + 1
+        premium = multiple * threshold.numerator
+        income = 1200 * multiple * threshold.denominator
+    limit = Fraction(max(income, 0)) * threshold / 100
+    member = Member("p", 40, employer_self_only_monthly_premium_cents=premium)
+    none = ProgramResult(Program.MEDICAID, Status.INELIGIBLE, ())
+    bar = person_bar(PARAMS, year, member, none, none, income)
+    assert (bar is not None) == (premium * 12 <= limit)
+    if bar is not None:
+        assert bar.figures["affordability_limit_cents"] == str(_half_up(limit))
