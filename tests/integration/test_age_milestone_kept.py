@@ -71,9 +71,10 @@ async def test_a_recheck_later_in_the_year_keeps_the_milestone(coordination, clo
     keys = coordination.keys
     db = coordination.orchestrator_db
     coordinator = orchestrator_server.coordinator(
-        db, coordination.gateway, clock, keys.signer(), keys.subject_key()
+        db, coordination.gateway, clock, keys.signer(), keys.subject_key(), leases=clock
     )
-    worker = FollowUp(db, coordinator, clock, "w1", budget_seconds=3.0)
+    # Retry waits run on real time; on the test's clock (months ahead) this one is due.
+    worker = FollowUp(db, coordinator, clock, "w1", budget_seconds=3.0, leases=clock)
     assert (await worker.run_once()).claimed == 1
     rechecked = (
         await coordination.orchestrator.GetCase(pb.GetCaseRequest(case_id=after_event.case_id))
