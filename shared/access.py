@@ -21,9 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from shared.context import Principal
+from shared.yaml_data import read_yaml
 
 STANDARD_SERVICES = (
     "grpc.health.v1.Health",
@@ -63,7 +62,7 @@ class AccessPolicy:
     def load(cls, *paths: Path) -> AccessPolicy:
         rules: dict[str, Rule] = {}
         for path in paths:
-            rules.update(_rules_of(yaml.safe_load(Path(path).read_text(encoding="utf-8")), path))
+            rules.update(_rules_of(read_yaml(path), path))
         return cls(rules)
 
     def needs_caseworker(self, method: str) -> bool:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from shared.yaml_data import read_yaml
 
 
 class ParameterError(LookupError):
@@ -70,8 +70,7 @@ class ParameterSet:
             files.extend(sorted(source.glob("*.yaml")) if source.is_dir() else [source])
         values: dict[str, list[ParameterValue]] = {}
         for path in files:
-            with open(path, encoding="utf-8") as handle:
-                document = yaml.safe_load(handle) or {}
+            document = read_yaml(path) or {}
             for name, definition in document.items():
                 if name in values:
                     raise ParameterError(f"{path}: parameter {name!r} is defined twice")

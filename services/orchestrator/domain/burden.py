@@ -13,13 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-import yaml
-
 from eligibility.common.v1 import determination_pb2 as det
 from eligibility.common.v1 import household_pb2
 from services.orchestrator.domain import evidence as ev
 from services.orchestrator.domain.evidence import Fact
 from services.orchestrator.domain.reconcile import Issue
+from shared.yaml_data import read_yaml
 
 YARDSTICK_FILE = Path(__file__).with_name("burden.yaml")
 ASKED, PREFILLED, VERIFIED = "ASKED", "PREFILLED", "VERIFIED_FROM_DATA"
@@ -58,8 +57,7 @@ class Yardstick:
 
     @classmethod
     def load(cls, path: Path = YARDSTICK_FILE) -> Yardstick:
-        with open(path, encoding="utf-8") as handle:
-            raw = yaml.safe_load(handle)
+        raw = read_yaml(path)
         return cls(
             float(raw["minutes_per_question"]),
             " ".join(str(raw["minutes_source"]).split()),

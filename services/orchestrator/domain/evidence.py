@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from shared.yaml_data import read_yaml
 
 DIRECTORY_FILE = Path(__file__).with_name("evidence_directory.yaml")
 
@@ -76,8 +76,7 @@ class EvidenceDirectory:
 
     @classmethod
     def load(cls, path: Path = DIRECTORY_FILE) -> EvidenceDirectory:
-        with open(path, encoding="utf-8") as handle:
-            raw = yaml.safe_load(handle)
+        raw = read_yaml(path)
         return cls(
             facts={
                 name: FactSource(item["source"], dt.timedelta(days=int(item["fresh_days"])))
