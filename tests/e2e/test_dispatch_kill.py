@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import grpc
@@ -28,14 +27,9 @@ from sqlalchemy import text
 from eligibility.common.v1 import life_event_pb2
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from eligibility.orchestrator.v1 import coordination_pb2_grpc as pb_grpc
-from services.cli.stack import SERVICES, Stack, running_stack
+from services.cli.stack import Stack, running_stack
 from services.orchestrator.adapters.tables import TABLES
 from shared.db import Database, make_engine
-from tests.conftest import (
-    _drop_postgres_database,
-    _fresh_postgres_database,
-    postgres_unreachable_reason,
-)
 from tests.integration.notices import (
     AGENCIES,
     enqueue,
@@ -50,22 +44,6 @@ CHANGES = [f"change-{n}" for n in range(10)]
 # Acknowledged notices before the kill: enough that the dispatcher is well under way.
 KILL_AFTER = 40
 WAIT_S = 120.0
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_urls(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
-    if request.param == "sqlite":
-        yield {}
-        return
-    reason = postgres_unreachable_reason()
-    if reason:
-        pytest.skip(reason)
-    created = {name: _fresh_postgres_database() for name in SERVICES}
-    try:
-        yield {name: url for name, (_, url) in created.items()}
-    finally:
-        for db_name, _ in created.values():
-            _drop_postgres_database(db_name)
 
 
 def _url(stack: Stack, urls: dict[str, str], name: str) -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,14 +20,9 @@ from sqlalchemy import text
 
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from eligibility.orchestrator.v1 import coordination_pb2_grpc as pb_grpc
-from services.cli.stack import SERVICES, Stack, running_stack
+from services.cli.stack import Stack, running_stack
 from services.harness.households import example_paths, load_request
 from shared.db import make_engine
-from tests.conftest import (
-    _drop_postgres_database,
-    _fresh_postgres_database,
-    postgres_unreachable_reason,
-)
 from tests.e2e.load_ledger import Ledger, client, submit
 
 pytestmark = pytest.mark.e2e
@@ -39,24 +33,6 @@ ACKS_PER_PHASE = 8
 PHASE_TIMEOUT_S = 20.0
 # How long a client keeps retrying one application.
 RETRY_FOR_S = 20.0
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_urls(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
-    """Per-service database URLs: none (each service's own SQLite file), or a fresh
-    PostgreSQL database for every service."""
-    if request.param == "sqlite":
-        yield {}
-        return
-    reason = postgres_unreachable_reason()
-    if reason:
-        pytest.skip(reason)
-    created = {name: _fresh_postgres_database() for name in SERVICES}
-    try:
-        yield {name: url for name, (_, url) in created.items()}
-    finally:
-        for db_name, _ in created.values():
-            _drop_postgres_database(db_name)
 
 
 def _kill(stack: Stack, name: str) -> None:

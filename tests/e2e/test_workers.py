@@ -9,39 +9,20 @@ import os
 import signal
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from eligibility.orchestrator.v1 import coordination_pb2_grpc as pb_grpc
-from services.cli.stack import SERVICES, Stack, StackError, running_stack
+from services.cli.stack import Stack, StackError, running_stack
 from services.harness.households import example_paths, load_request
 from shared.workers import ALL_LISTENING
-from tests.conftest import (
-    _drop_postgres_database,
-    _fresh_postgres_database,
-    postgres_unreachable_reason,
-)
 
 pytestmark = pytest.mark.e2e
 
 TWO_WORKERS = {"ELIG_ORCHESTRATOR_WORKERS": "2"}
 CONNECTIONS = 24
-
-
-@pytest.fixture
-def postgres_urls() -> Iterator[dict[str, str]]:
-    reason = postgres_unreachable_reason()
-    if reason:
-        pytest.skip(reason)
-    created = {name: _fresh_postgres_database() for name in SERVICES}
-    try:
-        yield {name: url for name, (_, url) in created.items()}
-    finally:
-        for db_name, _ in created.values():
-            _drop_postgres_database(db_name)
 
 
 def _workers(supervisor: int) -> set[int]:
