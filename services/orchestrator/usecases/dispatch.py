@@ -234,17 +234,16 @@ class Dispatcher:
         now = self._clock.now()
         text = acknowledged_text(delivery.notice, ack)
 
-        def save(session: Session) -> bool:
-            status = repository.hold_case_status(session, delivery.case_id)
-            taken = outbox.acknowledge(session, delivery.id, self._worker, ack, db_time(now))
-            if taken and status is not None:
-                repository.add_event(
-                    session, self._event(delivery, "ACKNOWLEDGED", status, text, now)
-                )
-            trail.write_outcomes(session, now)
-            return taken
-
-        taken = await self._saved(save, trail)
+        taken = await self._settle(
+            delivery,
+            trail,
+            lambda session: outbox.acknowledge(
+                session, delivery.id, self._worker, ack, db_time(now)
+            ),
+            "ACKNOWLEDGED",
+            text,
+            now,
+        )
 
         def count(result: Round) -> None:
             if not taken:
@@ -266,17 +265,14 @@ class Dispatcher:
             "it will not be sent again"
         )
 
-        def save(session: Session) -> bool:
-            status = repository.hold_case_status(session, delivery.case_id)
-            taken = outbox.refuse(session, delivery.id, self._worker, why, db_time(now))
-            if taken and status is not None:
-                repository.add_event(
-                    session, self._event(delivery, "NOTICE_REFUSED", status, text, now)
-                )
-            trail.write_outcomes(session, now)
-            return taken
-
-        taken = await self._saved(save, trail)
+        taken = await self._settle(
+            delivery,
+            trail,
+            lambda session: outbox.refuse(session, delivery.id, self._worker, why, db_time(now)),
+            "NOTICE_REFUSED",
+            text,
+            now,
+        )
         log.warning("notice refused", agency=delivery.agency, code=code, case_id=delivery.case_id)
 
         def count(result: Round) -> None:
@@ -286,6 +282,28 @@ class Dispatcher:
                 result.superseded += 1
 
         return count
+
+    async def _settle(
+        self,
+        delivery: Delivery,
+        trail: Trail,
+        mark: Callable[[Session], bool],
+        kind: str,
+        text: str,
+        now: dt.datetime,
+    ) -> bool:
+        """Mark the notice settled (``mark``: acknowledged or refused) and, if this worker
+        still held it, put the outcome on the case's history; False when another took it."""
+
+        def save(session: Session) -> bool:
+            status = repository.hold_case_status(session, delivery.case_id)
+            taken = mark(session)
+            if taken and status is not None:
+                repository.add_event(session, self._event(delivery, kind, status, text, now))
+            trail.write_outcomes(session, now)
+            return taken
+
+        return await self._saved(save, trail)
 
     async def _later(self, delivery: Delivery, trail: Trail, code: str) -> Callable[[Round], None]:
         now = self._clock.now()
