@@ -12,6 +12,8 @@ from eligibility.common.v1 import determination_pb2 as det
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from services.harness.households import example_paths, load_request
 from services.orchestrator.adapters import outbox
+from services.orchestrator.adapters.subjects import Subjects
+from services.orchestrator.usecases.dispatch import Dispatcher
 from shared.db import Database
 
 AGENCIES = ("treasury", "ssa", "hhs", "usda")
@@ -82,3 +84,18 @@ def every_agency(
     return [
         (agency, notice(case, members, agency, change)) for change in changes for agency in AGENCIES
     ]
+
+
+def dispatcher(coordination: Any, clock: Any, name: str = "d1", **options: Any) -> Dispatcher:
+    """The orchestrator's dispatcher over the test's servers, as the server builds it (the
+    service's clock, leases on real time unless ``leases=`` says otherwise)."""
+    options.setdefault("changed", coordination.changed)
+    return Dispatcher(
+        options.pop("db", None) or coordination.orchestrator_db,
+        coordination.gateway,
+        clock,
+        Subjects(coordination.keys.subject_key()),
+        name,
+        budget_seconds=3.0,
+        **options,
+    )

@@ -15,10 +15,9 @@ from eligibility.common.v1 import life_event_pb2 as le
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from services.harness.households import example_paths, load_request
 from services.orchestrator import server as orchestrator_server
-from services.orchestrator.adapters.subjects import Subjects
 from services.orchestrator.adapters.tables import CaseEventRow
-from services.orchestrator.usecases.dispatch import Dispatcher
 from services.orchestrator.usecases.settle_issues import IssueClock
+from tests.integration.notices import dispatcher as notice_dispatcher
 
 PERIOD = dt.timedelta(days=90)
 
@@ -150,14 +149,7 @@ async def test_a_settlement_that_changes_answers_tells_hhs_and_usda_once(
     case = (await coordination.orchestrator.SubmitApplication(application)).case
     assert any(i.reason_code == "INCOME_INCONSISTENT" for i in case.data_matching_issues)
     worker = _clock_worker(coordination, clock, "w1")
-    dispatcher = Dispatcher(
-        coordination.orchestrator_db,
-        coordination.gateway,
-        clock,
-        Subjects(coordination.keys.subject_key()),
-        "d1",
-        budget_seconds=3.0,
-    )
+    dispatcher = notice_dispatcher(coordination, clock, changed=None)
 
     clock.advance(PERIOD + dt.timedelta(days=1))
     assert (await worker.run_once()).settled_issues == 1

@@ -12,9 +12,8 @@ import time
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from services.orchestrator import server as orchestrator_server
 from services.orchestrator.adapters import outbox, repository
-from services.orchestrator.adapters.subjects import Subjects
-from services.orchestrator.usecases.dispatch import Dispatcher
 from services.orchestrator.usecases.settle_issues import IssueClock
+from tests.integration.notices import dispatcher as notice_dispatcher
 from tests.integration.notices import enqueue, notice, open_case
 
 # The lease of the worker that dies: short, so the test waits a moment of real time.
@@ -51,14 +50,7 @@ async def test_a_dead_dispatcher_s_claim_lapses_although_the_service_clock_stand
         session.commit()
     standing = clock.now()
     # As the server builds it: the service's (fixed) clock, leases on real time.
-    survivor = Dispatcher(
-        coordination.orchestrator_db,
-        coordination.gateway,
-        clock,
-        Subjects(coordination.keys.subject_key()),
-        "alive",
-        budget_seconds=3.0,
-    )
+    survivor = notice_dispatcher(coordination, clock, "alive", changed=None)
     result = await _until(survivor.run_once, lambda r: r.acknowledged)
     assert result.acknowledged == 1  # type: ignore[attr-defined]
     assert clock.now() == standing

@@ -14,6 +14,7 @@ from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from services.harness.households import example_paths, load_request
 from services.orchestrator.adapters.tables import OutboxRow
 from shared.errors import details_of
+from tests.integration.notices import dispatcher as notice_dispatcher
 
 
 def _date(text: str) -> date_pb2.Date:
@@ -264,8 +265,6 @@ async def test_the_death_of_the_only_member_closes_the_case_and_every_agency_is_
     Treasury, HHS and USDA each get the notice (HHS and USDA with the ended answers, which
     they keep as their records of the case). A closed case takes no further change."""
     from services.hhs.tables import Enrollment
-    from services.orchestrator.adapters.subjects import Subjects
-    from services.orchestrator.usecases.dispatch import Dispatcher
     from services.usda.tables import SnapAllotment
 
     case = await _case(coordination, "chen", "chen-death")
@@ -287,15 +286,7 @@ async def test_the_death_of_the_only_member_closes_the_case_and_every_agency_is_
     assert list(reply.offered_programs) == []
     assert [e.kind for e in reply.case.history][-1] == pb.CASE_EVENT_KIND_LIFE_EVENT
 
-    dispatcher = Dispatcher(
-        coordination.orchestrator_db,
-        coordination.gateway,
-        clock,
-        Subjects(coordination.keys.subject_key()),
-        "d1",
-        budget_seconds=3.0,
-        changed=coordination.changed,
-    )
+    dispatcher = notice_dispatcher(coordination, clock)
     assert (await dispatcher.run_once()).acknowledged == 4
     with coordination.databases["usda"].session() as session:
         allotment = session.get(SnapAllotment, case.case_id)

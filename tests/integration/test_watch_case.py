@@ -8,23 +8,15 @@ import grpc
 import pytest
 
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
-from services.orchestrator.adapters.subjects import Subjects
 from services.orchestrator.usecases.dispatch import Dispatcher
+from tests.integration.notices import dispatcher as notice_dispatcher
 from tests.integration.notices import enqueue, every_agency, open_case
 
 DETERMINING = {pb.CASE_EVENT_KIND_APPLIED, pb.CASE_EVENT_KIND_RENEWED}
 
 
 def _dispatcher(coordination, clock) -> Dispatcher:  # type: ignore[no-untyped-def]
-    return Dispatcher(
-        coordination.orchestrator_db,
-        coordination.gateway,
-        clock,
-        Subjects(coordination.keys.subject_key()),
-        "d1",
-        budget_seconds=3.0,
-        changed=coordination.changed,
-    )
+    return notice_dispatcher(coordination, clock)
 
 
 async def _read(stub, case_id: str, after: int, count: int) -> list[pb.WatchCaseResponse]:  # type: ignore[no-untyped-def]
