@@ -1,5 +1,6 @@
-"""A database from the first release starts, keeps its cases, and gains every column added
-since (the case's opener, follow-up claims); opening it again changes nothing."""
+"""A database from the first release starts, keeps its cases, gains every column added
+since (the case's opener, follow-up claims) and loses the indexes no query reads; opening
+it again changes nothing."""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ def test_an_earlier_database_gains_the_opener_column_and_keeps_its_cases(databas
             if indexed:
                 connection.execute(text(f"DROP INDEX ix_{table}_{column}"))
             connection.execute(text(f"ALTER TABLE {table} DROP COLUMN {column}"))
+        for table, index in schema_upgrade.DROPPED_INDEXES:
+            column = index.removeprefix(f"ix_{table}_")
+            connection.execute(text(f"CREATE INDEX {index} ON {table} ({column})"))
         connection.execute(
             text(
                 "INSERT INTO orchestrator_case (case_id, request_id, request_fingerprint, status,"
@@ -35,6 +39,9 @@ def test_an_earlier_database_gains_the_opener_column_and_keeps_its_cases(databas
             assert column in {c["name"] for c in inspector.get_columns(table)}, (table, column)
         indexes = {i["name"] for i in inspector.get_indexes("orchestrator_case")}
         assert "ix_orchestrator_case_opened_by" in indexes
+        evidence_indexes = {i["name"] for i in inspector.get_indexes("orchestrator_evidence")}
+        assert evidence_indexes.isdisjoint(index for _, index in schema_upgrade.DROPPED_INDEXES)
+        assert "ix_orchestrator_evidence_subject_fact" in evidence_indexes
         with again.engine.connect() as connection:
             rows = connection.execute(
                 text("SELECT case_id, opened_by FROM orchestrator_case")

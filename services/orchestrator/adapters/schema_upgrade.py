@@ -24,12 +24,24 @@ ADDED_COLUMNS = [
     ("orchestrator_case_event", "notice_id", "INTEGER", False),
 ]
 
+# Indexes earlier versions made that no query reads: each cost a write per row. The
+# evidence index on (subject_ref, fact, id) serves lookups by subject_ref alone.
+DROPPED_INDEXES = [
+    ("orchestrator_evidence", "ix_orchestrator_evidence_subject_ref"),
+    ("orchestrator_evidence", "ix_orchestrator_evidence_fact"),
+]
+
 
 def upgrade(engine: Engine) -> list[str]:
-    """Add whichever columns are missing; returns them as table.column."""
-    added = []
+    """Add whichever columns are missing and drop unread indexes; returns the columns
+    added, as table.column, and the indexes dropped, by name."""
+    changed = []
     with engine.begin() as connection:
         inspector = inspect(connection)
+        for table, index in DROPPED_INDEXES:
+            if index in {i["name"] for i in inspector.get_indexes(table)}:
+                connection.execute(text(f"DROP INDEX {index}"))
+                changed.append(index)
         for table, column, ddl, indexed in ADDED_COLUMNS:
             present = {c["name"] for c in inspector.get_columns(table)}
             if column in present:
@@ -39,5 +51,5 @@ def upgrade(engine: Engine) -> list[str]:
                 connection.execute(
                     text(f"CREATE INDEX IF NOT EXISTS ix_{table}_{column} ON {table} ({column})")
                 )
-            added.append(f"{table}.{column}")
-    return added
+            changed.append(f"{table}.{column}")
+    return changed

@@ -42,7 +42,9 @@ class CaseRow(SQLModel, table=True):
 
 class EvidenceRow(SQLModel, table=True):
     __tablename__ = "orchestrator_evidence"
-    # The reuse lookup asks for a person's newest facts by name.
+    # The reuse lookup asks for a person's newest facts by name; the same index serves
+    # every lookup by person alone. No other index on subject_ref or fact: each one is
+    # written at every application, and none was read.
     __table_args__ = (Index("ix_orchestrator_evidence_subject_fact", "subject_ref", "fact", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -51,8 +53,8 @@ class EvidenceRow(SQLModel, table=True):
     person_id: str = Field(max_length=64)
     # Keyed hash of the person's SSN: finds a person's facts across cases
     # without storing the SSN beside them.
-    subject_ref: str = Field(default="", index=True, max_length=64)
-    fact: str = Field(max_length=80, index=True)
+    subject_ref: str = Field(default="", max_length=64)
+    fact: str = Field(max_length=80)
     value: str = Field(sa_column=Column(Text, nullable=False))
     # Digest of what the fact was checked against (name, birth date, tax year),
     # so it is reused only for the same claim.

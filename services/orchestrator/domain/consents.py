@@ -7,7 +7,6 @@ and income; the orchestrator proves it to Treasury with a short-lived signed pro
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -16,6 +15,7 @@ from services.orchestrator.domain.subject_keys import SubjectKeys
 from shared.consent import MAX_PROOF_LIFETIME, ConsentSigner
 from shared.dates import add_years
 from shared.errors import FieldViolation
+from shared.ordered_ids import ordered_id
 from shared.purposes import DETERMINATION
 
 PURPOSE = DETERMINATION  # consent is given for the determination itself
@@ -89,7 +89,7 @@ def new_grants(
     ssn_of = {m.person_id: m.ssn for m in request.household.members}
     return [
         Grant(
-            uuid.uuid4().hex,
+            ordered_id(),
             subjects.ref(ssn_of[g.person_id]),
             frozenset(g.agencies),
             frozenset(g.facts),

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -53,6 +52,7 @@ from shared.consent import ConsentSigner
 from shared.context import Principal, current_caller, current_principal
 from shared.db import Database
 from shared.errors import FieldViolation, ServiceError, invalid_argument, not_found
+from shared.ordered_ids import ordered_id
 from shared.single_flight import SingleFlight
 from shared.validation import SSN_PATTERN
 
@@ -224,7 +224,7 @@ class Coordinator:
         violations: list[FieldViolation] = list(filled.asked)
         consents.check_grants(filled.request, violations)
         validate_application(filled.request, now.date(), violations)
-        case_id = uuid.uuid4().hex
+        case_id = ordered_id()
         structlog.contextvars.bind_contextvars(case_id=case_id)
         trail = Trail(self._db, self._clock, case_id)
         try:
@@ -437,7 +437,7 @@ class Coordinator:
         ssn_by_ref = {self._subjects.ref(m.ssn): m.ssn for m in household.members}
         return StoredCase(
             case=case,
-            evidence=[mapping.evidence_row(case_id, uuid.uuid4().hex, f) for f in facts],
+            evidence=[mapping.evidence_row(case_id, ordered_id(), f) for f in facts],
             determinations=determinations,
             issues=[mapping.issue_row(case_id, issue) for issue in gathered.issues],
             consents=mapping.consent_rows(gathered.new_grants, ssn_by_ref, case_id, now),
