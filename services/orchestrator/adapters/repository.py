@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import functools
 import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Insert, Table, bindparam, delete, insert, update
+from sqlalchemy import bindparam, delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, and_, col, or_, select
 
@@ -28,6 +27,7 @@ from services.orchestrator.adapters.tables import (
 )
 from services.orchestrator.domain import consents
 from services.orchestrator.domain.consents import Grant
+from shared.bulk_insert import insert_many
 
 
 @dataclass
@@ -279,15 +279,10 @@ def insert_rows(session: Session, rows: Iterable[SQLModel]) -> None:
 
 def _insert(session: Session, rows: list[SQLModel]) -> None:
     """Rows of one table in one executemany, on the session's connection: no ORM unit of
-    work, and a statement built once per table (its compiled form cached with it)."""
+    work (see shared.bulk_insert)."""
     if rows:
         table = type(rows[0]).__table__  # type: ignore[attr-defined]
-        session.connection().execute(_insert_into(table), [_values(row) for row in rows])
-
-
-@functools.cache
-def _insert_into(table: Table) -> Insert:
-    return insert(table)
+        insert_many(session.connection(), table, [_values(row) for row in rows])
 
 
 def _values(row: SQLModel) -> dict[str, object]:
