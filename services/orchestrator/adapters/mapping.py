@@ -5,8 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-from typing import TypeVar
+import threading
+from collections.abc import Iterable
+from typing import Any, TypeVar
 
+from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy.orm import configure_mappers
 from sqlmodel import SQLModel
 
@@ -156,19 +159,58 @@ def case_summary(row: CaseRow) -> pb.Case:
 def determination_rows(
     case_id: str, person_id: str, programs: list[det.ProgramDetermination]
 ) -> list[DeterminationRow]:
-    return [
-        _new(
-            DeterminationRow,
-            case_id=case_id,
-            person_id=person_id,
-            program=det.Program.Name(p.program),
-            status=det.DeterminationStatus.Name(p.status),
-            monthly_benefit_cents=p.monthly_benefit_cents,
-            csr_level=det.CsrLevel.Name(p.csr_level),
-            reasons=json.dumps([_reason_dict(r) for r in p.reasons]),
+    rows = []
+    for p in programs:
+        reasons = json.dumps([_reason_dict(r) for r in p.reasons])
+        _PARSED_REASONS.keep(reasons, p.reasons)
+        rows.append(
+            _new(
+                DeterminationRow,
+                case_id=case_id,
+                person_id=person_id,
+                program=det.Program.Name(p.program),
+                status=det.DeterminationStatus.Name(p.status),
+                monthly_benefit_cents=p.monthly_benefit_cents,
+                csr_level=det.CsrLevel.Name(p.csr_level),
+                reasons=reasons,
+            )
         )
-        for p in programs
-    ]
+    return rows
+
+
+class _ReasonsByText:
+    """The reasons a stored text holds, kept for the texts written last: an application's
+    reply is built from the rows it has just stored, and reading its reasons back out of
+    JSON cost more than the rest of the reply. Keyed by the text itself, so a hit is the
+    same reasons whichever row asks."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._held: dict[str, list[det.Reason]] = {}
+        # Rows are built on the event loop and in units of work on the database thread.
+        self._lock = threading.Lock()
+
+    def keep(self, text: str, reasons: Iterable[det.Reason]) -> None:
+        copies = [_copied(r) for r in reasons]
+        with self._lock:
+            if len(self._held) >= self._size:
+                del self._held[next(iter(self._held))]  # the oldest: dicts keep insertion order
+            self._held[text] = copies
+
+    def read(self, text: str) -> list[det.Reason]:
+        held = self._held.get(text)
+        if held is not None:
+            return held  # shared: callers copy (a message field's assignment does)
+        return [det.Reason(**r) for r in json.loads(text)]
+
+
+def _copied(reason: det.Reason) -> det.Reason:
+    copy = det.Reason()
+    copy.CopyFrom(reason)
+    return copy
+
+
+_PARSED_REASONS = _ReasonsByText(4096)
 
 
 def _reason_dict(reason: det.Reason) -> dict[str, object]:
@@ -199,17 +241,51 @@ def issue_row(case_id: str, issue: Issue) -> DataMatchingIssueRow:
 
 
 def program_of(row: DeterminationRow) -> det.ProgramDetermination:
+    d = _fields(row, "reasons")
     return det.ProgramDetermination(
-        program=det.Program.Value(row.program),
-        status=det.DeterminationStatus.Value(row.status),
-        monthly_benefit_cents=row.monthly_benefit_cents,
-        csr_level=det.CsrLevel.Value(row.csr_level),
-        reasons=[det.Reason(**r) for r in json.loads(row.reasons)],
+        program=_PROGRAM[d["program"]],
+        status=_DETERMINATION_STATUS[d["status"]],
+        monthly_benefit_cents=d["monthly_benefit_cents"],
+        csr_level=_CSR_LEVEL[d["csr_level"]],
+        reasons=_PARSED_REASONS.read(d["reasons"]),
     )
 
 
 def reasons_of(row: DeterminationRow) -> list[det.Reason]:
-    return [det.Reason(**r) for r in json.loads(row.reasons)]
+    return [_copied(r) for r in _PARSED_REASONS.read(row.reasons)]
+
+
+class _Stamps:
+    """One reply's times as protobuf Timestamps, each worked out once: a source's facts
+    share the time they were obtained and the time they stop being fresh."""
+
+    def __init__(self) -> None:
+        self._made: dict[dt.datetime, Timestamp] = {}
+
+    def of(self, at: dt.datetime) -> Timestamp:
+        made = self._made.get(at)
+        if made is None:
+            made = self._made[at] = timestamp_to_proto(_utc(at))
+        return made
+
+
+def _fields(row: SQLModel, probe: str) -> dict[str, Any]:
+    """A row's values by column name. Read from the instance's dictionary: going through
+    the ORM's attribute for each of a reply's hundreds of values cost more than building
+    the reply. A row whose values are not all loaded (``probe`` missing) is read the
+    ORM's way, which loads them."""
+    held = row.__dict__
+    if probe in held:
+        return held
+    return {name: getattr(row, name) for name in type(row).model_fields}
+
+
+# Enum values by name, looked up once rather than through the enum wrapper per fact.
+_EVIDENCE_STATUS = dict(evidence_pb2.EvidenceStatus.items())
+_PROGRAM = dict(det.Program.items())
+_DETERMINATION_STATUS = dict(det.DeterminationStatus.items())
+_CSR_LEVEL = dict(det.CsrLevel.items())
+_METHOD = dict(evidence_pb2.VerificationMethod.items())
 
 
 def case_to_proto(stored: StoredCase) -> pb.Case:
@@ -224,21 +300,24 @@ def case_to_proto(stored: StoredCase) -> pb.Case:
         else:
             case.household_determinations.append(program_of(d))
     case.determinations.extend(persons.values())
-    for e in stored.evidence:
+    stamps = _Stamps()
+    for row in stored.evidence:
+        e = _fields(row, "evidence_id")
+        valid_until = e["valid_until"]
         case.evidence.append(
             evidence_pb2.Evidence(
-                evidence_id=e.evidence_id,
-                person_id=e.person_id,
-                fact=e.fact,
-                value=e.value,
-                status=evidence_pb2.EvidenceStatus.Value(e.status),
+                evidence_id=e["evidence_id"],
+                person_id=e["person_id"],
+                fact=e["fact"],
+                value=e["value"],
+                status=_EVIDENCE_STATUS[e["status"]],
                 provenance=evidence_pb2.Provenance(
-                    source=e.source,
-                    method=evidence_pb2.VerificationMethod.Value(e.method),
-                    obtained_at=timestamp_to_proto(_utc(e.obtained_at)),
-                    valid_until=timestamp_to_proto(_utc(e.valid_until)) if e.valid_until else None,
-                    consent_id=e.consent_id or "",
-                    reused_from=e.reused_from or "",
+                    source=e["source"],
+                    method=_METHOD[e["method"]],
+                    obtained_at=stamps.of(e["obtained_at"]),
+                    valid_until=stamps.of(valid_until) if valid_until else None,
+                    consent_id=e["consent_id"] or "",
+                    reused_from=e["reused_from"] or "",
                 ),
             )
         )
