@@ -7,8 +7,10 @@ worker thread so that a gRPC event loop never blocks on the database.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,6 +20,14 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, SQLModel, create_engine
 
 T = TypeVar("T")
+
+# SQLite's own checkpoint runs inside the commit that pushed the log past its limit (1000
+# pages by default), while that writer still holds the one writer's turn: every other
+# write waited for the log to be copied into the database and synced. Database takes a
+# passive checkpoint after every so many writes, once its turn is given back, so writers go
+# on beside it; SQLite's own is left only as a bound on the log.
+_WRITES_PER_CHECKPOINT = 64
+_WAL_PAGES_AT_MOST = 20_000
 
 
 def normalise_url(url: str) -> str:
@@ -51,6 +61,10 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
+            # Checkpoints are taken by Database after its writes, outside the writer's turn
+            # (see Database._checkpoint_now_and_then); this only bounds the log if they
+            # are not.
+            cursor.execute(f"PRAGMA wal_autocheckpoint={_WAL_PAGES_AT_MOST}")
             cursor.close()
 
         return engine
@@ -68,6 +82,9 @@ class Database:
         self._tables = [t.__table__ for t in tables]  # type: ignore[attr-defined]
         # SQLite has one writer; taking turns here is cheaper than its busy-wait back-off.
         self._turns = threading.Lock() if self.engine.dialect.name == "sqlite" else None
+        self._writes = 0
+        # One thread of its own, so no caller waits for a checkpoint (created at the first).
+        self._checkpointer = ThreadPoolExecutor(1, thread_name_prefix="sqlite-checkpoint")
 
     def create_tables(self) -> None:
         SQLModel.metadata.create_all(self.engine, tables=self._tables)
@@ -97,10 +114,23 @@ class Database:
             if self._turns is None:
                 with self.session() as session:
                     return work(session)
-            with self._turns, self.session() as session:
-                return work(session)
+            with self._turns:
+                with self.session() as session:
+                    result = work(session)
+                self._writes += 1
+                due = self._writes % _WRITES_PER_CHECKPOINT == 0
+            if due:
+                with contextlib.suppress(RuntimeError):  # disposed meanwhile: nothing to copy to
+                    self._checkpointer.submit(self._checkpoint)
+            return result
 
         return await asyncio.to_thread(unit)
+
+    def _checkpoint(self) -> None:
+        """Copy the write-ahead log into the database as far as readers allow, beside the
+        writers (PASSIVE)."""
+        with self.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
     async def read(self, work: Callable[[Session], T]) -> T:
         """Like ``run``, for work that only reads: on SQLite it does not wait for the
@@ -113,4 +143,5 @@ class Database:
         return await asyncio.to_thread(unit)
 
     def dispose(self) -> None:
+        self._checkpointer.shutdown(wait=True)
         self.engine.dispose()
