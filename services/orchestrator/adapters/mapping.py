@@ -210,7 +210,8 @@ def _copied(reason: det.Reason) -> det.Reason:
     return copy
 
 
-_PARSED_REASONS = _ReasonsByText(4096)
+# Enough for the applications in flight at once; a miss only costs the parse.
+_PARSED_REASONS = _ReasonsByText(1024)
 
 
 def _reason_dict(reason: det.Reason) -> dict[str, object]:
