@@ -25,6 +25,7 @@ from eligibility.common.v1 import household_pb2
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from services.orchestrator.domain.evidence import still_fresh
 from shared.errors import FieldViolation
+from shared.proto_dict import message_to_dict
 
 PREGNANT, DISABLED, WORK, EXPENSES = (
     "person.pregnant",
@@ -78,9 +79,7 @@ def _stated(member: household_pb2.Person, fact: str) -> str:
         return "true" if member.pregnant else "false"
     if fact == DISABLED:
         return "true" if member.disabled else "false"
-    return json.dumps(
-        json_format.MessageToDict(member.work_activity, preserving_proto_field_name=True)
-    )
+    return json.dumps(message_to_dict(member.work_activity))
 
 
 def stated_true(value: str) -> bool:
@@ -106,9 +105,7 @@ def stated_value(
     if fact == EXPENSES:
         if not household.HasField("expenses"):
             return None
-        return json.dumps(
-            json_format.MessageToDict(household.expenses, preserving_proto_field_name=True)
-        )
+        return json.dumps(message_to_dict(household.expenses))
     if fact == WORK and not member.HasField("work_activity"):
         return None
     return _stated(member, fact)

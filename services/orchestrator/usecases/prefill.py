@@ -32,6 +32,7 @@ from services.orchestrator.domain import carry_forward
 from services.orchestrator.domain import evidence as ev
 from services.orchestrator.domain.evidence import EvidenceDirectory, Fact
 from shared.errors import FieldViolation
+from shared.proto_dict import message_to_dict
 from shared.validation import SSN_PATTERN
 
 STATED_FACTS = (
@@ -144,21 +145,15 @@ def profile_facts(
     """What each member stated, kept so the next application can be prefilled. A value
     carried forward keeps the time it was stated and its expiry, and points back at it."""
     carried = carried or {}
-    address = json.dumps(
-        json_format.MessageToDict(household.address, preserving_proto_field_name=True)
-    )
+    address = json.dumps(message_to_dict(household.address))
     facts: list[Fact] = []
     for m in household.members:
         d = m.birth_date
         stated: dict[str, str | None] = {
-            "person.name": json.dumps(
-                json_format.MessageToDict(m.name, preserving_proto_field_name=True)
-            ),
+            "person.name": json.dumps(message_to_dict(m.name)),
             "person.birth_date": f"{d.year:04d}-{d.month:02d}-{d.day:02d}",
             "person.citizenship": household_pb2.CitizenshipStatus.Name(m.citizenship),
-            "person.incomes": json.dumps(
-                [json_format.MessageToDict(i, preserving_proto_field_name=True) for i in m.incomes]
-            ),
+            "person.incomes": json.dumps([message_to_dict(i) for i in m.incomes]),
             "household.address": address,
             **{
                 name: carry_forward.stated_value(m, household, name)
