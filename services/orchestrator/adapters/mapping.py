@@ -373,7 +373,8 @@ def consent_rows(
     grants: list[Grant], ssn_by_ref: dict[str, str], case_id: str, now: dt.datetime
 ) -> list[ConsentRow]:
     return [
-        ConsentRow(
+        _new(
+            ConsentRow,
             consent_id=g.consent_id,
             subject_ref=g.subject_ref,
             ssn_last4=ssn_by_ref[g.subject_ref][-4:],
