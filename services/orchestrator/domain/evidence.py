@@ -96,6 +96,7 @@ class EvidenceDirectory:
         status: str,
         obtained_at: dt.datetime,
         consent_id: str | None = None,
+        subject_ref: str = "",
     ) -> Fact:
         """A fact stamped with its owner and freshness from the directory."""
         source = self.facts[name]
@@ -110,4 +111,5 @@ class EvidenceDirectory:
             obtained_at=obtained_at,
             valid_until=obtained_at + source.fresh_for,
             consent_id=consent_id,
+            subject_ref=subject_ref,
         )

@@ -149,6 +149,7 @@ def profile_facts(
     facts: list[Fact] = []
     for m in household.members:
         d = m.birth_date
+        ref = subjects.ref(m.ssn)
         stated: dict[str, str | None] = {
             "person.name": json.dumps(message_to_dict(m.name)),
             "person.birth_date": f"{d.year:04d}-{d.month:02d}-{d.day:02d}",
@@ -163,7 +164,7 @@ def profile_facts(
         for name, text in stated.items():
             if text is None:
                 continue  # not stated: nothing is recorded, so nothing is carried as zero
-            fact = directory.fact(m.person_id, name, text, ev.ATTESTED, now)
+            fact = directory.fact(m.person_id, name, text, ev.ATTESTED, now, subject_ref=ref)
             earlier = carried.get(("" if name in HOUSEHOLD_FACTS else m.person_id, name))
             if earlier is not None:
                 fact = dataclasses.replace(
@@ -172,5 +173,5 @@ def profile_facts(
                     valid_until=db_time(earlier.valid_until) if earlier.valid_until else None,
                     reused_from=original_id(earlier),
                 )
-            facts.append(dataclasses.replace(fact, subject_ref=subjects.ref(m.ssn)))
+            facts.append(fact)
     return facts
