@@ -66,13 +66,16 @@ def _outbox(engine) -> dict[str, int]:  # type: ignore[no-untyped-def]
     return out
 
 
-async def _wait_for(engine, acknowledged: int, in_flight: bool = False) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    """Until ``acknowledged`` notices are (and, with ``in_flight``, others are out)."""
+async def _wait_for(engine, acknowledged: int, in_flight_unless: int = 0) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """Until ``acknowledged`` notices are. With ``in_flight_unless``, also until others are
+    out (claimed, not settled), or, as a claim may begin and end between two looks, until
+    ``in_flight_unless`` are acknowledged, whichever comes first."""
     deadline = time.monotonic() + WAIT_S
     while time.monotonic() < deadline:
         seen = await asyncio.to_thread(_outbox, engine)
-        out = not in_flight or seen.get("in_flight", 0) > 0
-        if seen.get("ACKNOWLEDGED", 0) >= acknowledged and out:
+        done = seen.get("ACKNOWLEDGED", 0)
+        out = not in_flight_unless or seen.get("in_flight", 0) > 0 or done >= in_flight_unless
+        if done >= acknowledged and out:
             return seen
         await asyncio.sleep(0.05)
     raise AssertionError(f"only {seen} after {WAIT_S:.0f}s")
@@ -134,7 +137,7 @@ async def test_kill_9_of_the_dispatcher_mid_delivery_loses_no_notice_and_applies
             enqueue(db, notices, dt.datetime.now(dt.UTC))
             stack.start_one("orchestrator")
             await asyncio.to_thread(stack.wait_serving, "orchestrator", 30.0)
-            at_kill = await _wait_for(db.engine, KILL_AFTER, in_flight=True)
+            at_kill = await _wait_for(db.engine, KILL_AFTER, in_flight_unless=3 * KILL_AFTER)
             process = stack.processes.pop("orchestrator")
             process.kill()
             process.wait()
