@@ -1,7 +1,7 @@
 """python -m tests.bench [--clients N] [--duration S] ...: print the figures.
 
 One run measures, each part after the last: the bare echo fan-out (this machine's
-ceiling), then on each database engine the orchestrator with new households, returning
+ceiling), the application's own shape of calls in bare gRPC (its floor), then on each database engine the orchestrator with new households, returning
 households and a household with a long history (and on PostgreSQL, two workers), then
 the rules in process. With --memory N it instead sends N applications and prints each
 service's resident memory as it goes.
@@ -24,11 +24,12 @@ from tests.bench.applications import Templates, example_requests, synthetic_requ
 from tests.bench.echo import FAN_OUT, EchoFanOut, echo_servers
 from tests.bench.load import LoadResult, run_load
 from tests.bench.memory_run import run_memory
+from tests.bench.path_floor import RelayCall, relay
 from tests.bench.report import as_json, render
 from tests.bench.rules import hhs_calls, run_rules, usda_calls
 from tests.bench.stack_runs import ENGINES, EngineRun, Settings, postgres_unreachable, run_engine
 
-PARTS = ("new", "returning", "history", "workers", "ceiling", "rules")
+PARTS = ("new", "returning", "history", "workers", "ceiling", "floor", "rules")
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -132,6 +133,22 @@ async def measure_ceiling(args: argparse.Namespace, payload: bytes, certs: Path)
             await call.close()
 
 
+async def measure_floor(args: argparse.Namespace, payload: bytes, certs: Path) -> LoadResult:
+    with relay(certs) as target:
+        call = RelayCall(target, payload, args.timeout, certs)
+        try:
+            return await run_load(
+                "path floor",
+                call,
+                clients=args.clients,
+                duration_s=args.duration,
+                max_requests=args.max_requests,
+                warmup_s=args.warmup,
+            )
+        finally:
+            await call.close()
+
+
 async def measure_engines(args: argparse.Namespace, root: Path) -> list[EngineRun]:
     templates, records = population(args, root)
     runs = []
@@ -155,10 +172,13 @@ async def main(args: argparse.Namespace) -> int:
     requests = list(example_requests().values())
     # The echo payload is as large as a real application, so both parts move the same bytes.
     payload = max(requests, key=lambda r: r.ByteSize()).SerializeToString()
-    ceiling = None
-    if "ceiling" in args.parts:
+    ceiling = floor = None
+    if {"ceiling", "floor"} & set(args.parts):
         with tempfile.TemporaryDirectory(prefix="elig-bench-certs-") as certs:
-            ceiling = await measure_ceiling(args, payload, Path(certs))
+            if "ceiling" in args.parts:
+                ceiling = await measure_ceiling(args, payload, Path(certs))
+            if "floor" in args.parts:
+                floor = await measure_floor(args, payload, Path(certs))
     runs: list[EngineRun] = []
     if set(args.parts) & {"new", "returning", "history", "workers"}:
         if args.data_dir:
@@ -186,9 +206,9 @@ async def main(args: argparse.Namespace) -> int:
         "population": args.households,
         "history": args.history,
     }
-    print(render(settings, ceiling, runs, rules))
+    print(render(settings, ceiling, runs, rules, floor))
     if args.json:
-        figures = as_json(settings, ceiling, runs, rules)
+        figures = as_json(settings, ceiling, runs, rules, floor)
         args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     failed = any(
         (r.failure and not r.failure.startswith("n/a"))

@@ -36,6 +36,7 @@ def render(
     ceiling: LoadResult | None,
     runs: list[EngineRun],
     rules: list[RulesResult],
+    floor: LoadResult | None = None,
 ) -> str:
     lines = [
         "",
@@ -50,6 +51,8 @@ def render(
     ]
     if ceiling is not None:
         lines.append(load_row(f"ceiling: echo fan-out to {settings['fan_out']}", ceiling, None))
+    if floor is not None:
+        lines.append(load_row("floor: the path's calls, bare (1+2+2)", floor, ceiling))
     for run in runs:
         if run.failure:
             word = "" if run.failure.startswith("n/a") else "FAILED: "
@@ -58,6 +61,11 @@ def render(
         for label, result in run.rows:
             lines.append(load_row(label, result, ceiling))
     lines.append("ratio = applications per second / the ceiling's calls per second, same run")
+    if floor is not None:
+        lines.append(
+            "floor = an application's shape of calls (orchestrator, then SSA and Treasury at"
+            " once, then HHS and USDA at once) between echo servers: no rules, database or audit"
+        )
     lines.append("CPU ms per application, by service (whole part, warm-up included):")
     for run in runs:
         for label, result in run.rows:
@@ -113,12 +121,14 @@ def as_json(
     ceiling: LoadResult | None,
     runs: list[EngineRun],
     rules: list[RulesResult],
+    floor: LoadResult | None = None,
 ) -> dict[str, Any]:
     return {
         "settings": settings,
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
         "ceiling": _load(ceiling),
+        "floor": _load(floor),
         "engines": {
             run.engine: {
                 "failure": run.failure,
