@@ -49,7 +49,8 @@ def _new(model: type[Row], **values: object) -> Row:
     defaults = _defaults(model)
     if defaults is None:
         return model.model_construct(**values)
-    row = model.__new__(model)
+    # object's own __new__: SQLModel's sets the pydantic attributes, as the lines below do.
+    row = object.__new__(model)
     fields = dict(defaults)
     fields.update(values)
     object.__setattr__(row, "__dict__", fields)
