@@ -52,7 +52,7 @@ def render(
     if ceiling is not None:
         lines.append(load_row(f"ceiling: echo fan-out to {settings['fan_out']}", ceiling, None))
     if floor is not None:
-        lines.append(load_row("floor: the path's calls, bare (1+2+2)", floor, ceiling))
+        lines.append(load_row("floor: the path's calls, bare", floor, ceiling))
     for run in runs:
         if run.failure:
             word = "" if run.failure.startswith("n/a") else "FAILED: "
@@ -63,8 +63,8 @@ def render(
     lines.append("ratio = applications per second / the ceiling's calls per second, same run")
     if floor is not None:
         lines.append(
-            "floor = an application's shape of calls (orchestrator, then SSA and Treasury at"
-            " once, then HHS and USDA at once) between echo servers: no rules, database or audit"
+            "floor = an application's shape of calls (orchestrator; SSA, then Treasury, then"
+            " HHS and USDA at once) between echo servers: no rules, database or audit"
         )
     lines.append("CPU ms per application, by service (whole part, warm-up included):")
     for run in runs:
