@@ -117,36 +117,35 @@ def settings_of(args: argparse.Namespace) -> Settings:
     )
 
 
+async def measure_bare(
+    args: argparse.Namespace, name: str, call: EchoFanOut | RelayCall
+) -> LoadResult:
+    """A bare-gRPC part: ``call`` under the same load as the stack's parts."""
+    try:
+        return await run_load(
+            name,
+            call,
+            clients=args.clients,
+            duration_s=args.duration,
+            max_requests=args.max_requests,
+            warmup_s=args.warmup,
+        )
+    finally:
+        await call.close()
+
+
 async def measure_ceiling(args: argparse.Namespace, payload: bytes, certs: Path) -> LoadResult:
     with echo_servers(certs, FAN_OUT) as targets:
-        call = EchoFanOut(targets, payload, args.timeout, certs)
-        try:
-            return await run_load(
-                "echo x3",
-                call,
-                clients=args.clients,
-                duration_s=args.duration,
-                max_requests=args.max_requests,
-                warmup_s=args.warmup,
-            )
-        finally:
-            await call.close()
+        return await measure_bare(
+            args, "echo x3", EchoFanOut(targets, payload, args.timeout, certs)
+        )
 
 
 async def measure_floor(args: argparse.Namespace, payload: bytes, certs: Path) -> LoadResult:
     with relay(certs) as target:
-        call = RelayCall(target, payload, args.timeout, certs)
-        try:
-            return await run_load(
-                "path floor",
-                call,
-                clients=args.clients,
-                duration_s=args.duration,
-                max_requests=args.max_requests,
-                warmup_s=args.warmup,
-            )
-        finally:
-            await call.close()
+        return await measure_bare(
+            args, "path floor", RelayCall(target, payload, args.timeout, certs)
+        )
 
 
 async def measure_engines(args: argparse.Namespace, root: Path) -> list[EngineRun]:
