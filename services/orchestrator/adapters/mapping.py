@@ -6,7 +6,7 @@ import datetime as dt
 import functools
 import json
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -162,8 +162,7 @@ def determination_rows(
 ) -> list[DeterminationRow]:
     rows = []
     for p in programs:
-        reasons = json.dumps([_reason_dict(r) for r in p.reasons])
-        _PARSED_REASONS.keep(reasons, p.reasons)
+        reasons = reasons_text(p.reasons)
         rows.append(
             _new(
                 DeterminationRow,
@@ -177,6 +176,14 @@ def determination_rows(
             )
         )
     return rows
+
+
+def reasons_text(reasons: Sequence[det.Reason]) -> str:
+    """How a determination's reasons are stored: the JSON json_format would write. The
+    reasons are kept for reading back (see _ReasonsByText)."""
+    text = json.dumps([_reason_dict(r) for r in reasons])
+    _PARSED_REASONS.keep(text, reasons)
+    return text
 
 
 class _ReasonsByText:

@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import structlog
-from google.protobuf import json_format
 from sqlmodel import Session
 
 from eligibility.common.v1 import determination_pb2 as det
@@ -261,12 +259,7 @@ def _finish(
                     row,
                     status=det.DeterminationStatus.Name(after.status),
                     monthly_benefit_cents=after.monthly_benefit_cents,
-                    reasons=json.dumps(
-                        [
-                            json_format.MessageToDict(r, preserving_proto_field_name=True)
-                            for r in after.reasons
-                        ]
-                    ),
+                    reasons=mapping.reasons_text(after.reasons),
                 )
     pending = any(row.status == PENDING_STATUS for row in fresh.determinations)
     mapping.revise(fresh.case, status=repository.PENDING if pending else "CASE_STATUS_DETERMINED")
