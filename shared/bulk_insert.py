@@ -1,12 +1,12 @@
-"""Many rows of one table into SQLite in one executemany, straight through the driver.
+"""Many rows of one table in one executemany, straight through the driver.
 
 SQLAlchemy's executemany builds a parameter dictionary per row and passes every value
 through its bind processing one call at a time; for the hundred or so rows an application
 stores, that bookkeeping cost more than SQLite's own work. Here each table's statement and
 its columns' conversions are worked out once, and each row becomes a tuple. The values
 stored are the ones SQLAlchemy would store (the same bind processors convert them), so
-rows written either way read back alike. Other databases keep SQLAlchemy's path, whose
-batched multi-row INSERT already suits them.
+rows written either way read back alike. On PostgreSQL, psycopg sends an executemany's
+rows in one pipeline, as SQLAlchemy's own batching did.
 """
 
 from __future__ import annotations
@@ -34,11 +34,15 @@ class _Plan:
         )
 
 
+# The drivers' placeholders: sqlite3 takes qmark, psycopg takes format.
+_MARK = {"sqlite": "?", "postgresql": "%s"}
+
+
 @functools.cache
 def _plan(table: Table, dialect: Dialect, columns: tuple[str, ...]) -> _Plan:
     quote = dialect.identifier_preparer.quote
     names = ", ".join(quote(c) for c in columns)
-    marks = ", ".join("?" for _ in columns)
+    marks = ", ".join(_MARK[dialect.name] for _ in columns)
     # _cached_bind_processor is how SQLAlchemy itself gets a type's conversion for a dialect.
     convert = tuple(table.c[c].type._cached_bind_processor(dialect) for c in columns)
     return _Plan(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})", columns, convert)
@@ -52,7 +56,7 @@ def insert_many(connection: Connection, table: Table, rows: Sequence[dict[str, A
         return
     dialect = connection.dialect
     columns = tuple(rows[0])
-    if dialect.name != "sqlite":
+    if dialect.name not in _MARK:
         connection.execute(insert(table), list(rows))
         return
     plan = _plan(table, dialect, columns)
