@@ -4,7 +4,7 @@ consents is revoked, and a revocation is named before a replay."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
 from sqlmodel import select
@@ -35,10 +35,12 @@ def _claims(nonce: str, *consent_ids: str) -> ConsentClaims:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Database:
-    database = Database(f"sqlite:///{tmp_path / 'treasury.db'}", TABLES)
+def db(database_url: str) -> Iterator[Database]:
+    """On each engine: the admitting insert is written per dialect."""
+    database = Database(database_url, TABLES)
     database.create_tables()
-    return database
+    yield database
+    database.dispose()
 
 
 def _admit(db: Database, claims: ConsentClaims) -> str | None:
