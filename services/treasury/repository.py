@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import String, bindparam, cast, union_all
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, or_, select
 
 from eligibility.common.v1.household_pb2 import Address
@@ -19,25 +19,20 @@ def _family_size(row: Any) -> int:
     return 1 + (1 if row.spouse_ssn else 0) + row.dependents
 
 
-def _latest_for(ssn: Any) -> Any:
-    """The newest return up to the tax year on which ``ssn`` is a filer, labelled with it."""
-    return (
-        select(_RETURN, cast(ssn, String).label("asked"))
-        .where(or_(_RETURN.c.primary_ssn == ssn, _RETURN.c.spouse_ssn == ssn))
-        .where(_RETURN.c.tax_year <= bindparam("tax_year"))
-        .order_by(_RETURN.c.tax_year.desc(), _RETURN.c.id)
-        .limit(1)
-        .subquery()
-    )
-
-
 # One statement for every filer of a request, built once per shape with the values bound
 # at each call, read as plain rows: this runs on every income request, where building
-# statements and ORM objects, and a statement per filer, showed in profiles.
+# statements and ORM objects, and a statement per filer, showed in profiles. It reads each
+# filer's returns up to the tax year, newest first (a handful of years a person), and
+# keeps the first for each.
 _RETURN = TaxReturn.__table__  # type: ignore[attr-defined]
-_LATEST = PaddedIn(
+_RETURNS_UP_TO = PaddedIn(
     "ssn",
-    lambda ssns: union_all(*(select(_latest_for(ssn)) for ssn in ssns)),
+    lambda ssns: (
+        select(_RETURN)
+        .where(or_(_RETURN.c.primary_ssn.in_(ssns), _RETURN.c.spouse_ssn.in_(ssns)))
+        .where(_RETURN.c.tax_year <= bindparam("tax_year"))
+        .order_by(_RETURN.c.tax_year.desc(), _RETURN.c.id)
+    ),
 )
 
 
@@ -61,9 +56,14 @@ def latest_returns(session: Session, ssns: Sequence[str], tax_year: int) -> dict
     earlier one; an SSN with neither is left out."""
     if not ssns:
         return {}
-    statement, params = _LATEST.bind(list(ssns), tax_year=tax_year)
-    rows = session.connection().execute(statement, params)
-    return {row.asked: _record(row, row.asked) for row in rows}
+    wanted = set(ssns)
+    statement, params = _RETURNS_UP_TO.bind(list(ssns), tax_year=tax_year)
+    found: dict[str, ReturnRecord] = {}
+    for row in session.connection().execute(statement, params):
+        for ssn in (row.primary_ssn, row.spouse_ssn):
+            if ssn in wanted and ssn not in found:
+                found[ssn] = _record(row, ssn)
+    return found
 
 
 def upsert_returns(session: Session, rows: list[TaxReturn]) -> int:
