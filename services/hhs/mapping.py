@@ -126,35 +126,31 @@ def _quote(request: pb.DetermineEligibilityRequest) -> QuotedBenchmark | None:
     return QuotedBenchmark(quote.monthly_premium_cents, quote.age, quote.source.strip())
 
 
-def _household(figures: HouseholdFigures) -> pb.HouseholdFigures:
-    return pb.HouseholdFigures(
-        tax_unit_id=figures.tax_unit_id,
-        household_size=figures.size,
-        household_magi_cents=figures.magi_cents,
-        poverty_line_cents=figures.poverty_line_cents,
-        percent_of_poverty_line=round(float(figures.percent_of_poverty_line), 2),
-        purpose=PURPOSE[figures.purpose],
-        person_id=figures.person_id,
-        member_person_ids=list(figures.members),
-        poverty_guideline_year=figures.poverty_guideline_year,
-        coverage_person_ids=list(figures.coverage_person_ids),
-        benchmark_monthly_premium_cents=figures.benchmark_monthly_premium_cents,
-        applicable_percentage=round(float(figures.applicable_percentage), 2),
-        expected_monthly_contribution_cents=figures.expected_monthly_contribution_cents,
-        monthly_aptc_cents=figures.monthly_aptc_cents,
-        benchmark_basis=BASIS[figures.benchmark_basis],
-        rating_area=figures.rating_area,
-        benchmark_source=figures.benchmark_source,
-    )
+def _household(out: pb.HouseholdFigures, figures: HouseholdFigures) -> None:
+    out.tax_unit_id = figures.tax_unit_id
+    out.household_size = figures.size
+    out.household_magi_cents = figures.magi_cents
+    out.poverty_line_cents = figures.poverty_line_cents
+    out.percent_of_poverty_line = round(float(figures.percent_of_poverty_line), 2)
+    out.purpose = PURPOSE[figures.purpose]
+    out.person_id = figures.person_id
+    out.member_person_ids.extend(figures.members)
+    out.poverty_guideline_year = figures.poverty_guideline_year
+    out.coverage_person_ids.extend(figures.coverage_person_ids)
+    out.benchmark_monthly_premium_cents = figures.benchmark_monthly_premium_cents
+    out.applicable_percentage = round(float(figures.applicable_percentage), 2)
+    out.expected_monthly_contribution_cents = figures.expected_monthly_contribution_cents
+    out.monthly_aptc_cents = figures.monthly_aptc_cents
+    out.benchmark_basis = BASIS[figures.benchmark_basis]
+    out.rating_area = figures.rating_area
+    out.benchmark_source = figures.benchmark_source
 
 
-def _member_magi(income: MemberIncome) -> pb.MemberMagi:
-    out = pb.MemberMagi(
-        person_id=income.person_id,
-        magi_cents=income.magi_cents,
-        tax_dependent=income.tax_dependent,
-        computed_from_incomes=income.magi is not None,
-    )
+def _member_magi(out: pb.MemberMagi, income: MemberIncome) -> None:
+    out.person_id = income.person_id
+    out.magi_cents = income.magi_cents
+    out.tax_dependent = income.tax_dependent
+    out.computed_from_incomes = income.magi is not None
     if income.magi is not None:
         f = income.magi.figures
         out.wages_cents = int(f["wages_cents"])
@@ -172,31 +168,29 @@ def _member_magi(income: MemberIncome) -> pb.MemberMagi:
         out.required_to_file = income.filing.required
         out.filing_threshold_cents = income.filing.threshold_cents
         out.citation = f"{out.citation}; {income.filing.citation}"
-    return out
 
 
 def to_response(determination: Determination) -> pb.DetermineEligibilityResponse:
-    persons = []
+    # Built in place, each part added where it belongs: a message handed to its parent's
+    # constructor is copied, and so are all its parts, once per level of nesting.
+    response = pb.DetermineEligibilityResponse()
     for person in determination.persons:
-        programs = []
+        programs = response.determinations.add(person_id=person.person_id).programs
         for result in person.programs:
-            out = det.ProgramDetermination(
+            out = programs.add(
                 program=PROGRAM[result.program],
                 status=STATUS[result.status],
                 monthly_benefit_cents=result.monthly_benefit_cents,
-                reasons=[
-                    det.Reason(
-                        code=r.code, message=r.message, citation=r.citation, figures=dict(r.figures)
-                    )
-                    for r in result.reasons
-                ],
             )
+            reasons = out.reasons
+            for r in result.reasons:
+                reason = reasons.add(code=r.code, message=r.message, citation=r.citation)
+                if r.figures:
+                    reason.figures.update(r.figures)
             if result.program is Program.MARKETPLACE:
                 out.csr_level = CSR[result.csr_level]
-            programs.append(out)
-        persons.append(det.PersonDetermination(person_id=person.person_id, programs=programs))
-    return pb.DetermineEligibilityResponse(
-        determinations=persons,
-        households=[_household(h) for h in determination.households],
-        member_magi=[_member_magi(i) for i in determination.incomes],
-    )
+    for household in determination.households:
+        _household(response.households.add(), household)
+    for income in determination.incomes:
+        _member_magi(response.member_magi.add(), income)
+    return response

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import grpc
 
@@ -34,6 +35,9 @@ MEDICAID_PARAMETERS = (
     "hhs.chip.income_limits",
     "hhs.medicaid.community_engagement",
 )
+# The enums' numbers, read once: ``values()`` builds a new list at every call.
+_CITIZENSHIP_NUMBERS = frozenset(hh.CitizenshipStatus.values())
+_INCOME_KINDS = frozenset(hh.IncomeKind.values()) - {hh.INCOME_KIND_UNSPECIFIED}
 
 
 def _check_plan_year(request: pb.DetermineEligibilityRequest, out: list[FieldViolation]) -> None:
@@ -54,6 +58,17 @@ def _entry_missing(params: ParameterSet, name: str, on: dt.date) -> bool:
 
 def missing_figures(year: int, params: ParameterSet, today: dt.date) -> list[str]:
     """The parameters the rules would read for a plan year that HHS does not hold."""
+    return list(_missing_figures(year, params, today))
+
+
+# Every request asks it again for the same few (plan year, day) pairs, and a loaded
+# parameter set never changes.
+@functools.lru_cache(maxsize=64)
+def _missing_figures(year: int, params: ParameterSet, today: dt.date) -> tuple[str, ...]:
+    return tuple(_find_missing(year, params, today))
+
+
+def _find_missing(year: int, params: ParameterSet, today: dt.date) -> list[str]:
     missing = [
         name for name in MARKETPLACE_PARAMETERS if _entry_missing(params, name, dt.date(year, 1, 1))
     ]
@@ -86,7 +101,7 @@ def _check_members(request: pb.DetermineEligibilityRequest, out: list[FieldViola
             out.append(FieldViolation(f"{path}.age", f"must be between 0 and {MAX_AGE}"))
         if m.applying and m.citizenship == hh.CITIZENSHIP_STATUS_UNSPECIFIED:
             out.append(FieldViolation(f"{path}.citizenship", "is required for an applying member"))
-        if m.citizenship not in hh.CitizenshipStatus.values():
+        if m.citizenship not in _CITIZENSHIP_NUMBERS:
             out.append(FieldViolation(f"{path}.citizenship", "is not a known status"))
         if abs(m.annual_magi_cents) > MAX_ABS_MAGI_CENTS:
             out.append(FieldViolation(f"{path}.annual_magi_cents", "is out of range"))
@@ -136,7 +151,7 @@ def _check_incomes(m: pb.EligibilityMember, path: str, out: list[FieldViolation]
         out.append(FieldViolation(f"{path}.incomes", "add up to more than HHS accepts"))
     for j, income in enumerate(m.incomes):
         where = f"{path}.incomes[{j}]"
-        if income.kind not in hh.IncomeKind.values() or income.kind == hh.INCOME_KIND_UNSPECIFIED:
+        if income.kind not in _INCOME_KINDS:
             out.append(FieldViolation(f"{where}.kind", "is required and must be a known kind"))
         if abs(income.annual_amount_cents) > MAX_ABS_MAGI_CENTS:
             out.append(FieldViolation(f"{where}.annual_amount_cents", "is out of range"))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import unicodedata
 from dataclasses import dataclass
+
+from shared.name_folding import fold_name
 
 CITIZEN = "citizen"
 
@@ -50,21 +51,15 @@ class IdentityAnswer:
         return self.death_date is not None
 
 
-def _fold(name: str) -> str:
-    """Names compare ignoring case, accents, spaces and punctuation."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    return "".join(c for c in decomposed if c.isalnum()).casefold()
-
-
 def names_agree(query: IdentityQuery, record: PersonRecord) -> bool:
     """The family name must agree in full; the given name in full or as an initial.
 
     SSA holds the full legal name, so unlike a tax return a shortened given name
     is not accepted, but a form that gives only an initial still matches on it.
     """
-    if _fold(query.family_name) != _fold(record.family_name):
+    if fold_name(query.family_name) != fold_name(record.family_name):
         return False
-    given_q, given_r = _fold(query.given_name), _fold(record.given_name)
+    given_q, given_r = fold_name(query.given_name), fold_name(record.given_name)
     if not given_q or not given_r:
         return False
     if len(given_q) == 1 or len(given_r) == 1:

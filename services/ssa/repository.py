@@ -6,11 +6,11 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from services.ssa.domain import PersonRecord
 from services.ssa.tables import SsaPerson
+from shared.padded_in import PaddedIn
 
 
 def _record(row: Any) -> PersonRecord:
@@ -29,21 +29,26 @@ def records_for(session: Session, ssns: Iterable[str]) -> dict[str, PersonRecord
     wanted = sorted(set(ssns))
     if not wanted:
         return {}
-    rows = session.connection().execute(_RECORDS, {"ssns": wanted})
+    statement, params = _RECORDS.bind(wanted)
+    rows = session.connection().execute(statement, params)
     return {row.ssn: _record(row) for row in rows}
 
 
-# Built once with the SSNs bound at each call, and read as plain rows: this runs on every
-# identity request, where building the statement and ORM objects showed in profiles.
+# Built once per shape with the SSNs bound at each call, and read as plain rows: this runs
+# on every identity request, where building the statement (an expanding IN rendered anew
+# each time) and ORM objects showed in profiles.
 _PERSON = SsaPerson.__table__  # type: ignore[attr-defined]
-_RECORDS = select(
-    _PERSON.c.ssn,
-    _PERSON.c.given_name,
-    _PERSON.c.family_name,
-    _PERSON.c.birth_date,
-    _PERSON.c.citizenship,
-    _PERSON.c.death_date,
-).where(_PERSON.c.ssn.in_(bindparam("ssns", expanding=True)))
+_RECORDS = PaddedIn(
+    "ssn",
+    lambda ssns: select(
+        _PERSON.c.ssn,
+        _PERSON.c.given_name,
+        _PERSON.c.family_name,
+        _PERSON.c.birth_date,
+        _PERSON.c.citizenship,
+        _PERSON.c.death_date,
+    ).where(_PERSON.c.ssn.in_(ssns)),
+)
 
 
 def upsert_people(session: Session, rows: list[SsaPerson]) -> int:

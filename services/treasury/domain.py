@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import unicodedata
 from dataclasses import dataclass
+
+from shared.name_folding import fold_name
 
 
 class Status(enum.Enum):
@@ -43,12 +44,6 @@ class FilerAnswer:
     record: ReturnRecord | None = None
 
 
-def _fold(name: str) -> str:
-    """Names match ignoring case, accents, spaces and punctuation."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    return "".join(c for c in decomposed if c.isalnum()).casefold()
-
-
 def match(query: FilerQuery, record: ReturnRecord | None) -> FilerAnswer:
     """A return is released only when SSN, family name and birth date all agree.
 
@@ -57,8 +52,8 @@ def match(query: FilerQuery, record: ReturnRecord | None) -> FilerAnswer:
     """
     if record is None:
         return FilerAnswer(query.person_id, Status.NO_RECORD)
-    same_family = _fold(query.family_name) == _fold(record.family_name)
-    given_q, given_r = _fold(query.given_name), _fold(record.given_name)
+    same_family = fold_name(query.family_name) == fold_name(record.family_name)
+    given_q, given_r = fold_name(query.given_name), fold_name(record.given_name)
     same_given = bool(given_q) and bool(given_r) and given_q[0] == given_r[0]
     if not (same_family and same_given and query.birth_date == record.birth_date):
         return FilerAnswer(query.person_id, Status.IDENTITY_MISMATCH)

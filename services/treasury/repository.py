@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import bindparam
@@ -11,30 +12,31 @@ from sqlmodel import Session, col, or_, select
 from eligibility.common.v1.household_pb2 import Address
 from services.treasury.domain import ReturnRecord
 from services.treasury.tables import AddressOfRecord, TaxReturn
+from shared.padded_in import PaddedIn
 
 
 def _family_size(row: Any) -> int:
     return 1 + (1 if row.spouse_ssn else 0) + row.dependents
 
 
-# Built once with the values bound at each call, and read as a plain row: this runs for
-# every filer of every income request, where building the statement and an ORM object
-# showed in profiles.
+# One statement for every filer of a request, built once per shape with the values bound
+# at each call, read as plain rows: this runs on every income request, where building
+# statements and ORM objects, and a statement per filer, showed in profiles. It reads each
+# filer's returns up to the tax year, newest first (a handful of years a person), and
+# keeps the first for each.
 _RETURN = TaxReturn.__table__  # type: ignore[attr-defined]
-_LATEST = (
-    select(_RETURN)
-    .where(or_(_RETURN.c.primary_ssn == bindparam("ssn"), _RETURN.c.spouse_ssn == bindparam("ssn")))
-    .where(_RETURN.c.tax_year <= bindparam("tax_year"))
-    .order_by(_RETURN.c.tax_year.desc())
-    .limit(1)
+_RETURNS_UP_TO = PaddedIn(
+    "ssn",
+    lambda ssns: (
+        select(_RETURN)
+        .where(or_(_RETURN.c.primary_ssn.in_(ssns), _RETURN.c.spouse_ssn.in_(ssns)))
+        .where(_RETURN.c.tax_year <= bindparam("tax_year"))
+        .order_by(_RETURN.c.tax_year.desc(), _RETURN.c.id)
+    ),
 )
 
 
-def latest_return(session: Session, ssn: str, tax_year: int) -> ReturnRecord | None:
-    """The return for ``tax_year`` on which ``ssn`` is a filer, else the latest earlier one."""
-    row = session.connection().execute(_LATEST, {"ssn": ssn, "tax_year": tax_year}).first()
-    if row is None:
-        return None
+def _record(row: Any, ssn: str) -> ReturnRecord:
     is_primary = row.primary_ssn == ssn
     return ReturnRecord(
         tax_year=row.tax_year,
@@ -42,11 +44,26 @@ def latest_return(session: Session, ssn: str, tax_year: int) -> ReturnRecord | N
         filer_ssn=ssn,
         given_name=row.primary_given_name if is_primary else (row.spouse_given_name or ""),
         family_name=row.primary_family_name if is_primary else (row.spouse_family_name or ""),
-        birth_date=row.primary_birth_date if is_primary else row.spouse_birth_date,  # type: ignore[arg-type]
+        birth_date=row.primary_birth_date if is_primary else row.spouse_birth_date,
         family_size=_family_size(row),
         agi_cents=row.agi_cents,
         magi_cents=row.agi_cents + row.magi_add_backs_cents,
     )
+
+
+def latest_returns(session: Session, ssns: Sequence[str], tax_year: int) -> dict[str, ReturnRecord]:
+    """For each SSN, the return for ``tax_year`` on which it is a filer, else the latest
+    earlier one; an SSN with neither is left out."""
+    if not ssns:
+        return {}
+    wanted = set(ssns)
+    statement, params = _RETURNS_UP_TO.bind(list(ssns), tax_year=tax_year)
+    found: dict[str, ReturnRecord] = {}
+    for row in session.connection().execute(statement, params):
+        for ssn in (row.primary_ssn, row.spouse_ssn):
+            if ssn in wanted and ssn not in found:
+                found[ssn] = _record(row, ssn)
+    return found
 
 
 def upsert_returns(session: Session, rows: list[TaxReturn]) -> int:

@@ -155,10 +155,8 @@ class IncomeVerificationServicer(pb_grpc.IncomeVerificationServiceServicer):
         def answer(session: Session) -> list[FilerAnswer]:
             # Before any return is read: a replayed or revoked proof reads nothing.
             proof_ledger.admit(session, claims)
-            answers = [
-                match(q, repository.latest_return(session, q.ssn, request.tax_year))
-                for q in queries
-            ]
+            returns = repository.latest_returns(session, ssns, request.tax_year)
+            answers = [match(q, returns.get(q.ssn)) for q in queries]
             disclosures = [
                 for_answer(q.ssn, a, claims.consent_id)
                 for q, a in zip(queries, answers, strict=True)

@@ -7,7 +7,7 @@ import datetime as dt
 from eligibility.common.v1 import determination_pb2 as det
 from eligibility.common.v1 import household_pb2 as hh
 from eligibility.usda.v1 import snap_eligibility_pb2 as pb
-from services.usda.rules import Determination, Expenses, Member, SnapFacts
+from services.usda.rules import Determination, Expenses, Member, Reason, SnapFacts
 from shared import work_activity
 
 _AREAS = {
@@ -57,24 +57,18 @@ def facts_from_request(
     )
 
 
+def _reason(out: det.Reason, reason: Reason) -> None:
+    out.code = reason.code
+    out.message = reason.message
+    out.citation = reason.citation
+    if reason.figures:
+        out.figures.update(reason.figures)
+
+
 def response_from(result: Determination) -> pb.DetermineSnapEligibilityResponse:
-    status = (
-        det.DETERMINATION_STATUS_ELIGIBLE
-        if result.eligible
-        else det.DETERMINATION_STATUS_INELIGIBLE
-    )
-    return pb.DetermineSnapEligibilityResponse(
-        determination=det.ProgramDetermination(
-            program=det.PROGRAM_SNAP,
-            status=status,
-            monthly_benefit_cents=result.allotment_cents,
-            reasons=[
-                det.Reason(
-                    code=r.code, message=r.message, citation=r.citation, figures=dict(r.figures)
-                )
-                for r in result.reasons
-            ],
-        ),
+    # Built in place, each part added where it belongs: a message handed to its parent's
+    # constructor is copied, and so are all its parts, once per level of nesting.
+    response = pb.DetermineSnapEligibilityResponse(
         gross_monthly_income_cents=result.gross_income_cents,
         net_monthly_income_cents=result.net_income_cents,
         household_size=result.household_size,
@@ -82,20 +76,25 @@ def response_from(result: Determination) -> pb.DetermineSnapEligibilityResponse:
         categorically_eligible=result.categorically_eligible,
         alaska_allotment_area=_AREA_ENUMS.get(result.alaska_area, 0),  # type: ignore[arg-type]
         utility_region=result.utility_region,
-        time_limits=[
-            pb.TimeLimitStatus(
-                person_id=t.person_id,
-                limited=t.limited,
-                countable_months_remaining=t.remaining,
-                required_monthly_hours=t.required_hours,
-                excluded=t.excluded,
-                reason=det.Reason(
-                    code=t.reason.code,
-                    message=t.reason.message,
-                    citation=t.reason.citation,
-                    figures=dict(t.reason.figures),
-                ),
-            )
-            for t in result.time_limits
-        ],
     )
+    determination = response.determination
+    determination.program = det.PROGRAM_SNAP
+    determination.status = (
+        det.DETERMINATION_STATUS_ELIGIBLE
+        if result.eligible
+        else det.DETERMINATION_STATUS_INELIGIBLE
+    )
+    determination.monthly_benefit_cents = result.allotment_cents
+    reasons = determination.reasons
+    for r in result.reasons:
+        _reason(reasons.add(), r)
+    for t in result.time_limits:
+        limit = response.time_limits.add(
+            person_id=t.person_id,
+            limited=t.limited,
+            countable_months_remaining=t.remaining,
+            required_monthly_hours=t.required_hours,
+            excluded=t.excluded,
+        )
+        _reason(limit.reason, t.reason)
+    return response
