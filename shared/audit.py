@@ -31,11 +31,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, insert, text, update
+from sqlalchemy import bindparam, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from shared.bulk_insert import insert_many
 from shared.subject_refs import subject_reference
 
 AUDIT_SUBJECT_DOMAIN = "elig-audit-subject-v1"
@@ -187,7 +188,7 @@ class AuditLog:
         digest = hashlib.sha256(f"elig-audit-lock:{prefix}".encode()).digest()
         self._lock_key = int.from_bytes(digest[:8], "big", signed=True)
         entries, head = self.entry.__table__, self.head_table.__table__
-        self._insert_entries = insert(entries)
+        self._entries = entries
         self._move_head = (
             update(head)
             .where(head.c.id == 1)
@@ -299,11 +300,10 @@ class AuditLog:
                 row["prev_hash"],
             )
             rows.append(row)
-        # One executemany of statements built once (their compiled form is cached with
-        # them), on the session's connection: appends sit on every application's path,
-        # inside the writer's turn, where the ORM's and the statement builder's work
-        # showed up in profiles.
-        connection.execute(self._insert_entries, rows)
+        # One executemany through the driver (shared.bulk_insert), on the session's
+        # connection: appends sit on every application's path, inside the writer's turn,
+        # where the ORM's and the statement builder's work showed up in profiles.
+        insert_many(connection, self._entries, rows)
         connection.execute(self._move_head, {"new_seq": seq, "new_hash": prev_hash})
         return rows
 
