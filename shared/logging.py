@@ -90,6 +90,8 @@ def _scrub_text(text: str) -> str:
 def _scrub_digits(text: str) -> str:
     if not _DIGIT.search(text):  # both shapes are made of digits: most text has none
         return text
+    if _MINTED_ID.fullmatch(text):  # a correlation id, new with every call
+        return text
     pieces: list[str] = []
     start = 0
     for minted in _MINTED_ID.finditer(text):
