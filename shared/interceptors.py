@@ -1,5 +1,6 @@
-"""Server and client interceptors: who is calling and may they, the correlation id across
-hops, one access-log line per call, and the single place where errors become gRPC statuses."""
+"""The server interceptor: who is calling and may they, the correlation id taken from the
+caller, one access-log line per call, and the single place where errors become gRPC
+statuses. Calls out carry the correlation id on (shared/channels.py)."""
 
 from __future__ import annotations
 
@@ -12,13 +13,7 @@ import structlog
 
 from shared import context as ctx
 from shared import decoding
-from shared.context import (
-    CALLER_HEADER,
-    CORRELATION_HEADER,
-    ON_BEHALF_HEADER,
-    PURPOSE_HEADER,
-    new_correlation_id,
-)
+from shared.context import CORRELATION_HEADER, new_correlation_id
 from shared.errors import ServiceError, to_status
 from shared.security import Security, metadata_value
 
@@ -176,43 +171,3 @@ class _Call:
         structlog.contextvars.unbind_contextvars("correlation_id", "caller")
         for var, token in reversed(self._tokens):
             var.reset(token)
-
-
-class CorrelationClientInterceptor(grpc.aio.UnaryUnaryClientInterceptor):
-    """Forwards the correlation id, the purpose, and the caseworker on whose behalf this
-    service asks; names this service as caller only where nothing proves it (plaintext)."""
-
-    def __init__(self, declare_caller: bool = False) -> None:
-        self._declare_caller = declare_caller
-
-    async def intercept_unary_unary(self, continuation, client_call_details, request):  # type: ignore[override]
-        cid = ctx.correlation_id.get() or new_correlation_id()
-        metadata = list(client_call_details.metadata or [])
-        present = {key for key, _ in metadata}
-        extra = [(CORRELATION_HEADER, cid)]
-        if self._declare_caller:
-            extra.append((CALLER_HEADER, ctx.local_service()))
-        if ctx.purpose.get():
-            extra.append((PURPOSE_HEADER, ctx.purpose.get()))
-        if ctx.current_caseworker():
-            extra.append((ON_BEHALF_HEADER, ctx.current_caseworker()))
-        metadata.extend((k, v) for k, v in extra if k not in present)
-        details = grpc.aio.ClientCallDetails(
-            client_call_details.method,
-            client_call_details.timeout,
-            metadata,
-            client_call_details.credentials,
-            client_call_details.wait_for_ready,
-        )
-        return await continuation(details, request)
-
-
-class CorrelationStreamInterceptor(grpc.aio.UnaryStreamClientInterceptor):
-    """The same headers on server-streaming calls (an asyncio channel files an interceptor
-    under one kind only)."""
-
-    def __init__(self, declare_caller: bool = False) -> None:
-        self._inner = CorrelationClientInterceptor(declare_caller)
-
-    async def intercept_unary_stream(self, continuation, client_call_details, request):  # type: ignore[override]
-        return await self._inner.intercept_unary_unary(continuation, client_call_details, request)
