@@ -8,8 +8,7 @@ from typing import Any
 import grpc
 
 from shared.caseworker_token import AUTHORIZATION_HEADER
-from shared.context import CALLER_HEADER, PURPOSE_HEADER
-from shared.interceptors import CorrelationClientInterceptor, CorrelationStreamInterceptor
+from shared.context import CALLER_HEADER, PURPOSE_HEADER, forwarded_headers
 from shared.tls import TlsFiles
 
 # A ping every 30 s keeps long idle streams (the SSA death feed) alive through middleboxes;
@@ -31,20 +30,68 @@ def open_channel(target: str, tls: TlsFiles | None) -> grpc.aio.Channel:
     correlation id; ``tls`` None is the plaintext development mode, where the caller can
     only declare its name."""
     if tls is None:
-        return grpc.aio.insecure_channel(
-            target,
-            options=_OPTIONS,
-            interceptors=[
-                CorrelationClientInterceptor(declare_caller=True),
-                CorrelationStreamInterceptor(declare_caller=True),
-            ],
-        )
-    return grpc.aio.secure_channel(
-        target,
-        tls.channel_credentials(),
-        options=_OPTIONS,
-        interceptors=[CorrelationClientInterceptor(), CorrelationStreamInterceptor()],
+        return _Forwarding(grpc.aio.insecure_channel(target, options=_OPTIONS), True)
+    return _Forwarding(
+        grpc.aio.secure_channel(target, tls.channel_credentials(), options=_OPTIONS), False
     )
+
+
+class _Forwarding(grpc.aio.Channel):
+    """A channel whose unary and server-streaming calls carry the headers of the call
+    being served (shared/context.py), added as each call is made. A client interceptor
+    would do the same at several times the cost: grpc.aio runs every intercepted call
+    through a task of its own and a wrapper around the call."""
+
+    def __init__(self, channel: grpc.aio.Channel, declare_caller: bool) -> None:
+        self._channel = channel
+        self._declare_caller = declare_caller
+
+    def unary_unary(self, *args: Any, **kwargs: Any) -> Any:
+        return _WithHeaders(self._channel.unary_unary(*args, **kwargs), self._declare_caller)
+
+    def unary_stream(self, *args: Any, **kwargs: Any) -> Any:
+        return _WithHeaders(self._channel.unary_stream(*args, **kwargs), self._declare_caller)
+
+    def stream_unary(self, *args: Any, **kwargs: Any) -> Any:
+        return self._channel.stream_unary(*args, **kwargs)
+
+    def stream_stream(self, *args: Any, **kwargs: Any) -> Any:
+        return self._channel.stream_stream(*args, **kwargs)
+
+    async def __aenter__(self) -> _Forwarding:
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self._channel.close(None)
+
+    async def close(self, grace: float | None = None) -> None:
+        await self._channel.close(grace)
+
+    def get_state(self, try_to_connect: bool = False) -> grpc.ChannelConnectivity:
+        return self._channel.get_state(try_to_connect)
+
+    async def wait_for_state_change(self, last_observed_state: grpc.ChannelConnectivity) -> None:
+        await self._channel.wait_for_state_change(last_observed_state)
+
+    async def channel_ready(self) -> None:
+        await self._channel.channel_ready()
+
+
+class _WithHeaders:
+    """A method of a ``_Forwarding`` channel: the call as grpc.aio makes it, with the
+    forwarded headers after the caller's own (a header the caller gave is kept)."""
+
+    def __init__(self, method: Any, declare_caller: bool) -> None:
+        self._method = method
+        self._declare_caller = declare_caller
+
+    def __call__(self, request: Any, *, metadata: Any = None, **options: Any) -> Any:
+        headers = forwarded_headers(self._declare_caller)
+        if metadata:
+            given = list(metadata)
+            present = {key for key, _ in given}
+            headers = given + [header for header in headers if header[0] not in present]
+        return self._method(request, metadata=headers, **options)
 
 
 Metadata = Sequence[tuple[str, str]] | Callable[[], Sequence[tuple[str, str]]]

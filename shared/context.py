@@ -75,3 +75,19 @@ def current_caller() -> str:
 
 def current_caseworker() -> str | None:
     return principal.get().caseworker
+
+
+def forwarded_headers(declare_caller: bool = False) -> list[tuple[str, str]]:
+    """The headers a call made while serving another carries on: its correlation id (a
+    new one outside a call), its purpose, the caseworker on whose behalf it asks, and,
+    where nothing proves it (plaintext), this service's name."""
+    headers = [(CORRELATION_HEADER, correlation_id.get() or new_correlation_id())]
+    if declare_caller:
+        headers.append((CALLER_HEADER, _local_service))
+    declared = purpose.get()
+    if declared:
+        headers.append((PURPOSE_HEADER, declared))
+    caseworker = principal.get().caseworker
+    if caseworker:
+        headers.append((ON_BEHALF_HEADER, caseworker))
+    return headers

@@ -1,5 +1,6 @@
-"""Server and client interceptors: who is calling and may they, the correlation id across
-hops, one access-log line per call, and the single place where errors become gRPC statuses."""
+"""The server interceptor: who is calling and may they, the correlation id taken from the
+caller, one access-log line per call, and the single place where errors become gRPC
+statuses. Calls out carry the correlation id on (shared/channels.py)."""
 
 from __future__ import annotations
 
@@ -12,13 +13,7 @@ import structlog
 
 from shared import context as ctx
 from shared import decoding
-from shared.context import (
-    CALLER_HEADER,
-    CORRELATION_HEADER,
-    ON_BEHALF_HEADER,
-    PURPOSE_HEADER,
-    new_correlation_id,
-)
+from shared.context import CORRELATION_HEADER, new_correlation_id
 from shared.errors import ServiceError, to_status
 from shared.security import Security, metadata_value
 
@@ -33,6 +28,11 @@ class ServerCallInterceptor(grpc.aio.ServerInterceptor):
 
     def __init__(self, security: Security) -> None:
         self._security = security
+        # By method: the handler the server found and our wrapping of it. A server's
+        # handlers are fixed once it starts, so each method is wrapped once, not per call;
+        # a handler that differs from the one remembered (another interceptor that makes
+        # one per call) is wrapped afresh.
+        self._wrapped: dict[str, tuple[grpc.RpcMethodHandler, grpc.RpcMethodHandler]] = {}
 
     async def intercept_service(
         self,
@@ -43,16 +43,23 @@ class ServerCallInterceptor(grpc.aio.ServerInterceptor):
         if handler is None:
             return handler
         method = handler_call_details.method
-        metadata = handler_call_details.invocation_metadata
+        known = self._wrapped.get(method)
+        if known is not None and known[0] is handler:
+            return known[1]
+        wrapped = self._wrap(method, handler)
+        self._wrapped[method] = (handler, wrapped)
+        return wrapped
+
+    def _wrap(self, method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
         if handler.unary_unary is not None:
             return grpc.unary_unary_rpc_method_handler(
-                self._unary(method, metadata, handler.unary_unary),
+                self._unary(method, handler.unary_unary),
                 request_deserializer=decoding.tolerant(handler.request_deserializer, method),
                 response_serializer=handler.response_serializer,
             )
         if handler.unary_stream is not None:
             return grpc.unary_stream_rpc_method_handler(
-                self._stream(method, metadata, handler.unary_stream),
+                self._stream(method, handler.unary_stream),
                 request_deserializer=decoding.tolerant(handler.request_deserializer, method),
                 response_serializer=handler.response_serializer,
             )
@@ -60,24 +67,43 @@ class ServerCallInterceptor(grpc.aio.ServerInterceptor):
             return handler  # reflection: open to every authenticated caller, holds no data
         return grpc.unary_unary_rpc_method_handler(_refuse_streaming)
 
-    def _unary(self, method: str, metadata: Any, behavior: Any) -> Any:
+    def _unary(self, method: str, behavior: Any) -> Any:
+        security = self._security
+
         async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            async with _Call(self._security, method, metadata, context) as call:
-                return await call.guarded(_decoded(behavior, request, context))
+            call = _Call(method, context)
+            try:
+                await call.admit(security)
+                # Checked after the gate, so an unproven caller learns nothing about the
+                # request's shape.
+                decoding.raise_if_refused(request)
+                return await behavior(request, context)
+            except Exception as error:  # noqa: BLE001 - every failure is mapped in fail()
+                await call.fail(error)
+            finally:
+                call.close()
 
         return wrapped
 
-    def _stream(self, method: str, metadata: Any, behavior: Any) -> Any:
+    def _stream(self, method: str, behavior: Any) -> Any:
+        security = self._security
+
         async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
-            async with _Call(self._security, method, metadata, context) as call:
-                await call.guarded(_checked(request))
-                if call.refused:
+            call = _Call(method, context)
+            try:
+                try:
+                    await call.admit(security)
+                    decoding.raise_if_refused(request)
+                except Exception as error:  # noqa: BLE001 - mapped in fail()
+                    await call.fail(error)
                     return
                 try:
                     async for item in behavior(request, context):
                         yield item
                 except Exception as error:  # noqa: BLE001 - mapped like a unary error
                     await call.fail(error)
+            finally:
+                call.close()
 
         return wrapped
 
@@ -88,55 +114,31 @@ _OPEN_STREAMING = (
 )
 
 
-async def _checked(request: Any) -> None:
-    decoding.raise_if_refused(request)
-
-
-async def _decoded(behavior: Any, request: Any, context: grpc.aio.ServicerContext) -> Any:
-    # Checked after the gate, so an unproven caller learns nothing about the request's shape.
-    decoding.raise_if_refused(request)
-    return await behavior(request, context)
-
-
 async def _refuse_streaming(request: Any, context: grpc.aio.ServicerContext) -> None:
     await context.abort(grpc.StatusCode.UNIMPLEMENTED, "streaming calls are not served here")
 
 
 class _Call:
-    """One served call: context bound on entry, one log line and cleanup on exit."""
+    """One served call: the correlation id bound when it is made, who is calling bound
+    once proven, and one log line and the context put back when it is closed."""
 
-    def __init__(
-        self, security: Security, method: str, metadata: Any, context: grpc.aio.ServicerContext
-    ) -> None:
-        self._security = security
+    def __init__(self, method: str, context: grpc.aio.ServicerContext) -> None:
         self._method = method
-        self._metadata = metadata
         self._context = context
+        self._metadata = context.invocation_metadata()
         self.code = grpc.StatusCode.OK
-        self.refused = False
-        self._tokens: list[tuple[Any, Any]] = []
-
-    async def __aenter__(self) -> _Call:
         incoming = metadata_value(self._metadata, CORRELATION_HEADER)
         cid = (incoming or "")[:_CORRELATION_LIMIT] or new_correlation_id()
-        self._tokens.append((ctx.correlation_id, ctx.correlation_id.set(cid)))
+        self._tokens: list[tuple[Any, Any]] = [(ctx.correlation_id, ctx.correlation_id.set(cid))]
         structlog.contextvars.bind_contextvars(correlation_id=cid)
         self._started = time.perf_counter()
-        return self
 
-    async def guarded(self, work: Awaitable[Any]) -> Any:
-        """Authenticate and authorize, then run ``work``; any failure becomes a status."""
-        try:
-            who, declared = await self._security.admit(self._context, self._method, self._metadata)
-            self._tokens.append((ctx.principal, ctx.principal.set(who)))
-            structlog.contextvars.bind_contextvars(caller=who.audit_name)
-            self._tokens.append((ctx.purpose, ctx.purpose.set(declared)))
-            return await work
-        except Exception as error:  # noqa: BLE001 - every failure is mapped in fail()
-            if hasattr(work, "close"):
-                work.close()  # never awaited when the gate refused: say so to asyncio
-            self.refused = True
-            await self.fail(error)
+    async def admit(self, security: Security) -> None:
+        """Authenticate and authorize, or raise why not."""
+        who, declared = await security.admit(self._context, self._method, self._metadata)
+        self._tokens.append((ctx.principal, ctx.principal.set(who)))
+        structlog.contextvars.bind_contextvars(caller=who.audit_name)
+        self._tokens.append((ctx.purpose, ctx.purpose.set(declared)))
 
     async def fail(self, error: BaseException) -> None:
         if isinstance(error, ServiceError):
@@ -159,7 +161,7 @@ class _Call:
             )
             await self._context.abort(grpc.StatusCode.INTERNAL, "internal error; see server log")
 
-    async def __aexit__(self, *exc: Any) -> None:
+    def close(self) -> None:
         log.info(
             "rpc",
             method=self._method,
@@ -169,43 +171,3 @@ class _Call:
         structlog.contextvars.unbind_contextvars("correlation_id", "caller")
         for var, token in reversed(self._tokens):
             var.reset(token)
-
-
-class CorrelationClientInterceptor(grpc.aio.UnaryUnaryClientInterceptor):
-    """Forwards the correlation id, the purpose, and the caseworker on whose behalf this
-    service asks; names this service as caller only where nothing proves it (plaintext)."""
-
-    def __init__(self, declare_caller: bool = False) -> None:
-        self._declare_caller = declare_caller
-
-    async def intercept_unary_unary(self, continuation, client_call_details, request):  # type: ignore[override]
-        cid = ctx.correlation_id.get() or new_correlation_id()
-        metadata = list(client_call_details.metadata or [])
-        present = {key for key, _ in metadata}
-        extra = [(CORRELATION_HEADER, cid)]
-        if self._declare_caller:
-            extra.append((CALLER_HEADER, ctx.local_service()))
-        if ctx.purpose.get():
-            extra.append((PURPOSE_HEADER, ctx.purpose.get()))
-        if ctx.current_caseworker():
-            extra.append((ON_BEHALF_HEADER, ctx.current_caseworker()))
-        metadata.extend((k, v) for k, v in extra if k not in present)
-        details = grpc.aio.ClientCallDetails(
-            client_call_details.method,
-            client_call_details.timeout,
-            metadata,
-            client_call_details.credentials,
-            client_call_details.wait_for_ready,
-        )
-        return await continuation(details, request)
-
-
-class CorrelationStreamInterceptor(grpc.aio.UnaryStreamClientInterceptor):
-    """The same headers on server-streaming calls (an asyncio channel files an interceptor
-    under one kind only)."""
-
-    def __init__(self, declare_caller: bool = False) -> None:
-        self._inner = CorrelationClientInterceptor(declare_caller)
-
-    async def intercept_unary_stream(self, continuation, client_call_details, request):  # type: ignore[override]
-        return await self._inner.intercept_unary_unary(continuation, client_call_details, request)

@@ -15,6 +15,8 @@ from typing import Any
 
 import structlog
 
+from shared.log_output import UtcTimestamp, render_json, stderr_lines
+
 REDACTED = "[REDACTED]"
 
 # Keys whose values are personal data wherever they appear in an event.
@@ -64,9 +66,31 @@ def _is_sensitive_key(key: str) -> bool:
     return lowered in _SENSITIVE_KEYS or lowered.endswith(_SENSITIVE_SUFFIXES)
 
 
+# Text already found clean, so the lines every call writes (the service, method, status
+# and caller names, a correlation id on its second line) skip the patterns. Only clean
+# text is kept, so the memo holds nothing a log line would not show anyway; short text
+# only, and emptied when full, so it stays small whatever is logged.
+_CLEAN_TEXT: set[str] = set()
+_CLEAN_TEXT_MAX = 4096
+_CLEAN_TEXT_MAX_CHARS = 200
+
+
 def _scrub_text(text: str) -> str:
     """SSN- and date-shaped runs become REDACTED, except inside a minted id."""
+    if text in _CLEAN_TEXT:
+        return text
+    scrubbed = _scrub_digits(text)
+    if scrubbed == text and len(text) <= _CLEAN_TEXT_MAX_CHARS:
+        if len(_CLEAN_TEXT) >= _CLEAN_TEXT_MAX:
+            _CLEAN_TEXT.clear()
+        _CLEAN_TEXT.add(text)
+    return scrubbed
+
+
+def _scrub_digits(text: str) -> str:
     if not _DIGIT.search(text):  # both shapes are made of digits: most text has none
+        return text
+    if _MINTED_ID.fullmatch(text):  # a correlation id, new with every call
         return text
     pieces: list[str] = []
     start = 0
@@ -114,6 +138,8 @@ def redact_personal_data(_: Any, __: str, event_dict: dict[str, Any]) -> dict[st
             continue
         if kind is _Kind.SENSITIVE:
             event_dict[key] = REDACTED
+        elif value.__class__ is str and value in _CLEAN_TEXT:
+            continue
         elif kind is _Kind.ID:
             event_dict[key] = _scrub_id(value)
         else:
@@ -189,15 +215,11 @@ def _describe(error: BaseException, seen: set[int]) -> list[str]:
 
 def configure_logging(level: str = "info", fmt: str = "json", service: str | None = None) -> None:
     """Configure structlog once per process. Output goes to stderr."""
-    renderer: Any
-    if fmt == "console":
-        renderer = structlog.dev.ConsoleRenderer()
-    else:
-        renderer = structlog.processors.JSONRenderer()
+    renderer: Any = structlog.dev.ConsoleRenderer() if fmt == "console" else render_json
     processors: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        UtcTimestamp(),
         withhold_exception_messages,
         redact_personal_data,
         renderer,
@@ -207,10 +229,10 @@ def configure_logging(level: str = "info", fmt: str = "json", service: str | Non
         wrapper_class=structlog.make_filtering_bound_logger(
             logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
         ),
-        # One write per line: workers sharing a log file must not interleave halves of lines
-        # (print writes the text and its newline separately).
-        logger_factory=structlog.WriteLoggerFactory(file=sys.stderr),
-        cache_logger_on_first_use=False,
+        logger_factory=stderr_lines,
+        # Loggers are made on first use and kept: making one per line cost more than the
+        # rest of the line. configure_logging is called once, before anything logs.
+        cache_logger_on_first_use=True,
     )
     if service:
         structlog.contextvars.bind_contextvars(service=service)

@@ -3,12 +3,12 @@ settings -> logging -> clock -> trust -> service wiring -> server -> wait for a 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 import structlog
 
+from shared import event_loop
 from shared.access_audit import open_access_audit, refusal_sink
 from shared.caseworker_token import LocalTokenKeys, TokenVerifier
 from shared.clock import Clock, clock_from_setting
@@ -81,6 +81,7 @@ async def _main(settings: ServiceSettings, build: Builder, takes_tokens: bool) -
         tls_mode=trust.mode,
         services=list(running.service_names),
         database=settings.resolved_database_url().split("://", 1)[0],
+        event_loop=event_loop.chosen(),
     )
     await serve_until_signalled(
         running, settings.shutdown_grace_seconds, wiring.on_stop, wiring.on_draining
@@ -97,4 +98,4 @@ def run_service(service: str, build: Builder, *, takes_tokens: bool = False) -> 
         structlog.contextvars.bind_contextvars(worker=worker_index())
     elif settings.workers > 1:
         raise SystemExit(Supervisor(settings, settings.workers).run())
-    asyncio.run(_main(settings, build, takes_tokens))
+    event_loop.run(_main(settings, build, takes_tokens))

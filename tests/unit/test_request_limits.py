@@ -13,6 +13,7 @@ from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from eligibility.treasury.v1 import income_verification_pb2 as treasury_pb
 from shared import limits
 from shared.decoding import MALFORMED, Refused, decode
+from shared.errors import FieldViolation
 
 
 def _violations(message) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -106,3 +107,22 @@ def test_a_timestamp_at_either_end_of_the_range_passes() -> None:
         request = treasury_pb.RecordConsentRevocationRequest(request_id="r", consent_id="c")
         request.revoke_time.seconds, request.revoke_time.nanos = seconds, 999_999_999
         assert limits.check_message(request) == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_the_quick_check_passes_exactly_the_requests_the_full_walk_finds_nothing_in(
+    data: st.DataObject,
+) -> None:
+    from tests.fuzz.generators import any_request, methods
+
+    method = data.draw(st.sampled_from(methods()))
+    _, raw = data.draw(any_request(method))
+    try:
+        message = method.message_class().FromString(raw)
+    except Exception:  # noqa: BLE001 - bytes that do not parse have nothing to check
+        return
+    full: list[FieldViolation] = []
+    limits._walk(message, "", full)
+    assert limits.within_limits(message) == (full == [])
+    assert limits.check_message(message) == full
