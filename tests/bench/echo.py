@@ -55,16 +55,15 @@ async def serve(certs: Path) -> None:
 
 
 @contextmanager
-def echo_servers(certs: Path, count: int = FAN_OUT, timeout: float = 15.0) -> Iterator[list[str]]:
-    """Start ``count`` echo server processes with certificates from ``certs``; yields their
-    loopback targets."""
-    DevCertificates(certs).ensure()
+def bare_servers(modules: list[list[str]], timeout: float = 15.0) -> Iterator[list[str]]:
+    """Start one server process per ``[module, *args]`` (each prints its port when it
+    listens); yields their loopback targets, in order, and stops them all at the end."""
     processes: list[subprocess.Popen[str]] = []
     try:
         targets = []
-        for _ in range(count):
+        for module in modules:
             process = subprocess.Popen(
-                [sys.executable, "-m", "tests.bench.echo", str(certs)],
+                [sys.executable, "-m", *module],
                 cwd=REPO_ROOT,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
@@ -74,7 +73,7 @@ def echo_servers(certs: Path, count: int = FAN_OUT, timeout: float = 15.0) -> It
             assert process.stdout is not None
             line = process.stdout.readline().strip()
             if not line.isdigit():
-                raise RuntimeError(f"echo server did not report its port (got {line!r})")
+                raise RuntimeError(f"{module[0]} did not report its port (got {line!r})")
             targets.append(f"127.0.0.1:{line}")
         yield targets
     finally:
@@ -88,6 +87,15 @@ def echo_servers(certs: Path, count: int = FAN_OUT, timeout: float = 15.0) -> It
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@contextmanager
+def echo_servers(certs: Path, count: int = FAN_OUT) -> Iterator[list[str]]:
+    """Start ``count`` echo server processes with certificates from ``certs``; yields their
+    loopback targets."""
+    DevCertificates(certs).ensure()
+    with bare_servers([["tests.bench.echo", str(certs)]] * count) as targets:
+        yield targets
 
 
 class EchoFanOut:

@@ -15,7 +15,6 @@ port, asking the four targets, and prints that port.
 from __future__ import annotations
 
 import asyncio
-import subprocess
 import sys
 import threading
 from collections.abc import Iterator
@@ -24,8 +23,9 @@ from pathlib import Path
 
 import grpc
 
+from shared import event_loop
 from shared.tls import DevCertificates
-from tests.bench.echo import METHOD, REPO_ROOT, _exit_when_parent_goes, echo_servers
+from tests.bench.echo import METHOD, _exit_when_parent_goes, bare_servers, echo_servers
 
 AGENCIES = 4
 RELAY_METHOD = "/bench.Relay/Apply"
@@ -57,31 +57,13 @@ async def serve(certs: Path, targets: list[str]) -> None:
 
 
 @contextmanager
-def relay(certs: Path, timeout: float = 15.0) -> Iterator[str]:
+def relay(certs: Path) -> Iterator[str]:
     """Four echo agencies and the relay before them; yields the relay's target."""
-    with echo_servers(certs, AGENCIES) as agencies:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "tests.bench.path_floor", str(certs), ",".join(agencies)],
-            cwd=REPO_ROOT,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            assert process.stdout is not None
-            line = process.stdout.readline().strip()
-            if not line.isdigit():
-                raise RuntimeError(f"relay did not report its port (got {line!r})")
-            yield f"127.0.0.1:{line}"
-        finally:
-            process.terminate()
-            assert process.stdin is not None
-            process.stdin.close()
-            try:
-                process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    with (
+        echo_servers(certs, AGENCIES) as agencies,
+        bare_servers([["tests.bench.path_floor", str(certs), ",".join(agencies)]]) as (target,),
+    ):
+        yield target
 
 
 class RelayCall:
@@ -103,4 +85,5 @@ class RelayCall:
 
 
 if __name__ == "__main__":
-    asyncio.run(serve(Path(sys.argv[1]), sys.argv[2].split(",")))
+    # The services' loop, as the ceiling's servers use.
+    event_loop.run(serve(Path(sys.argv[1]), sys.argv[2].split(",")))
