@@ -58,12 +58,14 @@ class SubsidyEligibilityServicer(pb_grpc.SubsidyEligibilityServiceServicer):
             "eligibility determined",
             plan_year=facts.plan_year,
             state=facts.state_code,
-            members=len(facts.members),
             applying=len(determination.persons),
             eligible=sum(
                 p.status is Status.ELIGIBLE for r in determination.persons for p in r.programs
             ),
-            benchmark_found=benchmarks.find(facts.plan_year, facts.state_code, facts.county)
-            is not None,
+            # Where each Marketplace answer's benchmark came from, as the rules found it:
+            # a second lookup here only to log it cost every call.
+            benchmark_bases=sorted(
+                {h.benchmark_basis.value for h in determination.households} - {"none"}
+            ),
         )
         return mapping.to_response(determination)
