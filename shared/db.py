@@ -109,6 +109,14 @@ class Database:
         self.url = normalise_url(url)
         self.engine = make_engine(self.url)
         self._tables = [t.__table__ for t in tables]  # type: ignore[attr-defined]
+        # Reads on PostgreSQL run without a transaction: at READ COMMITTED each statement
+        # sees its own snapshot inside one as well, so only the BEGIN and COMMIT round
+        # trips go.
+        self._reader = (
+            self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            if self.engine.dialect.name == "postgresql"
+            else self.engine
+        )
         # SQLite has one writer; taking turns here is cheaper than its busy-wait back-off.
         self._turns = threading.Lock() if self.engine.dialect.name == "sqlite" else None
         self._writes = 0
@@ -136,13 +144,15 @@ class Database:
                 session.rollback()
                 raise
 
-    def _once_more_if_disconnected(self, work: Callable[[Session], T]) -> T:
+    def _once_more_if_disconnected(
+        self, work: Callable[[Session], T], engine: Engine | None = None
+    ) -> T:
         """``work`` in one unit of work, run again once if the connection turned out to be
         lost (a server restart) before the commit was sent: the server dropped that
         transaction with the connection, so nothing of it is stored. A connection lost
         during the commit is not retried, as the commit may have been made."""
         for attempt in (1, 2):
-            with Session(self.engine, expire_on_commit=False) as session:
+            with Session(engine or self.engine, expire_on_commit=False) as session:
                 try:
                     result = work(session)
                 except DBAPIError as error:
@@ -183,11 +193,12 @@ class Database:
 
     async def read(self, work: Callable[[Session], T]) -> T:
         """Like ``run``, for work that only reads: on SQLite it does not wait for the
-        writer's turn, as readers see the last commit beside a writer (WAL)."""
+        writer's turn, as readers see the last commit beside a writer (WAL). On PostgreSQL
+        it runs outside a transaction, so it must neither write nor lock (FOR UPDATE)."""
 
         def unit() -> T:
             if self._turns is None:
-                return self._once_more_if_disconnected(work)
+                return self._once_more_if_disconnected(work, self._reader)
             with self.session() as session:
                 return work(session)
 
