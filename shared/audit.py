@@ -14,8 +14,10 @@ now and then is the remedy, and ``head()`` is there for that.)
 People are named by a keyed subject reference, never by SSN: ``audit_subject_ref``
 is the consent module's HMAC with its own domain prefix.
 
-Appends are serialised per log: on PostgreSQL by a transaction-scoped advisory lock,
-on SQLite by the database's single writer lock, taken by the first statement.
+Appends are serialised per log by the statement that reads the head, which writes it
+too: on PostgreSQL it takes the head row's lock (an insert that meets a concurrent
+first insert of the head waits for it, then locks the row), on SQLite the database's
+single writer lock. Either is held until the transaction ends.
 """
 
 from __future__ import annotations
@@ -31,12 +33,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, text, update
+from sqlalchemy import bindparam, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from shared.bulk_insert import insert_many
+from shared.bulk_insert import insert_at_once, insert_many
 from shared.subject_refs import subject_reference
 
 AUDIT_SUBJECT_DOMAIN = "elig-audit-subject-v1"
@@ -44,6 +46,8 @@ AUDIT_PERSON_DOMAIN = "elig-audit-person-v1"
 GENESIS_HASH = "0" * 64
 HASH_VERSION = 1
 _PREFIX = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+# Entries written by one statement at most: each takes 12 of PostgreSQL's 65,535 parameters.
+_AT_ONCE_AT_MOST = 1000
 
 
 class Outcome(enum.StrEnum):
@@ -185,14 +189,16 @@ class AuditLog:
         self.prefix = prefix
         self.entry = _table_class(f"{prefix}_audit_log", AuditEntryBase)
         self.head_table = _table_class(f"{prefix}_audit_head", AuditHeadBase)
-        digest = hashlib.sha256(f"elig-audit-lock:{prefix}".encode()).digest()
-        self._lock_key = int.from_bytes(digest[:8], "big", signed=True)
         entries, head = self.entry.__table__, self.head_table.__table__
         self._entries = entries
         self._move_head = (
             update(head)
             .where(head.c.id == 1)
             .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+        )
+        # Driver SQL (psycopg's placeholders); the prefix rule leaves no name to quote.
+        self._move_head_pg = (
+            f"WITH moved AS (UPDATE {head.name} SET seq = %s, hash = %s WHERE id = 1)"
         )
         # The head, created empty if the log is new, read by a statement that writes it:
         # the write takes SQLite's writer lock (and PostgreSQL's row lock) before the read.
@@ -300,11 +306,16 @@ class AuditLog:
                 row["prev_hash"],
             )
             rows.append(row)
-        # One executemany through the driver (shared.bulk_insert), on the session's
-        # connection: appends sit on every application's path, inside the writer's turn,
-        # where the ORM's and the statement builder's work showed up in profiles.
-        insert_many(connection, self._entries, rows)
-        connection.execute(self._move_head, {"new_seq": seq, "new_hash": prev_hash})
+        # Through the driver (shared.bulk_insert), on the session's connection: appends sit
+        # on every application's path, inside the writer's turn, where the ORM's and the
+        # statement builder's work showed up in profiles.
+        if connection.dialect.name == "postgresql" and len(rows) <= _AT_ONCE_AT_MOST:
+            # The head moves in the entries' own statement: one round trip, not two.
+            move = (seq, prev_hash)
+            insert_at_once(connection, self._entries, rows, self._move_head_pg, move)
+        else:
+            insert_many(connection, self._entries, rows)
+            connection.execute(self._move_head, {"new_seq": seq, "new_hash": prev_hash})
         return rows
 
     def head(self, session: Session) -> tuple[int, str]:
@@ -366,11 +377,10 @@ class AuditLog:
         return VerifyResult(ok=True, entries=expected - 1)
 
     def _lock_head(self, session: Session) -> tuple[int, str]:
+        # No lock of its own (an advisory lock was one more round trip per append): the
+        # head's upsert locks the head row until the transaction ends (see above).
         connection = session.connection()
-        dialect = connection.dialect.name
-        if dialect == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": self._lock_key})
-        seq, hash_ = connection.execute(self._take_head[dialect]).one()
+        seq, hash_ = connection.execute(self._take_head[connection.dialect.name]).one()
         return seq, hash_
 
 

@@ -48,6 +48,12 @@ def _plan(table: Table, dialect: Dialect, columns: tuple[str, ...]) -> _Plan:
     return _Plan(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})", columns, convert)
 
 
+@functools.cache
+def _rows_at_once(plan: _Plan, count: int, ahead: str) -> str:
+    head, _, marks = plan.sql.partition(" VALUES ")
+    return f"{ahead} {head} VALUES {', '.join([marks] * count)}".lstrip()
+
+
 def insert_many(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """Insert ``rows`` (column name -> value, every row naming the same columns) in the
     connection's transaction. The statement goes through the connection as driver SQL, so
@@ -61,3 +67,24 @@ def insert_many(connection: Connection, table: Table, rows: Sequence[dict[str, A
         return
     plan = _plan(table, dialect, columns)
     connection.exec_driver_sql(plan.sql, [plan.params(r) for r in rows])
+
+
+def insert_at_once(
+    connection: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    ahead: str = "",
+    ahead_params: tuple[Any, ...] = (),
+) -> None:
+    """``insert_many``'s rows in one multi-row INSERT, a single statement: one round trip
+    where PostgreSQL's executemany is a pipeline of its own. ``ahead`` is driver SQL put
+    before the INSERT, with its own parameters first: a WITH clause whose statement runs
+    in the same round trip (PostgreSQL's data-modifying WITH), e.g. an UPDATE."""
+    if not rows:
+        return
+    dialect = connection.dialect
+    plan = _plan(table, dialect, tuple(rows[0]))
+    params = [*ahead_params]
+    for row in rows:
+        params.extend(plan.params(row))
+    connection.exec_driver_sql(_rows_at_once(plan, len(rows), ahead), tuple(params))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError, InvalidatePoolError
 from sqlmodel import Session, SQLModel, create_engine
 
 T = TypeVar("T")
@@ -28,6 +30,12 @@ T = TypeVar("T")
 # on beside it; SQLite's own is left only as a bound on the log.
 _WRITES_PER_CHECKPOINT = 64
 _WAL_PAGES_AT_MOST = 20_000
+
+# A PostgreSQL connection back in the pool for longer than this is pinged before it is
+# used again. A ping is a round trip, and under load every unit of work took one; a
+# connection that is used all the time needs none, as a server gone meanwhile is noticed
+# by the unit of work itself, which is then run again once (Database.run).
+_IDLE_BEFORE_PING_S = 5.0
 
 
 def normalise_url(url: str) -> str:
@@ -68,9 +76,30 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(
-        url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True
-    )
+    engine = create_engine(url, pool_size=10, max_overflow=10, hide_parameters=True)
+    _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection on checkout only when it sat idle a while: a server that
+    restarted while the service was quiet is then found before any work is tried."""
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_: Any, record: Any) -> None:
+        record.info["idle_from"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: Any, _: Any) -> None:
+        idle_from = record.info.get("idle_from")
+        if idle_from is None or time.monotonic() - idle_from < _IDLE_BEFORE_PING_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            # One dead connection means the server went away: every connection made
+            # before now is replaced, this one at once (the pool reconnects and retries).
+            raise InvalidatePoolError() from error
 
 
 class Database:
@@ -80,6 +109,14 @@ class Database:
         self.url = normalise_url(url)
         self.engine = make_engine(self.url)
         self._tables = [t.__table__ for t in tables]  # type: ignore[attr-defined]
+        # Reads on PostgreSQL run without a transaction: at READ COMMITTED each statement
+        # sees its own snapshot inside one as well, so only the BEGIN and COMMIT round
+        # trips go.
+        self._reader = (
+            self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            if self.engine.dialect.name == "postgresql"
+            else self.engine
+        )
         # SQLite has one writer; taking turns here is cheaper than its busy-wait back-off.
         self._turns = threading.Lock() if self.engine.dialect.name == "sqlite" else None
         self._writes = 0
@@ -107,13 +144,35 @@ class Database:
                 session.rollback()
                 raise
 
+    def _once_more_if_disconnected(
+        self, work: Callable[[Session], T], engine: Engine | None = None
+    ) -> T:
+        """``work`` in one unit of work, run again once if the connection turned out to be
+        lost (a server restart) before the commit was sent: the server dropped that
+        transaction with the connection, so nothing of it is stored. A connection lost
+        during the commit is not retried, as the commit may have been made."""
+        for attempt in (1, 2):
+            with Session(engine or self.engine, expire_on_commit=False) as session:
+                try:
+                    result = work(session)
+                except DBAPIError as error:
+                    session.rollback()
+                    if attempt == 1 and error.connection_invalidated:
+                        continue
+                    raise
+                except BaseException:
+                    session.rollback()
+                    raise
+                session.commit()
+                return result
+        raise AssertionError("unreachable: the second attempt returns or raises")
+
     async def run(self, work: Callable[[Session], T]) -> T:
         """Run ``work`` in one session and one commit, off the event loop."""
 
         def unit() -> T:
             if self._turns is None:
-                with self.session() as session:
-                    return work(session)
+                return self._once_more_if_disconnected(work)
             with self._turns:
                 with self.session() as session:
                     result = work(session)
@@ -134,9 +193,12 @@ class Database:
 
     async def read(self, work: Callable[[Session], T]) -> T:
         """Like ``run``, for work that only reads: on SQLite it does not wait for the
-        writer's turn, as readers see the last commit beside a writer (WAL)."""
+        writer's turn, as readers see the last commit beside a writer (WAL). On PostgreSQL
+        it runs outside a transaction, so it must neither write nor lock (FOR UPDATE)."""
 
         def unit() -> T:
+            if self._turns is None:
+                return self._once_more_if_disconnected(work, self._reader)
             with self.session() as session:
                 return work(session)
 

@@ -40,7 +40,9 @@ def failing(db: Any, when: Callable[[str, Any], bool]) -> Iterator[None]:
 
 
 def _inserts_into(table: str) -> Callable[[str, Any], bool]:
-    return lambda statement, _: statement.lstrip().upper().startswith(f"INSERT INTO {table}")
+    # Anywhere in the statement: on PostgreSQL an audit append's INSERT follows the WITH
+    # clause that moves the head.
+    return lambda statement, _: f"INSERT INTO {table}" in statement.upper()
 
 
 def _rivera(request_id: str) -> pb.SubmitApplicationRequest:

@@ -10,7 +10,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, SQLModel
 
-from shared.bulk_insert import insert_many
+from shared.bulk_insert import insert_at_once, insert_many
 from shared.db import Database
 
 
@@ -82,3 +82,23 @@ def test_a_duplicate_key_is_refused_as_an_integrity_error_and_nothing_is_kept(
     with pytest.raises(IntegrityError), db.engine.begin() as connection:
         insert_many(connection, _TABLE, _rows("other") + _rows("dup")[:1])
     assert _stored(db, "other") == []
+
+
+def test_rows_inserted_at_once_read_back_as_sqlalchemy_stores_them(db: Database) -> None:
+    with db.engine.begin() as connection:
+        connection.execute(insert(_TABLE), _rows("orm"))
+        insert_at_once(connection, _TABLE, _rows("once"))
+    assert _stored(db, "once") == _stored(db, "orm")
+
+
+def test_the_statement_ahead_runs_with_the_rows_inserted_at_once(db: Database) -> None:
+    if not db.is_postgres:
+        pytest.skip("a data-modifying WITH clause is PostgreSQL's")
+    with db.engine.begin() as connection:
+        insert_many(connection, _TABLE, _rows("before"))
+    with db.engine.begin() as connection:
+        ahead = "WITH moved AS (UPDATE bulk_sample SET note = %s WHERE key = %s)"
+        insert_at_once(connection, _TABLE, _rows("after"), ahead, ("moved", "before-2"))
+    assert len(_stored(db, "after")) == 4
+    notes = {row[0]: row[-1] for row in _stored(db, "before")}
+    assert notes[0] != "moved" and notes[2] == "moved"
