@@ -70,7 +70,7 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             # Checkpoints are taken by Database after its writes, outside the writer's turn
-            # (see Database._checkpoint_now_and_then); this only bounds the log if they
+            # (see Database.run and Database._checkpoint); this only bounds the log if they
             # are not.
             cursor.execute(f"PRAGMA wal_autocheckpoint={_WAL_PAGES_AT_MOST}")
             cursor.close()
