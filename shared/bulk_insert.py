@@ -12,7 +12,7 @@ rows in one pipeline, as SQLAlchemy's own batching did.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +27,7 @@ class _Plan:
     # Per column, what turns a Python value into what the driver takes (None: as it is).
     convert: tuple[Callable[[Any], Any] | None, ...]
 
-    def params(self, values: dict[str, Any]) -> tuple[Any, ...]:
+    def params(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
         return tuple(
             values[name] if fn is None or values[name] is None else fn(values[name])
             for name, fn in zip(self.columns, self.convert, strict=True)
@@ -54,18 +54,25 @@ def _rows_at_once(plan: _Plan, count: int, ahead: str) -> str:
     return f"{ahead} {head} VALUES {', '.join([marks] * count)}".lstrip()
 
 
-def insert_many(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert ``rows`` (column name -> value, every row naming the same columns) in the
-    connection's transaction. The statement goes through the connection as driver SQL, so
-    the engine's events and error wrapping apply as to any other statement."""
+def insert_many(
+    connection: Connection,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[str] | None = None,
+) -> None:
+    """Insert ``rows`` in the connection's transaction. Each row maps column names to
+    values; ``columns`` names the ones to store (every row has them, and may hold other
+    keys), or, when not given, every row names exactly the same columns. The statement goes
+    through the connection as driver SQL, so the engine's events and error wrapping apply as
+    to any other statement."""
     if not rows:
         return
     dialect = connection.dialect
-    columns = tuple(rows[0])
+    names = tuple(columns) if columns is not None else tuple(rows[0])
     if dialect.name not in _MARK:
-        connection.execute(insert(table), list(rows))
+        connection.execute(insert(table), [{c: r[c] for c in names} for r in rows])
         return
-    plan = _plan(table, dialect, columns)
+    plan = _plan(table, dialect, names)
     connection.exec_driver_sql(plan.sql, [plan.params(r) for r in rows])
 
 

@@ -102,3 +102,14 @@ def test_the_statement_ahead_runs_with_the_rows_inserted_at_once(db: Database) -
     assert len(_stored(db, "after")) == 4
     notes = {row[0]: row[-1] for row in _stored(db, "before")}
     assert notes[0] != "moved" and notes[2] == "moved"
+
+
+def test_named_columns_are_stored_and_other_keys_left_out(db: Database) -> None:
+    rows = [dict(r, _state="not a column", unrelated=1) for r in _rows("named")]
+    columns = [c.name for c in _TABLE.columns if c.name != "id"]
+    with db.engine.begin() as connection:
+        insert_many(connection, _TABLE, rows, columns)
+        connection.execute(insert(_TABLE), _rows("plain"))
+    # _stored leaves out the id and the key, which differ by prefix.
+    assert _stored(db, "named") == _stored(db, "plain")
+    assert len(_stored(db, "named")) == 4

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, delete, update
+from sqlalchemy import Table, bindparam, delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, and_, col, or_, select
 
@@ -279,19 +280,17 @@ def insert_rows(session: Session, rows: Iterable[SQLModel]) -> None:
 
 def _insert(session: Session, rows: list[SQLModel]) -> None:
     """Rows of one table in one executemany, on the session's connection: no ORM unit of
-    work (see shared.bulk_insert)."""
+    work (see shared.bulk_insert). Values are read from each row's own dictionary."""
     if rows:
         table = type(rows[0]).__table__  # type: ignore[attr-defined]
-        insert_many(session.connection(), table, [_values(row) for row in rows])
+        columns = _stored_columns(table, rows[0].__dict__.get("id") is None)
+        insert_many(session.connection(), table, [row.__dict__ for row in rows], columns)
 
 
-def _values(row: SQLModel) -> dict[str, object]:
-    # Autoincrement keys are left to the database.
-    return {
-        k: v
-        for k, v in row.__dict__.items()
-        if not k.startswith("_") and not (k == "id" and v is None)
-    }
+@functools.cache
+def _stored_columns(table: Table, id_by_database: bool) -> tuple[str, ...]:
+    # An autoincrement key left unset is the database's to give.
+    return tuple(c.name for c in table.columns if not (id_by_database and c.name == "id"))
 
 
 def encode_page_token(case: CaseRow) -> str:
