@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
+import orjson
 from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy.orm import configure_mappers
 from sqlmodel import SQLModel
@@ -179,9 +180,10 @@ def determination_rows(
 
 
 def reasons_text(reasons: Sequence[det.Reason]) -> str:
-    """How a determination's reasons are stored: the JSON json_format would write. The
-    reasons are kept for reading back (see _ReasonsByText)."""
-    text = json.dumps([_reason_dict(r) for r in reasons])
+    """How a determination's reasons are stored: the JSON json_format would write (compact,
+    by orjson: every application stores a few dozen). The reasons are kept for reading
+    back (see _ReasonsByText)."""
+    text = orjson.dumps([_reason_dict(r) for r in reasons]).decode()
     _PARSED_REASONS.keep(text, reasons)
     return text
 
