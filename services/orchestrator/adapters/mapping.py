@@ -42,7 +42,7 @@ from shared.protoconv import date_to_proto, timestamp_to_proto
 Row = TypeVar("Row", bound=SQLModel)
 
 
-def _new(model: type[Row], **values: object) -> Row:
+def new_row(model: type[Row], **values: object) -> Row:
     """A new case's row, built without validation or ORM state: it is only read back and
     inserted in bulk (repository.save_new), never added to a session, and building
     dozens per application the usual way cost more than storing them. What
@@ -81,7 +81,7 @@ def _defaults(model: type[SQLModel]) -> dict[str, object] | None:
 
 
 def revise(row: SQLModel, **values: object) -> None:
-    """Change fields of a row built by ``_new``: it has no ORM state to tell, so the values
+    """Change fields of a row built by ``new_row``: it has no ORM state to tell, so the values
     go straight where the bulk insert reads them."""
     row.__dict__.update(values)
 
@@ -111,7 +111,7 @@ def _as_utc(value: dt.datetime | None) -> dt.datetime | None:
 
 
 def evidence_row(case_id: str, evidence_id: str, fact: Fact) -> EvidenceRow:
-    return _new(
+    return new_row(
         EvidenceRow,
         evidence_id=evidence_id,
         case_id=case_id,
@@ -165,7 +165,7 @@ def determination_rows(
     for p in programs:
         reasons = reasons_text(p.reasons)
         rows.append(
-            _new(
+            new_row(
                 DeterminationRow,
                 case_id=case_id,
                 person_id=person_id,
@@ -240,7 +240,7 @@ def _reason_dict(reason: det.Reason) -> dict[str, object]:
 
 
 def issue_row(case_id: str, issue: Issue) -> DataMatchingIssueRow:
-    return _new(
+    return new_row(
         DataMatchingIssueRow,
         case_id=case_id,
         person_id=issue.person_id,
@@ -383,7 +383,7 @@ def consent_rows(
     grants: list[Grant], ssn_by_ref: dict[str, str], case_id: str, now: dt.datetime
 ) -> list[ConsentRow]:
     return [
-        _new(
+        new_row(
             ConsentRow,
             consent_id=g.consent_id,
             subject_ref=g.subject_ref,
@@ -403,7 +403,7 @@ def consent_rows(
 def burden_rows(case_id: str, lines: list[Line]) -> list[BurdenRow]:
     # Inserted in bulk wherever they are written (save_new, save_recheck, insert_rows).
     return [
-        _new(
+        new_row(
             BurdenRow,
             case_id=case_id,
             person_id=line.person_id,

@@ -140,10 +140,15 @@ def _keep_case_programs(fresh: StoredCase, programs: list[int]) -> None:
         )
         (kept if ours else assessed).append(row)
     fresh.determinations, fresh.assessed = kept, assessed
-    fresh.case.programs = ",".join(det.Program.Name(p) for p in programs)
     pending = det.DeterminationStatus.Name(det.DETERMINATION_STATUS_PENDING_VERIFICATION)
-    fresh.case.status = (
-        repository.PENDING if any(r.status == pending for r in kept) else "CASE_STATUS_DETERMINED"
+    mapping.revise(
+        fresh.case,
+        programs=",".join(det.Program.Name(p) for p in programs),
+        status=(
+            repository.PENDING
+            if any(r.status == pending for r in kept)
+            else "CASE_STATUS_DETERMINED"
+        ),
     )
 
 
@@ -229,7 +234,7 @@ class Coordinator:
         trail = Trail(self._db, self._clock, case_id)
         try:
             stored = await self._determine(filled, print_, case_id, now, budget, trail, held=held)
-            stored.case.opened_by = entitlement.owner_of_new_case(who)
+            mapping.revise(stored.case, opened_by=entitlement.owner_of_new_case(who))
             await self._db.run(lambda s: self._save(s, stored, trail))
         except repository.DuplicateRequest:
             # Another replica stored this request_id's case first: keep our disclosures
@@ -415,7 +420,8 @@ class Coordinator:
         status = (
             "CASE_STATUS_PENDING_VERIFICATION" if combined.pending else "CASE_STATUS_DETERMINED"
         )
-        case = CaseRow(
+        case = mapping.new_row(
+            CaseRow,
             case_id=case_id,
             request_id=request.request_id,
             request_fingerprint=print_,
@@ -453,7 +459,8 @@ class Coordinator:
                 ),
             ),
             events=[
-                CaseEventRow(
+                mapping.new_row(
+                    CaseEventRow,
                     case_id=case_id,
                     at=db_time(now),
                     kind="APPLIED",
