@@ -7,6 +7,7 @@ import logging
 import uvicorn
 
 from services.console.app import create_app
+from services.console.http_protocol import MAX_HEAD_BYTES, ConsoleH11Protocol
 from services.console.settings import ConsoleSettings
 
 
@@ -20,6 +21,9 @@ def main() -> None:
         host=settings.host,
         port=settings.port,
         log_level="info",
+        # An over-long address is answered (414), not reset: http_protocol.py says why.
+        http=ConsoleH11Protocol,
+        h11_max_incomplete_event_size=MAX_HEAD_BYTES,
         timeout_graceful_shutdown=2,
     )
 

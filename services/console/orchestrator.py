@@ -37,7 +37,12 @@ class Orchestrator:
         return DevCertificates.in_data_dir(self.settings.data_dir).files(IDENTITY)
 
     def ensure_credentials(self) -> None:
-        DevCertificates.in_data_dir(self.settings.data_dir).ensure()
+        """Make the console's own certificate on a laptop where it has none yet. A deployed
+        console is handed its pair and the CA's certificate, read-only and without the CA's
+        key, so it must not try to issue anything when they are there."""
+        files = self._files()
+        if not (files.ca.is_file() and files.cert.is_file() and files.key.is_file()):
+            DevCertificates.in_data_dir(self.settings.data_dir).ensure([IDENTITY])
 
     def _tls(self) -> TlsFiles | None:
         return None if self.settings.tls_mode == PLAINTEXT else self._files()

@@ -1,7 +1,8 @@
 """deploy/ stays in step with the code: every service the code defines is deployed, on its
 port, with its database, with the consent keys it needs and no others, with its own
 certificate and no other identity's, and checked for health over mutual TLS; and the image
-generates code the way the Makefile does.
+generates code the way the Makefile does. Compose also runs the caseworker console, which
+starts on exactly the files the jobs give it.
 
 Each check returns the problems it finds, so the same functions are also run against
 a deliberately broken deployment to prove they notice. Compose's keys and certs jobs are
@@ -12,6 +13,7 @@ health check the probes run is run against a real server.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import functools
 import importlib.util
 import os
@@ -32,11 +34,14 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
 from grpc_health.v1 import health_pb2
 
+from services.console.app import create_app
+from services.console.sessions import session_secret
+from services.console.settings import ConsoleSettings
 from shared.caseworker_token import LocalTokenKeys
 from shared.clock import FixedClock
 from shared.consent import LocalConsentKeys
 from shared.settings import DEFAULT_PORTS, ServiceSettings, load_settings
-from shared.tls import LOCAL_IDENTITIES, MTLS, DevCertificates
+from shared.tls import CASEWORKER_CONSOLE, LOCAL_IDENTITIES, MTLS, DevCertificates
 
 # The integration layer's real-server fixtures, for the health check's own tests.
 from tests.integration.conftest import (  # noqa: F401
@@ -315,6 +320,13 @@ TLS_FILES = {CA_FILE, CA_KEY}.union(
 # One Secret per identity, with the key names cert-manager writes.
 TLS_SECRET_PREFIX = "elig-tls-"
 CERT_MANAGER_KEYS = {"ca.crt", "tls.crt", "tls.key"}
+# The caseworker console: web pages, not a gRPC service, deployed beside the services. In
+# the compose stack it stands in for the identity provider (it signs in whoever types an
+# id), so it signs their tokens: the token signing key is the one key it needs, beside its
+# own cookie key (deploy/README.md). It presents the caseworker-console certificate.
+CONSOLE = "console"
+CONSOLE_KEY_NEEDS = {TOKEN_SIGNING}
+CONSOLE_COOKIE_KEY = "console-session.key"
 # Compose's one-shot jobs that write key and certificate volumes, in the order compose
 # runs them (certs waits for keys: both write the orchestrator's keys volume).
 JOBS = ("keys", "certs")
@@ -357,8 +369,9 @@ def keys_path(service: str, env: dict[str, Any]) -> str:
     return str(LocalConsentKeys.in_data_dir(settings.data_dir).private_key_path.parent)
 
 
-def wrong_keys(service: str, readable: set[str]) -> list[str]:
-    want, have = KEY_NEEDS.get(service, set()), readable & KEY_FILES
+def wrong_keys(service: str, readable: set[str], want: set[str] | None = None) -> list[str]:
+    want = KEY_NEEDS.get(service, set()) if want is None else want
+    have = readable & KEY_FILES
     problems = []
     if want - have:
         problems.append(f"{service}: lacks {sorted(want - have)}")
@@ -469,7 +482,11 @@ def run_compose_jobs(doc: dict[str, Any], workdir: Path) -> dict[str, Path]:
             link.parent.mkdir(parents=True, exist_ok=True)
             if not link.is_symlink():
                 link.symlink_to(folder, target_is_directory=True)
-        script = script.replace(root, str(jobdir / root.lstrip("/")))
+        # Compose reads "$x" anywhere in the file as its own variable (blank when unset), so
+        # a shell variable is written "$$x", which compose hands the shell as "$x".
+        bare = script.replace("$$", "")
+        assert "$" not in bare, f"the {name} job's script has a $ that compose would replace"
+        script = script.replace("$$", "$").replace(root, str(jobdir / root.lstrip("/")))
         ran = subprocess.run([shell, flags, script], env=env, cwd=workdir, capture_output=True)
         assert ran.returncode == 0, f"the {name} job failed: {ran.stderr.decode(errors='replace')}"
     return volumes
@@ -523,6 +540,51 @@ def compose_mount_problems(doc: dict[str, Any], volumes: dict[str, Path]) -> lis
             condition = entry.get("depends_on", {}).get(job, {}).get("condition")
             if written[job] & sources and condition != "service_completed_successfully":
                 problems.append(f"{name}: starts without waiting for the {job} job")
+    return problems
+
+
+def console_tls_settings(env: dict[str, Any]) -> ServiceSettings:
+    """The deployed console's certificate paths: where it looks, under its identity."""
+    return deployed_settings(CONSOLE, {**env, "ELIG_TLS_IDENTITY": CASEWORKER_CONSOLE})
+
+
+def compose_console_problems(doc: dict[str, Any], volumes: dict[str, Path]) -> list[str]:
+    """The console as compose runs it: reachable from the host, calling the orchestrator
+    by its service name over mutual TLS with its own certificate, holding the keys it
+    signs with and no others, checked for health on its own port, and started after
+    what it needs."""
+    entry = doc["services"].get(CONSOLE)
+    if entry is None:
+        return ["compose.yaml has no console"]
+    env = {k: str(v) for k, v in entry.get("environment", {}).items()}
+    settings = ConsoleSettings.from_env({**image_env(), **env})
+    problems = []
+    if entry.get("command") != ["python", "-m", f"services.{CONSOLE}"]:
+        problems.append(f"console: command is {entry.get('command')!r}")
+    if settings.host != "0.0.0.0":
+        problems.append(f"console: listens on {settings.host}, out of reach of the host")
+    if not any(
+        str(p).endswith(f":{settings.port}:{settings.port}") for p in entry.get("ports", [])
+    ):
+        problems.append(f"console: port {settings.port} is not published")
+    want = f"orchestrator:{DEFAULT_PORTS['orchestrator']}"
+    if settings.orchestrator_target != want:
+        problems.append(f"console: calls {settings.orchestrator_target!r}, not {want!r}")
+    if settings.tls_mode != MTLS:
+        problems.append(f"console: calls the orchestrator in {settings.tls_mode}")
+    test = entry.get("healthcheck", {}).get("test", [])
+    if test[:1] != ["CMD"] or f"http://127.0.0.1:{settings.port}/healthz" not in " ".join(test):
+        problems.append(f"console: healthcheck does not ask /healthz on port {settings.port}")
+    depends = entry.get("depends_on", {})
+    if depends.get("orchestrator", {}).get("condition") != "service_healthy":
+        problems.append("console: starts before the orchestrator is healthy")
+    mounts = compose_secret_mounts(doc, volumes)[CONSOLE]
+    tls_settings = console_tls_settings(env)
+    problems += wrong_certificates(CONSOLE, readable(mounts), tls_settings)
+    problems += certificate_problems(CONSOLE, tls_settings, mounts)
+    problems += wrong_keys(CONSOLE, readable(mounts), CONSOLE_KEY_NEEDS)
+    if CONSOLE_COOKIE_KEY not in readable(mounts):
+        problems.append(f"console: lacks {CONSOLE_COOKIE_KEY} (its keys are read-only)")
     return problems
 
 
@@ -722,7 +784,7 @@ def test_the_seed_job_seeds_every_service_that_has_a_seed_command() -> None:
 
 def test_compose_deploys_nothing_the_code_does_not_know() -> None:
     deployed = set(compose()["services"]) - {"postgres", "seed", *JOBS}
-    assert deployed <= set(DEFAULT_PORTS)
+    assert deployed <= set(DEFAULT_PORTS) | {CONSOLE}
 
 
 def test_compose_waits_for_healthy_postgres() -> None:
@@ -797,30 +859,79 @@ def test_the_consent_signing_key_reaches_the_orchestrator_only(
     assert {name for name, files in in_k8s.items() if SIGNING in files} == {"orchestrator"}
 
 
-def test_the_token_public_key_reaches_the_orchestrator_alone_and_the_token_signing_key_no_one(
+def test_the_token_public_key_reaches_the_orchestrator_alone_and_the_signing_key_the_console(
     compose_volumes: dict[str, Path],
 ) -> None:
-    for where in (compose_readable(compose(), compose_volumes), k8s_readable(all_k8s_objects())):
+    in_compose = compose_readable(compose(), compose_volumes)
+    in_k8s = k8s_readable(all_k8s_objects())
+    for where in (in_compose, in_k8s):
         assert {name for name, files in where.items() if TOKEN_PUBLIC in files} == {"orchestrator"}
-        assert {name for name, files in where.items() if TOKEN_SIGNING in files} == set()
+    # Compose's console signs caseworkers in itself; Kubernetes has no console and leaves
+    # signing to an identity provider.
+    assert {name for name, files in in_compose.items() if TOKEN_SIGNING in files} == {CONSOLE}
+    assert {name for name, files in in_k8s.items() if TOKEN_SIGNING in files} == set()
 
 
-def test_the_ca_key_and_the_token_signing_key_stay_in_the_certs_jobs_own_volume(
+def test_the_ca_key_stays_in_the_certs_jobs_own_volume_and_the_token_signing_key_too_but_the_consoles(
     compose_volumes: dict[str, Path],
 ) -> None:
-    holders = {
-        source
-        for source, folder in compose_volumes.items()
-        if {CA_KEY, TOKEN_SIGNING} & {p.name for p in folder.rglob("*")}
+    def holders(name: str) -> set[str]:
+        return {
+            source
+            for source, folder in compose_volumes.items()
+            if name in {p.name for p in folder.rglob("*")}
+        }
+
+    def mounted(holding: set[str]) -> set[str]:
+        return {
+            name
+            for name, entry in compose()["services"].items()
+            if name not in JOBS
+            for source, _, _ in compose_mounts(entry)
+            if source in holding
+        }
+
+    assert holders(CA_KEY) == {"certs-issuer"}
+    assert mounted(holders(CA_KEY)) == set()
+    assert mounted(holders(TOKEN_SIGNING)) == {CONSOLE}
+    assert holders(TOKEN_SIGNING) - {"certs-issuer"} <= {
+        source for source, _, _ in compose_mounts(compose()["services"][CONSOLE])
     }
-    mounted = {
-        source
-        for name, entry in compose()["services"].items()
-        if name not in JOBS
-        for source, _, _ in compose_mounts(entry)
-    }
-    assert holders == {"certs-issuer"}
-    assert not holders & mounted
+
+
+def test_the_console_runs_in_compose_reachable_with_its_certificate_and_the_keys_it_signs_with(
+    compose_volumes: dict[str, Path],
+) -> None:
+    assert compose_console_problems(compose(), compose_volumes) == []
+
+
+def test_the_console_starts_on_what_compose_gives_it_writes_nothing_and_its_tokens_are_accepted(
+    compose_volumes: dict[str, Path], tmp_path: Path
+) -> None:
+    # Its data folder as the container sees it: the two read-only volumes, nothing more.
+    entry = compose()["services"][CONSOLE]
+    data = tmp_path / "data"
+    for source, target, _ in compose_mounts(entry):
+        if source in compose_volumes:
+            link = data / PurePosixPath(target).relative_to("/data")
+            link.parent.mkdir(parents=True, exist_ok=True)
+            link.symlink_to(compose_volumes[source], target_is_directory=True)
+    before = {p: p.read_bytes() for p in data.rglob("*") if p.is_file()}
+    app = create_app(ConsoleSettings(data_dir=data))
+    assert session_secret(data) == (data / "keys" / CONSOLE_COOKIE_KEY).read_bytes()
+    _, token = app.state.orchestrator.metadata("cw-compose", "caseworker")[0]
+    assert {p: p.read_bytes() for p in data.rglob("*") if p.is_file()} == before
+    # The orchestrator's keys volume holds the public key that must accept it.
+    public = compose_volumes["consent-keys-orchestrator"] / TOKEN_PUBLIC
+    verifier = LocalTokenKeys(public.with_name(TOKEN_SIGNING), public).verifier()
+    cert = (data / "certs" / f"{CASEWORKER_CONSOLE}.pem").read_bytes()
+    caseworker = verifier.verify(
+        token.removeprefix("Bearer "),
+        tool=CASEWORKER_CONSOLE,
+        tool_cert_pem=cert,
+        now=dt.datetime.now(dt.UTC),
+    )
+    assert (caseworker.id, caseworker.role) == ("cw-compose", "caseworker")
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -1027,6 +1138,29 @@ def test_a_service_that_does_not_wait_for_the_certs_job_is_reported(
     del doc["services"]["usda"]["depends_on"]["certs"]
     assert compose_mount_problems(doc, compose_volumes) == [
         "usda: starts without waiting for the certs job"
+    ]
+
+
+def test_a_console_out_of_reach_or_calling_another_orchestrator_is_reported(
+    compose_volumes: dict[str, Path],
+) -> None:
+    doc = compose()
+    env = doc["services"][CONSOLE]["environment"]
+    env["ELIG_CONSOLE_HOST"] = "127.0.0.1"
+    env["ELIG_ORCHESTRATOR_TARGET"] = "127.0.0.1:50050"
+    assert compose_console_problems(doc, compose_volumes) == [
+        "console: listens on 127.0.0.1, out of reach of the host",
+        "console: calls '127.0.0.1:50050', not 'orchestrator:50050'",
+    ]
+
+
+def test_a_console_without_its_keys_volume_is_reported(compose_volumes: dict[str, Path]) -> None:
+    doc = compose()
+    entry = doc["services"][CONSOLE]
+    entry["volumes"] = [v for v in entry["volumes"] if not str(v).startswith("console-keys:")]
+    assert compose_console_problems(doc, compose_volumes) == [
+        f"console: lacks ['{TOKEN_SIGNING}']",
+        f"console: lacks {CONSOLE_COOKIE_KEY} (its keys are read-only)",
     ]
 
 
