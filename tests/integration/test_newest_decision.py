@@ -21,13 +21,19 @@ from eligibility.common.v1 import determination_pb2 as det
 from eligibility.common.v1 import life_event_pb2 as le
 from eligibility.hhs.v1 import subsidy_eligibility_pb2 as hhs_pb
 from eligibility.hhs.v1 import subsidy_eligibility_pb2_grpc as hhs_grpc
+from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from eligibility.usda.v1 import snap_eligibility_pb2 as usda_pb
 from eligibility.usda.v1 import snap_eligibility_pb2_grpc as usda_grpc
+from services.harness.households import example_paths, load_request
 from services.hhs import rules as hhs_rules
 from services.hhs import server as hhs_server
 from services.hhs.tables import ADDED_COLUMNS as HHS_ADDED
 from services.hhs.tables import AUDIT as HHS_AUDIT
 from services.hhs.tables import Enrollment, HhsReceivedChange
+from services.orchestrator import server as orchestrator_server
+from services.orchestrator.adapters.tables import OutboxRow
+from services.orchestrator.usecases.dispatch import Dispatcher
+from services.orchestrator.usecases.settle_issues import IssueClock
 from services.usda import server as usda_server
 from services.usda.rules import load_parameters as load_snap_parameters
 from services.usda.tables import ADDED_COLUMNS as USDA_ADDED
@@ -37,6 +43,7 @@ from shared import added_columns
 from shared.consent import ensure_local_keys
 from shared.db import Database
 from shared.settings import ServiceSettings
+from tests.integration.notices import dispatcher as notice_dispatcher
 
 K = le.LifeEventKind
 CASE = "case-garcia"
@@ -277,3 +284,139 @@ async def test_an_agency_database_from_before_revisions_gains_the_column_and_its
         assert again.held()[0] == AFTER_JOB_LOSS
     finally:
         await _close(again)
+
+
+# The orchestrator's side: the scenario above from an application on, every notice written
+# by the orchestrator and delivered by its dispatcher.
+
+
+def _application(stem: str, request_id: str) -> pb.SubmitApplicationRequest:
+    request = load_request(next(p for p in example_paths() if stem in p.name), request_id)
+    request.plan_year = 2026  # a year with published benchmark premiums
+    return request
+
+
+def _issue_clock(coordination, clock) -> IssueClock:  # type: ignore[no-untyped-def]
+    keys = coordination.keys
+    db = coordination.orchestrator_db
+    applications = orchestrator_server.coordinator(
+        db, coordination.gateway, clock, keys.signer(), keys.subject_key()
+    )
+    return IssueClock(db, applications, clock, "w1", budget_seconds=3.0)
+
+
+async def _get(coordination, case_id: str) -> pb.Case:  # type: ignore[no-untyped-def]
+    return (await coordination.orchestrator.GetCase(pb.GetCaseRequest(case_id=case_id))).case
+
+
+async def _dispatch_all(dispatcher: Dispatcher) -> None:
+    for _ in range(5):
+        if not (await dispatcher.run_once()).claimed:
+            return
+
+
+def _case_answers(case: pb.Case) -> dict[str, set[tuple[str, str, int]]]:
+    """The case's answers as each agency is told them: (person, program, amount) by agency,
+    with the status name; SNAP is the household's (no person)."""
+    hhs = {
+        (d.person_id, det.Program.Name(p.program), det.DeterminationStatus.Name(p.status))
+        + (p.monthly_benefit_cents,)
+        for d in case.determinations
+        for p in d.programs
+        if p.program in (det.PROGRAM_MEDICAID, det.PROGRAM_CHIP, det.PROGRAM_MARKETPLACE)
+    }
+    usda = {
+        ("", "PROGRAM_SNAP", det.DeterminationStatus.Name(p.status), p.monthly_benefit_cents)
+        for p in case.household_determinations
+        if p.program == det.PROGRAM_SNAP
+    }
+    return {"hhs": hhs, "usda": usda}  # type: ignore[dict-item]
+
+
+def _agency_answers(coordination, case_id: str) -> dict[str, set[tuple[str, str, str, int]]]:  # type: ignore[no-untyped-def]
+    with coordination.databases["hhs"].session() as session:
+        hhs = {
+            (r.person_id, "PROGRAM_" + r.program, "DETERMINATION_STATUS_" + r.status)
+            + (r.monthly_benefit_cents,)
+            for r in session.exec(select(Enrollment).where(Enrollment.case_id == case_id))
+        }
+    with coordination.databases["usda"].session() as session:
+        usda = {
+            ("", "PROGRAM_SNAP", "DETERMINATION_STATUS_" + r.status, r.monthly_allotment_cents)
+            for r in session.exec(select(SnapAllotment).where(SnapAllotment.case_id == case_id))
+        }
+    return {"hhs": hhs, "usda": usda}  # type: ignore[dict-item]
+
+
+def _revisions(coordination, case_id: str) -> list[tuple[str, str, int, str]]:  # type: ignore[no-untyped-def]
+    """Each notice of the case as written: (agency, kind, revision, effective date)."""
+    with coordination.orchestrator_db.session() as session:
+        rows = session.exec(
+            select(OutboxRow).where(OutboxRow.case_id == case_id).order_by(OutboxRow.id)
+        ).all()
+    out = []
+    for row in rows:
+        notice = le.ChangeNotice.FromString(row.notice)
+        day = notice.effective_date
+        when = dt.date(day.year, day.month, day.day).isoformat()
+        out.append((row.agency, row.kind.removeprefix("LIFE_EVENT_KIND_"), notice.revision, when))
+    return out
+
+
+async def test_the_orchestrators_later_decision_on_an_earlier_change_is_what_agencies_keep(
+    coordination, clock
+) -> None:  # type: ignore[no-untyped-def]
+    clock.set(dt.datetime(2026, 6, 1, 15, 0, tzinfo=dt.UTC))
+    application = _application("rivera", "rivera-late-job-loss")
+    # The Riveras state far less than their last return shows and never send proof.
+    application.household.members[0].incomes[0].annual_amount_cents //= 5
+    earner = application.household.members[0].person_id
+    case = (await coordination.orchestrator.SubmitApplication(application)).case
+    assert any(i.reason_code == "INCOME_INCONSISTENT" for i in case.data_matching_issues)
+    dispatcher = notice_dispatcher(coordination, clock, changed=None)
+
+    # The inconsistency period runs out: settled on the return's figure, effective that day.
+    clock.set(dt.datetime(2026, 9, 1, 15, 0, tzinfo=dt.UTC))
+    assert (await _issue_clock(coordination, clock).run_once()).settled_issues == 1
+    await _dispatch_all(dispatcher)
+    settled = await _get(coordination, case.case_id)
+    told = sorted({a for a, *_ in _revisions(coordination, case.case_id)})
+    assert told == ["hhs", "usda"], told
+    for agency in told:
+        assert (
+            _agency_answers(coordination, case.case_id)[agency] == (_case_answers(settled)[agency])
+        )
+
+    # On 2026-10-05 the earner reports losing the job on 2026-07-15: before the settlement.
+    clock.set(dt.datetime(2026, 10, 5, 15, 0, tzinfo=dt.UTC))
+    event = le.LifeEvent(
+        kind=K.LIFE_EVENT_KIND_INCOME_CHANGE,
+        effective_date=_date(JOB_LOST_ON),
+        person_id=earner,
+        incomes=[],
+    )
+    reply = await coordination.orchestrator.ReportLifeEvent(
+        pb.ReportLifeEventRequest(request_id="job-lost", case_id=case.case_id, event=event)
+    )
+    assert {"hhs", "usda"} <= set(reply.notified_agencies)
+    await _dispatch_all(dispatcher)
+    latest = await _get(coordination, case.case_id)
+    assert {(n.agency, n.state) for n in latest.notifications} == {
+        (n.agency, pb.NOTIFICATION_STATE_ACKNOWLEDGED) for n in latest.notifications
+    }
+
+    # Each of the case's decisions has its own revision, shared by every agency told of it.
+    written = _revisions(coordination, case.case_id)
+    assert {(a, k, r, d) for a, k, r, d in written if a in told} == {
+        ("hhs", "ISSUE_SETTLED", 1, "2026-09-01"),
+        ("usda", "ISSUE_SETTLED", 1, "2026-09-01"),
+        ("hhs", "INCOME_CHANGE", 2, "2026-07-15"),
+        ("usda", "INCOME_CHANGE", 2, "2026-07-15"),
+    }
+    assert {r for a, k, r, _ in written if k == "INCOME_CHANGE"} == {2}  # Treasury's too
+    # The later decision moved each agency's answers, and each now holds it.
+    for agency in told:
+        assert _case_answers(latest)[agency] != _case_answers(settled)[agency], agency
+        assert (
+            _agency_answers(coordination, case.case_id)[agency] == (_case_answers(latest)[agency])
+        ), agency
