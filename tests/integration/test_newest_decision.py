@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+import grpc
 import pytest
 from sqlalchemy import inspect, text
 from sqlmodel import select
@@ -42,6 +43,7 @@ from services.usda.tables import SnapAllotment, UsdaReceivedChange
 from shared import added_columns
 from shared.consent import ensure_local_keys
 from shared.db import Database
+from shared.errors import details_of
 from shared.settings import ServiceSettings
 from tests.integration.notices import dispatcher as notice_dispatcher
 
@@ -255,6 +257,20 @@ async def test_notices_without_a_revision_keep_the_effective_date_rule_and_yield
     older = _notice("late-0", 0, K.LIFE_EVENT_KIND_PREGNANCY, dt.date(2026, 11, 1), SETTLED)
     assert {a.action for a in (await agencies.tell(older)).values()} == {le.CHANGE_ACTION_NO_ACTION}
     assert agencies.held()[0] == AFTER_JOB_LOSS
+
+
+async def test_the_largest_revision_is_kept_and_a_negative_one_refused_field_by_field(
+    agencies,
+) -> None:  # type: ignore[no-untyped-def]
+    largest = 2**31 - 1
+    await agencies.tell(job_loss(revision=largest))
+    assert agencies.held()[1] == {a: (largest, JOB_LOST_ON, "job-lost-1") for a in ("hhs", "usda")}
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await agencies.tell(settlement(revision=-1))
+    info = details_of(caught.value)
+    assert info.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert {v.field for v in info.violations} == {"notice.revision"}
+    assert agencies.receipts() == (1, 1)
 
 
 async def test_an_agency_database_from_before_revisions_gains_the_column_and_its_rows_yield(
