@@ -39,6 +39,8 @@ class CheckedNotice:
     kind: int
     kind_name: str  # "DEATH", "MOVE", ...
     effective_date: dt.date
+    # The orchestrator's decision the answers come from (0: a sender from before revisions).
+    revision: int
     subjects: tuple[Subject, ...]
     # The notice as sent, and its fingerprint: a key reused for other content is caught.
     raw: bytes
@@ -125,6 +127,8 @@ def check_notice(
         out,
         not_after=today + dt.timedelta(days=MAX_DAYS_AHEAD),
     )
+    if notice.revision < 0:
+        out.append(FieldViolation("notice.revision", "must not be negative (0 when not given)"))
     _check_subjects(notice, out, needs_ssn)
     _check_determinations(notice, out)
     if notice.kind == Kind.LIFE_EVENT_KIND_ISSUE_SETTLED and not (
@@ -149,6 +153,7 @@ def check_notice(
         kind=notice.kind,
         kind_name=Kind.Name(notice.kind).removeprefix("LIFE_EVENT_KIND_"),
         effective_date=effective,
+        revision=notice.revision,
         subjects=tuple(Subject(s.person_id, s.ssn) for s in notice.subjects),
         raw=raw,
         fingerprint=digest,

@@ -9,6 +9,7 @@ from services.hhs.changes import ProgramStanding, effect_for, hhs_standings, is_
 from services.hhs.tables import Enrollment
 from shared.change_effect import Effect
 from shared.change_notice import CheckedNotice
+from shared.decision_order import DecisionOrder
 
 
 def standings_of(notice: CheckedNotice) -> list[ProgramStanding]:
@@ -29,8 +30,9 @@ def standings_of(notice: CheckedNotice) -> list[ProgramStanding]:
 
 def apply_change(session: Session, notice: CheckedNotice) -> Effect:
     """HHS's part of a change: each new answer for its programs becomes the enrollment
-    of record, unless the one held came from a later change."""
+    of record, unless the one held came from a newer decision (services.hhs.changes)."""
     standings = hhs_standings(standings_of(notice))
+    incoming = DecisionOrder(notice.revision, notice.effective_date)
     held = {
         (row.person_id, row.program): row
         for row in session.exec(select(Enrollment).where(Enrollment.case_id == notice.case_id))
@@ -38,7 +40,9 @@ def apply_change(session: Session, notice: CheckedNotice) -> Effect:
     applied = 0
     for standing in standings:
         row = held.get((standing.person_id, standing.program))
-        if row is not None and not is_newer(row.effective_date, notice.effective_date):
+        if row is not None and not is_newer(
+            DecisionOrder(row.revision, row.effective_date), incoming
+        ):
             continue
         row = row or Enrollment(
             case_id=notice.case_id,
@@ -52,6 +56,7 @@ def apply_change(session: Session, notice: CheckedNotice) -> Effect:
         row.monthly_benefit_cents = standing.monthly_benefit_cents
         row.csr_level = standing.csr_level
         row.effective_date, row.idempotency_key = notice.effective_date, notice.key
+        row.revision = notice.revision
         session.add(row)
         applied += 1
     return effect_for(standings, applied)

@@ -14,7 +14,8 @@ from services.hhs.held_benchmarks import HeldBenchmarks
 from services.hhs.rules import PARAMETERS_DIR, load_parameters
 from services.hhs.seed import seed_if_empty
 from services.hhs.servicer import SubsidyEligibilityServicer
-from services.hhs.tables import TABLES
+from services.hhs.tables import ADDED_COLUMNS, TABLES
+from shared import added_columns
 from shared.clock import Clock
 from shared.consent import LocalConsentKeys
 from shared.db import Database
@@ -33,6 +34,8 @@ log = structlog.get_logger("hhs")
 def open_database(settings: ServiceSettings, data_file: Path = PREMIUMS_FILE) -> Database:
     db = Database(settings.resolved_database_url(), TABLES)
     db.create_tables()
+    with db.engine.begin() as connection:
+        added_columns.add_missing(connection, ADDED_COLUMNS)
     seeded = seed_if_empty(db, data_file)
     if seeded:
         log.info("benchmark premiums loaded into an empty database", rows=seeded)

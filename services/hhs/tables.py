@@ -8,6 +8,7 @@ import datetime as dt
 from sqlalchemy import Column, Text
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
+from shared.added_columns import AddedColumn
 from shared.audit import audit_log
 from shared.change_receipt import ReceivedChangeBase
 
@@ -61,7 +62,8 @@ class HhsReceivedChange(ReceivedChangeBase, table=True):
 
 
 class Enrollment(SQLModel, table=True):
-    """A person's standing in one HHS program in one case, as the latest change left it."""
+    """A person's standing in one HHS program in one case, as the orchestrator's newest
+    decision it was told of left it."""
 
     __tablename__ = "hhs_enrollment"
     __table_args__ = (UniqueConstraint("case_id", "person_id", "program"),)
@@ -80,6 +82,9 @@ class Enrollment(SQLModel, table=True):
     effective_date: dt.date
     # The notice that set it.
     idempotency_key: str = Field(max_length=160)
+    # The orchestrator's decision it came from (the notice's revision; 0: not given): a
+    # notice of a lower one never replaces it (shared.decision_order).
+    revision: int = 0
 
 
 # Each change notice HHS receives, in HHS's own hash-chained log.
@@ -92,4 +97,10 @@ TABLES = [
     HhsReceivedChange,
     Enrollment,
     *AUDIT.tables,
+]
+
+# Columns added since the first release, which opening an earlier database adds
+# (shared.added_columns): what it already holds came from notices without a revision.
+ADDED_COLUMNS: list[AddedColumn] = [
+    ("hhs_enrollment", "revision", "INTEGER NOT NULL DEFAULT 0", False),
 ]

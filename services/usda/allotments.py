@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import and_, or_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
@@ -31,13 +32,25 @@ def _insert(session: Session) -> Any:
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
+def _not_newer(held: Any, incoming: Any) -> Any:
+    """What is held, ordered as shared.decision_order.supersedes orders it, is not newer
+    than what comes in: a lower revision, or the same one and not a later effective date."""
+    return or_(
+        held.revision < incoming.revision,
+        and_(
+            held.revision == incoming.revision,
+            held.effective_date <= incoming.effective_date,
+        ),
+    )
+
+
 def apply_change(session: Session, notice: CheckedNotice) -> Effect:
     """Write the allotment in one statement. Two notices of one case can arrive at once
     (their keys differ, so the receipt lets both through); a read-then-insert would let
     both see no row and the second insert fail on the case's key. The upsert instead
     waits on the key (PostgreSQL) or the single writer (SQLite), and its WHERE keeps the
-    answer of the change effective latest (a tie goes to the newer delivery), whichever
-    commits first."""
+    answer of the orchestrator's newest decision (shared.decision_order, here in SQL),
+    whichever commits first."""
     standing = standing_of(notice)
     if standing is None:
         return effect_for(None, False)
@@ -47,6 +60,7 @@ def apply_change(session: Session, notice: CheckedNotice) -> Effect:
         "monthly_allotment_cents": standing.monthly_allotment_cents,
         "effective_date": notice.effective_date,
         "idempotency_key": notice.key,
+        "revision": notice.revision,
     }
     table = SnapAllotment.__table__  # type: ignore[attr-defined]
     statement = _insert(session)(table).values(**values)
@@ -54,7 +68,7 @@ def apply_change(session: Session, notice: CheckedNotice) -> Effect:
         statement.on_conflict_do_update(
             index_elements=[table.c.case_id],
             set_={name: statement.excluded[name] for name in values if name != "case_id"},
-            where=table.c.effective_date <= statement.excluded.effective_date,
+            where=_not_newer(table.c, statement.excluded),
         ).returning(table.c.case_id)
     ).first()
     return effect_for(standing, written is not None)

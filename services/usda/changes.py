@@ -2,7 +2,8 @@
 
 SNAP is decided for the household, so a change notice carries at most one SNAP answer
 for the case. It becomes the case's allotment of record unless USDA already holds one
-from a later change. A notice without a SNAP answer touches nothing USDA runs.
+from a newer decision of the orchestrator's (a higher revision, whatever either's
+effective date: shared.decision_order). A notice without a SNAP answer touches nothing USDA runs.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ def effect_for(standing: SnapStanding | None, applied: bool) -> Effect:
     if standing is None:
         return Effect(NO_ACTION, "the notice carries no SNAP household answer")
     if not applied:
-        return Effect(NO_ACTION, "USDA already holds a SNAP answer from a later change")
+        return Effect(NO_ACTION, "USDA already holds a SNAP answer from a newer decision")
     dollars = f"${standing.monthly_allotment_cents / 100:,.2f}"
     status = standing.status.lower().replace("_", " ")
     return Effect(BENEFIT_UPDATED, f"SNAP {status}: allotment of record {dollars} a month")

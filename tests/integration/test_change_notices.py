@@ -217,7 +217,9 @@ async def test_a_change_that_touches_nothing_an_agency_holds_is_no_action(coordi
     for name in AGENCIES:
         ack = await _receive(coordination, name, pregnancy)
         assert ack.action == le.CHANGE_ACTION_NO_ACTION, name
-    # A later change for the same people: HHS keeps the answer from the later one.
+    # A later change for the same people, from a sender without revisions: HHS keeps the
+    # answer of the change effective later (tests/integration/test_newest_decision.py has
+    # numbered decisions).
     later = _notice(
         "hhs-later",
         K.LIFE_EVENT_KIND_INCOME_CHANGE,

@@ -1,11 +1,14 @@
 """Several notices of one case reaching USDA at the same moment, as replicas of the
 orchestrator's dispatcher deliver them: each is received, none fails, and the case's
-allotment of record is the one from the latest change. On SQLite and PostgreSQL."""
+allotment of record is the one from the newest decision (the highest revision, though it
+takes effect first), or, from a sender without revisions, from the latest change. On SQLite
+and PostgreSQL."""
 
 from __future__ import annotations
 
 import asyncio
 
+import pytest
 from sqlmodel import select
 
 from eligibility.common.v1 import date_pb2
@@ -23,13 +26,16 @@ CASES = 8
 NOTICES_A_CASE = 4
 
 
-def _notice(case: int, n: int) -> le.ChangeNotice:
-    # Notice n of a case takes effect on day n+1 and sets an allotment that says which it was.
+def _notice(case: int, n: int, numbered: bool) -> le.ChangeNotice:
+    # Notice n of a case sets an allotment that says which it was. Numbered, it is decision
+    # n+1 and the newest takes effect first; unnumbered, notice n takes effect on day n+1.
+    day = NOTICES_A_CASE - n if numbered else n + 1
     return le.ChangeNotice(
         idempotency_key=f"case-{case}-notice-{n}",
         case_id=f"case-{case}",
         kind=le.LIFE_EVENT_KIND_INCOME_CHANGE,
-        effective_date=date_pb2.Date(year=2026, month=11, day=n + 1),
+        effective_date=date_pb2.Date(year=2026, month=11, day=day),
+        revision=n + 1 if numbered else 0,
         subjects=[le.NoticeSubject(person_id="p1")],
         household_determinations=[
             det.ProgramDetermination(
@@ -41,14 +47,15 @@ def _notice(case: int, n: int) -> le.ChangeNotice:
     )
 
 
+@pytest.mark.parametrize("numbered", [True, False], ids=["revisions", "no-revisions"])
 async def test_notices_of_one_case_at_once_are_all_received(
-    serve, database_url, clock, tmp_path
+    serve, database_url, clock, tmp_path, numbered
 ) -> None:  # type: ignore[no-untyped-def]
     db = Database(database_url, usda_server.TABLES)
     db.create_tables()
     key = ensure_local_keys(tmp_path).subject_key()
     handle = await serve(usda_server.bindings(load_parameters(), clock, db, key))
-    notices = [_notice(c, n) for c in range(CASES) for n in range(NOTICES_A_CASE)]
+    notices = [_notice(c, n, numbered) for c in range(CASES) for n in range(NOTICES_A_CASE)]
     async with handle.channel() as channel:
         stub = pb_grpc.SnapEligibilityServiceStub(channel)
         replies = await asyncio.gather(
@@ -73,8 +80,8 @@ async def test_notices_of_one_case_at_once_are_all_received(
             for r in session.exec(select(SnapAllotment))
         }
     last = NOTICES_A_CASE - 1
+    day = 1 if numbered else last + 1
     assert held == {
-        f"case-{c}": (last + 1, 10_000 + 100 * last, f"case-{c}-notice-{last}")
-        for c in range(CASES)
+        f"case-{c}": (day, 10_000 + 100 * last, f"case-{c}-notice-{last}") for c in range(CASES)
     }
     db.dispose()

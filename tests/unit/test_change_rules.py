@@ -17,6 +17,7 @@ from services.treasury.changes import effect_for as treasury_effect
 from services.usda.changes import SnapStanding
 from services.usda.changes import effect_for as usda_effect
 from shared.change_notice import check_notice, fingerprint
+from shared.decision_order import DecisionOrder, supersedes
 from shared.errors import ServiceError
 
 NOV_1 = dt.date(2026, 11, 1)
@@ -87,8 +88,23 @@ def test_hhs_keeps_its_own_programs_and_the_later_change() -> None:
     assert hhs_effect(kept, 2).action == "BENEFIT_UPDATED"
     assert hhs_effect([], 0).action == "NO_ACTION"
     assert hhs_effect(kept, 0).action == "NO_ACTION"
-    assert is_newer(None, NOV_1) and is_newer(NOV_1, NOV_1)
-    assert not is_newer(dt.date(2026, 12, 1), NOV_1)
+    assert is_newer(None, DecisionOrder(1, NOV_1))
+    assert is_newer(DecisionOrder(1, NOV_1), DecisionOrder(1, NOV_1))
+    assert not is_newer(DecisionOrder(2, NOV_1), DecisionOrder(1, dt.date(2026, 12, 1)))
+
+
+def test_the_newest_decision_wins_whatever_its_effective_date() -> None:
+    settled = DecisionOrder(1, dt.date(2026, 9, 1))
+    job_lost = DecisionOrder(2, dt.date(2026, 7, 15))  # reported after the settlement
+    assert supersedes(job_lost, settled)
+    assert not supersedes(settled, job_lost)
+    # Without revisions (0), the later effective date wins, as before; a tie goes to the
+    # newer delivery; any numbered decision is newer than every unnumbered one.
+    assert supersedes(DecisionOrder(0, NOV_1), DecisionOrder(0, dt.date(2026, 7, 15)))
+    assert not supersedes(DecisionOrder(0, dt.date(2026, 7, 15)), DecisionOrder(0, NOV_1))
+    assert supersedes(DecisionOrder(0, NOV_1), DecisionOrder(0, NOV_1))
+    assert supersedes(DecisionOrder(1, dt.date(2026, 1, 1)), DecisionOrder(0, NOV_1))
+    assert not supersedes(DecisionOrder(0, dt.date(2026, 12, 1)), DecisionOrder(1, NOV_1))
 
 
 def test_usda_updates_the_allotment_only_with_a_snap_answer() -> None:
@@ -128,6 +144,15 @@ def test_a_notice_is_checked_against_its_request_and_the_calendar() -> None:
     assert _fields(far) == {"notice.effective_date"}
     soon = _notice(le.LIFE_EVENT_KIND_PREGNANCY, "412558301", dt.date(2027, 6, 1))
     assert check_notice("k", soon, TODAY).effective_date == dt.date(2027, 6, 1)
+
+
+def test_a_revision_is_read_and_never_negative() -> None:
+    numbered = _notice(le.LIFE_EVENT_KIND_PREGNANCY, "412558301")
+    assert check_notice("k", numbered, TODAY).revision == 0
+    numbered.revision = 7
+    assert check_notice("k", numbered, TODAY).revision == 7
+    numbered.revision = -1
+    assert _fields(numbered) == {"notice.revision"}
 
 
 def test_a_settlement_notice_must_carry_the_answers_it_is_sent_for() -> None:

@@ -21,7 +21,7 @@ from eligibility.common.v1 import determination_pb2, life_event_pb2
 from services.orchestrator.adapters.tables import OUTBOX_ACKNOWLEDGED as ACKNOWLEDGED
 from services.orchestrator.adapters.tables import OUTBOX_PENDING as PENDING
 from services.orchestrator.adapters.tables import OUTBOX_REFUSED as REFUSED
-from services.orchestrator.adapters.tables import OutboxRow
+from services.orchestrator.adapters.tables import CaseRow, OutboxRow
 from shared.limits import MAX_TEXT_CHARS
 
 
@@ -75,6 +75,39 @@ def enqueue(
             next_attempt_at=due or now,
         )
     )
+
+
+def next_revision(session: Session, case_id: str) -> int:
+    """The revision of the decision whose notices are being written: one more than the
+    case's last. The increment takes the case row's lock, which the redetermination's own
+    conditional update already holds, so two decisions of one case never share a number
+    and the one committed later has the higher."""
+    taken = session.execute(
+        update(CaseRow)
+        .where(col(CaseRow.case_id) == case_id)
+        .values(notice_revision=CaseRow.notice_revision + 1)
+        .returning(CaseRow.notice_revision)
+    ).scalar_one()
+    return int(taken)
+
+
+def enqueue_decision(
+    session: Session,
+    case_id: str,
+    notices: list[tuple[str, life_event_pb2.ChangeNotice]],
+    now: dt.datetime,
+    due: dt.datetime | None = None,
+) -> None:
+    """Add the notices of one redetermination of a case, (agency, notice) pairs, each
+    carrying the decision's revision: the agencies keep the answers of the highest they
+    were sent, so a late or replayed older decision never replaces a newer one. Nothing is
+    numbered when no agency is told."""
+    if not notices:
+        return
+    revision = next_revision(session, case_id)
+    for agency, notice in notices:
+        notice.revision = revision
+        enqueue(session, agency, notice, now, due)
 
 
 def any_due(session: Session, now: dt.datetime) -> bool:

@@ -1,8 +1,8 @@
 """Bring a database made by an earlier version up to today's tables, in place.
 
 ``create_all`` makes missing tables but never alters an existing one, so each column
-added since the first release is added here when it is missing. Until the project
-adopts migrations (Alembic), this list is the record of schema changes.
+added since the first release is added here when it is missing (shared.added_columns).
+Until the project adopts migrations (Alembic), this list is the record of schema changes.
 """
 
 from __future__ import annotations
@@ -10,9 +10,11 @@ from __future__ import annotations
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
+from shared.added_columns import AddedColumn, add_missing
+
 # (table, column, its DDL, indexed): cases opened before caseworkers were proven have no
 # opener, so only supervisors and auditors see them.
-ADDED_COLUMNS = [
+ADDED_COLUMNS: list[AddedColumn] = [
     ("orchestrator_case", "opened_by", "VARCHAR(64) NOT NULL DEFAULT ''", True),
     # Follow-up workers' claims on pending cases.
     ("orchestrator_case", "claimed_by", "VARCHAR(64) NOT NULL DEFAULT ''", False),
@@ -22,6 +24,8 @@ ADDED_COLUMNS = [
     ("orchestrator_case", "offered_programs", "VARCHAR(200) NOT NULL DEFAULT ''", False),
     # Agencies' answers to change notices point at their outbox row.
     ("orchestrator_case_event", "notice_id", "INTEGER", False),
+    # The revision of the case's last decision told to agencies (outbox.next_revision).
+    ("orchestrator_case", "notice_revision", "INTEGER NOT NULL DEFAULT 0", False),
 ]
 
 # Indexes earlier versions made that no query reads: each cost a write per row. The
@@ -42,14 +46,5 @@ def upgrade(engine: Engine) -> list[str]:
             if index in {i["name"] for i in inspector.get_indexes(table)}:
                 connection.execute(text(f"DROP INDEX {index}"))
                 changed.append(index)
-        for table, column, ddl, indexed in ADDED_COLUMNS:
-            present = {c["name"] for c in inspector.get_columns(table)}
-            if column in present:
-                continue
-            connection.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {ddl}"))
-            if indexed:  # named as SQLModel names the index of a new database
-                connection.execute(
-                    text(f"CREATE INDEX IF NOT EXISTS ix_{table}_{column} ON {table} ({column})")
-                )
-            changed.append(f"{table}.{column}")
+        changed += add_missing(connection, ADDED_COLUMNS)
     return changed

@@ -38,6 +38,9 @@ class CaseRow(SQLModel, table=True):
     # Programs outside the case the household may qualify for after its last reported
     # change: comma-separated Program enum names.
     offered_programs: str = Field(default="", max_length=200)
+    # The revision of the case's last decision told to agencies: each redetermination that
+    # writes change notices takes the next one, and its notices carry it (outbox).
+    notice_revision: int = 0
 
 
 class EvidenceRow(SQLModel, table=True):

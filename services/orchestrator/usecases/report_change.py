@@ -230,9 +230,13 @@ class ReportChanges:
                     offered_programs=",".join(det.Program.Name(p) for p in answer.offered_programs)
                 )
             )
-            for agency in answer.notified_agencies:
-                notice = _notice(request, applied, fresh, agency)
-                outbox.enqueue(session, agency, notice, db_time(now), db_time(self._leases.now()))
+            outbox.enqueue_decision(
+                session,
+                request.case_id,
+                [(a, _notice(request, applied, fresh, a)) for a in answer.notified_agencies],
+                db_time(now),
+                db_time(self._leases.now()),
+            )
             recipients = [det.Program.Name(p) for p in programs] + [
                 a for a in answer.notified_agencies if a in ("ssa", "treasury")
             ]
@@ -334,9 +338,12 @@ class ReportChanges:
                     worker=reporter.name[:64],
                 ),
             )
-            for agency in answer.notified_agencies:
-                notice = _notice(request, applied, fresh, agency)
-                outbox.enqueue(session, agency, notice, db_time(now))
+            outbox.enqueue_decision(
+                session,
+                request.case_id,
+                [(a, _notice(request, applied, fresh, a)) for a in answer.notified_agencies],
+                db_time(now),
+            )
             session.flush()
             after = repository.load(session, request.case_id)
             assert after is not None

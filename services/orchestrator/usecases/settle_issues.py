@@ -139,12 +139,14 @@ class IssueClock:
         def tell(session: Session, fresh: StoredCase, at: dt.datetime) -> None:
             # In the settlement's transaction: an agency is told of an answer that was kept,
             # and an answer is never kept without telling it.
-            told.clear()
-            due = db_time(self._leases.now())
-            for agency in notices.agencies_told(stored.determinations, fresh.determinations):
-                notice = notices.notice(case_id, agency, fresh, settlements, at.date())
-                outbox.enqueue(session, agency, notice, db_time(at), due)
-                told.append(agency)
+            told[:] = notices.agencies_told(stored.determinations, fresh.determinations)
+            outbox.enqueue_decision(
+                session,
+                case_id,
+                [(a, notices.notice(case_id, a, fresh, settlements, at.date())) for a in told],
+                db_time(at),
+                db_time(self._leases.now()),
+            )
 
         await self._coordinator.redetermine(
             stored,
