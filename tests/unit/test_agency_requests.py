@@ -6,6 +6,7 @@ import datetime as dt
 
 from eligibility.common.v1 import date_pb2, household_pb2
 from services.orchestrator.adapters.agency_requests import hhs_request, snap_request
+from shared.protoconv import date_from_proto
 
 
 def test_a_baby_born_during_the_benefit_month_is_counted_aged_zero() -> None:
@@ -54,3 +55,13 @@ def test_an_application_for_a_year_over_takes_ages_on_its_last_day() -> None:
     """Born 2007-01-15: 18 on 31 December 2025, 19 on 10 January 2026 when she applies."""
     household = _one_member(dt.date(2007, 1, 15))
     assert hhs_request(household, 2025, None, dt.date(2026, 1, 10)).members[0].age == 18
+
+
+def test_hhs_is_told_the_day_the_ages_were_taken_on() -> None:
+    household = _one_member(dt.date(2007, 12, 15))
+    request = hhs_request(household, 2027, None, dt.date(2026, 11, 30))
+    assert date_from_proto(request.determined_on) == dt.date(2027, 1, 1)
+    request = hhs_request(household, 2026, None, dt.date(2026, 11, 30))
+    assert date_from_proto(request.determined_on) == dt.date(2026, 11, 30)
+    # No day: HHS answers on its own.
+    assert not hhs_request(household, 2026).HasField("determined_on")

@@ -82,7 +82,9 @@ def hhs_request(
     ``holds_from`` is when it is given or a change takes effect, moved into the plan year.
     An application during the year takes ages on its own day, one for a year not begun on
     1 January; a member who turns 19 in March is 19 from then, and stays 19 when the year
-    is determined again. None (an answer for the year as a whole) means 1 January.
+    is determined again. HHS is told the day (``determined_on``) and applies its rules of
+    that day. None (the year as a whole, as the bench asks) takes ages on 1 January and
+    leaves HHS its own day.
 
     The Marketplace rates the benchmark premium on these ages too. 45 CFR 147.102(a)(1)(iii)
     takes age when the policy is issued or renewed, that is when coverage starts: 1 January
@@ -93,6 +95,8 @@ def hhs_request(
     ages_on = answer_day(plan_year, holds_from or dt.date(plan_year, 1, 1))
     return hhs_pb.DetermineEligibilityRequest(
         plan_year=plan_year,
+        # HHS then applies the rules of the day the ages were taken on, not of its own.
+        determined_on=date_to_proto(ages_on) if holds_from is not None else None,
         state_code=household.address.state_code,
         county=household.address.county,
         zip_code=household.address.zip_code,
