@@ -39,7 +39,7 @@ class FilingStatus(enum.Enum):
 @record
 class Member:
     person_id: str
-    # Whole years on the first day of the plan year.
+    # Whole years on the day the answer holds from (determined_on), as the caller took it.
     age: int
     pregnant: bool = False
     # With pregnant: the children expected; 0 when not stated (the parameters then say).
@@ -124,7 +124,8 @@ class HouseholdFacts:
     members: tuple[Member, ...]
     relationships: tuple[Relationship, ...] = ()
     tax_units: tuple[TaxUnit, ...] = ()
-    # The day the determination is made; None means January 1 of the plan year.
+    # The day the answer holds from: the caller's determined_on, else the day HHS answers;
+    # None means January 1 of the plan year.
     determined_on: dt.date | None = None
     zip_code: str = ""
     # Used only where HHS holds no published benchmark for the year and county.

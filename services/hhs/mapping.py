@@ -73,6 +73,15 @@ PURPOSE = {
 }
 
 
+def determined_on(request: pb.DetermineEligibilityRequest, today: dt.date) -> dt.date:
+    """The day the caller says the answer holds from (validated to fall in the plan year),
+    on which it took the ages it sends; else the day HHS answers."""
+    if request.HasField("determined_on"):
+        day = request.determined_on
+        return dt.date(day.year, day.month, day.day)
+    return today
+
+
 def to_facts(request: pb.DetermineEligibilityRequest, today: dt.date) -> HouseholdFacts:
     return HouseholdFacts(
         plan_year=request.plan_year,
@@ -113,7 +122,7 @@ def to_facts(request: pb.DetermineEligibilityRequest, today: dt.date) -> Househo
             )
             for u in request.tax_units
         ),
-        determined_on=today,
+        determined_on=determined_on(request, today),
         zip_code=request.zip_code,
         quoted_benchmark=_quote(request),
     )

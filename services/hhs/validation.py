@@ -10,12 +10,12 @@ import grpc
 from eligibility.common.v1 import household_pb2 as hh
 from eligibility.hhs.v1 import subsidy_eligibility_pb2 as pb
 from services.hhs import poverty
-from services.hhs.mapping import FILING, RELATION
+from services.hhs.mapping import FILING, RELATION, determined_on
 from shared import work_activity
 from shared.errors import FieldViolation, ServiceError, invalid_argument
 from shared.limits import MAX_EXPECTED_CHILDREN, MAX_HOUSEHOLD_MEMBERS
 from shared.parameters import ParameterError, ParameterSet
-from shared.validation import check_benchmark_quote, check_state
+from shared.validation import check_benchmark_quote, check_date, check_state
 
 MAX_MEMBERS = MAX_HOUSEHOLD_MEMBERS
 MAX_AGE = 130
@@ -46,6 +46,12 @@ def _check_plan_year(request: pb.DetermineEligibilityRequest, out: list[FieldVio
         out.append(FieldViolation("plan_year", "is required"))
     elif not 2000 <= year <= 2100:
         out.append(FieldViolation("plan_year", "must be a calendar year between 2000 and 2100"))
+    elif request.HasField("determined_on"):
+        day = check_date(request.determined_on, "determined_on", out)
+        # The ages sent were taken on this day: one outside the year would decide the
+        # year on figures and ages from another.
+        if day is not None and day.year != year:
+            out.append(FieldViolation("determined_on", f"must fall in plan year {year}"))
 
 
 def _entry_missing(params: ParameterSet, name: str, on: dt.date) -> bool:
@@ -236,7 +242,7 @@ def validate(request: pb.DetermineEligibilityRequest, params: ParameterSet, toda
         check_benchmark_quote(request.benchmark_premium, "benchmark_premium", out)
     if out:
         raise invalid_argument(out)
-    missing = missing_figures(request.plan_year, params, today)
+    missing = missing_figures(request.plan_year, params, determined_on(request, today))
     if missing:
         raise ServiceError(
             grpc.StatusCode.FAILED_PRECONDITION,

@@ -380,7 +380,8 @@ def test_a_pregnancy_opens_medicaid_for_the_mother(desk: Desk) -> None:
 
 def _milestone_household(age: int) -> tuple[dict[str, Any], str, int]:
     """A California household whose member turns ``age`` 45 days from today, and the
-    plan year that day falls in (ages are taken when coverage starts, so the change shows)."""
+    plan year that day falls in (the application takes ages on its own day, or on 1 January
+    of a year not begun, both before the birthday, so the change shows)."""
     day = TODAY + dt.timedelta(days=45)
     born = add_years(day, -age)
     members: list[dict[str, Any]] = [

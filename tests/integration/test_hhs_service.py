@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from pathlib import Path
 
 import grpc
@@ -11,6 +12,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from sqlmodel import delete
 from typer.testing import CliRunner
 
+from eligibility.common.v1 import date_pb2
 from eligibility.common.v1 import determination_pb2 as det
 from eligibility.common.v1 import household_pb2 as hh
 from eligibility.hhs.v1 import subsidy_eligibility_pb2 as pb
@@ -365,3 +367,36 @@ def test_seeding_again_replaces_rather_than_duplicates(db) -> None:  # type: ign
     hhs_seed.seed(db)
     with db.session() as session:
         assert count_benchmarks(session) == len(load_premiums())
+
+
+def _medicaid_guideline_year(reply: pb.DetermineEligibilityResponse) -> int:
+    years = {h.poverty_guideline_year for h in reply.households if h.person_id == "sofia"}
+    assert len(years) == 1
+    return years.pop()
+
+
+async def test_medicaid_uses_the_guidelines_of_the_day_the_caller_names(hhs, clock) -> None:  # type: ignore[no-untyped-def]
+    """Medicaid measures income against the guidelines in force on the day of the answer:
+    the 2026 guidelines from 13 January 2026 (91 FR 1797), the 2025 ones before
+    (90 FR 5917). HHS's own day is the test clock's, 25 November 2026."""
+    assert clock.now().date() == dt.date(2026, 11, 25)
+    assert _medicaid_guideline_year(await hhs.DetermineEligibility(_rivera(2026))) == 2026
+    request = _rivera(2026)
+    request.determined_on.CopyFrom(date_pb2.Date(year=2026, month=1, day=5))
+    assert _medicaid_guideline_year(await hhs.DetermineEligibility(request)) == 2025
+
+
+async def test_a_day_outside_the_plan_year_is_refused(hhs) -> None:  # type: ignore[no-untyped-def]
+    for day, problem in (
+        (date_pb2.Date(year=2027, month=1, day=1), "must fall in plan year 2026"),
+        (date_pb2.Date(year=2026, month=2, day=30), "is not a real calendar date"),
+    ):
+        request = _rivera(2026)
+        request.determined_on.CopyFrom(day)
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await hhs.DetermineEligibility(request)
+        details = details_of(caught.value)
+        assert details.code == grpc.StatusCode.INVALID_ARGUMENT
+        assert [(v.field, v.description) for v in details.violations] == [
+            ("determined_on", problem)
+        ]

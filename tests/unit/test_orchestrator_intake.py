@@ -89,3 +89,43 @@ def test_joint_return_needs_two_filers() -> None:
     del request.household.tax_units[0].filer_person_ids[1:]
     violations = _violations(request)
     assert "household.tax_units[0].filer_person_ids" in violations
+
+
+def _sofia_born(request, born: dt.date) -> None:  # type: ignore[no-untyped-def]
+    sofia = next(m for m in request.household.members if m.person_id == "sofia")
+    sofia.birth_date.year, sofia.birth_date.month, sofia.birth_date.day = (
+        born.year,
+        born.month,
+        born.day,
+    )
+    # Out of every tax unit: only a member under 19 on the answer's day must be in one.
+    request.household.tax_units[0].dependent_person_ids.remove("sofia")
+
+
+def test_a_dependent_is_under_19_on_the_day_the_answer_holds_from() -> None:
+    """Born 2007-06-01: 18 on 1 January 2026 but 19 on TODAY (2026-11-25), so for plan
+    year 2026 she need not be claimed; born 2007-12-15 she is still 18 and must be."""
+    request = _rivera()
+    request.plan_year = 2026
+    _sofia_born(request, dt.date(2007, 6, 1))
+    validate_application(request, TODAY)
+    request = _rivera()
+    request.plan_year = 2026
+    _sofia_born(request, dt.date(2007, 12, 15))
+    assert "in no tax unit" in _violations(request)["household.members[2]"]
+
+
+def test_a_dependent_for_a_year_not_begun_is_under_19_on_its_first_day() -> None:
+    """Born 2007-12-15: 18 on TODAY but 19 on 1 January 2027, the start of plan year 2027."""
+    request = _rivera()
+    request.plan_year = 2027
+    _sofia_born(request, dt.date(2007, 12, 15))
+    validate_application(request, TODAY)
+
+
+def test_a_change_ahead_takes_ages_on_its_own_day() -> None:
+    """A move reported for 2026-12-20 holds from then: born 2007-12-15, 19 by that day."""
+    request = _rivera()
+    request.plan_year = 2026
+    _sofia_born(request, dt.date(2007, 12, 15))
+    validate_application(request, TODAY, holds_from=dt.date(2026, 12, 20))

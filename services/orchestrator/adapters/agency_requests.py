@@ -14,6 +14,7 @@ from eligibility.hhs.v1 import subsidy_eligibility_pb2 as hhs_pb
 from eligibility.ssa.v1 import identity_pb2 as ssa_pb
 from eligibility.treasury.v1 import income_verification_pb2 as treasury_pb
 from eligibility.usda.v1 import snap_eligibility_pb2 as usda_pb
+from services.orchestrator.domain.answer_day import answer_day
 from services.orchestrator.domain.consents import PURPOSE
 from services.orchestrator.domain.household_facts import attested_monthly_split_cents
 from shared.protoconv import age_on, date_from_proto, date_to_proto
@@ -75,17 +76,27 @@ def hhs_request(
     household: household_pb2.Household,
     plan_year: int,
     benchmark_premium: household_pb2.BenchmarkPremiumQuote | None = None,
-    changed_on: dt.date | None = None,
+    holds_from: dt.date | None = None,
 ) -> hhs_pb.DetermineEligibilityRequest:
-    """Ages are taken when coverage starts, or, when the answer holds from a later day of
-    the plan year (a change's effective date, a redetermination made during the year), on
-    that day: a member who turns 19 in March is 19 from then, and stays 19 when the year
-    is determined again. A day past the plan year takes ages on its last day."""
-    coverage_start = dt.date(plan_year, 1, 1)
-    if changed_on is not None and changed_on > coverage_start:
-        coverage_start = min(changed_on, dt.date(plan_year, 12, 31))
+    """Ages are taken on the day the answer starts to hold (see domain.answer_day):
+    ``holds_from`` is when it is given or a change takes effect, moved into the plan year.
+    An application during the year takes ages on its own day, one for a year not begun on
+    1 January; a member who turns 19 in March is 19 from then, and stays 19 when the year
+    is determined again. HHS is told the day (``determined_on``) and applies its rules of
+    that day. None (the year as a whole, as the bench asks) takes ages on 1 January and
+    leaves HHS its own day.
+
+    The Marketplace rates the benchmark premium on these ages too. 45 CFR 147.102(a)(1)(iii)
+    takes age when the policy is issued or renewed, that is when coverage starts: 1 January
+    after open enrollment, but for an enrollment during the year a later day (usually the
+    first of a following month, 45 CFR 155.420(b)) that the plan chosen decides and this
+    service does not know. The application's day is the nearest day it does know, and the
+    one Medicaid and CHIP use, so one member has one age in one answer."""
+    ages_on = answer_day(plan_year, holds_from or dt.date(plan_year, 1, 1))
     return hhs_pb.DetermineEligibilityRequest(
         plan_year=plan_year,
+        # HHS then applies the rules of the day the ages were taken on, not of its own.
+        determined_on=date_to_proto(ages_on) if holds_from is not None else None,
         state_code=household.address.state_code,
         county=household.address.county,
         zip_code=household.address.zip_code,
@@ -93,12 +104,12 @@ def hhs_request(
         members=[
             hhs_pb.EligibilityMember(
                 person_id=m.person_id,
-                # A child born after coverage starts (a birth reported during the year,
-                # then the case determined again by a recheck or a settlement) is 0, not -1,
-                # which HHS refuses as it should.
+                # A child born after the day ages are taken (a baby born since the plan
+                # year of an application for last year ended) is 0, not -1, which HHS
+                # refuses as it should.
                 age=age_on(
                     date_from_proto(m.birth_date),
-                    max(date_from_proto(m.birth_date), coverage_start),
+                    max(date_from_proto(m.birth_date), ages_on),
                 ),
                 pregnant=m.pregnant,
                 expected_children=m.expected_children if m.pregnant else 0,

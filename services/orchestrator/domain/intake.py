@@ -10,6 +10,7 @@ from collections import Counter
 
 from eligibility.common.v1 import determination_pb2, household_pb2
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
+from services.orchestrator.domain.answer_day import answer_day
 from shared import work_activity
 from shared.errors import FieldViolation, invalid_argument
 from shared.limits import MAX_EXPECTED_CHILDREN, MAX_HOUSEHOLD_MEMBERS
@@ -52,24 +53,30 @@ def validate_application(
     request: pb.SubmitApplicationRequest,
     today: dt.date,
     found: list[FieldViolation] | None = None,
+    *,
+    holds_from: dt.date | None = None,
 ) -> None:
     """Raise INVALID_ARGUMENT with one violation per problem (including any already
-    ``found`` by other checks), or return quietly."""
+    ``found`` by other checks), or return quietly.
+
+    Ages are taken as HHS will be told them: on the day the answer starts to hold
+    (domain.answer_day), ``holds_from`` when given (a change taking effect later), else
+    today."""
     out: list[FieldViolation] = list(found or [])
     if not request.request_id.strip():
         out.append(FieldViolation("request_id", "is required (a UUID is best)"))
     elif len(request.request_id) > MAX_REQUEST_ID:
         out.append(FieldViolation("request_id", f"must be at most {MAX_REQUEST_ID} characters"))
     plan_year = plan_year_for(request, today)
-    coverage_start = None
+    ages_on = None
     if today.year - 1 <= plan_year <= today.year + 1:
-        coverage_start = dt.date(plan_year, 1, 1)
+        ages_on = answer_day(plan_year, holds_from or today)
     else:
         out.append(
             FieldViolation("plan_year", f"must be between {today.year - 1} and {today.year + 1}")
         )
     _check_programs(request, out)
-    _check_household(request.household, coverage_start, today, out)
+    _check_household(request.household, ages_on, today, out)
     if request.HasField("benchmark_premium"):
         check_benchmark_quote(request.benchmark_premium, "benchmark_premium", out)
     if out:
@@ -91,11 +98,11 @@ def _check_programs(request: pb.SubmitApplicationRequest, out: list[FieldViolati
 
 def _check_household(
     household: household_pb2.Household,
-    coverage_start: dt.date | None,
+    ages_on: dt.date | None,
     today: dt.date,
     out: list[FieldViolation],
 ) -> None:
-    """``coverage_start`` is None when the plan year is refused: ages are then unknown."""
+    """``ages_on`` is None when the plan year is refused: ages are then unknown."""
     members = household.members
     if not members:
         out.append(FieldViolation("household.members", "at least one member is required"))
@@ -118,8 +125,8 @@ def _check_household(
         seen_ssn.setdefault(member.ssn, i)
         check_name(member.name, f"{path}.name", out)
         birth = check_date(member.birth_date, f"{path}.birth_date", out, not_after=today)
-        if birth is not None and coverage_start is not None:
-            ages[member.person_id] = age_on(birth, coverage_start)
+        if birth is not None and ages_on is not None:
+            ages[member.person_id] = age_on(birth, max(birth, ages_on))
         if member.citizenship == household_pb2.CITIZENSHIP_STATUS_UNSPECIFIED:
             out.append(FieldViolation(f"{path}.citizenship", "is required"))
         work_activity.check(member.work_activity, f"{path}.work_activity", out)

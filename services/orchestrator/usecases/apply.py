@@ -337,12 +337,17 @@ class Coordinator:
         *,
         held: OnFile | None = None,
     ) -> StoredCase:
-        """``changed_on``: a reported change's effective date; the answer is for the household
-        from then (ages on that day, SNAP for that month if it is still ahead)."""
+        """The answer holds from today, or from ``changed_on`` (a reported change's effective
+        date) if that is later: ages are taken on that day moved into the plan year (see
+        domain.answer_day), and SNAP is for that day's month. An answer given during its
+        plan year thus takes the ages reached by now, whether it is a first application,
+        a recheck or a settlement, and a milestone once reached is not undone by taking
+        ages again on 1 January; one for a year not begun takes them on 1 January."""
         request = filled.request
         household = request.household
         plan_year = plan_year_for(request, now.date())
         programs = list(request.programs)
+        holds_from = now.date() if changed_on is None else max(changed_on, now.date())
         gathered = await self._gatherer.gather(
             request, case_id, plan_year, now, budget, trail, held
         )
@@ -353,7 +358,7 @@ class Coordinator:
         async with asyncio.TaskGroup() as group:
             if wants_hhs(programs):
                 quote = request.benchmark_premium if request.HasField("benchmark_premium") else None
-                hhs_request = agency_requests.hhs_request(household, plan_year, quote, changed_on)
+                hhs_request = agency_requests.hhs_request(household, plan_year, quote, holds_from)
                 hhs_task = group.create_task(
                     self._ask(
                         lambda send: self._agencies.determine_subsidies(
@@ -365,10 +370,7 @@ class Coordinator:
                     )
                 )
             if det.PROGRAM_SNAP in programs:
-                month = now.date().replace(day=1)
-                if changed_on is not None:
-                    month = max(month, changed_on.replace(day=1))
-                snap_request = agency_requests.snap_request(household, month)
+                snap_request = agency_requests.snap_request(household, holds_from.replace(day=1))
                 snap_task = group.create_task(
                     self._ask(
                         lambda send: self._agencies.determine_snap(snap_request, budget(), send),
@@ -533,12 +535,6 @@ class Coordinator:
             programs=asked,
         )
         changed_on = change.changed_on if change is not None else None
-        if plan_year == stored.case.plan_year:
-            # The period the case already covers, determined again (a recheck, a settlement,
-            # a change): the answer holds from today, so an age milestone reached by now
-            # stands and is not undone by taking ages on the period's first day.
-            today = now.date()
-            changed_on = today if changed_on is None else max(changed_on, today)
         trail = Trail(self._db, self._clock, case_id)
         try:
             fresh = await self._determine(

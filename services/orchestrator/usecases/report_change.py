@@ -208,7 +208,7 @@ class ReportChanges:
         applied = events.apply(event, before)
         if not applied.household.members:
             return await self._close(request, print_, stored, applied, reporter, now)
-        _check_result(applied, stored, now)
+        _check_result(applied, stored, now, date_from_proto(event.effective_date))
         programs = [det.Program.Value(p) for p in stored.case.programs.split(",") if p]
         word = events.kind_word(event.kind)
         answer = pb.ReportLifeEventResponse()
@@ -399,8 +399,11 @@ def _check_request(request: pb.ReportLifeEventRequest) -> None:
         raise invalid_argument(violations)
 
 
-def _check_result(applied: events.Applied, stored: StoredCase, now: dt.datetime) -> None:
-    """The household a change leaves must itself be one the application would take."""
+def _check_result(
+    applied: events.Applied, stored: StoredCase, now: dt.datetime, effective: dt.date
+) -> None:
+    """The household a change leaves must itself be one the application would take, with
+    ages on the day its answer will hold from (the change's day if still ahead)."""
     programs = [det.Program.Value(p) for p in stored.case.programs.split(",") if p]
     try:
         validate_application(
@@ -411,6 +414,7 @@ def _check_result(applied: events.Applied, stored: StoredCase, now: dt.datetime)
                 plan_year=stored.case.plan_year,
             ),
             now.date(),
+            holds_from=max(effective, now.date()),
         )
     except ServiceError as error:
         raise invalid_argument(

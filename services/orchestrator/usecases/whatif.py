@@ -106,7 +106,7 @@ async def sweep(
             if wants_hhs(programs):
                 hhs = await _ask(
                     agencies.determine_subsidies(
-                        agency_requests.hhs_request(household, plan_year), budget()
+                        agency_requests.hhs_request(household, plan_year, None, today), budget()
                     ),
                     declined,
                 )
