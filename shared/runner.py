@@ -13,6 +13,7 @@ from shared.access_audit import open_access_audit, refusal_sink
 from shared.caseworker_token import LocalTokenKeys, TokenVerifier
 from shared.clock import Clock, clock_from_setting
 from shared.context import set_local_service
+from shared.gc_tuning import tune_collector
 from shared.logging import configure_logging
 from shared.security import Trust
 from shared.server import ServiceBinding, serve_until_signalled, start_server
@@ -72,6 +73,7 @@ async def _main(settings: ServiceSettings, build: Builder, takes_tokens: bool) -
     running = await start_server(
         wiring.bindings, settings.host, settings.port, trust=trust, reuse_port=is_worker()
     )
+    tune_collector(settings.gc_young_threshold)
     tell_supervisor_listening()
     if trust.mode != MTLS:
         log.warning("PLAINTEXT mode: callers are not proven; for development only")

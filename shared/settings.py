@@ -13,6 +13,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.gc_tuning import DEFAULT_YOUNG
 from shared.tls import MTLS, PLAINTEXT, TlsFiles
 
 # Default ports of the local stack; tests bind port 0 instead.
@@ -87,6 +88,10 @@ class ServiceSettings(BaseSettings):
     # HHS: how often the benchmark premiums it holds in memory are checked against its
     # database, where `elig data load-benchmarks` writes a new year's (0: never).
     benchmark_poll_seconds: float = 2.0
+    # Allocations between two looks of the garbage collector at new objects, once the
+    # service is ready and its long-lived objects are set aside (shared/gc_tuning.py);
+    # 0 keeps Python's own settings.
+    gc_young_threshold: int = Field(default=DEFAULT_YOUNG, ge=0, le=10_000_000)
 
     def certificates_dir(self) -> Path:
         return Path(self.tls_dir) if self.tls_dir else self.data_dir / "certs"

@@ -20,6 +20,7 @@ from pathlib import Path
 import grpc
 
 from shared import event_loop
+from shared.gc_tuning import tune_collector
 from shared.tls import DevCertificates
 
 METHOD = "/bench.Echo/Echo"
@@ -121,5 +122,7 @@ class EchoFanOut:
 
 
 if __name__ == "__main__":
-    # The services' loop, so the ceiling and the stack are measured alike.
+    # The services' loop and collector settings, so the ceiling and the stack are
+    # measured alike.
+    tune_collector()
     event_loop.run(serve(Path(sys.argv[1])))

@@ -24,6 +24,7 @@ from pathlib import Path
 import grpc
 
 from shared import event_loop
+from shared.gc_tuning import tune_collector
 from shared.tls import DevCertificates
 from tests.bench.echo import METHOD, _exit_when_parent_goes, bare_servers, echo_servers
 
@@ -85,5 +86,6 @@ class RelayCall:
 
 
 if __name__ == "__main__":
-    # The services' loop, as the ceiling's servers use.
+    # The services' loop and collector settings, as the ceiling's servers use.
+    tune_collector()
     event_loop.run(serve(Path(sys.argv[1]), sys.argv[2].split(",")))
