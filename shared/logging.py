@@ -179,8 +179,13 @@ def withhold_exception_messages(_: Any, __: str, event_dict: dict[str, Any]) -> 
         error = sys.exc_info()[1]
     if error is not None:
         event_dict["exception_type"] = _type_name(type(error))
-        event_dict["exception"] = "".join(_describe(error, set()))
+        event_dict["exception"] = describe_without_messages(error)
     return event_dict
+
+
+def describe_without_messages(error: BaseException) -> str:
+    """The exception's type and traceback, causes first, each message withheld."""
+    return "".join(_describe(error, set()))
 
 
 def _type_name(kind: type[BaseException]) -> str:

@@ -6,15 +6,17 @@ import logging
 
 import uvicorn
 
-from services.console.access_log import uvicorn_log_config
 from services.console.app import create_app
 from services.console.http_protocol import MAX_HEAD_BYTES, ConsoleH11Protocol
+from services.console.log_config import WithoutExceptionMessages, uvicorn_log_config
 from services.console.settings import ConsoleSettings
 
 
 def main() -> None:
     settings = ConsoleSettings.from_env()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s console %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(WithoutExceptionMessages())
     # Our forms send SSNs in POST bodies, but the cases search box is a GET form and
     # people type SSNs and names into it: the access log keeps paths, not query values.
     uvicorn.run(

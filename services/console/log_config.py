@@ -1,9 +1,12 @@
-"""The console's access log without what people typed into URLs.
+"""What the console's logs (uvicorn's, in console.log) may hold.
 
 A GET form puts its fields in the query string (the cases search box), and a caseworker
 will type an SSN or a name there whatever the hint says; uvicorn's access log writes the
 request line as received. Query values are withheld here, keeping the path and the
 parameter names, which are enough to tell which page and which form was asked for.
+
+A failure uvicorn logs comes with its exception's message, which may quote a form's
+value; it is logged as the services log theirs (shared/logging.py): type and frames only.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import logging
 import re
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
+
+from shared.logging import describe_without_messages
 
 WITHHELD = "-"
 # uvicorn.access records carry (client, method, path with query, HTTP version, status).
@@ -48,11 +53,28 @@ class WithoutQueryValues(logging.Filter):
         return True
 
 
+class WithoutExceptionMessages(logging.Filter):
+    """A record's exception becomes its type and traceback, without its message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if error is not None:
+            record.msg = record.getMessage() + describe_without_messages(error)
+            record.args = None
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 def uvicorn_log_config() -> dict[str, Any]:
-    """uvicorn's own logging set-up, with the access handler withholding query values."""
+    """uvicorn's own logging set-up, with the access handler withholding query values and
+    the other withholding exception messages."""
     from uvicorn.config import LOGGING_CONFIG
 
     config = copy.deepcopy(LOGGING_CONFIG)
-    config.setdefault("filters", {})["without_query_values"] = {"()": WithoutQueryValues}
+    filters = config.setdefault("filters", {})
+    filters["without_query_values"] = {"()": WithoutQueryValues}
+    filters["without_exception_messages"] = {"()": WithoutExceptionMessages}
     config["handlers"]["access"]["filters"] = ["without_query_values"]
+    config["handlers"]["default"]["filters"] = ["without_exception_messages"]
     return config
