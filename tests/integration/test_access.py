@@ -593,3 +593,47 @@ async def test_every_orchestrator_method_refuses_every_bad_token_before_anything
     refused = handle.refusals()
     assert len(refused) == len(tokens) * len(service.methods)
     assert {e.outcome for e in refused} == {"REFUSED"}
+
+
+async def test_an_ssn_typed_into_an_application_does_not_make_its_person_yours(
+    coordination,
+) -> None:  # type: ignore[no-untyped-def]
+    """Bob files a case carrying Alice's applicant's SSN under a made-up name and birth
+    date. SSA does not match it, so the person is not his: not their consents, not who
+    saw their data, not their facts from the SSN alone, not revoking their consent."""
+    alice = coordination.stub_as("cw-alice")
+    bob = coordination.stub_as("cw-bob")
+    application = _example("okafor", "okafor-claimed")
+    await alice.SubmitApplication(application)
+    victim = application.household.members[0]
+    consent = (await alice.ListConsents(pb.ListConsentsRequest(ssn=victim.ssn))).consents[0]
+
+    decoy = _example("chen", "chen-decoy")
+    member = decoy.household.members[0]
+    member.ssn = victim.ssn
+    member.name.given, member.name.family = "Nobody", "Atall"
+    member.birth_date.year = 1990
+    assert (await bob.SubmitApplication(decoy)).case.case_id  # stored, its identity unmatched
+
+    prefill = pb.SubmitApplicationRequest(request_id="claimed-prefill", programs=[1])
+    prefill.household.members.add(
+        person_id=victim.person_id, ssn=victim.ssn, applying=True, reuse_known_facts=True
+    )
+    revoke = pb.RevokeConsentRequest(request_id="claimed-r", consent_id=consent.consent_id)
+    for method, request, reason in (
+        (bob.ListConsents, pb.ListConsentsRequest(ssn=victim.ssn), "PERSON_NOT_ASSIGNED"),
+        (
+            bob.GetDisclosureReport,
+            pb.GetDisclosureReportRequest(ssn=victim.ssn),
+            "PERSON_NOT_ASSIGNED",
+        ),
+        (bob.SubmitApplication, prefill, "PREFILL_NOT_ENTITLED"),
+        (bob.RevokeConsent, revoke, "PERSON_NOT_ASSIGNED"),
+    ):
+        assert await _refused(method, request) == reason, reason
+    # A person SSA matched in Bob's own case is his to work with.
+    chen = _example("chen", "chen-own")
+    await bob.SubmitApplication(chen)
+    mine = chen.household.members[0].ssn
+    assert (await bob.ListConsents(pb.ListConsentsRequest(ssn=mine))).consents
+    assert (await alice.ListConsents(pb.ListConsentsRequest(ssn=victim.ssn))).consents == [consent]
