@@ -146,7 +146,8 @@ class TokenVerifier:
         presented at all (the plaintext development mode)."""
         claims = self._claims(token)
         sub, role = claims.get("sub"), claims.get("role")
-        if claims.get("ver") != 1 or not _is_caseworker_id(sub):
+        version = claims.get("ver")
+        if not (_is_int(version) and version == 1) or not _is_caseworker_id(sub):
             raise TokenError("TOKEN_INVALID", "the token does not name a caseworker")
         if role not in ROLES:
             raise TokenError("TOKEN_INVALID", "the token names no known role")

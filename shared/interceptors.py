@@ -4,6 +4,7 @@ statuses. Calls out carry the correlation id on (shared/channels.py)."""
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -58,8 +59,17 @@ class ServerCallInterceptor(grpc.aio.ServerInterceptor):
                 response_serializer=handler.response_serializer,
             )
         if handler.unary_stream is not None:
+            stream = handler.unary_stream
+            # A stream that writes through context.write (grpc's own Health/Watch) is a
+            # coroutine, not an async generator: iterating it failed every such call with
+            # INTERNAL. It is awaited as a unary handler is; grpc serves it the same way.
+            wrapped = (
+                self._unary(method, stream)
+                if inspect.iscoroutinefunction(stream)
+                else self._stream(method, stream)
+            )
             return grpc.unary_stream_rpc_method_handler(
-                self._stream(method, handler.unary_stream),
+                wrapped,
                 request_deserializer=decoding.tolerant(handler.request_deserializer, method),
                 response_serializer=handler.response_serializer,
             )

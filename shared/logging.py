@@ -179,8 +179,13 @@ def withhold_exception_messages(_: Any, __: str, event_dict: dict[str, Any]) -> 
         error = sys.exc_info()[1]
     if error is not None:
         event_dict["exception_type"] = _type_name(type(error))
-        event_dict["exception"] = "".join(_describe(error, set()))
+        event_dict["exception"] = describe_without_messages(error)
     return event_dict
+
+
+def describe_without_messages(error: BaseException) -> str:
+    """The exception's type and traceback, causes first, each message withheld."""
+    return "".join(_describe(error, set()))
 
 
 def _type_name(kind: type[BaseException]) -> str:
@@ -213,8 +218,29 @@ def _describe(error: BaseException, seen: set[int]) -> list[str]:
     return lines
 
 
+class _ThroughOurProcessors(logging.Handler):
+    """Libraries log through the standard module (asyncio's "Task exception was never
+    retrieved", grpc's own failures). Python's last-resort handler wrote those records
+    to the log as they were, exception messages included; here they become our lines,
+    redacted like any other. Only a message's first line is kept: asyncio appends the
+    repr of the failed task there, which quotes its exception's message."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            first_line = record.getMessage().split("\n", 1)[0]
+            structlog.get_logger(record.name).log(
+                record.levelno,
+                first_line,
+                logger=record.name,
+                exc_info=record.exc_info if record.exc_info and record.exc_info[1] else None,
+            )
+        except Exception:  # noqa: BLE001 - a log line must never take the service down
+            self.handleError(record)
+
+
 def configure_logging(level: str = "info", fmt: str = "json", service: str | None = None) -> None:
-    """Configure structlog once per process. Output goes to stderr."""
+    """Configure structlog once per process, and route the standard logging module's
+    records (at its default level, WARNING) through it. Output goes to stderr."""
     renderer: Any = structlog.dev.ConsoleRenderer() if fmt == "console" else render_json
     processors: list[Any] = [
         structlog.contextvars.merge_contextvars,
@@ -234,5 +260,8 @@ def configure_logging(level: str = "info", fmt: str = "json", service: str | Non
         # rest of the line. configure_logging is called once, before anything logs.
         cache_logger_on_first_use=True,
     )
+    root = logging.getLogger()
+    root.handlers = [h for h in root.handlers if not isinstance(h, _ThroughOurProcessors)]
+    root.addHandler(_ThroughOurProcessors())
     if service:
         structlog.contextvars.bind_contextvars(service=service)

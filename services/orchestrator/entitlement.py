@@ -1,8 +1,8 @@
 """Which cases and people a proven caller may see: the rule inside each method, after the
 access policy (access.yaml) has said the caller may call it at all.
 
-A caseworker sees the cases they opened and the people in them; a supervisor or an
-auditor sees every case. Pure: the caller and the facts come in, a decision goes out.
+A caseworker sees the cases they opened and the people in them whom SSA matched there
+(repository.people_in_cases_of); a supervisor or an auditor sees every case. Pure: the caller and the facts come in, a decision goes out.
 """
 
 from __future__ import annotations

@@ -14,8 +14,12 @@ from pathlib import Path
 import grpc
 import pytest
 from google.protobuf import message_factory
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
 from sqlmodel import select
 
+from eligibility.common.v1 import date_pb2
+from eligibility.common.v1 import life_event_pb2 as le
 from eligibility.hhs.v1 import subsidy_eligibility_pb2
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from eligibility.ssa.v1 import identity_pb2
@@ -72,6 +76,14 @@ GATE_REASONS = {
     "TOKEN_MISSING",
     "PURPOSE_NOT_ALLOWED",
     "METHOD_NOT_LISTED",
+    # A token that does not hold (shared/caseworker_token.py).
+    "TOKEN_INVALID",
+    "TOKEN_EXPIRED",
+    "TOKEN_NOT_YET_VALID",
+    "TOKEN_WRONG_TOOL",
+    "TOKEN_WRONG_AUDIENCE",
+    "TOKEN_NOT_BOUND",
+    "TOKEN_LIFETIME_TOO_LONG",
 }
 READERS = {"caseworker", "supervisor", "auditor"}
 WRITERS = {"caseworker", "supervisor"}
@@ -294,7 +306,37 @@ async def _refused(call, request) -> str | None:  # type: ignore[no-untyped-def]
     return details_of(caught.value).reason
 
 
+def _income_change(person_id: str) -> le.LifeEvent:
+    return le.LifeEvent(
+        kind=le.LIFE_EVENT_KIND_INCOME_CHANGE,
+        effective_date=date_pb2.Date(year=2026, month=11, day=1),
+        person_id=person_id,
+    )
+
+
+# Methods that read or change no one's records by case or person: a what-if is
+# hypothetical, and the audit log's check is the auditor's alone (the matrix above).
+HOLDS_NO_ONES_RECORDS = {"SimulateIncomeSweep", "VerifyAuditLog"}
+
+
+async def _refused_anyhow(stub, method: str, request) -> str | None:  # type: ignore[no-untyped-def]
+    """The refusal's reason, for a unary call or a stream's first read."""
+    call = getattr(stub, method)
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        if method == "WatchCase":
+            stream = call(request, timeout=10)
+            async for _ in stream:
+                break
+        else:
+            await call(request, timeout=10)
+    assert caught.value.code() == grpc.StatusCode.PERMISSION_DENIED, (method, caught.value)
+    return details_of(caught.value).reason
+
+
 async def test_a_caseworker_cannot_reach_into_another_caseworkers_cases(coordination) -> None:  # type: ignore[no-untyped-def]
+    """Every method that names a case or a person, asked by another caseworker about
+    Alice's: refused with its reason, audited, and nothing changed. A method added to the
+    service without a row here (or a reason to be left out) fails this test."""
     alice = coordination.stub_as("cw-alice")
     bob = coordination.stub_as("cw-bob")
     supervisor = coordination.stub_as("sv-1", "supervisor")
@@ -302,41 +344,110 @@ async def test_a_caseworker_cannot_reach_into_another_caseworkers_cases(coordina
     case = (await alice.SubmitApplication(application)).case
     ssn = application.household.members[0].ssn
     consent = (await alice.ListConsents(pb.ListConsentsRequest(ssn=ssn))).consents[0]
-
-    assert await _refused(bob.GetCase, pb.GetCaseRequest(case_id=case.case_id)) == (
-        "CASE_NOT_ASSIGNED"
-    )
-    assert await _refused(bob.GetBurdenReport, pb.GetBurdenReportRequest(case_id=case.case_id)) == (
-        "CASE_NOT_ASSIGNED"
-    )
-    assert await _refused(bob.GetBurdenReport, pb.GetBurdenReportRequest()) == (
-        "POPULATION_REPORT_NOT_ALLOWED"
-    )
-    assert await _refused(bob.ListConsents, pb.ListConsentsRequest(ssn=ssn)) == (
-        "PERSON_NOT_ASSIGNED"
-    )
-    assert await _refused(bob.GetDisclosureReport, pb.GetDisclosureReportRequest(ssn=ssn)) == (
-        "PERSON_NOT_ASSIGNED"
-    )
-    revoke = pb.RevokeConsentRequest(request_id="r", consent_id=consent.consent_id)
-    assert await _refused(bob.RevokeConsent, revoke) == "PERSON_NOT_ASSIGNED"
-    # Replaying Alice's request_id with her application answers Bob nothing.
-    assert await _refused(bob.SubmitApplication, application) == "CASE_NOT_ASSIGNED"
+    prefill = pb.SubmitApplicationRequest(request_id="by-ssn-bob", programs=application.programs)
+    prefill.household.CopyFrom(application.household)
+    for member in prefill.household.members:
+        member.reuse_known_facts = True
+        member.ClearField("name")
+        member.ClearField("birth_date")
+    case_id = case.case_id
+    attempts = {
+        "GetCase": [(pb.GetCaseRequest(case_id=case_id), "CASE_NOT_ASSIGNED")],
+        "GetBurdenReport": [
+            (pb.GetBurdenReportRequest(case_id=case_id), "CASE_NOT_ASSIGNED"),
+            (pb.GetBurdenReportRequest(), "POPULATION_REPORT_NOT_ALLOWED"),
+        ],
+        "ListConsents": [(pb.ListConsentsRequest(ssn=ssn), "PERSON_NOT_ASSIGNED")],
+        "GetDisclosureReport": [(pb.GetDisclosureReportRequest(ssn=ssn), "PERSON_NOT_ASSIGNED")],
+        "RevokeConsent": [
+            (
+                pb.RevokeConsentRequest(request_id="r", consent_id=consent.consent_id),
+                "PERSON_NOT_ASSIGNED",
+            )
+        ],
+        # Replaying Alice's request_id with her application answers Bob nothing, and
+        # her people's facts are not filled in for him from their SSNs.
+        "SubmitApplication": [
+            (application, "CASE_NOT_ASSIGNED"),
+            (prefill, "PREFILL_NOT_ENTITLED"),
+        ],
+        "RenewCase": [(pb.RenewCaseRequest(request_id="rn", case_id=case_id), "CASE_NOT_ASSIGNED")],
+        "ReportLifeEvent": [
+            (
+                pb.ReportLifeEventRequest(
+                    request_id="ev", case_id=case_id, event=_income_change("adaeze")
+                ),
+                "CASE_NOT_ASSIGNED",
+            )
+        ],
+        "WatchCase": [(pb.WatchCaseRequest(case_id=case_id), "CASE_NOT_ASSIGNED")],
+    }
+    methods = {m.name for m in SERVICES["orchestrator"].methods}
+    assert set(attempts) | HOLDS_NO_ONES_RECORDS | {"ListCases"} == methods
+    for method, tries in attempts.items():
+        for request, reason in tries:
+            assert await _refused_anyhow(bob, method, request) == reason, method
     listed = (await bob.ListCases(pb.ListCasesRequest())).cases
-    assert case.case_id not in [c.case_id for c in listed]
+    assert case_id not in [c.case_id for c in listed]
 
-    # The owner and a supervisor still can; the consent Bob tried to revoke is in force.
-    assert (await alice.GetCase(pb.GetCaseRequest(case_id=case.case_id))).case.case_id
-    assert (await supervisor.GetCase(pb.GetCaseRequest(case_id=case.case_id))).case.case_id
+    # The owner and a supervisor still can, and nothing Bob tried changed the case.
+    shown = (await alice.GetCase(pb.GetCaseRequest(case_id=case_id))).case
+    assert [e.kind for e in shown.history] == [e.kind for e in case.history]
+    assert (await supervisor.GetCase(pb.GetCaseRequest(case_id=case_id))).case.case_id
     listed = (await supervisor.ListCases(pb.ListCasesRequest())).cases
-    assert case.case_id in [c.case_id for c in listed]
+    assert case_id in [c.case_id for c in listed]
     again = (await alice.ListConsents(pb.ListConsentsRequest(ssn=ssn))).consents[0]
     assert not again.HasField("revoke_time")
 
     report = (await alice.GetDisclosureReport(pb.GetDisclosureReportRequest(ssn=ssn))).disclosures
-    refused = [(d.actor_caseworker, d.detail) for d in report if d.outcome == "REFUSED"]
-    assert ("cw-bob", "CASE_NOT_ASSIGNED") in refused
-    assert ("cw-bob", "PERSON_NOT_ASSIGNED") in refused
+    refused = {(d.actor_caseworker, d.detail) for d in report if d.outcome == "REFUSED"}
+    assert {
+        ("cw-bob", "CASE_NOT_ASSIGNED"),
+        ("cw-bob", "PERSON_NOT_ASSIGNED"),
+        ("cw-bob", "PREFILL_NOT_ENTITLED"),
+    } <= refused
+
+
+def _error_info(error: grpc.aio.AioRpcError) -> error_details_pb2.ErrorInfo:
+    status = rpc_status.from_call(error)
+    assert status is not None
+    info = error_details_pb2.ErrorInfo()
+    assert any(d.Unpack(info) for d in status.details)
+    return info
+
+
+async def test_a_reused_life_event_request_id_names_only_a_case_the_caller_may_read(
+    coordination,
+) -> None:  # type: ignore[no-untyped-def]
+    """request_ids are the client's choice, so they can be guessed or replayed: Bob, trying
+    Alice's on his own case, is told to pick another, not which case of hers it was."""
+    alice = coordination.stub_as("cw-alice")
+    bob = coordination.stub_as("cw-bob")
+    supervisor = coordination.stub_as("sv-1", "supervisor")
+    hers = (await alice.SubmitApplication(_example("okafor", "okafor-reuse"))).case
+    her_other = (await alice.SubmitApplication(_example("johnson", "johnson-reuse"))).case
+    his = (await bob.SubmitApplication(_example("chen", "chen-reuse"))).case
+    first = pb.ReportLifeEventRequest(
+        request_id="change-1", case_id=hers.case_id, event=_income_change("adaeze")
+    )
+    await alice.ReportLifeEvent(first)
+
+    async def reused(stub, case_id: str, person_id: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+        request = pb.ReportLifeEventRequest(
+            request_id="change-1", case_id=case_id, event=_income_change(person_id)
+        )
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await stub.ReportLifeEvent(request)
+        assert caught.value.code() == grpc.StatusCode.ALREADY_EXISTS
+        info = _error_info(caught.value)
+        assert info.reason == "REQUEST_ID_REUSED"
+        return dict(info.metadata)
+
+    bob_member = his.household.members[0].person_id
+    assert await reused(bob, his.case_id, bob_member) == {}
+    her_member = her_other.household.members[0].person_id
+    assert await reused(alice, her_other.case_id, her_member) == {"case_id": hers.case_id}
+    assert await reused(supervisor, his.case_id, bob_member) == {"case_id": hers.case_id}
 
 
 async def test_facts_are_prefilled_from_an_ssn_only_for_people_in_the_callers_cases(
@@ -422,3 +533,107 @@ async def test_agencies_record_the_proven_orchestrator_and_the_caseworker_it_act
         assert {(e.actor_service, e.actor_caseworker) for e in entries} == {
             ("orchestrator", "cw-alice")
         }, name
+
+
+def _bent_tokens(credentials: Path) -> dict[str, tuple[str, str]]:
+    """Tokens signed with the issuer's own key whose claims are wrong, or whose signed
+    parts were changed after signing: name -> (token, the reason it must be refused with)."""
+    from shared import jws
+    from shared.caseworker_token import TOKEN_TYPE
+    from shared.signing_keys import load_private_key
+
+    key = load_private_key(LocalTokenKeys.in_data_dir(credentials).private_key_path)
+    tool = LocalTool(credentials, MTLS, CASEWORKER_TOOL)
+    genuine = tool.token("cw-9", "caseworker")
+    header, claims_part, signature = genuine.split(".")
+    claims = jws.json_object(claims_part)
+
+    def signed(**changes):  # type: ignore[no-untyped-def]
+        return jws.sign(key, TOKEN_TYPE, {**claims, **changes})
+
+    promoted = jws.b64json({**claims, "role": "supervisor"})
+    unsigned = jws.b64json({"alg": "none", "typ": TOKEN_TYPE})
+    return {
+        "role raised after signing": (f"{header}.{promoted}.{signature}", "TOKEN_INVALID"),
+        "signature dropped": (f"{header}.{claims_part}.", "TOKEN_INVALID"),
+        "alg none": (f"{unsigned}.{promoted}.", "TOKEN_INVALID"),
+        "another kind of credential": (
+            jws.sign(key, "elig-consent+jws", claims),
+            "TOKEN_INVALID",
+        ),
+        "another audience": (signed(aud="treasury"), "TOKEN_WRONG_AUDIENCE"),
+        "longer than a shift": (
+            signed(exp=claims["iat"] + 13 * 3600),
+            "TOKEN_LIFETIME_TOO_LONG",
+        ),
+        "version true": (signed(ver=True), "TOKEN_INVALID"),
+        "unknown role": (signed(role="admin"), "TOKEN_INVALID"),
+        "no binding": (
+            jws.sign(key, TOKEN_TYPE, {k: v for k, v in claims.items() if k != "cnf"}),
+            "TOKEN_NOT_BOUND",
+        ),
+    }
+
+
+async def test_every_orchestrator_method_refuses_every_bad_token_before_anything_else(
+    coordination,
+) -> None:  # type: ignore[no-untyped-def]
+    """The token is checked at the door, whatever the method: each bad token, on each
+    method, is UNAUTHENTICATED with its reason (an empty request would otherwise be
+    INVALID_ARGUMENT, so a method that skipped the check would show)."""
+    handle = coordination.handle
+    service = SERVICES["orchestrator"]
+    tool = LocalTool(handle.credentials, MTLS, CASEWORKER_TOOL)
+    tokens = {**_token_cases(handle.credentials), **_bent_tokens(handle.credentials)}
+    for name, (token, reason) in tokens.items():
+        async with open_tool_channel(handle.target, tool.tls(), tool_metadata(token=token)) as ch:
+            for method in service.methods:
+                got = await _outcome(ch, service, method)
+                assert got == (NO_TOKEN, reason), (name, method.name, got)
+    refused = handle.refusals()
+    assert len(refused) == len(tokens) * len(service.methods)
+    assert {e.outcome for e in refused} == {"REFUSED"}
+
+
+async def test_an_ssn_typed_into_an_application_does_not_make_its_person_yours(
+    coordination,
+) -> None:  # type: ignore[no-untyped-def]
+    """Bob files a case carrying Alice's applicant's SSN under a made-up name and birth
+    date. SSA does not match it, so the person is not his: not their consents, not who
+    saw their data, not their facts from the SSN alone, not revoking their consent."""
+    alice = coordination.stub_as("cw-alice")
+    bob = coordination.stub_as("cw-bob")
+    application = _example("okafor", "okafor-claimed")
+    await alice.SubmitApplication(application)
+    victim = application.household.members[0]
+    consent = (await alice.ListConsents(pb.ListConsentsRequest(ssn=victim.ssn))).consents[0]
+
+    decoy = _example("chen", "chen-decoy")
+    member = decoy.household.members[0]
+    member.ssn = victim.ssn
+    member.name.given, member.name.family = "Nobody", "Atall"
+    member.birth_date.year = 1990
+    assert (await bob.SubmitApplication(decoy)).case.case_id  # stored, its identity unmatched
+
+    prefill = pb.SubmitApplicationRequest(request_id="claimed-prefill", programs=[1])
+    prefill.household.members.add(
+        person_id=victim.person_id, ssn=victim.ssn, applying=True, reuse_known_facts=True
+    )
+    revoke = pb.RevokeConsentRequest(request_id="claimed-r", consent_id=consent.consent_id)
+    for method, request, reason in (
+        (bob.ListConsents, pb.ListConsentsRequest(ssn=victim.ssn), "PERSON_NOT_ASSIGNED"),
+        (
+            bob.GetDisclosureReport,
+            pb.GetDisclosureReportRequest(ssn=victim.ssn),
+            "PERSON_NOT_ASSIGNED",
+        ),
+        (bob.SubmitApplication, prefill, "PREFILL_NOT_ENTITLED"),
+        (bob.RevokeConsent, revoke, "PERSON_NOT_ASSIGNED"),
+    ):
+        assert await _refused(method, request) == reason, reason
+    # A person SSA matched in Bob's own case is his to work with.
+    chen = _example("chen", "chen-own")
+    await bob.SubmitApplication(chen)
+    mine = chen.household.members[0].ssn
+    assert (await bob.ListConsents(pb.ListConsentsRequest(ssn=mine))).consents
+    assert (await alice.ListConsents(pb.ListConsentsRequest(ssn=victim.ssn))).consents == [consent]

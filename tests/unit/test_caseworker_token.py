@@ -67,6 +67,9 @@ def test_a_token_from_the_issuer_names_the_caseworker_and_role() -> None:
         ({"sub": "cw\x00-7"}, "TOKEN_INVALID"),
         ({"sub": "x" * 65}, "TOKEN_INVALID"),
         ({"ver": 2}, "TOKEN_INVALID"),
+        # JSON's true and 1.0 compare equal to 1 in Python; neither is version 1.
+        ({"ver": True}, "TOKEN_INVALID"),
+        ({"ver": 1.0}, "TOKEN_INVALID"),
         ({"aud": "treasury"}, "TOKEN_WRONG_AUDIENCE"),
         ({"azp": "hhs"}, "TOKEN_WRONG_TOOL"),
         ({"exp": int(NOW.timestamp()) + 13 * 3600}, "TOKEN_LIFETIME_TOO_LONG"),

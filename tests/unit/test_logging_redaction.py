@@ -140,3 +140,34 @@ def test_exceptions_inside_a_group_are_named_without_their_messages(capsys) -> N
     assert out["exception_type"] == "ExceptionGroup"
     assert "ValueError: (message withheld)" in out["exception"]
     assert "KeyError: (message withheld)" in out["exception"]
+
+
+def test_a_library_logging_through_the_standard_module_is_redacted_like_us(capsys) -> None:  # type: ignore[no-untyped-def]
+    """asyncio reports a task's lost exception through logging, its repr (message and
+    all) in the record's text: it reaches the log as our line, message withheld."""
+    import asyncio
+    import gc
+    import logging
+
+    configure_logging("info", "json", service="test")
+    name = "Quillon Vexbridge"  # the frames show source lines; this one stays out of them
+
+    async def lookup() -> None:
+        raise ValueError(f"no record for {_SSN} {name}")
+
+    async def lose_a_task() -> None:
+        task = asyncio.get_running_loop().create_task(lookup())
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        del task
+        gc.collect()
+
+    asyncio.run(lose_a_task())
+    logging.getLogger("grpc._cython.cygrpc").warning("peer %s reset", "ipv4:127.0.0.1:5")
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert not any(_SSN in line or "Quillon" in line for line in lines), lines
+    lost, warned = json.loads(lines[-2]), json.loads(lines[-1])
+    assert (lost["logger"], lost["level"]) == ("asyncio", "error")
+    assert lost["event"] == "Task exception was never retrieved"
+    assert "ValueError: (message withheld)" in lost["exception"]
+    assert (warned["event"], warned["service"]) == ("peer ipv4:127.0.0.1:5 reset", "test")

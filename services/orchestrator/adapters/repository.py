@@ -27,6 +27,7 @@ from services.orchestrator.adapters.tables import (
     OutboxRow,
 )
 from services.orchestrator.domain import consents
+from services.orchestrator.domain import evidence as ev
 from services.orchestrator.domain.consents import Grant
 from shared.bulk_insert import insert_many
 
@@ -312,15 +313,27 @@ def decode_page_token(token: str) -> tuple[dt.datetime, str]:
     return after, case_id
 
 
+# The fact SSA's answer about a person is recorded under (domain/identity.py).
+IDENTITY_MATCH_FACT = "identity.ssn_match"
+
+
 def people_in_cases_of(session: Session, caseworker: str, subject_refs: Iterable[str]) -> set[str]:
-    """Which of these people are in a case ``caseworker`` opened."""
+    """Which of these people are in a case ``caseworker`` opened, as SSA matched them
+    there. Typing an SSN into an application is not enough: a case with a stranger's SSN
+    under a made-up name would otherwise open that stranger's consents, disclosures and
+    known facts to whoever filed it."""
     refs = list(set(subject_refs))
     if not caseworker or not refs:
         return set()
     query = (
         select(EvidenceRow.subject_ref)
         .join(CaseRow, col(CaseRow.case_id) == col(EvidenceRow.case_id))
-        .where(CaseRow.opened_by == caseworker, col(EvidenceRow.subject_ref).in_(refs))
+        .where(
+            CaseRow.opened_by == caseworker,
+            col(EvidenceRow.subject_ref).in_(refs),
+            EvidenceRow.fact == IDENTITY_MATCH_FACT,
+            EvidenceRow.status == ev.VERIFIED,
+        )
         .distinct()
     )
     return set(session.exec(query))

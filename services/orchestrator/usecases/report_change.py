@@ -183,11 +183,20 @@ class ReportChanges:
                 raise case_closed(request.case_id)
             return stored, None
         if first.case_id != request.case_id or first.fingerprint != print_:
+            # A request_id is the client's own choice: replaying another caseworker's on a
+            # case of one's own must not tell which case it was used on.
+            same_case = first.case_id == request.case_id
+            other = None if same_case else session.get(CaseRow, first.case_id)
+            named = (
+                same_case
+                or reporter.system
+                or (other is not None and entitlement.may_read_case(reporter.who, other.opened_by))
+            )
             raise ServiceError(
                 grpc.StatusCode.ALREADY_EXISTS,
                 "REQUEST_ID_REUSED",
                 "this request_id was used for a different change; use a new request_id",
-                metadata={"case_id": first.case_id},
+                metadata={"case_id": first.case_id} if named else {},
             )
         return None, pb.ReportLifeEventResponse.FromString(first.answer)
 
