@@ -20,6 +20,15 @@ from shared.validation import check_date, check_ssn, check_state
 Kind = life_event_pb2.LifeEventKind
 # A child not yet given a number is still news to an agency (SSA enumerates it).
 MAY_LACK_SSN = frozenset({Kind.LIFE_EVENT_KIND_BIRTH, Kind.LIFE_EVENT_KIND_ADOPTION})
+# Notices the orchestrator sends for its own redeterminations: they exist to carry the new
+# answers, so one without any is refused.
+ANSWERS_ONLY = frozenset(
+    {
+        Kind.LIFE_EVENT_KIND_ISSUE_SETTLED,
+        Kind.LIFE_EVENT_KIND_RECHECKED,
+        Kind.LIFE_EVENT_KIND_RENEWED,
+    }
+)
 # A change may be reported ahead of its day (a move, a job starting), but not by years.
 MAX_DAYS_AHEAD = 366
 
@@ -131,12 +140,13 @@ def check_notice(
         out.append(FieldViolation("notice.revision", "must not be negative (0 when not given)"))
     _check_subjects(notice, out, needs_ssn)
     _check_determinations(notice, out)
-    if notice.kind == Kind.LIFE_EVENT_KIND_ISSUE_SETTLED and not (
+    if notice.kind in ANSWERS_ONLY and not (
         notice.determinations or notice.household_determinations
     ):
+        what = Kind.Name(notice.kind).removeprefix("LIFE_EVENT_KIND_")
         out.append(
             FieldViolation(
-                "notice.determinations", "a settlement is sent for its new answers: give them"
+                "notice.determinations", f"{what} is sent for its new answers: give them"
             )
         )
     if notice.kind == Kind.LIFE_EVENT_KIND_MOVE:

@@ -63,6 +63,12 @@ _READS = {
     K.LIFE_EVENT_KIND_PREGNANCY: {"person_id", "expected_children"},
     K.LIFE_EVENT_KIND_AGE_MILESTONE: {"person_id", "age_reached"},
 }
+# Kinds only the orchestrator's notices carry: what it did, for the refusal's text.
+_ORCHESTRATORS_OWN = {
+    K.LIFE_EVENT_KIND_ISSUE_SETTLED: "settles a data-matching issue by rule",
+    K.LIFE_EVENT_KIND_RECHECKED: "determines a pending case again",
+    K.LIFE_EVENT_KIND_RENEWED: "renews a case for the next plan year",
+}
 _OPTIONAL = ("person_id", "new_member", "spouse_person_id", "departing_person_ids", "incomes")
 _OPTIONAL += ("new_address", "expected_children", "age_reached", "new_expenses")
 
@@ -131,12 +137,12 @@ def validate(
     """Every problem with ``event`` for this household, at once."""
     out: list[FieldViolation] = []
     kind = event.kind
-    if kind == K.LIFE_EVENT_KIND_ISSUE_SETTLED:
+    if kind in _ORCHESTRATORS_OWN:
         out.append(
             FieldViolation(
                 f"{path}.kind",
-                "ISSUE_SETTLED is not a change a person reports: the orchestrator tells "
-                "agencies of it when it settles a data-matching issue by rule",
+                f"{K.Name(kind).removeprefix('LIFE_EVENT_KIND_')} is not a change a person "
+                f"reports: the orchestrator tells agencies of it when it {_ORCHESTRATORS_OWN[kind]}",
             )
         )
         return out

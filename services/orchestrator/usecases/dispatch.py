@@ -81,10 +81,18 @@ def disclosed_facts(notice: life_event_pb2.ChangeNotice) -> tuple[str, ...]:
     return tuple(facts)
 
 
+_OWN_WORDS = {
+    life_event_pb2.LIFE_EVENT_KIND_ISSUE_SETTLED: "data-matching issue settled by rule",
+    life_event_pb2.LIFE_EVENT_KIND_RECHECKED: "pending case determined again",
+    life_event_pb2.LIFE_EVENT_KIND_RENEWED: "renewal for the next plan year",
+}
+
+
 def _what(kind: int) -> str:
-    """What a notice is about, for the case's history: the change, or the settlement."""
-    if kind == life_event_pb2.LIFE_EVENT_KIND_ISSUE_SETTLED:
-        return "data-matching issue settled by rule"
+    """What a notice is about, for the case's history: the change, or what the orchestrator
+    did itself (a settlement, a recheck, a renewal)."""
+    if kind in _OWN_WORDS:
+        return _OWN_WORDS[kind]
     return (
         life_event_pb2.LifeEventKind.Name(kind)
         .removeprefix("LIFE_EVENT_KIND_")
