@@ -136,6 +136,8 @@ async def build(settings: ServiceSettings, clock: Clock, trust: Trust) -> Wiring
         worker,
         budget_seconds=settings.downstream_timeout_seconds,
         retry_after=dt.timedelta(seconds=settings.follow_up_retry_seconds),
+        # A recheck that wrote notices has them sent at once, as a reported change does.
+        after_write=lambda: after_change(),
     )
     # Issues whose inconsistency period ran out are settled by rule, on the same beat.
     issue_clock = IssueClock(

@@ -113,7 +113,11 @@ class CoordinationServicer(pb_grpc.CoordinationServiceServicer):
         self, request: pb.RenewCaseRequest, context: grpc.aio.ServicerContext
     ) -> pb.RenewCaseResponse:
         purpose.set(DETERMINATION)
-        return await self._renewals.renew(request, self._budget(context))
+        answer = await self._renewals.renew(request, self._budget(context))
+        # A renewal may have written notices (and an event): sent and shown at once.
+        if self._after_change is not None:
+            self._after_change()
+        return answer
 
     async def ReportLifeEvent(
         self, request: pb.ReportLifeEventRequest, context: grpc.aio.ServicerContext

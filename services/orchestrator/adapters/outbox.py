@@ -11,6 +11,7 @@ conditional update (and SKIP LOCKED on PostgreSQL), and it lapses if its worker 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import exists, update
@@ -97,16 +98,25 @@ def enqueue_decision(
     notices: list[tuple[str, life_event_pb2.ChangeNotice]],
     now: dt.datetime,
     due: dt.datetime | None = None,
+    *,
+    named: Callable[[int], str] | None = None,
 ) -> None:
     """Add the notices of one redetermination of a case, (agency, notice) pairs, each
     carrying the decision's revision: the agencies keep the answers of the highest they
     were sent, so a late or replayed older decision never replaces a newer one. Nothing is
-    numbered when no agency is told."""
+    numbered when no agency is told.
+
+    ``named`` makes each notice's request id from the revision, for a decision that nothing
+    but its number names (a recheck): the number is the case's own, taken under the case
+    row's lock, so no other decision of the case has it, and a transaction rolled back
+    leaves it to be taken again by the next try, whose notices were then never sent."""
     if not notices:
         return
     revision = next_revision(session, case_id)
     for agency, notice in notices:
         notice.revision = revision
+        if named is not None:
+            notice.idempotency_key = idempotency_key(case_id, named(revision), agency)
         enqueue(session, agency, notice, now, due)
 
 

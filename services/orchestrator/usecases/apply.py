@@ -45,6 +45,7 @@ from services.orchestrator.domain.intake import (
     plan_year_for,
     validate_application,
 )
+from services.orchestrator.usecases import redetermination_notices as notices
 from services.orchestrator.usecases.gathering import Gathered, Gatherer, OnFile, on_file
 from services.orchestrator.usecases.prefill import PROFILE_FACTS, Prefilled, prefill, profile_facts
 from shared.clock import Clock, SystemClock
@@ -480,17 +481,28 @@ class Coordinator:
         worker: str,
         budget: Callable[[], float],
         retry_after: dt.timedelta = dt.timedelta(minutes=5),
+        told: list[str] | None = None,
     ) -> str | None:
         """Determine a pending case again from what it holds: facts still fresh are reused,
         so only what was missing (a source that could not be reached) is asked again. The
-        case keeps the step in its history. Returns the new status (None: no such case)."""
+        case keeps the step in its history, and each agency whose answers it moved is told
+        in the same transaction (redetermination_notices.py; their names go to ``told``).
+        Returns the new status (None: no such case)."""
         stored = await self._db.run(lambda s: repository.load(s, case_id))
         if stored is None:
             return None
+        teller = self.teller(stored, notices.RECHECKED)
         fresh = await self.redetermine(
-            stored, stored.case.plan_year, "RECHECKED", worker, budget, retry_after
+            stored, stored.case.plan_year, "RECHECKED", worker, budget, retry_after, write=teller
         )
+        if told is not None:
+            told[:] = teller.told
         return fresh.case.status
+
+    def teller(self, stored: StoredCase, kind: int) -> notices.Teller:
+        """The ``write`` that tells agencies of the answers a redetermination of ``stored``
+        moved, due on this coordinator's lease clock (the dispatcher's)."""
+        return notices.Teller(stored, kind, self._leases.now)
 
     async def redetermine(
         self,

@@ -5,12 +5,14 @@ answer is asked again, determined again, and settled when the source answers.
 down that clock is ours to use, not theirs to run out. Each round claims a batch of pending
 cases (several workers on one PostgreSQL take different ones: SKIP LOCKED), rechecks each
 through the same path as an application, and leaves a case that is still pending alone
-until its retry time.
+until its retry time. A recheck that moves answers tells HHS and USDA in its own
+transaction (redetermination_notices.py), as a reported change does.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import structlog
@@ -47,8 +49,11 @@ class FollowUp:
         retry_after: dt.timedelta = dt.timedelta(minutes=5),
         batch: int = 20,
         leases: Clock | None = None,
+        after_write: Callable[[], None] | None = None,
     ) -> None:
         self._db = db
+        # Rung when notices were written: this process's dispatcher sends them at once.
+        self._after_write = after_write
         # Claims and retry waits are measured in real time (see repository.claim_pending).
         self._leases = leases or SystemClock()
         self._coordinator = coordinator
@@ -69,14 +74,19 @@ class FollowUp:
         )
         result = Round(claimed=len(claimed))
         for case_id in claimed:
+            told: list[str] = []
             try:
                 status = await self._coordinator.recheck(
-                    case_id, self._worker, lambda: self._budget, self._retry_after
+                    case_id, self._worker, lambda: self._budget, self._retry_after, told
                 )
             except Exception as error:  # noqa: BLE001 - the claim lapses; a later round retries
                 result.failed += 1
                 log.warning("recheck failed", case_id=case_id, error_type=type(error).__name__)
                 continue
+            if told:
+                log.info("agencies told of a recheck", case_id=case_id, notified=told)
+                if self._after_write is not None:
+                    self._after_write()
             if status == repository.PENDING:
                 result.still_pending += 1
             else:

@@ -5,7 +5,9 @@ the person is asked only for what the data cannot show.
 It runs the application's own path for the new year: facts still fresh are reused, sources
 are asked for what has changed (a new tax year's return), and the answer is classified for
 the caseworker: renewed from data, needs the person, or ended. Renewing a case twice for one
-year changes nothing, so a bulk run can be interrupted and started again.
+year changes nothing, so a bulk run can be interrupted and started again. A renewal that
+moves answers tells HHS and USDA in its own transaction (redetermination_notices.py), so
+they hold the new year's answers.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from services.orchestrator import entitlement
 from services.orchestrator.adapters import mapping, repository
 from services.orchestrator.domain import burden
+from services.orchestrator.usecases import redetermination_notices as notices
 from services.orchestrator.usecases.apply import Coordinator
 from services.orchestrator.usecases.report_change import CLOSED, case_closed
 from shared.clock import Clock
@@ -62,9 +65,10 @@ class Renewals:
             raise invalid_argument(
                 [FieldViolation("plan_year", f"a case for {year} renews for {year + 1} only")]
             )
+        teller = self._coordinator.teller(stored, notices.RENEWED)
         try:
             fresh = await self._coordinator.redetermine(
-                stored, target, "RENEWED", who.caseworker or who.service, budget
+                stored, target, "RENEWED", who.caseworker or who.service, budget, write=teller
             )
         except repository.CaseMoved:
             # Another renewal of this case for this year finished first.

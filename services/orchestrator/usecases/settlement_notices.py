@@ -61,18 +61,33 @@ def notice(
     settlements: list[period.Settlement],
     on: dt.date,
 ) -> le.ChangeNotice:
-    """The notice to HHS or USDA: the new answers for its programs, members by person id
-    only (neither keys its records on SSNs)."""
-    out = le.ChangeNotice(
-        idempotency_key=outbox.idempotency_key(case_id, request_id(settlements), agency),
-        case_id=case_id,
-        kind=KIND,
-        effective_date=date_to_proto(on),
-    )
+    """The notice to HHS or USDA of a settlement: the settled issues' members first."""
     named: list[str] = []
     for s in settlements:
         if s.issue.person_id not in named:
             named.append(s.issue.person_id)
+    return answers_notice(case_id, agency, fresh, KIND, request_id(settlements), on, named)
+
+
+def answers_notice(
+    case_id: str,
+    agency: str,
+    fresh: StoredCase,
+    kind: int,
+    request: str,
+    on: dt.date,
+    named: list[str],
+) -> le.ChangeNotice:
+    """The notice of one of the orchestrator's own redeterminations to HHS or USDA: the new
+    answers for its programs, members by person id only (neither keys its records on SSNs):
+    ``named`` first, then each member with an answer in the notice."""
+    out = le.ChangeNotice(
+        idempotency_key=outbox.idempotency_key(case_id, request, agency),
+        case_id=case_id,
+        kind=kind,
+        effective_date=date_to_proto(on),
+    )
+    named = list(named)
     if agency == "hhs":
         persons: dict[str, det.PersonDetermination] = {}
         for row in fresh.determinations:
