@@ -1,0 +1,230 @@
+"""When the orchestrator determines a case again of its own accord, a pending case rechecked
+once Treasury answers or a case renewed for the next year, HHS and USDA are told of the
+answers that moved and end up holding them; a recheck that moves nothing tells nobody; each
+decision's notices carry a revision above the case's earlier ones. Every agency on its own
+server over gRPC, the notices delivered by the orchestrator's dispatcher, on SQLite and
+PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Any
+
+from sqlmodel import select
+
+from eligibility.common.v1 import determination_pb2 as det
+from eligibility.common.v1 import life_event_pb2 as le
+from eligibility.orchestrator.v1 import coordination_pb2 as pb
+from services.hhs.tables import Enrollment
+from services.orchestrator import server as orchestrator_server
+from services.orchestrator.adapters.tables import OutboxRow
+from services.orchestrator.usecases.dispatch import Dispatcher
+from services.orchestrator.usecases.follow_up import FollowUp
+from services.treasury import server as treasury_server
+from services.usda.tables import SnapAllotment
+from tests.integration.notices import application
+from tests.integration.notices import dispatcher as notice_dispatcher
+
+_HHS = (det.PROGRAM_MEDICAID, det.PROGRAM_CHIP, det.PROGRAM_MARKETPLACE)
+Answers = dict[str, set[tuple[str, str, str, int]]]
+
+
+def _case_answers(case: pb.Case) -> Answers:
+    """The case's answers as each agency is told them, (person, program, status, amount);
+    SNAP is the household's (no person)."""
+    hhs = {
+        (
+            d.person_id,
+            det.Program.Name(p.program),
+            det.DeterminationStatus.Name(p.status),
+            p.monthly_benefit_cents,
+        )
+        for d in case.determinations
+        for p in d.programs
+        if p.program in _HHS
+    }
+    usda = {
+        ("", "PROGRAM_SNAP", det.DeterminationStatus.Name(p.status), p.monthly_benefit_cents)
+        for p in case.household_determinations
+        if p.program == det.PROGRAM_SNAP
+    }
+    return {"hhs": hhs, "usda": usda}
+
+
+def _agency_answers(coordination: Any, case_id: str) -> Answers:
+    """What HHS and USDA hold for the case, in their own databases."""
+    with coordination.databases["hhs"].session() as session:
+        hhs = {
+            (r.person_id, "PROGRAM_" + r.program, "DETERMINATION_STATUS_" + r.status)
+            + (r.monthly_benefit_cents,)
+            for r in session.exec(select(Enrollment).where(Enrollment.case_id == case_id))
+        }
+    with coordination.databases["usda"].session() as session:
+        usda = {
+            ("", "PROGRAM_SNAP", "DETERMINATION_STATUS_" + r.status, r.monthly_allotment_cents)
+            for r in session.exec(select(SnapAllotment).where(SnapAllotment.case_id == case_id))
+        }
+    return {"hhs": hhs, "usda": usda}
+
+
+def _moved(before: Answers, after: Answers) -> set[str]:
+    return {agency for agency in before if before[agency] != after[agency]}
+
+
+def _written(coordination: Any, case_id: str) -> list[tuple[str, str, int, str, str]]:
+    """Each notice of the case as written: (agency, kind, revision, effective day, key)."""
+    with coordination.orchestrator_db.session() as session:
+        rows = session.exec(
+            select(OutboxRow).where(OutboxRow.case_id == case_id).order_by(OutboxRow.id)
+        ).all()
+    out = []
+    for row in rows:
+        notice = le.ChangeNotice.FromString(row.notice)
+        day = notice.effective_date
+        when = dt.date(day.year, day.month, day.day).isoformat()
+        kind = row.kind.removeprefix("LIFE_EVENT_KIND_")
+        out.append((row.agency, kind, notice.revision, when, notice.idempotency_key))
+    return out
+
+
+async def _get(coordination: Any, case_id: str) -> pb.Case:
+    return (await coordination.orchestrator.GetCase(pb.GetCaseRequest(case_id=case_id))).case
+
+
+async def _dispatch_all(dispatcher: Dispatcher) -> None:
+    for _ in range(5):
+        if not (await dispatcher.run_once()).claimed:
+            return
+
+
+def _follow_up(coordination: Any, clock: Any) -> FollowUp:
+    """A follow-up worker as the server builds it, looking again at once (no retry wait)."""
+    keys = coordination.keys
+    db = coordination.orchestrator_db
+    applications = orchestrator_server.coordinator(
+        db, coordination.gateway, clock, keys.signer(), keys.subject_key()
+    )
+    return FollowUp(db, applications, clock, "w1", budget_seconds=3.0, retry_after=dt.timedelta(0))
+
+
+async def _pending_then_determined(coordination: Any, serve: Any, clock: Any, stem: str):  # type: ignore[no-untyped-def]
+    """A case left pending while Treasury was down, rechecked once while still down (which
+    moves nothing), then rechecked until Treasury's answer determines it. Returns the case
+    before and after, and the worker."""
+    treasury = coordination.agencies["treasury"]
+    await treasury.stop()
+    pending = (await coordination.orchestrator.SubmitApplication(application(stem, stem))).case
+    assert pending.status == pb.CASE_STATUS_PENDING_VERIFICATION
+    worker = _follow_up(coordination, clock)
+
+    still = await worker.run_once()
+    assert (still.claimed, still.still_pending, still.failed) == (1, 1, 0)
+    unchanged = await _get(coordination, pending.case_id)
+    assert _case_answers(unchanged) == _case_answers(pending)
+    # Nothing moved: no agency is told, and no revision is taken.
+    assert _written(coordination, pending.case_id) == []
+
+    keys = coordination.keys
+    await serve(
+        treasury_server.bindings(
+            coordination.databases["treasury"], clock, keys.verifier(), keys.subject_key()
+        ),
+        port=treasury.port,
+    )
+    # The gateway's channel may still be in its reconnect back-off for a moment.
+    for _ in range(40):
+        clock.advance(dt.timedelta(minutes=6))
+        done = await worker.run_once()
+        if done.determined:
+            break
+        await asyncio.sleep(0.25)
+    assert (done.determined, done.failed) == (1, 0)
+    return pending, await _get(coordination, pending.case_id), worker
+
+
+async def test_a_recheck_that_determines_a_pending_case_tells_each_agency_whose_answers_moved(
+    coordination, serve, clock
+) -> None:  # type: ignore[no-untyped-def]
+    pending, determined, worker = await _pending_then_determined(
+        coordination, serve, clock, "rivera"
+    )
+    assert determined.status == pb.CASE_STATUS_DETERMINED
+    moved = _moved(_case_answers(pending), _case_answers(determined))
+    assert "hhs" in moved  # Medicaid and the Marketplace waited on Treasury's income
+
+    written = _written(coordination, pending.case_id)
+    on = clock.now().date().isoformat()  # a recheck answers from its own day
+    assert {(a, k, r, d) for a, k, r, d, _ in written} == {(a, "RECHECKED", 1, on) for a in moved}
+    assert len(written) == len(moved)  # one notice per agency told
+    print(f"\nrecheck told {sorted(moved)}")
+
+    dispatcher = notice_dispatcher(coordination, clock, changed=None)
+    await _dispatch_all(dispatcher)
+    case = await _get(coordination, pending.case_id)
+    assert {(n.agency, n.state) for n in case.notifications} == {
+        (a, pb.NOTIFICATION_STATE_ACKNOWLEDGED) for a in moved
+    }
+    held = _agency_answers(coordination, pending.case_id)
+    for agency in moved:
+        assert held[agency] == _case_answers(case)[agency], agency
+    for agency in {"hhs", "usda"} - moved:
+        assert held[agency] == set(), agency  # not told, so holds nothing of this case
+
+    # The same recheck run again (a worker that crashed after the commit, taken over):
+    # nothing moved since, so nothing more is written, and nothing is sent twice.
+    await worker._coordinator.recheck(pending.case_id, "w2", lambda: 3.0)
+    assert _written(coordination, pending.case_id) == written
+    assert not (await dispatcher.run_once()).claimed
+
+
+async def test_a_renewal_that_moves_answers_tells_the_agencies_with_the_next_revision(
+    coordination, serve, clock
+) -> None:  # type: ignore[no-untyped-def]
+    pending, determined, _ = await _pending_then_determined(coordination, serve, clock, "rivera")
+    first = _written(coordination, pending.case_id)
+    assert first and {r for _, _, r, _, _ in first} == {1}
+    dispatcher = notice_dispatcher(coordination, clock, changed=None)
+    await _dispatch_all(dispatcher)
+
+    renewal = pb.RenewCaseRequest(request_id="renew-rivera", case_id=pending.case_id)
+    reply = await coordination.orchestrator.RenewCase(renewal)
+    assert reply.case.plan_year == 2027
+    moved = _moved(_case_answers(determined), _case_answers(reply.case))
+    # 2027's Marketplace answers are estimates, pending published figures; SNAP's answer is
+    # for this month's figures either way, so it did not move and USDA is not told.
+    assert moved == {"hhs"}, moved
+    print(f"\nrenewal told {sorted(moved)}")
+
+    # The renewal's own notices: the next revision, effective when 2027's answers hold.
+    renewed = _written(coordination, pending.case_id)[len(first) :]
+    assert {(a, k, r, d) for a, k, r, d, _ in renewed} == {
+        (a, "RENEWED", 2, "2027-01-01") for a in moved
+    }
+    assert {key for *_, key in renewed} == {f"{pending.case_id}:renewed-2027:{a}" for a in moved}
+    await _dispatch_all(dispatcher)
+    case = await _get(coordination, pending.case_id)
+    assert all(n.state == pb.NOTIFICATION_STATE_ACKNOWLEDGED for n in case.notifications)
+    held = _agency_answers(coordination, pending.case_id)
+    for agency in moved:
+        assert held[agency] == _case_answers(case)[agency], agency
+    # USDA, not told, still holds the recheck's answer, which is still the case's.
+    assert held["usda"] == _case_answers(case)["usda"] == _case_answers(determined)["usda"]
+    with coordination.databases["hhs"].session() as session:
+        hhs = {
+            r.revision
+            for r in session.exec(select(Enrollment).where(Enrollment.case_id == case.case_id))
+        }
+    with coordination.databases["usda"].session() as session:
+        usda = {
+            r.revision
+            for r in session.exec(
+                select(SnapAllotment).where(SnapAllotment.case_id == case.case_id)
+            )
+        }
+    assert (hhs, usda) == ({2}, {1})
+
+    # Renewing again for 2027 changes nothing and tells nobody again.
+    again = await coordination.orchestrator.RenewCase(renewal)
+    assert again.outcome == pb.RENEWAL_OUTCOME_ALREADY_RENEWED
+    assert len(_written(coordination, pending.case_id)) == len(first) + len(renewed)
