@@ -287,6 +287,14 @@ def _noon(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
 
 
+# Notices of the orchestrator's own redeterminations, counted apart from reported changes'.
+_OWN_KINDS = {
+    le.LIFE_EVENT_KIND_ISSUE_SETTLED: "settlements",
+    le.LIFE_EVENT_KIND_RECHECKED: "rechecks",
+    le.LIFE_EVENT_KIND_RENEWED: "renewals",
+}
+
+
 def _notices_pending(case: pb.Case) -> bool:
     return any(n.state == pb.NOTIFICATION_STATE_PENDING for n in case.notifications)
 
@@ -298,8 +306,8 @@ def _tally(totals: Totals, case: pb.Case) -> None:
         totals.notifications["written"] += 1
         state = pb.NotificationState.Name(notice.state).removeprefix("NOTIFICATION_STATE_")
         totals.notifications[state.lower()] += 1
-        if notice.kind == le.LIFE_EVENT_KIND_ISSUE_SETTLED:
-            totals.notifications["settlements"] += 1
+        if notice.kind in _OWN_KINDS:
+            totals.notifications[_OWN_KINDS[notice.kind]] += 1
     totals.open_issues += len(case.data_matching_issues)
 
 
@@ -336,6 +344,8 @@ def _print(totals: Totals, households: int, seconds: float) -> None:
         ),
         ("notifications written", totals.notifications["written"]),
         ("  for settlements by rule", totals.notifications["settlements"]),
+        ("  for rechecks of pending cases", totals.notifications["rechecks"]),
+        ("  for renewals", totals.notifications["renewals"]),
         ("  acknowledged", totals.notifications["acknowledged"]),
         ("  still pending", totals.notifications["pending"]),
         ("  refused", totals.notifications["refused"]),
