@@ -172,6 +172,23 @@ def test_a_settlement_notice_must_carry_the_answers_it_is_sent_for() -> None:
     )
 
 
+@pytest.mark.parametrize("kind", [le.LIFE_EVENT_KIND_RECHECKED, le.LIFE_EVENT_KIND_RENEWED])
+def test_a_recheck_or_renewal_notice_must_carry_its_answers_too(kind: int) -> None:
+    bare = _notice(kind, "")
+    with pytest.raises(ServiceError) as caught:
+        check_notice("k", bare, TODAY, needs_ssn=False)
+    assert {v.field for v in caught.value.violations} == {"notice.determinations"}
+    bare.determinations.add(
+        person_id=bare.subjects[0].person_id,
+        programs=[
+            det.ProgramDetermination(
+                program=det.PROGRAM_MEDICAID, status=det.DETERMINATION_STATUS_ELIGIBLE
+            )
+        ],
+    )
+    assert check_notice("k", bare, TODAY, needs_ssn=False).kind == kind
+
+
 def test_the_fingerprint_tells_apart_notices_that_differ_in_anything() -> None:
     one = _notice(le.LIFE_EVENT_KIND_DEATH, "412558301")
     same = le.ChangeNotice.FromString(one.SerializeToString())

@@ -130,3 +130,16 @@ def test_counties_are_known_by_state_as_hhs_names_them() -> None:
     assert "harris" in known["TX"] and "los angeles" in known["CA"]
     assert events.county_key("St. Louis County") == "st louis"
     assert len(known) >= 51
+
+
+def test_the_orchestrators_own_kinds_are_not_a_change_a_person_reports() -> None:
+    for kind, what in (
+        (le.LIFE_EVENT_KIND_ISSUE_SETTLED, "settles a data-matching issue"),
+        (le.LIFE_EVENT_KIND_RECHECKED, "determines a pending case again"),
+        (le.LIFE_EVENT_KIND_RENEWED, "renews a case"),
+    ):
+        event = le.LifeEvent(kind=kind, effective_date=_day("2026-11-20"), person_id="jose")
+        found = _fields(event)
+        assert set(found) == {"event.kind"}, kind
+        assert "not a change a person reports" in found["event.kind"]
+        assert what in found["event.kind"]
