@@ -130,6 +130,9 @@ def check_notice(
         out.append(FieldViolation("notice.case_id", "is required"))
     if notice.kind == Kind.LIFE_EVENT_KIND_UNSPECIFIED:
         out.append(FieldViolation("notice.kind", "is required"))
+    elif notice.kind not in Kind.values():
+        # A kind from a newer sender than this build: refused by name, not failed on.
+        out.append(FieldViolation("notice.kind", "is not a kind this agency knows"))
     effective = check_date(
         notice.effective_date,
         "notice.effective_date",

@@ -189,6 +189,10 @@ def test_a_recheck_or_renewal_notice_must_carry_its_answers_too(kind: int) -> No
     assert check_notice("k", bare, TODAY, needs_ssn=False).kind == kind
 
 
+def test_a_kind_from_a_newer_sender_is_refused_by_name() -> None:
+    assert _fields(_notice(99, "412558301")) == {"notice.kind"}
+
+
 def test_the_fingerprint_tells_apart_notices_that_differ_in_anything() -> None:
     one = _notice(le.LIFE_EVENT_KIND_DEATH, "412558301")
     same = le.ChangeNotice.FromString(one.SerializeToString())
