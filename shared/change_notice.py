@@ -12,8 +12,10 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
+import grpc
+
 from eligibility.common.v1 import determination_pb2, life_event_pb2
-from shared.errors import FieldViolation, invalid_argument
+from shared.errors import FieldViolation, ServiceError, invalid_argument
 from shared.limits import MAX_HOUSEHOLD_MEMBERS
 from shared.validation import check_date, check_ssn, check_state
 
@@ -117,6 +119,15 @@ def check_notice(
     """Every problem with a delivered notice at once, or the notice, checked. An agency that
     keys its records on people's SSNs (``needs_ssn``) refuses a notice without them; one that
     keys them on the case (HHS, USDA) is told of members by person id only."""
+    if notice.kind not in Kind.values():
+        # A kind from a sender newer than this build (as RECHECKED and RENEWED were): not
+        # the sender's mistake, so not refused for good; the dispatcher sends it again
+        # after a wait, as to an agency on an older build, until this one is upgraded.
+        raise ServiceError(
+            grpc.StatusCode.UNIMPLEMENTED,
+            "CHANGE_KIND_UNKNOWN",
+            f"change kind {notice.kind} is not known to this build of the agency",
+        )
     out: list[FieldViolation] = []
     if not request_id:
         out.append(FieldViolation("request_id", "is required: it is the notice's idempotency key"))
@@ -130,9 +141,6 @@ def check_notice(
         out.append(FieldViolation("notice.case_id", "is required"))
     if notice.kind == Kind.LIFE_EVENT_KIND_UNSPECIFIED:
         out.append(FieldViolation("notice.kind", "is required"))
-    elif notice.kind not in Kind.values():
-        # A kind from a newer sender than this build: refused by name, not failed on.
-        out.append(FieldViolation("notice.kind", "is not a kind this agency knows"))
     effective = check_date(
         notice.effective_date,
         "notice.effective_date",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import grpc
 import pytest
 
 from eligibility.common.v1 import date_pb2
@@ -189,8 +190,11 @@ def test_a_recheck_or_renewal_notice_must_carry_its_answers_too(kind: int) -> No
     assert check_notice("k", bare, TODAY, needs_ssn=False).kind == kind
 
 
-def test_a_kind_from_a_newer_sender_is_refused_by_name() -> None:
-    assert _fields(_notice(99, "412558301")) == {"notice.kind"}
+def test_a_kind_from_a_newer_sender_is_left_to_try_again_not_refused_for_good() -> None:
+    with pytest.raises(ServiceError) as caught:
+        check_notice("k", _notice(99, "412558301"), TODAY)
+    assert caught.value.code == grpc.StatusCode.UNIMPLEMENTED
+    assert caught.value.reason == "CHANGE_KIND_UNKNOWN"
 
 
 def test_the_fingerprint_tells_apart_notices_that_differ_in_anything() -> None:
