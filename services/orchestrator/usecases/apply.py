@@ -529,7 +529,8 @@ class Coordinator:
         are written in the same transaction. ``household`` replaces the stored one (a
         settlement's data figure); ``settle`` adjusts the fresh answer before it is saved
         and returns the events to record instead of the ``kind`` event; ``write`` adds rows
-        in the answer's transaction (a settlement's change notices), as a change's does."""
+        in the answer's transaction (the change notices of a settlement, a recheck or a
+        renewal), as a change's does."""
         now = self._clock.now()
         case_id = stored.case.case_id
         programs = [det.Program.Value(p) for p in stored.case.programs.split(",") if p]
