@@ -18,7 +18,7 @@ IMAGE ?= eligibility-coordination:local
 PYTHON_IMAGE ?= python:3.11-slim
 PODMAN_BUILD_FLAGS ?=
 
-.PHONY: help install browser generate check-generated run demo test test-fast lint format bench bench-memory fuzz seed screenshots clean image compose-up compose-down
+.PHONY: help install browser generate check-generated run demo test test-fast lint format bench bench-memory bench-instructions fuzz seed screenshots clean image compose-up compose-down
 
 help: ## List the targets with what each does
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -84,6 +84,9 @@ bench: install ## Benchmarks: applications/s and latency (new, returning, histor
 
 bench-memory: install ## Each service's resident memory over APPLICATIONS applications (100000)
 	$(BIN)/python -m tests.bench --memory $(or $(APPLICATIONS),100000) $(BENCH_ARGS)
+
+bench-instructions: install ## Instructions one service spends per new application, under callgrind (SERVICE=orchestrator)
+	$(BIN)/python -m tests.bench.instructions --service $(or $(SERVICE),orchestrator) $(BENCH_ARGS)
 
 fuzz: install ## Start the stack, send 10,000 hostile requests to every method, print the count per status code
 	$(BIN)/python -m tests.fuzz --requests $(or $(REQUESTS),10000)

@@ -82,6 +82,8 @@ class Stack:
     # "mtls" (the default) or "plaintext" (development only).
     tls_mode: str = MTLS
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    # A command a service is started under (a profiler, valgrind), by service name.
+    launchers: dict[str, list[str]] = field(default_factory=dict)
     last_exit_codes: dict[str, int | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -145,7 +147,14 @@ class Stack:
         log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the child
         # services.cli.child runs the service and stops it if this launcher dies.
         self.processes[name] = subprocess.Popen(
-            [sys.executable, "-m", "services.cli.child", name, str(os.getpid())],
+            [
+                *self.launchers.get(name, []),
+                sys.executable,
+                "-m",
+                "services.cli.child",
+                name,
+                str(os.getpid()),
+            ],
             env=self.env_for(name),
             stdout=log,
             stderr=subprocess.STDOUT,
