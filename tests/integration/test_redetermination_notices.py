@@ -11,6 +11,7 @@ import asyncio
 import datetime as dt
 from typing import Any
 
+import pytest
 from sqlmodel import select
 
 from eligibility.common.v1 import determination_pb2 as det
@@ -18,11 +19,13 @@ from eligibility.common.v1 import life_event_pb2 as le
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from services.hhs.tables import Enrollment
 from services.orchestrator import server as orchestrator_server
+from services.orchestrator.adapters import repository
 from services.orchestrator.adapters.tables import OutboxRow
 from services.orchestrator.usecases.dispatch import Dispatcher
 from services.orchestrator.usecases.follow_up import FollowUp
 from services.treasury import server as treasury_server
 from services.usda.tables import SnapAllotment
+from shared.protoconv import date_to_proto
 from tests.integration.notices import application
 from tests.integration.notices import dispatcher as notice_dispatcher
 
@@ -228,3 +231,42 @@ async def test_a_renewal_that_moves_answers_tells_the_agencies_with_the_next_rev
     again = await coordination.orchestrator.RenewCase(renewal)
     assert again.outcome == pb.RENEWAL_OUTCOME_ALREADY_RENEWED
     assert len(_written(coordination, pending.case_id)) == len(first) + len(renewed)
+
+
+async def test_a_recheck_read_before_a_reported_change_does_not_put_the_old_household_back(
+    coordination, clock
+) -> None:  # type: ignore[no-untyped-def]
+    """A recheck reads the case, a change is reported and saved, then the recheck saves: its
+    answers were worked out for the household before the change, so it must not overwrite
+    the change's answers (it meets CaseMoved and leaves the case as the change left it)."""
+    request = application("rivera", "r1")
+    case = (await coordination.orchestrator.SubmitApplication(request)).case
+    worker = _follow_up(coordination, clock)
+    with coordination.orchestrator_db.session() as session:
+        read_first = repository.load(session, case.case_id)
+    assert read_first is not None
+
+    earner = next(m.person_id for m in request.household.members if m.incomes)
+    event = le.LifeEvent(
+        kind=le.LIFE_EVENT_KIND_INCOME_CHANGE,
+        effective_date=date_to_proto(clock.now().date()),
+        person_id=earner,
+        incomes=[],
+    )
+    reply = await coordination.orchestrator.ReportLifeEvent(
+        pb.ReportLifeEventRequest(request_id="income-gone", case_id=case.case_id, event=event)
+    )
+    changed = await _get(coordination, case.case_id)
+    assert changed.household != case.household  # the change did replace the household
+    assert _case_answers(changed) == _case_answers(reply.case)
+    written = _written(coordination, case.case_id)
+
+    with pytest.raises(repository.CaseMoved):
+        await worker._coordinator.redetermine(
+            read_first, read_first.case.plan_year, "RECHECKED", "w1", lambda: 3.0
+        )
+    after = await _get(coordination, case.case_id)
+    assert _case_answers(after) == _case_answers(changed)
+    assert after.household == changed.household
+    assert [e.kind for e in after.history] == [e.kind for e in changed.history]
+    assert _written(coordination, case.case_id) == written  # no agency told of stale answers

@@ -241,18 +241,24 @@ def save_recheck(
     events: list[CaseEventRow],
     next_look: dt.datetime | None,
     was_plan_year: int,
-    was_household: bytes | None = None,
+    was_household: bytes,
+    *,
+    replace_household: bool = False,
 ) -> None:
     """Replace a case's determinations and open issues with ``fresh`` ones, keep every
     evidence row (old and new), add ``fresh``'s burden lines, record the steps, and release
-    the claim: a case still pending is not looked at again before ``next_look``. Written
-    only if the case is still for ``was_plan_year`` (else CaseMoved, and nothing is written).
+    the claim: a case still pending is not looked at again before ``next_look``.
 
-    With ``was_household`` (a reported change, or a settlement that put the data's income
-    in it), the household is replaced by fresh's too, and only if no other change replaced
-    it since it was read."""
+    Written only if the case is still for ``was_plan_year`` and still holds
+    ``was_household``, the household the answer was worked out from (else CaseMoved, and
+    nothing is written): a recheck or a renewal that read the case before a reported
+    change landed must not put answers for the old household over the change's. With
+    ``replace_household`` (a reported change, or a settlement that put the data's income
+    in it), the household is replaced by fresh's too."""
     query = update(CaseRow).where(
-        col(CaseRow.case_id) == case_id, CaseRow.plan_year == was_plan_year
+        col(CaseRow.case_id) == case_id,
+        CaseRow.plan_year == was_plan_year,
+        col(CaseRow.household) == was_household,
     )
     values: dict[str, object] = {
         "status": fresh.case.status,
@@ -261,8 +267,7 @@ def save_recheck(
         "claimed_by": "",
         "claimed_until": next_look,
     }
-    if was_household is not None:
-        query = query.where(col(CaseRow.household) == was_household)
+    if replace_household:
         values["household"] = fresh.case.household
     moved = session.execute(query.values(**values))
     if moved.rowcount != 1:  # type: ignore[attr-defined]

@@ -520,8 +520,8 @@ class Coordinator:
     ) -> StoredCase:
         """Determine a case again, for ``plan_year``, through the application's own path,
         and keep it as the case's answer with a ``kind`` event in its history. Raises
-        repository.CaseMoved when another worker changed the case's plan year (or, for a
-        ``change`` or a new ``household``, its household) first.
+        repository.CaseMoved when another worker changed the case's plan year or its
+        household first.
 
         A ``change`` brings the household after a life event: it is determined instead of
         the stored one and stored with the answer, programs outside the case are assessed
@@ -605,7 +605,8 @@ class Coordinator:
                 events,
                 next_look,
                 stored.case.plan_year,
-                was_household=stored.case.household if replaced else None,
+                stored.case.household,
+                replace_household=replaced,
             )
             if change is not None:
                 change.write(session, fresh, now)

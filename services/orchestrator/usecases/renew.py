@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import grpc
 from sqlmodel import Session
 
 from eligibility.common.v1 import determination_pb2 as det
@@ -27,9 +28,11 @@ from services.orchestrator.usecases.report_change import CLOSED, case_closed
 from shared.clock import Clock
 from shared.context import current_principal
 from shared.db import Database
-from shared.errors import FieldViolation, invalid_argument, not_found
+from shared.errors import FieldViolation, ServiceError, invalid_argument, not_found
 
 INELIGIBLE = det.DeterminationStatus.Name(det.DETERMINATION_STATUS_INELIGIBLE)
+# Reads of the case and renewals of it, when other writers keep landing first.
+ATTEMPTS = 3
 
 
 class Renewals:
@@ -49,32 +52,39 @@ class Renewals:
         if violations:
             raise invalid_argument(violations)
         who = current_principal()
-        stored = await self._db.run(lambda s: repository.load(s, request.case_id))
-        if stored is None:
-            raise not_found("case", request.case_id)
-        if not entitlement.may_read_case(who, stored.case.opened_by):
-            raise entitlement.case_refusal()
-        if stored.case.status == CLOSED:
-            raise case_closed(request.case_id)
-        year = stored.case.plan_year
-        # By default, next year's coverage: what renewals in the autumn are for.
-        target = request.plan_year or self._clock.now().year + 1
-        if target <= year:
-            return _already(mapping.case_to_proto(stored))
-        if target != year + 1:
-            raise invalid_argument(
-                [FieldViolation("plan_year", f"a case for {year} renews for {year + 1} only")]
+        for _ in range(ATTEMPTS):
+            stored = await self._db.run(lambda s: repository.load(s, request.case_id))
+            if stored is None:
+                raise not_found("case", request.case_id)
+            if not entitlement.may_read_case(who, stored.case.opened_by):
+                raise entitlement.case_refusal()
+            if stored.case.status == CLOSED:
+                raise case_closed(request.case_id)
+            year = stored.case.plan_year
+            # By default, next year's coverage: what renewals in the autumn are for.
+            target = request.plan_year or self._clock.now().year + 1
+            if target <= year:
+                return _already(mapping.case_to_proto(stored))
+            if target != year + 1:
+                raise invalid_argument(
+                    [FieldViolation("plan_year", f"a case for {year} renews for {year + 1} only")]
+                )
+            teller = self._coordinator.teller(stored, notices.RENEWED)
+            try:
+                fresh = await self._coordinator.redetermine(
+                    stored, target, "RENEWED", who.caseworker or who.service, budget, write=teller
+                )
+            except repository.CaseMoved:
+                # Another renewal for this year finished first (read again, it answers
+                # "already renewed"), or a change landed first: renew what it left.
+                continue
+            break
+        else:
+            raise ServiceError(
+                grpc.StatusCode.ABORTED,
+                "CASE_CHANGING",
+                "the case kept changing while it was renewed; try again",
             )
-        teller = self._coordinator.teller(stored, notices.RENEWED)
-        try:
-            fresh = await self._coordinator.redetermine(
-                stored, target, "RENEWED", who.caseworker or who.service, budget, write=teller
-            )
-        except repository.CaseMoved:
-            # Another renewal of this case for this year finished first.
-            again = await self._db.run(lambda s: repository.load(s, request.case_id))
-            assert again is not None
-            return _already(mapping.case_to_proto(again))
         case = await self._db.run(lambda s: _reload(s, request.case_id))
         asked, avoided = burden.renewal_counts(fresh.burden)
         return pb.RenewCaseResponse(
