@@ -22,7 +22,7 @@ def collector() -> Iterator[None]:
 def test_ready_service_sets_long_lived_objects_aside_and_looks_less_often(collector: None) -> None:
     gc.unfreeze()
     tune_collector(12_345)
-    assert gc.get_threshold() == (12_345, 20, 20)
+    assert gc.get_threshold() == (12_345, 10, 10)
     # Everything alive at that moment (this test's modules included) is out of the walk.
     assert gc.get_freeze_count() > 1000
 
