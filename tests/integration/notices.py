@@ -4,16 +4,22 @@ carries the case's answers for the receiving agency's programs."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
+
+from sqlmodel import select
 
 from eligibility.common.v1 import date_pb2, life_event_pb2
 from eligibility.common.v1 import determination_pb2 as det
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from services.harness.households import example_paths, load_request
+from services.hhs.tables import Enrollment
 from services.orchestrator.adapters import outbox
 from services.orchestrator.adapters.subjects import Subjects
+from services.orchestrator.adapters.tables import OutboxRow
 from services.orchestrator.usecases.dispatch import Dispatcher
+from services.usda.tables import SnapAllotment
 from shared.db import Database
 
 AGENCIES = ("treasury", "ssa", "hhs", "usda")
@@ -99,3 +105,72 @@ def dispatcher(coordination: Any, clock: Any, name: str = "d1", **options: Any) 
         budget_seconds=3.0,
         **options,
     )
+
+
+Answers = dict[str, set[tuple[str, str, str, int]]]
+
+
+def case_answers(case: pb.Case) -> Answers:
+    """The case's answers as each agency is told them, (person, program, status, amount);
+    SNAP is the household's (no person)."""
+    hhs = {
+        (
+            d.person_id,
+            det.Program.Name(p.program),
+            det.DeterminationStatus.Name(p.status),
+            p.monthly_benefit_cents,
+        )
+        for d in case.determinations
+        for p in d.programs
+        if p.program in _HHS_PROGRAMS
+    }
+    usda = {
+        ("", "PROGRAM_SNAP", det.DeterminationStatus.Name(p.status), p.monthly_benefit_cents)
+        for p in case.household_determinations
+        if p.program == det.PROGRAM_SNAP
+    }
+    return {"hhs": hhs, "usda": usda}
+
+
+def agency_answers(coordination: Any, case_id: str) -> Answers:
+    """What HHS and USDA hold for the case, in their own databases."""
+    with coordination.databases["hhs"].session() as session:
+        hhs = {
+            (r.person_id, "PROGRAM_" + r.program, "DETERMINATION_STATUS_" + r.status)
+            + (r.monthly_benefit_cents,)
+            for r in session.exec(select(Enrollment).where(Enrollment.case_id == case_id))
+        }
+    with coordination.databases["usda"].session() as session:
+        usda = {
+            ("", "PROGRAM_SNAP", "DETERMINATION_STATUS_" + r.status, r.monthly_allotment_cents)
+            for r in session.exec(select(SnapAllotment).where(SnapAllotment.case_id == case_id))
+        }
+    return {"hhs": hhs, "usda": usda}
+
+
+async def get_case(coordination: Any, case_id: str) -> pb.Case:
+    return (await coordination.orchestrator.GetCase(pb.GetCaseRequest(case_id=case_id))).case
+
+
+async def dispatch_all(dispatcher: Dispatcher) -> None:
+    """Dispatcher rounds until one finds nothing to send (at most five)."""
+    for _ in range(5):
+        if not (await dispatcher.run_once()).claimed:
+            return
+
+
+def written(coordination: Any, case_id: str) -> list[tuple[str, str, int, str, str]]:
+    """Each notice of the case as written to the outbox, in order: (agency, kind, revision,
+    effective day, idempotency key)."""
+    with coordination.orchestrator_db.session() as session:
+        rows = session.exec(
+            select(OutboxRow).where(OutboxRow.case_id == case_id).order_by(OutboxRow.id)
+        ).all()
+    out = []
+    for row in rows:
+        notice = life_event_pb2.ChangeNotice.FromString(row.notice)
+        day = notice.effective_date
+        when = dt.date(day.year, day.month, day.day).isoformat()
+        kind = row.kind.removeprefix("LIFE_EVENT_KIND_")
+        out.append((row.agency, kind, notice.revision, when, notice.idempotency_key))
+    return out

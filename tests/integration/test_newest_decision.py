@@ -32,8 +32,6 @@ from services.hhs.tables import ADDED_COLUMNS as HHS_ADDED
 from services.hhs.tables import AUDIT as HHS_AUDIT
 from services.hhs.tables import Enrollment, HhsReceivedChange
 from services.orchestrator import server as orchestrator_server
-from services.orchestrator.adapters.tables import OutboxRow
-from services.orchestrator.usecases.dispatch import Dispatcher
 from services.orchestrator.usecases.settle_issues import IssueClock
 from services.usda import server as usda_server
 from services.usda.rules import load_parameters as load_snap_parameters
@@ -45,6 +43,7 @@ from shared.consent import ensure_local_keys
 from shared.db import Database
 from shared.errors import details_of
 from shared.settings import ServiceSettings
+from tests.integration.notices import agency_answers, case_answers, dispatch_all, get_case, written
 from tests.integration.notices import dispatcher as notice_dispatcher
 
 K = le.LifeEventKind
@@ -321,62 +320,9 @@ def _issue_clock(coordination, clock) -> IssueClock:  # type: ignore[no-untyped-
     return IssueClock(db, applications, clock, "w1", budget_seconds=3.0)
 
 
-async def _get(coordination, case_id: str) -> pb.Case:  # type: ignore[no-untyped-def]
-    return (await coordination.orchestrator.GetCase(pb.GetCaseRequest(case_id=case_id))).case
-
-
-async def _dispatch_all(dispatcher: Dispatcher) -> None:
-    for _ in range(5):
-        if not (await dispatcher.run_once()).claimed:
-            return
-
-
-def _case_answers(case: pb.Case) -> dict[str, set[tuple[str, str, int]]]:
-    """The case's answers as each agency is told them: (person, program, amount) by agency,
-    with the status name; SNAP is the household's (no person)."""
-    hhs = {
-        (d.person_id, det.Program.Name(p.program), det.DeterminationStatus.Name(p.status))
-        + (p.monthly_benefit_cents,)
-        for d in case.determinations
-        for p in d.programs
-        if p.program in (det.PROGRAM_MEDICAID, det.PROGRAM_CHIP, det.PROGRAM_MARKETPLACE)
-    }
-    usda = {
-        ("", "PROGRAM_SNAP", det.DeterminationStatus.Name(p.status), p.monthly_benefit_cents)
-        for p in case.household_determinations
-        if p.program == det.PROGRAM_SNAP
-    }
-    return {"hhs": hhs, "usda": usda}  # type: ignore[dict-item]
-
-
-def _agency_answers(coordination, case_id: str) -> dict[str, set[tuple[str, str, str, int]]]:  # type: ignore[no-untyped-def]
-    with coordination.databases["hhs"].session() as session:
-        hhs = {
-            (r.person_id, "PROGRAM_" + r.program, "DETERMINATION_STATUS_" + r.status)
-            + (r.monthly_benefit_cents,)
-            for r in session.exec(select(Enrollment).where(Enrollment.case_id == case_id))
-        }
-    with coordination.databases["usda"].session() as session:
-        usda = {
-            ("", "PROGRAM_SNAP", "DETERMINATION_STATUS_" + r.status, r.monthly_allotment_cents)
-            for r in session.exec(select(SnapAllotment).where(SnapAllotment.case_id == case_id))
-        }
-    return {"hhs": hhs, "usda": usda}  # type: ignore[dict-item]
-
-
 def _revisions(coordination, case_id: str) -> list[tuple[str, str, int, str]]:  # type: ignore[no-untyped-def]
     """Each notice of the case as written: (agency, kind, revision, effective date)."""
-    with coordination.orchestrator_db.session() as session:
-        rows = session.exec(
-            select(OutboxRow).where(OutboxRow.case_id == case_id).order_by(OutboxRow.id)
-        ).all()
-    out = []
-    for row in rows:
-        notice = le.ChangeNotice.FromString(row.notice)
-        day = notice.effective_date
-        when = dt.date(day.year, day.month, day.day).isoformat()
-        out.append((row.agency, row.kind.removeprefix("LIFE_EVENT_KIND_"), notice.revision, when))
-    return out
+    return [(a, k, r, d) for a, k, r, d, _ in written(coordination, case_id)]
 
 
 async def test_the_orchestrators_later_decision_on_an_earlier_change_is_what_agencies_keep(
@@ -394,14 +340,12 @@ async def test_the_orchestrators_later_decision_on_an_earlier_change_is_what_age
     # The inconsistency period runs out: settled on the return's figure, effective that day.
     clock.set(dt.datetime(2026, 9, 1, 15, 0, tzinfo=dt.UTC))
     assert (await _issue_clock(coordination, clock).run_once()).settled_issues == 1
-    await _dispatch_all(dispatcher)
-    settled = await _get(coordination, case.case_id)
+    await dispatch_all(dispatcher)
+    settled = await get_case(coordination, case.case_id)
     told = sorted({a for a, *_ in _revisions(coordination, case.case_id)})
     assert told == ["hhs", "usda"], told
     for agency in told:
-        assert (
-            _agency_answers(coordination, case.case_id)[agency] == (_case_answers(settled)[agency])
-        )
+        assert agency_answers(coordination, case.case_id)[agency] == (case_answers(settled)[agency])
 
     # On 2026-10-05 the earner reports losing the job on 2026-07-15: before the settlement.
     clock.set(dt.datetime(2026, 10, 5, 15, 0, tzinfo=dt.UTC))
@@ -415,8 +359,8 @@ async def test_the_orchestrators_later_decision_on_an_earlier_change_is_what_age
         pb.ReportLifeEventRequest(request_id="job-lost", case_id=case.case_id, event=event)
     )
     assert {"hhs", "usda"} <= set(reply.notified_agencies)
-    await _dispatch_all(dispatcher)
-    latest = await _get(coordination, case.case_id)
+    await dispatch_all(dispatcher)
+    latest = await get_case(coordination, case.case_id)
     assert {(n.agency, n.state) for n in latest.notifications} == {
         (n.agency, pb.NOTIFICATION_STATE_ACKNOWLEDGED) for n in latest.notifications
     }
@@ -432,7 +376,7 @@ async def test_the_orchestrators_later_decision_on_an_earlier_change_is_what_age
     assert {r for a, k, r, _ in written if k == "INCOME_CHANGE"} == {2}  # Treasury's too
     # The later decision moved each agency's answers, and each now holds it.
     for agency in told:
-        assert _case_answers(latest)[agency] != _case_answers(settled)[agency], agency
+        assert case_answers(latest)[agency] != case_answers(settled)[agency], agency
         assert (
-            _agency_answers(coordination, case.case_id)[agency] == (_case_answers(latest)[agency])
+            agency_answers(coordination, case.case_id)[agency] == (case_answers(latest)[agency])
         ), agency

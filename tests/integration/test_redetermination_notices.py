@@ -20,85 +20,28 @@ from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from services.hhs.tables import Enrollment
 from services.orchestrator import server as orchestrator_server
 from services.orchestrator.adapters import repository
-from services.orchestrator.adapters.tables import OutboxRow
-from services.orchestrator.usecases.dispatch import Dispatcher
 from services.orchestrator.usecases.follow_up import FollowUp
 from services.treasury import server as treasury_server
 from services.usda.tables import SnapAllotment
 from shared.protoconv import date_to_proto
-from tests.integration.notices import application
+from tests.integration.notices import (
+    Answers,
+    agency_answers,
+    application,
+    case_answers,
+    dispatch_all,
+    get_case,
+)
 from tests.integration.notices import dispatcher as notice_dispatcher
+from tests.integration.notices import (
+    written as outbox_notices,
+)
 
 _HHS = (det.PROGRAM_MEDICAID, det.PROGRAM_CHIP, det.PROGRAM_MARKETPLACE)
-Answers = dict[str, set[tuple[str, str, str, int]]]
-
-
-def _case_answers(case: pb.Case) -> Answers:
-    """The case's answers as each agency is told them, (person, program, status, amount);
-    SNAP is the household's (no person)."""
-    hhs = {
-        (
-            d.person_id,
-            det.Program.Name(p.program),
-            det.DeterminationStatus.Name(p.status),
-            p.monthly_benefit_cents,
-        )
-        for d in case.determinations
-        for p in d.programs
-        if p.program in _HHS
-    }
-    usda = {
-        ("", "PROGRAM_SNAP", det.DeterminationStatus.Name(p.status), p.monthly_benefit_cents)
-        for p in case.household_determinations
-        if p.program == det.PROGRAM_SNAP
-    }
-    return {"hhs": hhs, "usda": usda}
-
-
-def _agency_answers(coordination: Any, case_id: str) -> Answers:
-    """What HHS and USDA hold for the case, in their own databases."""
-    with coordination.databases["hhs"].session() as session:
-        hhs = {
-            (r.person_id, "PROGRAM_" + r.program, "DETERMINATION_STATUS_" + r.status)
-            + (r.monthly_benefit_cents,)
-            for r in session.exec(select(Enrollment).where(Enrollment.case_id == case_id))
-        }
-    with coordination.databases["usda"].session() as session:
-        usda = {
-            ("", "PROGRAM_SNAP", "DETERMINATION_STATUS_" + r.status, r.monthly_allotment_cents)
-            for r in session.exec(select(SnapAllotment).where(SnapAllotment.case_id == case_id))
-        }
-    return {"hhs": hhs, "usda": usda}
 
 
 def _moved(before: Answers, after: Answers) -> set[str]:
     return {agency for agency in before if before[agency] != after[agency]}
-
-
-def _written(coordination: Any, case_id: str) -> list[tuple[str, str, int, str, str]]:
-    """Each notice of the case as written: (agency, kind, revision, effective day, key)."""
-    with coordination.orchestrator_db.session() as session:
-        rows = session.exec(
-            select(OutboxRow).where(OutboxRow.case_id == case_id).order_by(OutboxRow.id)
-        ).all()
-    out = []
-    for row in rows:
-        notice = le.ChangeNotice.FromString(row.notice)
-        day = notice.effective_date
-        when = dt.date(day.year, day.month, day.day).isoformat()
-        kind = row.kind.removeprefix("LIFE_EVENT_KIND_")
-        out.append((row.agency, kind, notice.revision, when, notice.idempotency_key))
-    return out
-
-
-async def _get(coordination: Any, case_id: str) -> pb.Case:
-    return (await coordination.orchestrator.GetCase(pb.GetCaseRequest(case_id=case_id))).case
-
-
-async def _dispatch_all(dispatcher: Dispatcher) -> None:
-    for _ in range(5):
-        if not (await dispatcher.run_once()).claimed:
-            return
 
 
 def _follow_up(coordination: Any, clock: Any) -> FollowUp:
@@ -123,10 +66,10 @@ async def _pending_then_determined(coordination: Any, serve: Any, clock: Any, st
 
     still = await worker.run_once()
     assert (still.claimed, still.still_pending, still.failed) == (1, 1, 0)
-    unchanged = await _get(coordination, pending.case_id)
-    assert _case_answers(unchanged) == _case_answers(pending)
+    unchanged = await get_case(coordination, pending.case_id)
+    assert case_answers(unchanged) == case_answers(pending)
     # Nothing moved: no agency is told, and no revision is taken.
-    assert _written(coordination, pending.case_id) == []
+    assert outbox_notices(coordination, pending.case_id) == []
 
     keys = coordination.keys
     await serve(
@@ -143,7 +86,7 @@ async def _pending_then_determined(coordination: Any, serve: Any, clock: Any, st
             break
         await asyncio.sleep(0.25)
     assert (done.determined, done.failed) == (1, 0)
-    return pending, await _get(coordination, pending.case_id), worker
+    return pending, await get_case(coordination, pending.case_id), worker
 
 
 async def test_a_recheck_that_determines_a_pending_case_tells_each_agency_whose_answers_moved(
@@ -153,31 +96,31 @@ async def test_a_recheck_that_determines_a_pending_case_tells_each_agency_whose_
         coordination, serve, clock, "rivera"
     )
     assert determined.status == pb.CASE_STATUS_DETERMINED
-    moved = _moved(_case_answers(pending), _case_answers(determined))
+    moved = _moved(case_answers(pending), case_answers(determined))
     assert "hhs" in moved  # Medicaid and the Marketplace waited on Treasury's income
 
-    written = _written(coordination, pending.case_id)
+    written = outbox_notices(coordination, pending.case_id)
     on = clock.now().date().isoformat()  # a recheck answers from its own day
     assert {(a, k, r, d) for a, k, r, d, _ in written} == {(a, "RECHECKED", 1, on) for a in moved}
     assert len(written) == len(moved)  # one notice per agency told
     print(f"\nrecheck told {sorted(moved)}")
 
     dispatcher = notice_dispatcher(coordination, clock, changed=None)
-    await _dispatch_all(dispatcher)
-    case = await _get(coordination, pending.case_id)
+    await dispatch_all(dispatcher)
+    case = await get_case(coordination, pending.case_id)
     assert {(n.agency, n.state) for n in case.notifications} == {
         (a, pb.NOTIFICATION_STATE_ACKNOWLEDGED) for a in moved
     }
-    held = _agency_answers(coordination, pending.case_id)
+    held = agency_answers(coordination, pending.case_id)
     for agency in moved:
-        assert held[agency] == _case_answers(case)[agency], agency
+        assert held[agency] == case_answers(case)[agency], agency
     for agency in {"hhs", "usda"} - moved:
         assert held[agency] == set(), agency  # not told, so holds nothing of this case
 
     # The same recheck run again (a worker that crashed after the commit, taken over):
     # nothing moved since, so nothing more is written, and nothing is sent twice.
     await worker._coordinator.recheck(pending.case_id, "w2", lambda: 3.0)
-    assert _written(coordination, pending.case_id) == written
+    assert outbox_notices(coordination, pending.case_id) == written
     assert not (await dispatcher.run_once()).claimed
 
 
@@ -185,34 +128,34 @@ async def test_a_renewal_that_moves_answers_tells_the_agencies_with_the_next_rev
     coordination, serve, clock
 ) -> None:  # type: ignore[no-untyped-def]
     pending, determined, _ = await _pending_then_determined(coordination, serve, clock, "rivera")
-    first = _written(coordination, pending.case_id)
+    first = outbox_notices(coordination, pending.case_id)
     assert first and {r for _, _, r, _, _ in first} == {1}
     dispatcher = notice_dispatcher(coordination, clock, changed=None)
-    await _dispatch_all(dispatcher)
+    await dispatch_all(dispatcher)
 
     renewal = pb.RenewCaseRequest(request_id="renew-rivera", case_id=pending.case_id)
     reply = await coordination.orchestrator.RenewCase(renewal)
     assert reply.case.plan_year == 2027
-    moved = _moved(_case_answers(determined), _case_answers(reply.case))
+    moved = _moved(case_answers(determined), case_answers(reply.case))
     # 2027's Marketplace answers are estimates, pending published figures; SNAP's answer is
     # for this month's figures either way, so it did not move and USDA is not told.
     assert moved == {"hhs"}, moved
     print(f"\nrenewal told {sorted(moved)}")
 
     # The renewal's own notices: the next revision, effective when 2027's answers hold.
-    renewed = _written(coordination, pending.case_id)[len(first) :]
+    renewed = outbox_notices(coordination, pending.case_id)[len(first) :]
     assert {(a, k, r, d) for a, k, r, d, _ in renewed} == {
         (a, "RENEWED", 2, "2027-01-01") for a in moved
     }
     assert {key for *_, key in renewed} == {f"{pending.case_id}:renewed-2027:{a}" for a in moved}
-    await _dispatch_all(dispatcher)
-    case = await _get(coordination, pending.case_id)
+    await dispatch_all(dispatcher)
+    case = await get_case(coordination, pending.case_id)
     assert all(n.state == pb.NOTIFICATION_STATE_ACKNOWLEDGED for n in case.notifications)
-    held = _agency_answers(coordination, pending.case_id)
+    held = agency_answers(coordination, pending.case_id)
     for agency in moved:
-        assert held[agency] == _case_answers(case)[agency], agency
+        assert held[agency] == case_answers(case)[agency], agency
     # USDA, not told, still holds the recheck's answer, which is still the case's.
-    assert held["usda"] == _case_answers(case)["usda"] == _case_answers(determined)["usda"]
+    assert held["usda"] == case_answers(case)["usda"] == case_answers(determined)["usda"]
     with coordination.databases["hhs"].session() as session:
         hhs = {
             r.revision
@@ -230,7 +173,7 @@ async def test_a_renewal_that_moves_answers_tells_the_agencies_with_the_next_rev
     # Renewing again for 2027 changes nothing and tells nobody again.
     again = await coordination.orchestrator.RenewCase(renewal)
     assert again.outcome == pb.RENEWAL_OUTCOME_ALREADY_RENEWED
-    assert len(_written(coordination, pending.case_id)) == len(first) + len(renewed)
+    assert len(outbox_notices(coordination, pending.case_id)) == len(first) + len(renewed)
 
 
 async def test_a_recheck_read_before_a_reported_change_does_not_put_the_old_household_back(
@@ -256,17 +199,17 @@ async def test_a_recheck_read_before_a_reported_change_does_not_put_the_old_hous
     reply = await coordination.orchestrator.ReportLifeEvent(
         pb.ReportLifeEventRequest(request_id="income-gone", case_id=case.case_id, event=event)
     )
-    changed = await _get(coordination, case.case_id)
+    changed = await get_case(coordination, case.case_id)
     assert changed.household != case.household  # the change did replace the household
-    assert _case_answers(changed) == _case_answers(reply.case)
-    written = _written(coordination, case.case_id)
+    assert case_answers(changed) == case_answers(reply.case)
+    written = outbox_notices(coordination, case.case_id)
 
     with pytest.raises(repository.CaseMoved):
         await worker._coordinator.redetermine(
             read_first, read_first.case.plan_year, "RECHECKED", "w1", lambda: 3.0
         )
-    after = await _get(coordination, case.case_id)
-    assert _case_answers(after) == _case_answers(changed)
+    after = await get_case(coordination, case.case_id)
+    assert case_answers(after) == case_answers(changed)
     assert after.household == changed.household
     assert [e.kind for e in after.history] == [e.kind for e in changed.history]
-    assert _written(coordination, case.case_id) == written  # no agency told of stale answers
+    assert outbox_notices(coordination, case.case_id) == written  # no agency told of stale answers
