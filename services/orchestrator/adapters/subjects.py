@@ -12,8 +12,9 @@ from shared.audit import audit_subject_ref
 
 _CLAIM_DOMAIN = b"elig-identity-claim-v1\x00"
 # One application asks for each member's reference a dozen times or more (its reads,
-# consents, facts, audit notes), each an HMAC. The memos hold only the people of the
-# applications in flight, a few hundred at most, then the least recently used go.
+# consents, facts, audit notes), each an HMAC. The memos keep the 512 people asked about
+# last, in this process's memory only (where their requests already are), and drop the
+# least recently used.
 _MEMO_SIZE = 512
 
 
