@@ -64,8 +64,10 @@ run: install ## Start the whole stack on SQLite, seed it, show a sample determin
 demo: install ## Like run, but stop the stack after the sample determination (ARGS as for run)
 	$(BIN)/elig up --data-dir $(DATA_DIR) --demo --exit $(ARGS)
 
-test: install ## Run every test (SQLite and PostgreSQL)
-	$(BIN)/pytest -q
+# One test process per core; TEST_WORKERS=0 runs them all in this process (easier to debug).
+TEST_WORKERS ?= auto
+test: install ## Run every test (SQLite and PostgreSQL), one process per core (TEST_WORKERS=N)
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist worksteal
 
 test-fast: install ## Run unit and rules tests only
 	$(BIN)/pytest -q tests/unit tests/rules
