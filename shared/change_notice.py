@@ -57,6 +57,8 @@ class CheckedNotice:
     raw: bytes
     fingerprint: str
     notice: life_event_pb2.ChangeNotice
+    # Members the decision leaves out of the case: what is held for them ends.
+    left: tuple[str, ...] = ()
 
     @property
     def ssns(self) -> list[str]:
@@ -88,6 +90,19 @@ def _check_subjects(
         seen.add(subject.person_id)
         if subject.ssn or (needs_ssn and notice.kind not in MAY_LACK_SSN):
             check_ssn(subject.ssn, f"{path}.ssn", out)
+
+
+def _check_left(notice: life_event_pb2.ChangeNotice, out: list[FieldViolation]) -> None:
+    """A member left out of the case is one the change concerns, named once."""
+    subjects = {s.person_id for s in notice.subjects}
+    seen: set[str] = set()
+    for i, person_id in enumerate(notice.left_person_ids):
+        path = f"notice.left_person_ids[{i}]"
+        if person_id in seen:
+            out.append(FieldViolation(path, "appears twice in the notice"))
+        elif person_id not in subjects:
+            out.append(FieldViolation(path, "must be one of the notice's subjects"))
+        seen.add(person_id)
 
 
 def _check_program(
@@ -151,6 +166,7 @@ def check_notice(
         out.append(FieldViolation("notice.revision", "must not be negative (0 when not given)"))
     _check_subjects(notice, out, needs_ssn)
     _check_determinations(notice, out)
+    _check_left(notice, out)
     if notice.kind in ANSWERS_ONLY and not (
         notice.determinations or notice.household_determinations
     ):
@@ -179,4 +195,5 @@ def check_notice(
         raw=raw,
         fingerprint=digest,
         notice=notice,
+        left=tuple(notice.left_person_ids),
     )

@@ -62,6 +62,7 @@ _ITEMS_BY_NAME = {
     "consents": MAX_HOUSEHOLD_MEMBERS,
     "filer_person_ids": MAX_HOUSEHOLD_MEMBERS,
     "dependent_person_ids": MAX_HOUSEHOLD_MEMBERS,
+    "left_person_ids": MAX_HOUSEHOLD_MEMBERS,
     # Every member related to every other, both ways.
     "relationships": MAX_HOUSEHOLD_MEMBERS * (MAX_HOUSEHOLD_MEMBERS - 1),
     "incomes": 20,

@@ -1,11 +1,19 @@
-"""HHS's enrollments of record: what a change notice's answers leave for each person."""
+"""HHS's enrollments of record: what a change notice's answers leave for each person, and
+the enrollments it ends for members its decision leaves out of the case."""
 
 from __future__ import annotations
 
 from sqlmodel import Session, select
 
 from eligibility.common.v1 import determination_pb2 as det
-from services.hhs.changes import ProgramStanding, effect_for, hhs_standings, is_newer
+from services.hhs.changes import (
+    Ended,
+    ProgramStanding,
+    effect_for,
+    held_order,
+    hhs_standings,
+    is_newer,
+)
 from services.hhs.tables import Enrollment
 from shared.change_effect import Effect
 from shared.change_notice import CheckedNotice
@@ -30,36 +38,71 @@ def standings_of(notice: CheckedNotice) -> list[ProgramStanding]:
 
 def apply_change(session: Session, notice: CheckedNotice) -> Effect:
     """HHS's part of a change: each new answer for its programs becomes the enrollment
-    of record, unless the one held came from a newer decision (services.hhs.changes)."""
+    of record, and each enrollment of a member the decision leaves out ends, unless what
+    is held came from a newer decision (services.hhs.changes)."""
+    left = frozenset(notice.left)
     standings = hhs_standings(standings_of(notice))
     incoming = DecisionOrder(notice.revision, notice.effective_date)
     held = {
         (row.person_id, row.program): row
         for row in session.exec(select(Enrollment).where(Enrollment.case_id == notice.case_id))
     }
-    applied = 0
+    applied, ended = 0, []
     for standing in standings:
         row = held.get((standing.person_id, standing.program))
-        if row is not None and not is_newer(
-            DecisionOrder(row.revision, row.effective_date), incoming
-        ):
+        if standing.person_id in left:
+            if row is None:
+                # Nothing held to end: the answer they left with is the record, ended.
+                row = _standing(_new(notice, standing), standing, notice)
+                _end(row, notice)
+                session.add(row)
+                ended.append(Ended(row.person_id, row.program))
             continue
-        row = row or Enrollment(
-            case_id=notice.case_id,
-            person_id=standing.person_id,
-            program=standing.program,
-            status="",
-            effective_date=notice.effective_date,
-            idempotency_key=notice.key,
-        )
-        row.status = standing.status
-        row.monthly_benefit_cents = standing.monthly_benefit_cents
-        row.csr_level = standing.csr_level
-        row.effective_date, row.idempotency_key = notice.effective_date, notice.key
-        row.revision = notice.revision
+        if row is not None and not is_newer(_order(row), incoming):
+            continue
+        row = _standing(row or _new(notice, standing), standing, notice)
+        # A newer decision answering for someone ended before: they are back in the case.
+        row.ended_on, row.ended_revision, row.ended_by = None, 0, ""
         session.add(row)
         applied += 1
-    return effect_for(standings, applied)
+    for row in held.values():
+        if row.person_id in left and row.ended_on is None and is_newer(_order(row), incoming):
+            _end(row, notice)
+            session.add(row)
+            ended.append(Ended(row.person_id, row.program))
+    return effect_for([s for s in standings if s.person_id not in left], applied, ended, left)
+
+
+def _new(notice: CheckedNotice, standing: ProgramStanding) -> Enrollment:
+    return Enrollment(
+        case_id=notice.case_id,
+        person_id=standing.person_id,
+        program=standing.program,
+        status="",
+        effective_date=notice.effective_date,
+        idempotency_key=notice.key,
+    )
+
+
+def _standing(row: Enrollment, standing: ProgramStanding, notice: CheckedNotice) -> Enrollment:
+    row.status = standing.status
+    row.monthly_benefit_cents = standing.monthly_benefit_cents
+    row.csr_level = standing.csr_level
+    row.effective_date, row.idempotency_key = notice.effective_date, notice.key
+    row.revision = notice.revision
+    return row
+
+
+def _end(row: Enrollment, notice: CheckedNotice) -> None:
+    row.ended_on, row.ended_revision, row.ended_by = (
+        notice.effective_date,
+        notice.revision,
+        notice.key,
+    )
+
+
+def _order(row: Enrollment) -> DecisionOrder:
+    return held_order(row.revision, row.effective_date, row.ended_revision, row.ended_on)
 
 
 def enrollments_for(session: Session, case_id: str) -> list[Enrollment]:

@@ -63,7 +63,8 @@ class HhsReceivedChange(ReceivedChangeBase, table=True):
 
 class Enrollment(SQLModel, table=True):
     """A person's standing in one HHS program in one case, as the orchestrator's newest
-    decision it was told of left it."""
+    decision it was told of left it. A decision that leaves the person out of the case
+    ends it: the row stays, with the standing it had and the day it ended."""
 
     __tablename__ = "hhs_enrollment"
     __table_args__ = (UniqueConstraint("case_id", "person_id", "program"),)
@@ -85,6 +86,12 @@ class Enrollment(SQLModel, table=True):
     # The orchestrator's decision it came from (the notice's revision; 0: not given): a
     # notice of a lower one never replaces it (shared.decision_order).
     revision: int = 0
+    # Set when a decision left the person out of the case (a death, a departure): the
+    # standing above held until this day. The decision that ended it (its revision and
+    # notice) then orders it against later notices, so an older one never restores it.
+    ended_on: dt.date | None = None
+    ended_revision: int = 0
+    ended_by: str = Field(default="", max_length=160)
 
 
 # Each change notice HHS receives, in HHS's own hash-chained log.
@@ -100,7 +107,11 @@ TABLES = [
 ]
 
 # Columns added since the first release, which opening an earlier database adds
-# (shared.added_columns): what it already holds came from notices without a revision.
+# (shared.added_columns): what it already holds came from notices without a revision
+# and was never ended.
 ADDED_COLUMNS: list[AddedColumn] = [
     ("hhs_enrollment", "revision", "INTEGER NOT NULL DEFAULT 0", False),
+    ("hhs_enrollment", "ended_on", "DATE", False),
+    ("hhs_enrollment", "ended_revision", "INTEGER NOT NULL DEFAULT 0", False),
+    ("hhs_enrollment", "ended_by", "VARCHAR(160) NOT NULL DEFAULT ''", False),
 ]

@@ -4,6 +4,10 @@ SNAP is decided for the household, so a change notice carries at most one SNAP a
 for the case. It becomes the case's allotment of record unless USDA already holds one
 from a newer decision of the orchestrator's (a higher revision, whatever either's
 effective date: shared.decision_order). A notice without a SNAP answer touches nothing USDA runs.
+
+USDA keeps nothing per person: a member a decision leaves out of the case
+(``left_person_ids``) is already left out of the household answer that decision sends,
+which replaces the allotment; each notice as received stays in USDA's log of changes.
 """
 
 from __future__ import annotations

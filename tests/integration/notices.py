@@ -133,12 +133,14 @@ def case_answers(case: pb.Case) -> Answers:
 
 
 def agency_answers(coordination: Any, case_id: str) -> Answers:
-    """What HHS and USDA hold for the case, in their own databases."""
+    """What HHS and USDA hold for the case, in their own databases: HHS's enrollments that
+    stand (not those ended when a decision left their member out of the case)."""
     with coordination.databases["hhs"].session() as session:
         hhs = {
             (r.person_id, "PROGRAM_" + r.program, "DETERMINATION_STATUS_" + r.status)
             + (r.monthly_benefit_cents,)
             for r in session.exec(select(Enrollment).where(Enrollment.case_id == case_id))
+            if r.ended_on is None
         }
     with coordination.databases["usda"].session() as session:
         usda = {

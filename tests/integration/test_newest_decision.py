@@ -301,6 +301,138 @@ async def test_an_agency_database_from_before_revisions_gains_the_column_and_its
         await _close(again)
 
 
+# A member a decision leaves out of the case (a death, a departure): what HHS holds for
+# them ends, kept as its record, and an older decision delivered late does not restore it.
+
+DIED_ON = dt.date(2026, 11, 10)
+
+
+def _members_notice(
+    key: str,
+    revision: int,
+    effective: dt.date,
+    medicaid: dict[str, int],
+    left: tuple[str, ...] = (),
+) -> le.ChangeNotice:
+    """One decision's notice to HHS: each member's Medicaid answer, and who it leaves out."""
+    people = [*medicaid, *(p for p in left if p not in medicaid)]
+    return le.ChangeNotice(
+        idempotency_key=key,
+        case_id=CASE,
+        kind=K.LIFE_EVENT_KIND_DEATH if left else K.LIFE_EVENT_KIND_INCOME_CHANGE,
+        effective_date=_date(effective),
+        subjects=[le.NoticeSubject(person_id=p) for p in people],
+        determinations=[
+            det.PersonDetermination(
+                person_id=person,
+                programs=[det.ProgramDetermination(program=det.PROGRAM_MEDICAID, status=status)],
+            )
+            for person, status in medicaid.items()
+        ],
+        revision=revision,
+        left_person_ids=list(left),
+    )
+
+
+async def _tell_hhs(agencies: Agencies, notice: le.ChangeNotice) -> le.ChangeAcknowledgement:
+    reply = await agencies.hhs.ReceiveChange(
+        hhs_pb.ReceiveChangeRequest(
+            request_id=notice.idempotency_key, notice=notice, purpose="change-notice"
+        ),
+        timeout=30,
+    )
+    return reply.acknowledgement
+
+
+def _medicaid(agencies: Agencies) -> dict[str, tuple[str, dt.date | None, str]]:
+    """Each member's Medicaid record at HHS: (status, the day it ended, the notice)."""
+    with agencies.hhs_db.session() as session:
+        rows = session.exec(select(Enrollment).where(Enrollment.program == "MEDICAID")).all()
+    return {r.person_id: (r.status, r.ended_on, r.idempotency_key) for r in rows}
+
+
+ELIGIBLE, INELIGIBLE = det.DETERMINATION_STATUS_ELIGIBLE, det.DETERMINATION_STATUS_INELIGIBLE
+
+
+async def test_an_older_decision_delivered_late_does_not_enrol_a_member_left_out_again(
+    agencies,
+) -> None:  # type: ignore[no-untyped-def]
+    both = {"ana": ELIGIBLE, "ben": ELIGIBLE}
+    await _tell_hhs(agencies, _members_notice("both-1", 1, JOB_LOST_ON, both))
+    ended = await _tell_hhs(
+        agencies, _members_notice("ben-died", 2, DIED_ON, {"ana": ELIGIBLE}, left=("ben",))
+    )
+    assert ended.action == le.CHANGE_ACTION_BENEFIT_UPDATED
+    assert "Medicaid ended for 1 person left out of the case" in ended.detail
+    held = _medicaid(agencies)
+    assert held == {
+        "ana": ("ELIGIBLE", None, "ben-died"),
+        # Kept as it was, ended on the day of the death.
+        "ben": ("ELIGIBLE", DIED_ON, "both-1"),
+    }
+
+    # Decision 1's notice for another change, delivered late, though effective later.
+    late = await _tell_hhs(agencies, _members_notice("both-late", 1, dt.date(2026, 12, 1), both))
+    assert late.action == le.CHANGE_ACTION_NO_ACTION
+    # From before revisions: older than every numbered one.
+    unnumbered = await _tell_hhs(agencies, _members_notice("both-0", 0, dt.date(2026, 12, 1), both))
+    assert unnumbered.action == le.CHANGE_ACTION_NO_ACTION
+    assert _medicaid(agencies) == held
+
+    # A newer decision answering for him again (he was reported dead in error): he is back.
+    back = await _tell_hhs(
+        agencies, _members_notice("ben-back", 3, DIED_ON, {"ana": ELIGIBLE, "ben": INELIGIBLE})
+    )
+    assert back.action == le.CHANGE_ACTION_BENEFIT_UPDATED
+    assert _medicaid(agencies)["ben"] == ("INELIGIBLE", None, "ben-back")
+
+
+async def test_unnumbered_notices_end_a_member_left_out_by_effective_date(agencies) -> None:  # type: ignore[no-untyped-def]
+    both = {"ana": ELIGIBLE, "ben": ELIGIBLE}
+    await _tell_hhs(agencies, _members_notice("both-0", 0, JOB_LOST_ON, both))
+    await _tell_hhs(
+        agencies, _members_notice("ben-died-0", 0, DIED_ON, {"ana": ELIGIBLE}, left=("ben",))
+    )
+    assert _medicaid(agencies)["ben"] == ("ELIGIBLE", DIED_ON, "both-0")
+    # Effective before the death, and as unnumbered as it: older, so nothing changes.
+    earlier = await _tell_hhs(agencies, _members_notice("both-0b", 0, SETTLED_ON, both))
+    assert earlier.action == le.CHANGE_ACTION_NO_ACTION
+    assert _medicaid(agencies)["ben"] == ("ELIGIBLE", DIED_ON, "both-0")
+
+
+async def test_a_closed_cases_ended_answers_end_what_hhs_holds_and_record_what_it_did_not(
+    agencies,
+) -> None:  # type: ignore[no-untyped-def]
+    await _tell_hhs(agencies, _members_notice("ana-1", 1, JOB_LOST_ON, {"ana": ELIGIBLE}))
+    # The case closes: its last two members died together, every answer ended.
+    closing = _members_notice(
+        "closed", 2, DIED_ON, {"ana": INELIGIBLE, "ben": INELIGIBLE}, left=("ana", "ben")
+    )
+    ack = await _tell_hhs(agencies, closing)
+    assert ack.action == le.CHANGE_ACTION_BENEFIT_UPDATED
+    assert _medicaid(agencies) == {
+        "ana": ("ELIGIBLE", DIED_ON, "ana-1"),
+        "ben": ("INELIGIBLE", DIED_ON, "closed"),
+    }
+
+
+async def test_a_member_left_out_who_is_not_a_subject_is_refused_field_by_field(
+    agencies,
+) -> None:  # type: ignore[no-untyped-def]
+    notice = _members_notice("odd", 1, DIED_ON, {"ana": ELIGIBLE}, left=("ben",))
+    del notice.subjects[1:]
+    notice.left_person_ids.append("ben")
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await _tell_hhs(agencies, notice)
+    info = details_of(caught.value)
+    assert info.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert {v.field for v in info.violations} == {
+        "notice.left_person_ids[0]",
+        "notice.left_person_ids[1]",
+    }
+    assert agencies.receipts()[0] == 0
+
+
 # The orchestrator's side: the scenario above from an application on, every notice written
 # by the orchestrator and delivered by its dispatcher.
 

@@ -3,6 +3,8 @@ it, the burden it spares, and the refusals (bad events, another caseworker's cas
 
 from __future__ import annotations
 
+import datetime as dt
+
 import grpc
 import pytest
 from sqlmodel import select
@@ -295,6 +297,8 @@ async def test_the_death_of_the_only_member_closes_the_case_and_every_agency_is_
     with coordination.databases["hhs"].session() as session:
         enrolled = list(session.exec(select(Enrollment)))
         assert enrolled and {e.status for e in enrolled} == {"INELIGIBLE"}
+        # HHS held nothing for him: the answers he left with are its record, ended that day.
+        assert {e.ended_on for e in enrolled} == {dt.date(2026, 11, 10)}
 
     move = le.LifeEvent(
         kind=le.LIFE_EVENT_KIND_MOVE,

@@ -10,7 +10,7 @@ import pytest
 from eligibility.common.v1 import date_pb2
 from eligibility.common.v1 import determination_pb2 as det
 from eligibility.common.v1 import life_event_pb2 as le
-from services.hhs.changes import ProgramStanding, hhs_standings, is_newer
+from services.hhs.changes import Ended, ProgramStanding, held_order, hhs_standings, is_newer
 from services.hhs.changes import effect_for as hhs_effect
 from services.ssa.changes import change_for
 from services.ssa.domain import PersonRecord
@@ -92,6 +92,20 @@ def test_hhs_keeps_its_own_programs_and_the_later_change() -> None:
     assert is_newer(None, DecisionOrder(1, NOV_1))
     assert is_newer(DecisionOrder(1, NOV_1), DecisionOrder(1, NOV_1))
     assert not is_newer(DecisionOrder(2, NOV_1), DecisionOrder(1, dt.date(2026, 12, 1)))
+
+
+def test_an_ended_enrollment_stands_on_the_decision_that_ended_it() -> None:
+    started, died = dt.date(2026, 7, 15), dt.date(2026, 11, 10)
+    assert held_order(1, started, 0, None) == DecisionOrder(1, started)
+    ended = held_order(1, started, 2, died)
+    assert ended == DecisionOrder(2, died)
+    # Decision 1's later notice no longer replaces it; decision 3 does.
+    assert not is_newer(ended, DecisionOrder(1, dt.date(2026, 12, 1)))
+    assert is_newer(ended, DecisionOrder(3, started))
+    effect = hhs_effect([], 0, [Ended("p2", "MEDICAID"), Ended("p2", "CHIP")], ["p2"])
+    assert effect.action == "BENEFIT_UPDATED"
+    assert "Medicaid ended for 1 person left out of the case" in effect.detail
+    assert hhs_effect([], 0, [], ["p2"]).action == "NO_ACTION"
 
 
 def test_the_newest_decision_wins_whatever_its_effective_date() -> None:

@@ -557,6 +557,10 @@ def _notice(
     )
     if event.kind == K.LIFE_EVENT_KIND_MOVE:
         notice.new_address.CopyFrom(event.new_address)
+    if agency in _HOLD_ANSWERS:
+        # The new answers leave them out, and an agency cannot tell "left" from "not
+        # mentioned": named, so what it holds for them ends rather than stands.
+        notice.left_person_ids.extend(applied.left)
     rows = [*fresh.determinations, *fresh.assessed]
     if agency == "hhs":
         persons: dict[str, det.PersonDetermination] = {}
@@ -585,6 +589,8 @@ def _notice(
 
 
 _KEYED_ON_SSN = ("ssa", "treasury")
+# The agencies that keep records built from the answers they are sent.
+_HOLD_ANSWERS = ("hhs", "usda")
 
 
 def _history_line(
