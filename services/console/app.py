@@ -12,10 +12,12 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from services.console import pages_application, pages_cases, pages_people, pages_whatif
 from services.console.orchestrator import Orchestrator
 from services.console.problems import Problem
+from services.console.security_headers import SecurityHeaders
 from services.console.sessions import Session, SessionCodec, session_secret
 from services.console.settings import ConsoleSettings
 from services.console.web import (
@@ -148,6 +150,12 @@ async def server_error(request: Request, exc: Exception) -> Response:
     )
 
 
+class _Console(Starlette):
+    def build_middleware_stack(self) -> ASGIApp:
+        # Outside Starlette's own error middleware, so its 500 page carries them too.
+        return SecurityHeaders(super().build_middleware_stack())
+
+
 def create_app(settings: ConsoleSettings) -> Starlette:
     orchestrator = Orchestrator(settings)
 
@@ -168,7 +176,7 @@ def create_app(settings: ConsoleSettings) -> Starlette:
         *pages_people.routes(),
         Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
     ]
-    app = Starlette(
+    app = _Console(
         routes=routes,
         lifespan=lifespan,
         exception_handlers={
