@@ -3,7 +3,7 @@
 One walk over a decoded request, guided by its descriptor, finds what no servicer
 should have to think about: strings too long for their column or with NUL characters
 (PostgreSQL refuses both where SQLite stores them, so the limit must be ours, the same
-on every engine), enum numbers the schema does not know (proto3 keeps them), amounts
+on every engine) or other control characters (see ``_UNSAFE_CHARS``), enum numbers the schema does not know (proto3 keeps them), amounts
 large enough for a sum to overflow 64 bits, and repeated fields longer than any real
 household. The walk is linear in the request and never descends into a repeated field
 already over its cap, so a 100,000-member household costs one comparison.
@@ -14,6 +14,7 @@ Limits are keyed by field name, so a new method that reuses a name (``members``,
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from google.protobuf.descriptor import FieldDescriptor
@@ -39,6 +40,14 @@ MAX_ABS_CENTS = 100_000_000_000
 MAX_ID_CHARS = 64
 MAX_TEXT_CHARS = 256
 MAX_ITEMS = 100
+
+# Characters no field has a use for, refused in every string: NUL (PostgreSQL refuses it),
+# the other C0 controls but tab and line breaks, DEL and the C1 controls (ESC and CSI start
+# terminal escape sequences: a name holding one would clear, retitle or rewrite the screen
+# of a caseworker whose `elig` shows it), and the bidirectional embeddings, overrides and
+# isolates, which make text read other than it is stored (CVE-2021-42574, "Trojan Source").
+_UNSAFE_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+UNSAFE_CHARS_MESSAGE = "must not contain control or bidirectional-override characters"
 
 _CHARS_BY_NAME = {
     # The orchestrator stores a request_id in 128 characters (below) and forwards it to
@@ -151,7 +160,7 @@ def within_limits(message: Message) -> bool:
             if not within_limits(value):
                 return False
         elif check == _STRING:
-            if len(value) > plan.chars or "\x00" in value:
+            if len(value) > plan.chars or _UNSAFE_CHARS.search(value):
                 return False
         elif check != _NOTHING and not _value_within(plan, value):
             return False
@@ -210,7 +219,7 @@ def _value_within(plan: _Plan, value: object) -> bool:
         return within_limits(value)  # type: ignore[arg-type]
     if check == _STRING:
         text = str(value)
-        return len(text) <= plan.chars and "\x00" not in text
+        return len(text) <= plan.chars and not _UNSAFE_CHARS.search(text)
     if check == _ENUM:
         return value in plan.enum_numbers
     if check == _CENTS:
@@ -256,6 +265,8 @@ def _check_value(
             out.append(FieldViolation(where, f"must be at most {cap} characters"))
         elif "\x00" in text:
             out.append(FieldViolation(where, "must not contain NUL characters"))
+        elif _UNSAFE_CHARS.search(text):
+            out.append(FieldViolation(where, UNSAFE_CHARS_MESSAGE))
     elif kind == FieldDescriptor.TYPE_ENUM:
         enum = field.enum_type
         if enum.values_by_number.get(value) is None:  # type: ignore[call-overload]

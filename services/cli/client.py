@@ -9,6 +9,7 @@ from typing import Any
 import grpc
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from eligibility.orchestrator.v1 import coordination_pb2_grpc as pb_grpc
 from services.cli.targets import ENV_VAR, Target, orchestrator_target
@@ -60,12 +61,13 @@ def fail(
     error: grpc.RpcError, target: Target | None = None, options: dict[str, str] | None = None
 ) -> None:
     details = details_of(error)
-    err.print(f"[red]{details.code.name}[/red]: {details.message}")
+    # Messages and violations can quote what was sent (a state code, an id): text, not markup.
+    err.print(f"[red]{details.code.name}[/red]: {escape(details.message)}")
     for violation in details.violations:
         field, description = violation.field, violation.description
         if options:
             field, description = _as_option(field, options), _as_option(description, options)
-        err.print(f"  • {field}: {description}")
+        err.print(f"  • {escape(field)}: {escape(description)}")
     if details.code == grpc.StatusCode.UNAVAILABLE:
         if target is not None:
             err.print(f"  no orchestrator answered at {target.address} (from {target.source})")

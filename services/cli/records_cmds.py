@@ -93,12 +93,12 @@ def disclosures(
             seq,
             _time(d.time),
             d.actor_service,
-            d.actor_caseworker or "-",
+            render.shown(d.actor_caseworker) or "-",
             ", ".join(d.facts),
             d.purpose,
             outcome,
             d.case_id[:8],
-            d.detail,
+            render.shown(d.detail),
         )
     console.print(table)
 
@@ -110,7 +110,7 @@ def audit_verify(target: str | None = TargetOption) -> None:
         console.print(f"[green]audit chain intact[/green]: {reply.entries_checked} entries checked")
         return
     err.print(
-        f"[red]audit chain broken[/red] at entry {reply.bad_seq}: {reply.problem}: {reply.message}"
+        f"[red]audit chain broken[/red] at entry {reply.bad_seq}: {reply.problem}: {render.shown(reply.message)}"
     )
     raise typer.Exit(1)
 
@@ -236,11 +236,12 @@ def sweep_rows(steps: list[pb.SweepStep], plain: bool = False) -> tuple[list[str
     (``plain`` numbers for CSV, formatted money for people), "pending" for a credit not
     yet known."""
     money = (lambda cents: f"{cents / 100:.2f}") if plain else render.money
+    shown = (lambda text: text) if plain else render.shown  # CSV cells are not markup
     columns: list[tuple[str, int]] = []
     for step in steps[:1]:
         for person in step.determinations:
             columns += [(person.person_id, p.program) for p in person.programs]
-    header = ["annual income"] + [f"{pid} {render.program_name(p)}" for pid, p in columns]
+    header = ["annual income"] + [f"{shown(pid)} {render.program_name(p)}" for pid, p in columns]
     header += ["total APTC/mo", "SNAP/mo"]
     rows = []
     for step in steps:

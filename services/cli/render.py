@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from google.protobuf import json_format
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from eligibility.common.v1 import determination_pb2 as det
 from eligibility.common.v1 import life_event_pb2
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
+
+
+def shown(value: str) -> str:
+    """Text that came from a request or another service, as rich must print it: as text.
+    A person id such as ``[/bold]`` would otherwise stop the command with a markup error,
+    and ``[link=...]`` would turn into a link, on the screen of whoever views the case."""
+    return escape(value)
 
 
 def money(cents: int) -> str:
@@ -80,7 +88,7 @@ def _reason(p: det.ProgramDetermination) -> str:
     with theirs (an estimated credit's label first)."""
     if not p.reasons:
         return ""
-    return (p.reasons[-1] if p.program == det.PROGRAM_SNAP else p.reasons[0]).message
+    return shown((p.reasons[-1] if p.program == det.PROGRAM_SNAP else p.reasons[0]).message)
 
 
 def _why(programs: list[det.ProgramDetermination], asked: set[int] | None = None) -> str:
@@ -112,7 +120,7 @@ def case_table(case: pb.Case) -> Table:
     for person in case.determinations:
         by_program = {p.program: p for p in person.programs}
         table.add_row(
-            person.person_id,
+            shown(person.person_id),
             *(_cell(by_program.get(p), asked is None or p in asked) for p in columns),
             _why(list(person.programs), asked),
         )
@@ -136,7 +144,9 @@ def issues_table(case: pb.Case) -> Table | None:
         table.add_column(column)
     for issue in case.data_matching_issues:
         due = f"{issue.due_date.year:04d}-{issue.due_date.month:02d}-{issue.due_date.day:02d}"
-        table.add_row(issue.person_id, issue.fact, issue.reason_code, due, issue.message)
+        table.add_row(
+            shown(issue.person_id), issue.fact, issue.reason_code, due, shown(issue.message)
+        )
     return table
 
 
@@ -150,7 +160,7 @@ def print_case(console: Console, case: pb.Case) -> None:
         for event in case.history:
             when = event.time.ToDatetime().isoformat(timespec="seconds")
             kind = pb.CaseEventKind.Name(event.kind).removeprefix("CASE_EVENT_KIND_").lower()
-            console.print(f"  #{event.sequence:<5} {when}  {kind:<10} {event.detail}")
+            console.print(f"  #{event.sequence:<5} {when}  {kind:<10} {shown(event.detail)}")
     if case.notifications:
         console.print(notifications_table(case))
     console.print(f"[dim]every reason, figure and citation: elig explain {case.case_id}[/dim]")
@@ -165,7 +175,9 @@ def notifications_table(case: pb.Case) -> Table:
         answer = ""
         if note.HasField("acknowledgement"):
             ack = note.acknowledgement
-            answer = ack.detail or _label(life_event_pb2.ChangeAction, ack.action, "CHANGE_ACTION_")
+            answer = shown(ack.detail) or _label(
+                life_event_pb2.ChangeAction, ack.action, "CHANGE_ACTION_"
+            )
         table.add_row(
             note.agency,
             _label(life_event_pb2.LifeEventKind, note.kind, "LIFE_EVENT_KIND_"),
@@ -179,7 +191,7 @@ def notifications_table(case: pb.Case) -> Table:
 def explain(console: Console, case: pb.Case) -> None:
     """Every reason behind every answer, with its figures and citation."""
     console.print(f"[bold]Case {case.case_id}[/bold], plan year {case.plan_year}")
-    groups = [(d.person_id, d.programs) for d in case.determinations]
+    groups = [(shown(d.person_id), d.programs) for d in case.determinations]
     groups.append(("household", case.household_determinations))
     asked = set(case.programs)
     for person, programs in groups:
@@ -190,12 +202,12 @@ def explain(console: Console, case: pb.Case) -> None:
                 + (f" [dim]({ALSO_ASSESSED})[/dim]" if asked and p.program not in asked else "")
             )
             for reason in p.reasons:
-                console.print(f"  • {reason.message} [dim]({reason.code})[/dim]")
+                console.print(f"  • {shown(reason.message)} [dim]({reason.code})[/dim]")
                 if reason.figures:
                     figures = ", ".join(f"{k}={v}" for k, v in sorted(reason.figures.items()))
-                    console.print(f"    figures: {figures}")
+                    console.print(f"    figures: {shown(figures)}")
                 if reason.citation:
-                    console.print(f"    [dim]source: {reason.citation}[/dim]")
+                    console.print(f"    [dim]source: {shown(reason.citation)}[/dim]")
 
 
 def as_json(message: object) -> str:

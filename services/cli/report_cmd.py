@@ -173,11 +173,11 @@ def print_answer(out: Console, event: le.LifeEvent, answer: pb.ReportLifeEventRe
             table.add_column(column)
         for change in answer.changes:
             table.add_row(
-                change.person_id or "household",
+                render.shown(change.person_id) or "household",
                 render.program_name(change.program),
                 _answer(change.before_status, change.before_monthly_benefit_cents),
                 _answer(change.after_status, change.after_monthly_benefit_cents),
-                change.explanation,
+                render.shown(change.explanation),
             )
         out.print(table)
     else:

@@ -34,9 +34,7 @@ def describe(update: pb.WatchCaseResponse) -> str:
     style = _KIND_STYLE.get(event.kind, "bold")
     when = event.time.ToDatetime().isoformat(timespec="seconds")
     status = _word(pb.CaseStatus, event.status, "CASE_STATUS_")
-    line = (
-        f"[dim]#{update.sequence} {when}[/dim] [{style}]{kind}[/{style}] ({status}) {event.detail}"
-    )
+    line = f"[dim]#{update.sequence} {when}[/dim] [{style}]{kind}[/{style}] ({status}) {render.shown(event.detail)}"
     if update.HasField("notification"):
         note = update.notification
         state = _word(pb.NotificationState, note.state, "NOTIFICATION_STATE_")

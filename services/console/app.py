@@ -12,14 +12,18 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from services.console import pages_application, pages_cases, pages_people, pages_whatif
+from services.console.ended_sessions import EndedSessions
 from services.console.orchestrator import Orchestrator
 from services.console.problems import Problem
+from services.console.security_headers import SecurityHeaders
 from services.console.sessions import Session, SessionCodec, session_secret
 from services.console.settings import ConsoleSettings
 from services.console.web import (
     ProblemRaised,
+    codec,
     csrf_ok,
     render,
     replace_session,
@@ -101,6 +105,8 @@ async def sign_out(request: Request) -> Response:
     # Another site must not be able to sign a caseworker out either.
     if not await csrf_ok(request, session_of(request)):
         return RedirectResponse("/cases", status_code=303)
+    # Not only this browser's cookie: any copy of it is refused from now on.
+    codec(request).end(session_of(request))
     replace_session(request, Session.anonymous())
     return with_cookie(request, RedirectResponse("/signin?why=signedout", status_code=303))
 
@@ -148,6 +154,12 @@ async def server_error(request: Request, exc: Exception) -> Response:
     )
 
 
+class _Console(Starlette):
+    def build_middleware_stack(self) -> ASGIApp:
+        # Outside Starlette's own error middleware, so its 500 page carries them too.
+        return SecurityHeaders(super().build_middleware_stack())
+
+
 def create_app(settings: ConsoleSettings) -> Starlette:
     orchestrator = Orchestrator(settings)
 
@@ -168,7 +180,7 @@ def create_app(settings: ConsoleSettings) -> Starlette:
         *pages_people.routes(),
         Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
     ]
-    app = Starlette(
+    app = _Console(
         routes=routes,
         lifespan=lifespan,
         exception_handlers={
@@ -179,6 +191,10 @@ def create_app(settings: ConsoleSettings) -> Starlette:
     )
     orchestrator.ensure_credentials()
     app.state.orchestrator = orchestrator
-    app.state.codec = SessionCodec(session_secret(settings.data_dir), settings.session_minutes * 60)
+    app.state.codec = SessionCodec(
+        session_secret(settings.data_dir),
+        settings.session_minutes * 60,
+        EndedSessions.in_data_dir(settings.data_dir),
+    )
     app.state.settings = settings
     return app

@@ -1,5 +1,5 @@
-"""The signed session cookie: who signed in, in which role, when, and the form token
-that every POST must echo back (CSRF).
+"""The signed session cookie: who signed in, in which role, when, the sign-in's id (so
+signing out can end it) and the form token that every POST must echo back (CSRF).
 
 The cookie is signed, not encrypted: it holds nothing secret (an id, a role, a random
 form token). Expiry is checked here from the sign-in time inside the signed payload, so
@@ -15,6 +15,7 @@ from pathlib import Path
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from services.console.ended_sessions import EndedSessions
 from shared.files import create_once
 
 COOKIE = "elig_console_session"
@@ -28,6 +29,8 @@ class Session:
     caseworker: str | None = None
     role: str | None = None
     signed_in_at: float = 0.0
+    # Names one sign-in, so signing out can end it (ended_sessions.py).
+    session_id: str = ""
 
     @property
     def signed_in(self) -> bool:
@@ -40,7 +43,13 @@ class Session:
     @classmethod
     def for_caseworker(cls, caseworker: str, role: str, now: float | None = None) -> Session:
         # A fresh form token at sign-in, so one picked up before it is worth nothing after.
-        return cls(secrets.token_urlsafe(24), caseworker, role, time.time() if now is None else now)
+        return cls(
+            secrets.token_urlsafe(24),
+            caseworker,
+            role,
+            time.time() if now is None else now,
+            secrets.token_urlsafe(16),
+        )
 
 
 @dataclass(frozen=True)
@@ -50,9 +59,17 @@ class Decoded:
 
 
 class SessionCodec:
-    def __init__(self, secret: bytes, lifetime_seconds: float) -> None:
+    def __init__(
+        self, secret: bytes, lifetime_seconds: float, ended: EndedSessions | None = None
+    ) -> None:
         self._serializer = URLSafeSerializer(secret, salt="elig-console-session")
         self.lifetime_seconds = lifetime_seconds
+        self.ended = ended or EndedSessions()
+
+    def end(self, session: Session) -> None:
+        """Sign ``session`` out: its cookie, wherever a copy is, is refused from now on."""
+        if session.signed_in:
+            self.ended.end(session.session_id, session.signed_in_at + self.lifetime_seconds)
 
     def encode(self, session: Session) -> str:
         return self._serializer.dumps(
@@ -61,6 +78,7 @@ class SessionCodec:
                 "w": session.caseworker,
                 "r": session.role,
                 "t": session.signed_in_at,
+                "s": session.session_id,
             }
         )
 
@@ -69,12 +87,20 @@ class SessionCodec:
             return Decoded(None)
         try:
             data = self._serializer.loads(raw)
-            session = Session(str(data["c"]), data["w"], data["r"], float(data["t"]))
+            session = Session(
+                str(data["c"]), data["w"], data["r"], float(data["t"]), str(data.get("s") or "")
+            )
         except (BadSignature, KeyError, TypeError, ValueError):
             return Decoded(None)
         stamp = time.time() if now is None else now
         if session.signed_in and stamp - session.signed_in_at > self.lifetime_seconds:
             return Decoded(None, expired=True)
+        # A sign-in that cannot be signed out (a cookie from before sign-ins had ids) or
+        # that was signed out is no sign-in.
+        if session.signed_in and (
+            not session.session_id or self.ended.ended(session.session_id, stamp)
+        ):
+            return Decoded(None)
         return Decoded(session)
 
 

@@ -4,6 +4,7 @@ what-if's cliffs."""
 
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 
 from starlette.requests import Request
@@ -225,3 +226,24 @@ def test_whole_numbers_past_the_contracts_int32_are_a_refused_value() -> None:
         -1,
     ]
     assert hf.whole_number("", 0) == 0
+
+
+def test_a_signed_out_session_is_refused_until_it_would_have_expired(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from services.console.ended_sessions import EndedSessions
+
+    ended = EndedSessions(tmp_path / "ended.json")
+    codec = SessionCodec(b"k" * 32, lifetime_seconds=60, ended=ended)
+    session = Session.for_caseworker("cw-1", "supervisor", now=1_000.0)
+    other = Session.for_caseworker("cw-1", "supervisor", now=1_000.0)
+    raw = codec.encode(session)
+    ended.end(session.session_id, 1_060.0, now=1_010.0)
+    assert codec.decode(raw, now=1_020.0).session is None
+    # Another sign-in of the same caseworker goes on.
+    assert codec.decode(codec.encode(other), now=1_020.0).session == other
+    # Kept on disk; dropped once the cookie has expired anyway.
+    assert EndedSessions(tmp_path / "ended.json").ended(session.session_id, now=1_020.0)
+    ended.end(other.session_id, 1_200.0, now=1_100.0)
+    assert set(json.loads((tmp_path / "ended.json").read_text())) == {other.session_id}
+    # A signed-in cookie with no id cannot be signed out, so it is not taken.
+    legacy = Session("csrf", "cw-1", "supervisor", 1_000.0)
+    assert codec.decode(codec.encode(legacy), now=1_020.0).session is None

@@ -60,6 +60,7 @@ from shared.validation import SSN_PATTERN
 log = structlog.get_logger("orchestrator")
 T = TypeVar("T")
 
+
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 SUBSIDIES_PURPOSE = "insurance-affordability-programs"
@@ -68,6 +69,29 @@ CASE_REVIEW_PURPOSE = "case-review"
 PREFILL_PURPOSE = "prefill"
 HHS_DISCLOSED = ("age", "pregnancy", "disability", "citizenship", "income", "household", "work")
 USDA_DISCLOSED = ("age", "pregnancy", "disability", "income", "expenses", "work")
+
+
+@dataclass(frozen=True)
+class Replayed:
+    """A stored case answering a retried request, and whom it is about."""
+
+    case: pb.Case
+    subject_refs: list[str]
+
+
+def _prefill_disclosures(filled: Prefilled) -> list[AuditNote]:
+    """One DISCLOSED entry per person whose earlier statements were filled in, naming the
+    facts: they may have been stated in another caseworker's case, and a supervisor may
+    fill them in from an SSN alone."""
+    facts_of: dict[str, set[str]] = {}
+    for (_, fact), row in filled.carried.items():
+        facts_of.setdefault(row.subject_ref, set()).add(fact)
+    caller = current_caller()
+    return [
+        AuditNote(caller, ref, tuple(sorted(facts)), PREFILL_PURPOSE, DISCLOSED)
+        for ref, facts in sorted(facts_of.items())
+        if ref
+    ]
 
 
 def fingerprint(request: pb.SubmitApplicationRequest) -> str:
@@ -212,7 +236,7 @@ class Coordinator:
         now = self._clock.now()
         refs = [self._subjects.ref(m.ssn) for m in request.household.members]
 
-        def first_read(session: Session) -> tuple[pb.Case | None, OnFile | None]:
+        def first_read(session: Session) -> tuple[Replayed | None, OnFile | None]:
             # One unit of work for the request_id check and what the gatherer reads
             # first: each trip to the database thread costs more than these reads.
             existing = self._replay(session, request.request_id, print_, who)
@@ -220,8 +244,8 @@ class Coordinator:
 
         existing, held = await self._db.read(first_read)
         if existing is not None:
-            log.info("submission replayed", case_id=existing.case_id)
-            return existing
+            log.info("submission replayed", case_id=existing.case.case_id)
+            return await self._shown(existing)
         await self._check_prefill(request, who, now)
         if any(m.reuse_known_facts for m in request.household.members):
             filled = await self._db.read(lambda s: prefill(s, request, self._subjects, now))
@@ -233,6 +257,8 @@ class Coordinator:
         case_id = ordered_id()
         structlog.contextvars.bind_contextvars(case_id=case_id)
         trail = Trail(self._db, self._clock, case_id)
+        # Facts filled in from the store are shown to the caller in the case it gets back.
+        trail.note(_prefill_disclosures(filled))
         try:
             stored = await self._determine(filled, print_, case_id, now, budget, trail, held=held)
             mapping.revise(stored.case, opened_by=entitlement.owner_of_new_case(who))
@@ -243,7 +269,7 @@ class Coordinator:
             await trail.flush()
             replay = await self._db.read(lambda s: self._replay(s, request.request_id, print_, who))
             assert replay is not None
-            return replay
+            return await self._shown(replay)
         except BaseException as error:
             # Whatever the agencies answered before the failure stays on record.
             await trail.flush()
@@ -305,9 +331,27 @@ class Coordinator:
                 "give this member's details instead of reuse_known_facts",
             )
 
+    def show(self, session: Session, stored: StoredCase, now: dt.datetime) -> pb.Case:
+        """``stored`` as the caller is shown it (a renewal's answer), on the audit trail as
+        GetCase's is, in the caller's transaction."""
+        refs = [self._subjects.ref(m.ssn) for m in mapping.household_of(stored)]
+        notes = notes_for(current_caller(), refs, ("case",), CASE_REVIEW_PURPOSE, DISCLOSED)
+        audit_trail.write(session, notes, stored.case.case_id, now)
+        return mapping.case_to_proto(stored)
+
+    async def _shown(self, replayed: Replayed) -> pb.Case:
+        """A stored case given back to a retry is shown to the caller as GetCase shows
+        it, so it is on the audit trail as GetCase's is."""
+        notes = notes_for(
+            current_caller(), replayed.subject_refs, ("case",), CASE_REVIEW_PURPOSE, DISCLOSED
+        )
+        now = self._clock.now()
+        await self._db.run(lambda s: audit_trail.write(s, notes, replayed.case.case_id, now))
+        return replayed.case
+
     def _replay(
         self, session: Session, request_id: str, print_: str, who: Principal
-    ) -> pb.Case | None:
+    ) -> Replayed | None:
         if not request_id:
             return None
         row = repository.find_by_request_id(session, request_id)
@@ -324,7 +368,8 @@ class Coordinator:
             )
         stored = repository.load(session, row.case_id)
         assert stored is not None
-        return mapping.case_to_proto(stored)
+        refs = [self._subjects.ref(m.ssn) for m in mapping.household_of(stored)]
+        return Replayed(mapping.case_to_proto(stored), refs)
 
     async def _determine(
         self,

@@ -171,6 +171,14 @@ class Records:
         def work(session: Session) -> list[ConsentRow] | None:
             if not self._may_see(session, who, ref, "consent", now):
                 return None
+            # The person's consents (and so that they applied) are shown: on record, as a
+            # refusal to show them is.
+            audit_trail.write(
+                session,
+                notes_for(current_caller(), [ref], ("consent",), REPORT_PURPOSE, DISCLOSED),
+                "",
+                now,
+            )
             return repository.consents_for_subject(session, ref)
 
         rows = await self._db.run(work)

@@ -20,7 +20,7 @@ from sqlmodel import Session
 from eligibility.common.v1 import determination_pb2 as det
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from services.orchestrator import entitlement
-from services.orchestrator.adapters import mapping, repository
+from services.orchestrator.adapters import repository
 from services.orchestrator.domain import burden
 from services.orchestrator.usecases import redetermination_notices as notices
 from services.orchestrator.usecases.apply import Coordinator
@@ -64,7 +64,7 @@ class Renewals:
             # By default, next year's coverage: what renewals in the autumn are for.
             target = request.plan_year or self._clock.now().year + 1
             if target <= year:
-                return _already(mapping.case_to_proto(stored))
+                return _already(await self._shown(request.case_id))
             if target != year + 1:
                 raise invalid_argument(
                     [FieldViolation("plan_year", f"a case for {year} renews for {year + 1} only")]
@@ -85,21 +85,26 @@ class Renewals:
                 "CASE_CHANGING",
                 "the case kept changing while it was renewed; try again",
             )
-        case = await self._db.run(lambda s: _reload(s, request.case_id))
+        case = await self._shown(request.case_id)
         asked, avoided = burden.renewal_counts(fresh.burden)
         return pb.RenewCaseResponse(
             case=case, outcome=_outcome(fresh), questions_asked=asked, questions_avoided=avoided
         )
 
+    async def _shown(self, case_id: str) -> pb.Case:
+        """The case as it stands, shown to the caller: a disclosure, as GetCase's is."""
+        now = self._clock.now()
+
+        def show(session: Session) -> pb.Case:
+            stored = repository.load(session, case_id)
+            assert stored is not None
+            return self._coordinator.show(session, stored, now)
+
+        return await self._db.run(show)
+
 
 def _already(case: pb.Case) -> pb.RenewCaseResponse:
     return pb.RenewCaseResponse(case=case, outcome=pb.RENEWAL_OUTCOME_ALREADY_RENEWED)
-
-
-def _reload(session: Session, case_id: str) -> pb.Case:
-    stored = repository.load(session, case_id)
-    assert stored is not None
-    return mapping.case_to_proto(stored)
 
 
 def _outcome(fresh: repository.StoredCase) -> int:
