@@ -131,7 +131,9 @@ class Security(Trust):
         try:
             who = self.authenticate(context, metadata)
         except _BadToken as bad:
-            await self.limit(method, bad.who, metadata)
+            over = self.over_limit(method, bad.who)
+            if over is not None:
+                await self._refuse_over_limit(over, method, bad.who, metadata)
             refusal = Refusal(bad.error.reason, bad.error.message, unauthenticated=True)
             if self.on_refused is not None:
                 await self.on_refused(
@@ -140,16 +142,22 @@ class Security(Trust):
             raise ServiceError(
                 grpc.StatusCode.UNAUTHENTICATED, bad.error.reason, bad.error.message
             ) from bad.error
-        await self.limit(method, who, metadata)
+        over = self.over_limit(method, who)
+        if over is not None:
+            await self._refuse_over_limit(over, method, who, metadata)
         return who, await self.authorize(method, who, metadata)
 
-    async def limit(self, method: str, who: Principal, metadata: Any) -> None:
-        """Spend one of the caller's calls, or audit and raise RESOURCE_EXHAUSTED."""
+    def over_limit(self, method: str, who: Principal) -> ServiceError | None:
+        """Spend one of the caller's calls; the error to answer with when none is left.
+        (Not a coroutine: nearly every call is let in, and one per call costs more than
+        the bucket.)"""
         if self.limits is None:
-            return
-        error = self.limits.check(method, who, self.policy.service_callers)
-        if error is None:
-            return
+            return None
+        return self.limits.check(method, who, self.policy.service_callers)
+
+    async def _refuse_over_limit(
+        self, error: ServiceError, method: str, who: Principal, metadata: Any
+    ) -> None:
         if self.on_refused is not None:
             refusal = Refusal(RATE_LIMITED, error.message)
             await self.on_refused(who, method, metadata_value(metadata, PURPOSE_HEADER), refusal)
