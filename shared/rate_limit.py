@@ -21,6 +21,7 @@ Health and reflection are never limited, so probes and stock tools always answer
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -159,8 +160,10 @@ class CallLimits:
         decision = buckets.take(key)
         if decision.allowed:
             return None
-        # Never less than a millisecond: a zero delay would read as "no advice".
-        wait = max(decision.retry_after, 0.001)
+        # Rounded up to the millisecond: a delay rounded down (a timedelta keeps whole
+        # microseconds) would send a caller that waits exactly as told back too soon, and
+        # a zero delay would read as "no advice".
+        wait = max(math.ceil(decision.retry_after * 1000) / 1000, 0.001)
         quota = f"{allowance.per_second:g} calls a second, {allowance.burst} at once"
         return ServiceError(
             grpc.StatusCode.RESOURCE_EXHAUSTED,
