@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from shared.context import Principal
@@ -64,6 +65,14 @@ class AccessPolicy:
         for path in paths:
             rules.update(_rules_of(read_yaml(path), path))
         return cls(rules)
+
+    @cached_property
+    def service_callers(self) -> frozenset[str]:
+        """Callers some method admits on their certificate alone: services, not a
+        person's tool (shared/rate_limit.py allows them more)."""
+        return frozenset(
+            caller for rule in self.rules.values() if rule.roles is None for caller in rule.callers
+        )
 
     def needs_caseworker(self, method: str) -> bool:
         rule = self.rules.get(method)

@@ -1,7 +1,8 @@
 """Domain errors and their one mapping to rich gRPC statuses (AIP-193).
 
 Servicers raise these; the server interceptor turns them into a google.rpc.Status
-with an ErrorInfo reason and, for bad input, BadRequest field violations.
+with an ErrorInfo reason and, for bad input, BadRequest field violations; a limit
+reached adds RetryInfo (how long to wait) and QuotaFailure (which limit).
 """
 
 from __future__ import annotations
@@ -23,6 +24,14 @@ class FieldViolation:
     description: str
 
 
+@dataclass(frozen=True)
+class QuotaViolation:
+    """A limit the call ran into: whose (``caller:<name>``) and how much it allows."""
+
+    subject: str
+    description: str
+
+
 @dataclass
 class ServiceError(Exception):
     """A failure the caller should hear about, with a stable UPPER_SNAKE reason."""
@@ -34,6 +43,7 @@ class ServiceError(Exception):
     metadata: dict[str, str] = field(default_factory=dict)
     # How long the caller should wait before trying again (RetryInfo, AIP-194).
     retry_delay: dt.timedelta | None = None
+    quota_violations: list[QuotaViolation] = field(default_factory=list)
 
     def __str__(self) -> str:
         return f"{self.code.name} {self.reason}: {self.message}"
@@ -64,6 +74,7 @@ MAX_LISTED_VIOLATIONS = 20
 MAX_MESSAGE_BYTES = 300
 MAX_TEXT_BYTES = 160
 MAX_METADATA_ENTRIES = 8
+MAX_QUOTA_VIOLATIONS = 2
 
 
 def _clip(text: str, limit: int) -> str:
@@ -97,6 +108,18 @@ def _pack(error: ServiceError, message: str, listed: list[FieldViolation]) -> st
         delay = duration_pb2.Duration()
         delay.FromTimedelta(error.retry_delay)
         details.append(error_details_pb2.RetryInfo(retry_delay=delay))
+    if error.quota_violations:
+        details.append(
+            error_details_pb2.QuotaFailure(
+                violations=[
+                    error_details_pb2.QuotaFailure.Violation(
+                        subject=_clip(v.subject, MAX_TEXT_BYTES),
+                        description=_clip(v.description, MAX_TEXT_BYTES),
+                    )
+                    for v in error.quota_violations[:MAX_QUOTA_VIOLATIONS]
+                ]
+            )
+        )
     packed = []
     for detail in details:
         any_detail = any_pb2.Any()
@@ -131,14 +154,17 @@ class ErrorDetails:
     message: str
     reason: str | None
     violations: list[FieldViolation]
+    # How long the server asked the caller to wait before trying again (RetryInfo).
+    retry_delay: dt.timedelta | None = None
 
 
 def details_of(error: grpc.RpcError) -> ErrorDetails:
-    """Unpack ErrorInfo and BadRequest from a failed call, where present."""
+    """Unpack ErrorInfo, BadRequest and RetryInfo from a failed call, where present."""
     code = error.code() if hasattr(error, "code") else grpc.StatusCode.UNKNOWN
     message = error.details() if hasattr(error, "details") else str(error)
     reason: str | None = None
     violations: list[FieldViolation] = []
+    retry_delay: dt.timedelta | None = None
     status = None
     try:
         status = rpc_status.from_call(error)  # type: ignore[arg-type]
@@ -156,4 +182,8 @@ def details_of(error: grpc.RpcError) -> ErrorDetails:
                 violations.extend(
                     FieldViolation(v.field, v.description) for v in bad.field_violations
                 )
-    return ErrorDetails(code, message or "", reason, violations)
+            elif detail.Is(error_details_pb2.RetryInfo.DESCRIPTOR):
+                retry = error_details_pb2.RetryInfo()
+                detail.Unpack(retry)
+                retry_delay = retry.retry_delay.ToTimedelta()
+    return ErrorDetails(code, message or "", reason, violations, retry_delay)

@@ -1,5 +1,7 @@
 """Retry policy for outbound calls (AIP-194): only transient codes, jittered
-exponential backoff, and never past the caller's own deadline."""
+exponential backoff, at least as long a wait as the server asked for (RetryInfo: an
+agency's rate limit says when its caller's bucket holds a call again), and never past
+the caller's own deadline."""
 
 from __future__ import annotations
 
@@ -11,10 +13,13 @@ from typing import TypeVar
 import grpc
 from tenacity import (
     AsyncRetrying,
+    RetryCallState,
     retry_if_exception,
     stop_after_attempt,
     wait_random_exponential,
 )
+
+from shared.errors import details_of
 
 T = TypeVar("T")
 
@@ -33,6 +38,18 @@ def is_transient(error: BaseException) -> bool:
     return isinstance(error, grpc.RpcError) and error.code() in TRANSIENT_CODES
 
 
+def advised_wait(error: BaseException | None) -> float:
+    """Seconds the server asked us to wait before trying again (0 when it did not say)."""
+    if not isinstance(error, grpc.RpcError) or not hasattr(error, "trailing_metadata"):
+        return 0.0
+    delay = details_of(error).retry_delay
+    return max(delay.total_seconds(), 0.0) if delay is not None else 0.0
+
+
+def _failure(state: RetryCallState) -> BaseException | None:
+    return state.outcome.exception() if state.outcome is not None else None
+
+
 class _Made:
     """What tenacity's backoff reads of a retry state: how many attempts were made."""
 
@@ -41,13 +58,15 @@ class _Made:
 
 
 class _BudgetSpent:
-    """tenacity stop condition: stop once the deadline leaves no room for an attempt."""
+    """tenacity stop condition: stop once the deadline leaves no room for an attempt,
+    after the wait the server asked for."""
 
     def __init__(self, deadline: float) -> None:
         self.deadline = deadline
 
-    def __call__(self, retry_state: object) -> bool:
-        return self.deadline - time.monotonic() < _MIN_ATTEMPT_SECONDS
+    def __call__(self, retry_state: RetryCallState | None) -> bool:
+        advised = advised_wait(_failure(retry_state)) if retry_state is not None else 0.0
+        return self.deadline - time.monotonic() - advised < _MIN_ATTEMPT_SECONDS
 
 
 async def call_with_retry(
@@ -68,21 +87,26 @@ async def call_with_retry(
     try:
         return await call(max(deadline - time.monotonic(), _MIN_ATTEMPT_SECONDS))
     except Exception as error:
-        if max_attempts <= 1 or not is_transient(error) or _BudgetSpent(deadline)(None):
+        first = error
+        if max_attempts <= 1 or not is_transient(error):
+            raise
+        # A server that asks for a longer wait than the budget has left will not take
+        # the call in time: give up now rather than be refused again.
+        if deadline - time.monotonic() - advised_wait(error) < _MIN_ATTEMPT_SECONDS:
             raise
     backoff = wait_random_exponential(multiplier=0.05, max=max_backoff_seconds)
 
-    def bounded_wait(attempts_made: int) -> float:
-        wanted = backoff(_Made(attempts_made))  # type: ignore[arg-type]
+    def bounded_wait(attempts_made: int, error: BaseException | None) -> float:
+        wanted = max(backoff(_Made(attempts_made)), advised_wait(error))  # type: ignore[arg-type]
         left = deadline - time.monotonic() - _MIN_ATTEMPT_SECONDS
         return max(0.0, min(wanted, left))
 
-    await asyncio.sleep(bounded_wait(1))
+    await asyncio.sleep(bounded_wait(1, first))
     # tenacity counts from the second attempt on: its n-th is the call's (n + 1)-th.
     retrying = AsyncRetrying(
         retry=retry_if_exception(is_transient),
         stop=stop_after_attempt(max_attempts - 1) | _BudgetSpent(deadline),
-        wait=lambda state: bounded_wait(state.attempt_number + 1),
+        wait=lambda state: bounded_wait(state.attempt_number + 1, _failure(state)),
         reraise=True,
     )
     async for attempt in retrying:

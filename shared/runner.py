@@ -15,6 +15,8 @@ from shared.clock import Clock, clock_from_setting
 from shared.context import set_local_service
 from shared.gc_tuning import tune_collector
 from shared.logging import configure_logging
+from shared.rate_limit import Allowance, CallLimits
+from shared.refusal_windows import RefusalWindows
 from shared.security import Trust
 from shared.server import ServiceBinding, serve_until_signalled, start_server
 from shared.settings import ServiceSettings, load_settings
@@ -62,7 +64,20 @@ def load_trust(settings: ServiceSettings, clock: Clock, *, takes_tokens: bool) -
         )
     tokens = TokenVerifier(load_public_keys([token_key])) if takes_tokens else None
     audit_db = open_access_audit(settings.resolved_database_url())
-    return Trust(settings.tls_mode, tls, tokens, refusal_sink(audit_db, clock))
+    refusals = refusal_sink(
+        audit_db,
+        clock,
+        per_window=settings.refusals_audited_per_window,
+        window_seconds=settings.refusal_audit_window_seconds,
+    )
+    return Trust(settings.tls_mode, tls, tokens, refusals, call_limits(settings))
+
+
+def call_limits(settings: ServiceSettings) -> CallLimits:
+    return CallLimits(
+        Allowance(settings.calls_per_second, settings.call_burst),
+        Allowance(settings.service_calls_per_second, settings.service_call_burst),
+    )
 
 
 async def _main(settings: ServiceSettings, build: Builder, takes_tokens: bool) -> None:
@@ -88,6 +103,9 @@ async def _main(settings: ServiceSettings, build: Builder, takes_tokens: bool) -
     await serve_until_signalled(
         running, settings.shutdown_grace_seconds, wiring.on_stop, wiring.on_draining
     )
+    # Refusals counted but not yet written go in as summaries before the process ends.
+    if isinstance(trust.on_refused, RefusalWindows):
+        await trust.on_refused.close()
 
 
 def run_service(service: str, build: Builder, *, takes_tokens: bool = False) -> None:

@@ -20,6 +20,7 @@ from shared.access import AccessPolicy, Refusal
 from shared.caseworker_token import AUTHORIZATION_HEADER, TokenError, TokenVerifier
 from shared.context import CALLER_HEADER, ON_BEHALF_HEADER, PURPOSE_HEADER, Principal
 from shared.errors import ServiceError
+from shared.rate_limit import RATE_LIMITED, CallLimits
 from shared.tls import MTLS, PLAINTEXT, TlsFiles
 
 DECLARED_PREFIX = "declared:"
@@ -47,12 +48,14 @@ class _BadToken(Exception):
 @dataclass(frozen=True)
 class Trust:
     """How a process proves itself and its callers: the TLS mode, its certificate files,
-    the caseworker-token verifier (the orchestrator only) and where refusals are audited."""
+    the caseworker-token verifier (the orchestrator only), where refusals are audited and
+    how many calls each caller may make (none: no limit)."""
 
     mode: str
     tls: TlsFiles | None = None
     tokens: TokenVerifier | None = None
     on_refused: RefusalSink | None = None
+    limits: CallLimits | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in (MTLS, PLAINTEXT):
@@ -68,7 +71,7 @@ class Trust:
         return self.tls.server_credentials() if self.mode == MTLS and self.tls else None
 
     def with_policy(self, policy: AccessPolicy) -> Security:
-        return Security(self.mode, self.tls, self.tokens, self.on_refused, policy)
+        return Security(self.mode, self.tls, self.tokens, self.on_refused, self.limits, policy)
 
 
 @dataclass(frozen=True)
@@ -123,10 +126,14 @@ class Security(Trust):
         self, context: grpc.aio.ServicerContext, method: str, metadata: Any
     ) -> tuple[Principal, str | None]:
         """Who is calling and for which purpose, when they may make this call; every
-        refusal, a bad token included, is audited before it is raised."""
+        refusal, a bad token and a caller over its limit included, is audited before it
+        is raised. The limit comes before the policy, so refused calls spend it too."""
         try:
             who = self.authenticate(context, metadata)
         except _BadToken as bad:
+            over = self.over_limit(method, bad.who)
+            if over is not None:
+                await self._refuse_over_limit(over, method, bad.who, metadata)
             refusal = Refusal(bad.error.reason, bad.error.message, unauthenticated=True)
             if self.on_refused is not None:
                 await self.on_refused(
@@ -135,7 +142,26 @@ class Security(Trust):
             raise ServiceError(
                 grpc.StatusCode.UNAUTHENTICATED, bad.error.reason, bad.error.message
             ) from bad.error
+        over = self.over_limit(method, who)
+        if over is not None:
+            await self._refuse_over_limit(over, method, who, metadata)
         return who, await self.authorize(method, who, metadata)
+
+    def over_limit(self, method: str, who: Principal) -> ServiceError | None:
+        """Spend one of the caller's calls; the error to answer with when none is left.
+        (Not a coroutine: nearly every call is let in, and one per call costs more than
+        the bucket.)"""
+        if self.limits is None:
+            return None
+        return self.limits.check(method, who, self.policy.service_callers)
+
+    async def _refuse_over_limit(
+        self, error: ServiceError, method: str, who: Principal, metadata: Any
+    ) -> None:
+        if self.on_refused is not None:
+            refusal = Refusal(RATE_LIMITED, error.message)
+            await self.on_refused(who, method, metadata_value(metadata, PURPOSE_HEADER), refusal)
+        raise error
 
     async def authorize(self, method: str, who: Principal, metadata: Any) -> str | None:
         """The declared purpose, when ``who`` may make this call; else PERMISSION_DENIED

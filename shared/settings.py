@@ -14,6 +14,13 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.gc_tuning import DEFAULT_YOUNG
+from shared.rate_limit import (
+    DEFAULT_CALL_BURST,
+    DEFAULT_CALLS_PER_SECOND,
+    DEFAULT_SERVICE_CALL_BURST,
+    DEFAULT_SERVICE_CALLS_PER_SECOND,
+)
+from shared.refusal_windows import DEFAULT_PER_WINDOW, DEFAULT_WINDOW_SECONDS
 from shared.tls import MTLS, PLAINTEXT, TlsFiles
 
 # Default ports of the local stack; tests bind port 0 instead.
@@ -62,6 +69,17 @@ class ServiceSettings(BaseSettings):
     # orchestrator's own traffic unthrottled.
     identity_checks_per_second: float = 200.0
     identity_check_burst: int = 400
+    # Calls each caller may make to this process a second, and at once (shared/rate_limit.py):
+    # a person (per caseworker token) or a certificate the access policy does not serve as
+    # a service; and a service it does (the orchestrator at an agency). 0: no limit.
+    calls_per_second: float = Field(default=DEFAULT_CALLS_PER_SECOND, ge=0)
+    call_burst: int = Field(default=DEFAULT_CALL_BURST, ge=1)
+    service_calls_per_second: float = Field(default=DEFAULT_SERVICE_CALLS_PER_SECOND, ge=0)
+    service_call_burst: int = Field(default=DEFAULT_SERVICE_CALL_BURST, ge=1)
+    # Refused calls from one caller written to the access audit log one by one in each
+    # window; the rest are written as one summary entry (shared/refusal_windows.py).
+    refusals_audited_per_window: int = Field(default=DEFAULT_PER_WINDOW, ge=1)
+    refusal_audit_window_seconds: float = Field(default=DEFAULT_WINDOW_SECONDS, gt=0)
     # SSA: non-matches in a row from one caller that are audited as a mismatch run.
     identity_mismatch_run: int = 5
     # An agency failing transiently this many calls in a row is left alone for the

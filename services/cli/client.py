@@ -76,6 +76,12 @@ def fail(
             f" elsewhere, give --target HOST:PORT or export {ENV_VAR}=HOST:PORT"
             " (the line `elig up` prints)"
         )
+    if details.code == grpc.StatusCode.RESOURCE_EXHAUSTED and details.retry_delay is not None:
+        wait = details.retry_delay.total_seconds()
+        err.print(
+            f"  too many calls for now: wait {wait:.1f} s, then run the command again"
+            " (the stack's per-caller limit, ELIG_CALLS_PER_SECOND)"
+        )
     if details.code == grpc.StatusCode.PERMISSION_DENIED and details.reason == "ROLE_NOT_ALLOWED":
         err.print("  act in another role with --role (caseworker, supervisor, auditor)")
     raise typer.Exit(2)

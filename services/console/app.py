@@ -123,7 +123,10 @@ async def problem_raised(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ProblemRaised)
     if exc.problem.sign_in_again:
         return to_sign_in(request, "token")
-    return render(request, "problem.html", status=exc.problem.http_status, problem=exc.problem)
+    response = render(request, "problem.html", status=exc.problem.http_status, problem=exc.problem)
+    if exc.problem.retry_after is not None:
+        response.headers["Retry-After"] = str(exc.problem.retry_after)
+    return response
 
 
 async def http_error(request: Request, exc: Exception) -> Response:

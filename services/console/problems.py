@@ -3,7 +3,8 @@ heading, a sentence, what to do, and the server's field violations), never a tra
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, replace
 
 import grpc
 
@@ -22,6 +23,8 @@ class Problem:
     http_status: int = 400
     code: str = ""
     reason: str = ""
+    # Whole seconds the orchestrator asked us to wait (RetryInfo), for Retry-After.
+    retry_after: int | None = None
 
     @property
     def sign_in_again(self) -> bool:
@@ -102,6 +105,16 @@ def problem_of(error: grpc.RpcError, target: str, action: str = "this") -> Probl
             "This part of the console works once the orchestrator supports it.",
             501,
         )
+    if code == grpc.StatusCode.RESOURCE_EXHAUSTED and details.retry_delay is not None:
+        wait = max(1, math.ceil(details.retry_delay.total_seconds()))
+        problem = make(
+            "Too many requests",
+            "The orchestrator takes only so many requests a second from one person, and "
+            "yours went past that.",
+            f"Wait {wait} second{'s' if wait != 1 else ''}, then try again.",
+            429,
+        )
+        return replace(problem, retry_after=wait)
     if code in (grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.ABORTED):
         return make("Busy", server, "Try again in a moment.", 429)
     if code == grpc.StatusCode.FAILED_PRECONDITION:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +19,8 @@ from shared.caseworker_token import LocalTokenKeys
 from shared.clock import SystemClock
 from shared.db import Database
 from shared.purposes import DETERMINATION
+from shared.rate_limit import CallLimits
+from shared.refusal_windows import DEFAULT_PER_WINDOW, DEFAULT_WINDOW_SECONDS, RefusalWindows
 from shared.security import Trust
 from shared.server import RunningServer, ServiceBinding, start_server
 from shared.tls import CASEWORKER_TOOL, MTLS, DevCertificates
@@ -40,13 +43,21 @@ def identity_of(bindings: Sequence[ServiceBinding]) -> str:
 
 
 class ServerHandle:
-    def __init__(self, running: RunningServer, credentials: Path, audit: Database) -> None:
+    def __init__(
+        self,
+        running: RunningServer,
+        credentials: Path,
+        audit: Database,
+        refusal_windows: RefusalWindows | None = None,
+    ) -> None:
         self.running = running
         self.port = running.port
         self.target = f"127.0.0.1:{running.port}"
         self.credentials = credentials
         # The server's access audit log (refused calls), to check what it recorded.
         self.audit = audit
+        # What writes to it: the refusals counted and not yet written sit here.
+        self.refusal_windows = refusal_windows
         self.is_orchestrator = "orchestrator" in "".join(running.service_names)
 
     def channel(
@@ -140,36 +151,54 @@ def usda_bindings_at(
 @pytest.fixture
 async def serve(credentials: Path, tmp_path: Path) -> AsyncIterator[Serve]:
     """Start servers on port 0 (or on a given port, to bring a stopped one back where its
-    callers look) with mutual TLS and their access policies as deployed; every one is
+    callers look) with mutual TLS, their access policies and the call limits as deployed
+    (``limits`` and the refusal windows' figures and clock to test them); every one is
     stopped when the test ends."""
     started: list[RunningServer] = []
     audits: list[Database] = []
+    sinks: list[RefusalWindows] = []
 
     async def _serve(
         bindings: Sequence[ServiceBinding],
         recorder: Recorder | None = None,
         audit_url: str | None = None,
         port: int = 0,
+        *,
+        limits: CallLimits | None = None,
+        refusals_per_window: int = DEFAULT_PER_WINDOW,
+        refusal_window_seconds: float = DEFAULT_WINDOW_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> ServerHandle:
         extra = [recorder] if recorder is not None else []
         identity = identity_of(bindings)
         audit = open_access_audit(audit_url or f"sqlite:///{tmp_path / f'{identity}-access.db'}")
         audits.append(audit)
+        windows = refusal_sink(
+            audit,
+            SystemClock(),
+            per_window=refusals_per_window,
+            window_seconds=refusal_window_seconds,
+            monotonic=monotonic,
+        )
+        sinks.append(windows)
         trust = Trust(
             MTLS,
             DevCertificates.in_data_dir(credentials).files(identity),
             LocalTokenKeys.in_data_dir(credentials).verifier()
             if identity == "orchestrator"
             else None,
-            refusal_sink(audit, SystemClock()),
+            windows,
+            limits or CallLimits(),
         )
         running = await start_server(bindings, "127.0.0.1", port, extra, trust=trust)
         started.append(running)
-        return ServerHandle(running, credentials, audit)
+        return ServerHandle(running, credentials, audit, windows)
 
     yield _serve
     for running in started:
         await running.stop(None)
+    for windows in sinks:
+        await windows.close()
     for audit in audits:
         audit.dispose()
 

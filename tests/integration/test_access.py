@@ -27,10 +27,12 @@ from eligibility.treasury.v1 import income_verification_pb2
 from eligibility.usda.v1 import snap_eligibility_pb2
 from services.cli.tool_identity import LocalTool
 from services.harness.households import example_paths, load_request
+from shared.access_audit import refused_calls_in
 from shared.caseworker_token import LocalTokenKeys, TokenIssuer
 from shared.channels import open_tool_channel, tool_metadata
 from shared.errors import details_of
 from shared.purposes import DETERMINATION
+from shared.refusal_windows import DEFAULT_PER_WINDOW
 from shared.signing_keys import generate_signing_key
 from shared.tls import (
     CASEWORKER_CONSOLE,
@@ -590,8 +592,12 @@ async def test_every_orchestrator_method_refuses_every_bad_token_before_anything
             for method in service.methods:
                 got = await _outcome(ch, service, method)
                 assert got == (NO_TOKEN, reason), (name, method.name, got)
+    # One caller (the tool's certificate, no token holding): the first refusals of the
+    # window one by one, the rest in the summary written when the window closes.
+    await handle.refusal_windows.close()
     refused = handle.refusals()
-    assert len(refused) == len(tokens) * len(service.methods)
+    assert len(refused) == DEFAULT_PER_WINDOW + 1
+    assert refused_calls_in(refused) == len(tokens) * len(service.methods)
     assert {e.outcome for e in refused} == {"REFUSED"}
 
 
