@@ -11,7 +11,13 @@ import typer
 from rich.console import Console
 
 from eligibility.orchestrator.v1 import coordination_pb2_grpc as pb_grpc
-from services.cli.targets import ENV_VAR, Target, orchestrator_target
+from services.cli.targets import (
+    ENV_VAR,
+    TARGETS_FILE,
+    Target,
+    env_var,
+    orchestrator_target,
+)
 from services.cli.tool_identity import DEFAULT_CASEWORKER, DEFAULT_ROLE, LocalTool
 from shared.errors import details_of
 from shared.tls import MTLS
@@ -57,7 +63,10 @@ def _as_option(text: str, options: dict[str, str]) -> str:
 
 
 def fail(
-    error: grpc.RpcError, target: Target | None = None, options: dict[str, str] | None = None
+    error: grpc.RpcError,
+    target: Target | None = None,
+    options: dict[str, str] | None = None,
+    service: str = "orchestrator",
 ) -> None:
     details = details_of(error)
     err.print(f"[red]{details.code.name}[/red]: {details.message}")
@@ -68,11 +77,15 @@ def fail(
         err.print(f"  • {field}: {description}")
     if details.code == grpc.StatusCode.UNAVAILABLE:
         if target is not None:
-            err.print(f"  no orchestrator answered at {target.address} (from {target.source})")
+            err.print(f"  no {service} answered at {target.address} (from {target.source})")
+        where = (
+            " (the line `elig up` prints)"
+            if service == "orchestrator"
+            else f" (`elig up` writes it to <data_dir>/{TARGETS_FILE})"
+        )
         err.print(
             f"  is the stack running? start it with `make run` or `elig up`; if it listens"
-            f" elsewhere, give --target HOST:PORT or export {ENV_VAR}=HOST:PORT"
-            " (the line `elig up` prints)"
+            f" elsewhere, give --target HOST:PORT or export {env_var(service)}=HOST:PORT" + where
         )
     if details.code == grpc.StatusCode.PERMISSION_DENIED and details.reason == "ROLE_NOT_ALLOWED":
         err.print("  act in another role with --role (caseworker, supervisor, auditor)")

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from services.cli.main import app
 from services.cli.stack import SERVICES, Stack, StackError, configured_ports
 from services.cli.targets import DEFAULT_TARGET, orchestrator_target, write_targets
 from shared.settings import DEFAULT_PORTS
@@ -40,3 +42,20 @@ def test_a_port_that_is_not_a_number_is_refused_by_name(monkeypatch: pytest.Monk
     monkeypatch.setenv("ELIG_HHS_PORT", "fifty")
     with pytest.raises(StackError, match="ELIG_HHS_PORT"):
         configured_ports()
+
+
+def test_ssa_unreachable_names_where_its_address_came_from_and_ssas_own_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ELIG_SSA_TARGET", raising=False)
+    # Port 1 on loopback: nothing listens there.
+    write_targets(tmp_path, {"ssa": "127.0.0.1:1"})
+    args = ["--data-dir", str(tmp_path), "--tls-mode", "plaintext", "ssa", "record-death"]
+    result = CliRunner().invoke(
+        app, [*args, "--ssn", "412558301", "--date", "2026-11-01"], env={"COLUMNS": "200"}
+    )
+    assert result.exit_code == 2, result.output
+    assert "no ssa answered at 127.0.0.1:1" in result.output
+    assert "targets.json" in result.output
+    assert "ELIG_SSA_TARGET=HOST:PORT" in result.output
+    assert "ELIG_ORCHESTRATOR_TARGET" not in result.output
