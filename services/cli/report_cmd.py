@@ -111,6 +111,12 @@ def report(
     target: str | None = TargetOption,
 ) -> None:
     """Report a change once: every program is determined again and every agency told."""
+    if file is None and not kind:
+        err.print(
+            "[red]say what changed[/red]: give --kind and --date with the flags the kind"
+            " reads (see --help), or --file with an event YAML"
+        )
+        raise typer.Exit(2)
     try:
         if file is not None:
             event = load_event(file)
