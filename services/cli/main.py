@@ -29,7 +29,7 @@ from services.cli import (
     watch_cmd,
 )
 from services.cli.client import Session, TargetOption, call
-from services.cli.stack import SERVICES, Stack, StackError, running_stack
+from services.cli.stack import SERVICES, Stack, StackError, console_port, running_stack
 from services.cli.stack import free_ports as free_port_list
 from services.cli.targets import ENV_VAR, targets_path
 from services.cli.tool_identity import DEFAULT_CASEWORKER, DEFAULT_ROLE
@@ -177,12 +177,20 @@ def up(
     # Shown as typed: a relative folder keeps machine paths out of copied output.
     data_dir = data_dir or Session.data_dir
     extra_env = _clock_env(clock_file) if clock_file else {}
+
+    # Seeding and starting take a while (most of a minute on a busy machine): say each step.
+    def say(step: str) -> None:
+        console.print(f"  {step}", highlight=False)
+
     try:
         stack = (
-            Stack.on_free_ports(data_dir, tls_mode=mode, extra_env=extra_env)
+            Stack.on_free_ports(data_dir, tls_mode=mode, extra_env=extra_env, progress=say)
             if free_ports
-            else Stack(data_dir, tls_mode=mode, extra_env=extra_env)
+            else Stack(data_dir, tls_mode=mode, extra_env=extra_env, progress=say)
         )
+        web_port = free_port_list(1)[0] if free_ports else console_port()
+        # The console's port too, before the minute of seeding and starting.
+        stack.check_ports_free({"console": web_port})
     except StackError as error:
         err.print(f"[red]the stack did not start[/red]: {error}")
         raise typer.Exit(2) from None
@@ -198,7 +206,7 @@ def up(
     try:
         with running_stack(stack):
             _print_services(stack, data_dir)
-            address = stack.start_console(free_port_list(1)[0] if free_ports else None)
+            address = stack.start_console(web_port)
             console.print(f"caseworker console: [bold]{address}[/bold] (sign in with any id)")
             _print_where(stack, data_dir)
             if demo:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -59,3 +60,25 @@ def test_ssa_unreachable_names_where_its_address_came_from_and_ssas_own_variable
     assert "targets.json" in result.output
     assert "ELIG_SSA_TARGET=HOST:PORT" in result.output
     assert "ELIG_ORCHESTRATOR_TARGET" not in result.output
+
+
+def test_elig_up_refuses_a_taken_port_by_name_before_seeding_anything(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in SERVICES:
+        monkeypatch.setenv(f"ELIG_{name.upper()}_PORT", "0")
+    monkeypatch.setenv("ELIG_CONSOLE_PORT", "0")
+    # Another stack's file in the same folder: a refused start must leave it.
+    write_targets(tmp_path, {"orchestrator": "127.0.0.1:6100"})
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        monkeypatch.setenv("ELIG_ORCHESTRATOR_PORT", str(port))
+        result = CliRunner().invoke(
+            app, ["--data-dir", str(tmp_path), "up", "--exit"], env={"COLUMNS": "300"}
+        )
+    assert result.exit_code == 2, result.output
+    assert f"port {port} (orchestrator) already in use" in result.output
+    assert "--free-ports" in result.output and "Traceback" not in result.output
+    assert not list(tmp_path.glob("*.db")) and (tmp_path / "targets.json").exists()
