@@ -131,21 +131,9 @@ def list_cases(
     reply = call(
         target, "ListCases", pb.ListCasesRequest(page_size=page_size, page_token=page_token)
     )
-    table = Table(title="Cases")
-    for column in ("Case", "Created", "Plan year", "Status", "Members", "Programs"):
-        table.add_column(column)
-    for case in reply.cases:
-        table.add_row(
-            case.case_id,
-            case.create_time.ToDatetime().isoformat(timespec="seconds"),
-            str(case.plan_year),
-            pb.CaseStatus.Name(case.status).removeprefix("CASE_STATUS_").lower(),
-            str(len(case.household.members)),
-            ", ".join(render.program_name(p) for p in case.programs),
-        )
-    console.print(table)
+    console.print(render.cases_table(reply))
     if reply.next_page_token:
-        console.print(f"next page: --page-token {reply.next_page_token}")
+        console.print(f"next page: --page-token {reply.next_page_token}", soft_wrap=True)
 
 
 @app.command()
