@@ -105,8 +105,18 @@ def call(
     try:
         channel = Session.tool().channel_sync(where.address, Session.caseworker, Session.role)
     except (OSError, ValueError) as error:
-        err.print(f"[red]cannot present this tool's credentials[/red]: {error}")
-        err.print("  `elig up` creates them under the data folder (--data-dir)")
+        missing = getattr(error, "filename", None)
+        err.print(
+            "[red]cannot present this tool's credentials[/red]: "
+            + (f"{missing} is missing" if missing else str(error)),
+            highlight=False,
+        )
+        err.print(
+            f"  elig looks for the stack's certificates and keys in {Session.data_dir}"
+            " (--data-dir, ELIG_DATA_DIR); `elig up` (`make run`) creates them there."
+            " Run elig from the folder the stack was started in, or give --data-dir",
+            highlight=False,
+        )
         raise typer.Exit(2) from None
     with channel:
         stub = pb_grpc.CoordinationServiceStub(channel)

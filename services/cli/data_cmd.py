@@ -31,8 +31,10 @@ def load_benchmarks_cmd(
         help="HHS database (default: SQLite in --data-dir)",
     ),
 ) -> None:
-    """Derive each county's second-lowest-cost silver premium from a CMS QHP Landscape file
-    (one row per plan and county) and store it as HHS's benchmark for the plan year."""
+    """Store a plan year's benchmark premiums for HHS, from a CMS QHP Landscape file.
+
+    Each county's second-lowest-cost silver premium is derived from the file (one row per
+    plan and county) and stored as HHS's benchmark for the plan year."""
     if not 2000 <= plan_year <= 2100:
         typer.echo("--plan-year must be a calendar year between 2000 and 2100", err=True)
         raise typer.Exit(2)

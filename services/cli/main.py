@@ -73,6 +73,11 @@ def _who(
     Session.data_dir, Session.tls_mode = data_dir, tls_mode
 
 
+CaseIdArgument = typer.Argument(
+    ..., help="the case's id, as `elig submit` or `elig cases` print it"
+)
+
+
 def _submit(target: str | None, request: pb.SubmitApplicationRequest) -> pb.Case:
     return call(target, "SubmitApplication", request).case
 
@@ -103,7 +108,7 @@ def submit(
 
 @app.command("case")
 def show_case(
-    case_id: str,
+    case_id: str = CaseIdArgument,
     target: str | None = TargetOption,
     json: bool = typer.Option(False, "--json", help="print the case as JSON"),
 ) -> None:
@@ -116,7 +121,7 @@ def show_case(
 
 
 @app.command()
-def explain(case_id: str, target: str | None = TargetOption) -> None:
+def explain(case_id: str = CaseIdArgument, target: str | None = TargetOption) -> None:
     """Every reason behind a case's answers, with figures and citations."""
     render.explain(console, _get(target, case_id))
 

@@ -22,7 +22,13 @@ from services.harness.households import HouseholdFileError, load_request
 console = Console()
 err = Console(stderr=True)
 # SSNs are prompted for, hidden, so they stay out of shell history unless given on purpose.
-SsnOption = typer.Option(..., "--ssn", prompt="SSN (nine digits)", hide_input=True)
+SsnOption = typer.Option(
+    ...,
+    "--ssn",
+    prompt="SSN (nine digits)",
+    hide_input=True,
+    help="the person's SSN; asked for, hidden, when left out",
+)
 
 
 def _time(stamp) -> str:  # type: ignore[no-untyped-def]

@@ -82,3 +82,13 @@ def test_elig_up_refuses_a_taken_port_by_name_before_seeding_anything(
     assert f"port {port} (orchestrator) already in use" in result.output
     assert "--free-ports" in result.output and "Traceback" not in result.output
     assert not list(tmp_path.glob("*.db")) and (tmp_path / "targets.json").exists()
+
+
+def test_a_command_run_away_from_the_stacks_folder_says_which_file_and_where_it_looked(
+    tmp_path: Path,
+) -> None:
+    result = CliRunner().invoke(app, ["--data-dir", str(tmp_path), "cases"], env={"COLUMNS": "300"})
+    assert result.exit_code == 2
+    assert f"{tmp_path / 'keys' / 'token-signing.pem'} is missing" in result.output
+    assert f"in {tmp_path} (--data-dir, ELIG_DATA_DIR)" in result.output
+    assert "Errno" not in result.output
