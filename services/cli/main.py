@@ -150,7 +150,12 @@ def up(
         show_default=False,
     ),
     demo: bool = typer.Option(False, help="submit an example household once the stack is up"),
-    example: Path = typer.Option(None, help="household YAML for --demo (default: Rivera family)"),
+    example: Path = typer.Option(
+        None,
+        exists=True,
+        dir_okay=False,
+        help="household YAML for --demo (default: Rivera family)",
+    ),
     exit_after: bool = typer.Option(False, "--exit", help="stop the stack after the demo"),
     free_ports: bool = typer.Option(
         False,
@@ -170,6 +175,16 @@ def up(
     # Shown as typed: a relative folder keeps machine paths out of copied output.
     data_dir = data_dir or Session.data_dir
     extra_env = _clock_env(clock_file) if clock_file else {}
+
+    # The sample is read before the minute of starting: a bad file is said at once.
+    sample = None
+    if demo:
+        path = example or next(p for p in example_paths() if "rivera" in p.name)
+        try:
+            sample = (path, load_request(path, str(uuid.uuid4())))
+        except HouseholdFileError as error:
+            err.print(f"[red]bad household file[/red] for --example: {error}")
+            raise typer.Exit(2) from None
 
     # Seeding and starting take a while (most of a minute on a busy machine): say each step.
     def say(step: str) -> None:
@@ -202,11 +217,9 @@ def up(
             address = stack.start_console(web_port)
             console.print(f"caseworker console: [bold]{address}[/bold] (sign in with any id)")
             _print_where(stack, data_dir)
-            if demo:
-                path = example or next(p for p in example_paths() if "rivera" in p.name)
-                console.print(f"\n[bold]Sample application[/bold]: {path.name}")
-                request = load_request(path, str(uuid.uuid4()))
-                render.print_case(console, _submit(stack.target("orchestrator"), request))
+            if sample is not None:
+                console.print(f"\n[bold]Sample application[/bold]: {sample[0].name}")
+                render.print_case(console, _submit(stack.target("orchestrator"), sample[1]))
             if exit_after:
                 return
             console.print("\nstack is up; Ctrl-C stops it. Try: elig submit <household.yaml>")

@@ -92,3 +92,17 @@ def test_a_command_run_away_from_the_stacks_folder_says_which_file_and_where_it_
     assert f"{tmp_path / 'keys' / 'token-signing.pem'} is missing" in result.output
     assert f"in {tmp_path} (--data-dir, ELIG_DATA_DIR)" in result.output
     assert "Errno" not in result.output
+
+
+def test_elig_up_refuses_a_bad_sample_household_before_starting_anything(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("members: [\n")
+    result = CliRunner().invoke(
+        app,
+        ["--data-dir", str(tmp_path / "data"), "up", "--demo", "--exit", "--free-ports"]
+        + ["--example", str(bad)],
+        env={"COLUMNS": "300"},
+    )
+    assert result.exit_code == 2, result.output
+    assert "bad household file for --example" in result.output and "not valid YAML" in result.output
+    assert not (tmp_path / "data").exists()
