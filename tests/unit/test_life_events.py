@@ -170,3 +170,15 @@ def test_elig_report_without_a_kind_says_to_give_one_before_calling_anyone() -> 
     result = CliRunner().invoke(app, ["report", "some-case"], env={"COLUMNS": "200"})
     assert result.exit_code == 2
     assert "give --kind and --date" in result.output and "--file" in result.output
+
+
+def test_elig_report_names_a_new_member_file_that_is_not_yaml(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    baby = tmp_path / "baby.yaml"
+    baby.write_text("id: [\n")
+    result = CliRunner().invoke(
+        app,
+        ["report", "c1", "--kind", "birth", "--date", "2026-11-01", "--new-member-file", str(baby)],
+        env={"COLUMNS": "300"},
+    )
+    assert result.exit_code == 2
+    assert f"bad event: {baby}: not valid YAML" in result.output
