@@ -20,7 +20,7 @@ from services.cli.targets import (
 )
 from services.cli.tool_identity import DEFAULT_CASEWORKER, DEFAULT_ROLE, LocalTool
 from shared.errors import details_of
-from shared.tls import MTLS
+from shared.tls import MTLS, PLAINTEXT
 
 err = Console(stderr=True)
 
@@ -87,6 +87,12 @@ def fail(
             f"  is the stack running? start it with `make run` or `elig up`; if it listens"
             f" elsewhere, give --target HOST:PORT or export {env_var(service)}=HOST:PORT" + where
         )
+        if Session.tls_mode == PLAINTEXT:
+            # A stack on mutual TLS (the default) closes a plaintext caller's connection.
+            err.print(
+                "  this elig speaks plaintext (--tls-mode or ELIG_TLS_MODE): a stack started"
+                " without it wants mutual TLS"
+            )
     if details.code == grpc.StatusCode.PERMISSION_DENIED and details.reason == "ROLE_NOT_ALLOWED":
         err.print("  act in another role with --role (caseworker, supervisor, auditor)")
     raise typer.Exit(2)

@@ -134,7 +134,10 @@ def list_cases(
 ) -> None:
     """List cases, newest first."""
     reply = call(
-        target, "ListCases", pb.ListCasesRequest(page_size=page_size, page_token=page_token)
+        target,
+        "ListCases",
+        pb.ListCasesRequest(page_size=page_size, page_token=page_token),
+        options={"page_size": "--page-size", "page_token": "--page-token"},
     )
     console.print(render.cases_table(reply))
     if reply.next_page_token:

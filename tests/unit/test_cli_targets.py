@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from services.cli.main import app
 from services.cli.stack import SERVICES, Stack, StackError, configured_ports
 from services.cli.targets import DEFAULT_TARGET, orchestrator_target, write_targets
+from services.cli.tool_identity import LocalTool
 from shared.settings import DEFAULT_PORTS
 
 
@@ -106,3 +107,15 @@ def test_elig_up_refuses_a_bad_sample_household_before_starting_anything(tmp_pat
     assert result.exit_code == 2, result.output
     assert "bad household file for --example" in result.output and "not valid YAML" in result.output
     assert not (tmp_path / "data").exists()
+
+
+def test_an_unreachable_stack_in_plaintext_mode_is_reminded_of_mutual_tls(tmp_path: Path) -> None:
+    LocalTool(tmp_path).ensure()  # the token names the tool's certificate, even in plaintext
+    write_targets(tmp_path, {"orchestrator": "127.0.0.1:1"})
+    result = CliRunner().invoke(
+        app,
+        ["--data-dir", str(tmp_path), "--tls-mode", "plaintext", "cases"],
+        env={"COLUMNS": "300", "ELIG_ORCHESTRATOR_TARGET": None},
+    )
+    assert result.exit_code == 2
+    assert "this elig speaks plaintext" in result.output
