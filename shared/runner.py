@@ -18,7 +18,7 @@ from shared.logging import configure_logging
 from shared.rate_limit import Allowance, CallLimits
 from shared.refusal_windows import RefusalWindows
 from shared.security import Trust
-from shared.server import ServiceBinding, serve_until_signalled, start_server
+from shared.server import PortTaken, ServiceBinding, serve_until_signalled, start_server
 from shared.settings import ServiceSettings, load_settings
 from shared.signing_keys import load_public_keys
 from shared.tls import MTLS
@@ -85,9 +85,13 @@ async def _main(settings: ServiceSettings, build: Builder, takes_tokens: bool) -
     clock = clock_from_setting(settings.clock_fixed_at, settings.clock_file)
     trust = load_trust(settings, clock, takes_tokens=takes_tokens)
     wiring = await build(settings, clock, trust)
-    running = await start_server(
-        wiring.bindings, settings.host, settings.port, trust=trust, reuse_port=is_worker()
-    )
+    try:
+        running = await start_server(
+            wiring.bindings, settings.host, settings.port, trust=trust, reuse_port=is_worker()
+        )
+    except PortTaken as taken:
+        # One line for whoever started us (as shared/workers.py says it), not a traceback.
+        raise SystemExit(f"{settings.service}: {taken}") from None
     tune_collector(settings.gc_young_threshold)
     tell_supervisor_listening()
     if trust.mode != MTLS:

@@ -31,6 +31,10 @@ KEEPALIVE_SERVER_OPTIONS = [
 log = structlog.get_logger("server")
 
 
+class PortTaken(RuntimeError):
+    """The server could not listen where it was told; the runner says so in one line."""
+
+
 @dataclass(frozen=True)
 class ServiceBinding:
     """One gRPC service to host: its full name, the generated add-function and the servicer."""
@@ -93,12 +97,19 @@ async def start_server(
     enable_reflection((*names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name), server)
     credentials = security.server_credentials()
     address = f"{host}:{port}"
-    if credentials is None:
-        bound = server.add_insecure_port(address)
-    else:
-        bound = server.add_secure_port(address, credentials)
+    try:
+        if credentials is None:
+            bound = server.add_insecure_port(address)
+        else:
+            bound = server.add_secure_port(address, credentials)
+    except RuntimeError:
+        # grpcio raises its own "set GRPC_VERBOSITY=debug" text; say what a person can do.
+        bound = 0
     if bound == 0:
-        raise RuntimeError(f"could not bind {host}:{port}")
+        raise PortTaken(
+            f"cannot listen on {address}: another process holds the port, or the address is"
+            " not this machine's (ELIG_<SERVICE>_PORT and ELIG_HOST move it)"
+        )
     await server.start()
     for name in (*names, ""):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)

@@ -12,24 +12,28 @@ from pathlib import Path
 
 import typer
 
+from services.cli.client import Session
 from services.cli.tool_identity import DEFAULT_CASEWORKER, DEFAULT_ROLE, LocalTool
 from shared.caseworker_token import MAX_LIFETIME, ROLES, LocalTokenKeys
 from shared.tls import LOCAL_IDENTITIES, DevCertificates
 
 app = typer.Typer(help="Development certificates and caseworker tokens.")
 
+# Unset: elig's own --data-dir (`elig --data-dir X certs init` means X), else data.
 DataDirOption = typer.Option(
-    Path("data"),
+    None,
     "--data-dir",
     envvar="ELIG_DATA_DIR",
-    help="the service data folder; certificates go in certs/, token keys in keys/",
+    help="the service data folder; certificates go in certs/, token keys in keys/ (default: elig's own --data-dir, else data)",
+    show_default=False,
 )
 
 
 @app.command()
-def init(data_dir: Path = DataDirOption) -> None:
+def init(data_dir: Path | None = DataDirOption) -> None:
     """Create the development CA, the certificates and the token keys that are missing."""
     # Consent keys are `elig keys init`'s: a deployment keeps them apart from these.
+    data_dir = data_dir or Session.data_dir
     certs = DevCertificates.in_data_dir(data_dir).ensure()
     LocalTokenKeys.in_data_dir(data_dir).ensure()
     typer.echo(f"CA        {certs.ca_cert}  (every service and tool trusts it)")
@@ -41,7 +45,7 @@ def init(data_dir: Path = DataDirOption) -> None:
 
 @app.command()
 def token(
-    data_dir: Path = DataDirOption,
+    data_dir: Path | None = DataDirOption,
     caseworker: str = typer.Option(DEFAULT_CASEWORKER, help="the caseworker the token names"),
     role: str = typer.Option(DEFAULT_ROLE, help=", ".join(ROLES)),
     minutes: int = typer.Option(15, min=1, max=int(MAX_LIFETIME.total_seconds() // 60)),
@@ -50,6 +54,7 @@ def token(
     if role not in ROLES:
         typer.echo(f"error: --role must be one of {', '.join(ROLES)}", err=True)
         raise typer.Exit(2)
+    data_dir = data_dir or Session.data_dir
     tool = LocalTool(data_dir)
     if not (tool.tls() and tool.tls().cert.is_file()):
         typer.echo(f"error: no certificates in {data_dir}/certs; run `elig certs init`", err=True)

@@ -12,10 +12,16 @@ from rich.console import Console
 from rich.markup import escape
 
 from eligibility.orchestrator.v1 import coordination_pb2_grpc as pb_grpc
-from services.cli.targets import ENV_VAR, Target, orchestrator_target
+from services.cli.targets import (
+    ENV_VAR,
+    TARGETS_FILE,
+    Target,
+    env_var,
+    orchestrator_target,
+)
 from services.cli.tool_identity import DEFAULT_CASEWORKER, DEFAULT_ROLE, LocalTool
 from shared.errors import details_of
-from shared.tls import MTLS
+from shared.tls import MTLS, PLAINTEXT
 
 err = Console(stderr=True)
 
@@ -58,7 +64,10 @@ def _as_option(text: str, options: dict[str, str]) -> str:
 
 
 def fail(
-    error: grpc.RpcError, target: Target | None = None, options: dict[str, str] | None = None
+    error: grpc.RpcError,
+    target: Target | None = None,
+    options: dict[str, str] | None = None,
+    service: str = "orchestrator",
 ) -> None:
     details = details_of(error)
     # Messages and violations can quote what was sent (a state code, an id): text, not markup.
@@ -70,12 +79,22 @@ def fail(
         err.print(f"  • {escape(field)}: {escape(description)}")
     if details.code == grpc.StatusCode.UNAVAILABLE:
         if target is not None:
-            err.print(f"  no orchestrator answered at {target.address} (from {target.source})")
+            err.print(f"  no {service} answered at {target.address} (from {target.source})")
+        where = (
+            " (the line `elig up` prints)"
+            if service == "orchestrator"
+            else f" (`elig up` writes it to <data_dir>/{TARGETS_FILE})"
+        )
         err.print(
             f"  is the stack running? start it with `make run` or `elig up`; if it listens"
-            f" elsewhere, give --target HOST:PORT or export {ENV_VAR}=HOST:PORT"
-            " (the line `elig up` prints)"
+            f" elsewhere, give --target HOST:PORT or export {env_var(service)}=HOST:PORT" + where
         )
+        if Session.tls_mode == PLAINTEXT:
+            # A stack on mutual TLS (the default) closes a plaintext caller's connection.
+            err.print(
+                "  this elig speaks plaintext (--tls-mode or ELIG_TLS_MODE): a stack started"
+                " without it wants mutual TLS"
+            )
     if details.code == grpc.StatusCode.RESOURCE_EXHAUSTED and details.retry_delay is not None:
         wait = details.retry_delay.total_seconds()
         err.print(
@@ -100,8 +119,18 @@ def call(
     try:
         channel = Session.tool().channel_sync(where.address, Session.caseworker, Session.role)
     except (OSError, ValueError) as error:
-        err.print(f"[red]cannot present this tool's credentials[/red]: {error}")
-        err.print("  `elig up` creates them under the data folder (--data-dir)")
+        missing = getattr(error, "filename", None)
+        err.print(
+            "[red]cannot present this tool's credentials[/red]: "
+            + (f"{missing} is missing" if missing else str(error)),
+            highlight=False,
+        )
+        err.print(
+            f"  elig looks for the stack's certificates and keys in {Session.data_dir}"
+            " (--data-dir, ELIG_DATA_DIR); `elig up` (`make run`) creates them there."
+            " Run elig from the folder the stack was started in, or give --data-dir",
+            highlight=False,
+        )
         raise typer.Exit(2) from None
     with channel:
         stub = pb_grpc.CoordinationServiceStub(channel)

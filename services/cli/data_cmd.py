@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from services.cli.client import Session
 from services.hhs.load_benchmarks import load_benchmarks
 from services.hhs.tables import TABLES
 from shared.db import Database
@@ -21,8 +22,12 @@ def load_benchmarks_cmd(
     source: str = typer.Option(
         "", help="who published the file (default: its name), cited on every figure"
     ),
-    data_dir: Path = typer.Option(
-        Path("data"), "--data-dir", envvar="ELIG_DATA_DIR", help="the stack's data folder"
+    data_dir: Path | None = typer.Option(
+        None,
+        "--data-dir",
+        envvar="ELIG_DATA_DIR",
+        help="the stack's data folder (default: elig's own --data-dir, else data)",
+        show_default=False,
     ),
     database_url: str = typer.Option(
         "",
@@ -31,12 +36,16 @@ def load_benchmarks_cmd(
         help="HHS database (default: SQLite in --data-dir)",
     ),
 ) -> None:
-    """Derive each county's second-lowest-cost silver premium from a CMS QHP Landscape file
-    (one row per plan and county) and store it as HHS's benchmark for the plan year."""
+    """Store a plan year's benchmark premiums for HHS, from a CMS QHP Landscape file.
+
+    Each county's second-lowest-cost silver premium is derived from the file (one row per
+    plan and county) and stored as HHS's benchmark for the plan year."""
     if not 2000 <= plan_year <= 2100:
         typer.echo("--plan-year must be a calendar year between 2000 and 2100", err=True)
         raise typer.Exit(2)
-    settings = load_settings("hhs", data_dir=data_dir, database_url=database_url)
+    settings = load_settings(
+        "hhs", data_dir=data_dir or Session.data_dir, database_url=database_url
+    )
     db = Database(settings.resolved_database_url(), TABLES)
     db.create_tables()
     try:

@@ -14,17 +14,20 @@ from pathlib import Path
 
 import typer
 
+from services.cli.client import Session
 from shared.consent import LocalConsentKeys
 from shared.jws import key_id
 from shared.signing_keys import load_private_key, load_public_key, load_subject_key, public_key_pem
 
 app = typer.Typer(help="Consent keys: create them once, then provision them as secrets.")
 
+# Unset: elig's own --data-dir (`elig --data-dir X certs init` means X), else data.
 DataDirOption = typer.Option(
-    Path("data"),
+    None,
     "--data-dir",
     envvar="ELIG_DATA_DIR",
-    help="the service data folder; keys live in its keys/ subfolder",
+    help="the service data folder; keys live in its keys/ subfolder (default: elig's own --data-dir, else data)",
+    show_default=False,
 )
 
 
@@ -43,9 +46,9 @@ def _fail(message: str) -> typer.Exit:
 
 
 @app.command()
-def init(data_dir: Path = DataDirOption) -> None:
+def init(data_dir: Path | None = DataDirOption) -> None:
     """Create whichever consent keys are missing; existing keys are never replaced."""
-    keys = LocalConsentKeys.in_data_dir(data_dir)
+    keys = LocalConsentKeys.in_data_dir(data_dir or Session.data_dir)
     existed = {path: path.exists() for path, _, _ in _files(keys)}
     # A new signing key could never match the public key already handed out (and this may
     # be an agency's folder, where no signing key belongs): stop before creating anything.
@@ -73,8 +76,9 @@ def init(data_dir: Path = DataDirOption) -> None:
 
 
 @app.command()
-def public(data_dir: Path = DataDirOption) -> None:
+def public(data_dir: Path | None = DataDirOption) -> None:
     """Print the public signing key (PEM): what an agency needs to check consent proofs."""
+    data_dir = data_dir or Session.data_dir
     path = LocalConsentKeys.in_data_dir(data_dir).public_key_path
     if not path.is_file():
         raise _fail(f"no public key at {path}; run `elig keys init --data-dir {data_dir}` first")

@@ -29,7 +29,7 @@ from services.cli import (
     watch_cmd,
 )
 from services.cli.client import Session, TargetOption, call
-from services.cli.stack import SERVICES, Stack, StackError, running_stack
+from services.cli.stack import SERVICES, Stack, StackError, console_port, running_stack
 from services.cli.stack import free_ports as free_port_list
 from services.cli.targets import ENV_VAR, targets_path
 from services.cli.tool_identity import DEFAULT_CASEWORKER, DEFAULT_ROLE
@@ -73,6 +73,11 @@ def _who(
     Session.data_dir, Session.tls_mode = data_dir, tls_mode
 
 
+CaseIdArgument = typer.Argument(
+    ..., help="the case's id, as `elig submit` or `elig cases` print it"
+)
+
+
 def _submit(target: str | None, request: pb.SubmitApplicationRequest) -> pb.Case:
     return call(target, "SubmitApplication", request).case
 
@@ -103,7 +108,7 @@ def submit(
 
 @app.command("case")
 def show_case(
-    case_id: str,
+    case_id: str = CaseIdArgument,
     target: str | None = TargetOption,
     json: bool = typer.Option(False, "--json", help="print the case as JSON"),
 ) -> None:
@@ -116,7 +121,7 @@ def show_case(
 
 
 @app.command()
-def explain(case_id: str, target: str | None = TargetOption) -> None:
+def explain(case_id: str = CaseIdArgument, target: str | None = TargetOption) -> None:
     """Every reason behind a case's answers, with figures and citations."""
     render.explain(console, _get(target, case_id))
 
@@ -129,23 +134,14 @@ def list_cases(
 ) -> None:
     """List cases, newest first."""
     reply = call(
-        target, "ListCases", pb.ListCasesRequest(page_size=page_size, page_token=page_token)
+        target,
+        "ListCases",
+        pb.ListCasesRequest(page_size=page_size, page_token=page_token),
+        options={"page_size": "--page-size", "page_token": "--page-token"},
     )
-    table = Table(title="Cases")
-    for column in ("Case", "Created", "Plan year", "Status", "Members", "Programs"):
-        table.add_column(column)
-    for case in reply.cases:
-        table.add_row(
-            case.case_id,
-            case.create_time.ToDatetime().isoformat(timespec="seconds"),
-            str(case.plan_year),
-            pb.CaseStatus.Name(case.status).removeprefix("CASE_STATUS_").lower(),
-            str(len(case.household.members)),
-            ", ".join(render.program_name(p) for p in case.programs),
-        )
-    console.print(table)
+    console.print(render.cases_table(reply))
     if reply.next_page_token:
-        console.print(f"next page: --page-token {reply.next_page_token}")
+        console.print(f"next page: --page-token {reply.next_page_token}", soft_wrap=True)
 
 
 @app.command()
@@ -157,7 +153,12 @@ def up(
         show_default=False,
     ),
     demo: bool = typer.Option(False, help="submit an example household once the stack is up"),
-    example: Path = typer.Option(None, help="household YAML for --demo (default: Rivera family)"),
+    example: Path = typer.Option(
+        None,
+        exists=True,
+        dir_okay=False,
+        help="household YAML for --demo (default: Rivera family)",
+    ),
     exit_after: bool = typer.Option(False, "--exit", help="stop the stack after the demo"),
     free_ports: bool = typer.Option(
         False,
@@ -177,12 +178,30 @@ def up(
     # Shown as typed: a relative folder keeps machine paths out of copied output.
     data_dir = data_dir or Session.data_dir
     extra_env = _clock_env(clock_file) if clock_file else {}
+
+    # The sample is read before the minute of starting: a bad file is said at once.
+    sample = None
+    if demo:
+        path = example or next(p for p in example_paths() if "rivera" in p.name)
+        try:
+            sample = (path, load_request(path, str(uuid.uuid4())))
+        except HouseholdFileError as error:
+            err.print(f"[red]bad household file[/red] for --example: {error}")
+            raise typer.Exit(2) from None
+
+    # Seeding and starting take a while (most of a minute on a busy machine): say each step.
+    def say(step: str) -> None:
+        console.print(f"  {step}", highlight=False)
+
     try:
         stack = (
-            Stack.on_free_ports(data_dir, tls_mode=mode, extra_env=extra_env)
+            Stack.on_free_ports(data_dir, tls_mode=mode, extra_env=extra_env, progress=say)
             if free_ports
-            else Stack(data_dir, tls_mode=mode, extra_env=extra_env)
+            else Stack(data_dir, tls_mode=mode, extra_env=extra_env, progress=say)
         )
+        web_port = free_port_list(1)[0] if free_ports else console_port()
+        # The console's port too, before the minute of seeding and starting.
+        stack.check_ports_free({"console": web_port})
     except StackError as error:
         err.print(f"[red]the stack did not start[/red]: {error}")
         raise typer.Exit(2) from None
@@ -198,14 +217,12 @@ def up(
     try:
         with running_stack(stack):
             _print_services(stack, data_dir)
-            address = stack.start_console(free_port_list(1)[0] if free_ports else None)
+            address = stack.start_console(web_port)
             console.print(f"caseworker console: [bold]{address}[/bold] (sign in with any id)")
             _print_where(stack, data_dir)
-            if demo:
-                path = example or next(p for p in example_paths() if "rivera" in p.name)
-                console.print(f"\n[bold]Sample application[/bold]: {path.name}")
-                request = load_request(path, str(uuid.uuid4()))
-                render.print_case(console, _submit(stack.target("orchestrator"), request))
+            if sample is not None:
+                console.print(f"\n[bold]Sample application[/bold]: {sample[0].name}")
+                render.print_case(console, _submit(stack.target("orchestrator"), sample[1]))
             if exit_after:
                 return
             console.print("\nstack is up; Ctrl-C stops it. Try: elig submit <household.yaml>")

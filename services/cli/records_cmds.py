@@ -22,7 +22,13 @@ from services.harness.households import HouseholdFileError, load_request
 console = Console()
 err = Console(stderr=True)
 # SSNs are prompted for, hidden, so they stay out of shell history unless given on purpose.
-SsnOption = typer.Option(..., "--ssn", prompt="SSN (nine digits)", hide_input=True)
+SsnOption = typer.Option(
+    ...,
+    "--ssn",
+    prompt="SSN (nine digits)",
+    hide_input=True,
+    help="the person's SSN; asked for, hidden, when left out",
+)
 
 
 def _time(stamp) -> str:  # type: ignore[no-untyped-def]
@@ -70,6 +76,10 @@ def disclosures(
 ) -> None:
     """Who saw a person's data, when and why."""
     reply = call(target, "GetDisclosureReport", pb.GetDisclosureReportRequest(ssn=ssn))
+    console.print(disclosures_table(reply, raw))
+
+
+def disclosures_table(reply: pb.GetDisclosureReportResponse, raw: bool = False) -> Table:
     table = Table(title="Disclosures")
     for column in (
         "#",
@@ -82,7 +92,9 @@ def disclosures(
         "Case",
         "Detail",
     ):
-        table.add_column(column)
+        # Times and case ids whole (folded if need be): cut short they say nothing, and
+        # time-ordered case ids share their first characters.
+        table.add_column(column, overflow="fold")
     if raw:
         rows = [(str(d.seq), d, d.outcome) for d in reply.disclosures]
     else:
@@ -97,10 +109,10 @@ def disclosures(
             ", ".join(d.facts),
             d.purpose,
             outcome,
-            d.case_id[:8],
+            d.case_id,
             render.shown(d.detail),
         )
-    console.print(table)
+    return table
 
 
 def audit_verify(target: str | None = TargetOption) -> None:

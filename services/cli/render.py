@@ -212,3 +212,22 @@ def explain(console: Console, case: pb.Case) -> None:
 
 def as_json(message: object) -> str:
     return json_format.MessageToJson(message, preserving_proto_field_name=True, indent=2)  # type: ignore[arg-type]
+
+
+def cases_table(reply: pb.ListCasesResponse) -> Table:
+    table = Table(title="Cases")
+    # The id is what `elig case` takes: whole on one line, never cut to "01a22b…".
+    longest = max((len(case.case_id) for case in reply.cases), default=4)
+    table.add_column("Case", no_wrap=True, min_width=longest)
+    for column in ("Created", "Plan year", "Status", "Members", "Programs"):
+        table.add_column(column)
+    for case in reply.cases:
+        table.add_row(
+            case.case_id,
+            case.create_time.ToDatetime().isoformat(sep=" ", timespec="seconds"),
+            str(case.plan_year),
+            pb.CaseStatus.Name(case.status).removeprefix("CASE_STATUS_").lower().replace("_", " "),
+            str(len(case.household.members)),
+            ", ".join(program_name(p) for p in case.programs),
+        )
+    return table

@@ -65,7 +65,10 @@ def _flags_event(
         "age": age,
     }
     if new_member_file is not None:
-        data["new_member"] = yaml.safe_load(new_member_file.read_text(encoding="utf-8"))
+        try:
+            data["new_member"] = yaml.safe_load(new_member_file.read_text(encoding="utf-8"))
+        except yaml.YAMLError as error:
+            raise HouseholdFileError(f"{new_member_file}: not valid YAML: {error}") from None
     if incomes or no_income:
         data["incomes"] = [_income_flag(i) for i in incomes]
     if state or county:
@@ -111,6 +114,12 @@ def report(
     target: str | None = TargetOption,
 ) -> None:
     """Report a change once: every program is determined again and every agency told."""
+    if file is None and not kind:
+        err.print(
+            "[red]say what changed[/red]: give --kind and --date with the flags the kind"
+            " reads (see --help), or --file with an event YAML"
+        )
+        raise typer.Exit(2)
     try:
         if file is not None:
             event = load_event(file)

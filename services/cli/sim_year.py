@@ -47,6 +47,7 @@ from services.harness.scenario import event_from_dict
 from shared.errors import details_of
 
 console = Console()
+err = Console(stderr=True)
 T = TypeVar("T")
 
 
@@ -113,7 +114,11 @@ def year(
     # The folder whose agencies are seeded is the one whose stack is asked: elig's own.
     data_dir = data_dir or Session.data_dir
     started = time.perf_counter()
-    end = dt.date.fromisoformat(today) if today else dt.date.today()
+    try:
+        end = dt.date.fromisoformat(today) if today else dt.date.today()
+    except ValueError:
+        err.print(f"[red]--today must be a date, YYYY-MM-DD[/red], not {today!r}")
+        raise typer.Exit(2) from None
     year_of = plan_year or end.year
     first_day = years.month_start(end, 1)
     clock = SimClock(clock_file) if clock_file else None

@@ -17,6 +17,7 @@ from rich.console import Console
 from eligibility.ssa.v1 import identity_pb2 as pb
 from eligibility.ssa.v1 import identity_pb2_grpc as pb_grpc
 from services.cli.client import Session, fail
+from services.cli.targets import env_var, service_target
 from services.cli.tool_identity import LocalTool
 from shared.protoconv import date_to_proto
 from shared.settings import DEFAULT_PORTS
@@ -27,7 +28,12 @@ console = Console()
 err = Console(stderr=True)
 
 SsaTargetOption = typer.Option(
-    f"127.0.0.1:{DEFAULT_PORTS['ssa']}", "--target", envvar="ELIG_SSA_TARGET"
+    None,
+    "--target",
+    envvar=env_var("ssa"),
+    help="SSA's host:port; default: what `elig up` wrote in the data folder,"
+    f" else 127.0.0.1:{DEFAULT_PORTS['ssa']}",
+    show_default=False,
 )
 
 
@@ -45,7 +51,7 @@ def record_death(
     date: str = typer.Option(..., "--date", help="the date of death, YYYY-MM-DD"),
     reported_by: str = typer.Option("state EDRS", help="who reported the death"),
     request_id: str = typer.Option("", help="idempotency key; a new UUID when empty"),
-    target: str = SsaTargetOption,
+    target: str | None = SsaTargetOption,
 ) -> None:
     """Report a death to SSA, as vital records."""
     request = pb.RecordDeathRequest(
@@ -55,8 +61,9 @@ def record_death(
         reported_by=reported_by,
     )
     tool = LocalTool(Session.data_dir, Session.tls_mode, VITAL_RECORDS)
+    where = service_target("ssa", target, Session.data_dir)
     try:
-        channel = tool.channel_sync(target)
+        channel = tool.channel_sync(where.address)
     except (OSError, ValueError) as error:
         err.print(f"[red]cannot present the vital-records certificate[/red]: {error}")
         err.print("  `elig up` or `elig certs init` creates it under the data folder (--data-dir)")
@@ -65,7 +72,7 @@ def record_death(
         try:
             report = pb_grpc.IdentityServiceStub(channel).RecordDeath(request, timeout=30).report
         except grpc.RpcError as error:
-            fail(error)
+            fail(error, where, service="ssa")
             raise
     console.print(
         f"death recorded: report {report.sequence}, SSN ending {report.ssn[-4:]}, "

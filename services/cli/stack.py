@@ -12,7 +12,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +51,30 @@ def free_ports(count: int) -> list[int]:
             sock.close()
 
 
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether something listens on ``host:port``. SO_REUSEADDR as gRPC binds: an earlier
+    server's connections in TIME_WAIT do not hold the port, a listening socket does."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        probe.bind((host, port))
+    except OSError:
+        return True
+    finally:
+        probe.close()
+    return False
+
+
+def console_port() -> int:
+    """The console's port: ELIG_CONSOLE_PORT, else 8080; 0, as for the services, any free one."""
+    raw = os.environ.get("ELIG_CONSOLE_PORT", "").strip() or "8080"
+    try:
+        port = int(raw)
+    except ValueError:
+        raise StackError(f"ELIG_CONSOLE_PORT must be a port number, not {raw!r}") from None
+    return port or free_ports(1)[0]
+
+
 def configured_ports(names: tuple[str, ...] = SERVICES) -> dict[str, int]:
     """Each service's port as ``ELIG_<SERVICE>_PORT`` sets it, else its default; 0 (or a
     service without a default) means any free port, chosen now so the launcher knows it."""
@@ -85,6 +109,9 @@ class Stack:
     # A command a service is started under (a profiler, valgrind), by service name.
     launchers: dict[str, list[str]] = field(default_factory=dict)
     last_exit_codes: dict[str, int | None] = field(default_factory=dict)
+    # Told each step of a start that takes a while (seeding, waiting), for `elig up`.
+    progress: Callable[[str], None] = field(default=lambda _: None, repr=False)
+    wrote_targets: bool = False
 
     def __post_init__(self) -> None:
         self.data_dir = Path(self.data_dir).resolve()
@@ -120,8 +147,21 @@ class Stack:
         env.update(self.extra_env)
         return env
 
+    def check_ports_free(self, others: dict[str, int] | None = None) -> None:
+        """Refuse at once, by name, a port another process holds: otherwise the service
+        started on it dies with a bind traceback, after the whole seeding."""
+        wanted = {**self.ports, **(others or {})}
+        taken = [f"{port} ({name})" for name, port in wanted.items() if port_in_use(port)]
+        if taken:
+            raise StackError(
+                f"port {', '.join(taken)} already in use: is another stack running? Stop it,"
+                " or start this one elsewhere: `elig up --free-ports` (`make run"
+                " ARGS=--free-ports`), or ELIG_<SERVICE>_PORT for one service"
+            )
+
     def seed(self) -> None:
         for name in SEEDED:
+            self.progress(f"seeding {name} from the synthetic population ...")
             result = subprocess.run(
                 [sys.executable, "-m", f"services.{name}.seed"],
                 env=self.env_for(name),
@@ -138,10 +178,12 @@ class Stack:
         self.tool().ensure()
         for name in SERVICES:
             self.start_one(name)
+        self.progress(f"waiting until {', '.join(SERVICES)} answer ...")
         for name in SERVICES:
             self.wait_serving(name, timeout)
         # Only now: a command reading the file finds a stack that answers.
         write_targets(self.data_dir, {name: self.target(name) for name in SERVICES})
+        self.wrote_targets = True
 
     def start_one(self, name: str) -> None:
         log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the child
@@ -162,21 +204,24 @@ class Stack:
 
     def wait_serving(self, name: str, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
-        with self.channel(name) as channel:
-            stub = health_pb2_grpc.HealthStub(channel)
-            while time.monotonic() < deadline:
-                process = self.processes.get(name)
-                if process is not None and process.poll() is not None:
-                    raise StackError(
-                        f"{name} exited with {process.returncode}: {self.log_tail(name)}"
-                    )
+        while time.monotonic() < deadline:
+            process = self.processes.get(name)
+            if process is not None and process.poll() is not None:
+                raise StackError(f"{name} exited with {process.returncode}: {self.log_tail(name)}")
+            # A new channel each try: one channel kept through a slow start backs off between
+            # connection attempts (1 s, 1.6 s, 2.6 s ... gRPC's defaults), so a service that
+            # took 45 s to import on a busy machine was next tried after the deadline. Until
+            # the port listens a try fails at once, so the generous call timeout costs nothing.
+            with self.channel(name) as channel:
                 try:
-                    reply = stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=1.0)
+                    reply = health_pb2_grpc.HealthStub(channel).Check(
+                        health_pb2.HealthCheckRequest(service=""), timeout=5.0
+                    )
                     if reply.status == health_pb2.HealthCheckResponse.SERVING:
                         return
                 except grpc.RpcError:
                     pass
-                time.sleep(0.1)
+            time.sleep(0.1)
         raise StackError(
             f"{name} did not report SERVING within {timeout:.0f}s: {self.log_tail(name)}"
         )
@@ -224,12 +269,10 @@ class Stack:
     def start_console(self, port: int | None = None, timeout: float = 30.0) -> str:
         """Start the caseworker console (services/console) beside the services, as one more
         child process stopped with them; its address. The port is ``port``, else
-        ELIG_CONSOLE_PORT, else 8080."""
+        ELIG_CONSOLE_PORT, else 8080 (console_port)."""
         import urllib.request
 
-        port = port or int(os.environ.get("ELIG_CONSOLE_PORT", "8080") or "8080")
-        if port == 0:  # like the services' ports: 0 means any free one
-            port = free_ports(1)[0]
+        port = port or console_port()
         env = {
             **os.environ,
             "ELIG_DATA_DIR": str(self.data_dir),
@@ -297,7 +340,10 @@ class Stack:
 
     def stop(self) -> dict[str, int | None]:
         """SIGTERM in reverse start order; returns (and keeps) each exit code."""
-        remove_targets(self.data_dir)
+        # Only our own: a stack that never came up leaves another's file alone.
+        if self.wrote_targets:
+            remove_targets(self.data_dir)
+            self.wrote_targets = False
         codes = {name: self.stop_one(name) for name in reversed(list(self.processes))}
         self.last_exit_codes.update(codes)
         return codes
@@ -305,6 +351,9 @@ class Stack:
 
 @contextmanager
 def running_stack(stack: Stack, *, seed: bool = True, timeout: float = 60.0) -> Iterator[Stack]:
+    # Before the try: a stack refused for a taken port stops nothing, and leaves the
+    # targets.json of the stack that holds the port where it is.
+    stack.check_ports_free()
     try:
         if seed:
             stack.seed()

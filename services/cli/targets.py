@@ -43,16 +43,26 @@ def remove_targets(data_dir: Path) -> None:
     targets_path(data_dir).unlink(missing_ok=True)
 
 
+def env_var(service: str) -> str:
+    return f"ELIG_{service.upper()}_TARGET"
+
+
 def orchestrator_target(explicit: str | None, data_dir: Path) -> Target:
     """--target (or ELIG_ORCHESTRATOR_TARGET, which typer folds into it), else what the
     stack in ``data_dir`` wrote, else the default port."""
+    return service_target("orchestrator", explicit, data_dir)
+
+
+def service_target(service: str, explicit: str | None, data_dir: Path) -> Target:
+    """The same search for any service of the stack (SSA, for vital records' reports):
+    a stack on free ports is found where `elig up` wrote it, not at the default port."""
     if explicit:
-        return Target(explicit, f"--target or {ENV_VAR}")
+        return Target(explicit, f"--target or {env_var(service)}")
     path = targets_path(data_dir)
     try:
-        written = json.loads(path.read_text(encoding="utf-8")).get("orchestrator")
+        written = json.loads(path.read_text(encoding="utf-8")).get(service)
     except (OSError, ValueError, AttributeError):
         written = None
     if isinstance(written, str) and written:
         return Target(written, str(path))
-    return Target(DEFAULT_TARGET, "the default")
+    return Target(f"127.0.0.1:{DEFAULT_PORTS[service]}", "the default")

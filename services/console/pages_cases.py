@@ -174,8 +174,13 @@ async def burden(request: Request) -> Response:
     problem = None
     report = None
     try:
-        reply = await call(request, "GetBurdenReport", pb.GetBurdenReportRequest(case_id=case_id))
-        report = reply.report
+        # The report over every case is for supervisors and auditors: a caseworker who
+        # opens the page from the menu gets the form, not a refusal of a question not asked.
+        if case_id or session_of(request).role != "caseworker":
+            reply = await call(
+                request, "GetBurdenReport", pb.GetBurdenReportRequest(case_id=case_id)
+            )
+            report = reply.report
     except ProblemRaised as raised:
         if raised.problem.sign_in_again:
             raise

@@ -22,11 +22,36 @@ from services.harness.households import (
     _enum,
     request_from_dict,
 )
+from shared.change_notice import ANSWERS_ONLY
+
+PREFIX = "LIFE_EVENT_KIND_"
+# What a person can report; the orchestrator's own notice kinds are refused in an event.
+REPORTABLE = tuple(
+    name.removeprefix(PREFIX).lower()
+    for name, number in le.LifeEventKind.items()
+    if number and number not in ANSWERS_ONLY
+)
+
+
+def _kind(raw: object) -> int:
+    allowed = ", ".join(REPORTABLE)
+    if not str(raw or "").strip():
+        raise HouseholdFileError(f"kind: missing; give one of: {allowed}")
+    try:
+        kind = _enum(le.LifeEventKind, PREFIX, raw, "kind")
+    except HouseholdFileError:
+        raise HouseholdFileError(f"kind: {raw!r} is not one of: {allowed}") from None
+    if kind in ANSWERS_ONLY:
+        raise HouseholdFileError(
+            f"kind: {raw!r} is a notice the orchestrator sends, not a change to report;"
+            f" give one of: {allowed}"
+        )
+    return kind
 
 
 def event_from_dict(data: dict[str, Any]) -> le.LifeEvent:
     event = le.LifeEvent(
-        kind=_enum(le.LifeEventKind, "LIFE_EVENT_KIND_", data.get("kind", ""), "kind"),
+        kind=_kind(data.get("kind")),
         person_id=str(data.get("person", "") or ""),
         spouse_person_id=str(data.get("spouse", "") or ""),
         departing_person_ids=[str(p) for p in data.get("departing") or []],

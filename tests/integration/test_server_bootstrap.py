@@ -8,14 +8,14 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from services.cli.stack import SERVICES, free_ports
 from shared.security import Trust
-from shared.server import start_server
+from shared.server import PortTaken, start_server
 from shared.tls import PLAINTEXT
 
 
 async def test_a_second_server_on_a_taken_port_fails_to_start(serve) -> None:  # type: ignore[no-untyped-def]
     first = await serve([])
     # gRPC would otherwise share the port (SO_REUSEPORT) and answer the wrong service's callers.
-    with pytest.raises(RuntimeError, match="Failed to bind"):
+    with pytest.raises(PortTaken, match="another process holds the port"):
         await start_server([], "127.0.0.1", first.port, trust=Trust(PLAINTEXT))
 
 

@@ -5,6 +5,7 @@ reports recorded by another SSA server on the same database. SQLite and PostgreS
 from __future__ import annotations
 
 import asyncio
+import shutil
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -17,6 +18,7 @@ from eligibility.common.v1 import date_pb2, household_pb2
 from eligibility.ssa.v1 import identity_pb2 as pb
 from eligibility.ssa.v1 import identity_pb2_grpc as pb_grpc
 from services.cli.main import app as elig
+from services.cli.targets import write_targets
 from services.ssa import server as ssa_server
 from services.ssa.tables import AUDIT, TABLES
 from shared.db import Database
@@ -180,3 +182,18 @@ async def test_elig_ssa_record_death_reports_as_vital_records(coordination, ssa)
         [*args[:4], "--ssn", "412558399", "--date", "2026-11-02", "--target", handle.target],
     )
     assert bad.exit_code == 2 and "NOT_FOUND" in bad.output
+
+
+async def test_elig_ssa_record_death_finds_ssa_where_elig_up_wrote_it(  # type: ignore[no-untyped-def]
+    coordination, ssa, tmp_path
+) -> None:
+    """A stack on free ports: no --target, SSA's address read from targets.json."""
+    data = tmp_path / "data"
+    shutil.copytree(coordination.agencies["ssa"].credentials, data)
+    write_targets(data, {"ssa": coordination.agencies["ssa"].target})
+    args = ["--data-dir", str(data), "ssa", "record-death", "--ssn", "412558302"]
+    result = await asyncio.to_thread(
+        CliRunner().invoke, elig, [*args, "--date", "2026-11-03"], env={"ELIG_SSA_TARGET": None}
+    )
+    assert result.exit_code == 0, result.output
+    assert (await _verify(ssa, "412558302")).death_date == _date(2026, 11, 3)

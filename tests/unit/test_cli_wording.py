@@ -3,12 +3,14 @@ age bands in words, and example descriptions whole."""
 
 from __future__ import annotations
 
+from google.protobuf.timestamp_pb2 import Timestamp
 from rich.console import Console
+from rich.table import Table
 from typer.testing import CliRunner
 
 from eligibility.common.v1 import determination_pb2 as det
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
-from services.cli import render
+from services.cli import records_cmds, render
 from services.cli.main import app
 from services.hhs.medicaid import group_label
 
@@ -69,3 +71,35 @@ def test_examples_print_each_description_whole() -> None:
     flat = " ".join(result.output.replace("│", " ").split())
     # The Rivera file's description runs over three comment lines.
     assert "the parents for Marketplace coverage with a premium tax credit." in flat
+
+
+# Ids minted within a minute of each other share their first eight characters.
+TWINS = ("01a22bdbf380be4460a1e3f66608763d", "01a22bdbf3c0b33134e94ae5d64cf861")
+
+
+def _text(table: Table, width: int) -> str:
+    console = Console(record=True, width=width)
+    console.print(table)
+    return console.export_text()
+
+
+def test_cases_show_every_case_id_whole_even_on_a_narrow_terminal() -> None:
+    reply = pb.ListCasesResponse(
+        cases=[pb.Case(case_id=i, plan_year=2027, programs=[det.PROGRAM_SNAP]) for i in TWINS]
+    )
+    for width in (80, 120):
+        text = _text(render.cases_table(reply), width)
+        assert all(case_id in text for case_id in TWINS), text
+
+
+def test_disclosures_name_each_case_and_time_whole() -> None:
+    when = Timestamp(seconds=1_796_032_165)  # 2026-11-30T09:49:25Z
+    reply = pb.GetDisclosureReportResponse(
+        disclosures=[
+            pb.Disclosure(seq=n, time=when, actor_service="ssa", case_id=case_id, outcome="X")
+            for n, case_id in enumerate(TWINS, 1)
+        ]
+    )
+    text = _text(records_cmds.disclosures_table(reply, raw=True), 200)
+    assert all(case_id in text for case_id in TWINS), text
+    assert "2026-11-30T09:49:25Z" in text

@@ -130,3 +130,21 @@ def test_public_without_keys_says_to_run_init(tmp_path: Path) -> None:
     result = elig("keys", "public", "--data-dir", str(tmp_path))
     assert result.exit_code == 1
     assert "elig keys init" in result.output
+
+
+def test_the_top_level_data_dir_is_where_keys_and_certificates_go(tmp_path: Path) -> None:
+    """`elig --data-dir X keys init` as `elig keys init --data-dir X`: not ./data."""
+    result = runner.invoke(
+        app, ["--data-dir", str(tmp_path), "keys", "init"], env={"ELIG_DATA_DIR": None}
+    )
+    assert result.exit_code == 0, result.output
+    assert LocalConsentKeys.in_data_dir(tmp_path).public_key_path.is_file()
+    result = runner.invoke(
+        app, ["--data-dir", str(tmp_path), "certs", "init"], env={"ELIG_DATA_DIR": None}
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "certs" / "ca.pem").is_file()
+    token = runner.invoke(
+        app, ["--data-dir", str(tmp_path), "certs", "token"], env={"ELIG_DATA_DIR": None}
+    )
+    assert token.exit_code == 0 and token.output.count(".") == 2, token.output

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+from typer.testing import CliRunner
+
 from eligibility.common.v1 import date_pb2, household_pb2
 from eligibility.common.v1 import life_event_pb2 as le
-from services.harness.households import example_paths, load_request
+from services.cli.main import app
+from services.harness.households import HouseholdFileError, example_paths, load_request
+from services.harness.life_events import event_from_dict
 from services.orchestrator.domain import events
 
 TODAY = dt.date(2026, 11, 25)
@@ -143,3 +148,37 @@ def test_the_orchestrators_own_kinds_are_not_a_change_a_person_reports() -> None
         assert set(found) == {"event.kind"}, kind
         assert "not a change a person reports" in found["event.kind"]
         assert what in found["event.kind"]
+
+
+def test_an_event_without_a_kind_or_with_the_orchestrators_own_lists_only_reportable_kinds() -> (
+    None
+):
+    for data, said in (
+        ({"date": "2026-11-20"}, "kind: missing"),
+        ({"kind": "lottery", "date": "2026-11-20"}, "'lottery' is not one of"),
+        ({"kind": "renewed", "date": "2026-11-20"}, "a notice the orchestrator sends"),
+    ):
+        with pytest.raises(HouseholdFileError) as refused:
+            event_from_dict(data)
+        text = str(refused.value)
+        assert said in text and "income_change" in text and "age_milestone" in text
+        for own in ("issue_settled", "rechecked"):
+            assert own not in text, text
+
+
+def test_elig_report_without_a_kind_says_to_give_one_before_calling_anyone() -> None:
+    result = CliRunner().invoke(app, ["report", "some-case"], env={"COLUMNS": "200"})
+    assert result.exit_code == 2
+    assert "give --kind and --date" in result.output and "--file" in result.output
+
+
+def test_elig_report_names_a_new_member_file_that_is_not_yaml(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    baby = tmp_path / "baby.yaml"
+    baby.write_text("id: [\n")
+    result = CliRunner().invoke(
+        app,
+        ["report", "c1", "--kind", "birth", "--date", "2026-11-01", "--new-member-file", str(baby)],
+        env={"COLUMNS": "300"},
+    )
+    assert result.exit_code == 2
+    assert f"bad event: {baby}: not valid YAML" in result.output

@@ -7,7 +7,9 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from services.cli.main import app
 from services.cli.sim_clock import ClockAhead, SimClock
 from services.harness import scenario, year
 from services.harness.synthetic import generate
@@ -86,3 +88,10 @@ def test_elig_up_gives_every_service_the_clock_file_and_quick_rounds(
     }
     monkeypatch.setenv("ELIG_FOLLOW_UP_INTERVAL_SECONDS", "5")
     assert "ELIG_ORCHESTRATOR_FOLLOW_UP_INTERVAL_SECONDS" not in _clock_env(Path("clock"))
+
+
+def test_elig_sim_year_refuses_a_today_that_is_not_a_date() -> None:
+    result = CliRunner().invoke(app, ["sim", "year", "--today", "garbage"], env={"COLUMNS": "300"})
+    assert result.exit_code == 2
+    assert "--today must be a date, YYYY-MM-DD" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
