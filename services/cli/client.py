@@ -23,7 +23,8 @@ from services.cli.tool_identity import DEFAULT_CASEWORKER, DEFAULT_ROLE, LocalTo
 from shared.errors import details_of
 from shared.tls import MTLS, PLAINTEXT
 
-err = Console(stderr=True)
+# Errors name files and addresses: the terminal may wrap them, rich must not break them.
+err = Console(stderr=True, soft_wrap=True)
 
 
 class Session:

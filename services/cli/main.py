@@ -39,7 +39,8 @@ from shared.tls import MODES, MTLS
 
 app = typer.Typer(help="Tell the government once: submit households, read combined eligibility.")
 console = Console()
-err = Console(stderr=True)
+# Errors name files and addresses: the terminal may wrap them, rich must not break them.
+err = Console(stderr=True, soft_wrap=True)
 
 
 @app.callback()

@@ -20,7 +20,8 @@ from services.cli.disclosures import fold
 from services.harness.households import HouseholdFileError, load_request
 
 console = Console()
-err = Console(stderr=True)
+# Errors name files and addresses: the terminal may wrap them, rich must not break them.
+err = Console(stderr=True, soft_wrap=True)
 # SSNs are prompted for, hidden, so they stay out of shell history unless given on purpose.
 SsnOption = typer.Option(
     ...,

@@ -21,7 +21,8 @@ from services.harness.households import HouseholdFileError
 from services.harness.life_events import event_from_dict, load_event
 
 console = Console()
-err = Console(stderr=True)
+# Errors name files and addresses: the terminal may wrap them, rich must not break them.
+err = Console(stderr=True, soft_wrap=True)
 AGENCY_NAMES = {
     "ssa": "SSA",
     "treasury": "Treasury (IRS)",

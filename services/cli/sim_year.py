@@ -47,7 +47,8 @@ from services.harness.scenario import event_from_dict
 from shared.errors import details_of
 
 console = Console()
-err = Console(stderr=True)
+# Errors name files and addresses: the terminal may wrap them, rich must not break them.
+err = Console(stderr=True, soft_wrap=True)
 T = TypeVar("T")
 
 

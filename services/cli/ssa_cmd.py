@@ -25,7 +25,8 @@ from shared.tls import VITAL_RECORDS
 
 app = typer.Typer(help="What SSA is told by others: deaths reported by vital records.")
 console = Console()
-err = Console(stderr=True)
+# Errors name files and addresses: the terminal may wrap them, rich must not break them.
+err = Console(stderr=True, soft_wrap=True)
 
 SsaTargetOption = typer.Option(
     None,
