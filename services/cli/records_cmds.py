@@ -18,6 +18,7 @@ from services.cli import render
 from services.cli.client import TargetOption, call
 from services.cli.disclosures import fold
 from services.harness.households import HouseholdFileError, load_request
+from shared.csv_cells import text_cell
 
 console = Console()
 # Errors name files and addresses: the terminal may wrap them, rich must not break them.
@@ -249,7 +250,8 @@ def sweep_rows(steps: list[pb.SweepStep], plain: bool = False) -> tuple[list[str
     (``plain`` numbers for CSV, formatted money for people), "pending" for a credit not
     yet known."""
     money = (lambda cents: f"{cents / 100:.2f}") if plain else render.money
-    shown = (lambda text: text) if plain else render.shown  # CSV cells are not markup
+    # CSV cells are neither markup nor formulas.
+    shown = text_cell if plain else render.shown
     columns: list[tuple[str, int]] = []
     for step in steps[:1]:
         for person in step.determinations:

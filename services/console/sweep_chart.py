@@ -14,6 +14,7 @@ from xml.sax.saxutils import escape
 from eligibility.common.v1 import determination_pb2 as det
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from services.console import labels
+from shared.csv_cells import text_cell
 
 COVERAGE = (det.PROGRAM_MEDICAID, det.PROGRAM_CHIP)
 COVERED = (det.DETERMINATION_STATUS_ELIGIBLE, det.DETERMINATION_STATUS_CONDITIONAL)
@@ -110,7 +111,7 @@ def csv_text(rows: list[Row]) -> str:
             "monthly_benefits_dollars",
             "monthly_income_plus_benefits_dollars",
             "medicaid_or_chip_covered",
-            *columns,
+            *(text_cell(c) for c in columns),
         ]
     )
     for row in rows:
@@ -121,7 +122,7 @@ def csv_text(rows: list[Row]) -> str:
                 f"{row.snap_cents / 100:.2f}",
                 f"{row.benefits_cents / 100:.2f}",
                 f"{row.resources_cents / 100:.2f}",
-                "; ".join(row.covered),
+                text_cell("; ".join(row.covered)),
                 *(row.statuses.get(c, "") for c in columns),
             ]
         )

@@ -43,3 +43,12 @@ def test_refusals_name_the_options_typed() -> None:
     # A field inside the household file keeps its own name.
     nested = "household.members[0].person_id"
     assert _as_option(nested, WHATIF_OPTIONS) == nested
+
+
+def test_a_person_id_a_spreadsheet_would_run_is_written_to_csv_as_text() -> None:
+    step = _step(0, det.DETERMINATION_STATUS_INELIGIBLE)
+    step.determinations[0].person_id = '=HYPERLINK("http://example.invalid","x")'
+    header, _ = sweep_rows([step], plain=True)
+    assert header[1].startswith("'=HYPERLINK(")
+    header, _ = sweep_rows([step], plain=False)  # the table on screen shows the id as typed
+    assert header[1].startswith("=HYPERLINK(")

@@ -4,6 +4,8 @@ what-if's cliffs."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from types import SimpleNamespace
 
@@ -247,3 +249,21 @@ def test_a_signed_out_session_is_refused_until_it_would_have_expired(tmp_path) -
     # A signed-in cookie with no id cannot be signed out, so it is not taken.
     legacy = Session("csrf", "cw-1", "supervisor", 1_000.0)
     assert codec.decode(codec.encode(legacy), now=1_020.0).session is None
+
+
+def test_what_if_csv_writes_ids_a_spreadsheet_would_run_as_text() -> None:
+    eligible = det.DETERMINATION_STATUS_ELIGIBLE
+    step = _step(0, 0, eligible)
+    for person in step.determinations:
+        person.person_id = "@SUM(1+1)*cmd|' /C calc'!A0"
+    header = next(
+        csv.reader(
+            io.StringIO(
+                sweep_chart.csv_text(
+                    sweep_chart.rows_of(pb.SimulateIncomeSweepResponse(steps=[step]))
+                )
+            )
+        )
+    )
+    person_columns = [c for c in header if "SUM" in c]
+    assert person_columns and all(c.startswith("'@SUM") for c in person_columns)
