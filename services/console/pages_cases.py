@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -132,8 +133,10 @@ async def case_body(request: Request) -> Response:
 @signed_in
 async def case_events(request: Request) -> Response:
     """WatchCase as server-sent events: 'update' for each change; 'unavailable' (and the
-    end of the stream) when the orchestrator cannot stream, so the page polls instead."""
+    end of the stream) when the orchestrator cannot stream, so the page polls instead;
+    'signedout' (and the end) once the sign-in that opened it has ended or expired."""
     session = session_of(request)
+    codec = request.app.state.codec
     client = orchestrator(request)
     case_id = request.path_params["case_id"]
     # Whatever a client sends as the last id seen; anything unreadable means from the start.
@@ -147,15 +150,25 @@ async def case_events(request: Request) -> Response:
             session.role or "",
         )
         try:
-            async for update in stream:
-                kind = pb.CaseEventKind.Name(update.event.kind).removeprefix("CASE_EVENT_KIND_")
-                yield f"id: {update.sequence}\nevent: update\ndata: {json.dumps(kind)}\n\n"
+            # The stream was admitted with the sign-in as it was: it ends when the sign-in
+            # expires, and tells nothing more once it has been signed out.
+            async with asyncio.timeout(max(0.0, codec.seconds_left(session))):
+                async for update in stream:
+                    if not codec.in_force(session):
+                        break
+                    kind = pb.CaseEventKind.Name(update.event.kind)
+                    kind = kind.removeprefix("CASE_EVENT_KIND_")
+                    yield f"id: {update.sequence}\nevent: update\ndata: {json.dumps(kind)}\n\n"
+        except TimeoutError:
+            pass
         except grpc.aio.AioRpcError as error:
             problem = problem_of(error, client.target, "live updates")
             payload = json.dumps({"title": problem.title, "message": problem.message})
             yield f"event: unavailable\ndata: {payload}\n\n"
         finally:
             stream.cancel()
+        if not codec.in_force(session):
+            yield "event: signedout\ndata: {}\n\n"
 
     return StreamingResponse(
         events(), media_type="text/event-stream", headers={"Cache-Control": "no-store"}

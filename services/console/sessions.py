@@ -93,15 +93,29 @@ class SessionCodec:
         except (BadSignature, KeyError, TypeError, ValueError):
             return Decoded(None)
         stamp = time.time() if now is None else now
-        if session.signed_in and stamp - session.signed_in_at > self.lifetime_seconds:
+        if session.signed_in and self.seconds_left(session, stamp) < 0:
             return Decoded(None, expired=True)
-        # A sign-in that cannot be signed out (a cookie from before sign-ins had ids) or
-        # that was signed out is no sign-in.
-        if session.signed_in and (
-            not session.session_id or self.ended.ended(session.session_id, stamp)
-        ):
+        if session.signed_in and not self.in_force(session, stamp):
             return Decoded(None)
         return Decoded(session)
+
+    def seconds_left(self, session: Session, now: float | None = None) -> float:
+        """How long a sign-in has before it expires (negative once it has)."""
+        stamp = time.time() if now is None else now
+        return session.signed_in_at + self.lifetime_seconds - stamp
+
+    def in_force(self, session: Session, now: float | None = None) -> bool:
+        """Whether a sign-in still counts: not expired and not signed out. A page that
+        goes on answering after its request was admitted (a live stream) asks again."""
+        stamp = time.time() if now is None else now
+        # A sign-in that cannot be signed out (a cookie from before sign-ins had ids) or
+        # that was signed out is no sign-in.
+        return (
+            session.signed_in
+            and self.seconds_left(session, stamp) >= 0
+            and bool(session.session_id)
+            and not self.ended.ended(session.session_id, stamp)
+        )
 
 
 def session_secret(data_dir: Path) -> bytes:

@@ -41,6 +41,12 @@
       try { text = JSON.parse(event.data).message || text; } catch (e) { /* keep the plain text */ }
       poll("Live updates are not available (" + text.replace(/\.$/, "") + ").");
     });
+    source.addEventListener("signedout", function () {
+      // The sign-in ended (signed out elsewhere, or expired): nothing more is shown here
+      // until the caseworker signs in again, which the page's own request will ask for.
+      source.close();
+      say("Live updates stopped: you are no longer signed in.");
+    });
     source.addEventListener("error", function () {
       if (source.readyState === EventSource.CLOSED) { poll("Live updates stopped."); }
     });
