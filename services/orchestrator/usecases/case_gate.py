@@ -12,8 +12,6 @@ inside it, as raising rolls the work back).
 
 from __future__ import annotations
 
-import re
-
 from sqlmodel import Session
 
 from services.orchestrator import audit_trail, entitlement
@@ -25,11 +23,9 @@ from shared.clock import Clock
 from shared.context import Principal, current_caller
 from shared.db import Database
 from shared.errors import ServiceError, not_found
+from shared.ordered_ids import shaped_like_ordered_id
 
 CASE_REVIEW_PURPOSE = "case-review"
-# How shared.ordered_ids mints case ids. A probed "id" of another shape may be anything a
-# caller typed (an SSN, a name), so it is not copied into the audit log.
-_MINTED_ID = re.compile(r"[0-9a-f]{32}")
 # The subject of a refused probe for a record that does not exist: it names nobody (a
 # real reference is a keyed hash, never this word).
 NO_SUBJECT = "no-such-record"
@@ -52,7 +48,9 @@ class CaseGate:
             return not_found("case", case_id)
         if row is None:
             refs = [NO_SUBJECT]
-            on_record = case_id if _MINTED_ID.fullmatch(case_id) else ""
+            # A probed "id" not shaped like the ids we mint may be anything a caller typed
+            # (an SSN, a name), so it is not copied into the audit log.
+            on_record = case_id if shaped_like_ordered_id(case_id) else ""
         else:
             members = mapping.household_of(repository.StoredCase(row, [], [], []))
             refs = [self._subjects.ref(m.ssn) for m in members]
