@@ -10,9 +10,18 @@ index, side by side. Eighty random bits per millisecond keep them unguessable an
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
+
+_SHAPE = re.compile(r"[0-9a-f]{32}")
 
 
 def ordered_id() -> str:
     return f"{time.time_ns() // 1_000_000:012x}{secrets.token_hex(10)}"
+
+
+def shaped_like_ordered_id(text: str) -> bool:
+    """Whether ``text`` could be one of these ids (text typed where an id may go may be
+    anything: an SSN, a name)."""
+    return _SHAPE.fullmatch(text) is not None

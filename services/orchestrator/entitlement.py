@@ -41,11 +41,19 @@ def refusal(reason: str, message: str) -> ServiceError:
     return ServiceError(grpc.StatusCode.PERMISSION_DENIED, reason, message)
 
 
+# The same words whether the case or person is someone else's or does not exist at all
+# (AIP-211): a refusal that told the two apart would tell a caseworker which ids are taken.
 def case_refusal() -> ServiceError:
     return refusal(
-        CASE_NOT_ASSIGNED, "this case was opened by another caseworker; ask a supervisor"
+        CASE_NOT_ASSIGNED,
+        "you may work only on the cases you opened, and this case id is not one of them;"
+        " ask a supervisor",
     )
 
 
 def person_refusal() -> ServiceError:
-    return refusal(PERSON_NOT_ASSIGNED, "this person is in none of your cases; ask a supervisor")
+    return refusal(
+        PERSON_NOT_ASSIGNED,
+        "you may see only the people in your own cases, and this is not one of them;"
+        " ask a supervisor",
+    )

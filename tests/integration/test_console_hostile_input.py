@@ -28,6 +28,7 @@ from services.cli.stack import Stack, free_ports, running_stack
 from services.console import household_form
 from services.console.pages_cases import LIFE_EVENT_FIELDS, LIFE_EVENT_KINDS
 from services.console.sessions import COOKIE
+from shared.ordered_ids import ordered_id
 
 Fields = list[tuple[str, str]]
 
@@ -409,6 +410,33 @@ def test_another_caseworkers_case_is_not_shown(me: Client, console: Console) -> 
     # The caseworker's own case is shown, so the refusal above is about whose case it is.
     own = me.send("GET", f"/cases/{console.own_case}")
     assert own.status == 200 and "Ana" in own.body
+
+
+def _unmarked(reply: Reply, case_id: str) -> tuple[int, str]:
+    """A page with the id asked for taken out."""
+    return reply.status, reply.body.replace(case_id, "<id>")
+
+
+def test_no_such_case_and_another_caseworkers_case_look_the_same(
+    me: Client, console: Console
+) -> None:
+    """AIP-211 in the console: the page for a case id that does not exist is the page for
+    another caseworker's, word for word, so a caseworker cannot tell which ids are taken."""
+    nothing = ordered_id()
+    for template in (
+        "/cases/{}",
+        "/cases/{}/body",
+        "/cases/{}/explain",
+        "/cases/{}/life-event",
+        "/burden?case_id={}",
+        "/cases?q={}",
+    ):
+        theirs = me.send("GET", template.format(console.others_case))
+        missing = me.send("GET", template.format(nothing))
+        assert theirs.status == 403, (template, theirs.status)
+        assert _unmarked(missing, nothing) == _unmarked(theirs, console.others_case), template
+    # Words searched for are not taken for a case id, so they are not refused.
+    assert me.send("GET", "/cases?q=medicaid").status == 200
 
 
 _NUMERIC_SPECIAL = [

@@ -176,9 +176,11 @@ async def test_cases_are_listed_newest_first_page_by_page(coordination, clock) -
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
 
-async def test_an_unknown_case_is_not_found(coordination) -> None:  # type: ignore[no-untyped-def]
+async def test_an_unknown_case_is_not_found_by_a_supervisor(coordination) -> None:  # type: ignore[no-untyped-def]
+    # A caseworker is refused instead, as for another's case (test_existence_oracle.py).
+    supervisor = coordination.stub_as("sv-1", "supervisor")
     with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await coordination.orchestrator.GetCase(pb.GetCaseRequest(case_id="nope"))
+        await supervisor.GetCase(pb.GetCaseRequest(case_id="nope"))
     assert details_of(caught.value).reason == "CASE_NOT_FOUND"
 
 

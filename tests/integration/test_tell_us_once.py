@@ -133,8 +133,9 @@ async def test_revoking_consent_stops_further_requests_and_is_recorded(coordinat
 
 
 async def test_unknown_consent_cannot_be_revoked(coordination) -> None:  # type: ignore[no-untyped-def]
+    supervisor = coordination.stub_as("sv-1", "supervisor")
     with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await coordination.orchestrator.RevokeConsent(pb.RevokeConsentRequest(consent_id="nope"))
+        await supervisor.RevokeConsent(pb.RevokeConsentRequest(consent_id="nope"))
     assert caught.value.code() == grpc.StatusCode.NOT_FOUND
 
 

@@ -97,7 +97,8 @@ async def test_a_watch_is_for_those_who_may_read_the_case_and_a_few_per_caller(
     supervisor = coordination.stub_as("sup-1", "supervisor")
     (first,) = await _read(supervisor, case.case_id, 0, 1)
     assert first.event.kind == pb.CASE_EVENT_KIND_APPLIED
-    assert await _code(stub, "0" * 32) == grpc.StatusCode.NOT_FOUND
+    assert await _code(supervisor, "0" * 32) == grpc.StatusCode.NOT_FOUND
+    assert await _code(stub, "0" * 32) == grpc.StatusCode.PERMISSION_DENIED
     assert await _code(stub, case.case_id, -1) == grpc.StatusCode.INVALID_ARGUMENT
     assert await _code(stub, "") == grpc.StatusCode.INVALID_ARGUMENT
 

@@ -46,13 +46,14 @@ from services.orchestrator.domain.intake import (
     validate_application,
 )
 from services.orchestrator.usecases import redetermination_notices as notices
+from services.orchestrator.usecases.case_gate import CASE_REVIEW_PURPOSE, CaseGate
 from services.orchestrator.usecases.gathering import Gathered, Gatherer, OnFile, on_file
 from services.orchestrator.usecases.prefill import PROFILE_FACTS, Prefilled, prefill, profile_facts
 from shared.clock import Clock, SystemClock
 from shared.consent import ConsentSigner
 from shared.context import Principal, current_caller, current_principal
 from shared.db import Database
-from shared.errors import FieldViolation, ServiceError, invalid_argument, not_found
+from shared.errors import FieldViolation, ServiceError, invalid_argument
 from shared.ordered_ids import ordered_id
 from shared.single_flight import SingleFlight
 from shared.validation import SSN_PATTERN
@@ -65,7 +66,6 @@ DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 SUBSIDIES_PURPOSE = "insurance-affordability-programs"
 SNAP_PURPOSE = "snap-eligibility"
-CASE_REVIEW_PURPOSE = "case-review"
 PREFILL_PURPOSE = "prefill"
 HHS_DISCLOSED = ("age", "pregnancy", "disability", "citizenship", "income", "household", "work")
 USDA_DISCLOSED = ("age", "pregnancy", "disability", "income", "expenses", "work")
@@ -199,6 +199,7 @@ class Coordinator:
         self._subjects = subjects
         self._yardstick = yardstick
         self._gatherer = Gatherer(db, agencies, directory, subjects, signer)
+        self.gate = CaseGate(db, clock, subjects)
         # Keyed by (request_id, fingerprint): a request_id reused for another application
         # is not joined to the first; the case table's unique request_id refuses it.
         self._flights: SingleFlight[tuple[str, str], pb.Case] = SingleFlight()
@@ -242,7 +243,7 @@ class Coordinator:
             existing = self._replay(session, request.request_id, print_, who)
             return existing, None if existing is not None else on_file(session, refs, now)
 
-        existing, held = await self._db.read(first_read)
+        existing, held = await self._replaying(who, first_read)
         if existing is not None:
             log.info("submission replayed", case_id=existing.case.case_id)
             return await self._shown(existing)
@@ -267,7 +268,9 @@ class Coordinator:
             # Another replica stored this request_id's case first: keep our disclosures
             # on record, then answer with that case.
             await trail.flush()
-            replay = await self._db.read(lambda s: self._replay(s, request.request_id, print_, who))
+            replay = await self._replaying(
+                who, lambda s: self._replay(s, request.request_id, print_, who)
+            )
             assert replay is not None
             return await self._shown(replay)
         except BaseException as error:
@@ -349,6 +352,15 @@ class Coordinator:
         await self._db.run(lambda s: audit_trail.write(s, notes, replayed.case.case_id, now))
         return replayed.case
 
+    async def _replaying(self, who: Principal, work: Callable[[Session], T]) -> T:
+        """``work`` as a read; when it met another caseworker's request_id, the refusal
+        is written (a read cannot) and raised as any refusal of that case."""
+        try:
+            return await self._db.read(work)
+        except _OthersRequest as other:
+            await self.gate.admit(who, other.case_id)
+            raise AssertionError("the gate admitted a case it refused a moment ago") from None
+
     def _replay(
         self, session: Session, request_id: str, print_: str, who: Principal
     ) -> Replayed | None:
@@ -358,7 +370,7 @@ class Coordinator:
         if row is None:
             return None
         if not entitlement.may_read_case(who, row.opened_by):
-            raise entitlement.case_refusal()
+            raise _OthersRequest(row.case_id)
         if row.request_fingerprint != print_:
             raise ServiceError(
                 grpc.StatusCode.ALREADY_EXISTS,
@@ -676,13 +688,14 @@ class Coordinator:
 
         who = current_principal()
 
-        def read(session: Session) -> pb.Case | None | bool:
+        def read(session: Session) -> pb.Case | ServiceError:
+            row = session.get(CaseRow, case_id)
+            refused = self.gate.refusal(session, who, case_id, row)
+            if refused is not None:
+                return refused
             stored = repository.load(session, case_id)
-            if stored is None:
-                return None
-            allowed = entitlement.may_read_case(who, stored.case.opened_by)
-            # Showing a case discloses every member's data to whoever asked; a refusal to
-            # show it is on record too.
+            assert stored is not None
+            # Showing a case discloses every member's data to whoever asked.
             audit_trail.write(
                 session,
                 notes_for(
@@ -690,19 +703,16 @@ class Coordinator:
                     [self._subjects.ref(m.ssn) for m in mapping.household_of(stored)],
                     ("case",),
                     CASE_REVIEW_PURPOSE,
-                    DISCLOSED if allowed else REFUSED,
-                    "" if allowed else entitlement.CASE_NOT_ASSIGNED,
+                    DISCLOSED,
                 ),
                 case_id,
                 now,
             )
-            return mapping.case_to_proto(stored) if allowed else False
+            return mapping.case_to_proto(stored)
 
         case = await self._db.run(read)
-        if case is None:
-            raise not_found("case", case_id)
-        if case is False:
-            raise entitlement.case_refusal()
+        if isinstance(case, ServiceError):
+            raise case
         return case
 
     async def list(self, page_size: int, page_token: str) -> tuple[list[pb.Case], str]:
@@ -727,3 +737,11 @@ class Coordinator:
             return cases, token
 
         return await self._db.run(page)
+
+
+class _OthersRequest(Exception):
+    """A request_id already used for a case the caller may not read."""
+
+    def __init__(self, case_id: str) -> None:
+        super().__init__(case_id)
+        self.case_id = case_id

@@ -20,6 +20,7 @@ from services.orchestrator.adapters.subjects import Subjects
 from services.orchestrator.adapters.tables import AUDIT, BurdenRow, CaseRow, ConsentRow
 from services.orchestrator.audit_trail import DISCLOSED, REFUSED, notes_for
 from services.orchestrator.domain import burden, consents
+from services.orchestrator.usecases.case_gate import NO_SUBJECT, CaseGate
 from shared.clock import Clock
 from shared.context import Principal, current_caller, current_principal
 from shared.db import Database
@@ -74,6 +75,7 @@ class Records:
         self._subjects = subjects
         self._yardstick = yardstick
         self._agencies = agencies
+        self._gate = CaseGate(db, clock, subjects)
 
     async def revoke_consent(self, request: pb.RevokeConsentRequest, budget: float) -> pb.Consent:
         """Revoke in the registry (so no proof is issued for it again), then tell Treasury,
@@ -85,12 +87,16 @@ class Records:
 
         who = current_principal()
 
-        def work(session: Session) -> pb.Consent | None | bool:
+        def work(session: Session) -> pb.Consent | ServiceError:
             row = session.get(ConsentRow, request.consent_id)
             if row is None:
-                return None
+                # Refused as a stranger's consent is (AIP-211), and audited naming no one.
+                if entitlement.sees_every_case(who):
+                    return not_found("consent", request.consent_id)
+                self._refused(session, NO_SUBJECT, "consent", now)
+                return entitlement.person_refusal()
             if not self._may_see(session, who, row.subject_ref, "consent", now):
-                return False
+                return entitlement.person_refusal()
             first_time = row.revoked_at is None
             repository.revoke_consent(session, request.consent_id, request.reason, now)
             if first_time:
@@ -110,10 +116,8 @@ class Records:
             return consent_to_proto(row)
 
         consent = await self._db.run(work)
-        if consent is None:
-            raise not_found("consent", request.consent_id)
-        if consent is False:
-            raise entitlement.person_refusal()
+        if isinstance(consent, ServiceError):
+            raise consent
         # Treasury checks proofs on its own, so it must hear of the revocation itself.
         if "treasury" in consent.agencies:
             await self._tell_treasury(consent, budget)
@@ -127,6 +131,10 @@ class Records:
         mine = repository.people_in_cases_of(session, who.caseworker or "", [ref])
         if entitlement.may_see_person(who, ref in mine):
             return True
+        self._refused(session, ref, fact, now)
+        return False
+
+    def _refused(self, session: Session, ref: str, fact: str, now: dt.datetime) -> None:
         audit_trail.write(
             session,
             notes_for(
@@ -140,7 +148,6 @@ class Records:
             "",
             now,
         )
-        return False
 
     async def _tell_treasury(self, consent: pb.Consent, budget: float) -> None:
         notice = treasury_pb.RecordConsentRevocationRequest(
@@ -241,17 +248,16 @@ class Records:
                 " name one of your cases",
             )
 
-        def work(session: Session) -> burden.Report | None | bool:
+        if case_id:
+            await self._gate.admit(who, case_id)
+
+        def work(session: Session) -> burden.Report:
             query = select(CaseRow)
             ledger = select(BurdenRow)
             if case_id:
                 query = query.where(CaseRow.case_id == case_id)
                 ledger = ledger.where(BurdenRow.case_id == case_id)
             cases = list(session.exec(query.order_by(col(CaseRow.created_at))))
-            if case_id and not cases:
-                return None
-            if case_id and not entitlement.may_read_case(who, cases[0].opened_by):
-                return False
             shapes = [
                 (
                     [det.Program.Value(p) for p in c.programs.split(",") if p],
@@ -262,10 +268,6 @@ class Records:
             return burden.report(list(session.exec(ledger)), shapes, self._yardstick)
 
         found = await self._db.run(work)
-        if found is None:
-            raise not_found("case", case_id)
-        if found is False:
-            raise entitlement.case_refusal()
         return pb.BurdenReport(
             case_id=case_id,
             cases=found.cases,

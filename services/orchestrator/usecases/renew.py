@@ -19,7 +19,6 @@ from sqlmodel import Session
 
 from eligibility.common.v1 import determination_pb2 as det
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
-from services.orchestrator import entitlement
 from services.orchestrator.adapters import repository
 from services.orchestrator.domain import burden
 from services.orchestrator.usecases import redetermination_notices as notices
@@ -28,7 +27,7 @@ from services.orchestrator.usecases.report_change import CLOSED, case_closed
 from shared.clock import Clock
 from shared.context import current_principal
 from shared.db import Database
-from shared.errors import FieldViolation, ServiceError, invalid_argument, not_found
+from shared.errors import FieldViolation, ServiceError, invalid_argument
 
 INELIGIBLE = det.DeterminationStatus.Name(det.DETERMINATION_STATUS_INELIGIBLE)
 # Reads of the case and renewals of it, when other writers keep landing first.
@@ -52,12 +51,10 @@ class Renewals:
         if violations:
             raise invalid_argument(violations)
         who = current_principal()
+        await self._coordinator.gate.admit(who, request.case_id)
         for _ in range(ATTEMPTS):
             stored = await self._db.run(lambda s: repository.load(s, request.case_id))
-            if stored is None:
-                raise not_found("case", request.case_id)
-            if not entitlement.may_read_case(who, stored.case.opened_by):
-                raise entitlement.case_refusal()
+            assert stored is not None  # admitted above, and cases are never deleted
             if stored.case.status == CLOSED:
                 raise case_closed(request.case_id)
             year = stored.case.plan_year

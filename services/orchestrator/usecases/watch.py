@@ -22,18 +22,17 @@ import grpc
 from sqlmodel import Session
 
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
-from services.orchestrator import audit_trail, entitlement
+from services.orchestrator import audit_trail
 from services.orchestrator.adapters import mapping, outbox, repository
 from services.orchestrator.adapters.subjects import Subjects
 from services.orchestrator.adapters.tables import CaseRow
-from services.orchestrator.audit_trail import DISCLOSED, REFUSED, notes_for
-from services.orchestrator.usecases.apply import CASE_REVIEW_PURPOSE
+from services.orchestrator.audit_trail import DISCLOSED, notes_for
 from services.orchestrator.usecases.bell import Bell
-from shared.audit import Outcome
+from services.orchestrator.usecases.case_gate import CASE_REVIEW_PURPOSE, CaseGate
 from shared.clock import Clock
 from shared.context import Principal, current_caller, current_principal
 from shared.db import Database
-from shared.errors import FieldViolation, ServiceError, invalid_argument, not_found
+from shared.errors import FieldViolation, ServiceError, invalid_argument
 
 TOO_MANY_WATCHES = "TOO_MANY_WATCHES"
 # Events after which the case itself is sent: each brought a determination.
@@ -58,6 +57,7 @@ class CaseWatch:
         self._clock = clock
         self._subjects = subjects
         self._changed = changed
+        self._gate = CaseGate(db, clock, subjects)
         self._poll = poll_seconds
         self._per_caller = per_caller
         self._batch = batch
@@ -79,7 +79,7 @@ class CaseWatch:
             raise invalid_argument(violations)
         who = current_principal()
         with self._slot(who):
-            await self._db.run(lambda s: self._admit(s, case_id, who))
+            await self._gate.admit(who, case_id)
             last = after
             while not self._stopping:
                 updates = await self._db.run(lambda s, seen=last: self._read(s, case_id, seen))
@@ -107,14 +107,6 @@ class CaseWatch:
             if not self._open[caller]:
                 del self._open[caller]
 
-    def _admit(self, session: Session, case_id: str, who: Principal) -> None:
-        row = session.get(CaseRow, case_id)
-        if row is None:
-            raise not_found("case", case_id)
-        if not entitlement.may_read_case(who, row.opened_by):
-            self._audit(session, row, REFUSED, entitlement.CASE_NOT_ASSIGNED)
-            raise entitlement.case_refusal()
-
     def _read(self, session: Session, case_id: str, after: int) -> list[pb.WatchCaseResponse]:
         events = repository.events_after(session, case_id, after, self._batch)
         if not events:
@@ -124,7 +116,7 @@ class CaseWatch:
             stored = repository.load(session, case_id)
             assert stored is not None  # cases are never deleted
             case = mapping.case_to_proto(stored)
-            self._audit(session, stored.case, DISCLOSED)
+            self._disclosed(session, stored.case)
         notices = outbox.by_ids(
             session, [e.notice_id for e in events if e.kind in ANSWERS and e.notice_id]
         )
@@ -139,7 +131,7 @@ class CaseWatch:
             updates.append(update)
         return updates
 
-    def _audit(self, session: Session, row: CaseRow, outcome: Outcome, detail: str = "") -> None:
+    def _disclosed(self, session: Session, row: CaseRow) -> None:
         members = mapping.household_of(repository.StoredCase(row, [], [], []))
         audit_trail.write(
             session,
@@ -148,8 +140,7 @@ class CaseWatch:
                 [self._subjects.ref(m.ssn) for m in members],
                 ("case",),
                 CASE_REVIEW_PURPOSE,
-                outcome,
-                detail,
+                DISCLOSED,
             ),
             row.case_id,
             self._clock.now(),
