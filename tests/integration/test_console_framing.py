@@ -10,34 +10,10 @@ is needed, so none is started.
 
 from __future__ import annotations
 
-import http.client
-import re
 from pathlib import Path
 
 from services.cli.stack import Stack, free_ports
-from services.console.sessions import COOKIE
-
-_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def _send(
-    port: int, method: str, path: str, body: str | None = None, cookie: str = ""
-) -> tuple[int, dict[str, str], str]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    headers = {"Cookie": f"{COOKIE}={cookie}"} if cookie else {}
-    if body is not None:
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-    try:
-        connection.request(method, path, body=body, headers=headers)
-        reply = connection.getresponse()
-        text = reply.read().decode("utf-8", "replace")
-        return reply.status, {k.lower(): v for k, v in reply.getheaders()}, text
-    finally:
-        connection.close()
-
-
-def _cookie_of(headers: dict[str, str]) -> str:
-    return headers["set-cookie"].split(";", 1)[0].split("=", 1)[1]
+from tests.integration.console_http import CSRF, cookie_of, send
 
 
 def test_every_console_answer_forbids_framing_and_foreign_scripts(tmp_path: Path) -> None:
@@ -46,20 +22,20 @@ def test_every_console_answer_forbids_framing_and_foreign_scripts(tmp_path: Path
     stack.tool().ensure()
     port = int(stack.start_console(free_ports(1)[0]).rsplit(":", 1)[1])
     try:
-        status, headers, page = _send(port, "GET", "/signin")
+        status, headers, page = send(port, "GET", "/signin")
         answers = {"sign-in page": (status, headers)}
-        cookie, csrf = _cookie_of(headers), _CSRF.search(page)[1]  # type: ignore[index]
+        cookie, csrf = cookie_of(headers), CSRF.search(page)[1]  # type: ignore[index]
         form = f"caseworker=cw-frame&role=caseworker&csrf_token={csrf}"
-        signed = _send(port, "POST", "/signin", form, cookie)
+        signed = send(port, "POST", "/signin", form, cookie)
         answers["sign-in"] = signed[:2]
-        cookie = _cookie_of(signed[1])
+        cookie = cookie_of(signed[1])
         # No orchestrator listens: the page says so, and is still a console page.
-        answers["signed-in page"] = _send(port, "GET", "/cases?q=587314926", cookie=cookie)[:2]
-        answers["redirect to sign in"] = _send(port, "GET", "/cases")[:2]
-        answers["missing page"] = _send(port, "GET", "/no-such-page")[:2]
-        answers["refused form"] = _send(port, "POST", "/signout", "csrf_token=forged", cookie)[:2]
-        answers["static file"] = _send(port, "GET", "/static/console.js")[:2]
-        answers["health"] = _send(port, "GET", "/healthz")[:2]
+        answers["signed-in page"] = send(port, "GET", "/cases?q=587314926", cookie=cookie)[:2]
+        answers["redirect to sign in"] = send(port, "GET", "/cases")[:2]
+        answers["missing page"] = send(port, "GET", "/no-such-page")[:2]
+        answers["refused form"] = send(port, "POST", "/signout", "csrf_token=forged", cookie)[:2]
+        answers["static file"] = send(port, "GET", "/static/console.js")[:2]
+        answers["health"] = send(port, "GET", "/healthz")[:2]
     finally:
         stack.stop()
     assert answers["sign-in"][0] == 303
