@@ -26,7 +26,6 @@ from eligibility.ssa.v1 import identity_pb2
 from eligibility.treasury.v1 import income_verification_pb2
 from eligibility.usda.v1 import snap_eligibility_pb2
 from services.cli.tool_identity import LocalTool
-from services.harness.households import example_paths, load_request
 from shared.access_audit import refused_calls_in
 from shared.caseworker_token import LocalTokenKeys, TokenIssuer
 from shared.channels import open_tool_channel, tool_metadata
@@ -42,6 +41,7 @@ from shared.tls import (
     VITAL_RECORDS,
     DevCertificates,
 )
+from tests.integration.applications import by_ssn_alone, example
 
 SERVICES = {
     "treasury": income_verification_pb2.DESCRIPTOR.services_by_name["IncomeVerificationService"],
@@ -297,10 +297,6 @@ def pb_stub(channel: grpc.aio.Channel):  # type: ignore[no-untyped-def]
     return coordination_pb2_grpc.CoordinationServiceStub(channel)
 
 
-def _example(stem: str, request_id: str) -> pb.SubmitApplicationRequest:
-    return load_request(next(p for p in example_paths() if stem in p.name), request_id)
-
-
 async def _refused(call, request) -> str | None:  # type: ignore[no-untyped-def]
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await call(request)
@@ -342,7 +338,7 @@ async def test_a_caseworker_cannot_reach_into_another_caseworkers_cases(coordina
     alice = coordination.stub_as("cw-alice")
     bob = coordination.stub_as("cw-bob")
     supervisor = coordination.stub_as("sv-1", "supervisor")
-    application = _example("okafor", "okafor-alice")
+    application = example("okafor", "okafor-alice")
     case = (await alice.SubmitApplication(application)).case
     ssn = application.household.members[0].ssn
     consent = (await alice.ListConsents(pb.ListConsentsRequest(ssn=ssn))).consents[0]
@@ -426,9 +422,9 @@ async def test_a_reused_life_event_request_id_names_only_a_case_the_caller_may_r
     alice = coordination.stub_as("cw-alice")
     bob = coordination.stub_as("cw-bob")
     supervisor = coordination.stub_as("sv-1", "supervisor")
-    hers = (await alice.SubmitApplication(_example("okafor", "okafor-reuse"))).case
-    her_other = (await alice.SubmitApplication(_example("johnson", "johnson-reuse"))).case
-    his = (await bob.SubmitApplication(_example("chen", "chen-reuse"))).case
+    hers = (await alice.SubmitApplication(example("okafor", "okafor-reuse"))).case
+    her_other = (await alice.SubmitApplication(example("johnson", "johnson-reuse"))).case
+    his = (await bob.SubmitApplication(example("chen", "chen-reuse"))).case
     first = pb.ReportLifeEventRequest(
         request_id="change-1", case_id=hers.case_id, event=_income_change("adaeze")
     )
@@ -457,16 +453,11 @@ async def test_facts_are_prefilled_from_an_ssn_only_for_people_in_the_callers_ca
 ) -> None:  # type: ignore[no-untyped-def]
     alice = coordination.stub_as("cw-alice")
     mallory = coordination.stub_as("cw-mallory")
-    first = _example("chen", "chen-first")
+    first = example("chen", "chen-first")
     await alice.SubmitApplication(first)
     member = first.household.members[0]
 
-    bare = pb.SubmitApplicationRequest(request_id="by-ssn", programs=first.programs)
-    bare.household.members.add(
-        person_id=member.person_id, ssn=member.ssn, applying=True, reuse_known_facts=True
-    )
-    bare.household.tax_units.extend(first.household.tax_units)
-    bare.household.expenses.CopyFrom(first.household.expenses)
+    bare = by_ssn_alone(first, "by-ssn")
 
     count_before = _case_count(coordination)
     assert await _refused(mallory.SubmitApplication, bare) == "PREFILL_NOT_ENTITLED"
@@ -501,11 +492,11 @@ async def test_headers_naming_someone_else_are_ignored(coordination) -> None:  #
     metadata = [*tool.metadata("cw-eve", "caseworker"), ("x-on-behalf-of", "sv-1")]
     async with open_tool_channel(handle.target, tool.tls(), metadata) as channel:
         stub = pb_stub(channel)
-        case = (await stub.SubmitApplication(_example("johnson", "johnson-eve"))).case
+        case = (await stub.SubmitApplication(example("johnson", "johnson-eve"))).case
     supervisor = coordination.stub_as("sv-1", "supervisor")
     report = (
         await supervisor.GetDisclosureReport(
-            pb.GetDisclosureReportRequest(ssn=_example("johnson", "x").household.members[0].ssn)
+            pb.GetDisclosureReportRequest(ssn=example("johnson", "x").household.members[0].ssn)
         )
     ).disclosures
     assert {d.actor_caseworker for d in report if d.case_id == case.case_id} <= {"cw-eve", ""}
@@ -527,7 +518,7 @@ async def test_agencies_record_the_proven_orchestrator_and_the_caseworker_it_act
     from services.treasury.tables import AUDIT as TREASURY_AUDIT
 
     alice = coordination.stub_as("cw-alice")
-    await alice.SubmitApplication(_example("okafor", "okafor-on-behalf"))
+    await alice.SubmitApplication(example("okafor", "okafor-on-behalf"))
     for name, log in (("ssa", SSA_AUDIT), ("treasury", TREASURY_AUDIT)):
         with coordination.databases[name].session() as session:
             entries = list(session.exec(select(log.entry)))
@@ -609,12 +600,12 @@ async def test_an_ssn_typed_into_an_application_does_not_make_its_person_yours(
     saw their data, not their facts from the SSN alone, not revoking their consent."""
     alice = coordination.stub_as("cw-alice")
     bob = coordination.stub_as("cw-bob")
-    application = _example("okafor", "okafor-claimed")
+    application = example("okafor", "okafor-claimed")
     await alice.SubmitApplication(application)
     victim = application.household.members[0]
     consent = (await alice.ListConsents(pb.ListConsentsRequest(ssn=victim.ssn))).consents[0]
 
-    decoy = _example("chen", "chen-decoy")
+    decoy = example("chen", "chen-decoy")
     member = decoy.household.members[0]
     member.ssn = victim.ssn
     member.name.given, member.name.family = "Nobody", "Atall"
@@ -638,7 +629,7 @@ async def test_an_ssn_typed_into_an_application_does_not_make_its_person_yours(
     ):
         assert await _refused(method, request) == reason, reason
     # A person SSA matched in Bob's own case is his to work with.
-    chen = _example("chen", "chen-own")
+    chen = example("chen", "chen-own")
     await bob.SubmitApplication(chen)
     mine = chen.household.members[0].ssn
     assert (await bob.ListConsents(pb.ListConsentsRequest(ssn=mine))).consents

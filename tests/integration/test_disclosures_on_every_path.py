@@ -8,11 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
-from services.harness.households import example_paths, load_request
-
-
-def _example(stem: str, request_id: str) -> pb.SubmitApplicationRequest:
-    return load_request(next(p for p in example_paths() if stem in p.name), request_id)
+from tests.integration.applications import by_ssn_alone, example
 
 
 async def _report(coordination, ssn: str) -> list[pb.Disclosure]:  # type: ignore[no-untyped-def]
@@ -26,18 +22,13 @@ async def test_facts_filled_in_from_the_store_are_disclosures_to_the_caller(
     coordination,
 ) -> None:  # type: ignore[no-untyped-def]
     alice = coordination.stub_as("cw-alice")
-    first = _example("chen", "chen-stated")
+    first = example("chen", "chen-stated")
     await alice.SubmitApplication(first)
     member = first.household.members[0]
 
     # A supervisor fills a person in from an SSN alone: what another caseworker's
     # applicant stated is shown to them.
-    bare = pb.SubmitApplicationRequest(request_id="by-ssn-supervisor", programs=first.programs)
-    bare.household.members.add(
-        person_id=member.person_id, ssn=member.ssn, applying=True, reuse_known_facts=True
-    )
-    bare.household.tax_units.extend(first.household.tax_units)
-    bare.household.expenses.CopyFrom(first.household.expenses)
+    bare = by_ssn_alone(first, "by-ssn-supervisor")
     supervisor = coordination.stub_as("sv-prefill", "supervisor")
     case = (await supervisor.SubmitApplication(bare)).case
     assert case.household.members[0].name.given == member.name.given
@@ -57,7 +48,7 @@ async def test_a_case_given_back_to_a_retry_is_a_disclosure_like_get_case(
     coordination,
 ) -> None:  # type: ignore[no-untyped-def]
     bob = coordination.stub_as("cw-bob")
-    application = _example("okafor", "okafor-retried")
+    application = example("okafor", "okafor-retried")
     case = (await bob.SubmitApplication(application)).case
     ssn = application.household.members[0].ssn
 
@@ -78,7 +69,7 @@ async def test_a_case_given_back_to_a_retry_is_a_disclosure_like_get_case(
 
 async def test_a_renewed_case_given_back_is_a_disclosure_like_get_case(coordination, clock) -> None:  # type: ignore[no-untyped-def]
     carol = coordination.stub_as("cw-carol")
-    application = _example("okafor", "okafor-to-renew")
+    application = example("okafor", "okafor-to-renew")
     application.plan_year = 2026
     case = (await carol.SubmitApplication(application)).case
     ssn = application.household.members[0].ssn
@@ -107,7 +98,7 @@ async def test_a_renewed_case_given_back_is_a_disclosure_like_get_case(coordinat
 
 async def test_a_persons_consents_shown_are_a_disclosure(coordination) -> None:  # type: ignore[no-untyped-def]
     dana = coordination.stub_as("cw-dana")
-    application = _example("chen", "chen-consents")
+    application = example("chen", "chen-consents")
     await dana.SubmitApplication(application)
     ssn = application.household.members[0].ssn
     supervisor = coordination.stub_as("sv-consents", "supervisor")
