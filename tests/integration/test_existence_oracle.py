@@ -22,9 +22,9 @@ from sqlmodel import func, select
 from eligibility.common.v1 import date_pb2
 from eligibility.common.v1 import life_event_pb2 as le
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
-from services.harness.households import example_paths, load_request
 from services.orchestrator.adapters.tables import AUDIT
 from shared.ordered_ids import ordered_id
+from tests.integration.applications import example
 
 # Methods that name no case, consent or person: a list of the caller's own cases, a
 # hypothetical what-if, and the whole audit chain's check.
@@ -78,10 +78,6 @@ def _table(application: pb.SubmitApplicationRequest) -> dict[str, tuple[str, Cal
     }
 
 
-def _example(stem: str, request_id: str) -> pb.SubmitApplicationRequest:
-    return load_request(next(p for p in example_paths() if stem in p.name), request_id)
-
-
 def _random_ssn(rng: random.Random) -> str:
     return f"{rng.randint(100, 665)}{rng.randint(10, 99)}{rng.randint(1000, 9999)}"
 
@@ -115,7 +111,7 @@ async def test_a_missing_id_and_another_caseworkers_get_one_answer(coordination)
     alice = coordination.stub_as("cw-alice")
     bob = coordination.stub_as("cw-bob")
     supervisor = coordination.stub_as("sv-1", "supervisor")
-    application = _example("okafor", "okafor-oracle")
+    application = example("okafor", "okafor-oracle")
     case = (await alice.SubmitApplication(application)).case
     ssn = application.household.members[0].ssn
     consent = (await alice.ListConsents(pb.ListConsentsRequest(ssn=ssn))).consents[0]

@@ -18,18 +18,14 @@ from structlog.testing import capture_logs
 from eligibility.common.v1 import determination_pb2 as det
 from eligibility.common.v1 import household_pb2 as hh
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
-from services.harness.households import example_paths, load_request
 from services.orchestrator.usecases import whatif
 from shared import limits
+from tests.integration.applications import example
 from tests.integration.hostile import fields, refused, row_counts, serving
 
 INVALID = grpc.StatusCode.INVALID_ARGUMENT
 INT64_MAX = 2**63 - 1
 SUBMIT = "/eligibility.orchestrator.v1.CoordinationService/SubmitApplication"
-
-
-def _example(stem: str, request_id: str) -> pb.SubmitApplicationRequest:
-    return load_request(next(p for p in example_paths() if stem in p.name), request_id)
 
 
 def _agency_calls(coordination) -> int:  # type: ignore[no-untyped-def]
@@ -48,7 +44,7 @@ async def _refused_whole(coordination, request, code=INVALID):  # type: ignore[n
 
 @pytest.mark.parametrize("plan_year", [10_000, -1, 2**31 - 1])
 async def test_a_plan_year_outside_the_calendar_is_invalid(coordination, plan_year) -> None:  # type: ignore[no-untyped-def]
-    request = _example("chen", f"year-{plan_year}")
+    request = example("chen", f"year-{plan_year}")
     request.plan_year = plan_year
     details = await _refused_whole(coordination, request)
     assert fields(details) == {"plan_year"}
@@ -83,14 +79,14 @@ async def test_a_plan_year_outside_the_calendar_is_invalid(coordination, plan_ye
 async def test_an_enum_number_the_schema_does_not_know_is_invalid(
     coordination, where, mutate
 ) -> None:  # type: ignore[no-untyped-def]
-    request = _example("rivera", "enum")
+    request = example("rivera", "enum")
     mutate(request)
     details = await _refused_whole(coordination, request)
     assert where in fields(details)
 
 
 async def test_amounts_that_could_overflow_a_sum_are_invalid(coordination) -> None:  # type: ignore[no-untyped-def]
-    request = _example("rivera", "overflow")
+    request = example("rivera", "overflow")
     member = request.household.members[0]
     member.incomes.add(kind=hh.INCOME_KIND_WAGES, annual_amount_cents=INT64_MAX)
     member.incomes.add(kind=hh.INCOME_KIND_WAGES, annual_amount_cents=INT64_MAX)
@@ -104,7 +100,7 @@ async def test_amounts_that_could_overflow_a_sum_are_invalid(coordination) -> No
 
 
 async def test_a_page_token_with_a_time_without_a_zone_is_invalid(coordination) -> None:  # type: ignore[no-untyped-def]
-    await coordination.orchestrator.SubmitApplication(_example("chen", "paged"))
+    await coordination.orchestrator.SubmitApplication(example("chen", "paged"))
     naive = json.dumps(["2026-11-25T15:00:00", "ffff"]).encode()
     token = base64.urlsafe_b64encode(naive).decode()
     details = await refused(
@@ -143,7 +139,7 @@ async def test_a_page_token_with_a_time_without_a_zone_is_invalid(coordination) 
     ],
 )
 async def test_strings_have_the_same_limits_on_every_database(coordination, where, mutate) -> None:  # type: ignore[no-untyped-def]
-    request = _example("chen", "strings")
+    request = example("chen", "strings")
     mutate(request)
     details = await _refused_whole(coordination, request)
     assert where in fields(details)
@@ -169,7 +165,7 @@ async def test_bytes_that_are_not_a_message_are_invalid_and_logged(coordination)
 
 
 async def test_a_household_of_100000_members_is_refused_at_once(coordination) -> None:  # type: ignore[no-untyped-def]
-    request = _example("chen", "crowd")
+    request = example("chen", "crowd")
     for i in range(100_000 - 1):
         request.household.members.add(person_id=f"p{i}")
     before = row_counts(coordination.databases)
@@ -183,7 +179,7 @@ async def test_a_household_of_100000_members_is_refused_at_once(coordination) ->
 
 
 async def test_error_details_stay_small_however_many_problems(coordination) -> None:  # type: ignore[no-untyped-def]
-    request = _example("chen", "many-problems")
+    request = example("chen", "many-problems")
     template = request.household.members[0]
     for i in range(49):
         member = request.household.members.add()
@@ -198,7 +194,7 @@ async def test_error_details_stay_small_however_many_problems(coordination) -> N
 
 
 async def test_an_agency_that_refuses_is_reported_as_a_refusal(coordination) -> None:  # type: ignore[no-untyped-def]
-    request = _example("chen", "hhs-refuses")
+    request = example("chen", "hhs-refuses")
     # Each amount is within the orchestrator's bound; their sum is beyond what HHS accepts.
     for _ in range(3):
         request.household.members[0].incomes.add(
@@ -231,7 +227,7 @@ async def test_an_agency_that_declines_for_now_leaves_its_programs_pending_and_s
     coordination, clock
 ) -> None:  # type: ignore[no-untyped-def]
     clock.set(dt.datetime(2027, 6, 1, 12, 0, tzinfo=dt.UTC))
-    request = _example("chen", "next-year")
+    request = example("chen", "next-year")
     request.plan_year = 2028  # HHS publishes no 2028 figures in this data
     case = (await coordination.orchestrator.SubmitApplication(request)).case
     assert case.status == pb.CASE_STATUS_PENDING_VERIFICATION
@@ -246,7 +242,7 @@ async def test_an_agency_that_declines_for_now_leaves_its_programs_pending_and_s
 
 async def test_a_consent_given_on_29_february_runs_until_28_february(coordination, clock) -> None:  # type: ignore[no-untyped-def]
     clock.set(dt.datetime(2028, 2, 29, 12, 0, tzinfo=dt.UTC))
-    request = _example("chen", "leap-day")
+    request = example("chen", "leap-day")
     # USDA holds no figures for FY2028 yet (it would refuse); HHS decides plan year 2027.
     request.programs.remove(det.PROGRAM_SNAP)
     case = (await coordination.orchestrator.SubmitApplication(request)).case

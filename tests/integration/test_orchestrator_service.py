@@ -8,12 +8,8 @@ import pytest
 from eligibility.common.v1 import determination_pb2 as det
 from eligibility.common.v1 import evidence_pb2
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
-from services.harness.households import example_paths, load_request
 from shared.errors import details_of
-
-
-def _example(stem: str, request_id: str) -> pb.SubmitApplicationRequest:
-    return load_request(next(p for p in example_paths() if stem in p.name), request_id)
+from tests.integration.applications import example
 
 
 def _programs(case: pb.Case, person_id: str) -> dict[int, det.ProgramDetermination]:
@@ -22,7 +18,7 @@ def _programs(case: pb.Case, person_id: str) -> dict[int, det.ProgramDeterminati
 
 
 async def test_a_household_gets_one_combined_determination(coordination) -> None:  # type: ignore[no-untyped-def]
-    reply = await coordination.orchestrator.SubmitApplication(_example("rivera", "rivera-1"))
+    reply = await coordination.orchestrator.SubmitApplication(example("rivera", "rivera-1"))
     case = reply.case
     assert case.case_id and case.plan_year == 2027
     assert {d.person_id for d in case.determinations} == {"maria", "jose", "sofia", "mateo"}
@@ -62,7 +58,7 @@ async def test_a_household_gets_one_combined_determination(coordination) -> None
 
 
 async def test_the_same_request_id_yields_one_case(coordination) -> None:  # type: ignore[no-untyped-def]
-    request = _example("chen", "chen-once")
+    request = example("chen", "chen-once")
     first = (await coordination.orchestrator.SubmitApplication(request)).case
     second = (await coordination.orchestrator.SubmitApplication(request)).case
     assert first.case_id == second.case_id
@@ -74,16 +70,16 @@ async def test_the_same_request_id_yields_one_case(coordination) -> None:  # typ
 
 
 async def test_a_request_id_reused_for_another_application_is_refused(coordination) -> None:  # type: ignore[no-untyped-def]
-    await coordination.orchestrator.SubmitApplication(_example("chen", "shared-id"))
+    await coordination.orchestrator.SubmitApplication(example("chen", "shared-id"))
     with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await coordination.orchestrator.SubmitApplication(_example("okafor", "shared-id"))
+        await coordination.orchestrator.SubmitApplication(example("okafor", "shared-id"))
     details = details_of(caught.value)
     assert details.code == grpc.StatusCode.ALREADY_EXISTS
     assert details.reason == "REQUEST_ID_REUSED"
 
 
 async def test_a_bad_application_is_refused_whole_and_nothing_is_stored(coordination) -> None:  # type: ignore[no-untyped-def]
-    request = _example("rivera", "bad-1")
+    request = example("rivera", "bad-1")
     request.household.members[0].incomes[0].annual_amount_cents = -5_000_00
     request.household.members[1].ssn = "41255830"
     del request.household.tax_units[0].dependent_person_ids[1]
@@ -105,7 +101,7 @@ async def test_a_bad_application_is_refused_whole_and_nothing_is_stored(coordina
 
 async def test_treasury_down_leaves_the_case_stored_and_pending(coordination) -> None:  # type: ignore[no-untyped-def]
     await coordination.agencies["treasury"].stop()
-    case = (await coordination.orchestrator.SubmitApplication(_example("chen", "chen-down"))).case
+    case = (await coordination.orchestrator.SubmitApplication(example("chen", "chen-down"))).case
     assert case.status == pb.CASE_STATUS_PENDING_VERIFICATION
     statuses = {p.status for d in case.determinations for p in d.programs}
     assert statuses == {det.DETERMINATION_STATUS_PENDING_VERIFICATION}
@@ -117,7 +113,7 @@ async def test_treasury_down_leaves_the_case_stored_and_pending(coordination) ->
 async def test_income_far_below_the_last_return_is_conditional_with_a_due_date(
     coordination,
 ) -> None:  # type: ignore[no-untyped-def]
-    case = (await coordination.orchestrator.SubmitApplication(_example("kowalski", "k-1"))).case
+    case = (await coordination.orchestrator.SubmitApplication(example("kowalski", "k-1"))).case
     medicaid = _programs(case, "anna")[det.PROGRAM_MEDICAID]
     assert medicaid.status == det.DETERMINATION_STATUS_CONDITIONAL
     (issue,) = [i for i in case.data_matching_issues if i.fact == "income.annual"]
@@ -126,7 +122,7 @@ async def test_income_far_below_the_last_return_is_conditional_with_a_due_date(
 
 
 async def test_an_unverified_identity_is_never_sent_to_treasury(coordination) -> None:  # type: ignore[no-untyped-def]
-    request = _example("okafor", "okafor-typo")
+    request = example("okafor", "okafor-typo")
     request.household.members[1].birth_date.day = 20  # not what SSA holds for Chidi
     case = (await coordination.orchestrator.SubmitApplication(request)).case
     # A joint return answers for both spouses, so the unit is asked whole or not at all.
@@ -136,7 +132,7 @@ async def test_an_unverified_identity_is_never_sent_to_treasury(coordination) ->
 
 
 async def test_each_agency_receives_only_what_its_purpose_needs(coordination) -> None:  # type: ignore[no-untyped-def]
-    request = _example("rivera", "minimal")
+    request = example("rivera", "minimal")
     await coordination.orchestrator.SubmitApplication(request)
     members = request.household.members
     (treasury_request,) = coordination.recorders["treasury"].of("VerifyHouseholdIncome")
@@ -161,7 +157,7 @@ async def test_cases_are_listed_newest_first_page_by_page(coordination, clock) -
     ids = []
     for i, stem in enumerate(("chen", "okafor", "johnson")):
         clock.advance(dt.timedelta(minutes=1))
-        case = (await coordination.orchestrator.SubmitApplication(_example(stem, f"page-{i}"))).case
+        case = (await coordination.orchestrator.SubmitApplication(example(stem, f"page-{i}"))).case
         ids.append(case.case_id)
     first = await coordination.orchestrator.ListCases(pb.ListCasesRequest(page_size=2))
     assert [c.case_id for c in first.cases] == [ids[2], ids[1]]
@@ -185,7 +181,7 @@ async def test_an_unknown_case_is_not_found_by_a_supervisor(coordination) -> Non
 
 
 async def test_hhs_computes_magi_from_the_incomes_the_orchestrator_sends(coordination) -> None:  # type: ignore[no-untyped-def]
-    request = _example("rivera", "rivera-parts")
+    request = example("rivera", "rivera-parts")
     request.household.members[1].disabled = True  # jose
     case = (await coordination.orchestrator.SubmitApplication(request)).case
     (sent,) = coordination.recorders["hhs"].of("DetermineEligibility")

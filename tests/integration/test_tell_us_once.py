@@ -12,15 +12,11 @@ from sqlalchemy import text
 from eligibility.common.v1 import determination_pb2 as det
 from eligibility.common.v1 import household_pb2
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
-from services.harness.households import example_paths, load_request
 from shared.errors import details_of
+from tests.integration.applications import example
 
 CHEN_SSN = "523110042"
 MARIA_SSN = "412558301"
-
-
-def _example(stem: str, request_id: str) -> pb.SubmitApplicationRequest:
-    return load_request(next(p for p in example_paths() if stem in p.name), request_id)
 
 
 def _bare(
@@ -44,7 +40,7 @@ def _calls(coordination, agency: str) -> int:  # type: ignore[no-untyped-def]
 
 async def test_a_second_application_asks_no_one_again_for_fresh_facts(coordination) -> None:  # type: ignore[no-untyped-def]
     orchestrator = coordination.orchestrator
-    first_request = _example("chen", "chen-medicaid")
+    first_request = example("chen", "chen-medicaid")
     del first_request.programs[:]
     first_request.programs.append(det.PROGRAM_MEDICAID)
     first = (await orchestrator.SubmitApplication(first_request)).case
@@ -77,23 +73,23 @@ async def test_a_second_application_asks_no_one_again_for_fresh_facts(coordinati
 
 
 async def test_stale_facts_are_refreshed_from_the_source(coordination, clock) -> None:  # type: ignore[no-untyped-def]
-    request = _example("chen", "chen-1")
+    request = example("chen", "chen-1")
     await coordination.orchestrator.SubmitApplication(request)
     # A death check is fresh for 30 days (evidence_directory.yaml): after that SSA is asked again.
     clock.advance(dt.timedelta(days=31))
-    again = _example("chen", "chen-2")
+    again = example("chen", "chen-2")
     await coordination.orchestrator.SubmitApplication(again)
     assert _calls(coordination, "ssa") == 2
     assert _calls(coordination, "treasury") == 1  # the return is still fresh
     clock.advance(dt.timedelta(days=366))
-    late = _example("chen", "chen-3")
+    late = example("chen", "chen-3")
     late.plan_year = 2028 - 1  # same tax year asked, but a year later the return is stale
     await coordination.orchestrator.SubmitApplication(late)
     assert _calls(coordination, "treasury") == 2
 
 
 async def test_without_consent_treasury_is_never_asked(coordination) -> None:  # type: ignore[no-untyped-def]
-    request = _example("chen", "no-consent")
+    request = example("chen", "no-consent")
     del request.consents[:]
     case = (await coordination.orchestrator.SubmitApplication(request)).case
     assert _calls(coordination, "treasury") == 0
@@ -108,7 +104,7 @@ async def test_without_consent_treasury_is_never_asked(coordination) -> None:  #
 
 async def test_revoking_consent_stops_further_requests_and_is_recorded(coordination) -> None:  # type: ignore[no-untyped-def]
     orchestrator = coordination.orchestrator
-    await orchestrator.SubmitApplication(_example("okafor", "okafor-1"))
+    await orchestrator.SubmitApplication(example("okafor", "okafor-1"))
     assert _calls(coordination, "treasury") == 1
     (consent, _) = (
         await orchestrator.ListConsents(pb.ListConsentsRequest(ssn="256407711"))
@@ -121,7 +117,7 @@ async def test_revoking_consent_stops_further_requests_and_is_recorded(coordinat
     ).consent
     assert revoked.revoke_time.seconds > 0
     # The next application from the household, giving no new consent, asks Treasury nothing.
-    again = _example("okafor", "okafor-2")
+    again = example("okafor", "okafor-2")
     del again.consents[:]
     again.household.members[0].incomes[0].annual_amount_cents += 100  # a different application
     case = (await orchestrator.SubmitApplication(again)).case
@@ -141,7 +137,7 @@ async def test_unknown_consent_cannot_be_revoked(coordination) -> None:  # type:
 
 async def test_a_person_can_see_who_saw_their_data_and_why(coordination) -> None:  # type: ignore[no-untyped-def]
     orchestrator = coordination.orchestrator
-    case = (await orchestrator.SubmitApplication(_example("rivera", "rivera-audit"))).case
+    case = (await orchestrator.SubmitApplication(example("rivera", "rivera-audit"))).case
     supervisor = coordination.stub_as("cw-1042", "supervisor")
     await supervisor.GetCase(pb.GetCaseRequest(case_id=case.case_id))
     report = await orchestrator.GetDisclosureReport(pb.GetDisclosureReportRequest(ssn=MARIA_SSN))
@@ -163,7 +159,7 @@ async def test_a_person_can_see_who_saw_their_data_and_why(coordination) -> None
 
 
 async def _audited_case(coordination) -> None:  # type: ignore[no-untyped-def]
-    await coordination.orchestrator.SubmitApplication(_example("rivera", "rivera-chain"))
+    await coordination.orchestrator.SubmitApplication(example("rivera", "rivera-chain"))
     ok = await coordination.stub_as("au-1", "auditor").VerifyAuditLog(pb.VerifyAuditLogRequest())
     assert ok.ok and ok.entries_checked >= 12
 
@@ -206,7 +202,7 @@ async def test_the_audit_chain_catches_reordered_entries(coordination) -> None: 
 
 async def test_the_aggregate_burden_report_counts_every_case(coordination) -> None:  # type: ignore[no-untyped-def]
     for stem in ("rivera", "chen", "okafor", "kowalski", "johnson"):
-        await coordination.orchestrator.SubmitApplication(_example(stem, f"burden-{stem}"))
+        await coordination.orchestrator.SubmitApplication(example(stem, f"burden-{stem}"))
     report = (
         await coordination.stub_as("sv-1", "supervisor").GetBurdenReport(
             pb.GetBurdenReportRequest()
@@ -221,7 +217,7 @@ async def test_the_aggregate_burden_report_counts_every_case(coordination) -> No
 
 
 async def test_an_income_sweep_shows_each_programs_answer_at_each_step(coordination) -> None:  # type: ignore[no-untyped-def]
-    request = _example("chen", "unused")
+    request = example("chen", "unused")
     sweep = await coordination.orchestrator.SimulateIncomeSweep(
         pb.SimulateIncomeSweepRequest(
             household=request.household,
@@ -248,7 +244,7 @@ async def test_an_income_sweep_shows_each_programs_answer_at_each_step(coordinat
 
 
 async def test_a_sweep_with_a_bad_range_is_refused(coordination) -> None:  # type: ignore[no-untyped-def]
-    request = _example("chen", "unused")
+    request = example("chen", "unused")
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await coordination.orchestrator.SimulateIncomeSweep(
             pb.SimulateIncomeSweepRequest(
@@ -301,7 +297,7 @@ async def test_a_re_application_with_nothing_changed_gets_the_same_answers(
     coordination, stem
 ) -> None:  # type: ignore[no-untyped-def]
     orchestrator = coordination.orchestrator
-    first_request = _example(stem, f"{stem}-first")
+    first_request = example(stem, f"{stem}-first")
     first = (await orchestrator.SubmitApplication(first_request)).case
     again = _bare(first_request, f"{stem}-again", list(first_request.programs))
     second = (await orchestrator.SubmitApplication(again)).case
@@ -317,7 +313,7 @@ async def test_a_re_application_with_nothing_changed_gets_the_same_answers(
 
 async def test_rivera_keeps_her_shelter_costs_and_539_dollars_of_snap(coordination) -> None:  # type: ignore[no-untyped-def]
     orchestrator = coordination.orchestrator
-    first_request = _example("rivera", "rivera-first")
+    first_request = example("rivera", "rivera-first")
     await orchestrator.SubmitApplication(first_request)
     again = _bare(first_request, "rivera-snap", [det.PROGRAM_SNAP])
     second = (await orchestrator.SubmitApplication(again)).case
@@ -335,7 +331,7 @@ async def test_a_carried_pregnancy_is_prefilled_and_keeps_when_it_was_stated(
     coordination, clock
 ) -> None:  # type: ignore[no-untyped-def]
     orchestrator = coordination.orchestrator
-    first_request = _example("kowalski", "kowalski-first")
+    first_request = example("kowalski", "kowalski-first")
     first = (await orchestrator.SubmitApplication(first_request)).case
     clock.advance(dt.timedelta(days=10))
     again = _bare(first_request, "kowalski-again", [det.PROGRAM_MEDICAID])
@@ -358,7 +354,7 @@ async def test_a_carried_pregnancy_is_prefilled_and_keeps_when_it_was_stated(
 
 async def test_a_pregnancy_that_ended_is_said_so_and_not_carried(coordination) -> None:  # type: ignore[no-untyped-def]
     orchestrator = coordination.orchestrator
-    first_request = _example("kowalski", "kowalski-first")
+    first_request = example("kowalski", "kowalski-first")
     await orchestrator.SubmitApplication(first_request)
     again = _bare(first_request, "kowalski-ended", [det.PROGRAM_MEDICAID])
     again.household.members[0].ended_facts.append(household_pb2.CARRIED_FACT_PREGNANCY)
@@ -370,7 +366,7 @@ async def test_a_pregnancy_that_ended_is_said_so_and_not_carried(coordination) -
 
 async def test_stale_facts_are_asked_again_never_taken_as_none(coordination, clock) -> None:  # type: ignore[no-untyped-def]
     orchestrator = coordination.orchestrator
-    first_request = _example("kowalski", "kowalski-first")
+    first_request = example("kowalski", "kowalski-first")
     await orchestrator.SubmitApplication(first_request)
     # Pregnancy is fresh for 90 days, expenses for 180, incomes for 90 (evidence_directory).
     clock.advance(dt.timedelta(days=181))
@@ -387,7 +383,7 @@ async def test_stale_facts_are_asked_again_never_taken_as_none(coordination, clo
 
 
 async def test_snap_expenses_never_stated_are_asked_for(coordination) -> None:  # type: ignore[no-untyped-def]
-    first_request = _example("chen", "chen-medicaid-only")
+    first_request = example("chen", "chen-medicaid-only")
     del first_request.programs[:]
     first_request.programs.append(det.PROGRAM_MEDICAID)
     first_request.household.ClearField("expenses")
@@ -409,7 +405,7 @@ async def test_a_consent_given_again_while_in_force_is_stored_once(coordination)
     orchestrator = coordination.orchestrator
 
     async def apply(name: str, valid_years: int, change: int) -> list[pb.Consent]:
-        request = _example("okafor", name)
+        request = example("okafor", name)
         request.household.members[0].incomes[0].annual_amount_cents += change  # a new application
         for grant in request.consents:
             grant.valid_years = valid_years

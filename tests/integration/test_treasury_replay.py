@@ -23,7 +23,6 @@ from sqlmodel import col, select
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from eligibility.treasury.v1 import income_verification_pb2 as treasury_pb
 from eligibility.treasury.v1 import income_verification_pb2_grpc as treasury_grpc
-from services.harness.households import example_paths, load_request
 from services.treasury import server as treasury_server
 from services.treasury.servicer import PRUNE_EVERY
 from services.treasury.tables import AUDIT, TABLES, RevokedConsent, SeenNonce
@@ -33,14 +32,11 @@ from shared.db import Database
 from shared.errors import details_of
 from shared.protoconv import timestamp_to_proto
 from shared.signing_keys import load_private_key
+from tests.integration.applications import example
 
 VERIFY = "VerifyHouseholdIncome"
 CHIDI_SSN = "256407712"
 Request = treasury_pb.VerifyHouseholdIncomeRequest
-
-
-def _example(stem: str, request_id: str) -> pb.SubmitApplicationRequest:
-    return load_request(next(p for p in example_paths() if stem in p.name), request_id)
 
 
 def _copy(request: Request) -> Request:
@@ -55,7 +51,7 @@ async def _apply(coordination, lost: int = 0, stem: str = "okafor") -> list[Requ
     recorder = coordination.recorders["treasury"]
     recorder.drop_next = lost
     before = len(recorder.of(VERIFY))
-    await coordination.orchestrator.SubmitApplication(_example(stem, f"{stem}-app"))
+    await coordination.orchestrator.SubmitApplication(example(stem, f"{stem}-app"))
     return [_copy(r) for r in recorder.of(VERIFY)[before:]]
 
 
@@ -319,7 +315,7 @@ async def test_a_consent_revoked_while_an_application_is_under_way_gets_no_proof
     (chidis,) = (await orchestrator.ListConsents(pb.ListConsentsRequest(ssn=CHIDI_SSN))).consents
     # A year on, the return and the identity checks are stale: both agencies are asked again.
     clock.advance(dt.timedelta(days=367))
-    again = _example("okafor", "okafor-next-year")
+    again = example("okafor", "okafor-next-year")
     again.plan_year = clock.now().year
     del again.consents[:]
 
