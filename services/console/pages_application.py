@@ -26,7 +26,6 @@ def _defaults() -> dict[str, str]:
         "household.members[0].incomes[0].kind": "wages",
         "household.tax_units[0].filing_status": "single",
         "plan_year": str(dt.date.today().year + 1),
-        "consent_treasury": "on",
         "request_id": str(uuid.uuid4()),
     }
 

@@ -39,6 +39,8 @@ def _fill_chen(page) -> None:  # type: ignore[no-untyped-def]
     page.get_by_label("County").fill("San Diego")
     page.get_by_label("ZIP code").fill("92101")
     page.get_by_label("Rent or mortgage a month, in dollars").fill("1100")
+    # Wei agreed to the use of his tax data when asked.
+    page.locator("label[for=f-consent-treasury]").click()
     # USWDS draws its own box over the input: the label is what a person clicks.
     page.locator("label[for=program-chip]").click()
 
@@ -75,7 +77,10 @@ def test_submitting_an_application_shows_the_determination_and_explain(
     sign_in(page)
     page.goto("/applications/new")
     check_page(page, console, "application")
+    # Consent is the filers' act: the form never gives it for them.
+    expect(page.locator("#f-consent-treasury")).not_to_be_checked()
     _fill_chen(page)
+    expect(page.locator("#f-consent-treasury")).to_be_checked()
     page.get_by_role("button", name="Submit the application").last.click()
     expect(page).to_have_url(re.compile(r"/cases/[^/]+\?submitted=1"))
     grid = page.locator("table.console-grid")
@@ -192,6 +197,29 @@ def test_revoking_a_consent_shows_in_the_disclosure_report(page, console: Consol
     expect(row).to_contain_text("Revoked")
     expect(page.locator("#disclosures")).to_contain_text("revoke", ignore_case=True)
     check_page(page, console, "person-revoked")
+
+
+def test_without_consent_treasury_is_not_asked_and_the_case_says_why(page, console: Console) -> None:  # type: ignore[no-untyped-def]
+    """Anna Kowalski (seeded in SSA's and Treasury's records) is asked and does not agree:
+    the caseworker leaves the box empty, and the case waits for proof of income instead of
+    reading her tax return."""
+    sign_in(page, "cw-no-consent")
+    page.goto("/applications/new")
+    page.get_by_label("First name").fill("Anna")
+    page.get_by_label("Last name").fill("Kowalski")
+    page.get_by_label("Social Security number").fill("189-33-4520")
+    page.get_by_label("Date of birth").fill("1998-02-27")
+    page.get_by_label("Income a year, in dollars").fill("9000")
+    page.get_by_label("Street address").fill("12 Wharton St")
+    page.get_by_label("City").fill("Philadelphia")
+    page.get_by_label("State").fill("PA")
+    page.get_by_label("County").fill("Philadelphia")
+    page.get_by_label("ZIP code").fill("19147")
+    page.get_by_label("Rent or mortgage a month, in dollars").fill("900")
+    expect(page.locator("#f-consent-treasury")).not_to_be_checked()
+    page.get_by_role("button", name="Submit the application").last.click()
+    expect(page).to_have_url(re.compile(r"/cases/[^/]+\?submitted=1"))
+    expect(page.get_by_text("no consent to use federal tax data")).to_be_visible()
 
 
 def test_reporting_a_life_event_shows_what_changed_and_who_was_told(page, console: Console) -> None:  # type: ignore[no-untyped-def]
