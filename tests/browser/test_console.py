@@ -199,7 +199,7 @@ def test_revoking_a_consent_shows_in_the_disclosure_report(page, console: Consol
     check_page(page, console, "person-revoked")
 
 
-def test_without_consent_treasury_is_not_asked_and_the_case_says_why(page, console: Console) -> None:  # type: ignore[no-untyped-def]
+def test_without_consent_the_case_waits_for_proof_of_income(page, console: Console) -> None:  # type: ignore[no-untyped-def]
     """Anna Kowalski (seeded in SSA's and Treasury's records) is asked and does not agree:
     the caseworker leaves the box empty, and the case waits for proof of income instead of
     reading her tax return."""
