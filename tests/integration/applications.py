@@ -3,6 +3,7 @@ same household's first member asked for by SSN alone, to be filled in from the s
 
 from __future__ import annotations
 
+from eligibility.common.v1 import determination_pb2 as det
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from services.harness.households import example_paths, load_request
 
@@ -25,3 +26,40 @@ def by_ssn_alone(
     bare.household.tax_units.extend(first.household.tax_units)
     bare.household.expenses.CopyFrom(first.household.expenses)
     return bare
+
+
+def same_people_bare(
+    request: pb.SubmitApplicationRequest, request_id: str, programs: list[int] | None = None
+) -> pb.SubmitApplicationRequest:
+    """The same people again, giving only who they are and how they are related:
+    everything else (incomes, expenses, pregnancy, work) is to be reused."""
+    again = pb.SubmitApplicationRequest(request_id=request_id, plan_year=request.plan_year)
+    again.programs.extend(request.programs if programs is None else programs)
+    for m in request.household.members:
+        again.household.members.add(
+            person_id=m.person_id, ssn=m.ssn, applying=m.applying, reuse_known_facts=True
+        )
+    again.household.relationships.extend(request.household.relationships)
+    again.household.tax_units.extend(request.household.tax_units)
+    return again
+
+
+Answer = tuple[str, int, int, int, int, tuple[str, ...]]
+
+
+def answers(case: pb.Case) -> list[Answer]:
+    """Every program's answer, by person ("" for the household), with its reason codes."""
+    rows = [
+        (p.person_id, d.program, d.status, d.monthly_benefit_cents, d.csr_level, _codes(d))
+        for p in case.determinations
+        for d in p.programs
+    ]
+    rows += [
+        ("", d.program, d.status, d.monthly_benefit_cents, d.csr_level, _codes(d))
+        for d in case.household_determinations
+    ]
+    return sorted(rows)
+
+
+def _codes(determination: det.ProgramDetermination) -> tuple[str, ...]:
+    return tuple(r.code for r in determination.reasons)
