@@ -4,3 +4,7 @@ policies name them (services/<agency>/access.yaml)."""
 DETERMINATION = "eligibility-determination"
 # A what-if sweep: rules are asked about figures no one applied with.
 ESTIMATE = "benefit-estimate"
+# Looking back at what someone's standing was (HHS's enrollment periods).
+APPEAL = "appeal"
+PAYMENT = "payment"
+AUDIT = "audit"

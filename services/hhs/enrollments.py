@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 
 from eligibility.common.v1 import determination_pb2 as det
 from services.hhs.changes import (
+    PROGRAMS,
     Ended,
     ProgramStanding,
     effect_for,
@@ -14,6 +15,7 @@ from services.hhs.changes import (
     hhs_standings,
     is_newer,
 )
+from services.hhs.periods import PeriodBook
 from services.hhs.tables import Enrollment
 from shared.change_effect import Effect
 from shared.change_notice import CheckedNotice
@@ -39,7 +41,9 @@ def standings_of(notice: CheckedNotice) -> list[ProgramStanding]:
 def apply_change(session: Session, notice: CheckedNotice) -> Effect:
     """HHS's part of a change: each new answer for its programs becomes the enrollment
     of record, and each enrollment of a member the decision leaves out ends, unless what
-    is held came from a newer decision (services.hhs.changes)."""
+    is held came from a newer decision (services.hhs.changes). Every answer, and every
+    member left out, also goes into the people's enrollment periods (services.hhs.periods),
+    an older decision's too: it may say what held before a newer one took effect."""
     left = frozenset(notice.left)
     standings = hhs_standings(standings_of(notice))
     incoming = DecisionOrder(notice.revision, notice.effective_date)
@@ -47,6 +51,7 @@ def apply_change(session: Session, notice: CheckedNotice) -> Effect:
         (row.person_id, row.program): row
         for row in session.exec(select(Enrollment).where(Enrollment.case_id == notice.case_id))
     }
+    periods = PeriodBook(session, notice.case_id)
     applied, ended = 0, []
     for standing in standings:
         row = held.get((standing.person_id, standing.program))
@@ -58,7 +63,12 @@ def apply_change(session: Session, notice: CheckedNotice) -> Effect:
                 session.add(row)
                 ended.append(Ended(row.person_id, row.program))
             continue
+        holds = periods.record(standing.person_id, standing.program, notice, standing)
         if row is not None and not is_newer(_order(row), incoming):
+            continue
+        if row is None and not holds:
+            # A newer decision left them out where HHS held nothing to end: only the
+            # periods remember it, and this older answer is history, not the record.
             continue
         row = _standing(row or _new(notice, standing), standing, notice)
         # A newer decision answering for someone ended before: they are back in the case.
@@ -70,6 +80,11 @@ def apply_change(session: Session, notice: CheckedNotice) -> Effect:
             _end(row, notice)
             session.add(row)
             ended.append(Ended(row.person_id, row.program))
+    # Out of the case from its day in every HHS program, held or not: an older decision
+    # delivered later may answer for one HHS held nothing in, and must not outlast this.
+    for person_id in sorted(left):
+        for program in PROGRAMS:
+            periods.record(person_id, program, notice, None)
     return effect_for([s for s in standings if s.person_id not in left], applied, ended, left)
 
 

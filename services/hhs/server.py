@@ -6,11 +6,13 @@ import asyncio
 from pathlib import Path
 
 import structlog
+from sqlalchemy.exc import IntegrityError
 
 from eligibility.hhs.v1 import subsidy_eligibility_pb2 as pb
 from eligibility.hhs.v1 import subsidy_eligibility_pb2_grpc as pb_grpc
 from services.hhs.benchmarks import PREMIUMS_FILE
 from services.hhs.held_benchmarks import HeldBenchmarks
+from services.hhs.periods import backfill
 from services.hhs.rules import PARAMETERS_DIR, load_parameters
 from services.hhs.seed import seed_if_empty
 from services.hhs.servicer import SubsidyEligibilityServicer
@@ -36,10 +38,23 @@ def open_database(settings: ServiceSettings, data_file: Path = PREMIUMS_FILE) ->
     db.create_tables()
     with db.engine.begin() as connection:
         added_columns.add_missing(connection, ADDED_COLUMNS)
+    given = _backfill_periods(db)
+    if given:
+        log.info("enrollment periods made for enrollments kept before periods", enrollments=given)
     seeded = seed_if_empty(db, data_file)
     if seeded:
         log.info("benchmark premiums loaded into an empty database", rows=seeded)
     return db
+
+
+def _backfill_periods(db: Database) -> int:
+    try:
+        with db.session() as session:
+            return backfill(session)
+    except IntegrityError:
+        # A replica opening the same database at once made them first.
+        with db.session() as session:
+            return backfill(session)
 
 
 def bindings(

@@ -94,6 +94,35 @@ class Enrollment(SQLModel, table=True):
     ended_by: str = Field(default="", max_length=160)
 
 
+class EnrollmentPeriod(SQLModel, table=True):
+    """One standing a person held in one program of one case, from valid_from to
+    valid_until (both days in; open while it holds). Written with the enrollment of record,
+    in the same transaction, and never rewritten but for its end (services.hhs.periods).
+    A row with ``left_case`` is the time the person was out of the case: no standing."""
+
+    __tablename__ = "hhs_enrollment_period"
+    # A notice sets at most one period for a person and program.
+    __table_args__ = (UniqueConstraint("case_id", "person_id", "program", "set_by"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(index=True, max_length=64)
+    person_id: str = Field(max_length=64)
+    program: str = Field(max_length=16)
+    # As in hhs_enrollment; empty (and no money) for a time out of the case.
+    status: str = Field(default="", max_length=32)
+    monthly_benefit_cents: int = 0
+    csr_level: str = Field(default="", max_length=16)
+    left_case: bool = False
+    valid_from: dt.date
+    # The last day it held; before valid_from when a later decision replaced it first.
+    valid_until: dt.date | None = None
+    # The notice and decision that set it, and those that ended it.
+    set_by: str = Field(max_length=160)
+    set_revision: int = 0
+    closed_by: str = Field(default="", max_length=160)
+    closed_revision: int = 0
+
+
 # Each change notice HHS receives, in HHS's own hash-chained log.
 AUDIT = audit_log("hhs")
 
@@ -103,6 +132,7 @@ TABLES = [
     BenchmarkVersion,
     HhsReceivedChange,
     Enrollment,
+    EnrollmentPeriod,
     *AUDIT.tables,
 ]
 

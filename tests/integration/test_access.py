@@ -112,6 +112,11 @@ def expected(service: str, method: str, identity: str, role: str | None) -> str:
     if (service, method) == ("ssa", "RecordDeath"):
         # Deaths come from vital records (their own certificate) and from no one else.
         return ALLOWED if identity == VITAL_RECORDS else DENIED
+    if (service, method) == ("hhs", "ListEnrollmentPeriods"):
+        # History is for looking back (an appeal, a payment, an audit), never for the
+        # determination every caller here declares; who may read it for those purposes
+        # is tested in test_hhs_periods.py.
+        return DENIED
     if service != "orchestrator":
         return ALLOWED if identity == "orchestrator" else DENIED
     if identity not in CASEWORKER_TOOLS:
