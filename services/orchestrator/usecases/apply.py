@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -150,6 +150,9 @@ class Change:
     write: Callable[[Session, StoredCase, dt.datetime], None]
     # The day the change took effect: the answer is for the household from then.
     changed_on: dt.date | None = None
+    # What the answer shows its caller of the case (case-review disclosures), written in
+    # the answer's own append of audit entries.
+    shown: tuple[AuditNote, ...] = ()
 
 
 def _keep_case_programs(fresh: StoredCase, programs: list[int]) -> None:
@@ -263,7 +266,10 @@ class Coordinator:
         try:
             stored = await self._determine(filled, print_, case_id, now, budget, trail, held=held)
             mapping.revise(stored.case, opened_by=entitlement.owner_of_new_case(who))
-            await self._db.run(lambda s: self._save(s, stored, trail))
+            # The answer shows the caller the new case: on the trail as GetCase's showing
+            # is, in the case's own append, so neither is ever kept without the other.
+            shown = self.reviewed(mapping.household_of(stored))
+            await self._db.run(lambda s: self._save(s, stored, trail, shown))
         except repository.DuplicateRequest:
             # Another replica stored this request_id's case first: keep our disclosures
             # on record, then answer with that case.
@@ -290,9 +296,11 @@ class Coordinator:
         )
         return mapping.case_to_proto(stored)
 
-    def _save(self, session: Session, stored: StoredCase, trail: Trail) -> None:
+    def _save(
+        self, session: Session, stored: StoredCase, trail: Trail, shown: list[AuditNote]
+    ) -> None:
         repository.save_new(session, stored)
-        trail.write_outcomes(session, self._clock.now())
+        trail.write_outcomes(session, self._clock.now(), shown)
 
     async def _check_prefill(
         self, request: pb.SubmitApplicationRequest, who: Principal, now: dt.datetime
@@ -334,20 +342,25 @@ class Coordinator:
                 "give this member's details instead of reuse_known_facts",
             )
 
+    def reviewed(self, members: Iterable[household_pb2.Person]) -> list[AuditNote]:
+        """The caller shown a case about ``members``: one ``case-review`` disclosure each,
+        as GetCase writes."""
+        return self.reviewed_refs(self._subjects.ref(m.ssn) for m in members)
+
+    def reviewed_refs(self, refs: Iterable[str]) -> list[AuditNote]:
+        return notes_for(current_caller(), refs, ("case",), CASE_REVIEW_PURPOSE, DISCLOSED)
+
     def show(self, session: Session, stored: StoredCase, now: dt.datetime) -> pb.Case:
         """``stored`` as the caller is shown it (a renewal's answer), on the audit trail as
         GetCase's is, in the caller's transaction."""
-        refs = [self._subjects.ref(m.ssn) for m in mapping.household_of(stored)]
-        notes = notes_for(current_caller(), refs, ("case",), CASE_REVIEW_PURPOSE, DISCLOSED)
+        notes = self.reviewed(mapping.household_of(stored))
         audit_trail.write(session, notes, stored.case.case_id, now)
         return mapping.case_to_proto(stored)
 
     async def _shown(self, replayed: Replayed) -> pb.Case:
         """A stored case given back to a retry is shown to the caller as GetCase shows
         it, so it is on the audit trail as GetCase's is."""
-        notes = notes_for(
-            current_caller(), replayed.subject_refs, ("case",), CASE_REVIEW_PURPOSE, DISCLOSED
-        )
+        notes = self.reviewed_refs(replayed.subject_refs)
         now = self._clock.now()
         await self._db.run(lambda s: audit_trail.write(s, notes, replayed.case.case_id, now))
         return replayed.case
@@ -669,7 +682,7 @@ class Coordinator:
                 change.write(session, fresh, now)
             if write is not None:
                 write(session, fresh, now)
-            trail.write_outcomes(session, now)
+            trail.write_outcomes(session, now, change.shown if change is not None else ())
 
         try:
             await self._db.run(save)
@@ -696,18 +709,7 @@ class Coordinator:
             stored = repository.load(session, case_id)
             assert stored is not None
             # Showing a case discloses every member's data to whoever asked.
-            audit_trail.write(
-                session,
-                notes_for(
-                    current_caller(),
-                    [self._subjects.ref(m.ssn) for m in mapping.household_of(stored)],
-                    ("case",),
-                    CASE_REVIEW_PURPOSE,
-                    DISCLOSED,
-                ),
-                case_id,
-                now,
-            )
+            audit_trail.write(session, self.reviewed(mapping.household_of(stored)), case_id, now)
             return mapping.case_to_proto(stored)
 
         case = await self._db.run(read)
