@@ -32,7 +32,6 @@ from services.orchestrator.adapters.subjects import Subjects
 from services.orchestrator.adapters.tables import CaseEventRow, CaseRow
 from services.orchestrator.audit_trail import (
     DISCLOSED,
-    REFUSED,
     AuditNote,
     Trail,
     notes_for,
@@ -45,6 +44,7 @@ from services.orchestrator.domain.intake import (
     plan_year_for,
     validate_application,
 )
+from services.orchestrator.refusal_trail import Refused
 from services.orchestrator.usecases import redetermination_notices as notices
 from services.orchestrator.usecases.case_gate import CASE_REVIEW_PURPOSE, CaseGate
 from services.orchestrator.usecases.gathering import Gathered, Gatherer, OnFile, on_file
@@ -250,7 +250,7 @@ class Coordinator:
         if existing is not None:
             log.info("submission replayed", case_id=existing.case.case_id)
             return await self._shown(existing)
-        await self._check_prefill(request, who, now)
+        await self._check_prefill(request, who)
         if any(m.reuse_known_facts for m in request.household.members):
             filled = await self._db.read(lambda s: prefill(s, request, self._subjects, now))
         else:  # nothing to fill in: no database, no thread hop
@@ -302,9 +302,7 @@ class Coordinator:
         repository.save_new(session, stored)
         trail.write_outcomes(session, self._clock.now(), shown)
 
-    async def _check_prefill(
-        self, request: pb.SubmitApplicationRequest, who: Principal, now: dt.datetime
-    ) -> None:
+    async def _check_prefill(self, request: pb.SubmitApplicationRequest, who: Principal) -> None:
         """Facts are filled in from an SSN alone only for a caller who may see that person:
         otherwise an SSN would be enough to learn a stranger's name, birth date and income."""
         wanting = [
@@ -315,31 +313,17 @@ class Coordinator:
         if not wanting or entitlement.sees_every_case(who):
             return
         caseworker = who.caseworker or ""
-
-        def check(session: Session) -> list[str]:
-            known = repository.people_in_cases_of(session, caseworker, wanting)
-            denied = [ref for ref in wanting if ref not in known]
-            if denied:
-                audit_trail.write(
-                    session,
-                    notes_for(
-                        current_caller(),
-                        denied,
-                        PROFILE_FACTS,
-                        PREFILL_PURPOSE,
-                        REFUSED,
-                        entitlement.PREFILL_NOT_ENTITLED,
-                    ),
-                    "",
-                    now,
-                )
-            return denied
-
-        if await self._db.run(check):
-            raise entitlement.refusal(
+        known = await self._db.read(lambda s: repository.people_in_cases_of(s, caseworker, wanting))
+        denied = tuple(ref for ref in wanting if ref not in known)
+        if denied:
+            error = entitlement.refusal(
                 entitlement.PREFILL_NOT_ENTITLED,
                 "known facts are filled in only for people in your own cases; "
                 "give this member's details instead of reuse_known_facts",
+            )
+            # SSNs tried one after another are probes as case ids are: bounded alike.
+            raise await self.gate.refuse(
+                Refused(error, denied, tuple(PROFILE_FACTS), PREFILL_PURPOSE)
             )
 
     def reviewed(self, members: Iterable[household_pb2.Person]) -> list[AuditNote]:
@@ -701,9 +685,9 @@ class Coordinator:
 
         who = current_principal()
 
-        def read(session: Session) -> pb.Case | ServiceError:
+        def read(session: Session) -> pb.Case | ServiceError | Refused:
             row = session.get(CaseRow, case_id)
-            refused = self.gate.refusal(session, who, case_id, row)
+            refused = self.gate.refusal(who, case_id, row)
             if refused is not None:
                 return refused
             stored = repository.load(session, case_id)
@@ -713,8 +697,8 @@ class Coordinator:
             return mapping.case_to_proto(stored)
 
         case = await self._db.run(read)
-        if isinstance(case, ServiceError):
-            raise case
+        if not isinstance(case, pb.Case):
+            raise await self.gate.refuse(case)
         return case
 
     async def list(self, page_size: int, page_token: str) -> tuple[list[pb.Case], str]:
