@@ -45,7 +45,7 @@ def refusal_sink(
     per_window: int = DEFAULT_PER_WINDOW,
     window_seconds: float = DEFAULT_WINDOW_SECONDS,
     monotonic: Callable[[], float] = time.monotonic,
-) -> RefusalWindows:
+) -> RefusalWindows[Refusal]:
     """Writes one entry per refused call (who, as proven; which method, which purpose,
     why) up to ``per_window`` per caller a window, and one summary entry for the rest."""
 

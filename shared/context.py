@@ -46,6 +46,8 @@ principal: contextvars.ContextVar[Principal] = contextvars.ContextVar(
 )
 # The purpose this call serves; forwarded on every call made on its behalf.
 purpose: contextvars.ContextVar[str | None] = contextvars.ContextVar("purpose", default=None)
+# The method being served (``/package.Service/Method``): what a refusal inside it names.
+method: contextvars.ContextVar[str] = contextvars.ContextVar("method", default="")
 _local_service = "unknown"
 
 
@@ -75,6 +77,11 @@ def current_caller() -> str:
 
 def current_caseworker() -> str | None:
     return principal.get().caseworker
+
+
+def current_method() -> str:
+    """The method being served, by its name alone (``GetCase``); empty outside a call."""
+    return method.get().rsplit("/", 1)[-1]
 
 
 def forwarded_headers(declare_caller: bool = False) -> list[tuple[str, str]]:

@@ -139,7 +139,10 @@ class _Call:
         self.code = grpc.StatusCode.OK
         incoming = metadata_value(self._metadata, CORRELATION_HEADER)
         cid = (incoming or "")[:_CORRELATION_LIMIT] or new_correlation_id()
-        self._tokens: list[tuple[Any, Any]] = [(ctx.correlation_id, ctx.correlation_id.set(cid))]
+        self._tokens: list[tuple[Any, Any]] = [
+            (ctx.correlation_id, ctx.correlation_id.set(cid)),
+            (ctx.method, ctx.method.set(method)),
+        ]
         structlog.contextvars.bind_contextvars(correlation_id=cid)
         self._started = time.perf_counter()
 

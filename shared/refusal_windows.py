@@ -7,6 +7,10 @@ end, or at the caller's next refusal after it, or when the process stops, whiche
 first. So a caller flooding a service costs it at most ``per_window + 1`` entries a
 window, and every refused call is still in the log, one by one or in a count.
 
+The gate's refusals go through one set of windows (shared/access_audit.py); the
+orchestrator's refusals inside its methods through another, into its own audit trail
+(services/orchestrator/refusal_trail.py).
+
 Windows run on monotonic time, not the service's clock, which a replay may hold still.
 They live in the process: with n workers a caller may cost n times as many entries.
 """
@@ -19,14 +23,13 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Generic, Protocol, TypeVar
 
 import structlog
 
-from shared.access import Refusal
 from shared.clock import Clock
 from shared.context import Principal
 from shared.rate_limit import caller_key
-from shared.security import RefusalSink
 
 # Audit entries written one by one, per caller and window, before they are counted instead.
 DEFAULT_PER_WINDOW = 20
@@ -82,6 +85,16 @@ class Held:
 SummaryWriter = Callable[[Held], Awaitable[None]]
 
 
+class Reasoned(Protocol):
+    @property
+    def reason(self) -> str: ...
+
+
+# What a refusal carries to ``write_one``: the gate's Refusal, or a service's own record
+# of a refusal inside a method (what it was about), counted by its reason alike.
+R = TypeVar("R", bound=Reasoned)
+
+
 @dataclass
 class _Window:
     ends: float
@@ -90,13 +103,13 @@ class _Window:
     timer: asyncio.TimerHandle | None = None
 
 
-class RefusalWindows:
-    """A RefusalSink that writes through ``write_one`` while a caller's window has room
-    and through ``write_summary`` for what it counted instead."""
+class RefusalWindows(Generic[R]):
+    """A RefusalSink (for R = Refusal) that writes through ``write_one`` while a caller's
+    window has room and through ``write_summary`` for what it counted instead."""
 
     def __init__(
         self,
-        write_one: RefusalSink,
+        write_one: Callable[[Principal, str, str | None, R], Awaitable[None]],
         write_summary: SummaryWriter,
         clock: Clock,
         *,
@@ -115,9 +128,7 @@ class RefusalWindows:
         self._windows: dict[str, _Window] = {}
         self._closing: set[asyncio.Task[None]] = set()
 
-    async def __call__(
-        self, who: Principal, method: str, purpose: str | None, refusal: Refusal
-    ) -> None:
+    async def __call__(self, who: Principal, method: str, purpose: str | None, refusal: R) -> None:
         key = caller_key(who)
         now = self._monotonic()
         window = self._windows.get(key)

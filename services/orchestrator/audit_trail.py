@@ -134,9 +134,13 @@ class Trail:
     def failed(self, disclosed: Iterable[AuditNote], detail: str) -> None:
         self.note(as_outcome(disclosed, FAILED, detail))
 
-    def write_outcomes(self, session: Session, at: dt.datetime) -> None:
-        """In the caller's transaction (the case's)."""
-        write(session, self.outcomes, self.case_id, at)
+    def write_outcomes(
+        self, session: Session, at: dt.datetime, shown: Iterable[AuditNote] = ()
+    ) -> None:
+        """In the caller's transaction (the case's), in one append with ``shown``: what the
+        caller is shown of the case saved there. ``shown`` is never kept for ``flush``, as
+        a case that is not saved is shown to no one."""
+        write(session, [*self.outcomes, *shown], self.case_id, at)
 
     async def flush(self) -> None:
         """Write the outcomes on their own, when the case will not be saved with them.

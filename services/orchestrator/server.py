@@ -17,6 +17,7 @@ from services.orchestrator.adapters.subjects import Subjects
 from services.orchestrator.adapters.tables import TABLES
 from services.orchestrator.domain.burden import Yardstick
 from services.orchestrator.domain.evidence import EvidenceDirectory
+from services.orchestrator.refusal_trail import bound_trail
 from services.orchestrator.servicer import CoordinationServicer
 from services.orchestrator.usecases.apply import Coordinator
 from services.orchestrator.usecases.bell import Bell
@@ -126,6 +127,13 @@ def dispatcher(
 async def build(settings: ServiceSettings, clock: Clock, trust: Trust) -> Wiring:
     keys = LocalConsentKeys.in_data_dir(settings.data_dir)
     db = open_database(settings.resolved_database_url())
+    # Refusals inside the methods are bounded as the gate's are, by the same settings.
+    refusals = bound_trail(
+        db,
+        clock,
+        per_window=settings.refusals_audited_per_window,
+        window_seconds=settings.refusal_audit_window_seconds,
+    )
     agencies = AgencyGateway.from_settings(settings, trust.client_tls())
     applications = coordinator(db, agencies, clock, keys.signer(), keys.subject_key())
     worker = f"{socket.gethostname()}-{os.getpid()}"[:64]
@@ -197,6 +205,8 @@ async def build(settings: ServiceSettings, clock: Clock, trust: Trust) -> Wiring
             loop.cancel()
         await asyncio.gather(*loops, return_exceptions=True)
         await agencies.close()
+        # Refusals counted and not yet written go in as summaries before the database closes.
+        await refusals.close()
         db.dispose()
 
     return Wiring(

@@ -404,10 +404,13 @@ async def test_a_caseworker_cannot_reach_into_another_caseworkers_cases(coordina
 
     report = (await alice.GetDisclosureReport(pb.GetDisclosureReportRequest(ssn=ssn))).disclosures
     refused = {(d.actor_caseworker, d.detail) for d in report if d.outcome == "REFUSED"}
+    # Each refusal names the method it was refused in.
     assert {
-        ("cw-bob", "CASE_NOT_ASSIGNED"),
-        ("cw-bob", "PERSON_NOT_ASSIGNED"),
-        ("cw-bob", "PREFILL_NOT_ENTITLED"),
+        ("cw-bob", "CASE_NOT_ASSIGNED: GetCase"),
+        ("cw-bob", "CASE_NOT_ASSIGNED: ReportLifeEvent"),
+        ("cw-bob", "PERSON_NOT_ASSIGNED: ListConsents"),
+        ("cw-bob", "PERSON_NOT_ASSIGNED: RevokeConsent"),
+        ("cw-bob", "PREFILL_NOT_ENTITLED: SubmitApplication"),
     } <= refused
 
 
@@ -477,7 +480,8 @@ async def test_facts_are_prefilled_from_an_ssn_only_for_people_in_the_callers_ca
         await supervisor.GetDisclosureReport(pb.GetDisclosureReportRequest(ssn=member.ssn))
     ).disclosures
     assert any(
-        d.actor_caseworker == "cw-mallory" and d.detail == "PREFILL_NOT_ENTITLED" for d in report
+        d.actor_caseworker == "cw-mallory" and d.detail == "PREFILL_NOT_ENTITLED: SubmitApplication"
+        for d in report
     )
 
 

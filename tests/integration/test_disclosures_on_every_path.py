@@ -1,12 +1,14 @@
 """A person's data shown to a caseworker is on the audit trail whichever call showed it,
-not only GetCase: facts filled in from the store (prefill) and a stored case given back to
-a retried SubmitApplication or by RenewCase, and a person's consents listed, are disclosures,
-and the person's report lists them."""
+not only GetCase: facts filled in from the store (prefill), the case an application or a
+reported change answers with (first time or replayed), a case given back by RenewCase, and
+a person's consents listed, are disclosures, and the person's report lists them."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from eligibility.common.v1 import date_pb2
+from eligibility.common.v1 import life_event_pb2 as le
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from tests.integration.applications import by_ssn_alone, example
 
@@ -110,3 +112,77 @@ async def test_a_persons_consents_shown_are_a_disclosure(coordination) -> None: 
         if d.facts == ["consent"] and d.outcome == "DISCLOSED"
     ]
     assert [d.actor_caseworker for d in shown] == ["sv-consents"]
+
+
+def _reviews_of(report: list[pb.Disclosure], case_id: str, caseworker: str) -> int:
+    """The case-review disclosures of ``case_id`` to ``caseworker`` in a person's report."""
+    return sum(
+        1
+        for d in report
+        if d.purpose == "case-review"
+        and d.case_id == case_id
+        and d.outcome == "DISCLOSED"
+        and d.actor_caseworker == caseworker
+        and list(d.facts) == ["case"]
+    )
+
+
+async def test_the_first_answer_to_an_application_is_a_disclosure_like_get_case(
+    coordination,
+) -> None:  # type: ignore[no-untyped-def]
+    """The new case comes back with Treasury's verified income and SSA's identity results:
+    the caller has seen every member's data before any GetCase."""
+    erin = coordination.stub_as("cw-erin")
+    application = example("okafor", "okafor-first-answer")
+    case = (await erin.SubmitApplication(application)).case
+    for member in application.household.members:
+        report = await _report(coordination, member.ssn)
+        assert _reviews_of(report, case.case_id, "cw-erin") == 1, member.person_id
+
+
+async def test_a_reported_change_answers_with_the_case_and_says_so_again_on_a_retry(
+    coordination,
+) -> None:  # type: ignore[no-untyped-def]
+    fay = coordination.stub_as("cw-fay")
+    application = example("okafor", "okafor-changed")
+    case = (await fay.SubmitApplication(application)).case
+    ssn = application.household.members[0].ssn
+    change = pb.ReportLifeEventRequest(
+        request_id="okafor-income-shown",
+        case_id=case.case_id,
+        event=le.LifeEvent(
+            kind=le.LIFE_EVENT_KIND_INCOME_CHANGE,
+            effective_date=date_pb2.Date(year=2026, month=11, day=1),
+            person_id="adaeze",
+        ),
+    )
+    before = _reviews_of(await _report(coordination, ssn), case.case_id, "cw-fay")
+    assert (await fay.ReportLifeEvent(change)).case.case_id == case.case_id
+    after = _reviews_of(await _report(coordination, ssn), case.case_id, "cw-fay")
+    assert after == before + 1
+    # The retry is answered with the first answer, and that case is shown again.
+    assert (await fay.ReportLifeEvent(change)).case.case_id == case.case_id
+    assert _reviews_of(await _report(coordination, ssn), case.case_id, "cw-fay") == after + 1
+
+
+async def test_the_answer_closing_a_case_is_a_disclosure_about_its_member(coordination) -> None:  # type: ignore[no-untyped-def]
+    gus = coordination.stub_as("cw-gus")
+    application = example("chen", "chen-closed")
+    case = (await gus.SubmitApplication(application)).case
+    member = application.household.members[0]
+    death = pb.ReportLifeEventRequest(
+        request_id="chen-died",
+        case_id=case.case_id,
+        event=le.LifeEvent(
+            kind=le.LIFE_EVENT_KIND_DEATH,
+            effective_date=date_pb2.Date(year=2026, month=11, day=1),
+            person_id=member.person_id,
+        ),
+    )
+    before = _reviews_of(await _report(coordination, member.ssn), case.case_id, "cw-gus")
+    closed = await gus.ReportLifeEvent(death)
+    assert closed.case.status == pb.CASE_STATUS_CLOSED
+    after = _reviews_of(await _report(coordination, member.ssn), case.case_id, "cw-gus")
+    assert after == before + 1
+    await gus.ReportLifeEvent(death)
+    assert _reviews_of(await _report(coordination, member.ssn), case.case_id, "cw-gus") == after + 1

@@ -158,7 +158,7 @@ async def test_a_refused_probe_of_a_missing_case_is_audited_under_the_id_probed(
             session.exec(select(AUDIT.entry).where(AUDIT.entry.actor_caseworker == "cw-bob"))
         )
     assert [(e.case_id, e.outcome, e.detail) for e in entries] == [
-        (probed, "REFUSED", "CASE_NOT_ASSIGNED"),
-        ("", "REFUSED", "CASE_NOT_ASSIGNED"),
+        (probed, "REFUSED", "CASE_NOT_ASSIGNED: GetCase"),
+        ("", "REFUSED", "CASE_NOT_ASSIGNED: GetCase"),
     ]
     assert "256407711" not in {e.subject_ref for e in entries}

@@ -146,12 +146,14 @@ async def test_a_person_can_see_who_saw_their_data_and_why(coordination) -> None
     assert ("treasury", "eligibility-determination") in seen_by
     assert ("hhs", "insurance-affordability-programs") in seen_by
     assert ("usda", "snap-eligibility") in seen_by
-    reviews = [d for d in report.disclosures if d.purpose == "case-review"]
-    # The reader is named as proven: the tool by its certificate, the person by their token.
-    assert reviews and (reviews[0].actor_service, reviews[0].actor_caseworker) == (
-        "caseworker-tool",
-        "cw-1042",
-    )
+    reviews = [
+        (d.actor_service, d.actor_caseworker)
+        for d in report.disclosures
+        if d.purpose == "case-review"
+    ]
+    # Each reader is named as proven: the tool by its certificate, the person by their
+    # token. The caseworker who applied saw the case in the answer, the supervisor after.
+    assert reviews == [("caseworker-tool", "cw-test"), ("caseworker-tool", "cw-1042")]
     assert all(d.case_id == case.case_id for d in report.disclosures)
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await orchestrator.GetDisclosureReport(pb.GetDisclosureReportRequest(ssn="12"))

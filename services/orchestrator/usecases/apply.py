@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -32,7 +32,6 @@ from services.orchestrator.adapters.subjects import Subjects
 from services.orchestrator.adapters.tables import CaseEventRow, CaseRow
 from services.orchestrator.audit_trail import (
     DISCLOSED,
-    REFUSED,
     AuditNote,
     Trail,
     notes_for,
@@ -45,6 +44,7 @@ from services.orchestrator.domain.intake import (
     plan_year_for,
     validate_application,
 )
+from services.orchestrator.refusal_trail import Refused
 from services.orchestrator.usecases import redetermination_notices as notices
 from services.orchestrator.usecases.case_gate import CASE_REVIEW_PURPOSE, CaseGate
 from services.orchestrator.usecases.gathering import Gathered, Gatherer, OnFile, on_file
@@ -150,6 +150,9 @@ class Change:
     write: Callable[[Session, StoredCase, dt.datetime], None]
     # The day the change took effect: the answer is for the household from then.
     changed_on: dt.date | None = None
+    # What the answer shows its caller of the case (case-review disclosures), written in
+    # the answer's own append of audit entries.
+    shown: tuple[AuditNote, ...] = ()
 
 
 def _keep_case_programs(fresh: StoredCase, programs: list[int]) -> None:
@@ -247,7 +250,7 @@ class Coordinator:
         if existing is not None:
             log.info("submission replayed", case_id=existing.case.case_id)
             return await self._shown(existing)
-        await self._check_prefill(request, who, now)
+        await self._check_prefill(request, who)
         if any(m.reuse_known_facts for m in request.household.members):
             filled = await self._db.read(lambda s: prefill(s, request, self._subjects, now))
         else:  # nothing to fill in: no database, no thread hop
@@ -263,7 +266,10 @@ class Coordinator:
         try:
             stored = await self._determine(filled, print_, case_id, now, budget, trail, held=held)
             mapping.revise(stored.case, opened_by=entitlement.owner_of_new_case(who))
-            await self._db.run(lambda s: self._save(s, stored, trail))
+            # The answer shows the caller the new case: on the trail as GetCase's showing
+            # is, in the case's own append, so neither is ever kept without the other.
+            shown = self.reviewed(mapping.household_of(stored))
+            await self._db.run(lambda s: self._save(s, stored, trail, shown))
         except repository.DuplicateRequest:
             # Another replica stored this request_id's case first: keep our disclosures
             # on record, then answer with that case.
@@ -290,13 +296,13 @@ class Coordinator:
         )
         return mapping.case_to_proto(stored)
 
-    def _save(self, session: Session, stored: StoredCase, trail: Trail) -> None:
-        repository.save_new(session, stored)
-        trail.write_outcomes(session, self._clock.now())
-
-    async def _check_prefill(
-        self, request: pb.SubmitApplicationRequest, who: Principal, now: dt.datetime
+    def _save(
+        self, session: Session, stored: StoredCase, trail: Trail, shown: list[AuditNote]
     ) -> None:
+        repository.save_new(session, stored)
+        trail.write_outcomes(session, self._clock.now(), shown)
+
+    async def _check_prefill(self, request: pb.SubmitApplicationRequest, who: Principal) -> None:
         """Facts are filled in from an SSN alone only for a caller who may see that person:
         otherwise an SSN would be enough to learn a stranger's name, birth date and income."""
         wanting = [
@@ -307,47 +313,38 @@ class Coordinator:
         if not wanting or entitlement.sees_every_case(who):
             return
         caseworker = who.caseworker or ""
-
-        def check(session: Session) -> list[str]:
-            known = repository.people_in_cases_of(session, caseworker, wanting)
-            denied = [ref for ref in wanting if ref not in known]
-            if denied:
-                audit_trail.write(
-                    session,
-                    notes_for(
-                        current_caller(),
-                        denied,
-                        PROFILE_FACTS,
-                        PREFILL_PURPOSE,
-                        REFUSED,
-                        entitlement.PREFILL_NOT_ENTITLED,
-                    ),
-                    "",
-                    now,
-                )
-            return denied
-
-        if await self._db.run(check):
-            raise entitlement.refusal(
+        known = await self._db.read(lambda s: repository.people_in_cases_of(s, caseworker, wanting))
+        denied = tuple(ref for ref in wanting if ref not in known)
+        if denied:
+            error = entitlement.refusal(
                 entitlement.PREFILL_NOT_ENTITLED,
                 "known facts are filled in only for people in your own cases; "
                 "give this member's details instead of reuse_known_facts",
             )
+            # SSNs tried one after another are probes as case ids are: bounded alike.
+            raise await self.gate.refuse(
+                Refused(error, denied, tuple(PROFILE_FACTS), PREFILL_PURPOSE)
+            )
+
+    def reviewed(self, members: Iterable[household_pb2.Person]) -> list[AuditNote]:
+        """The caller shown a case about ``members``: one ``case-review`` disclosure each,
+        as GetCase writes."""
+        return self.reviewed_refs(self._subjects.ref(m.ssn) for m in members)
+
+    def reviewed_refs(self, refs: Iterable[str]) -> list[AuditNote]:
+        return notes_for(current_caller(), refs, ("case",), CASE_REVIEW_PURPOSE, DISCLOSED)
 
     def show(self, session: Session, stored: StoredCase, now: dt.datetime) -> pb.Case:
         """``stored`` as the caller is shown it (a renewal's answer), on the audit trail as
         GetCase's is, in the caller's transaction."""
-        refs = [self._subjects.ref(m.ssn) for m in mapping.household_of(stored)]
-        notes = notes_for(current_caller(), refs, ("case",), CASE_REVIEW_PURPOSE, DISCLOSED)
+        notes = self.reviewed(mapping.household_of(stored))
         audit_trail.write(session, notes, stored.case.case_id, now)
         return mapping.case_to_proto(stored)
 
     async def _shown(self, replayed: Replayed) -> pb.Case:
         """A stored case given back to a retry is shown to the caller as GetCase shows
         it, so it is on the audit trail as GetCase's is."""
-        notes = notes_for(
-            current_caller(), replayed.subject_refs, ("case",), CASE_REVIEW_PURPOSE, DISCLOSED
-        )
+        notes = self.reviewed_refs(replayed.subject_refs)
         now = self._clock.now()
         await self._db.run(lambda s: audit_trail.write(s, notes, replayed.case.case_id, now))
         return replayed.case
@@ -669,7 +666,7 @@ class Coordinator:
                 change.write(session, fresh, now)
             if write is not None:
                 write(session, fresh, now)
-            trail.write_outcomes(session, now)
+            trail.write_outcomes(session, now, change.shown if change is not None else ())
 
         try:
             await self._db.run(save)
@@ -688,31 +685,20 @@ class Coordinator:
 
         who = current_principal()
 
-        def read(session: Session) -> pb.Case | ServiceError:
+        def read(session: Session) -> pb.Case | ServiceError | Refused:
             row = session.get(CaseRow, case_id)
-            refused = self.gate.refusal(session, who, case_id, row)
+            refused = self.gate.refusal(who, case_id, row)
             if refused is not None:
                 return refused
             stored = repository.load(session, case_id)
             assert stored is not None
             # Showing a case discloses every member's data to whoever asked.
-            audit_trail.write(
-                session,
-                notes_for(
-                    current_caller(),
-                    [self._subjects.ref(m.ssn) for m in mapping.household_of(stored)],
-                    ("case",),
-                    CASE_REVIEW_PURPOSE,
-                    DISCLOSED,
-                ),
-                case_id,
-                now,
-            )
+            audit_trail.write(session, self.reviewed(mapping.household_of(stored)), case_id, now)
             return mapping.case_to_proto(stored)
 
         case = await self._db.run(read)
-        if isinstance(case, ServiceError):
-            raise case
+        if not isinstance(case, pb.Case):
+            raise await self.gate.refuse(case)
         return case
 
     async def list(self, page_size: int, page_token: str) -> tuple[list[pb.Case], str]:

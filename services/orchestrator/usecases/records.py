@@ -18,8 +18,9 @@ from services.orchestrator.adapters import repository
 from services.orchestrator.adapters.agencies import AgencyGateway, SourceUnavailable
 from services.orchestrator.adapters.subjects import Subjects
 from services.orchestrator.adapters.tables import AUDIT, BurdenRow, CaseRow, ConsentRow
-from services.orchestrator.audit_trail import DISCLOSED, REFUSED, notes_for
+from services.orchestrator.audit_trail import DISCLOSED, notes_for
 from services.orchestrator.domain import burden, consents
+from services.orchestrator.refusal_trail import Refused
 from services.orchestrator.usecases.case_gate import NO_SUBJECT, CaseGate
 from shared.clock import Clock
 from shared.context import Principal, current_caller, current_principal
@@ -51,6 +52,11 @@ def consent_to_proto(row: ConsentRow) -> pb.Consent:
     if row.revoked_at is not None:
         out.revoke_time.CopyFrom(timestamp_to_proto(_utc(row.revoked_at)))
     return out
+
+
+def _refused(ref: str, fact: str) -> Refused:
+    """A person's ``fact`` records refused to a caller who may not see them."""
+    return Refused(entitlement.person_refusal(), (ref,), (fact,), REPORT_PURPOSE)
 
 
 def _ssn_ref(ssn: str, subjects: Subjects) -> str:
@@ -87,16 +93,16 @@ class Records:
 
         who = current_principal()
 
-        def work(session: Session) -> pb.Consent | ServiceError:
+        def work(session: Session) -> pb.Consent | ServiceError | Refused:
             row = session.get(ConsentRow, request.consent_id)
             if row is None:
                 # Refused as a stranger's consent is (AIP-211), and audited naming no one.
                 if entitlement.sees_every_case(who):
                     return not_found("consent", request.consent_id)
-                self._refused(session, NO_SUBJECT, "consent", now)
-                return entitlement.person_refusal()
-            if not self._may_see(session, who, row.subject_ref, "consent", now):
-                return entitlement.person_refusal()
+                return _refused(NO_SUBJECT, "consent")
+            refused = self._refusal(session, who, row.subject_ref, "consent")
+            if refused is not None:
+                return refused
             first_time = row.revoked_at is None
             repository.revoke_consent(session, request.consent_id, request.reason, now)
             if first_time:
@@ -116,38 +122,20 @@ class Records:
             return consent_to_proto(row)
 
         consent = await self._db.run(work)
-        if isinstance(consent, ServiceError):
-            raise consent
+        if not isinstance(consent, pb.Consent):
+            raise await self._gate.refuse(consent)
         # Treasury checks proofs on its own, so it must hear of the revocation itself.
         if "treasury" in consent.agencies:
             await self._tell_treasury(consent, budget)
         return consent
 
-    def _may_see(
-        self, session: Session, who: Principal, ref: str, fact: str, now: dt.datetime
-    ) -> bool:
-        """Whether ``who`` may see this person's records; a refusal is audited in the same
-        unit of work, which the caller then commits (it returns, never raises, on refusal)."""
+    def _refusal(self, session: Session, who: Principal, ref: str, fact: str) -> Refused | None:
+        """None when ``who`` may see this person's records; else the refusal to record
+        (through the gate) and raise once this unit of work is over."""
         mine = repository.people_in_cases_of(session, who.caseworker or "", [ref])
         if entitlement.may_see_person(who, ref in mine):
-            return True
-        self._refused(session, ref, fact, now)
-        return False
-
-    def _refused(self, session: Session, ref: str, fact: str, now: dt.datetime) -> None:
-        audit_trail.write(
-            session,
-            notes_for(
-                current_caller(),
-                [ref],
-                (fact,),
-                REPORT_PURPOSE,
-                REFUSED,
-                entitlement.PERSON_NOT_ASSIGNED,
-            ),
-            "",
-            now,
-        )
+            return None
+        return _refused(ref, fact)
 
     async def _tell_treasury(self, consent: pb.Consent, budget: float) -> None:
         notice = treasury_pb.RecordConsentRevocationRequest(
@@ -175,9 +163,10 @@ class Records:
         ref = _ssn_ref(ssn, self._subjects)
         who, now = current_principal(), self._clock.now()
 
-        def work(session: Session) -> list[ConsentRow] | None:
-            if not self._may_see(session, who, ref, "consent", now):
-                return None
+        def work(session: Session) -> list[ConsentRow] | Refused:
+            refused = self._refusal(session, who, ref, "consent")
+            if refused is not None:
+                return refused
             # The person's consents (and so that they applied) are shown: on record, as a
             # refusal to show them is.
             audit_trail.write(
@@ -189,17 +178,18 @@ class Records:
             return repository.consents_for_subject(session, ref)
 
         rows = await self._db.run(work)
-        if rows is None:
-            raise entitlement.person_refusal()
+        if isinstance(rows, Refused):
+            raise await self._gate.refuse(rows)
         return [consent_to_proto(r) for r in rows]
 
     async def disclosure_report(self, ssn: str) -> list[pb.Disclosure]:
         ref = _ssn_ref(ssn, self._subjects)
         who, now = current_principal(), self._clock.now()
 
-        def work(session: Session) -> list[pb.Disclosure] | None:
-            if not self._may_see(session, who, ref, "audit", now):
-                return None
+        def work(session: Session) -> list[pb.Disclosure] | Refused:
+            refused = self._refusal(session, who, ref, "audit")
+            if refused is not None:
+                return refused
             entries = AUDIT.entries_for_subject(session, ref)
             report = [
                 pb.Disclosure(
@@ -225,8 +215,8 @@ class Records:
             return report
 
         report = await self._db.run(work)
-        if report is None:
-            raise entitlement.person_refusal()
+        if isinstance(report, Refused):
+            raise await self._gate.refuse(report)
         return report
 
     async def verify_audit(self) -> pb.VerifyAuditLogResponse:

@@ -31,7 +31,7 @@ from eligibility.common.v1 import determination_pb2 as det
 from eligibility.common.v1 import household_pb2
 from eligibility.common.v1 import life_event_pb2 as le
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
-from services.orchestrator import entitlement
+from services.orchestrator import audit_trail, entitlement
 from services.orchestrator.adapters import mapping, outbox, repository
 from services.orchestrator.adapters.evidence_store import db_time
 from services.orchestrator.adapters.repository import StoredCase
@@ -42,6 +42,7 @@ from services.orchestrator.adapters.tables import (
     DeterminationRow,
     LifeEventRow,
 )
+from services.orchestrator.audit_trail import AuditNote
 from services.orchestrator.domain import burden, events
 from services.orchestrator.domain.combine import HHS_PROGRAMS
 from services.orchestrator.domain.intake import MAX_REQUEST_ID, validate_application
@@ -196,7 +197,31 @@ class ReportChanges:
                 "this request_id was used for a different change; use a new request_id",
                 metadata={"case_id": first.case_id} if named else {},
             )
+        # The first answer again: the case it holds is shown to the caller again.
+        audit_trail.write(
+            session, self._replay_shown(stored, reporter), request.case_id, self._clock.now()
+        )
         return None, pb.ReportLifeEventResponse.FromString(first.answer)
+
+    def _shown(self, reporter: _Reporter, *households: household_pb2.Household) -> list[AuditNote]:
+        """The answer shows the case to whoever reported the change: a case-review
+        disclosure about each person it speaks of (``households``: before the change and
+        after it). A change from an agency's feed is shown to no one."""
+        if reporter.system:
+            return []
+        people = {m.ssn: m for household in households for m in household.members}
+        return self._coordinator.reviewed(people.values())
+
+    def _replay_shown(self, stored: StoredCase, reporter: _Reporter) -> list[AuditNote]:
+        """A replayed answer, about the case's people as it holds them now; once closed
+        (nobody left in it), about everyone it keeps facts on."""
+        if reporter.system:
+            return []
+        household = household_pb2.Household.FromString(stored.case.household)
+        if household.members:
+            return self._shown(reporter, household)
+        refs = dict.fromkeys(e.subject_ref for e in stored.evidence if e.subject_ref)
+        return self._coordinator.reviewed_refs(refs)
 
     async def _apply(
         self,
@@ -267,6 +292,7 @@ class ReportChanges:
             detail=detail,
             write=write,
             changed_on=date_from_proto(event.effective_date),
+            shown=tuple(self._shown(reporter, before, applied.household)),
         )
         await self._coordinator.redetermine(
             stored,
@@ -309,6 +335,8 @@ class ReportChanges:
         )
         word = events.kind_word(event.kind)
         detail = _history_line(word, when, changes, []) + "; case closed"
+        # The closed case is shown to the caller: about the member it held.
+        shown = self._shown(reporter, household_pb2.Household.FromString(stored.case.household))
 
         def write(session: Session) -> None:
             row = _claim_request(session, request, print_, reporter, now)
@@ -357,6 +385,7 @@ class ReportChanges:
             answer.case.CopyFrom(mapping.case_to_proto(after))
             row.answer = answer.SerializeToString()
             session.add(row)
+            audit_trail.write(session, shown, request.case_id, now)
 
         await self._db.run(write)
         log.info(
