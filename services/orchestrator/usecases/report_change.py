@@ -240,7 +240,10 @@ class ReportChanges:
             outbox.enqueue_decision(
                 session,
                 request.case_id,
-                [(a, _notice(request, applied, fresh, a)) for a in answer.notified_agencies],
+                [
+                    (a, _notice(request, reporter, applied, fresh, a))
+                    for a in answer.notified_agencies
+                ],
                 db_time(now),
                 db_time(self._leases.now()),
             )
@@ -348,7 +351,10 @@ class ReportChanges:
             outbox.enqueue_decision(
                 session,
                 request.case_id,
-                [(a, _notice(request, applied, fresh, a)) for a in answer.notified_agencies],
+                [
+                    (a, _notice(request, reporter, applied, fresh, a))
+                    for a in answer.notified_agencies
+                ],
                 db_time(now),
             )
             session.flush()
@@ -537,13 +543,15 @@ def _agencies(kind: int, programs: list[int], offered: list[int]) -> list[str]:
 
 def _notice(
     request: pb.ReportLifeEventRequest,
+    reporter: _Reporter,
     applied: events.Applied,
     fresh: StoredCase,
     agency: str,
 ) -> le.ChangeNotice:
     event = request.event
+    change = outbox.reported_change(reporter.name, request.request_id)
     notice = le.ChangeNotice(
-        idempotency_key=outbox.idempotency_key(request.case_id, request.request_id, agency),
+        idempotency_key=outbox.idempotency_key(request.case_id, change, agency),
         case_id=request.case_id,
         kind=event.kind,
         effective_date=event.effective_date,
