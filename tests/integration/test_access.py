@@ -368,12 +368,9 @@ async def test_a_caseworker_cannot_reach_into_another_caseworkers_cases(coordina
                 "PERSON_NOT_ASSIGNED",
             )
         ],
-        # Replaying Alice's request_id with her application answers Bob nothing, and
-        # her people's facts are not filled in for him from their SSNs.
-        "SubmitApplication": [
-            (application, "CASE_NOT_ASSIGNED"),
-            (prefill, "PREFILL_NOT_ENTITLED"),
-        ],
+        # Her people's facts are not filled in for him from their SSNs. (Her request_id
+        # sent by him is an application of his own: test_request_ids_per_caller.py.)
+        "SubmitApplication": [(prefill, "PREFILL_NOT_ENTITLED")],
         "RenewCase": [(pb.RenewCaseRequest(request_id="rn", case_id=case_id), "CASE_NOT_ASSIGNED")],
         "ReportLifeEvent": [
             (
@@ -425,8 +422,9 @@ def _error_info(error: grpc.aio.AioRpcError) -> error_details_pb2.ErrorInfo:
 async def test_a_reused_life_event_request_id_names_only_a_case_the_caller_may_read(
     coordination,
 ) -> None:  # type: ignore[no-untyped-def]
-    """request_ids are the client's choice, so they can be guessed or replayed: Bob, trying
-    Alice's on his own case, is told to pick another, not which case of hers it was."""
+    """A request_id is its reporter's own: Alice, reusing hers on another case of hers, is
+    told which case it was used on; Bob and a supervisor sending the same one are not
+    refused at all (each change is their own), so they learn nothing of hers."""
     alice = coordination.stub_as("cw-alice")
     bob = coordination.stub_as("cw-bob")
     supervisor = coordination.stub_as("sv-1", "supervisor")
@@ -438,22 +436,25 @@ async def test_a_reused_life_event_request_id_names_only_a_case_the_caller_may_r
     )
     await alice.ReportLifeEvent(first)
 
-    async def reused(stub, case_id: str, person_id: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
-        request = pb.ReportLifeEventRequest(
+    def reused(case_id: str, person_id: str) -> pb.ReportLifeEventRequest:
+        return pb.ReportLifeEventRequest(
             request_id="change-1", case_id=case_id, event=_income_change(person_id)
         )
-        with pytest.raises(grpc.aio.AioRpcError) as caught:
-            await stub.ReportLifeEvent(request)
-        assert caught.value.code() == grpc.StatusCode.ALREADY_EXISTS
-        info = _error_info(caught.value)
-        assert info.reason == "REQUEST_ID_REUSED"
-        return dict(info.metadata)
+
+    her_member = her_other.household.members[0].person_id
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await alice.ReportLifeEvent(reused(her_other.case_id, her_member))
+    assert caught.value.code() == grpc.StatusCode.ALREADY_EXISTS
+    info = _error_info(caught.value)
+    assert (info.reason, dict(info.metadata)) == ("REQUEST_ID_REUSED", {"case_id": hers.case_id})
 
     bob_member = his.household.members[0].person_id
-    assert await reused(bob, his.case_id, bob_member) == {}
-    her_member = her_other.household.members[0].person_id
-    assert await reused(alice, her_other.case_id, her_member) == {"case_id": hers.case_id}
-    assert await reused(supervisor, his.case_id, bob_member) == {"case_id": hers.case_id}
+    assert (await bob.ReportLifeEvent(reused(his.case_id, bob_member))).case.case_id == his.case_id
+    # The supervisor's change-1 on Bob's case is the supervisor's own, not Bob's replayed.
+    told = await supervisor.ReportLifeEvent(reused(his.case_id, bob_member))
+    shown = (await bob.GetCase(pb.GetCaseRequest(case_id=his.case_id))).case
+    assert told.case.case_id == his.case_id
+    assert [e.kind for e in shown.history].count(pb.CASE_EVENT_KIND_LIFE_EVENT) == 2
 
 
 async def test_facts_are_prefilled_from_an_ssn_only_for_people_in_the_callers_cases(

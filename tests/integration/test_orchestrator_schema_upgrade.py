@@ -14,7 +14,15 @@ from shared.db import make_engine
 def test_an_earlier_database_gains_the_opener_column_and_keeps_its_cases(database_url) -> None:  # type: ignore[no-untyped-def]
     db = open_database(database_url)
     with db.engine.begin() as connection:
-        # As the first release made the table: without any column added since.
+        # As the first release made the table: request_ids unique on their own (the
+        # index on the opener's column and the request_id came later), without any
+        # column added since.
+        connection.execute(text("DROP INDEX ix_orchestrator_case_request_per_caller"))
+        connection.execute(
+            text(
+                "CREATE UNIQUE INDEX ix_orchestrator_case_request_id ON orchestrator_case (request_id)"
+            )
+        )
         for table, column, _, indexed in schema_upgrade.ADDED_COLUMNS:
             if indexed:
                 connection.execute(text(f"DROP INDEX ix_{table}_{column}"))

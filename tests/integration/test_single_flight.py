@@ -1,5 +1,6 @@
 """Copies of one request_id arriving together: the agencies are asked once and every
-copy answers the same case, in one orchestrator and across two sharing a database."""
+copy answers the same case, in one orchestrator and across two sharing a database; the
+request_id is its caller's own, so two callers' copies make a case each."""
 
 from __future__ import annotations
 
@@ -45,7 +46,12 @@ async def test_ten_concurrent_copies_ask_each_agency_once_and_answer_one_case(co
     assert all(reply.case == replies[0].case for reply in replies)
 
 
-async def test_copies_split_across_two_replicas_store_one_case(coordination, serve, clock) -> None:  # type: ignore[no-untyped-def]
+async def test_copies_split_across_two_replicas_store_one_case_per_caller(
+    coordination, serve, clock
+) -> None:  # type: ignore[no-untyped-def]
+    """Two caseworkers send copies of one request_id at once, each to both replicas: each
+    gets one case of their own (the database's unique (opener, request_id) decides the
+    races), and neither is refused or answered with the other's."""
     replica = await serve(
         orchestrator_server.bindings(
             coordination.orchestrator_db,
@@ -56,19 +62,31 @@ async def test_copies_split_across_two_replicas_store_one_case(coordination, ser
         )
     )
     request = _rivera("rivera-two-replicas")
-    async with replica.channel() as channel:
-        other = pb_grpc.CoordinationServiceStub(channel)
+    callers = ("cw-ana", "cw-ben")
+    channels = [replica.channel(caseworker=c, role="caseworker") for c in callers]
+    try:
+        stubs = [
+            (stub, caller)
+            for caller, channel in zip(callers, channels, strict=True)
+            for stub in (coordination.stub_as(caller), pb_grpc.CoordinationServiceStub(channel))
+        ]
         replies = await asyncio.gather(
-            *(
-                (coordination.orchestrator if n % 2 else other).SubmitApplication(request)
-                for n in range(COPIES)
-            )
+            *(stubs[n % len(stubs)][0].SubmitApplication(request) for n in range(COPIES * 2))
         )
-    case_ids = {reply.case.case_id for reply in replies}
-    assert len(case_ids) == 1
-    assert await _stored_cases(coordination) == list(case_ids)
-    # One flight per replica at most; whichever lost the race answered the winner's case.
-    assert all(1 <= n <= 2 for n in _calls(coordination).values())
+    finally:
+        for channel in channels:
+            await channel.close()
+    by_caller: dict[str, set[str]] = {caller: set() for caller in callers}
+    for n, reply in enumerate(replies):
+        by_caller[stubs[n % len(stubs)][1]].add(reply.case.case_id)
+    assert all(len(ids) == 1 for ids in by_caller.values()), by_caller
+    case_ids = set().union(*by_caller.values())
+    assert len(case_ids) == len(callers)
+    supervisor = coordination.stub_as("sv-1", "supervisor")
+    listed = (await supervisor.ListCases(pb.ListCasesRequest())).cases
+    assert {c.case_id for c in listed} == case_ids
+    # One flight per caller per replica at most; whichever lost a race answered the winner's.
+    assert all(2 <= n <= 4 for n in _calls(coordination).values())
     verified = await coordination.stub_as("au-1", "auditor").VerifyAuditLog(
         pb.VerifyAuditLogRequest()
     )

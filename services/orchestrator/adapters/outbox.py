@@ -11,6 +11,7 @@ conditional update (and SKIP LOCKED on PostgreSQL), and it lapses if its worker 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -50,8 +51,19 @@ def clipped_for_notice(
     return answer
 
 
-def idempotency_key(case_id: str, request_id: str, agency: str) -> str:
-    return f"{case_id}:{request_id}:{agency}"
+def idempotency_key(case_id: str, decision: str, agency: str) -> str:
+    """One decision about a case told to one agency. ``decision`` names it among the case's
+    decisions: a renewal's year, a recheck's revision, a settlement's issues, a reported
+    change (reported_change)."""
+    return f"{case_id}:{decision}:{agency}"
+
+
+def reported_change(reported_by: str, request_id: str) -> str:
+    """What names a reported change among its case's decisions: its reporter's request_id.
+    A request_id is its reporter's own, so two reporters' same one are two changes; digested,
+    so the key keeps to what an agency stores (160 characters) and names no caseworker."""
+    digest = hashlib.sha256(f"{reported_by}\0{request_id}".encode()).hexdigest()[:24]
+    return f"change-{digest}"
 
 
 def enqueue(

@@ -53,7 +53,7 @@ _CASE_ID = re.compile(r"[0-9a-f]{32}")
 
 
 class DuplicateRequest(Exception):
-    """Another submission with the same request_id was stored first."""
+    """Another submission with the same caller and request_id was stored first."""
 
 
 @dataclass(frozen=True)
@@ -63,16 +63,21 @@ class RequestSeen:
     request_fingerprint: str
 
 
-def find_by_request_id(session: Session, request_id: str) -> RequestSeen | None:
-    """The case a request_id already made, if any: asked by every submission before any
+def find_by_request_id(session: Session, opened_by: str, request_id: str) -> RequestSeen | None:
+    """The case this opener's request_id already made, if any (a request_id is its
+    sender's own: another's is never looked at). Asked by every submission before any
     work, nearly always of a new request_id, so a plain indexed probe, no ORM object."""
-    row = session.connection().execute(_BY_REQUEST_ID, {"request_id": request_id}).first()
+    row = (
+        session.connection()
+        .execute(_BY_REQUEST_ID, {"opened_by": opened_by, "request_id": request_id})
+        .first()
+    )
     return RequestSeen(row.case_id, row.opened_by, row.request_fingerprint) if row else None
 
 
 _CASE = CaseRow.__table__  # type: ignore[attr-defined]
 _BY_REQUEST_ID = select(_CASE.c.case_id, _CASE.c.opened_by, _CASE.c.request_fingerprint).where(
-    _CASE.c.request_id == bindparam("request_id")
+    _CASE.c.opened_by == bindparam("opened_by"), _CASE.c.request_id == bindparam("request_id")
 )
 
 
@@ -115,8 +120,8 @@ def load(session: Session, case_id: str) -> StoredCase | None:
 def save_new(session: Session, stored: StoredCase) -> None:
     """Insert a case and its rows in the caller's transaction.
 
-    Raises DuplicateRequest when a concurrent submission with the same request_id
-    committed first; the caller then returns that case instead.
+    Raises DuplicateRequest when a concurrent submission by the same opener with the same
+    request_id committed first; the caller then returns that case instead.
     """
     try:
         _insert(session, [stored.case])

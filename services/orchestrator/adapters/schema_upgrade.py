@@ -1,7 +1,8 @@
 """Bring a database made by an earlier version up to today's tables, in place.
 
 ``create_all`` makes missing tables but never alters an existing one, so each column
-added since the first release is added here when it is missing (shared.added_columns).
+added since the first release is added here when it is missing (shared.added_columns),
+and each key once unique across callers is made unique per caller (unique_per_caller).
 Until the project adopts migrations (Alembic), this list is the record of schema changes.
 """
 
@@ -10,6 +11,8 @@ from __future__ import annotations
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
+from services.orchestrator.adapters.tables import CaseRow, LifeEventRow
+from services.orchestrator.adapters.unique_per_caller import make_unique_per_caller
 from shared.added_columns import AddedColumn, add_missing
 
 # (table, column, its DDL, indexed): cases opened before caseworkers were proven have no
@@ -35,16 +38,32 @@ DROPPED_INDEXES = [
     ("orchestrator_evidence", "ix_orchestrator_evidence_fact"),
 ]
 
+# request_ids unique across every caller in earlier versions, unique per caller now: each
+# table declares its unique index on (caller, request_id) (tables.py).
+PER_CALLER = [
+    (CaseRow.__table__, "request_id"),  # type: ignore[attr-defined]
+    (LifeEventRow.__table__, "request_id"),  # type: ignore[attr-defined]
+]
+
 
 def upgrade(engine: Engine) -> list[str]:
-    """Add whichever columns are missing and drop unread indexes; returns the columns
-    added, as table.column, and the indexes dropped, by name."""
+    """Add whichever columns are missing, drop unread indexes and make request_ids unique
+    per caller, in one transaction; returns what changed: columns added, as table.column,
+    indexes and constraints dropped or made, by name."""
     changed = []
     with engine.begin() as connection:
+        if engine.dialect.name == "sqlite":
+            # pysqlite begins a transaction only before a write of rows: without this, each
+            # change of the schema would commit on its own, and a table being rebuilt
+            # (unique_per_caller) could be left half done.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
         inspector = inspect(connection)
         for table, index in DROPPED_INDEXES:
             if index in {i["name"] for i in inspector.get_indexes(table)}:
                 connection.execute(text(f"DROP INDEX {index}"))
                 changed.append(index)
         changed += add_missing(connection, ADDED_COLUMNS)
+        # After the columns: the opener's column is one of those added.
+        for table, column in PER_CALLER:
+            changed += make_unique_per_caller(connection, table, column)
     return changed

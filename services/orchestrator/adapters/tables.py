@@ -14,12 +14,19 @@ AUDIT = audit_log("orchestrator")
 
 class CaseRow(SQLModel, table=True):
     __tablename__ = "orchestrator_case"
+    # A request_id belongs to the caller who sent it, and the caller who sends an
+    # application is the one who opens its case: one case per (opener, request_id), so a
+    # retried submission never makes a second case (AIP-155), while another caseworker's
+    # same request_id is an application of their own. (Unique on request_id alone before;
+    # schema_upgrade moves older databases over.)
+    __table_args__ = (
+        Index("ix_orchestrator_case_request_per_caller", "opened_by", "request_id", unique=True),
+    )
 
     case_id: str = Field(primary_key=True, max_length=64)
-    # Unique so a retried submission can never create a second case (AIP-155).
-    request_id: str = Field(unique=True, index=True, max_length=128)
+    request_id: str = Field(max_length=128)
     # The caseworker who opened the case (from their token): who may read it besides
-    # supervisors and auditors.
+    # supervisors and auditors, and whose request_id made it.
     opened_by: str = Field(default="", index=True, max_length=64)
     # A follow-up worker's claim on a pending case: who holds it, and until when.
     claimed_by: str = Field(default="", max_length=64)
@@ -155,17 +162,27 @@ class LifeEventRow(SQLModel, table=True):
     is answered with, and the case's answers after each change, in order."""
 
     __tablename__ = "orchestrator_life_event"
+    # One change per (reporter, request_id): a retried report never changes the case twice,
+    # and another reporter's same request_id is a change of their own.
+    __table_args__ = (
+        Index(
+            "ix_orchestrator_life_event_request_per_caller",
+            "reported_by",
+            "request_id",
+            unique=True,
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    # Unique so a retried report never changes the case twice.
-    request_id: str = Field(unique=True, max_length=128)
+    request_id: str = Field(max_length=128)
     case_id: str = Field(foreign_key="orchestrator_case.case_id", index=True, max_length=64)
     # SHA-256 of the event, to refuse a request_id reused for a different change.
     fingerprint: str = Field(max_length=64)
     # LifeEventKind name.
     kind: str = Field(max_length=48)
     effective_date: dt.date
-    # Who reported it: a caseworker, or a service (SSA's death reports).
+    # Who reported it, and whose request_id it is: a caseworker (their token's subject), or
+    # a service reporting on its own (SSA's death reports).
     reported_by: str = Field(default="", max_length=64)
     at: dt.datetime
     # The serialised ReportLifeEventResponse, the case as it was right after the change.
@@ -194,7 +211,8 @@ class OutboxRow(SQLModel, table=True):
     __tablename__ = "orchestrator_outbox"
 
     id: int | None = Field(default=None, primary_key=True)
-    # "<case>:<request_id>:<agency>": the same change to the same agency, however often sent.
+    # "<case>:<decision>:<agency>" (outbox.idempotency_key): the same decision to the same
+    # agency, however often sent.
     idempotency_key: str = Field(max_length=200, unique=True)
     case_id: str = Field(index=True, max_length=64)
     agency: str = Field(max_length=32)

@@ -203,9 +203,10 @@ class Coordinator:
         self._yardstick = yardstick
         self._gatherer = Gatherer(db, agencies, directory, subjects, signer)
         self.gate = CaseGate(db, clock, subjects)
-        # Keyed by (request_id, fingerprint): a request_id reused for another application
-        # is not joined to the first; the case table's unique request_id refuses it.
-        self._flights: SingleFlight[tuple[str, str], pb.Case] = SingleFlight()
+        # Keyed by (request_id, fingerprint, caller): a request_id reused for another
+        # application is not joined to the first; the case table's unique (opener,
+        # request_id) refuses it.
+        self._flights: SingleFlight[tuple[str, str, str], pb.Case] = SingleFlight()
 
     # --- SubmitApplication -------------------------------------------------------------
 
@@ -222,7 +223,8 @@ class Coordinator:
         who = current_principal()
         if not request.request_id:  # refused by validation; nothing to share
             return await self._submit(request, print_, budget, who)
-        # Keyed by the caller too: another caseworker's copy must not ride on this run.
+        # Keyed by the caller too: another caseworker's copy is an application of their
+        # own (a request_id belongs to its sender) and must not ride on this run.
         case = await self._flights.run(
             (request.request_id, print_, who.caseworker or ""),
             lambda: self._submit(request, print_, budget, who),
@@ -271,8 +273,8 @@ class Coordinator:
             shown = self.reviewed(mapping.household_of(stored))
             await self._db.run(lambda s: self._save(s, stored, trail, shown))
         except repository.DuplicateRequest:
-            # Another replica stored this request_id's case first: keep our disclosures
-            # on record, then answer with that case.
+            # Another replica stored this caller's request_id's case first: keep our
+            # disclosures on record, then answer with that case.
             await trail.flush()
             replay = await self._replaying(
                 who, lambda s: self._replay(s, request.request_id, print_, who)
@@ -350,8 +352,8 @@ class Coordinator:
         return replayed.case
 
     async def _replaying(self, who: Principal, work: Callable[[Session], T]) -> T:
-        """``work`` as a read; when it met another caseworker's request_id, the refusal
-        is written (a read cannot) and raised as any refusal of that case."""
+        """``work`` as a read; when it met a case the caller may not read, the refusal is
+        written (a read cannot) and raised as any refusal of that case."""
         try:
             return await self._db.read(work)
         except _OthersRequest as other:
@@ -363,9 +365,14 @@ class Coordinator:
     ) -> Replayed | None:
         if not request_id:
             return None
-        row = repository.find_by_request_id(session, request_id)
+        # A request_id belongs to the caller who sent it: only the cases they opened are
+        # looked at, so another caller's same request_id tells them nothing.
+        row = repository.find_by_request_id(session, entitlement.owner_of_new_case(who), request_id)
         if row is None:
             return None
+        # Always theirs for a caseworker. A caller proven without one (which access.yaml
+        # keeps from this method) would share the opener-less space of the cases made
+        # before caseworkers were proven, and must not be shown those.
         if not entitlement.may_read_case(who, row.opened_by):
             raise _OthersRequest(row.case_id)
         if row.request_fingerprint != print_:
@@ -726,7 +733,7 @@ class Coordinator:
 
 
 class _OthersRequest(Exception):
-    """A request_id already used for a case the caller may not read."""
+    """A request_id that made a case the caller may not read."""
 
     def __init__(self, case_id: str) -> None:
         super().__init__(case_id)

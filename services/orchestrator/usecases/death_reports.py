@@ -4,7 +4,9 @@ through the same use case a caseworker's report takes.
 
 The stream is read from a stored cursor (the last sequence handled), so a restart or a
 lost connection resumes where it stopped; a report handled twice changes nothing, since
-its request_id (``ssa-death-<sequence>-<case_id>``) is the idempotency key. While SSA does
+its request_id (``ssa-death-<sequence>-<case_id>``) is the idempotency key. That request_id
+is the follower's own (REPORTER's, as a caseworker's are theirs), so a caseworker who typed
+the same one for a change of theirs does not hold the death back. While SSA does
 not publish the stream (UNIMPLEMENTED) or cannot be reached, the follower waits, longer
 each time, and says so once rather than on every attempt.
 """

@@ -10,7 +10,8 @@ The death of a case's only member leaves nobody to determine: the case closes in
 every program it holds ends, and the agencies are told as for any change. A closed case
 takes no further change.
 
-Idempotent on request_id: a retry gets the first answer and changes nothing.
+Idempotent on request_id, which belongs to its reporter: their retry gets the first answer
+and changes nothing; another reporter's same request_id is a change of their own.
 """
 
 from __future__ import annotations
@@ -98,6 +99,8 @@ def fingerprint(case_id: str, event: le.LifeEvent) -> str:
 
 @dataclass(frozen=True)
 class _Reporter:
+    # Who reports, as the change's row keeps it (reported_by): the caseworker, or the
+    # service reporting on its own. Their request_ids are theirs alone.
     name: str
     # A system reporter (SSA's death feed) acts on any case.
     system: bool
@@ -125,7 +128,7 @@ class ReportChanges:
     ) -> pb.ReportLifeEventResponse:
         """As a caseworker (their own cases) or a supervisor (any case)."""
         who = current_principal()
-        reporter = _Reporter(who.caseworker or who.service, False, who)
+        reporter = _Reporter((who.caseworker or who.service)[:64], False, who)
         return await self._report(request, budget, reporter)
 
     async def report_as_system(
@@ -175,15 +178,18 @@ class ReportChanges:
         if stored is None:  # only a system reporter gets here without the gate's leave
             raise not_found("case", request.case_id)
         first = session.exec(
-            select(LifeEventRow).where(LifeEventRow.request_id == request.request_id)
+            select(LifeEventRow).where(
+                LifeEventRow.reported_by == reporter.name,
+                LifeEventRow.request_id == request.request_id,
+            )
         ).first()
         if first is None:
             if stored.case.status == CLOSED:
                 raise case_closed(request.case_id)
             return stored, None
         if first.case_id != request.case_id or first.fingerprint != print_:
-            # A request_id is the client's own choice: replaying another caseworker's on a
-            # case of one's own must not tell which case it was used on.
+            # The reporter's own request_id, used before on this case or another: named
+            # only if they may still read that case.
             same_case = first.case_id == request.case_id
             other = None if same_case else session.get(CaseRow, first.case_id)
             named = (
@@ -265,7 +271,10 @@ class ReportChanges:
             outbox.enqueue_decision(
                 session,
                 request.case_id,
-                [(a, _notice(request, applied, fresh, a)) for a in answer.notified_agencies],
+                [
+                    (a, _notice(request, reporter, applied, fresh, a))
+                    for a in answer.notified_agencies
+                ],
                 db_time(now),
                 db_time(self._leases.now()),
             )
@@ -376,7 +385,10 @@ class ReportChanges:
             outbox.enqueue_decision(
                 session,
                 request.case_id,
-                [(a, _notice(request, applied, fresh, a)) for a in answer.notified_agencies],
+                [
+                    (a, _notice(request, reporter, applied, fresh, a))
+                    for a in answer.notified_agencies
+                ],
                 db_time(now),
             )
             session.flush()
@@ -566,13 +578,15 @@ def _agencies(kind: int, programs: list[int], offered: list[int]) -> list[str]:
 
 def _notice(
     request: pb.ReportLifeEventRequest,
+    reporter: _Reporter,
     applied: events.Applied,
     fresh: StoredCase,
     agency: str,
 ) -> le.ChangeNotice:
     event = request.event
+    change = outbox.reported_change(reporter.name, request.request_id)
     notice = le.ChangeNotice(
-        idempotency_key=outbox.idempotency_key(request.case_id, request.request_id, agency),
+        idempotency_key=outbox.idempotency_key(request.case_id, change, agency),
         case_id=request.case_id,
         kind=event.kind,
         effective_date=event.effective_date,
@@ -654,15 +668,16 @@ def _claim_request(
     reporter: _Reporter,
     now: dt.datetime,
 ) -> LifeEventRow:
-    """The change's row, its answer still to come: inserted first, so a second report on
-    the same request_id (a retry racing this one) fails here and nothing else is written."""
+    """The change's row, its answer still to come: inserted first, so a second report by
+    the same reporter on the same request_id (a retry racing this one) fails here and
+    nothing else is written."""
     row = LifeEventRow(
         request_id=request.request_id,
         case_id=request.case_id,
         fingerprint=print_,
         kind=K.Name(request.event.kind),
         effective_date=date_from_proto(request.event.effective_date),
-        reported_by=reporter.name[:64],
+        reported_by=reporter.name,
         at=db_time(now),
         answer=b"",
     )
