@@ -26,19 +26,38 @@ CHEN = {
 }
 
 
+# Anna Kowalski, Philadelphia PA (also seeded): asked, she does not agree to the use of
+# her tax data.
+KOWALSKI = {
+    "given": "Anna",
+    "family": "Kowalski",
+    "ssn": "189-33-4520",
+    "birth": "1998-02-27",
+    "income": "9000",
+}
+CHEN_HOME = ("350 Cedar St", "San Diego", "CA", "San Diego", "92101", "1100")
+KOWALSKI_HOME = ("12 Wharton St", "Philadelphia", "PA", "Philadelphia", "19147", "900")
+
+
+def _fill(page, person: dict[str, str], home: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+    page.get_by_label("First name").fill(person["given"])
+    page.get_by_label("Last name").fill(person["family"])
+    page.get_by_label("Social Security number").fill(person["ssn"])
+    page.get_by_label("Date of birth").fill(person["birth"])
+    page.get_by_label("Income a year, in dollars").fill(person["income"])
+    if "hours" in person:
+        page.get_by_label("Hours of work a month").fill(person["hours"])
+    street, city, state, county, zip_code, rent = home
+    page.get_by_label("Street address").fill(street)
+    page.get_by_label("City").fill(city)
+    page.get_by_label("State").fill(state)
+    page.get_by_label("County").fill(county)
+    page.get_by_label("ZIP code").fill(zip_code)
+    page.get_by_label("Rent or mortgage a month, in dollars").fill(rent)
+
+
 def _fill_chen(page) -> None:  # type: ignore[no-untyped-def]
-    page.get_by_label("First name").fill(CHEN["given"])
-    page.get_by_label("Last name").fill(CHEN["family"])
-    page.get_by_label("Social Security number").fill(CHEN["ssn"])
-    page.get_by_label("Date of birth").fill(CHEN["birth"])
-    page.get_by_label("Income a year, in dollars").fill(CHEN["income"])
-    page.get_by_label("Hours of work a month").fill(CHEN["hours"])
-    page.get_by_label("Street address").fill("350 Cedar St")
-    page.get_by_label("City").fill("San Diego")
-    page.get_by_label("State").fill("CA")
-    page.get_by_label("County").fill("San Diego")
-    page.get_by_label("ZIP code").fill("92101")
-    page.get_by_label("Rent or mortgage a month, in dollars").fill("1100")
+    _fill(page, CHEN, CHEN_HOME)
     # Wei agreed to the use of his tax data when asked.
     page.locator("label[for=f-consent-treasury]").click()
     # USWDS draws its own box over the input: the label is what a person clicks.
@@ -200,22 +219,11 @@ def test_revoking_a_consent_shows_in_the_disclosure_report(page, console: Consol
 
 
 def test_without_consent_the_case_waits_for_proof_of_income(page, console: Console) -> None:  # type: ignore[no-untyped-def]
-    """Anna Kowalski (seeded in SSA's and Treasury's records) is asked and does not agree:
-    the caseworker leaves the box empty, and the case waits for proof of income instead of
-    reading her tax return."""
+    """Anna Kowalski does not agree: the caseworker leaves the box empty, and the case
+    waits for proof of income instead of reading her tax return."""
     sign_in(page, "cw-no-consent")
     page.goto("/applications/new")
-    page.get_by_label("First name").fill("Anna")
-    page.get_by_label("Last name").fill("Kowalski")
-    page.get_by_label("Social Security number").fill("189-33-4520")
-    page.get_by_label("Date of birth").fill("1998-02-27")
-    page.get_by_label("Income a year, in dollars").fill("9000")
-    page.get_by_label("Street address").fill("12 Wharton St")
-    page.get_by_label("City").fill("Philadelphia")
-    page.get_by_label("State").fill("PA")
-    page.get_by_label("County").fill("Philadelphia")
-    page.get_by_label("ZIP code").fill("19147")
-    page.get_by_label("Rent or mortgage a month, in dollars").fill("900")
+    _fill(page, KOWALSKI, KOWALSKI_HOME)
     expect(page.locator("#f-consent-treasury")).not_to_be_checked()
     page.get_by_role("button", name="Submit the application").last.click()
     expect(page).to_have_url(re.compile(r"/cases/[^/]+\?submitted=1"))

@@ -16,12 +16,8 @@ from eligibility.common.v1 import life_event_pb2 as le
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from eligibility.ssa.v1 import identity_pb2 as ssa_pb
 from services.hhs.tables import Enrollment, HhsReceivedChange
-from services.orchestrator import server as orchestrator_server
-from services.orchestrator.adapters.subjects import Subjects
 from services.orchestrator.adapters.tables import OutboxRow
-from services.orchestrator.domain.burden import Yardstick
-from services.orchestrator.usecases.death_reports import DeathReports
-from services.orchestrator.usecases.report_change import ReportChanges
+from tests.integration.death_reports import death_follower
 from tests.integration.notices import (
     agency_answers,
     case_answers,
@@ -173,23 +169,6 @@ async def test_a_spouse_who_leaves_with_a_separation_is_no_longer_enrolled(
     assert agency_answers(coordination, case.case_id)["hhs"] == case_answers(latest)["hhs"]
 
 
-def _death_reports(coordination: Any, clock: Any) -> DeathReports:
-    """The orchestrator's follower of SSA's death reports, as the server builds it."""
-    db = coordination.orchestrator_db
-    keys = coordination.keys
-    applications = orchestrator_server.coordinator(
-        db, coordination.gateway, clock, keys.signer(), keys.subject_key()
-    )
-    return DeathReports(
-        db,
-        coordination.gateway,
-        ReportChanges(db, applications, clock, Yardstick.load()),
-        Subjects(keys.subject_key()),
-        clock,
-        budget_seconds=3.0,
-    )
-
-
 async def test_a_death_ssa_reports_ends_the_enrollment_at_every_agency_concerned(
     coordination, clock
 ) -> None:  # type: ignore[no-untyped-def]
@@ -204,7 +183,7 @@ async def test_a_death_ssa_reports_ends_the_enrollment_at_every_agency_concerned
     snap_before = agency_answers(coordination, family.case_id)["usda"]
     assert {p for p, _ in single_before} == {"wei"}
 
-    follower = _death_reports(coordination, clock)
+    follower = death_follower(coordination, clock)
     for sequence, ssn in ((1, "412558302"), (2, "523110042")):  # Jose Rivera, Wei Chen
         report = ssa_pb.DeathReport(sequence=sequence, ssn=ssn, death_date=_date(LEFT_ON))
         assert len(await follower.handle(report)) == 1

@@ -16,6 +16,7 @@ from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from services.harness.households import example_paths, load_request
 from services.orchestrator.adapters.tables import OutboxRow
 from shared.errors import details_of
+from tests.integration.death_reports import death_follower
 from tests.integration.notices import dispatcher as notice_dispatcher
 
 
@@ -142,28 +143,11 @@ async def test_ssa_death_reports_are_applied_to_every_case_once_as_the_system(
     coordination, clock
 ) -> None:  # type: ignore[no-untyped-def]
     from eligibility.ssa.v1 import identity_pb2 as ssa_pb
-    from services.orchestrator.adapters.subjects import Subjects
-    from services.orchestrator.domain.burden import Yardstick
-    from services.orchestrator.server import coordinator
-    from services.orchestrator.usecases.death_reports import DeathReports
-    from services.orchestrator.usecases.report_change import ReportChanges
 
     first = await _case(coordination, "rivera", "rivera-death-1")
     second = await _case(coordination, "rivera", "rivera-death-2")
     other = await _case(coordination, "chen", "chen-no-death")
-    db = coordination.orchestrator_db
-    applications = coordinator(
-        db, coordination.gateway, clock, coordination.keys.signer(), coordination.keys.subject_key()
-    )
-    changes = ReportChanges(db, applications, clock, Yardstick.load())
-    follower = DeathReports(
-        db,
-        coordination.gateway,
-        changes,
-        Subjects(coordination.keys.subject_key()),
-        clock,
-        budget_seconds=3.0,
-    )
+    follower = death_follower(coordination, clock)
     report = ssa_pb.DeathReport(sequence=7, ssn="412558302", death_date=_date("2026-11-10"))
     assert sorted(await follower.handle(report)) == sorted([first.case_id, second.case_id])
     assert await follower.cursor() == 7
@@ -195,26 +179,7 @@ async def test_the_death_report_follower_waits_calmly_while_ssa_cannot_be_reache
     the follower backs off, doubling its wait, and keeps going."""
     import asyncio
 
-    from services.orchestrator.adapters.subjects import Subjects
-    from services.orchestrator.domain.burden import Yardstick
-    from services.orchestrator.server import coordinator
-    from services.orchestrator.usecases.death_reports import DeathReports
-    from services.orchestrator.usecases.report_change import ReportChanges
-
-    db = coordination.orchestrator_db
-    applications = coordinator(
-        db, coordination.gateway, clock, coordination.keys.signer(), coordination.keys.subject_key()
-    )
-    follower = DeathReports(
-        db,
-        coordination.gateway,
-        ReportChanges(db, applications, clock, Yardstick.load()),
-        Subjects(coordination.keys.subject_key()),
-        clock,
-        budget_seconds=3.0,
-        first_wait=1.0,
-        longest_wait=4.0,
-    )
+    follower = death_follower(coordination, clock, first_wait=1.0, longest_wait=4.0)
     await coordination.agencies["ssa"].stop()
     waits: list[float] = []
 

@@ -15,6 +15,7 @@ from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from services.orchestrator.adapters.tables import OutboxRow
 from shared.errors import details_of
 from tests.integration.applications import example
+from tests.integration.death_reports import death_follower
 
 
 def _income_change(person_id: str, day: int = 1) -> le.LifeEvent:
@@ -102,11 +103,7 @@ async def test_a_caseworkers_request_id_never_holds_back_a_death_report(
     """The death feed names its changes ``ssa-death-<sequence>-<case>``, a name anyone can
     type: a caseworker who used it first for a change of their own does not stop SSA's."""
     from eligibility.ssa.v1 import identity_pb2 as ssa_pb
-    from services.orchestrator.adapters.subjects import Subjects
-    from services.orchestrator.domain.burden import Yardstick
-    from services.orchestrator.server import coordinator
-    from services.orchestrator.usecases.death_reports import DeathReports, request_id
-    from services.orchestrator.usecases.report_change import ReportChanges
+    from services.orchestrator.usecases.death_reports import request_id
 
     dying = "412558302"
     application = example("rivera", "rivera-taken-id")
@@ -119,18 +116,7 @@ async def test_a_caseworkers_request_id_never_holds_back_a_death_report(
             event=_income_change(other),
         )
     )
-    db = coordination.orchestrator_db
-    applications = coordinator(
-        db, coordination.gateway, clock, coordination.keys.signer(), coordination.keys.subject_key()
-    )
-    follower = DeathReports(
-        db,
-        coordination.gateway,
-        ReportChanges(db, applications, clock, Yardstick.load()),
-        Subjects(coordination.keys.subject_key()),
-        clock,
-        budget_seconds=3.0,
-    )
+    follower = death_follower(coordination, clock)
     died = date_pb2.Date(year=2026, month=11, day=10)
     report = ssa_pb.DeathReport(sequence=7, ssn=dying, death_date=died)
     assert await follower.handle(report) == [case.case_id]

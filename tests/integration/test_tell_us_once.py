@@ -13,25 +13,10 @@ from eligibility.common.v1 import determination_pb2 as det
 from eligibility.common.v1 import household_pb2
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from shared.errors import details_of
-from tests.integration.applications import example
+from tests.integration.applications import answers, example, same_people_bare
 
 CHEN_SSN = "523110042"
 MARIA_SSN = "412558301"
-
-
-def _bare(
-    request: pb.SubmitApplicationRequest, request_id: str, programs: list[int]
-) -> pb.SubmitApplicationRequest:
-    """The same people again, giving only who they are: everything else is to be reused."""
-    again = pb.SubmitApplicationRequest(request_id=request_id, plan_year=request.plan_year)
-    again.programs.extend(programs)
-    for m in request.household.members:
-        again.household.members.add(
-            person_id=m.person_id, ssn=m.ssn, applying=m.applying, reuse_known_facts=True
-        )
-    again.household.relationships.extend(request.household.relationships)
-    again.household.tax_units.extend(request.household.tax_units)
-    return again
 
 
 def _calls(coordination, agency: str) -> int:  # type: ignore[no-untyped-def]
@@ -48,7 +33,9 @@ async def test_a_second_application_asks_no_one_again_for_fresh_facts(coordinati
 
     # Later Wei applies for SNAP, giving only his SSN: nothing else is typed again.
     second = (
-        await orchestrator.SubmitApplication(_bare(first_request, "chen-snap", [det.PROGRAM_SNAP]))
+        await orchestrator.SubmitApplication(
+            same_people_bare(first_request, "chen-snap", [det.PROGRAM_SNAP])
+        )
     ).case
     assert (_calls(coordination, "ssa"), _calls(coordination, "treasury")) == (1, 1)
     member = second.household.members[0]
@@ -276,24 +263,6 @@ async def test_prefill_cannot_invent_what_was_never_told(coordination) -> None: 
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
 
-def _answers(case: pb.Case) -> list[tuple[str, int, int, int, int, tuple[str, ...]]]:
-    """Every program's answer, by person ("" for the household), with its reason codes."""
-    rows = [
-        (p.person_id, d.program, d.status, d.monthly_benefit_cents, d.csr_level, _codes(d))
-        for p in case.determinations
-        for d in p.programs
-    ]
-    rows += [
-        ("", d.program, d.status, d.monthly_benefit_cents, d.csr_level, _codes(d))
-        for d in case.household_determinations
-    ]
-    return sorted(rows)
-
-
-def _codes(determination: det.ProgramDetermination) -> tuple[str, ...]:
-    return tuple(r.code for r in determination.reasons)
-
-
 @pytest.mark.parametrize("stem", ["rivera", "kowalski", "chen"])
 async def test_a_re_application_with_nothing_changed_gets_the_same_answers(
     coordination, stem
@@ -301,9 +270,9 @@ async def test_a_re_application_with_nothing_changed_gets_the_same_answers(
     orchestrator = coordination.orchestrator
     first_request = example(stem, f"{stem}-first")
     first = (await orchestrator.SubmitApplication(first_request)).case
-    again = _bare(first_request, f"{stem}-again", list(first_request.programs))
+    again = same_people_bare(first_request, f"{stem}-again", list(first_request.programs))
     second = (await orchestrator.SubmitApplication(again)).case
-    assert _answers(second) == _answers(first)
+    assert answers(second) == answers(first)
     snap = second.household_determinations[0]
     assert snap.program == det.PROGRAM_SNAP and snap.monthly_benefit_cents > 0
     # Expenses, pregnancy and work came forward as stated, not as zero or false.
@@ -317,7 +286,7 @@ async def test_rivera_keeps_her_shelter_costs_and_539_dollars_of_snap(coordinati
     orchestrator = coordination.orchestrator
     first_request = example("rivera", "rivera-first")
     await orchestrator.SubmitApplication(first_request)
-    again = _bare(first_request, "rivera-snap", [det.PROGRAM_SNAP])
+    again = same_people_bare(first_request, "rivera-snap", [det.PROGRAM_SNAP])
     second = (await orchestrator.SubmitApplication(again)).case
     assert second.household.expenses.monthly_shelter_cents == 135_000
     assert second.household_determinations[0].monthly_benefit_cents == 53_900
@@ -336,7 +305,7 @@ async def test_a_carried_pregnancy_is_prefilled_and_keeps_when_it_was_stated(
     first_request = example("kowalski", "kowalski-first")
     first = (await orchestrator.SubmitApplication(first_request)).case
     clock.advance(dt.timedelta(days=10))
-    again = _bare(first_request, "kowalski-again", [det.PROGRAM_MEDICAID])
+    again = same_people_bare(first_request, "kowalski-again", [det.PROGRAM_MEDICAID])
     second = (await orchestrator.SubmitApplication(again)).case
     assert second.household.members[0].pregnant
     stated = {e.fact: e for e in first.evidence}
@@ -358,7 +327,7 @@ async def test_a_pregnancy_that_ended_is_said_so_and_not_carried(coordination) -
     orchestrator = coordination.orchestrator
     first_request = example("kowalski", "kowalski-first")
     await orchestrator.SubmitApplication(first_request)
-    again = _bare(first_request, "kowalski-ended", [det.PROGRAM_MEDICAID])
+    again = same_people_bare(first_request, "kowalski-ended", [det.PROGRAM_MEDICAID])
     again.household.members[0].ended_facts.append(household_pb2.CARRIED_FACT_PREGNANCY)
     second = (await orchestrator.SubmitApplication(again)).case
     assert not second.household.members[0].pregnant
@@ -372,7 +341,9 @@ async def test_stale_facts_are_asked_again_never_taken_as_none(coordination, clo
     await orchestrator.SubmitApplication(first_request)
     # Pregnancy is fresh for 90 days, expenses for 180, incomes for 90 (evidence_directory).
     clock.advance(dt.timedelta(days=181))
-    again = _bare(first_request, "kowalski-late", [det.PROGRAM_MEDICAID, det.PROGRAM_SNAP])
+    again = same_people_bare(
+        first_request, "kowalski-late", [det.PROGRAM_MEDICAID, det.PROGRAM_SNAP]
+    )
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await orchestrator.SubmitApplication(again)
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
@@ -390,7 +361,7 @@ async def test_snap_expenses_never_stated_are_asked_for(coordination) -> None:  
     first_request.programs.append(det.PROGRAM_MEDICAID)
     first_request.household.ClearField("expenses")
     await coordination.orchestrator.SubmitApplication(first_request)
-    again = _bare(first_request, "chen-snap-later", [det.PROGRAM_SNAP])
+    again = same_people_bare(first_request, "chen-snap-later", [det.PROGRAM_SNAP])
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await coordination.orchestrator.SubmitApplication(again)
     violations = details_of(caught.value).violations
