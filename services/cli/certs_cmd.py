@@ -23,8 +23,7 @@ app = typer.Typer(help="Development certificates and caseworker tokens.")
 DataDirOption = typer.Option(
     None,
     "--data-dir",
-    envvar="ELIG_DATA_DIR",
-    help="the service data folder; certificates go in certs/, token keys in keys/ (default: elig's own --data-dir, else data)",
+    help="the service data folder; certificates go in certs/, token keys in keys/ (default: elig's own --data-dir, i.e. ELIG_DATA_DIR or data)",
     show_default=False,
 )
 

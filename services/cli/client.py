@@ -28,13 +28,17 @@ err = Console(stderr=True, soft_wrap=True)
 
 
 class Session:
-    """Who is at the keyboard and where the tool's credentials are, set once by the
-    top-level options."""
+    """Who is at the keyboard, where the tool's credentials are and where the orchestrator
+    is: the context the top-level options set once for whichever command follows."""
 
     caseworker: str = DEFAULT_CASEWORKER
     role: str = DEFAULT_ROLE
     data_dir: Path = Path("data")
     tls_mode: str = MTLS
+    # `elig --target X cases`: the orchestrator's address given before the command (or by
+    # ELIG_ORCHESTRATOR_TARGET), and which of the two it came from.
+    target_option: str | None = None
+    target_source: str = "--target"
 
     @classmethod
     def tool(cls) -> LocalTool:
@@ -42,16 +46,22 @@ class Session:
 
     @classmethod
     def target(cls, explicit: str | None) -> Target:
-        return orchestrator_target(explicit, cls.data_dir)
+        """A command's own --target wins over the one given before the command."""
+        if explicit:
+            return Target(explicit, "--target")
+        if cls.target_option:
+            return Target(cls.target_option, cls.target_source)
+        return orchestrator_target(None, cls.data_dir)
 
 
-# Every command's --target: unset means "where `elig up` said the stack is".
+# Every command's --target. It reads no environment variable of its own: the top-level
+# --target reads ELIG_ORCHESTRATOR_TARGET, so `elig --target X cases` is not overridden by
+# an exported variable, while `elig cases --target Y` still overrides both.
 TargetOption = typer.Option(
     None,
     "--target",
-    envvar=ENV_VAR,
-    help="the orchestrator's host:port; default: what `elig up` wrote in the data folder,"
-    " else 127.0.0.1:50050",
+    help=f"the orchestrator's host:port; default: elig's own --target ({ENV_VAR}), else what"
+    " `elig up` wrote in the data folder, else 127.0.0.1:50050",
     show_default=False,
 )
 

@@ -25,8 +25,7 @@ def load_benchmarks_cmd(
     data_dir: Path | None = typer.Option(
         None,
         "--data-dir",
-        envvar="ELIG_DATA_DIR",
-        help="the stack's data folder (default: elig's own --data-dir, else data)",
+        help="the stack's data folder (default: elig's own --data-dir, i.e. ELIG_DATA_DIR or data)",
         show_default=False,
     ),
     database_url: str = typer.Option(

@@ -25,8 +25,7 @@ app = typer.Typer(help="Consent keys: create them once, then provision them as s
 DataDirOption = typer.Option(
     None,
     "--data-dir",
-    envvar="ELIG_DATA_DIR",
-    help="the service data folder; keys live in its keys/ subfolder (default: elig's own --data-dir, else data)",
+    help="the service data folder; keys live in its keys/ subfolder (default: elig's own --data-dir, i.e. ELIG_DATA_DIR or data)",
     show_default=False,
 )
 

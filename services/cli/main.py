@@ -10,6 +10,7 @@ import uuid
 from pathlib import Path
 
 import typer
+from click.core import ParameterSource
 from rich.console import Console
 from rich.table import Table
 
@@ -45,6 +46,7 @@ err = Console(stderr=True, soft_wrap=True)
 
 @app.callback()
 def _who(
+    context: typer.Context,
     caseworker: str = typer.Option(
         DEFAULT_CASEWORKER,
         "--caseworker",
@@ -63,6 +65,14 @@ def _who(
     tls_mode: str = typer.Option(
         MTLS, "--tls-mode", envvar="ELIG_TLS_MODE", help="mtls, or plaintext (development only)"
     ),
+    target: str | None = typer.Option(
+        None,
+        "--target",
+        envvar=ENV_VAR,
+        help="the orchestrator's host:port for every command (a command's own --target wins);"
+        " default: what `elig up` wrote in the data folder, else 127.0.0.1:50050",
+        show_default=False,
+    ),
 ) -> None:
     if role not in ROLES:
         err.print(f"[red]--role must be one of {', '.join(ROLES)}[/red]")
@@ -72,6 +82,9 @@ def _who(
         raise typer.Exit(2)
     Session.caseworker, Session.role = caseworker, role
     Session.data_dir, Session.tls_mode = data_dir, tls_mode
+    Session.target_option = target or None
+    typed = context.get_parameter_source("target") == ParameterSource.COMMANDLINE
+    Session.target_source = "--target" if typed else ENV_VAR
 
 
 CaseIdArgument = typer.Argument(

@@ -70,8 +70,7 @@ def population(
     data_dir: Path | None = typer.Option(
         None,
         "--data-dir",
-        envvar="ELIG_DATA_DIR",
-        help="the stack's data folder (default: elig's own --data-dir, else data)",
+        help="the stack's data folder (default: elig's own --data-dir, i.e. ELIG_DATA_DIR or data)",
     ),
     plan_year: int = typer.Option(0, help="the plan year the applications ask for (0: next year)"),
 ) -> None:

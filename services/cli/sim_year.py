@@ -96,8 +96,7 @@ def year(
     data_dir: Path | None = typer.Option(
         None,
         "--data-dir",
-        envvar="ELIG_DATA_DIR",
-        help="the stack's data folder (default: elig's own --data-dir, else data)",
+        help="the stack's data folder (default: elig's own --data-dir, i.e. ELIG_DATA_DIR or data)",
     ),
     today: str = typer.Option("", help="the year's last day, YYYY-MM-DD (default: today)"),
     plan_year: int = typer.Option(0, help="the plan year applied for (0: the current year)"),
@@ -112,8 +111,9 @@ def year(
     ),
 ) -> None:
     """Apply for a synthetic population, replay a year of life events, renew, print totals."""
-    # The folder whose agencies are seeded is the one whose stack is asked: elig's own.
-    data_dir = data_dir or Session.data_dir
+    # The folder whose agencies are seeded is the one whose stack is asked, with its
+    # credentials and targets.json: `sim year --data-dir X` means X for both, as elig's own.
+    data_dir = Session.data_dir = data_dir or Session.data_dir
     started = time.perf_counter()
     try:
         end = dt.date.fromisoformat(today) if today else dt.date.today()
