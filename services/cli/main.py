@@ -12,6 +12,7 @@ from pathlib import Path
 import typer
 from click.core import ParameterSource
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
@@ -111,7 +112,7 @@ def submit(
     try:
         request = load_request(household, request_id or str(uuid.uuid4()))
     except HouseholdFileError as error:
-        err.print(f"[red]bad household file[/red]: {error}")
+        err.print(f"[red]bad household file[/red]: {escape(str(error))}")
         raise typer.Exit(2) from None
     case = _submit(target, request)
     if json:
@@ -200,7 +201,7 @@ def up(
         try:
             sample = (path, load_request(path, str(uuid.uuid4())))
         except HouseholdFileError as error:
-            err.print(f"[red]bad household file[/red] for --example: {error}")
+            err.print(f"[red]bad household file[/red] for --example: {escape(str(error))}")
             raise typer.Exit(2) from None
 
     # Seeding and starting take a while (most of a minute on a busy machine): say each step.

@@ -18,6 +18,7 @@ from pathlib import Path
 import grpc
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
@@ -29,6 +30,8 @@ from shared.clock import parse_instant
 from shared.errors import details_of
 
 console = Console()
+# Errors name files: the terminal may wrap them, rich must not break them.
+err = Console(stderr=True, soft_wrap=True)
 PASS, FAIL, SKIP = "pass", "FAIL", "skip"
 
 
@@ -157,7 +160,7 @@ def run(
     try:
         loaded = [scenarios.load(p) for p in paths]
     except HouseholdFileError as error:
-        console.print(f"[red]bad scenario file[/red]: {error}")
+        err.print(f"[red]bad scenario file[/red]: {escape(str(error))}")
         raise typer.Exit(2) from None
     rows: list[Row] = []
     with Session.tool().channel_sync(
