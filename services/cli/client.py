@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from eligibility.orchestrator.v1 import coordination_pb2_grpc as pb_grpc
+from services.cli.credential_hints import hint
 from services.cli.targets import (
     ENV_VAR,
     TARGETS_FILE,
@@ -88,7 +89,10 @@ def fail(
         if options:
             field, description = _as_option(field, options), _as_option(description, options)
         err.print(f"  • {escape(field)}: {escape(description)}")
-    if details.code == grpc.StatusCode.UNAVAILABLE:
+    credentials = hint(details, Session.data_dir, target.address if target else None)
+    if credentials is not None:
+        err.print(f"  {escape(credentials)}", highlight=False)
+    elif details.code == grpc.StatusCode.UNAVAILABLE:
         if target is not None:
             err.print(f"  no {service} answered at {target.address} (from {target.source})")
         where = (
