@@ -36,8 +36,10 @@ def init(data_dir: Path | None = DataDirOption) -> None:
     certs = DevCertificates.in_data_dir(data_dir).ensure()
     LocalTokenKeys.in_data_dir(data_dir).ensure()
     typer.echo(f"CA        {certs.ca_cert}  (every service and tool trusts it)")
+    # As wide as the longest identity (caseworker-console), so the paths line up.
+    width = max(map(len, LOCAL_IDENTITIES))
     for identity in LOCAL_IDENTITIES:
-        typer.echo(f"identity  {identity:<16} {certs.files(identity).cert}")
+        typer.echo(f"identity  {identity:<{width}}  {certs.files(identity).cert}")
     token_keys = LocalTokenKeys.in_data_dir(data_dir)
     typer.echo(f"tokens    {token_keys.public_key_path}  (the orchestrator checks tokens with it)")
 
