@@ -49,6 +49,9 @@ def load_benchmarks_cmd(
     db.create_tables()
     try:
         loaded = load_benchmarks(db, file, plan_year, source.strip() or f"plan file {file.name}")
+    except UnicodeDecodeError:
+        typer.echo(f"refused: {file}: not a text file (a CSV in UTF-8 expected)", err=True)
+        raise typer.Exit(1) from None
     except ValueError as error:
         typer.echo(f"refused: {error}", err=True)
         raise typer.Exit(1) from None

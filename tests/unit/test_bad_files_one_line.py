@@ -66,3 +66,16 @@ def test_a_bad_scenario_file_is_one_line(tmp_path: Path) -> None:
     line = _elig(tmp_path, "sim", "run", str(path))
     said = "household: members: expected a list (- item lines), not a number"
     assert line == f"bad scenario file: {path}: {said}"
+
+
+def test_a_benchmark_file_that_is_not_text_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "landscape.csv"
+    path.write_bytes(b"\xff\xfe\x00")
+    result = CliRunner().invoke(
+        app,
+        ["--data-dir", str(tmp_path / "data"), "data", "load-benchmarks", str(path)]
+        + ["--plan-year", "2027"],
+        env={"COLUMNS": "300"},
+    )
+    assert result.exit_code == 1, result.output
+    assert result.output.strip() == f"refused: {path}: not a text file (a CSV in UTF-8 expected)"
