@@ -32,8 +32,8 @@ SsaTargetOption = typer.Option(
     None,
     "--target",
     envvar=env_var("ssa"),
-    help="SSA's host:port; default: what `elig up` wrote in the data folder,"
-    f" else 127.0.0.1:{DEFAULT_PORTS['ssa']}",
+    help="SSA's host:port (the --target before the command is the orchestrator's);"
+    f" default: what `elig up` wrote in the data folder, else 127.0.0.1:{DEFAULT_PORTS['ssa']}",
     show_default=False,
 )
 
