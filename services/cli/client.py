@@ -121,6 +121,29 @@ def fail(
     raise typer.Exit(2)
 
 
+def open_channel(where: Target) -> grpc.Channel:
+    """A channel to the orchestrator with this tool's certificate and a token for the person
+    at it; when the credentials are not in the data folder, say where elig looked and exit 2."""
+    try:
+        return Session.tool().channel_sync(where.address, Session.caseworker, Session.role)
+    except (OSError, ValueError) as error:
+        missing = getattr(error, "filename", None)
+        err.print(
+            "[red]cannot present this tool's credentials[/red]: "
+            + escape(f"{missing} is missing" if missing else str(error)),
+            highlight=False,
+        )
+        err.print(
+            escape(
+                f"  elig looks for the stack's certificates and keys in {Session.data_dir}"
+                " (--data-dir, ELIG_DATA_DIR); `elig up` (`make run`) creates them there."
+                " Run elig from the folder the stack was started in, or give --data-dir"
+            ),
+            highlight=False,
+        )
+        raise typer.Exit(2) from None
+
+
 def call(
     target: str | None,
     rpc: str,
@@ -131,23 +154,7 @@ def call(
     """Call one CoordinationService method; on failure print why and exit 2. ``options``
     maps request fields to the command's options, so a refusal names what the user typed."""
     where = Session.target(target)
-    try:
-        channel = Session.tool().channel_sync(where.address, Session.caseworker, Session.role)
-    except (OSError, ValueError) as error:
-        missing = getattr(error, "filename", None)
-        err.print(
-            "[red]cannot present this tool's credentials[/red]: "
-            + (f"{missing} is missing" if missing else str(error)),
-            highlight=False,
-        )
-        err.print(
-            f"  elig looks for the stack's certificates and keys in {Session.data_dir}"
-            " (--data-dir, ELIG_DATA_DIR); `elig up` (`make run`) creates them there."
-            " Run elig from the folder the stack was started in, or give --data-dir",
-            highlight=False,
-        )
-        raise typer.Exit(2) from None
-    with channel:
+    with open_channel(where) as channel:
         stub = pb_grpc.CoordinationServiceStub(channel)
         try:
             return getattr(stub, rpc)(request, timeout=timeout)
