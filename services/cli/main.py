@@ -10,7 +10,6 @@ import uuid
 from pathlib import Path
 
 import typer
-from click.core import ParameterSource
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -84,7 +83,8 @@ def _who(
     Session.caseworker, Session.role = caseworker, role
     Session.data_dir, Session.tls_mode = data_dir, tls_mode
     Session.target_option = target or None
-    typed = context.get_parameter_source("target") == ParameterSource.COMMANDLINE
+    # By name: typer carries its own copy of click, whose enum is not click's.
+    typed = getattr(context.get_parameter_source("target"), "name", "") == "COMMANDLINE"
     Session.target_source = "--target" if typed else ENV_VAR
 
 

@@ -38,6 +38,12 @@ async def test_target_after_the_command_wins_over_the_one_before(coordination) -
     assert "Traceback" not in result.output
 
 
+async def test_an_unanswered_target_before_the_command_is_named_as_typed(coordination) -> None:  # type: ignore[no-untyped-def]
+    result = await _elig(coordination.handle, "--target", NOBODY, "cases")
+    assert result.exit_code == 2
+    assert f"no orchestrator answered at {NOBODY} (from --target)" in result.output
+
+
 async def test_a_typed_target_wins_over_the_exported_variable(coordination) -> None:  # type: ignore[no-untyped-def]
     handle = coordination.handle
     result = await _elig(
