@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from eligibility.orchestrator.v1 import coordination_pb2_grpc as pb_grpc
+from eligibility.orchestrator.v1.coordination_pb2 import ListCasesRequest
 from services.cli.credential_hints import hint
 from services.cli.targets import (
     ENV_VAR,
@@ -142,6 +143,20 @@ def open_channel(where: Target) -> grpc.Channel:
             highlight=False,
         )
         raise typer.Exit(2) from None
+
+
+def answering(where: Target) -> grpc.Channel:
+    """``open_channel``, after one small call has shown the orchestrator there and accepting
+    these credentials: a long run (a simulated year, every scenario) says what is wrong at
+    once, with `fail`'s hints, instead of counting the same failure all the way through."""
+    channel = open_channel(where)
+    try:
+        stub = pb_grpc.CoordinationServiceStub(channel)
+        stub.ListCases(ListCasesRequest(page_size=1), timeout=30)
+    except grpc.RpcError as error:
+        channel.close()
+        fail(error, where)
+    return channel
 
 
 def call(

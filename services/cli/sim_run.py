@@ -23,7 +23,7 @@ from rich.table import Table
 
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from eligibility.orchestrator.v1 import coordination_pb2_grpc as pb_grpc
-from services.cli.client import Session, TargetOption, open_channel
+from services.cli.client import Session, TargetOption, answering
 from services.harness import scenario as scenarios
 from services.harness.households import HouseholdFileError
 from shared.clock import parse_instant
@@ -163,7 +163,7 @@ def run(
         err.print(f"[red]bad scenario file[/red]: {escape(str(error))}")
         raise typer.Exit(2) from None
     rows: list[Row] = []
-    with open_channel(Session.target(target)) as channel:
+    with answering(Session.target(target)) as channel:
         stub = pb_grpc.CoordinationServiceStub(channel)
         for found in loaded:
             rows += run_one(stub, found, clock_file)

@@ -38,7 +38,7 @@ from eligibility.common.v1 import life_event_pb2 as le
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from eligibility.orchestrator.v1 import coordination_pb2_grpc as pb_grpc
 from services.cli import sim_clock
-from services.cli.client import Session, TargetOption, open_channel
+from services.cli.client import Session, TargetOption, answering
 from services.cli.sim_clock import ClockAhead, SimClock
 from services.cli.sim_cmd import seed_agencies, write_population
 from services.harness import year as years
@@ -134,9 +134,9 @@ def year(
                 "new clock file"
             )
             raise typer.Exit(2) from None
-    # The tool's credentials before a population is written: a folder without them is said
-    # before anything is seeded.
-    channel = open_channel(Session.target(target))
+    # The stack and its welcome of these credentials before a population is written: a
+    # folder without them, or no stack there, is said before anything is seeded.
+    channel = answering(Session.target(target))
     records, applications, people = write_population(data_dir, households, seed, end, year_of)
     homes = [json.loads(line) for line in applications.read_text(encoding="utf-8").splitlines()]
     data = json.loads(records.read_text(encoding="utf-8"))

@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from services.cli.main import app
+from services.cli.tool_identity import LocalTool
 
 COMMANDS = (
     ["sim", "run"],
@@ -45,3 +46,16 @@ def test_sim_years_own_data_dir_is_where_it_looks_before_writing_anything(tmp_pa
     assert result.exit_code == 2, result.output
     _said(result.output, folder)
     assert not folder.exists() and not (tmp_path / "elsewhere").exists()
+
+
+@pytest.mark.parametrize("command", [["sim", "year", "--households", "1"], ["sim", "run"]])
+def test_long_runs_stop_at_once_when_no_orchestrator_answers(
+    tmp_path: Path, command: list[str]
+) -> None:
+    LocalTool(tmp_path).ensure()
+    # Port 1 on loopback: nothing listens there.
+    args = ["--data-dir", str(tmp_path), "--target", "127.0.0.1:1", *command]
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "300"})
+    assert result.exit_code == 2, result.output
+    assert "no orchestrator answered at 127.0.0.1:1 (from --target)" in result.output
+    assert not (tmp_path / "sim").exists() and not list(tmp_path.glob("*.db"))
