@@ -17,7 +17,7 @@ from services.cli.tool_identity import DEFAULT_CASEWORKER, DEFAULT_ROLE, LocalTo
 from shared.caseworker_token import MAX_LIFETIME, ROLES, LocalTokenKeys
 from shared.tls import LOCAL_IDENTITIES, DevCertificates
 
-app = typer.Typer(help="Development certificates and caseworker tokens.")
+app = typer.Typer(no_args_is_help=True, help="Development certificates and caseworker tokens.")
 
 # Unset: elig's own --data-dir (`elig --data-dir X certs init` means X), else data.
 DataDirOption = typer.Option(

@@ -12,7 +12,9 @@ from services.hhs.tables import TABLES
 from shared.db import Database
 from shared.settings import load_settings
 
-app = typer.Typer(help="Published figures: load next year's into the services' databases.")
+app = typer.Typer(
+    no_args_is_help=True, help="Published figures: load next year's into the services' databases."
+)
 
 
 @app.command("load-benchmarks")

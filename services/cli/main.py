@@ -38,7 +38,10 @@ from services.harness.households import HouseholdFileError, example_paths, load_
 from shared.caseworker_token import ROLES
 from shared.tls import MODES, MTLS
 
-app = typer.Typer(help="Tell the government once: submit households, read combined eligibility.")
+app = typer.Typer(
+    no_args_is_help=True,
+    help="Tell the government once: submit households, read combined eligibility.",
+)
 console = Console()
 # Errors name files and addresses: the terminal may wrap them, rich must not break them.
 err = Console(stderr=True, soft_wrap=True)

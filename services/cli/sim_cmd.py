@@ -22,7 +22,9 @@ from rich.console import Console
 from services.cli.client import Session
 from services.harness.synthetic import generate
 
-app = typer.Typer(help="Synthetic people and households for simulations and benchmarks.")
+app = typer.Typer(
+    no_args_is_help=True, help="Synthetic people and households for simulations and benchmarks."
+)
 console = Console(stderr=True)
 SEEDED = ("ssa", "treasury")
 

@@ -23,7 +23,9 @@ from shared.protoconv import date_to_proto
 from shared.settings import DEFAULT_PORTS
 from shared.tls import VITAL_RECORDS
 
-app = typer.Typer(help="What SSA is told by others: deaths reported by vital records.")
+app = typer.Typer(
+    no_args_is_help=True, help="What SSA is told by others: deaths reported by vital records."
+)
 console = Console()
 # Errors name files and addresses: the terminal may wrap them, rich must not break them.
 err = Console(stderr=True, soft_wrap=True)
