@@ -41,9 +41,14 @@ def hint(details: ErrorDetails, data_dir: Path, address: str | None) -> str | No
         )
     if handshake_failed(details):
         where = f" at {address}" if address else ""
+        if "wrong_version_number" in details.message.lower():
+            # What OpenSSL says when the other end answers a TLS hello in plain bytes.
+            return (
+                f"the stack{where} does not speak TLS (started with --tls-mode plaintext):"
+                " give elig --tls-mode plaintext too (or ELIG_TLS_MODE=plaintext)"
+            )
         return (
-            f"the stack{where} did not accept the certificates in {Path(data_dir) / 'certs'}"
-            " (or does not speak TLS): give the --data-dir the stack was started with"
-            " (or ELIG_DATA_DIR), or --tls-mode as the stack's"
+            f"the stack{where} did not accept the certificates in {Path(data_dir) / 'certs'}:"
+            " give the --data-dir the stack was started with (or ELIG_DATA_DIR)"
         )
     return None
