@@ -17,14 +17,13 @@ from services.cli.tool_identity import DEFAULT_CASEWORKER, DEFAULT_ROLE, LocalTo
 from shared.caseworker_token import MAX_LIFETIME, ROLES, LocalTokenKeys
 from shared.tls import LOCAL_IDENTITIES, DevCertificates
 
-app = typer.Typer(help="Development certificates and caseworker tokens.")
+app = typer.Typer(no_args_is_help=True, help="Development certificates and caseworker tokens.")
 
 # Unset: elig's own --data-dir (`elig --data-dir X certs init` means X), else data.
 DataDirOption = typer.Option(
     None,
     "--data-dir",
-    envvar="ELIG_DATA_DIR",
-    help="the service data folder; certificates go in certs/, token keys in keys/ (default: elig's own --data-dir, else data)",
+    help="the service data folder; certificates go in certs/, token keys in keys/ (default: elig's own --data-dir, i.e. ELIG_DATA_DIR or data)",
     show_default=False,
 )
 
@@ -37,8 +36,10 @@ def init(data_dir: Path | None = DataDirOption) -> None:
     certs = DevCertificates.in_data_dir(data_dir).ensure()
     LocalTokenKeys.in_data_dir(data_dir).ensure()
     typer.echo(f"CA        {certs.ca_cert}  (every service and tool trusts it)")
+    # As wide as the longest identity (caseworker-console), so the paths line up.
+    width = max(map(len, LOCAL_IDENTITIES))
     for identity in LOCAL_IDENTITIES:
-        typer.echo(f"identity  {identity:<16} {certs.files(identity).cert}")
+        typer.echo(f"identity  {identity:<{width}}  {certs.files(identity).cert}")
     token_keys = LocalTokenKeys.in_data_dir(data_dir)
     typer.echo(f"tokens    {token_keys.public_key_path}  (the orchestrator checks tokens with it)")
 

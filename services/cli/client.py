@@ -12,6 +12,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from eligibility.orchestrator.v1 import coordination_pb2_grpc as pb_grpc
+from eligibility.orchestrator.v1.coordination_pb2 import ListCasesRequest
+from services.cli.credential_hints import hint
 from services.cli.targets import (
     ENV_VAR,
     TARGETS_FILE,
@@ -28,13 +30,17 @@ err = Console(stderr=True, soft_wrap=True)
 
 
 class Session:
-    """Who is at the keyboard and where the tool's credentials are, set once by the
-    top-level options."""
+    """Who is at the keyboard, where the tool's credentials are and where the orchestrator
+    is: the context the top-level options set once for whichever command follows."""
 
     caseworker: str = DEFAULT_CASEWORKER
     role: str = DEFAULT_ROLE
     data_dir: Path = Path("data")
     tls_mode: str = MTLS
+    # `elig --target X cases`: the orchestrator's address given before the command (or by
+    # ELIG_ORCHESTRATOR_TARGET), and which of the two it came from.
+    target_option: str | None = None
+    target_source: str = "--target"
 
     @classmethod
     def tool(cls) -> LocalTool:
@@ -42,16 +48,22 @@ class Session:
 
     @classmethod
     def target(cls, explicit: str | None) -> Target:
-        return orchestrator_target(explicit, cls.data_dir)
+        """A command's own --target wins over the one given before the command."""
+        if explicit:
+            return Target(explicit, "--target")
+        if cls.target_option:
+            return Target(cls.target_option, cls.target_source)
+        return orchestrator_target(None, cls.data_dir)
 
 
-# Every command's --target: unset means "where `elig up` said the stack is".
+# Every command's --target. It reads no environment variable of its own: the top-level
+# --target reads ELIG_ORCHESTRATOR_TARGET, so `elig --target X cases` is not overridden by
+# an exported variable, while `elig cases --target Y` still overrides both.
 TargetOption = typer.Option(
     None,
     "--target",
-    envvar=ENV_VAR,
-    help="the orchestrator's host:port; default: what `elig up` wrote in the data folder,"
-    " else 127.0.0.1:50050",
+    help=f"the orchestrator's host:port; default: elig's own --target ({ENV_VAR}), else what"
+    " `elig up` wrote in the data folder, else 127.0.0.1:50050",
     show_default=False,
 )
 
@@ -78,7 +90,10 @@ def fail(
         if options:
             field, description = _as_option(field, options), _as_option(description, options)
         err.print(f"  • {escape(field)}: {escape(description)}")
-    if details.code == grpc.StatusCode.UNAVAILABLE:
+    credentials = hint(details, Session.data_dir, target.address if target else None)
+    if credentials is not None:
+        err.print(f"  {escape(credentials)}", highlight=False)
+    elif details.code == grpc.StatusCode.UNAVAILABLE:
         if target is not None:
             err.print(f"  no {service} answered at {target.address} (from {target.source})")
         where = (
@@ -107,6 +122,43 @@ def fail(
     raise typer.Exit(2)
 
 
+def open_channel(where: Target) -> grpc.Channel:
+    """A channel to the orchestrator with this tool's certificate and a token for the person
+    at it; when the credentials are not in the data folder, say where elig looked and exit 2."""
+    try:
+        return Session.tool().channel_sync(where.address, Session.caseworker, Session.role)
+    except (OSError, ValueError) as error:
+        missing = getattr(error, "filename", None)
+        err.print(
+            "[red]cannot present this tool's credentials[/red]: "
+            + escape(f"{missing} is missing" if missing else str(error)),
+            highlight=False,
+        )
+        err.print(
+            escape(
+                f"  elig looks for the stack's certificates and keys in {Session.data_dir}"
+                " (--data-dir, ELIG_DATA_DIR); `elig up` (`make run`) creates them there."
+                " Run elig from the folder the stack was started in, or give --data-dir"
+            ),
+            highlight=False,
+        )
+        raise typer.Exit(2) from None
+
+
+def answering(where: Target) -> grpc.Channel:
+    """``open_channel``, after one small call has shown the orchestrator there and accepting
+    these credentials: a long run (a simulated year, every scenario) says what is wrong at
+    once, with `fail`'s hints, instead of counting the same failure all the way through."""
+    channel = open_channel(where)
+    try:
+        stub = pb_grpc.CoordinationServiceStub(channel)
+        stub.ListCases(ListCasesRequest(page_size=1), timeout=30)
+    except grpc.RpcError as error:
+        channel.close()
+        fail(error, where)
+    return channel
+
+
 def call(
     target: str | None,
     rpc: str,
@@ -117,23 +169,7 @@ def call(
     """Call one CoordinationService method; on failure print why and exit 2. ``options``
     maps request fields to the command's options, so a refusal names what the user typed."""
     where = Session.target(target)
-    try:
-        channel = Session.tool().channel_sync(where.address, Session.caseworker, Session.role)
-    except (OSError, ValueError) as error:
-        missing = getattr(error, "filename", None)
-        err.print(
-            "[red]cannot present this tool's credentials[/red]: "
-            + (f"{missing} is missing" if missing else str(error)),
-            highlight=False,
-        )
-        err.print(
-            f"  elig looks for the stack's certificates and keys in {Session.data_dir}"
-            " (--data-dir, ELIG_DATA_DIR); `elig up` (`make run`) creates them there."
-            " Run elig from the folder the stack was started in, or give --data-dir",
-            highlight=False,
-        )
-        raise typer.Exit(2) from None
-    with channel:
+    with open_channel(where) as channel:
         stub = pb_grpc.CoordinationServiceStub(channel)
         try:
             return getattr(stub, rpc)(request, timeout=timeout)

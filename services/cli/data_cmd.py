@@ -12,7 +12,9 @@ from services.hhs.tables import TABLES
 from shared.db import Database
 from shared.settings import load_settings
 
-app = typer.Typer(help="Published figures: load next year's into the services' databases.")
+app = typer.Typer(
+    no_args_is_help=True, help="Published figures: load next year's into the services' databases."
+)
 
 
 @app.command("load-benchmarks")
@@ -25,8 +27,7 @@ def load_benchmarks_cmd(
     data_dir: Path | None = typer.Option(
         None,
         "--data-dir",
-        envvar="ELIG_DATA_DIR",
-        help="the stack's data folder (default: elig's own --data-dir, else data)",
+        help="the stack's data folder (default: elig's own --data-dir, i.e. ELIG_DATA_DIR or data)",
         show_default=False,
     ),
     database_url: str = typer.Option(
@@ -50,6 +51,9 @@ def load_benchmarks_cmd(
     db.create_tables()
     try:
         loaded = load_benchmarks(db, file, plan_year, source.strip() or f"plan file {file.name}")
+    except UnicodeDecodeError:
+        typer.echo(f"refused: {file}: not a text file (a CSV in UTF-8 expected)", err=True)
+        raise typer.Exit(1) from None
     except ValueError as error:
         typer.echo(f"refused: {error}", err=True)
         raise typer.Exit(1) from None

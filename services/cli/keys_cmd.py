@@ -19,14 +19,15 @@ from shared.consent import LocalConsentKeys
 from shared.jws import key_id
 from shared.signing_keys import load_private_key, load_public_key, load_subject_key, public_key_pem
 
-app = typer.Typer(help="Consent keys: create them once, then provision them as secrets.")
+app = typer.Typer(
+    no_args_is_help=True, help="Consent keys: create them once, then provision them as secrets."
+)
 
 # Unset: elig's own --data-dir (`elig --data-dir X certs init` means X), else data.
 DataDirOption = typer.Option(
     None,
     "--data-dir",
-    envvar="ELIG_DATA_DIR",
-    help="the service data folder; keys live in its keys/ subfolder (default: elig's own --data-dir, else data)",
+    help="the service data folder; keys live in its keys/ subfolder (default: elig's own --data-dir, i.e. ELIG_DATA_DIR or data)",
     show_default=False,
 )
 

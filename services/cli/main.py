@@ -11,6 +11,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
@@ -37,7 +38,10 @@ from services.harness.households import HouseholdFileError, example_paths, load_
 from shared.caseworker_token import ROLES
 from shared.tls import MODES, MTLS
 
-app = typer.Typer(help="Tell the government once: submit households, read combined eligibility.")
+app = typer.Typer(
+    no_args_is_help=True,
+    help="Tell the government once: submit households, read combined eligibility.",
+)
 console = Console()
 # Errors name files and addresses: the terminal may wrap them, rich must not break them.
 err = Console(stderr=True, soft_wrap=True)
@@ -45,6 +49,7 @@ err = Console(stderr=True, soft_wrap=True)
 
 @app.callback()
 def _who(
+    context: typer.Context,
     caseworker: str = typer.Option(
         DEFAULT_CASEWORKER,
         "--caseworker",
@@ -63,6 +68,14 @@ def _who(
     tls_mode: str = typer.Option(
         MTLS, "--tls-mode", envvar="ELIG_TLS_MODE", help="mtls, or plaintext (development only)"
     ),
+    target: str | None = typer.Option(
+        None,
+        "--target",
+        envvar=ENV_VAR,
+        help="the orchestrator's host:port for every command (a command's own --target wins);"
+        " default: what `elig up` wrote in the data folder, else 127.0.0.1:50050",
+        show_default=False,
+    ),
 ) -> None:
     if role not in ROLES:
         err.print(f"[red]--role must be one of {', '.join(ROLES)}[/red]")
@@ -72,6 +85,10 @@ def _who(
         raise typer.Exit(2)
     Session.caseworker, Session.role = caseworker, role
     Session.data_dir, Session.tls_mode = data_dir, tls_mode
+    Session.target_option = target or None
+    # By name: typer carries its own copy of click, whose enum is not click's.
+    typed = getattr(context.get_parameter_source("target"), "name", "") == "COMMANDLINE"
+    Session.target_source = "--target" if typed else ENV_VAR
 
 
 CaseIdArgument = typer.Argument(
@@ -98,7 +115,7 @@ def submit(
     try:
         request = load_request(household, request_id or str(uuid.uuid4()))
     except HouseholdFileError as error:
-        err.print(f"[red]bad household file[/red]: {error}")
+        err.print(f"[red]bad household file[/red]: {escape(str(error))}")
         raise typer.Exit(2) from None
     case = _submit(target, request)
     if json:
@@ -187,7 +204,7 @@ def up(
         try:
             sample = (path, load_request(path, str(uuid.uuid4())))
         except HouseholdFileError as error:
-            err.print(f"[red]bad household file[/red] for --example: {error}")
+            err.print(f"[red]bad household file[/red] for --example: {escape(str(error))}")
             raise typer.Exit(2) from None
 
     # Seeding and starting take a while (most of a minute on a busy machine): say each step.

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from eligibility.common.v1 import determination_pb2 as det
@@ -193,7 +194,7 @@ def whatif(
     try:
         application = load_request(household, "what-if")
     except HouseholdFileError as error:
-        err.print(f"[red]bad household file[/red]: {error}")
+        err.print(f"[red]bad household file[/red]: {escape(str(error))}")
         raise typer.Exit(2) from None
     reply = call(
         target,

@@ -202,12 +202,24 @@ def explain(console: Console, case: pb.Case) -> None:
                 + (f" [dim]({ALSO_ASSESSED})[/dim]" if asked and p.program not in asked else "")
             )
             for reason in p.reasons:
-                console.print(f"  • {shown(reason.message)} [dim]({reason.code})[/dim]")
+                _hanging(console, "  • ", f"{shown(reason.message)} [dim]({reason.code})[/dim]")
                 if reason.figures:
                     figures = ", ".join(f"{k}={v}" for k, v in sorted(reason.figures.items()))
-                    console.print(f"    figures: {shown(figures)}")
+                    _hanging(console, "    figures: ", shown(figures))
                 if reason.citation:
-                    console.print(f"    [dim]source: {shown(reason.citation)}[/dim]")
+                    _hanging(
+                        console, "    [dim]source: [/dim]", f"[dim]{shown(reason.citation)}[/dim]"
+                    )
+
+
+def _hanging(console: Console, lead: str, body: str) -> None:
+    """``lead`` then ``body``, whose wrapped lines start under its first word rather than
+    at the margin, so a reason's code and figures stay visibly under their bullet."""
+    grid = Table.grid()
+    grid.add_column(no_wrap=True)
+    grid.add_column()
+    grid.add_row(lead, body)
+    console.print(grid)
 
 
 def as_json(message: object) -> str:

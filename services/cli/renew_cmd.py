@@ -16,7 +16,7 @@ from rich.table import Table
 
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from eligibility.orchestrator.v1 import coordination_pb2_grpc as pb_grpc
-from services.cli.client import Session, TargetOption, fail
+from services.cli.client import Session, TargetOption, fail, open_channel
 from services.cli.targets import Target
 from shared.errors import details_of
 
@@ -47,7 +47,7 @@ def renew(
     year = _due_year(due)
     started = time.perf_counter()
     where = Session.target(target)
-    with Session.tool().channel_sync(where.address, Session.caseworker, Session.role) as channel:
+    with open_channel(where) as channel:
         stub = pb_grpc.CoordinationServiceStub(channel)
         due_cases = _cases_for(stub, year - 1, where)
         outcomes: Counter[str] = Counter()

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import typer
-import yaml
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from eligibility.common.v1 import life_event_pb2 as le
@@ -19,6 +19,7 @@ from services.cli import render
 from services.cli.client import TargetOption, call
 from services.harness.households import HouseholdFileError
 from services.harness.life_events import event_from_dict, load_event
+from services.harness.yaml_file import FileProblem, read_mapping
 
 console = Console()
 # Errors name files and addresses: the terminal may wrap them, rich must not break them.
@@ -67,9 +68,9 @@ def _flags_event(
     }
     if new_member_file is not None:
         try:
-            data["new_member"] = yaml.safe_load(new_member_file.read_text(encoding="utf-8"))
-        except yaml.YAMLError as error:
-            raise HouseholdFileError(f"{new_member_file}: not valid YAML: {error}") from None
+            data["new_member"] = read_mapping(new_member_file, "id, ssn, name, birth_date")
+        except FileProblem as problem:
+            raise HouseholdFileError(str(problem)) from None
     if incomes or no_income:
         data["incomes"] = [_income_flag(i) for i in incomes]
     if state or county:
@@ -143,8 +144,8 @@ def report(
                 expected,
                 age,
             )
-    except (HouseholdFileError, OSError, yaml.YAMLError) as error:
-        err.print(f"[red]bad event[/red]: {error}")
+    except (FileProblem, OSError) as error:
+        err.print(f"[red]bad event[/red]: {escape(str(error))}")
         raise typer.Exit(2) from None
     request = pb.ReportLifeEventRequest(
         request_id=request_id or str(uuid.uuid4()), case_id=case_id, event=event

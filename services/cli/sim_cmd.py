@@ -22,7 +22,9 @@ from rich.console import Console
 from services.cli.client import Session
 from services.harness.synthetic import generate
 
-app = typer.Typer(help="Synthetic people and households for simulations and benchmarks.")
+app = typer.Typer(
+    no_args_is_help=True, help="Synthetic people and households for simulations and benchmarks."
+)
 console = Console(stderr=True)
 SEEDED = ("ssa", "treasury")
 
@@ -70,8 +72,7 @@ def population(
     data_dir: Path | None = typer.Option(
         None,
         "--data-dir",
-        envvar="ELIG_DATA_DIR",
-        help="the stack's data folder (default: elig's own --data-dir, else data)",
+        help="the stack's data folder (default: elig's own --data-dir, i.e. ELIG_DATA_DIR or data)",
     ),
     plan_year: int = typer.Option(0, help="the plan year the applications ask for (0: next year)"),
 ) -> None:

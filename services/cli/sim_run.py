@@ -18,17 +18,20 @@ from pathlib import Path
 import grpc
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from eligibility.orchestrator.v1 import coordination_pb2_grpc as pb_grpc
-from services.cli.client import Session, TargetOption
+from services.cli.client import Session, TargetOption, answering
 from services.harness import scenario as scenarios
 from services.harness.households import HouseholdFileError
 from shared.clock import parse_instant
 from shared.errors import details_of
 
 console = Console()
+# Errors name files: the terminal may wrap them, rich must not break them.
+err = Console(stderr=True, soft_wrap=True)
 PASS, FAIL, SKIP = "pass", "FAIL", "skip"
 
 
@@ -157,12 +160,10 @@ def run(
     try:
         loaded = [scenarios.load(p) for p in paths]
     except HouseholdFileError as error:
-        console.print(f"[red]bad scenario file[/red]: {error}")
+        err.print(f"[red]bad scenario file[/red]: {escape(str(error))}")
         raise typer.Exit(2) from None
     rows: list[Row] = []
-    with Session.tool().channel_sync(
-        Session.target(target).address, Session.caseworker, Session.role
-    ) as channel:
+    with answering(Session.target(target)) as channel:
         stub = pb_grpc.CoordinationServiceStub(channel)
         for found in loaded:
             rows += run_one(stub, found, clock_file)

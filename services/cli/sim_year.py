@@ -38,7 +38,7 @@ from eligibility.common.v1 import life_event_pb2 as le
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from eligibility.orchestrator.v1 import coordination_pb2_grpc as pb_grpc
 from services.cli import sim_clock
-from services.cli.client import Session, TargetOption
+from services.cli.client import Session, TargetOption, answering
 from services.cli.sim_clock import ClockAhead, SimClock
 from services.cli.sim_cmd import seed_agencies, write_population
 from services.harness import year as years
@@ -96,8 +96,7 @@ def year(
     data_dir: Path | None = typer.Option(
         None,
         "--data-dir",
-        envvar="ELIG_DATA_DIR",
-        help="the stack's data folder (default: elig's own --data-dir, else data)",
+        help="the stack's data folder (default: elig's own --data-dir, i.e. ELIG_DATA_DIR or data)",
     ),
     today: str = typer.Option("", help="the year's last day, YYYY-MM-DD (default: today)"),
     plan_year: int = typer.Option(0, help="the plan year applied for (0: the current year)"),
@@ -112,8 +111,9 @@ def year(
     ),
 ) -> None:
     """Apply for a synthetic population, replay a year of life events, renew, print totals."""
-    # The folder whose agencies are seeded is the one whose stack is asked: elig's own.
-    data_dir = data_dir or Session.data_dir
+    # The folder whose agencies are seeded is the one whose stack is asked, with its
+    # credentials and targets.json: `sim year --data-dir X` means X for both, as elig's own.
+    data_dir = Session.data_dir = data_dir or Session.data_dir
     started = time.perf_counter()
     try:
         end = dt.date.fromisoformat(today) if today else dt.date.today()
@@ -134,6 +134,9 @@ def year(
                 "new clock file"
             )
             raise typer.Exit(2) from None
+    # The stack and its welcome of these credentials before a population is written: a
+    # folder without them, or no stack there, is said before anything is seeded.
+    channel = answering(Session.target(target))
     records, applications, people = write_population(data_dir, households, seed, end, year_of)
     homes = [json.loads(line) for line in applications.read_text(encoding="utf-8").splitlines()]
     data = json.loads(records.read_text(encoding="utf-8"))
@@ -156,9 +159,7 @@ def year(
     lock = threading.Lock()
     cases: dict[int, pb.Case] = {}
     with (
-        Session.tool().channel_sync(
-            Session.target(target).address, Session.caseworker, Session.role
-        ) as channel,
+        channel,
         ThreadPoolExecutor(concurrency) as pool,
         Progress(console=console) as progress,
     ):

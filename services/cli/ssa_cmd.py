@@ -23,7 +23,9 @@ from shared.protoconv import date_to_proto
 from shared.settings import DEFAULT_PORTS
 from shared.tls import VITAL_RECORDS
 
-app = typer.Typer(help="What SSA is told by others: deaths reported by vital records.")
+app = typer.Typer(
+    no_args_is_help=True, help="What SSA is told by others: deaths reported by vital records."
+)
 console = Console()
 # Errors name files and addresses: the terminal may wrap them, rich must not break them.
 err = Console(stderr=True, soft_wrap=True)
@@ -32,8 +34,8 @@ SsaTargetOption = typer.Option(
     None,
     "--target",
     envvar=env_var("ssa"),
-    help="SSA's host:port; default: what `elig up` wrote in the data folder,"
-    f" else 127.0.0.1:{DEFAULT_PORTS['ssa']}",
+    help="SSA's host:port (the --target before the command is the orchestrator's);"
+    f" default: what `elig up` wrote in the data folder, else 127.0.0.1:{DEFAULT_PORTS['ssa']}",
     show_default=False,
 )
 

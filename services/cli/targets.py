@@ -48,7 +48,7 @@ def env_var(service: str) -> str:
 
 
 def orchestrator_target(explicit: str | None, data_dir: Path) -> Target:
-    """--target (or ELIG_ORCHESTRATOR_TARGET, which typer folds into it), else what the
+    """The address the user gave (--target or ELIG_ORCHESTRATOR_TARGET), else what the
     stack in ``data_dir`` wrote, else the default port."""
     return service_target("orchestrator", explicit, data_dir)
 

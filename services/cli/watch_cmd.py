@@ -12,7 +12,7 @@ from eligibility.common.v1 import life_event_pb2
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from eligibility.orchestrator.v1 import coordination_pb2_grpc as pb_grpc
 from services.cli import render
-from services.cli.client import Session, TargetOption, fail
+from services.cli.client import Session, TargetOption, fail, open_channel
 
 console = Console()
 
@@ -53,7 +53,7 @@ def watch(
 ) -> None:
     """Follow a case: each event, determination and agency acknowledgement as it happens."""
     where = Session.target(target)
-    channel = Session.tool().channel_sync(where.address, Session.caseworker, Session.role)
+    channel = open_channel(where)
     last = after
     with channel:
         stream = pb_grpc.CoordinationServiceStub(channel).WatchCase(

@@ -12,16 +12,53 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from eligibility.common.v1 import date_pb2, determination_pb2, household_pb2
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
+from services.harness.yaml_file import FileProblem, read_mapping
 
 EXAMPLES_DIR = Path(__file__).with_name("examples")
 
 
-class HouseholdFileError(ValueError):
+class HouseholdFileError(FileProblem):
     pass
+
+
+def mapping(raw: Any, where: str) -> dict[str, Any]:
+    """``raw`` as a mapping (absent is empty); a list or a number where keys belong is
+    refused by its path, never met later as a Python error."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise HouseholdFileError(f"{where}: expected a mapping (key: value), not {_kind(raw)}")
+    return raw
+
+
+def listed(raw: Any, where: str) -> list[Any]:
+    """``raw`` as a list (absent is empty): a single name where a list belongs would
+    otherwise be read letter by letter."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise HouseholdFileError(f"{where}: expected a list (- item lines), not {_kind(raw)}")
+    return raw
+
+
+def mappings(raw: Any, where: str) -> list[dict[str, Any]]:
+    return [mapping(item, f"{where}[{i}]") for i, item in enumerate(listed(raw, where))]
+
+
+def whole(raw: Any, where: str) -> int:
+    try:
+        return int(raw or 0)
+    except (TypeError, ValueError):
+        raise HouseholdFileError(f"{where}: {raw!r} is not a whole number") from None
+
+
+def _kind(raw: Any) -> str:
+    names = {str: "text", int: "a number", float: "a number", bool: "true or false"}
+    if isinstance(raw, dict):
+        return "a mapping"
+    return names.get(type(raw), "a list" if isinstance(raw, list) else type(raw).__name__)
 
 
 def _enum(enum: Any, prefix: str, raw: Any, where: str) -> int:
@@ -48,7 +85,7 @@ def _work(raw: dict[str, Any], out: household_pb2.WorkActivity, where: str) -> N
         out.snap_countable_months_used = int(raw.get("snap_months_used", 0))
     except (TypeError, ValueError):
         raise HouseholdFileError(f"{where}: hours and months are whole numbers") from None
-    for k, name in enumerate(raw.get("exemptions") or []):
+    for k, name in enumerate(listed(raw.get("exemptions"), f"{where}.exemptions")):
         out.exemptions.append(
             _enum(
                 household_pb2.WorkRuleExemption,
@@ -77,14 +114,15 @@ def _date(raw: Any, where: str) -> date_pb2.Date:
 
 def request_from_dict(data: dict[str, Any], request_id: str = "") -> pb.SubmitApplicationRequest:
     household = household_pb2.Household()
-    for i, raw in enumerate(data.get("members") or []):
+    for i, raw in enumerate(mappings(data.get("members"), "members")):
         where = f"members[{i}]"
+        name = mapping(raw.get("name"), f"{where}.name")
         member = household.members.add(
             person_id=str(raw.get("id", "")),
             ssn=str(raw.get("ssn", "")),
             name=household_pb2.PersonName(
-                given=str((raw.get("name") or {}).get("given", "")),
-                family=str((raw.get("name") or {}).get("family", "")),
+                given=str(name.get("given", "")),
+                family=str(name.get("family", "")),
             ),
             pregnant=bool(raw.get("pregnant", False)),
             applying=bool(raw.get("applying", True)),
@@ -103,7 +141,7 @@ def request_from_dict(data: dict[str, Any], request_id: str = "") -> pb.SubmitAp
                 raw["citizenship"],
                 f"{where}.citizenship",
             )
-        for j, income in enumerate(raw.get("incomes") or []):
+        for j, income in enumerate(mappings(raw.get("incomes"), f"{where}.incomes")):
             member.incomes.add(
                 kind=_enum(
                     household_pb2.IncomeKind,
@@ -114,8 +152,8 @@ def request_from_dict(data: dict[str, Any], request_id: str = "") -> pb.SubmitAp
                 annual_amount_cents=_cents(income.get("annual"), f"{where}.incomes[{j}].annual"),
             )
         if "work" in raw:
-            _work(raw["work"] or {}, member.work_activity, f"{where}.work")
-    for i, raw in enumerate(data.get("relationships") or []):
+            _work(mapping(raw["work"], f"{where}.work"), member.work_activity, f"{where}.work")
+    for i, raw in enumerate(mappings(data.get("relationships"), "relationships")):
         household.relationships.add(
             person_id=str(raw.get("person", "")),
             related_person_id=str(raw.get("related", "")),
@@ -126,7 +164,7 @@ def request_from_dict(data: dict[str, Any], request_id: str = "") -> pb.SubmitAp
                 f"relationships[{i}].kind",
             ),
         )
-    for i, raw in enumerate(data.get("tax_units") or []):
+    for i, raw in enumerate(mappings(data.get("tax_units"), "tax_units")):
         household.tax_units.add(
             tax_unit_id=str(raw.get("id", f"unit{i}")),
             filing_status=_enum(
@@ -135,10 +173,12 @@ def request_from_dict(data: dict[str, Any], request_id: str = "") -> pb.SubmitAp
                 raw.get("filing_status"),
                 f"tax_units[{i}].filing_status",
             ),
-            filer_person_ids=[str(p) for p in raw.get("filers") or []],
-            dependent_person_ids=[str(p) for p in raw.get("dependents") or []],
+            filer_person_ids=[str(p) for p in listed(raw.get("filers"), f"tax_units[{i}].filers")],
+            dependent_person_ids=[
+                str(p) for p in listed(raw.get("dependents"), f"tax_units[{i}].dependents")
+            ],
         )
-    address = data.get("address") or {}
+    address = mapping(data.get("address"), "address")
     household.address.CopyFrom(
         household_pb2.Address(
             line1=str(address.get("line1", "")),
@@ -148,7 +188,7 @@ def request_from_dict(data: dict[str, Any], request_id: str = "") -> pb.SubmitAp
             zip_code=str(address.get("zip", "")),
         )
     )
-    expenses = data.get("expenses") or {}
+    expenses = mapping(data.get("expenses"), "expenses")
     household.expenses.CopyFrom(
         household_pb2.HouseholdExpenses(
             monthly_shelter_cents=_cents(
@@ -168,22 +208,22 @@ def request_from_dict(data: dict[str, Any], request_id: str = "") -> pb.SubmitAp
     )
     programs = [
         _enum(determination_pb2.Program, "PROGRAM_", p, f"programs[{i}]")
-        for i, p in enumerate(data.get("programs") or [])
+        for i, p in enumerate(listed(data.get("programs"), "programs"))
     ]
     consents = [
         pb.ConsentGrant(
             person_id=str(raw.get("person", "")),
-            agencies=[str(a) for a in raw.get("agencies") or []],
-            facts=[str(f) for f in raw.get("facts") or []],
-            valid_years=int(raw.get("valid_years", 0)),
+            agencies=[str(a) for a in listed(raw.get("agencies"), f"consents[{i}].agencies")],
+            facts=[str(f) for f in listed(raw.get("facts"), f"consents[{i}].facts")],
+            valid_years=whole(raw.get("valid_years"), f"consents[{i}].valid_years"),
         )
-        for raw in data.get("consents") or []
+        for i, raw in enumerate(mappings(data.get("consents"), "consents"))
     ]
     request = pb.SubmitApplicationRequest(
         request_id=request_id or str(data.get("request_id", "")),
         household=household,
         programs=programs,
-        plan_year=int(data.get("plan_year", 0)),
+        plan_year=whole(data.get("plan_year"), "plan_year"),
         consents=consents,
     )
     quote = data.get("benchmark_premium")
@@ -203,13 +243,13 @@ def request_from_dict(data: dict[str, Any], request_id: str = "") -> pb.SubmitAp
 
 def load_request(path: Path, request_id: str = "") -> pb.SubmitApplicationRequest:
     try:
-        with open(path, encoding="utf-8") as handle:
-            data = yaml.safe_load(handle)
-    except yaml.YAMLError as error:
-        raise HouseholdFileError(f"{path}: not valid YAML: {error}") from None
-    if not isinstance(data, dict):
-        raise HouseholdFileError(f"{path}: expected a mapping with members, tax_units, address")
-    return request_from_dict(data, request_id)
+        data = read_mapping(path, "members, tax_units, address")
+    except FileProblem as problem:
+        raise HouseholdFileError(str(problem)) from None
+    try:
+        return request_from_dict(data, request_id)
+    except HouseholdFileError as error:
+        raise HouseholdFileError(f"{path}: {error}") from None
 
 
 def example_paths() -> list[Path]:

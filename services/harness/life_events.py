@@ -11,8 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from eligibility.common.v1 import household_pb2
 from eligibility.common.v1 import life_event_pb2 as le
 from services.harness.households import (
@@ -20,8 +18,11 @@ from services.harness.households import (
     _cents,
     _date,
     _enum,
+    listed,
+    mappings,
     request_from_dict,
 )
+from services.harness.yaml_file import FileProblem, read_mapping
 from shared.change_notice import ANSWERS_ONLY
 
 PREFIX = "LIFE_EVENT_KIND_"
@@ -54,7 +55,7 @@ def event_from_dict(data: dict[str, Any]) -> le.LifeEvent:
         kind=_kind(data.get("kind")),
         person_id=str(data.get("person", "") or ""),
         spouse_person_id=str(data.get("spouse", "") or ""),
-        departing_person_ids=[str(p) for p in data.get("departing") or []],
+        departing_person_ids=[str(p) for p in listed(data.get("departing"), "departing")],
     )
     if "date" in data:
         event.effective_date.CopyFrom(_date(data["date"], "date"))
@@ -63,7 +64,7 @@ def event_from_dict(data: dict[str, Any]) -> le.LifeEvent:
             raise HouseholdFileError("new_member: expected a member (id, ssn, name, ...)")
         member = request_from_dict({"members": [data["new_member"]]}).household.members[0]
         event.new_member.CopyFrom(member)
-    for j, income in enumerate(data.get("incomes") or []):
+    for j, income in enumerate(mappings(data.get("incomes"), "incomes")):
         event.incomes.add(
             kind=_enum(
                 household_pb2.IncomeKind, "INCOME_KIND_", income.get("kind"), f"incomes[{j}].kind"
@@ -86,10 +87,10 @@ def event_from_dict(data: dict[str, Any]) -> le.LifeEvent:
 
 def load_event(path: Path) -> le.LifeEvent:
     try:
-        with open(path, encoding="utf-8") as handle:
-            data = yaml.safe_load(handle)
-    except yaml.YAMLError as error:
-        raise HouseholdFileError(f"{path}: not valid YAML: {error}") from None
-    if not isinstance(data, dict):
-        raise HouseholdFileError(f"{path}: expected a mapping with kind, date and the change")
-    return event_from_dict(data)
+        data = read_mapping(path, "kind, date and the change")
+    except FileProblem as problem:
+        raise HouseholdFileError(str(problem)) from None
+    try:
+        return event_from_dict(data)
+    except HouseholdFileError as error:
+        raise HouseholdFileError(f"{path}: {error}") from None

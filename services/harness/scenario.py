@@ -39,8 +39,11 @@ from services.harness.households import (
     _cents,
     _date,
     _enum,
+    listed,
+    mapping,
     request_from_dict,
 )
+from services.harness.yaml_file import FileProblem, read_mapping
 
 SCENARIOS_DIR = Path(__file__).with_name("scenarios")
 HOUSEHOLD = "household"
@@ -172,10 +175,10 @@ def _step(raw: Any, where: str) -> Step:
 
 def load(path: Path) -> Scenario:
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise HouseholdFileError(f"{path}: {error}") from None
-    if not isinstance(data, dict) or not data.get("steps"):
+        data = read_mapping(path, "name, household and steps")
+    except FileProblem as problem:
+        raise HouseholdFileError(str(problem)) from None
+    if not data.get("steps"):
         raise HouseholdFileError(f"{path}: expected name, household and steps")
     household = data.get("household")
     if isinstance(household, str):
@@ -185,13 +188,16 @@ def load(path: Path) -> Scenario:
         household = yaml.safe_load(source.read_text(encoding="utf-8"))
     if not isinstance(household, dict):
         raise HouseholdFileError(f"{path}: household must name an example or be a mapping")
-    household = {**household, **(data.get("application") or {})}
-    steps = [_step(raw, f"{path.name}: steps[{i}]") for i, raw in enumerate(data["steps"])]
+    household = {**household, **mapping(data.get("application"), f"{path}: application")}
+    raws = listed(data["steps"], f"{path}: steps")
+    steps = [_step(raw, f"{path.name}: steps[{i}]") for i, raw in enumerate(raws)]
     if steps[0].kind != "apply":
         raise HouseholdFileError(f"{path}: the first step is apply")
-    return Scenario(
-        str(data.get("name", path.stem)), Path(path), request_from_dict(household), steps
-    )
+    try:
+        application = request_from_dict(household)
+    except HouseholdFileError as error:
+        raise HouseholdFileError(f"{path}: household: {error}") from None
+    return Scenario(str(data.get("name", path.stem)), Path(path), application, steps)
 
 
 def shipped() -> list[Path]:

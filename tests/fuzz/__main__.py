@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from services.cli.stack import Stack, StackError, running_stack
 from tests.fuzz.generators import KINDS, Method, any_request, hostile, methods
+from tests.fuzz.grid import grid, terminal_width
 
 NEVER = ("INTERNAL", "UNKNOWN")
 # How long a stream is listened to, in seconds.
@@ -47,6 +48,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
     return args
 
 
+def label(method: Method) -> str:
+    """Four services have a ReceiveChange: the service's name keeps their counts apart."""
+    return f"{method.home}.{method.name}"
+
+
 class Tally:
     def __init__(self) -> None:
         self.codes: Counter[str] = Counter()
@@ -61,19 +67,17 @@ class Tally:
         if code not in EXPECTED:
             self.worst.setdefault(f"{method} {code}", message[:200])
 
-    def render(self, elapsed: float, serving: dict[str, bool]) -> str:
+    def render(self, elapsed: float, serving: dict[str, bool], width: int | None = None) -> str:
+        """The totals, then requests by method and by kind against each status code, every
+        name in full, in lines no wider than ``width`` (the terminal's by default)."""
+        width = width or terminal_width()
         total = sum(self.codes.values())
         codes = sorted(self.codes, key=lambda c: -self.codes[c])
         lines = [f"{total} requests in {elapsed:.1f} s ({total / elapsed:.0f}/s)", ""]
-        lines.append(f"{'status code':<22}{'requests':>10}")
-        lines += [f"{code:<22}{self.codes[code]:>10}" for code in codes]
-        lines += ["", f"{'method':<28}" + "".join(f"{c[:12]:>14}" for c in codes)]
-        for method in sorted({m for m, _ in self.by_method}):
-            row = "".join(f"{self.by_method[(method, c)]:>14}" for c in codes)
-            lines.append(f"{method:<28}{row}")
-        lines += ["", f"{'kind':<28}" + "".join(f"{c[:12]:>14}" for c in codes)]
-        for kind in KINDS:
-            lines.append(f"{kind:<28}" + "".join(f"{self.by_kind[(kind, c)]:>14}" for c in codes))
+        lines += grid("status code", codes, ["requests"], lambda c, _: self.codes[c], width)
+        methods = sorted({m for m, _ in self.by_method})
+        lines += ["", *grid("method", methods, codes, lambda m, c: self.by_method[(m, c)], width)]
+        lines += ["", *grid("kind", KINDS, codes, lambda k, c: self.by_kind[(k, c)], width)]
         lines += [
             "",
             "still SERVING: "
@@ -129,7 +133,7 @@ def fuzz(stack: Stack, args: argparse.Namespace) -> tuple[Tally, dict[str, bool]
         method = data.draw(st.sampled_from(every))
         kind, raw = data.draw(any_request(method))
         code, message = send(method, raw)
-        tally.add(method.name, kind, code, message)
+        tally.add(label(method), kind, code, message)
         done = sum(tally.codes.values())
         if done % 1000 == 0:
             print(f"... {done} requests", file=sys.stderr, flush=True)
@@ -137,13 +141,16 @@ def fuzz(stack: Stack, args: argparse.Namespace) -> tuple[Tally, dict[str, bool]
     by_path = {m.path: m for m in every}
     try:
         # The hand-picked cases once each, timed, before the generated ones.
-        print(f"{'hand-picked case':<34}{'status code':>20}{'ms':>10}")
-        for name, path, raw in hostile():
+        cases = hostile()
+        named = max(len("hand-picked case"), *(len(name) for name, _, _ in cases))
+        coded = max(len(code.name) for code in grpc.StatusCode)
+        print(f"{'hand-picked case':<{named}}  {'status code':>{coded}}{'ms':>10}")
+        for name, path, raw in cases:
             started = time.perf_counter()
             code, message = send(by_path[path], raw)
             took = (time.perf_counter() - started) * 1000
-            print(f"{name[:34]:<34}{code:>20}{took:>10.1f}")
-            tally.add(by_path[path].name, "hostile", code, message)
+            print(f"{name:<{named}}  {code:>{coded}}{took:>10.1f}")
+            tally.add(label(by_path[path]), "hostile", code, message)
         print()
         send_one()
         serving = {}
