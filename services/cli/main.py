@@ -41,6 +41,9 @@ from shared.tls import MODES, MTLS
 app = typer.Typer(
     no_args_is_help=True,
     help="Tell the government once: submit households, read combined eligibility.",
+    # Said, not left to typer's default (which has listed every frame's local variables):
+    # households, SSNs and tokens would reach a terminal whose output gets pasted into tickets.
+    pretty_exceptions_show_locals=False,
 )
 console = Console()
 # Errors name files and addresses: the terminal may wrap them, rich must not break them.
