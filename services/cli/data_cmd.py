@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from sqlalchemy.engine import make_url
 
 from services.cli.client import Session
 from services.hhs.load_benchmarks import load_benchmarks
@@ -47,7 +48,9 @@ def load_benchmarks_cmd(
     settings = load_settings(
         "hhs", data_dir=data_dir or Session.data_dir, database_url=database_url
     )
-    db = Database(settings.resolved_database_url(), TABLES)
+    url = settings.resolved_database_url()
+    _refuse_a_new_sqlite_file(url)
+    db = Database(url, TABLES)
     db.create_tables()
     try:
         loaded = load_benchmarks(db, file, plan_year, source.strip() or f"plan file {file.name}")
@@ -64,3 +67,18 @@ def load_benchmarks_cmd(
         f"from {loaded.silver_plans} silver plan offerings; a running HHS service uses them "
         "within its benchmark poll interval (ELIG_BENCHMARK_POLL_SECONDS)"
     )
+
+
+def _refuse_a_new_sqlite_file(url: str) -> None:
+    """Figures stored in a database no stack reads would be reported as loaded and never
+    used: a SQLite file that is not there yet means --data-dir is not the stack's folder."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or not parsed.database:
+        return
+    if not Path(parsed.database).exists():
+        typer.echo(
+            f"refused: no HHS database at {parsed.database}: --data-dir must name the stack's "
+            "data folder (a stack started once makes it)",
+            err=True,
+        )
+        raise typer.Exit(1)

@@ -9,6 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from services.cli.main import app
+from services.hhs.tables import TABLES
+from shared.db import Database
+from shared.settings import load_settings
 
 HOUSEHOLDS = {
     "members: 5\n": "members: expected a list",
@@ -68,9 +71,17 @@ def test_a_bad_scenario_file_is_one_line(tmp_path: Path) -> None:
     assert line == f"bad scenario file: {path}: {said}"
 
 
+def _hhs_database(data_dir: Path) -> None:
+    """The HHS database a stack started in ``data_dir`` would have made."""
+    db = Database(load_settings("hhs", data_dir=data_dir).resolved_database_url(), TABLES)
+    db.create_tables()
+    db.dispose()
+
+
 def test_a_benchmark_file_that_is_not_text_is_named(tmp_path: Path) -> None:
     path = tmp_path / "landscape.csv"
     path.write_bytes(b"\xff\xfe\x00")
+    _hhs_database(tmp_path / "data")
     result = CliRunner().invoke(
         app,
         ["--data-dir", str(tmp_path / "data"), "data", "load-benchmarks", str(path)]
@@ -79,3 +90,19 @@ def test_a_benchmark_file_that_is_not_text_is_named(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1, result.output
     assert result.output.strip() == f"refused: {path}: not a text file (a CSV in UTF-8 expected)"
+
+
+def test_benchmarks_are_not_loaded_into_a_database_no_stack_has(tmp_path: Path) -> None:
+    """A --data-dir that is not the stack's folder would get a new database of its own,
+    which no running HHS reads: refused, and nothing is made."""
+    path = tmp_path / "landscape.csv"
+    path.write_text("plan year,state\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        app,
+        ["--data-dir", str(tmp_path / "elsewhere"), "data", "load-benchmarks", str(path)]
+        + ["--plan-year", "2027"],
+        env={"COLUMNS": "300"},
+    )
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("refused: no HHS database at "), result.output
+    assert not (tmp_path / "elsewhere").exists()
