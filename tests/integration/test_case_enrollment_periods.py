@@ -5,16 +5,19 @@ case and for none, audited, narrowed to one day, and UNAVAILABLE when HHS is dow
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import grpc
 import pytest
 from sqlmodel import select
+from typer.testing import CliRunner
 
 from eligibility.common.v1 import date_pb2, household_pb2
 from eligibility.common.v1 import determination_pb2 as det
 from eligibility.common.v1 import life_event_pb2 as le
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
+from services.cli.main import app as elig
 from services.orchestrator.adapters.tables import AUDIT
 from shared.errors import details_of
 from tests.integration.notices import dispatch_all, dispatcher, open_case
@@ -176,3 +179,25 @@ async def test_hhs_stopped_is_unavailable_and_the_failure_is_audited(coordinatio
     assert "HHS" in error.message
     failed = [e for e in _audit_entries(coordination, case.case_id) if e.outcome == "FAILED"]
     assert failed and all(e.purpose == "appeal" for e in failed)
+
+
+async def test_elig_history_prints_the_periods_and_one_day(coordination, clock) -> None:  # type: ignore[no-untyped-def]
+    case = await _changed_twice(coordination, clock)
+    handle = coordination.handle
+    args = ["--data-dir", str(handle.credentials), "--caseworker", "cw-test", "history"]
+    args += [case.case_id, "--target", handle.target]
+
+    def run(*extra: str):  # type: ignore[no-untyped-def]
+        return CliRunner().invoke(elig, [*args, *extra], env={"COLUMNS": "200"})
+
+    every = await asyncio.to_thread(run)
+    assert every.exit_code == 0, every.output
+    assert "(for appeal)" in every.output
+    assert "Marketplace" in every.output and "adaeze" in every.output
+    assert "2026-11-01" in every.output and "2026-11-19" in every.output
+    assert "still holds" in every.output
+    one_day = await asyncio.to_thread(run, "--as-of", "2026-11-10")
+    assert one_day.exit_code == 0, one_day.output
+    assert "2026-11-20" not in one_day.output and "still holds" not in one_day.output
+    bad = await asyncio.to_thread(run, "--page-size", "-1")
+    assert bad.exit_code == 2 and "• --page-size:" in bad.output
