@@ -116,7 +116,7 @@ class LookBack:
             raise ServiceError(
                 grpc.StatusCode.UNAVAILABLE,
                 HHS_UNAVAILABLE,
-                "HHS, which keeps enrollment periods, could not be reached; nothing was"
+                f"HHS, which keeps enrollment periods, did not answer ({code}); nothing was"
                 " shown. Try again in a moment",
                 metadata={"agency": "hhs", "agency_code": error.code},
             ) from error
