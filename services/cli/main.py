@@ -18,6 +18,7 @@ from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from services.cli import (
     certs_cmd,
     data_cmd,
+    history_cmd,
     keys_cmd,
     records_cmds,
     render,
@@ -348,6 +349,7 @@ app.add_typer(sim_cmd.app, name="sim")
 app.command()(renew_cmd.renew)
 app.command()(report_cmd.report)
 app.command()(watch_cmd.watch)
+app.command()(history_cmd.history)
 app.add_typer(data_cmd.app, name="data")
 app.add_typer(ssa_cmd.app, name="ssa")
 

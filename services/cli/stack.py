@@ -230,15 +230,21 @@ class Stack:
         return LocalTool(self.data_dir, self.tls_mode, identity)
 
     def _caller(
-        self, name: str, caseworker: str | None, role: str | None, identity: str | None
+        self,
+        name: str,
+        caseworker: str | None,
+        role: str | None,
+        identity: str | None,
+        purpose: str | None = None,
     ) -> tuple[LocalTool, str | None, str | None, str | None]:
         """(tool, caseworker, role, purpose): the orchestrator takes the caseworker tool with
-        a person's token; an agency, asked as the orchestrator, hears the determination
-        purpose; anyone else is what its certificate says and nothing more."""
+        a person's token; an agency, asked as the orchestrator, hears ``purpose`` (the
+        determination unless told otherwise); anyone else is what its certificate says
+        and nothing more."""
         if name == "orchestrator" and (identity or CASEWORKER_TOOL) == CASEWORKER_TOOL:
             return self.tool(), caseworker or DEFAULT_CASEWORKER, role or DEFAULT_ROLE, None
         if identity == "orchestrator":
-            return self.tool(identity), None, None, DETERMINATION
+            return self.tool(identity), None, None, purpose or DETERMINATION
         return self.tool(identity or CASEWORKER_TOOL), None, None, None
 
     def channel(
@@ -247,11 +253,13 @@ class Stack:
         caseworker: str | None = None,
         role: str | None = None,
         identity: str | None = None,
+        purpose: str | None = None,
     ) -> grpc.Channel:
         """A blocking channel to one service, as the local caseworker tool opens it (for the
         orchestrator, with a token for ``caseworker`` in ``role``, by default cw-local), or
-        with another identity's certificate (``identity="orchestrator"`` to call agencies)."""
-        tool, person, as_role, purpose = self._caller(name, caseworker, role, identity)
+        with another identity's certificate (``identity="orchestrator"`` to call agencies,
+        declaring ``purpose``, by default the determination)."""
+        tool, person, as_role, purpose = self._caller(name, caseworker, role, identity, purpose)
         return tool.channel_sync(self.target(name), person, as_role, purpose)
 
     def aio_channel(

@@ -14,7 +14,13 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
-from services.console import pages_application, pages_cases, pages_people, pages_whatif
+from services.console import (
+    pages_application,
+    pages_cases,
+    pages_history,
+    pages_people,
+    pages_whatif,
+)
 from services.console.ended_sessions import EndedSessions
 from services.console.orchestrator import Orchestrator
 from services.console.problems import Problem
@@ -178,6 +184,7 @@ def create_app(settings: ConsoleSettings) -> Starlette:
         Route("/signin", sign_in, methods=["POST"]),
         Route("/signout", sign_out, methods=["POST"]),
         *pages_cases.routes(),
+        *pages_history.routes(),
         *pages_application.routes(),
         *pages_whatif.routes(),
         *pages_people.routes(),

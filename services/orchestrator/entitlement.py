@@ -18,6 +18,15 @@ CASE_NOT_ASSIGNED = "CASE_NOT_ASSIGNED"
 PERSON_NOT_ASSIGNED = "PERSON_NOT_ASSIGNED"
 PREFILL_NOT_ENTITLED = "PREFILL_NOT_ENTITLED"
 POPULATION_REPORT_NOT_ALLOWED = "POPULATION_REPORT_NOT_ALLOWED"
+PURPOSE_NOT_FOR_ROLE = "PURPOSE_NOT_FOR_ROLE"
+
+# Looking back at a case's standing: an appeal is casework (a caseworker on their own case,
+# or a supervisor); an audit is oversight (an auditor or a supervisor), and a caseworker
+# auditing their own decisions would be no audit at all.
+LOOK_BACK_ROLES = {
+    "appeal": frozenset({"caseworker", "supervisor"}),
+    "audit": frozenset({"auditor", "supervisor"}),
+}
 
 
 def sees_every_case(who: Principal) -> bool:
@@ -35,6 +44,19 @@ def may_read_case(who: Principal, opened_by: str) -> bool:
 
 def may_see_person(who: Principal, in_callers_cases: bool) -> bool:
     return sees_every_case(who) or in_callers_cases
+
+
+def may_look_back(who: Principal, purpose: str) -> bool:
+    return who.role in LOOK_BACK_ROLES.get(purpose, frozenset())
+
+
+def look_back_refusal(who: Principal, purpose: str) -> ServiceError:
+    allowed = [p for p, roles in sorted(LOOK_BACK_ROLES.items()) if who.role in roles]
+    return refusal(
+        PURPOSE_NOT_FOR_ROLE,
+        f"the {who.role or 'unnamed'} role may not read a case's past standing for {purpose!r};"
+        + (f" declare {' or '.join(allowed)}" if allowed else " ask a supervisor"),
+    )
 
 
 def refusal(reason: str, message: str) -> ServiceError:

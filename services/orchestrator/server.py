@@ -24,6 +24,7 @@ from services.orchestrator.usecases.bell import Bell
 from services.orchestrator.usecases.death_reports import DeathReports
 from services.orchestrator.usecases.dispatch import Dispatcher
 from services.orchestrator.usecases.follow_up import FollowUp
+from services.orchestrator.usecases.look_back import LookBack
 from services.orchestrator.usecases.records import Records
 from services.orchestrator.usecases.renew import Renewals
 from services.orchestrator.usecases.report_change import ReportChanges
@@ -95,6 +96,7 @@ def bindings(
                 Renewals(db, applications, clock),
                 changes,
                 watch,
+                LookBack(db, clock, Subjects(subject_key), agencies),
                 after_change,
             ),
             ACCESS_POLICY,

@@ -11,6 +11,7 @@ from eligibility.orchestrator.v1 import coordination_pb2_grpc as pb_grpc
 from services.orchestrator.adapters.agencies import AgencyGateway
 from services.orchestrator.usecases import whatif
 from services.orchestrator.usecases.apply import Coordinator
+from services.orchestrator.usecases.look_back import LookBack
 from services.orchestrator.usecases.records import Records
 from services.orchestrator.usecases.renew import Renewals
 from services.orchestrator.usecases.report_change import ReportChanges
@@ -32,9 +33,11 @@ class CoordinationServicer(pb_grpc.CoordinationServiceServicer):
         renewals: Renewals,
         changes: ReportChanges,
         watch: CaseWatch,
+        look_back: LookBack,
         after_change: Callable[[], None] | None = None,
     ) -> None:
         self._watch = watch
+        self._look_back = look_back
         self._after_change = after_change
         self._coordinator = coordinator
         self._changes = changes
@@ -133,3 +136,8 @@ class CoordinationServicer(pb_grpc.CoordinationServiceServicer):
     ) -> AsyncIterator[pb.WatchCaseResponse]:
         async for update in self._watch.follow(request.case_id, request.after_sequence):
             yield update
+
+    async def ListCaseEnrollmentPeriods(
+        self, request: pb.ListCaseEnrollmentPeriodsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListCaseEnrollmentPeriodsResponse:
+        return await self._look_back.periods(request, self._budget(context)())

@@ -271,6 +271,38 @@ def test_programs_offered_after_a_life_event_show_on_the_case_page(page, console
     check_page(page, console, "case-offered")
 
 
+def test_the_standing_over_time_shows_what_a_life_event_changed(page, console: Console) -> None:  # type: ignore[no-untyped-def]
+    """After a raise, HHS is told of the new answers (the dispatcher, a moment later): the
+    case's history page lists them per person and program, from the change's day on, and a
+    day before it shows nothing held."""
+    sign_in(page)
+    page.goto("/applications/new")
+    _fill_chen(page)
+    page.get_by_role("button", name="Submit the application").last.click()
+    case_url = page.url.split("?")[0]
+    page.get_by_role("link", name="Report a life event").click()
+    page.get_by_label("When it took effect").fill("2026-10-01")
+    page.get_by_label("Who it is about").fill("p1")
+    page.get_by_label("New wages a year, in dollars").fill("30000")
+    page.get_by_role("button", name="Report the change").click()
+    expect(page.get_by_role("status")).to_contain_text("The change is recorded")
+    page.goto(case_url)
+    page.get_by_role("link", name="Standing over time").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Standing over time")
+    deadline = time.monotonic() + 30
+    while page.locator("#no-periods").count() and time.monotonic() < deadline:
+        time.sleep(0.5)
+        page.reload()
+    periods = page.get_by_role("table", name=re.compile("p1: each program"))
+    expect(periods).to_contain_text("2026-10-01")
+    expect(periods).to_contain_text("Still holds")
+    assert "Traceback" not in page.content()
+    check_page(page, console, "history")
+    page.get_by_label("On one day").fill("2026-09-30")
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator("#no-periods")).to_contain_text("on 2026-09-30")
+
+
 def test_a_stopped_agency_and_a_stopped_orchestrator_give_clear_messages(
     page, console: Console
 ) -> None:  # type: ignore[no-untyped-def]

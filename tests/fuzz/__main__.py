@@ -91,22 +91,26 @@ class Tally:
 def fuzz(stack: Stack, args: argparse.Namespace) -> tuple[Tally, dict[str, bool]]:
     # Agencies are fuzzed as the orchestrator, the one caller they let past the gate, so the
     # generated messages reach their validation; the orchestrator as a caseworker tool.
+    # A method whose policy admits only some purposes is called declaring one of them.
     channels = {
-        (name, None): stack.channel(
+        (name, None, None): stack.channel(
             name, identity=None if name == "orchestrator" else "orchestrator"
         )
         for name in stack.ports
     }
     every = methods()
     for method in every:
-        if method.caller:
-            channels[(method.home, method.caller)] = stack.channel(
-                method.home, identity=method.caller
+        if method.channel_key not in channels:
+            channels[method.channel_key] = stack.channel(
+                method.home,
+                identity=method.caller
+                or (None if method.home == "orchestrator" else "orchestrator"),
+                purpose=method.purpose,
             )
     tally = Tally()
 
     def send(method: Method, raw: bytes) -> tuple[str, str]:
-        channel = channels[(method.home, method.caller)]
+        channel = channels[method.channel_key]
         try:
             if method.server_streaming:
                 # A stream still open after a moment is answering as meant.
@@ -154,8 +158,8 @@ def fuzz(stack: Stack, args: argparse.Namespace) -> tuple[Tally, dict[str, bool]
         print()
         send_one()
         serving = {}
-        for (name, caller), channel in channels.items():
-            if caller:
+        for (name, caller, purpose), channel in channels.items():
+            if caller or purpose:
                 continue
             reply = health_pb2_grpc.HealthStub(channel).Check(
                 health_pb2.HealthCheckRequest(service=""), timeout=10

@@ -40,6 +40,8 @@ from eligibility.treasury.v1 import income_verification_pb2 as treasury_pb
 from eligibility.usda.v1 import snap_eligibility_pb2 as usda_pb
 from services.harness.households import example_paths, load_request
 from services.orchestrator.adapters import agency_requests
+from shared.access import AccessPolicy
+from shared.purposes import DETERMINATION
 
 INT32 = (-(2**31), 2**31 - 1)
 INT64 = (-(2**63), 2**63 - 1)
@@ -52,6 +54,16 @@ MAX_GENERATED_BYTES = 3 * 1024 * 1024
 # Methods only one caller may pass the gate of: fuzzed as that caller, so the generated
 # messages reach their validation. Every other agency method is fuzzed as the orchestrator.
 CALLERS = {"RecordDeath": "vital-records"}
+# Where each service keeps its access policy (services/<name>/access.yaml).
+SERVICES_DIR = Path(__file__).resolve().parents[2] / "services"
+
+
+@cache
+def admitted_purposes() -> dict[str, frozenset[str]]:
+    """Method path -> the purposes its service's access policy admits a call for, for the
+    methods whose policy names any."""
+    policy = AccessPolicy.load(*sorted(SERVICES_DIR.glob("*/access.yaml")))
+    return {path: rule.purposes for path, rule in policy.rules.items() if rule.purposes}
 
 
 @dataclass(frozen=True)
@@ -66,6 +78,22 @@ class Method:
     def caller(self) -> str | None:
         """The identity the method is fuzzed as, where it is not the default one."""
         return CALLERS.get(self.name)
+
+    @property
+    def purpose(self) -> str | None:
+        """The purpose the method is fuzzed under, so the gate lets the request reach its
+        validation: the determination where the policy admits it, else the first purpose
+        the policy names; None where it names none (the caller's default then)."""
+        admitted = admitted_purposes().get(self.path)
+        if not admitted:
+            return None
+        return DETERMINATION if DETERMINATION in admitted else sorted(admitted)[0]
+
+    @property
+    def channel_key(self) -> tuple[str, str | None, str | None]:
+        """Which of the fuzzer's channels the method is sent on: its server, and the
+        identity and purpose it is called with where they are not the default ones."""
+        return (self.home, self.caller, self.purpose)
 
     @property
     def path(self) -> str:

@@ -102,6 +102,7 @@ ORCHESTRATOR_ROLES = {
     "RenewCase": WRITERS,
     "ReportLifeEvent": WRITERS,
     "WatchCase": READERS,
+    "ListCaseEnrollmentPeriods": READERS,
 }
 
 
@@ -381,6 +382,14 @@ async def test_a_caseworker_cannot_reach_into_another_caseworkers_cases(coordina
             )
         ],
         "WatchCase": [(pb.WatchCaseRequest(case_id=case_id), "CASE_NOT_ASSIGNED")],
+        "ListCaseEnrollmentPeriods": [
+            (
+                pb.ListCaseEnrollmentPeriodsRequest(
+                    case_id=case_id, purpose=pb.LOOK_BACK_PURPOSE_APPEAL
+                ),
+                "CASE_NOT_ASSIGNED",
+            )
+        ],
     }
     methods = {m.name for m in SERVICES["orchestrator"].methods}
     assert set(attempts) | HOLDS_NO_ONES_RECORDS | {"ListCases"} == methods

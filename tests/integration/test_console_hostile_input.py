@@ -357,6 +357,7 @@ def test_pages_with_parameters_answer_any_value_for_a_person(  # type: ignore[no
                 f"/cases/{_path_id(case_id)}/explain",
                 f"/cases/{_path_id(case_id)}/life-event",
                 f"/cases/{_path_id(case_id)}/events",
+                f"/cases/{_path_id(case_id)}/history?{query({'as_of': value})}",
                 f"/signin?{query({'why': value, 'next': value})}",
                 f"/static/{_path_id(case_id)}",
             ]
@@ -403,7 +404,12 @@ def test_another_caseworkers_case_is_not_shown(me: Client, console: Console) -> 
         assert case in reply.body or "case" in reply.body.lower()
         for private in _PRIVATE:
             assert private not in reply.body, (path, private)
-    for path in (f"/cases/{case}/life-event", f"/burden?case_id={case}", f"/cases?q={case}"):
+    for path in (
+        f"/cases/{case}/life-event",
+        f"/cases/{case}/history",
+        f"/burden?case_id={case}",
+        f"/cases?q={case}",
+    ):
         reply = me.send("GET", path)
         assert reply.status == 403, (path, reply.status)
         assert "You may not do that" in reply.body
@@ -428,6 +434,7 @@ def test_no_such_case_and_another_caseworkers_case_look_the_same(
         "/cases/{}/body",
         "/cases/{}/explain",
         "/cases/{}/life-event",
+        "/cases/{}/history",
         "/burden?case_id={}",
         "/cases?q={}",
     ):

@@ -65,6 +65,12 @@ def _table(application: pb.SubmitApplicationRequest) -> dict[str, tuple[str, Cal
             ),
         ),
         "WatchCase": ("case", lambda i: pb.WatchCaseRequest(case_id=i)),
+        "ListCaseEnrollmentPeriods": (
+            "case",
+            lambda i: pb.ListCaseEnrollmentPeriodsRequest(
+                case_id=i, purpose=pb.LOOK_BACK_PURPOSE_APPEAL
+            ),
+        ),
         "RevokeConsent": (
             "consent",
             lambda i: pb.RevokeConsentRequest(request_id="probe-rv", consent_id=i),

@@ -18,7 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import inspect, text
 
+from eligibility.hhs.v1 import subsidy_eligibility_pb2 as hhs_pb
 from shared.errors import ErrorDetails, details_of
+from shared.purposes import DETERMINATION
 from tests.fuzz.generators import Method, any_request, hostile, methods
 
 NEVER = {grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN}
@@ -38,15 +40,17 @@ class Services:
 
     def __init__(self, coordination: Any) -> None:
         handles = {"orchestrator": coordination.handle, **coordination.agencies}
-        self.channels = {(name, None): handle.channel() for name, handle in handles.items()}
+        self.channels = {(name, None, None): handle.channel() for name, handle in handles.items()}
         for method in methods():
-            if method.caller and (method.home, method.caller) not in self.channels:
+            if method.channel_key not in self.channels:
                 handle = handles[method.home]
-                self.channels[(method.home, method.caller)] = handle.channel(method.caller)
+                self.channels[method.channel_key] = handle.channel(
+                    method.caller, purpose=method.purpose
+                )
         self._engine = coordination.orchestrator_db.engine  # every service shares it here
 
     async def call(self, method: Method, raw: bytes) -> grpc.StatusCode | ErrorDetails:
-        channel = self.channels[(method.home, method.caller)]
+        channel = self.channels[method.channel_key]
         try:
             if method.server_streaming:
                 await self._listen(channel.unary_stream(method.path)(raw, timeout=STREAM_WINDOW))
@@ -64,7 +68,7 @@ class Services:
             pass
 
     async def serving(self, name: str) -> bool:
-        stub = health_pb2_grpc.HealthStub(self.channels[(name, None)])
+        stub = health_pb2_grpc.HealthStub(self.channels[(name, None, None)])
         reply = await stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=10)
         return reply.status == health_pb2.HealthCheckResponse.SERVING
 
@@ -108,6 +112,23 @@ async def test_every_hand_picked_hostile_request_is_refused_cleanly(services) ->
     by_path = {m.path: m for m in methods()}
     for _name, path, raw in hostile():
         await _check(services, by_path[path], raw)
+
+
+async def test_every_method_is_fuzzed_under_a_purpose_it_accepts(services) -> None:  # type: ignore[no-untyped-def]
+    """A method open for some purposes only (HHS's enrollment periods: appeal, payment,
+    audit) is sent its hostile input declaring one of them, or the gate would refuse it
+    before its validation was ever reached."""
+    assert any(m.purpose and m.purpose != DETERMINATION for m in methods())
+    for method in methods():
+        outcome = await services.call(method, method.message_class()().SerializeToString())
+        if isinstance(outcome, ErrorDetails):
+            assert outcome.reason != "PURPOSE_NOT_ALLOWED", method.path
+    periods = next(m for m in methods() if m.name == "ListEnrollmentPeriods")
+    raw = hhs_pb.ListEnrollmentPeriodsRequest(page_size=-1, page_token="%%").SerializeToString()
+    refused = await services.call(periods, raw)
+    assert isinstance(refused, ErrorDetails)
+    assert refused.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert {v.field for v in refused.violations} == {"case_id", "page_size"}
 
 
 @settings(

@@ -219,6 +219,14 @@ class AgencyGateway:
             "hhs", lambda t: self.hhs.DetermineEligibility(request, timeout=t), budget, before_send
         )
 
+    async def list_enrollment_periods(
+        self, request: hhs_pb.ListEnrollmentPeriodsRequest, budget: float
+    ) -> hhs_pb.ListEnrollmentPeriodsResponse:
+        """HHS answers only for the purpose the call declares (shared.context.purpose)."""
+        return await self._call(
+            "hhs", lambda t: self.hhs.ListEnrollmentPeriods(request, timeout=t), budget
+        )
+
     async def determine_snap(
         self,
         request: usda_pb.DetermineSnapEligibilityRequest,
