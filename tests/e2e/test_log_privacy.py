@@ -133,12 +133,16 @@ def test_personal_data_on_error_paths_reaches_no_log(stack: Stack) -> None:
         (stranger.ListConsents, pb.ListConsentsRequest(ssn=SSN)),
         (stranger.GetDisclosureReport, pb.GetDisclosureReportRequest(ssn=SSN)),
         (stranger.SubmitApplication, prefill),
-        (stranger.SubmitApplication, _application("privacy-1")),
         (stranger.ReportLifeEvent, _birth("privacy-birth-stranger", case.case_id)),
         (_orchestrator(stack, "au-1", "auditor").SubmitApplication, _application("privacy-au")),
     ]
     for method, request in refused:
         assert _call(method, request) == DENIED
+    # A request_id belongs to its caller: the stranger's "privacy-1" is a case of their own;
+    # the same caller's "privacy-1" again, for another household, is refused.
+    assert _call(stranger.SubmitApplication, _application("privacy-1")) == grpc.StatusCode.OK
+    reused = _bent("privacy-1", lambda r: setattr(r.household.expenses, "monthly_shelter_cents", 1))
+    assert _call(me.SubmitApplication, reused) == grpc.StatusCode.ALREADY_EXISTS
     tool = stack.tool()
     for token in ("not.a.token", ""):
         channel = open_tool_channel_sync(
