@@ -2,7 +2,8 @@
 the case is determined again during the plan year: an issuer keeps the age at the policy's
 issue for its year (45 CFR 147.102(a)(1)(iii)), so the benchmark premium behind the credit
 keeps it too (26 CFR 1.36B-3(e)). A renewal into the next year rates the new year on
-1 January. Real servers over gRPC.
+1 January; a member who joins during the year is rated from the day they joined. Real
+servers over gRPC.
 
 The Rivera household of Houston applies for 2026 on 15 October, when Jose (born 2 November
 1986) is 39; a raise is reported on 20 November, when he is 40.
@@ -64,19 +65,74 @@ async def test_a_change_after_a_birthday_keeps_the_premium_of_the_age_at_coverag
     # The raise did move the credit: the household's contribution went up.
     assert after["monthly_contribution_cents"] != before["monthly_contribution_cents"]
     # What HHS was told: Jose aged 40, his premium rated at 39; Maria (36 all year) as is.
-    sent = [
-        r for m, r in coordination.recorders["hhs"].requests if m.endswith("/DetermineEligibility")
-    ][-1]
-    members = {m.person_id: m for m in sent.members}
+    members = _sent_to_hhs(coordination)
     assert (members["jose"].age, members["jose"].premium_age) == (40, 39)
     assert not members["maria"].HasField("premium_age")
-
-
-async def test_a_renewal_rates_the_new_year_on_its_first_day(coordination, clock) -> None:  # type: ignore[no-untyped-def]
-    _, changed = await _applied_and_raised(coordination, clock)
+    # A renewal starts the next policy year on 1 January, when he is 40.
     renewed = await coordination.orchestrator.RenewCase(
         pb.RenewCaseRequest(request_id="renew-2027", case_id=changed.case_id, plan_year=2027)
     )
     figures = _premium_figures(renewed.case, "jose")
     assert figures["age"] == "40"
     assert "age_on_determined_on" not in figures
+
+
+def _sent_to_hhs(coordination) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """The members of the last request the orchestrator sent HHS, by person."""
+    sent = [
+        r for m, r in coordination.recorders["hhs"].requests if m.endswith("/DetermineEligibility")
+    ][-1]
+    return {m.person_id: m for m in sent.members}
+
+
+def _day(day: dt.date) -> date_pb2.Date:
+    return date_pb2.Date(year=day.year, month=day.month, day=day.day)
+
+
+async def test_a_member_who_joined_during_the_year_is_rated_from_their_own_day(  # type: ignore[no-untyped-def]
+    coordination, clock
+) -> None:
+    """Applied on 2 March; Lena (born 10 June 2020) adopted on 1 August, aged 6 (5 when
+    coverage began); a raise reported on 20 November. The later redetermination reads the
+    day she joined back from the case's record of changes."""
+    clock.set(dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC))
+    request = load_request(next(p for p in example_paths() if "rivera" in p.name), "rated-join")
+    request.plan_year = 2026
+    case = (await coordination.orchestrator.SubmitApplication(request)).case
+    clock.set(dt.datetime(2026, 8, 3, 15, 0, tzinfo=dt.UTC))
+    lena = household_pb2.Person(
+        person_id="lena",
+        ssn="412558377",
+        name=household_pb2.PersonName(given="Lena", family="Rivera"),
+        birth_date=_day(dt.date(2020, 6, 10)),
+        citizenship=household_pb2.CITIZENSHIP_STATUS_CITIZEN,
+        applying=True,
+    )
+    adoption = le.LifeEvent(
+        kind=le.LIFE_EVENT_KIND_ADOPTION,
+        effective_date=_day(dt.date(2026, 8, 1)),
+        person_id="maria",
+        new_member=lena,
+    )
+    await coordination.orchestrator.ReportLifeEvent(
+        pb.ReportLifeEventRequest(request_id="lena", case_id=case.case_id, event=adoption)
+    )
+    assert not _sent_to_hhs(coordination)["lena"].HasField("premium_age")
+    clock.set(REPORTED)
+    raise_ = le.LifeEvent(
+        kind=le.LIFE_EVENT_KIND_INCOME_CHANGE,
+        effective_date=_day(REPORTED.date()),
+        person_id="maria",
+        incomes=[
+            household_pb2.Income(
+                kind=household_pb2.INCOME_KIND_WAGES, annual_amount_cents=2_500_000
+            )
+        ],
+    )
+    await coordination.orchestrator.ReportLifeEvent(
+        pb.ReportLifeEventRequest(request_id="raise", case_id=case.case_id, event=raise_)
+    )
+    members = _sent_to_hhs(coordination)
+    # Lena: 6 since she joined, so rated at her age; Jose: 39 on 2 March, 40 now.
+    assert (members["lena"].age, members["lena"].HasField("premium_age")) == (6, False)
+    assert (members["jose"].age, members["jose"].premium_age) == (40, 39)
