@@ -13,10 +13,11 @@ Coverage for a plan year begins on the case's first answer day in that year: the
 application's own day during the year, 1 January for an application made before it (open
 enrollment) or a case renewed into it, 31 December for one made after it
 (domain.answer_day). A member who joins during the year (a birth, an adoption, a marriage)
-is added to the policy from that event's day (45 CFR 155.420(b)(2)), and is rated at
-their age then. The coverage start used here is the nearest day the orchestrator knows:
-a plan chosen mid-year usually starts on a later first of the month that only the
-Marketplace knows, and a rating age differs only when a birthday falls in between.
+is rated at their age on the change's day: their own enrollment starts then (a birth or
+adoption) or on a following first of the month (a marriage; 45 CFR 155.420(b)(2)). The
+days used here are the nearest the orchestrator knows: coverage chosen mid-year usually
+starts on a later first of the month that only the Marketplace knows, and a rating age
+differs only when a birthday falls in between.
 """
 
 from __future__ import annotations
