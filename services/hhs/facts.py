@@ -63,6 +63,14 @@ class Member:
     # Towards Medicaid community engagement (P.L. 119-21 s.71119).
     work_activity: WorkActivity = WorkActivity()
     monthly_earned_income_cents: int = 0
+    # The age the Marketplace premium is rated on when it is not ``age``: the age at the
+    # start of the member's coverage for the plan year, which the policy keeps
+    # (45 CFR 147.102(a)(1)(iii)). None: ``age``.
+    premium_age: int | None = None
+
+    @property
+    def rating_age(self) -> int:
+        return self.age if self.premium_age is None else self.premium_age
 
     def with_income(self, annual_magi_cents: int, required_to_file: bool) -> Member:
         """This member with the MAGI computed from their incomes (services/hhs/income.py).
@@ -85,6 +93,7 @@ class Member:
             required_to_file=required_to_file,
             work_activity=self.work_activity,
             monthly_earned_income_cents=self.monthly_earned_income_cents,
+            premium_age=self.premium_age,
         )
 
 

@@ -106,6 +106,7 @@ def to_facts(request: pb.DetermineEligibilityRequest, today: dt.date) -> Househo
                     m.work_activity, m.HasField("work_activity")
                 ),
                 monthly_earned_income_cents=m.monthly_earned_income_cents,
+                premium_age=m.premium_age if m.HasField("premium_age") else None,
             )
             for m in request.members
         ),

@@ -403,7 +403,11 @@ def determine_unit(
             _with_credit(figures, family, 0, ap.percent, monthly_contribution, 0),
         )
 
-    ages = {pid: facts.member(pid).age for pid in family}
+    # Rated on each member's age at the start of their coverage for the year, which the
+    # policy keeps (45 CFR 147.102(a)(1)(iii)); the adjusted benchmark premium is that
+    # policy's premium adjusted only for age (26 CFR 1.36B-3(e)). The bars above read
+    # the age on the answer's day: Medicare at 65 does not wait for the policy's renewal.
+    ages = {pid: facts.member(pid).rating_age for pid in family}
     state = facts.state_code
     premiums = member_premiums(
         params, year, chosen.monthly_premium_cents, chosen.age_basis, ages, state
@@ -439,6 +443,7 @@ def determine_unit(
         figures_for = {
             **family_figures,
             "age": str(ages[pid]),
+            **_answer_day_age(facts.member(pid)),
             "age_factor": _age_factor_text(params, year, ages[pid], state),
             "member_benchmark_monthly_cents": str(premiums[pid]),
             "family_benchmark_monthly_cents": family_benchmark,
@@ -463,6 +468,13 @@ def determine_unit(
             chosen,
         ),
     )
+
+
+def _answer_day_age(member: Member) -> dict[str, str]:
+    """The member's age on the answer's day, shown beside the rating age when they differ."""
+    if member.rating_age == member.age:
+        return {}
+    return {"age_on_determined_on": str(member.age)}
 
 
 def _with_credit(

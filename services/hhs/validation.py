@@ -105,6 +105,15 @@ def _check_members(request: pb.DetermineEligibilityRequest, out: list[FieldViola
         seen.add(m.person_id)
         if not 0 <= m.age <= MAX_AGE:
             out.append(FieldViolation(f"{path}.age", f"must be between 0 and {MAX_AGE}"))
+        elif m.HasField("premium_age") and not max(m.age - 1, 0) <= m.premium_age <= m.age:
+            # Taken on a day of the same plan year no later than the answer's day: at most
+            # one birthday lies between, so anything else is an age from another year.
+            out.append(
+                FieldViolation(
+                    f"{path}.premium_age",
+                    f"must be the age ({m.age}) or one less: it is taken earlier in the plan year",
+                )
+            )
         if m.applying and m.citizenship == hh.CITIZENSHIP_STATUS_UNSPECIFIED:
             out.append(FieldViolation(f"{path}.citizenship", "is required for an applying member"))
         if m.citizenship not in _CITIZENSHIP_NUMBERS:

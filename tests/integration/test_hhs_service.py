@@ -400,3 +400,25 @@ async def test_a_day_outside_the_plan_year_is_refused(hhs) -> None:  # type: ign
         assert [(v.field, v.description) for v in details.violations] == [
             ("determined_on", problem)
         ]
+
+
+async def test_a_premium_age_rates_the_premium_and_a_wrong_one_is_refused(hhs) -> None:  # type: ignore[no-untyped-def]
+    # Jose is 38 on the answer's day; rated at 37, his age when coverage began, the
+    # default curve's 1.238 instead of 1.246 lowers his benchmark and so the credit
+    # (2025: a 0% contribution at this income, so the credit is the whole benchmark).
+    unset = await hhs.DetermineEligibility(_rivera(2025))
+    request = _rivera(2025)
+    request.members[1].premium_age = 37
+    kept = await hhs.DetermineEligibility(request)
+    before = _program(unset, "jose", det.PROGRAM_MARKETPLACE).reasons[0].figures
+    after = _program(kept, "jose", det.PROGRAM_MARKETPLACE).reasons[0].figures
+    assert (before["age"], after["age"], after["age_on_determined_on"]) == ("38", "37", "38")
+    assert int(after["member_benchmark_monthly_cents"]) < int(
+        before["member_benchmark_monthly_cents"]
+    )
+    request.members[1].premium_age = 36
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await hhs.DetermineEligibility(request)
+    details = details_of(caught.value)
+    assert details.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert [v.field for v in details.violations] == ["members[1].premium_age"]

@@ -131,3 +131,16 @@ def test_expected_children_are_for_a_pregnant_member_and_at_most_eight() -> None
     validate(request, PARAMS, TODAY)
     request.members[0].expected_children = 9
     assert set(_fields(request)) == {"members[0].expected_children"}
+
+
+def test_a_premium_age_is_the_age_or_one_less() -> None:
+    # Taken earlier in the same plan year than the answer's day: one birthday at most.
+    for age, premium_age in ((28, 27), (28, 28), (0, 0)):
+        request = _request()
+        request.members[0].age = age
+        request.members[0].premium_age = premium_age
+        validate(request, PARAMS, TODAY)
+    for premium_age in (26, 29, -1):
+        request = _request()
+        request.members[0].premium_age = premium_age
+        assert set(_fields(request)) == {"members[0].premium_age"}

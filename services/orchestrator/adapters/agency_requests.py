@@ -17,6 +17,7 @@ from eligibility.usda.v1 import snap_eligibility_pb2 as usda_pb
 from services.orchestrator.domain.answer_day import answer_day
 from services.orchestrator.domain.consents import PURPOSE
 from services.orchestrator.domain.household_facts import attested_monthly_split_cents
+from services.orchestrator.domain.rating_day import RatingDays
 from shared.protoconv import age_on, date_from_proto, date_to_proto
 
 # The Marketplace verifies projected income against the latest return on file:
@@ -77,6 +78,7 @@ def hhs_request(
     plan_year: int,
     benchmark_premium: household_pb2.BenchmarkPremiumQuote | None = None,
     holds_from: dt.date | None = None,
+    rating: RatingDays | None = None,
 ) -> hhs_pb.DetermineEligibilityRequest:
     """Ages are taken on the day the answer starts to hold (see domain.answer_day):
     ``holds_from`` is when it is given or a change takes effect, moved into the plan year.
@@ -86,31 +88,26 @@ def hhs_request(
     that day. None (the year as a whole, as the bench asks) takes ages on 1 January and
     leaves HHS its own day.
 
-    The Marketplace rates the benchmark premium on these ages too. 45 CFR 147.102(a)(1)(iii)
-    takes age when the policy is issued or renewed, that is when coverage starts: 1 January
-    after open enrollment, but for an enrollment during the year a later day (usually the
-    first of a following month, 45 CFR 155.420(b)) that the plan chosen decides and this
-    service does not know. The application's day is the nearest day it does know, and the
-    one Medicaid and CHIP use, so one member has one age in one answer."""
+    The Marketplace rates the benchmark premium on the age at the start of each member's
+    coverage for the year (domain.rating_day): ``rating`` gives those days when the case is
+    determined again; a member whose age on their day differs is sent a ``premium_age``.
+    None (a first answer) rates everyone on the answer's own day, where coverage begins."""
     ages_on = answer_day(plan_year, holds_from or dt.date(plan_year, 1, 1))
-    return hhs_pb.DetermineEligibilityRequest(
-        plan_year=plan_year,
-        # HHS then applies the rules of the day the ages were taken on, not of its own.
-        determined_on=date_to_proto(ages_on) if holds_from is not None else None,
-        state_code=household.address.state_code,
-        county=household.address.county,
-        zip_code=household.address.zip_code,
-        benchmark_premium=benchmark_premium,
-        members=[
+    members = []
+    for m in household.members:
+        born = date_from_proto(m.birth_date)
+        # A child born after the day ages are taken (a baby born since the plan year of an
+        # application for last year ended) is 0, not -1, which HHS refuses as it should.
+        age = age_on(born, max(born, ages_on))
+        premium_age = None
+        if rating is not None:
+            rated = age_on(born, max(born, min(rating.day_for(m.person_id), ages_on)))
+            premium_age = rated if rated != age else None
+        members.append(
             hhs_pb.EligibilityMember(
                 person_id=m.person_id,
-                # A child born after the day ages are taken (a baby born since the plan
-                # year of an application for last year ended) is 0, not -1, which HHS
-                # refuses as it should.
-                age=age_on(
-                    date_from_proto(m.birth_date),
-                    max(date_from_proto(m.birth_date), ages_on),
-                ),
+                age=age,
+                premium_age=premium_age,
                 pregnant=m.pregnant,
                 expected_children=m.expected_children if m.pregnant else 0,
                 citizenship=m.citizenship,
@@ -121,8 +118,16 @@ def hhs_request(
                 work_activity=m.work_activity if m.HasField("work_activity") else None,
                 monthly_earned_income_cents=attested_monthly_split_cents(m)[0],
             )
-            for m in household.members
-        ],
+        )
+    return hhs_pb.DetermineEligibilityRequest(
+        plan_year=plan_year,
+        # HHS then applies the rules of the day the ages were taken on, not of its own.
+        determined_on=date_to_proto(ages_on) if holds_from is not None else None,
+        state_code=household.address.state_code,
+        county=household.address.county,
+        zip_code=household.address.zip_code,
+        benchmark_premium=benchmark_premium,
+        members=members,
         relationships=household.relationships,
         tax_units=household.tax_units,
     )

@@ -24,6 +24,7 @@ from services.orchestrator.adapters.tables import (
     DataMatchingIssueRow,
     DeterminationRow,
     EvidenceRow,
+    LifeEventRow,
     OutboxRow,
 )
 from services.orchestrator.domain import consents
@@ -115,6 +116,17 @@ def load(session: Session, case_id: str) -> StoredCase | None:
         ),
         notifications=outbox.for_case(session, case_id),
     )
+
+
+def joined_days(session: Session, case_id: str) -> dict[str, dt.date]:
+    """Each member a reported change brought into the case, with the change's day (the
+    latest, should a person have joined twice)."""
+    rows = session.exec(
+        select(LifeEventRow.joined_person_id, LifeEventRow.effective_date)
+        .where(LifeEventRow.case_id == case_id, LifeEventRow.joined_person_id != "")
+        .order_by(col(LifeEventRow.id))
+    )
+    return {pid: day for pid, day in rows}
 
 
 def save_new(session: Session, stored: StoredCase) -> None:

@@ -29,6 +29,9 @@ ADDED_COLUMNS: list[AddedColumn] = [
     ("orchestrator_case_event", "notice_id", "INTEGER", False),
     # The revision of the case's last decision told to agencies (outbox.next_revision).
     ("orchestrator_case", "notice_revision", "INTEGER NOT NULL DEFAULT 0", False),
+    # Who a reported change brought into the household, for their premium's rating day.
+    # Changes reported before it have none: their members are rated from the case's start.
+    ("orchestrator_life_event", "joined_person_id", "VARCHAR(64) NOT NULL DEFAULT ''", False),
 ]
 
 # Indexes earlier versions made that no query reads: each cost a write per row. The

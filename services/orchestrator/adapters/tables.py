@@ -181,6 +181,9 @@ class LifeEventRow(SQLModel, table=True):
     # LifeEventKind name.
     kind: str = Field(max_length=48)
     effective_date: dt.date
+    # The member a birth, adoption or marriage brought into the household ("" for none):
+    # their Marketplace premium is rated at their age on effective_date (domain.rating_day).
+    joined_person_id: str = Field(default="", max_length=64)
     # Who reported it, and whose request_id it is: a caseworker (their token's subject), or
     # a service reporting on its own (SSA's death reports).
     reported_by: str = Field(default="", max_length=64)

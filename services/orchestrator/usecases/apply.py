@@ -44,6 +44,7 @@ from services.orchestrator.domain.intake import (
     plan_year_for,
     validate_application,
 )
+from services.orchestrator.domain.rating_day import RatingDays, rating_days
 from services.orchestrator.refusal_trail import Refused
 from services.orchestrator.usecases import redetermination_notices as notices
 from services.orchestrator.usecases.case_gate import CASE_REVIEW_PURPOSE, CaseGate
@@ -398,13 +399,16 @@ class Coordinator:
         changed_on: dt.date | None = None,
         *,
         held: OnFile | None = None,
+        rating: RatingDays | None = None,
     ) -> StoredCase:
         """The answer holds from today, or from ``changed_on`` (a reported change's effective
         date) if that is later: ages are taken on that day moved into the plan year (see
         domain.answer_day), and SNAP is for that day's month. An answer given during its
         plan year thus takes the ages reached by now, whether it is a first application,
         a recheck or a settlement, and a milestone once reached is not undone by taking
-        ages again on 1 January; one for a year not begun takes them on 1 January."""
+        ages again on 1 January; one for a year not begun takes them on 1 January. The
+        Marketplace premium of a case determined again is rated on the ages at the start of
+        its coverage for the year instead (``rating``, domain.rating_day)."""
         request = filled.request
         household = request.household
         plan_year = plan_year_for(request, now.date())
@@ -420,7 +424,9 @@ class Coordinator:
         async with asyncio.TaskGroup() as group:
             if wants_hhs(programs):
                 quote = request.benchmark_premium if request.HasField("benchmark_premium") else None
-                hhs_request = agency_requests.hhs_request(household, plan_year, quote, holds_from)
+                hhs_request = agency_requests.hhs_request(
+                    household, plan_year, quote, holds_from, rating
+                )
                 hhs_task = group.create_task(
                     self._ask(
                         lambda send: self._agencies.determine_subsidies(
@@ -609,6 +615,7 @@ class Coordinator:
             programs=asked,
         )
         changed_on = change.changed_on if change is not None else None
+        rating = await self._rating_days(stored, plan_year, change)
         trail = Trail(self._db, self._clock, case_id)
         try:
             fresh = await self._determine(
@@ -619,6 +626,7 @@ class Coordinator:
                 budget,
                 trail,
                 changed_on,
+                rating=rating,
             )
         except BaseException:
             await trail.flush()
@@ -682,6 +690,22 @@ class Coordinator:
             raise
         log.info("case determined again", case_id=case_id, kind=kind, status=fresh.case.status)
         return fresh
+
+    async def _rating_days(
+        self, stored: StoredCase, plan_year: int, change: Change | None
+    ) -> RatingDays:
+        """When each member's coverage for ``plan_year`` began, for their premium's age: the
+        case's first answer day in the year, or the day a reported change brought them in
+        (this one's members new to the case join on its day)."""
+        case_id = stored.case.case_id
+        joined = await self._db.run(lambda s: repository.joined_days(s, case_id))
+        if change is not None and change.changed_on is not None:
+            before = household_pb2.Household.FromString(stored.case.household)
+            known = {m.person_id for m in before.members}
+            for m in change.household.members:
+                if m.person_id not in known:
+                    joined[m.person_id] = change.changed_on
+        return rating_days(plan_year, stored.case.created_at.date(), joined)
 
     # --- GetCase / ListCases -----------------------------------------------------------
 

@@ -677,6 +677,7 @@ def _claim_request(
         fingerprint=print_,
         kind=K.Name(request.event.kind),
         effective_date=date_from_proto(request.event.effective_date),
+        joined_person_id=request.event.new_member.person_id,
         reported_by=reporter.name,
         at=db_time(now),
         answer=b"",
