@@ -7,6 +7,7 @@ its own server, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 from dataclasses import dataclass
@@ -347,6 +348,43 @@ async def test_a_bad_request_is_refused_field_by_field(hhs) -> None:  # type: ig
             pb.ListEnrollmentPeriodsRequest(case_id=CASE, page_token="bm90IG91cnM=")
         )
     assert {v.field for v in details_of(caught.value).violations} == {"page_token"}
+
+
+def _forged(scope: list[object], *position: str) -> str:
+    """A page token made by hand: the request's scope right, the position JSON text."""
+    raw = json.dumps(scope)[:-1] + ", " + ", ".join(position) + "]"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+async def test_a_forged_page_token_is_refused_as_a_bad_field_not_an_internal_error(
+    hhs,
+) -> None:  # type: ignore[no-untyped-def]
+    await hhs.tell(_notice("both", 1, JUL_1, {"ana": ELIGIBLE, "ben": ELIGIBLE}))
+    scope = [CASE, "", False]
+    day = '"2026-07-01"'
+    for position in (
+        ('["ana"]', '"MEDICAID"', day, "1"),  # a list where the person id goes
+        ("null", "null", day, "1"),
+        ('"ana"', '"MEDICAID"', day, str(2**70)),  # past any row id the database holds
+        ('"ana"', '"MEDICAID"', day, "1.5"),
+        ('"a\\u0000na"', '"MEDICAID"', day, "1"),  # a NUL, which PostgreSQL keeps nowhere
+        ('"\\ud800"', '"MEDICAID"', day, "1"),  # half a character
+    ):
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await hhs.reader.ListEnrollmentPeriods(
+                pb.ListEnrollmentPeriodsRequest(case_id=CASE, page_token=_forged(scope, *position))
+            )
+        info = details_of(caught.value)
+        assert info.code == grpc.StatusCode.INVALID_ARGUMENT, position
+        assert {v.field for v in info.violations} == {"page_token"}
+    # A token as issued still reads on.
+    first = await hhs.reader.ListEnrollmentPeriods(
+        pb.ListEnrollmentPeriodsRequest(case_id=CASE, page_size=1)
+    )
+    rest = await hhs.reader.ListEnrollmentPeriods(
+        pb.ListEnrollmentPeriodsRequest(case_id=CASE, page_token=first.next_page_token)
+    )
+    assert [p.person_id for p in rest.periods] == ["ben"]
 
 
 async def test_only_the_orchestrator_looking_back_may_read_periods(hhs) -> None:  # type: ignore[no-untyped-def]
