@@ -95,3 +95,33 @@ async def test_probes_within_the_bound_are_written_one_by_one_with_no_summary(
     assert [d.actor_caseworker for d in report.disclosures if d.outcome == "REFUSED"] == [
         "cw-bob"
     ] * 3
+
+
+async def test_probes_of_made_up_ids_first_do_not_hide_a_probe_of_a_real_case(
+    coordination, clock
+) -> None:  # type: ignore[no-untyped-def]
+    """A prober who spends the window's entries on ids that name nothing, then tries a
+    real case, is still named in its people's disclosure reports: a refusal about a record
+    on file is written once per caller and window whatever the count, and only its repeats
+    are counted into the summary."""
+    alice = coordination.stub_as("cw-alice")
+    application = example("okafor", "okafor-hidden-probe")
+    case = (await alice.SubmitApplication(application)).case
+    mallory = coordination.stub_as("cw-mallory")
+    for _ in range(DEFAULT_PER_WINDOW):
+        await _refused(mallory.GetCase, pb.GetCaseRequest(case_id=ordered_id()))
+    for _ in range(3):
+        await _refused(mallory.GetCase, pb.GetCaseRequest(case_id=case.case_id))
+    await refusal_trail(coordination.orchestrator_db, clock).close()
+
+    ssn = application.household.members[0].ssn
+    report = await alice.GetDisclosureReport(pb.GetDisclosureReportRequest(ssn=ssn))
+    assert [d.actor_caseworker for d in report.disclosures if d.outcome == "REFUSED"] == [
+        "cw-mallory"
+    ]
+    # Still bounded: the made-up ids one by one, the real case once a person, the
+    # repeats in the summary; every probe accounted for.
+    entries = _entries_by(coordination, "cw-mallory")
+    members = len(case.household.members)
+    assert len(entries) == DEFAULT_PER_WINDOW + members + 1
+    assert entries[-1].detail.startswith("SUMMARY 2 refused calls ")
