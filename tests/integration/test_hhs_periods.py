@@ -7,6 +7,7 @@ its own server, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime as dt
 import json
@@ -17,7 +18,7 @@ from typing import Any
 import grpc
 import pytest
 from sqlalchemy import text
-from sqlmodel import select
+from sqlmodel import col, select
 
 from eligibility.common.v1 import date_pb2
 from eligibility.common.v1 import determination_pb2 as det
@@ -348,6 +349,35 @@ async def test_a_bad_request_is_refused_field_by_field(hhs) -> None:  # type: ig
             pb.ListEnrollmentPeriodsRequest(case_id=CASE, page_token="bm90IG91cnM=")
         )
     assert {v.field for v in details_of(caught.value).violations} == {"page_token"}
+
+
+async def test_notices_of_one_case_arriving_together_leave_one_standing_a_day(hhs) -> None:  # type: ignore[no-untyped-def]
+    """Replicas of the orchestrator's dispatcher deliver a case's notices side by side,
+    first ones too. Each is received (none fails), the periods still hold one standing a
+    day, and the record is the newest decision's, as if they had come one by one."""
+    for round_ in range(4):
+        case = f"{CASE}-{round_}"
+        notices = []
+        for n in range(4):
+            notice = _notice(f"{case}-{n}", n + 1, dt.date(2026, 7 + n, 1), {"ana": ELIGIBLE})
+            notice.case_id = case
+            notice.determinations[0].programs[0].status = INELIGIBLE if n % 2 else ELIGIBLE
+            notices.append(notice)
+        await asyncio.gather(*(hhs.tell(notice) for notice in notices))
+        with hhs.db.session() as session:
+            rows = session.exec(
+                select(EnrollmentPeriod)
+                .where(EnrollmentPeriod.case_id == case)
+                .order_by(col(EnrollmentPeriod.valid_from))
+            ).all()
+            record = session.exec(select(Enrollment).where(Enrollment.case_id == case)).one()
+        assert [(r.set_by, r.valid_from, r.valid_until) for r in rows] == [
+            (f"{case}-0", JUL_1, dt.date(2026, 7, 31)),
+            (f"{case}-1", dt.date(2026, 8, 1), AUG_31),
+            (f"{case}-2", SEP_1, dt.date(2026, 9, 30)),
+            (f"{case}-3", OCT_1, None),
+        ]
+        assert (record.idempotency_key, record.revision) == (f"{case}-3", 4)
 
 
 def _forged(scope: list[object], *position: str) -> str:
