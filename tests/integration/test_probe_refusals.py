@@ -112,16 +112,23 @@ async def test_probes_of_made_up_ids_first_do_not_hide_a_probe_of_a_real_case(
         await _refused(mallory.GetCase, pb.GetCaseRequest(case_id=ordered_id()))
     for _ in range(3):
         await _refused(mallory.GetCase, pb.GetCaseRequest(case_id=case.case_id))
+    # A real consent of hers, tried twice, likewise.
+    ssn = application.household.members[0].ssn
+    consent = (await alice.ListConsents(pb.ListConsentsRequest(ssn=ssn))).consents[0]
+    revoke = pb.RevokeConsentRequest(request_id="r", consent_id=consent.consent_id)
+    for _ in range(2):
+        await _refused(mallory.RevokeConsent, revoke)
     await refusal_trail(coordination.orchestrator_db, clock).close()
 
-    ssn = application.household.members[0].ssn
     report = await alice.GetDisclosureReport(pb.GetDisclosureReportRequest(ssn=ssn))
-    assert [d.actor_caseworker for d in report.disclosures if d.outcome == "REFUSED"] == [
-        "cw-mallory"
+    refused = [d for d in report.disclosures if d.outcome == "REFUSED"]
+    assert sorted((d.actor_caseworker, *d.facts) for d in refused) == [
+        ("cw-mallory", "case"),
+        ("cw-mallory", "consent"),
     ]
-    # Still bounded: the made-up ids one by one, the real case once a person, the
+    # Still bounded: the made-up ids one by one, each real record once a person, the
     # repeats in the summary; every probe accounted for.
     entries = _entries_by(coordination, "cw-mallory")
     members = len(case.household.members)
-    assert len(entries) == DEFAULT_PER_WINDOW + members + 1
-    assert entries[-1].detail.startswith("SUMMARY 2 refused calls ")
+    assert len(entries) == DEFAULT_PER_WINDOW + members + 1 + 1
+    assert entries[-1].detail.startswith("SUMMARY 3 refused calls ")
