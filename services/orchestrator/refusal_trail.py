@@ -1,7 +1,7 @@
 """Refusals inside the orchestrator's methods on its audit trail, within a bound.
 
-A case, consent or person that is not the caller's, or an SSN they may not have filled
-in, is refused inside the method, after the gate let the call in. Each such refusal is
+A case, consent or person that is not the caller's, an SSN they may not have filled in,
+or a purpose their role may not declare, is refused inside the method, after the gate let the call in. Each such refusal is
 written to the orchestrator's audit trail, where the person's disclosure report shows it;
 but a caller probing ids one after another must not make the trail grow one entry per
 probe. So these refusals go through the same windows as the gate's (shared/refusal_windows.py,

@@ -132,3 +132,22 @@ async def test_probes_of_made_up_ids_first_do_not_hide_a_probe_of_a_real_case(
     members = len(case.household.members)
     assert len(entries) == DEFAULT_PER_WINDOW + members + 1 + 1
     assert entries[-1].detail.startswith("SUMMARY 3 refused calls ")
+
+
+async def test_a_purpose_the_role_may_not_declare_is_bounded_like_any_probe(
+    coordination, clock
+) -> None:  # type: ignore[no-untyped-def]
+    """A caseworker asking for a case's past standing for an audit, over and over: every
+    call refused, the first ones written, the rest in one summary."""
+    mallory = coordination.stub_as("cw-mallory")
+    request = pb.ListCaseEnrollmentPeriodsRequest(
+        case_id=ordered_id(), purpose=pb.LOOK_BACK_PURPOSE_AUDIT
+    )
+    for _ in range(DEFAULT_PER_WINDOW + 5):
+        assert await _refused(mallory.ListCaseEnrollmentPeriods, request) == "PURPOSE_NOT_FOR_ROLE"
+    await refusal_trail(coordination.orchestrator_db, clock).close()
+    entries = _entries_by(coordination, "cw-mallory")
+    assert len(entries) == DEFAULT_PER_WINDOW + 1
+    assert {e.purpose for e in entries} == {"audit"}
+    assert entries[-1].detail.startswith("SUMMARY 5 refused calls ")
+    assert refused_calls_in(entries) == DEFAULT_PER_WINDOW + 5
