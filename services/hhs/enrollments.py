@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from eligibility.common.v1 import determination_pb2 as det
+from services.hhs.case_turns import take_case_turn
 from services.hhs.changes import (
     PROGRAMS,
     Ended,
@@ -44,6 +45,7 @@ def apply_change(session: Session, notice: CheckedNotice) -> Effect:
     is held came from a newer decision (services.hhs.changes). Every answer, and every
     member left out, also goes into the people's enrollment periods (services.hhs.periods),
     an older decision's too: it may say what held before a newer one took effect."""
+    take_case_turn(session, notice.case_id)
     left = frozenset(notice.left)
     standings = hhs_standings(standings_of(notice))
     incoming = DecisionOrder(notice.revision, notice.effective_date)

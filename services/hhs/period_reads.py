@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from eligibility.hhs.v1 import subsidy_eligibility_pb2 as pb
 from services.hhs.tables import EnrollmentPeriod
 from shared.errors import FieldViolation, invalid_argument
+from shared.limits import MAX_ID_CHARS
 from shared.validation import check_date
 
 DEFAULT_PAGE_SIZE = 100
@@ -80,8 +81,11 @@ def _position(query: PeriodQuery, token: str, out: list[FieldViolation]) -> Posi
         *scope, person_id, program, valid_from, ident = json.loads(
             base64.urlsafe_b64decode(token.encode())
         )
-        position = Position(person_id, program, dt.date.fromisoformat(valid_from), int(ident))
+        position = Position(person_id, program, dt.date.fromisoformat(valid_from), ident)
     except Exception:  # any malformed token is the caller's error
+        out.append(FieldViolation("page_token", "is not one this service issued"))
+        return None
+    if not _issued(position):
         out.append(FieldViolation("page_token", "is not one this service issued"))
         return None
     if scope != query.scope():
@@ -90,6 +94,28 @@ def _position(query: PeriodQuery, token: str, out: list[FieldViolation]) -> Posi
         )
         return None
     return position
+
+
+def _issued(at: Position) -> bool:
+    """Whether ``at`` could be the last period of a page: text the period table holds and a
+    row id. A forged one (a list for a person id, a NUL, a lone surrogate, an id past 64
+    bits) would otherwise reach the database, which fails on it instead of finding nothing."""
+    texts = (at.person_id, at.program)
+    return (
+        all(isinstance(t, str) and 0 < len(t) <= MAX_ID_CHARS and _storable(t) for t in texts)
+        and type(at.ident) is int
+        and 0 < at.ident < 2**63
+    )
+
+
+def _storable(text: str) -> bool:
+    if "\x00" in text:  # PostgreSQL keeps no NUL in text
+        return False
+    try:
+        text.encode()
+    except UnicodeEncodeError:  # a lone surrogate, which JSON may carry and UTF-8 cannot
+        return False
+    return True
 
 
 def list_periods(session: Session, query: PeriodQuery) -> tuple[list[EnrollmentPeriod], bool]:

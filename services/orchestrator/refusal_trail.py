@@ -1,13 +1,19 @@
 """Refusals inside the orchestrator's methods on its audit trail, within a bound.
 
-A case, consent or person that is not the caller's, or an SSN they may not have filled
-in, is refused inside the method, after the gate let the call in. Each such refusal is
+A case, consent or person that is not the caller's, an SSN they may not have filled in,
+or a purpose their role may not declare, is refused inside the method, after the gate let the call in. Each such refusal is
 written to the orchestrator's audit trail, where the person's disclosure report shows it;
 but a caller probing ids one after another must not make the trail grow one entry per
 probe. So these refusals go through the same windows as the gate's (shared/refusal_windows.py,
 the same settings): per caller and window, the first ``per_window`` are written as they
 happen (who, in which method, about whom, and the case id probed where it is one of ours),
 and the rest are counted into one SUMMARY entry on the same chain.
+
+A summary names no one, so a prober could spend a window's entries on ids that name
+nothing and then try real records unseen by the people in them. A refusal about a record
+on file (a case or consent that exists) is therefore written the first time each caller
+tries that record in a window, whatever the count; only its repeats are counted. That
+costs the trail an entry set per real record a prober names, never one per made-up id.
 
 One trail per database in a process, so every use case that refuses counts in the same
 windows; the server sets its figures from the settings before it builds the use cases.
@@ -31,6 +37,7 @@ from shared.clock import Clock
 from shared.context import Principal, current_method, current_principal
 from shared.db import Database
 from shared.errors import ServiceError
+from shared.rate_limit import caller_key
 from shared.refusal_windows import DEFAULT_PER_WINDOW, DEFAULT_WINDOW_SECONDS, Held, RefusalWindows
 
 # A summary stands for refusals about many records and names none of them.
@@ -48,6 +55,9 @@ class Refused:
     facts: tuple[str, ...]
     purpose: str
     case_id: str = ""
+    # The record on file it was about (a case or consent id that exists); empty when what
+    # the caller named may be nothing at all.
+    on_file: str = ""
 
     @property
     def reason(self) -> str:
@@ -66,6 +76,10 @@ class RefusalTrail:
     ) -> None:
         self._db = db
         self._clock = clock
+        self._monotonic = monotonic
+        self._seconds = window_seconds
+        # Per caller: when their window of records tried ends, and the records tried in it.
+        self._tried: dict[str, tuple[float, set[str]]] = {}
         self._windows: RefusalWindows[Refused] = RefusalWindows(
             self._write_one,
             self._summarize,
@@ -77,8 +91,26 @@ class RefusalTrail:
 
     async def refuse(self, refused: Refused) -> ServiceError:
         """``refused`` on the trail, or counted; the error for the use case to raise."""
-        await self._windows(current_principal(), current_method(), refused.purpose, refused)
+        who = current_principal()
+        if refused.on_file and self._first_try(who, refused.on_file):
+            await self._write_one(who, current_method(), refused.purpose, refused)
+            return refused.error
+        await self._windows(who, current_method(), refused.purpose, refused)
         return refused.error
+
+    def _first_try(self, who: Principal, record: str) -> bool:
+        """Whether ``who`` tries ``record`` for the first time in their current window."""
+        key, now = caller_key(who), self._monotonic()
+        ends, tried = self._tried.get(key, (0.0, set()))
+        if now >= ends:
+            # Windows ended are dropped as new ones open, so the table holds open ones only.
+            self._tried = {k: v for k, v in self._tried.items() if v[0] > now}
+            ends, tried = now + self._seconds, set()
+            self._tried[key] = (ends, tried)
+        if record in tried:
+            return False
+        tried.add(record)
+        return True
 
     async def close(self) -> None:
         """Write the summaries still open (the server is stopping)."""

@@ -6,7 +6,9 @@ case and for none, audited, narrowed to one day, and UNAVAILABLE when HHS is dow
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
+import json
 
 import grpc
 import pytest
@@ -129,6 +131,21 @@ async def test_the_caseworker_reads_the_periods_a_change_left_and_it_is_on_the_a
     )
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert [v.field for v in details_of(error).violations] == ["page_token"]
+
+
+async def test_a_page_token_forged_by_the_caller_is_their_bad_field_not_hhs_down(
+    coordination,
+) -> None:  # type: ignore[no-untyped-def]
+    """The token is passed to HHS as the caller sent it. One made by hand for their own
+    case, with a list where a person id goes, is refused as their field, and nothing is
+    written as a failure of HHS."""
+    case, _members = await open_case(coordination.orchestrator, "okafor", "forged-token")
+    raw = json.dumps([case.case_id, "", False, ["adaeze"], "MEDICAID", "2026-11-01", 1])
+    forged = base64.urlsafe_b64encode(raw.encode()).decode()
+    error = await _refused(coordination.orchestrator, _request(case.case_id, page_token=forged))
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert [v.field for v in details_of(error).violations] == ["page_token"]
+    assert "FAILED" not in {e.outcome for e in _audit_entries(coordination, case.case_id)}
 
 
 async def test_another_caseworker_is_refused_as_for_no_case_and_an_auditor_may_audit(

@@ -7,6 +7,8 @@ its own server, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import datetime as dt
 import json
 from dataclasses import dataclass
@@ -16,7 +18,7 @@ from typing import Any
 import grpc
 import pytest
 from sqlalchemy import text
-from sqlmodel import select
+from sqlmodel import col, select
 
 from eligibility.common.v1 import date_pb2
 from eligibility.common.v1 import determination_pb2 as det
@@ -347,6 +349,72 @@ async def test_a_bad_request_is_refused_field_by_field(hhs) -> None:  # type: ig
             pb.ListEnrollmentPeriodsRequest(case_id=CASE, page_token="bm90IG91cnM=")
         )
     assert {v.field for v in details_of(caught.value).violations} == {"page_token"}
+
+
+async def test_notices_of_one_case_arriving_together_leave_one_standing_a_day(hhs) -> None:  # type: ignore[no-untyped-def]
+    """Replicas of the orchestrator's dispatcher deliver a case's notices side by side,
+    first ones too. Each is received (none fails), the periods still hold one standing a
+    day, and the record is the newest decision's, as if they had come one by one."""
+    for round_ in range(4):
+        case = f"{CASE}-{round_}"
+        notices = []
+        for n in range(4):
+            notice = _notice(f"{case}-{n}", n + 1, dt.date(2026, 7 + n, 1), {"ana": ELIGIBLE})
+            notice.case_id = case
+            notice.determinations[0].programs[0].status = INELIGIBLE if n % 2 else ELIGIBLE
+            notices.append(notice)
+        await asyncio.gather(*(hhs.tell(notice) for notice in notices))
+        with hhs.db.session() as session:
+            rows = session.exec(
+                select(EnrollmentPeriod)
+                .where(EnrollmentPeriod.case_id == case)
+                .order_by(col(EnrollmentPeriod.valid_from))
+            ).all()
+            record = session.exec(select(Enrollment).where(Enrollment.case_id == case)).one()
+        assert [(r.set_by, r.valid_from, r.valid_until) for r in rows] == [
+            (f"{case}-0", JUL_1, dt.date(2026, 7, 31)),
+            (f"{case}-1", dt.date(2026, 8, 1), AUG_31),
+            (f"{case}-2", SEP_1, dt.date(2026, 9, 30)),
+            (f"{case}-3", OCT_1, None),
+        ]
+        assert (record.idempotency_key, record.revision) == (f"{case}-3", 4)
+
+
+def _forged(scope: list[object], *position: str) -> str:
+    """A page token made by hand: the request's scope right, the position JSON text."""
+    raw = json.dumps(scope)[:-1] + ", " + ", ".join(position) + "]"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+async def test_a_forged_page_token_is_refused_as_a_bad_field_not_an_internal_error(
+    hhs,
+) -> None:  # type: ignore[no-untyped-def]
+    await hhs.tell(_notice("both", 1, JUL_1, {"ana": ELIGIBLE, "ben": ELIGIBLE}))
+    scope = [CASE, "", False]
+    day = '"2026-07-01"'
+    for position in (
+        ('["ana"]', '"MEDICAID"', day, "1"),  # a list where the person id goes
+        ("null", "null", day, "1"),
+        ('"ana"', '"MEDICAID"', day, str(2**70)),  # past any row id the database holds
+        ('"ana"', '"MEDICAID"', day, "1.5"),
+        ('"a\\u0000na"', '"MEDICAID"', day, "1"),  # a NUL, which PostgreSQL keeps nowhere
+        ('"\\ud800"', '"MEDICAID"', day, "1"),  # half a character
+    ):
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await hhs.reader.ListEnrollmentPeriods(
+                pb.ListEnrollmentPeriodsRequest(case_id=CASE, page_token=_forged(scope, *position))
+            )
+        info = details_of(caught.value)
+        assert info.code == grpc.StatusCode.INVALID_ARGUMENT, position
+        assert {v.field for v in info.violations} == {"page_token"}
+    # A token as issued still reads on.
+    first = await hhs.reader.ListEnrollmentPeriods(
+        pb.ListEnrollmentPeriodsRequest(case_id=CASE, page_size=1)
+    )
+    rest = await hhs.reader.ListEnrollmentPeriods(
+        pb.ListEnrollmentPeriodsRequest(case_id=CASE, page_token=first.next_page_token)
+    )
+    assert [p.person_id for p in rest.periods] == ["ben"]
 
 
 async def test_only_the_orchestrator_looking_back_may_read_periods(hhs) -> None:  # type: ignore[no-untyped-def]

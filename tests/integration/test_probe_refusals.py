@@ -95,3 +95,59 @@ async def test_probes_within_the_bound_are_written_one_by_one_with_no_summary(
     assert [d.actor_caseworker for d in report.disclosures if d.outcome == "REFUSED"] == [
         "cw-bob"
     ] * 3
+
+
+async def test_probes_of_made_up_ids_first_do_not_hide_a_probe_of_a_real_case(
+    coordination, clock
+) -> None:  # type: ignore[no-untyped-def]
+    """A prober who spends the window's entries on ids that name nothing, then tries a
+    real case, is still named in its people's disclosure reports: a refusal about a record
+    on file is written once per caller and window whatever the count, and only its repeats
+    are counted into the summary."""
+    alice = coordination.stub_as("cw-alice")
+    application = example("okafor", "okafor-hidden-probe")
+    case = (await alice.SubmitApplication(application)).case
+    mallory = coordination.stub_as("cw-mallory")
+    for _ in range(DEFAULT_PER_WINDOW):
+        await _refused(mallory.GetCase, pb.GetCaseRequest(case_id=ordered_id()))
+    for _ in range(3):
+        await _refused(mallory.GetCase, pb.GetCaseRequest(case_id=case.case_id))
+    # A real consent of hers, tried twice, likewise.
+    ssn = application.household.members[0].ssn
+    consent = (await alice.ListConsents(pb.ListConsentsRequest(ssn=ssn))).consents[0]
+    revoke = pb.RevokeConsentRequest(request_id="r", consent_id=consent.consent_id)
+    for _ in range(2):
+        await _refused(mallory.RevokeConsent, revoke)
+    await refusal_trail(coordination.orchestrator_db, clock).close()
+
+    report = await alice.GetDisclosureReport(pb.GetDisclosureReportRequest(ssn=ssn))
+    refused = [d for d in report.disclosures if d.outcome == "REFUSED"]
+    assert sorted((d.actor_caseworker, *d.facts) for d in refused) == [
+        ("cw-mallory", "case"),
+        ("cw-mallory", "consent"),
+    ]
+    # Still bounded: the made-up ids one by one, each real record once a person, the
+    # repeats in the summary; every probe accounted for.
+    entries = _entries_by(coordination, "cw-mallory")
+    members = len(case.household.members)
+    assert len(entries) == DEFAULT_PER_WINDOW + members + 1 + 1
+    assert entries[-1].detail.startswith("SUMMARY 3 refused calls ")
+
+
+async def test_a_purpose_the_role_may_not_declare_is_bounded_like_any_probe(
+    coordination, clock
+) -> None:  # type: ignore[no-untyped-def]
+    """A caseworker asking for a case's past standing for an audit, over and over: every
+    call refused, the first ones written, the rest in one summary."""
+    mallory = coordination.stub_as("cw-mallory")
+    request = pb.ListCaseEnrollmentPeriodsRequest(
+        case_id=ordered_id(), purpose=pb.LOOK_BACK_PURPOSE_AUDIT
+    )
+    for _ in range(DEFAULT_PER_WINDOW + 5):
+        assert await _refused(mallory.ListCaseEnrollmentPeriods, request) == "PURPOSE_NOT_FOR_ROLE"
+    await refusal_trail(coordination.orchestrator_db, clock).close()
+    entries = _entries_by(coordination, "cw-mallory")
+    assert len(entries) == DEFAULT_PER_WINDOW + 1
+    assert {e.purpose for e in entries} == {"audit"}
+    assert entries[-1].detail.startswith("SUMMARY 5 refused calls ")
+    assert refused_calls_in(entries) == DEFAULT_PER_WINDOW + 5

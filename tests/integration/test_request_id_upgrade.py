@@ -8,6 +8,7 @@ for one caller's request_id, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 from sqlalchemy import Index, MetaData, UniqueConstraint, insert, inspect, select
@@ -176,3 +177,43 @@ async def test_an_earlier_database_keeps_its_callers_retries_and_takes_others_re
     with pytest.raises(IntegrityError), db.engine.begin() as connection:
         row = {k: v for k, v in first._mapping.items() if k != "id"}
         connection.execute(insert(change_table).values(row))
+
+
+WORKERS = 4
+
+
+def test_workers_opening_an_earlier_database_at_once_all_start(
+    earlier_database, database_url
+) -> None:  # type: ignore[no-untyped-def]
+    """Several orchestrator workers open one database as they start: the upgrade is done
+    once, by whichever comes first, and none of them fails on what the other made."""
+    ready = threading.Barrier(WORKERS)
+    done: list[list[str]] = []
+    failed: list[BaseException] = []
+
+    def open_it() -> None:
+        engine = make_engine(database_url)
+        try:
+            ready.wait()
+            done.append(schema_upgrade.upgrade(engine))
+        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+            failed.append(error)
+        finally:
+            engine.dispose()
+
+    workers = [threading.Thread(target=open_it) for _ in range(WORKERS)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert not failed, failed
+    assert sorted(bool(changed) for changed in done) == [False] * (WORKERS - 1) + [True]
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            assert _uniques(connection, "orchestrator_case") == [["opened_by", "request_id"]]
+            assert _uniques(connection, "orchestrator_life_event") == [
+                ["reported_by", "request_id"]
+            ]
+    finally:
+        engine.dispose()

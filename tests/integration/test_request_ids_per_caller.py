@@ -97,18 +97,26 @@ async def test_a_change_request_id_is_its_reporters_own(coordination) -> None:  
     assert details_of(caught.value).reason == "REQUEST_ID_REUSED"
 
 
+DYING = "412558302"  # a member of the Rivera household
+
+
+def _death(sequence: int):  # type: ignore[no-untyped-def]
+    from eligibility.ssa.v1 import identity_pb2 as ssa_pb
+
+    died = date_pb2.Date(year=2026, month=11, day=10)
+    return ssa_pb.DeathReport(sequence=sequence, ssn=DYING, death_date=died)
+
+
 async def test_a_caseworkers_request_id_never_holds_back_a_death_report(
     coordination, clock
 ) -> None:  # type: ignore[no-untyped-def]
     """The death feed names its changes ``ssa-death-<sequence>-<case>``, a name anyone can
     type: a caseworker who used it first for a change of their own does not stop SSA's."""
-    from eligibility.ssa.v1 import identity_pb2 as ssa_pb
     from services.orchestrator.usecases.death_reports import request_id
 
-    dying = "412558302"
     application = example("rivera", "rivera-taken-id")
     case = (await coordination.orchestrator.SubmitApplication(application)).case
-    other = next(m.person_id for m in application.household.members if m.ssn != dying)
+    other = next(m.person_id for m in application.household.members if m.ssn != DYING)
     await coordination.orchestrator.ReportLifeEvent(
         pb.ReportLifeEventRequest(
             request_id=request_id(7, case.case_id),
@@ -116,9 +124,32 @@ async def test_a_caseworkers_request_id_never_holds_back_a_death_report(
             event=_income_change(other),
         )
     )
-    follower = death_follower(coordination, clock)
-    died = date_pb2.Date(year=2026, month=11, day=10)
-    report = ssa_pb.DeathReport(sequence=7, ssn=dying, death_date=died)
-    assert await follower.handle(report) == [case.case_id]
+    assert await death_follower(coordination, clock).handle(_death(7)) == [case.case_id]
     shown = (await coordination.orchestrator.GetCase(pb.GetCaseRequest(case_id=case.case_id))).case
     assert [e.kind for e in shown.history].count(pb.CASE_EVENT_KIND_LIFE_EVENT) == 2
+
+
+@pytest.mark.parametrize("role", ["caseworker", "supervisor"])
+async def test_no_caseworker_reports_under_the_death_feeds_name(
+    coordination, clock, role: str
+) -> None:  # type: ignore[no-untyped-def]
+    """A token's subject is any printable name, the death feed's too. Reporting under it
+    would share the feed's request_ids, and taking the next one first would hold a death
+    back: refused, and the death still comes through."""
+    from services.orchestrator.usecases.death_reports import REPORTER, request_id
+
+    impostor = coordination.stub_as(REPORTER, role)
+    application = example("rivera", "rivera-feeds-name")
+    case = (await impostor.SubmitApplication(application)).case
+    other = next(m.person_id for m in application.household.members if m.ssn != DYING)
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await impostor.ReportLifeEvent(
+            pb.ReportLifeEventRequest(
+                request_id=request_id(8, case.case_id),
+                case_id=case.case_id,
+                event=_income_change(other),
+            )
+        )
+    info = details_of(caught.value)
+    assert (info.code, info.reason) == (grpc.StatusCode.PERMISSION_DENIED, "REPORTER_NAME_RESERVED")
+    assert await death_follower(coordination, clock).handle(_death(8)) == [case.case_id]

@@ -8,6 +8,8 @@ Until the project adopts migrations (Alembic), this list is the record of schema
 
 from __future__ import annotations
 
+import hashlib
+
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
@@ -49,6 +51,14 @@ PER_CALLER = [
 ]
 
 
+# Workers opening one PostgreSQL database at once upgrade it in turn: the first does the
+# work, the next finds it done. Without the turn, both would see an index missing and the
+# second's CREATE INDEX would fail its start.
+_TURN_KEY = int.from_bytes(
+    hashlib.sha256(b"elig-orchestrator-schema-upgrade").digest()[:8], "big", signed=True
+)
+
+
 def upgrade(engine: Engine) -> list[str]:
     """Add whichever columns are missing, drop unread indexes and make request_ids unique
     per caller, in one transaction; returns what changed: columns added, as table.column,
@@ -60,6 +70,8 @@ def upgrade(engine: Engine) -> list[str]:
             # change of the schema would commit on its own, and a table being rebuilt
             # (unique_per_caller) could be left half done.
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+        elif engine.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _TURN_KEY})
         inspector = inspect(connection)
         for table, index in DROPPED_INDEXES:
             if index in {i["name"] for i in inspector.get_indexes(table)}:

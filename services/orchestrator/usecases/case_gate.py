@@ -8,7 +8,8 @@ would tell them which case ids are taken. Only a caller who may read every case
 Each refusal is on the audit trail, a probe of a missing id too, so probing shows; past
 ELIG_REFUSALS_AUDITED_PER_WINDOW a window from one caller they are counted into one summary
 entry instead (services/orchestrator/refusal_trail.py), so probing cannot make the trail
-grow at will.
+grow at will; a case that exists is still written the first time each caller tries it in a
+window, so its people see the try.
 A refusal is recorded after the unit of work that found it, then raised.
 """
 
@@ -56,7 +57,14 @@ class CaseGate:
             members = mapping.household_of(repository.StoredCase(row, [], [], []))
             refs = tuple(self._subjects.ref(m.ssn) for m in members)
             on_record = row.case_id
-        return Refused(entitlement.case_refusal(), refs, ("case",), CASE_REVIEW_PURPOSE, on_record)
+        return Refused(
+            entitlement.case_refusal(),
+            refs,
+            ("case",),
+            CASE_REVIEW_PURPOSE,
+            on_record,
+            on_file=row.case_id if row is not None else "",
+        )
 
     async def refuse(self, refused: ServiceError | Refused) -> ServiceError:
         """The error to raise for ``refused``, once on the audit trail (or counted)."""

@@ -6,7 +6,8 @@ The stream is read from a stored cursor (the last sequence handled), so a restar
 lost connection resumes where it stopped; a report handled twice changes nothing, since
 its request_id (``ssa-death-<sequence>-<case_id>``) is the idempotency key. That request_id
 is the follower's own (REPORTER's, as a caseworker's are theirs), so a caseworker who typed
-the same one for a change of theirs does not hold the death back. While SSA does
+the same one for a change of theirs does not hold the death back (and none may report
+under REPORTER's name: report_change.SYSTEM_REPORTERS). While SSA does
 not publish the stream (UNIMPLEMENTED) or cannot be reached, the follower waits, longer
 each time, and says so once rather than on every attempt.
 """
@@ -31,7 +32,7 @@ from services.orchestrator.adapters.evidence_store import db_time
 from services.orchestrator.adapters.subjects import Subjects
 from services.orchestrator.adapters.tables import CaseRow, DeathReportCursor, EvidenceRow
 from services.orchestrator.audit_trail import DISCLOSED, notes_for
-from services.orchestrator.usecases.report_change import ReportChanges
+from services.orchestrator.usecases.report_change import DEATH_FEED, ReportChanges
 from shared.clock import Clock
 from shared.context import purpose
 from shared.db import Database
@@ -41,7 +42,7 @@ from shared.purposes import DETERMINATION
 log = structlog.get_logger("orchestrator.death_reports")
 
 SOURCE = "ssa"
-REPORTER = "ssa-death-reports"
+REPORTER = DEATH_FEED
 # What the audit trail records as the purpose of receiving a death report.
 RECEIPT_PURPOSE = "death-report"
 

@@ -23,7 +23,8 @@ from services.orchestrator.adapters.agencies import AgencyGateway, SourceUnavail
 from services.orchestrator.adapters.refusal import AgencyRefused
 from services.orchestrator.adapters.subjects import Subjects
 from services.orchestrator.adapters.tables import CaseRow, EvidenceRow
-from services.orchestrator.audit_trail import DISCLOSED, FAILED, REFUSED, notes_for
+from services.orchestrator.audit_trail import DISCLOSED, FAILED, notes_for
+from services.orchestrator.refusal_trail import Refused
 from services.orchestrator.usecases.case_gate import NO_SUBJECT, CaseGate
 from shared.audit import Outcome
 from shared.clock import Clock
@@ -97,8 +98,12 @@ class LookBack:
         who = current_principal()
         case_id = request.case_id
         if not entitlement.may_look_back(who, declared):
-            await self._db.run(lambda s: self._refused(s, case_id, declared))
-            raise entitlement.look_back_refusal(who, declared)
+            # The role alone decides this refusal, so it names no one: the case is not read.
+            # Counted in the caller's window as every refusal inside a method is, so
+            # declaring a purpose over and over cannot make the trail grow one entry a call.
+            on_record = case_id if shaped_like_ordered_id(case_id) else ""
+            error = entitlement.look_back_refusal(who, declared)
+            raise await self._gate.refuse(Refused(error, (NO_SUBJECT,), FACTS, declared, on_record))
         await self._gate.admit(who, case_id)
         # Forwarded to HHS with the call: its access policy admits it for this purpose.
         purpose.set(declared)
@@ -167,13 +172,6 @@ class LookBack:
                 if person_id in missing:
                     refs[person_id] = ref
         return refs
-
-    def _refused(self, session: Session, case_id: str, declared: str) -> None:
-        # The role alone decides this refusal, so it names no one: the case is not read.
-        on_record = case_id if shaped_like_ordered_id(case_id) else ""
-        self._note(
-            session, on_record, declared, [NO_SUBJECT], REFUSED, entitlement.PURPOSE_NOT_FOR_ROLE
-        )
 
     def _failed(self, session: Session, case_id: str, declared: str, code: str) -> None:
         row = session.get(CaseRow, case_id)

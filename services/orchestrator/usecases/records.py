@@ -54,9 +54,10 @@ def consent_to_proto(row: ConsentRow) -> pb.Consent:
     return out
 
 
-def _refused(ref: str, fact: str) -> Refused:
-    """A person's ``fact`` records refused to a caller who may not see them."""
-    return Refused(entitlement.person_refusal(), (ref,), (fact,), REPORT_PURPOSE)
+def _refused(ref: str, fact: str, on_file: str = "") -> Refused:
+    """A person's ``fact`` records refused to a caller who may not see them (``on_file``:
+    the record of theirs the caller named, when it exists)."""
+    return Refused(entitlement.person_refusal(), (ref,), (fact,), REPORT_PURPOSE, on_file=on_file)
 
 
 def _ssn_ref(ssn: str, subjects: Subjects) -> str:
@@ -100,7 +101,7 @@ class Records:
                 if entitlement.sees_every_case(who):
                     return not_found("consent", request.consent_id)
                 return _refused(NO_SUBJECT, "consent")
-            refused = self._refusal(session, who, row.subject_ref, "consent")
+            refused = self._refusal(session, who, row.subject_ref, "consent", row.consent_id)
             if refused is not None:
                 return refused
             first_time = row.revoked_at is None
@@ -129,13 +130,15 @@ class Records:
             await self._tell_treasury(consent, budget)
         return consent
 
-    def _refusal(self, session: Session, who: Principal, ref: str, fact: str) -> Refused | None:
+    def _refusal(
+        self, session: Session, who: Principal, ref: str, fact: str, on_file: str = ""
+    ) -> Refused | None:
         """None when ``who`` may see this person's records; else the refusal to record
         (through the gate) and raise once this unit of work is over."""
         mine = repository.people_in_cases_of(session, who.caseworker or "", [ref])
         if entitlement.may_see_person(who, ref in mine):
             return None
-        return _refused(ref, fact)
+        return _refused(ref, fact, on_file)
 
     async def _tell_treasury(self, consent: pb.Consent, budget: float) -> None:
         notice = treasury_pb.RecordConsentRevocationRequest(

@@ -78,6 +78,12 @@ OFFERABLE = frozenset(
 ATTEMPTS = 3
 # Who a change reported by an agency's feed (not at a counter) is recorded as.
 SYSTEM = "system"
+# The reporter SSA's death feed reports as (death_reports.py).
+DEATH_FEED = "ssa-death-reports"
+# The names the orchestrator reports under on its own. A change's row keys its request_id
+# by its reporter's name alone, so a caseworker whose token bore one of these would share
+# that feed's request_ids: typing the feed's next one first would hold a death back.
+SYSTEM_REPORTERS = frozenset({DEATH_FEED})
 CLOSED = pb.CaseStatus.Name(pb.CASE_STATUS_CLOSED)
 INELIGIBLE = det.DeterminationStatus.Name(det.DETERMINATION_STATUS_INELIGIBLE)
 
@@ -88,6 +94,15 @@ def case_closed(case_id: str) -> ServiceError:
         "CASE_CLOSED",
         f"case {case_id} is closed: its only member died, and every program ended",
         metadata={"case_id": case_id},
+    )
+
+
+def reporter_name_reserved() -> ServiceError:
+    return ServiceError(
+        grpc.StatusCode.PERMISSION_DENIED,
+        "REPORTER_NAME_RESERVED",
+        "your sign-in names you as one of the orchestrator's own reporters, whose changes"
+        " no caseworker may report; ask for a sign-in under your own name",
     )
 
 
@@ -129,12 +144,16 @@ class ReportChanges:
         """As a caseworker (their own cases) or a supervisor (any case)."""
         who = current_principal()
         reporter = _Reporter((who.caseworker or who.service)[:64], False, who)
+        if reporter.name in SYSTEM_REPORTERS:
+            raise reporter_name_reserved()
         return await self._report(request, budget, reporter)
 
     async def report_as_system(
         self, request: pb.ReportLifeEventRequest, budget: Callable[[], float], source: str
     ) -> pb.ReportLifeEventResponse:
         """A change an agency reported with no one at a counter (SSA's death feed)."""
+        # Only a reserved name keeps the feed's request_ids from every caseworker's.
+        assert source in SYSTEM_REPORTERS, source
         return await self._report(
             request, budget, _Reporter(source, True, Principal(SYSTEM, shown_as=source))
         )
