@@ -37,7 +37,7 @@ from services.console.web import (
     to_sign_in,
     with_cookie,
 )
-from shared.caseworker_token import ROLES
+from shared.caseworker_token import ROLES, is_caseworker_id
 
 STATIC = Path(__file__).with_name("static")
 
@@ -86,8 +86,8 @@ async def sign_in(request: Request) -> Response:
     caseworker = str(form.get("caseworker", "")).strip()
     role = str(form.get("role", ""))
     errors = {}
-    if not caseworker or len(caseworker) > 64 or not caseworker.isprintable():
-        errors["caseworker"] = "Enter your caseworker id: 1 to 64 printable characters."
+    if not is_caseworker_id(caseworker):
+        errors["caseworker"] = "Enter your caseworker id: 1 to 64 letters, digits or . _ @ + -"
     if role not in ROLES:
         errors["role"] = "Choose the role you are working in."
     if errors:

@@ -59,6 +59,21 @@ def test_a_token_from_the_issuer_names_the_caseworker_and_role() -> None:
     assert (person.id, person.role) == ("cw-7", "supervisor")  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize("name", ["ana.lopez@agency.example", "e1042", "0f8c2d1e-77aa-4e1b"])
+def test_ids_identity_providers_issue_are_caseworker_ids(name: str) -> None:
+    token = TokenIssuer(KEY).issue(
+        name, "caseworker", tool=CASEWORKER_TOOL, tool_cert_pem=TOOL_CERT, now=NOW
+    )
+    assert _verify(token).id == name  # type: ignore[attr-defined]
+
+
+def test_the_issuer_refuses_a_look_alike_id() -> None:
+    with pytest.raises(ValueError, match="letters, digits"):
+        TokenIssuer(KEY).issue(
+            "cw-\u0430lice", "caseworker", tool=CASEWORKER_TOOL, tool_cert_pem=TOOL_CERT, now=NOW
+        )
+
+
 @pytest.mark.parametrize(
     ("changes", "reason"),
     [
@@ -66,6 +81,10 @@ def test_a_token_from_the_issuer_names_the_caseworker_and_role() -> None:
         ({"sub": ""}, "TOKEN_INVALID"),
         ({"sub": "cw\x00-7"}, "TOKEN_INVALID"),
         ({"sub": "x" * 65}, "TOKEN_INVALID"),
+        # A look-alike of cw-alice (Cyrillic а) and a name with a space: two people who
+        # would read the same, or ambiguously, in the audit log.
+        ({"sub": "cw-\u0430lice"}, "TOKEN_INVALID"),
+        ({"sub": "cw alice"}, "TOKEN_INVALID"),
         ({"ver": 2}, "TOKEN_INVALID"),
         # JSON's true and 1.0 compare equal to 1 in Python; neither is version 1.
         ({"ver": True}, "TOKEN_INVALID"),
