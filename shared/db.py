@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import os
 import stat
 import threading
@@ -18,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, InvalidatePoolError
 from sqlmodel import Session, SQLModel, create_engine
@@ -32,6 +33,10 @@ T = TypeVar("T")
 # on beside it; SQLite's own is left only as a bound on the log.
 _WRITES_PER_CHECKPOINT = 64
 _WAL_PAGES_AT_MOST = 20_000
+# The advisory lock replicas take turns on while they make missing tables (create_tables).
+_TABLES_TURN = int.from_bytes(
+    hashlib.sha256(b"elig-create-tables").digest()[:8], "big", signed=True
+)
 
 # A PostgreSQL connection back in the pool for longer than this is pinged before it is
 # used again. A ping is a round trip, and under load every unit of work took one; a
@@ -147,7 +152,19 @@ class Database:
         self._checkpointer = ThreadPoolExecutor(1, thread_name_prefix="sqlite-checkpoint")
 
     def create_tables(self) -> None:
-        SQLModel.metadata.create_all(self.engine, tables=self._tables)
+        """Make the tables that are missing. Processes starting together on one new
+        database take turns: each would see a table missing, and the second's CREATE TABLE
+        (or its type or index) would fail its start."""
+        with self.engine.begin() as connection:
+            if self.is_postgres:
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": _TABLES_TURN}
+                )
+            elif self.engine.dialect.name == "sqlite":
+                # pysqlite begins a transaction only before a write of rows: with the
+                # writer's turn taken first, the next process looks once the tables are made.
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            SQLModel.metadata.create_all(connection, tables=self._tables)
 
     def drop_tables(self) -> None:
         SQLModel.metadata.drop_all(self.engine, tables=self._tables)
