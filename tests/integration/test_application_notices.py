@@ -104,7 +104,9 @@ async def test_a_replayed_application_writes_no_second_notice(coordination, cloc
     assert len(coordination.recorders["usda"].of("ReceiveChange")) == 1
 
 
-async def test_a_change_reported_later_is_ordered_after_the_application(coordination, clock) -> None:  # type: ignore[no-untyped-def]
+async def test_a_change_reported_later_is_ordered_after_the_application(
+    coordination, clock
+) -> None:  # type: ignore[no-untyped-def]
     request = application("rivera", "rivera-then-job")
     case = (await coordination.orchestrator.SubmitApplication(request)).case
     dispatcher = notice_dispatcher(coordination, clock, changed=None)
