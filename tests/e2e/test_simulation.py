@@ -110,6 +110,8 @@ def test_a_simulated_year_moves_the_clock_and_settles_what_ran_out(year_stack: S
     assert counts["pending issues still open"] == 0, result.stdout
     assert counts["notifications written"] == counts["acknowledged"] > 0, result.stdout
     assert counts["for settlements by rule"] > 0, result.stdout
+    # Every application told HHS or USDA (or both) its first answers.
+    assert counts["for applications"] >= counts["applications determined"] > 0, result.stdout
     assert "the stack's clock moved from 2025-12-01 to 2027-" in result.stdout, result.stdout
     clock = Path(year_stack.extra_env["ELIG_CLOCK_FILE"]).read_text(encoding="utf-8")
     assert clock.startswith("2027-"), clock
