@@ -53,6 +53,11 @@ async def test_a_new_case_tells_hhs_and_usda_its_answers_from_the_answer_day(
     case = (await coordination.orchestrator.SubmitApplication(request)).case
     answers = case_answers(case)
     assert answers["hhs"] and answers["usda"]  # the Riveras are in both agencies' programs
+    # The answer shows them, waiting for the dispatcher.
+    assert [(n.agency, n.kind, n.state) for n in case.notifications] == [
+        ("hhs", le.LIFE_EVENT_KIND_APPLIED, pb.NOTIFICATION_STATE_PENDING),
+        ("usda", le.LIFE_EVENT_KIND_APPLIED, pb.NOTIFICATION_STATE_PENDING),
+    ]
 
     # Written with the case: one notice per agency, the case's first revision.
     day = ANSWER_DAY.isoformat()
@@ -95,6 +100,7 @@ async def test_a_replayed_application_writes_no_second_notice(coordination, cloc
     assert len(before) == 2
     again = (await coordination.orchestrator.SubmitApplication(request)).case
     assert again.case_id == first.case_id
+    assert list(again.notifications) == list(first.notifications)
     assert written(coordination, first.case_id) == before
 
     # Delivered once; a second dispatcher finds nothing left to send.

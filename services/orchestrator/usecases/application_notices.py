@@ -9,8 +9,8 @@ case's answers, effective on the day they hold from (domain/answer_day.py).
 
 The notices are the case's first decision: revision 1, set on the case row as it is
 inserted, so every later decision of the case (next_revision) comes after it. A case is
-stored once per (caller, request_id), and the notices go in the insert's transaction,
-so a replayed application writes none; a new case is keyed ``<case>:applied:<agency>``.
+stored once per (caller, request_id), and the notices are inserted with it (an insert
+refused as a duplicate writes nothing), so a replayed application writes none; a new case is keyed ``<case>:applied:<agency>``.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from __future__ import annotations
 import datetime as dt
 
 from eligibility.common.v1 import life_event_pb2 as le
-from services.orchestrator.adapters import mapping
+from services.orchestrator.adapters import mapping, outbox
 from services.orchestrator.adapters.repository import StoredCase
+from services.orchestrator.adapters.tables import OutboxRow
 from services.orchestrator.domain.answer_day import answer_day
 from services.orchestrator.usecases.settlement_notices import agencies_told, answers_notice
 
@@ -56,6 +57,17 @@ def first_notices(stored: StoredCase, on: dt.date) -> list[tuple[str, le.ChangeN
         notices.append((agency, notice))
     mapping.revise(stored.case, notice_revision=FIRST_REVISION)
     return notices
+
+
+def outbox_rows(
+    notices: list[tuple[str, le.ChangeNotice]], now: dt.datetime, due: dt.datetime
+) -> list[OutboxRow]:
+    """The notices as outbox rows, inserted with the case's other rows (repository.save_new)
+    and shown, pending, in the answer to the application."""
+    return [
+        mapping.new_row(OutboxRow, **outbox.row_values(agency, notice, now, due))
+        for agency, notice in notices
+    ]
 
 
 def _members(stored: StoredCase) -> list[str]:

@@ -22,10 +22,9 @@ from sqlmodel import Session
 
 from eligibility.common.v1 import determination_pb2 as det
 from eligibility.common.v1 import household_pb2
-from eligibility.common.v1 import life_event_pb2 as le
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from services.orchestrator import audit_trail, entitlement
-from services.orchestrator.adapters import agency_requests, mapping, outbox, repository
+from services.orchestrator.adapters import agency_requests, mapping, repository
 from services.orchestrator.adapters.agencies import AgencyGateway, SourceUnavailable
 from services.orchestrator.adapters.evidence_store import db_time
 from services.orchestrator.adapters.refusal import AgencyRefused, declined_text
@@ -273,11 +272,13 @@ class Coordinator:
             mapping.revise(stored.case, opened_by=entitlement.owner_of_new_case(who))
             # HHS and USDA hold the case's answers from this first decision on.
             told = application_notices.first_notices(stored, now.date())
-            due = self._leases.now()
+            stored.notifications = application_notices.outbox_rows(
+                told, db_time(now), db_time(self._leases.now())
+            )
             # The answer shows the caller the new case: on the trail as GetCase's showing
             # is, in the case's own append, so neither is ever kept without the other.
             shown = self.reviewed(mapping.household_of(stored))
-            await self._db.run(lambda s: self._save(s, stored, trail, shown, told, due))
+            await self._db.run(lambda s: self._save(s, stored, trail, shown))
         except repository.DuplicateRequest:
             # Another replica stored this caller's request_id's case first: keep our
             # disclosures on record, then answer with that case.
@@ -305,20 +306,10 @@ class Coordinator:
         return mapping.case_to_proto(stored)
 
     def _save(
-        self,
-        session: Session,
-        stored: StoredCase,
-        trail: Trail,
-        shown: list[AuditNote],
-        told: list[tuple[str, le.ChangeNotice]],
-        due: dt.datetime,
+        self, session: Session, stored: StoredCase, trail: Trail, shown: list[AuditNote]
     ) -> None:
         repository.save_new(session, stored)
-        # After the case: a replay's DuplicateRequest leaves no notice behind.
-        now = self._clock.now()
-        for agency, notice in told:
-            outbox.enqueue(session, agency, notice, db_time(now), db_time(due))
-        trail.write_outcomes(session, now, shown)
+        trail.write_outcomes(session, self._clock.now(), shown)
 
     async def _check_prefill(self, request: pb.SubmitApplicationRequest, who: Principal) -> None:
         """Facts are filled in from an SSN alone only for a caller who may see that person:
