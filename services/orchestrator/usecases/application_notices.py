@@ -10,7 +10,8 @@ case's answers, effective on the day they hold from (domain/answer_day.py).
 The notices are the case's first decision: revision 1, set on the case row as it is
 inserted, so every later decision of the case (next_revision) comes after it. A case is
 stored once per (caller, request_id), and the notices are inserted with it (an insert
-refused as a duplicate writes nothing), so a replayed application writes none; a new case is keyed ``<case>:applied:<agency>``.
+refused as a duplicate writes nothing), so a replayed application writes none. A new case
+is told once, so its key needs no more than ``<case>:applied:<agency>``.
 """
 
 from __future__ import annotations
