@@ -22,13 +22,14 @@ from shared.validation import check_date, check_ssn, check_state
 Kind = life_event_pb2.LifeEventKind
 # A child not yet given a number is still news to an agency (SSA enumerates it).
 MAY_LACK_SSN = frozenset({Kind.LIFE_EVENT_KIND_BIRTH, Kind.LIFE_EVENT_KIND_ADOPTION})
-# Notices the orchestrator sends for its own redeterminations: they exist to carry the new
-# answers, so one without any is refused.
+# Notices the orchestrator sends for its own decisions (a new case's first, a redetermination):
+# they exist to carry the answers, so one without any is refused.
 ANSWERS_ONLY = frozenset(
     {
         Kind.LIFE_EVENT_KIND_ISSUE_SETTLED,
         Kind.LIFE_EVENT_KIND_RECHECKED,
         Kind.LIFE_EVENT_KIND_RENEWED,
+        Kind.LIFE_EVENT_KIND_APPLIED,
     }
 )
 # A change may be reported ahead of its day (a move, a job starting), but not by years.
@@ -135,7 +136,7 @@ def check_notice(
     keys its records on people's SSNs (``needs_ssn``) refuses a notice without them; one that
     keys them on the case (HHS, USDA) is told of members by person id only."""
     if notice.kind not in Kind.values():
-        # A kind from a sender newer than this build (as RECHECKED and RENEWED were): not
+        # A kind from a sender newer than this build (as RECHECKED, RENEWED and APPLIED were): not
         # the sender's mistake, so not refused for good; the dispatcher sends it again
         # after a wait, as to an agency on an older build, until this one is upgraded.
         raise ServiceError(

@@ -294,8 +294,9 @@ def _noon(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
 
 
-# Notices of the orchestrator's own redeterminations, counted apart from reported changes'.
+# Notices of the orchestrator's own decisions, counted apart from reported changes'.
 _OWN_KINDS = {
+    le.LIFE_EVENT_KIND_APPLIED: "applications",
     le.LIFE_EVENT_KIND_ISSUE_SETTLED: "settlements",
     le.LIFE_EVENT_KIND_RECHECKED: "rechecks",
     le.LIFE_EVENT_KIND_RENEWED: "renewals",
@@ -350,6 +351,7 @@ def _print(totals: Totals, households: int, seconds: float) -> None:
             sum(totals.history[k] for k in ("LIFE_EVENT", "RECHECKED", "ISSUE_SETTLED", "RENEWED")),
         ),
         ("notifications written", totals.notifications["written"]),
+        ("  for applications", totals.notifications["applications"]),
         ("  for settlements by rule", totals.notifications["settlements"]),
         ("  for rechecks of pending cases", totals.notifications["rechecks"]),
         ("  for renewals", totals.notifications["renewals"]),

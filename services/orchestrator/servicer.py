@@ -59,6 +59,9 @@ class CoordinationServicer(pb_grpc.CoordinationServiceServicer):
     ) -> pb.SubmitApplicationResponse:
         purpose.set(DETERMINATION)  # what the agencies are told this call is for
         case = await self._coordinator.submit(request, self._budget(context))
+        # A new case wrote notices to HHS and USDA: sent at once, as a change's are.
+        if self._after_change is not None:
+            self._after_change()
         return pb.SubmitApplicationResponse(case=case)
 
     async def GetCase(

@@ -2,7 +2,8 @@
 PostgreSQL: every notice still reaches its agency (0 lost) and no agency applies one twice.
 
 200 notices (five cases, ten changes each, every agency told of each) wait in the outbox
-while the orchestrator is down; it starts, and is killed -9 once some are acknowledged
+while the orchestrator is down, after the cases' own notices of their applications (to HHS
+and USDA) were delivered; it starts, and is killed -9 once some are acknowledged
 and others are in flight; it starts again, and the test waits until every notice is
 acknowledged. Then it counts at the agencies themselves (their received-change tables
 and audit logs):
@@ -81,6 +82,13 @@ async def _wait_for(engine, acknowledged: int, in_flight_unless: int = 0) -> dic
     raise AssertionError(f"only {seen} after {WAIT_S:.0f}s")
 
 
+def _applications(engine) -> list[tuple[str, life_event_pb2.ChangeNotice]]:  # type: ignore[no-untyped-def]
+    """The notices the new cases wrote themselves (APPLIED), as (agency, notice)."""
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT agency, notice FROM orchestrator_outbox")).all()
+    return [(agency, life_event_pb2.ChangeNotice.FromString(raw)) for agency, raw in rows]
+
+
 def _agency_counts(url: str, agency: str) -> tuple[set[str], int, int]:
     """(keys received, first receipts audited, repeat receipts audited)."""
     engine = make_engine(url)
@@ -126,25 +134,43 @@ async def test_kill_9_of_the_dispatcher_mid_delivery_loses_no_notice_and_applies
             for stem in STEMS:
                 case, members = await open_case(stub, stem, stem)
                 notices += every_agency(case, members, CHANGES)
+            # The cases' own notices (their applications, to HHS and USDA) delivered first.
+            watcher = Database(orchestrator_url, TABLES)
+            try:
+                applied = await asyncio.to_thread(_applications, watcher.engine)
+                assert applied and {n.kind for _, n in applied} == {
+                    life_event_pb2.LIFE_EVENT_KIND_APPLIED
+                }
+                await _wait_for(watcher.engine, len(applied))
+            finally:
+                watcher.dispose()
             # A watch open when the orchestrator is stopped (SIGTERM) ends cleanly.
             watch = stub.WatchCase(pb.WatchCaseRequest(case_id=case.case_id), timeout=30)
             assert (await watch.read()).event.kind == pb.CASE_EVENT_KIND_APPLIED
             stack.stop_one("orchestrator")
-            assert await watch.read() is grpc.aio.EOF
+            # The agencies' answers to the application's notices, then the end.
+            rest = []
+            while (update := await watch.read()) is not grpc.aio.EOF:
+                rest.append(update.event.kind)
+            assert set(rest) <= {pb.CASE_EVENT_KIND_ACKNOWLEDGED}, rest
             assert await watch.code() == grpc.StatusCode.OK
         db = Database(orchestrator_url, TABLES)
         try:
             enqueue(db, notices, dt.datetime.now(dt.UTC))
             stack.start_one("orchestrator")
             await asyncio.to_thread(stack.wait_serving, "orchestrator", 30.0)
-            at_kill = await _wait_for(db.engine, KILL_AFTER, in_flight_unless=3 * KILL_AFTER)
+            # Counted after the applications' notices, acknowledged before the stop.
+            before = len(applied)
+            at_kill = await _wait_for(
+                db.engine, before + KILL_AFTER, in_flight_unless=before + 3 * KILL_AFTER
+            )
             process = stack.processes.pop("orchestrator")
             process.kill()
             process.wait()
             after_kill = await asyncio.to_thread(_outbox, db.engine)
             stack.start_one("orchestrator")
             await asyncio.to_thread(stack.wait_serving, "orchestrator", 30.0)
-            settled = await _wait_for(db.engine, len(notices))
+            settled = await _wait_for(db.engine, len(notices) + len(applied))
             with db.engine.connect() as conn:
                 rows = conn.execute(
                     text("SELECT attempts, acknowledgement FROM orchestrator_outbox")
@@ -158,7 +184,7 @@ async def test_kill_9_of_the_dispatcher_mid_delivery_loses_no_notice_and_applies
         for _, raw in rows
         if life_event_pb2.ChangeAcknowledgement.FromString(raw or b"").duplicate
     )
-    sent = {n.idempotency_key for _, n in notices}
+    sent = {n.idempotency_key for _, n in notices + applied}
     received: set[str] = set()
     applied_twice = repeats_audited = 0
     first_receipts: dict[str, tuple[int, int]] = {}
@@ -166,6 +192,8 @@ async def test_kill_9_of_the_dispatcher_mid_delivery_loses_no_notice_and_applies
         keys, first, repeat = _agency_counts(_url(stack, database_urls, agency), agency)
         received |= keys
         named = sum(len([s for s in n.subjects if s.ssn]) for a, n in notices if a == agency)
+        # HHS and USDA are told of an application's members by person id: one receipt each.
+        named += sum(len(n.subjects) for a, n in applied if a == agency)
         first_receipts[agency] = (first, named)
         applied_twice += max(0, first - named)
         repeats_audited += repeat
@@ -180,8 +208,8 @@ async def test_kill_9_of_the_dispatcher_mid_delivery_loses_no_notice_and_applies
         f"repeat_receipts_audited={repeats_audited} final={settled} "
         f"seconds={time.monotonic() - started:.1f}"
     )
-    assert at_kill.get("ACKNOWLEDGED", 0) < len(notices), "killed after the last delivery"
-    assert settled.get("ACKNOWLEDGED") == len(notices)
+    assert at_kill.get("ACKNOWLEDGED", 0) < len(notices) + len(applied), "killed after the last"
+    assert settled.get("ACKNOWLEDGED") == len(notices) + len(applied)
     assert lost == 0
     assert applied_twice == 0
     assert all(first == named for first, named in first_receipts.values()), first_receipts

@@ -111,19 +111,23 @@ class Desk:
             env={"COLUMNS": "160"},
         )
 
-    def outbox(self, case_id: str) -> list[str]:
+    def outbox(self, case_id: str, applied: bool = False) -> list[str]:
+        """The agencies told of the case's changes, or (``applied``) of its application."""
         with sqlite3.connect(self.stack.data_dir / "orchestrator.db") as db:
             rows = db.execute(
-                "SELECT agency FROM orchestrator_outbox WHERE case_id = ? ORDER BY agency",
+                "SELECT agency FROM orchestrator_outbox WHERE case_id = ?"
+                f" AND kind {'=' if applied else '<>'} 'LIFE_EVENT_KIND_APPLIED' ORDER BY agency",
                 (case_id,),
             )
             return [r[0] for r in rows]
 
     def notice_ssns(self, case_id: str) -> dict[str, int]:
-        """How many SSNs each agency's notice of this case carries."""
+        """How many SSNs each agency's notice of this case's change carries."""
         with sqlite3.connect(self.stack.data_dir / "orchestrator.db") as db:
             rows = db.execute(
-                "SELECT agency, notice FROM orchestrator_outbox WHERE case_id = ?", (case_id,)
+                "SELECT agency, notice FROM orchestrator_outbox WHERE case_id = ?"
+                " AND kind <> 'LIFE_EVENT_KIND_APPLIED'",
+                (case_id,),
             )
             notices = {a: le.ChangeNotice.FromString(n) for a, n in rows}
         return {a: sum(1 for s in n.subjects if s.ssn) for a, n in notices.items()}
@@ -199,18 +203,23 @@ def test_a_birth_makes_the_baby_eligible_and_is_told_once_to_every_agency(desk: 
     (reported,) = [e for e in shown.history if e.kind == pb.CASE_EVENT_KIND_LIFE_EVENT]
     assert "SNAP for household" in reported.detail
     assert desk.outbox(case.case_id) == ["hhs", "ssa", "treasury", "usda"]
+    # HHS and USDA were told of the application itself before.
+    assert desk.outbox(case.case_id, applied=True) == ["hhs", "usda"]
 
     # Every agency acknowledges its notice (none refuses it, long reasons included), and only
     # the agencies keyed on SSNs were sent them.
+    applied = le.LIFE_EVENT_KIND_APPLIED
     for _ in range(600):
         shown = desk.stub.GetCase(pb.GetCaseRequest(case_id=case.case_id), timeout=30).case
-        states = {n.agency: n.state for n in shown.notifications}
-        if len(states) == 4 and pb.NOTIFICATION_STATE_PENDING not in states.values():
+        states = {n.agency: n.state for n in shown.notifications if n.kind != applied}
+        everything = {n.state for n in shown.notifications}
+        if len(states) == 4 and pb.NOTIFICATION_STATE_PENDING not in everything:
             break
         time.sleep(0.1)
     assert states == dict.fromkeys(
         ["hhs", "ssa", "treasury", "usda"], pb.NOTIFICATION_STATE_ACKNOWLEDGED
     )
+    assert everything == {pb.NOTIFICATION_STATE_ACKNOWLEDGED}
     carried = desk.notice_ssns(case.case_id)
     assert carried["hhs"] == carried["usda"] == 0
     assert carried["ssa"] > 0 and carried["treasury"] > 0

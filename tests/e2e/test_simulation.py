@@ -110,6 +110,8 @@ def test_a_simulated_year_moves_the_clock_and_settles_what_ran_out(year_stack: S
     assert counts["pending issues still open"] == 0, result.stdout
     assert counts["notifications written"] == counts["acknowledged"] > 0, result.stdout
     assert counts["for settlements by rule"] > 0, result.stdout
+    # Every application told HHS or USDA (or both) its first answers.
+    assert counts["for applications"] >= counts["applications determined"] > 0, result.stdout
     assert "the stack's clock moved from 2025-12-01 to 2027-" in result.stdout, result.stdout
     clock = Path(year_stack.extra_env["ELIG_CLOCK_FILE"]).read_text(encoding="utf-8")
     assert clock.startswith("2027-"), clock
@@ -159,7 +161,13 @@ def test_a_settlement_by_rule_is_told_to_the_agencies_once(stack: Stack) -> None
 
         suffix = start.strftime("%Y%m%d%H%M%S")
         case = open_(f"told-once-{suffix}")
-        assert case.data_matching_issues and not case.notifications
+        assert case.data_matching_issues
+        # Only the application's own notices so far, its pending answers to HHS and USDA.
+        applied = le.LIFE_EVENT_KIND_APPLIED
+        assert {(n.agency, n.kind) for n in case.notifications} == {
+            ("hhs", applied),
+            ("usda", applied),
+        }
 
         clock.move_to(start + dt.timedelta(days=91))
         case = _wait_for(reader(case), lambda c: _settled(c) > 0 and _all_acknowledged(c))
@@ -167,8 +175,17 @@ def test_a_settlement_by_rule_is_told_to_the_agencies_once(stack: Stack) -> None
         told = {(n.agency, n.kind, n.state) for n in case.notifications}
         done = pb.NOTIFICATION_STATE_ACKNOWLEDGED
         settled = le.LIFE_EVENT_KIND_ISSUE_SETTLED
-        assert told == {("hhs", settled, done), ("usda", settled, done)}, told
-        acknowledged = [e.detail for e in case.history if e.kind == pb.CASE_EVENT_KIND_ACKNOWLEDGED]
+        assert told == {
+            ("hhs", applied, done),
+            ("usda", applied, done),
+            ("hhs", settled, done),
+            ("usda", settled, done),
+        }, told
+        acknowledged = [
+            e.detail
+            for e in case.history
+            if e.kind == pb.CASE_EVENT_KIND_ACKNOWLEDGED and "settled by rule" in e.detail
+        ]
         assert sorted(d.split(" ")[0] for d in acknowledged) == ["hhs", "usda"], acknowledged
 
         # Time moves on, far enough for another case's issue to be settled (so the rounds
@@ -178,4 +195,4 @@ def test_a_settlement_by_rule_is_told_to_the_agencies_once(stack: Stack) -> None
         assert _settled(_wait_for(reader(witness), lambda c: _settled(c) > 0)) == 1
         again = _wait_for(reader(case), _all_acknowledged)
         assert _settled(again) == 1
-        assert len(again.notifications) == 2
+        assert len(again.notifications) == 4  # the application's two, the settlement's two

@@ -154,6 +154,27 @@ async def get_case(coordination: Any, case_id: str) -> pb.Case:
     return (await coordination.orchestrator.GetCase(pb.GetCaseRequest(case_id=case_id))).case
 
 
+async def deliver_applications(coordination: Any, clock: Any) -> int:
+    """Send the notices new cases wrote when they were stored (APPLIED, due in real time as
+    the server's dispatcher sees them), so the notices a test writes next are first in
+    line at each agency; returns how many were acknowledged."""
+    sender = dispatcher(coordination, clock, "applications", changed=None)
+    acknowledged = 0
+    for _ in range(5):
+        done = await sender.run_once()
+        acknowledged += done.acknowledged
+        if not done.claimed:
+            break
+    return acknowledged
+
+
+def forget_received(coordination: Any) -> None:
+    """Clear what the agencies' recorders kept: a test then sees only what it sends."""
+    for recorder in coordination.recorders.values():
+        recorder.requests.clear()
+        recorder.calls.clear()
+
+
 async def dispatch_all(dispatcher: Dispatcher) -> None:
     """Dispatcher rounds until one finds nothing to send (at most five)."""
     for _ in range(5):

@@ -26,8 +26,10 @@ from services.usda.tables import AUDIT as USDA_AUDIT
 from tests.integration.conftest import Recorder
 from tests.integration.notices import (
     AGENCIES,
+    deliver_applications,
     enqueue,
     every_agency,
+    forget_received,
     notice,
     open_case,
 )
@@ -55,19 +57,25 @@ def _utc(value: dt.datetime) -> dt.datetime:
     return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-def _rows(coordination) -> list[OutboxRow]:  # type: ignore[no-untyped-def]
+def _rows(coordination, agency: str = "") -> list[OutboxRow]:  # type: ignore[no-untyped-def]
     with coordination.orchestrator_db.session() as session:
-        return list(session.exec(select(OutboxRow).order_by(OutboxRow.id)))
+        rows = session.exec(select(OutboxRow).order_by(OutboxRow.id))
+        return [r for r in rows if not agency or r.agency == agency]
 
 
-async def _case(coordination, stub=None):  # type: ignore[no-untyped-def]
-    return await open_case(stub or coordination.orchestrator, "rivera", "rivera")
+async def _case(coordination, clock, stub=None):  # type: ignore[no-untyped-def]
+    """A new case whose own notices (HHS's and USDA's, of the application) are delivered
+    already, so a test's notices are all that is left to send and all the agencies see."""
+    opened = await open_case(stub or coordination.orchestrator, "rivera", "rivera")
+    assert await deliver_applications(coordination, clock) == 2
+    forget_received(coordination)
+    return opened
 
 
 async def test_every_notice_reaches_its_agency_once_and_the_case_shows_each_answer(
     coordination, clock
 ) -> None:  # type: ignore[no-untyped-def]
-    case, members = await _case(coordination)
+    case, members = await _case(coordination, clock)
     notices = every_agency(case, members, ["change-1", "change-2"])
     enqueue(coordination.orchestrator_db, notices, clock.now())
     dispatcher = _dispatcher(coordination, clock, "d1")
@@ -85,7 +93,9 @@ async def test_every_notice_reaches_its_agency_once_and_the_case_shows_each_answ
         assert sorted(received) == sorted(n.idempotency_key for a, n in notices if a == agency)
 
     shown = (await coordination.orchestrator.GetCase(pb.GetCaseRequest(case_id=case.case_id))).case
-    assert len(shown.notifications) == 8
+    # The application's two notices, then the test's eight.
+    assert [n.kind for n in shown.notifications[:2]] == [le.LIFE_EVENT_KIND_APPLIED] * 2
+    assert len(shown.notifications) == 10
     for note in shown.notifications:
         assert note.state == pb.NOTIFICATION_STATE_ACKNOWLEDGED
         assert note.attempts == 1
@@ -96,7 +106,7 @@ async def test_every_notice_reaches_its_agency_once_and_the_case_shows_each_answ
             False,
         )
     answers = [e for e in shown.history if e.kind == pb.CASE_EVENT_KIND_ACKNOWLEDGED]
-    assert len(answers) == 8 and all(e.detail for e in answers)
+    assert len(answers) == 10 and all(e.detail for e in answers)
     sequences = [e.sequence for e in shown.history]
     assert sequences == sorted(set(sequences)) and sequences[0] > 0
 
@@ -115,7 +125,7 @@ async def test_every_notice_reaches_its_agency_once_and_the_case_shows_each_answ
 async def test_an_agency_that_is_down_gets_its_notice_once_it_is_back(
     coordination, serve, clock
 ) -> None:  # type: ignore[no-untyped-def]
-    case, members = await _case(coordination)
+    case, members = await _case(coordination, clock)
     treasury = coordination.agencies["treasury"]
     await treasury.stop()
     enqueue(
@@ -127,7 +137,7 @@ async def test_an_agency_that_is_down_gets_its_notice_once_it_is_back(
 
     down = await dispatcher.run_once()
     assert (down.claimed, down.retrying) == (1, 1)
-    (row,) = _rows(coordination)
+    (row,) = _rows(coordination, "treasury")
     assert (row.state, row.attempts, row.last_error) == (outbox.PENDING, 1, "UNAVAILABLE")
     # Not tried again before its wait is over.
     assert (await dispatcher.run_once()).claimed == 0
@@ -143,13 +153,13 @@ async def test_an_agency_that_is_down_gets_its_notice_once_it_is_back(
     )
     waits = []
     for _ in range(20):  # the gateway's channel may still be reconnecting for a moment
-        (row,) = _rows(coordination)
+        (row,) = _rows(coordination, "treasury")
         waits.append(row.next_attempt_at - row.updated_at)
         clock.set(_utc(row.next_attempt_at))
         if (await dispatcher.run_once()).acknowledged:
             break
         await asyncio.sleep(0.25)
-    (row,) = _rows(coordination)
+    (row,) = _rows(coordination, "treasury")
     assert row.state == outbox.ACKNOWLEDGED and row.attempts >= 2
     assert len(recorder.of("ReceiveChange")) == 1
     # Each wait at least half of a doubling series from one second.
@@ -159,7 +169,7 @@ async def test_an_agency_that_is_down_gets_its_notice_once_it_is_back(
 async def test_a_notice_the_agency_refuses_is_not_sent_again_and_the_case_says_so(
     coordination, clock
 ) -> None:  # type: ignore[no-untyped-def]
-    case, members = await _case(coordination)
+    case, members = await _case(coordination, clock)
     bad = notice(case, members, "ssa", "change-1")
     bad.effective_date.year = 2035  # beyond what any change may be reported ahead
     enqueue(coordination.orchestrator_db, [("ssa", bad)], clock.now())
@@ -172,7 +182,7 @@ async def test_a_notice_the_agency_refuses_is_not_sent_again_and_the_case_says_s
     assert len(coordination.recorders["ssa"].of("ReceiveChange")) == 1
 
     shown = (await coordination.orchestrator.GetCase(pb.GetCaseRequest(case_id=case.case_id))).case
-    (note,) = shown.notifications
+    (note,) = [n for n in shown.notifications if n.agency == "ssa"]
     assert (note.state, note.attempts) == (pb.NOTIFICATION_STATE_REFUSED, 1)
     last = shown.history[-1]
     assert last.kind == pb.CASE_EVENT_KIND_NOTICE_REFUSED
@@ -187,6 +197,10 @@ async def test_two_dispatchers_on_one_database_never_send_one_notice_at_once(
     for stem in ("rivera", "chen", "okafor"):
         case, members = await open_case(coordination.orchestrator, stem, stem)
         notices += every_agency(case, members, changes)
+    # Each case's own notices first (HHS's and USDA's, due in real time, not on the test's
+    # clock these dispatchers keep): acknowledged, sent once like every other.
+    applied = await deliver_applications(coordination, clock)
+    assert applied == len(_rows(coordination)) >= 3
     total = enqueue(coordination.orchestrator_db, notices, clock.now())
     second_db = orchestrator_server.open_database(database_url)  # as another process would
     # Small batches, so both are busy at once and reach for the same notices.
@@ -205,12 +219,12 @@ async def test_two_dispatchers_on_one_database_never_send_one_notice_at_once(
     finally:
         second_db.dispose()
     rows = _rows(coordination)
-    assert len(rows) == total == sum(claimed.values())
+    assert len(rows) == total + applied and total == sum(claimed.values())
     assert {(r.state, r.attempts) for r in rows} == {(outbox.ACKNOWLEDGED, 1)}
     sent = Counter(
         r.request_id for a in AGENCIES for r in coordination.recorders[a].of("ReceiveChange")
     )
-    assert set(sent.values()) == {1} and len(sent) == total
+    assert set(sent.values()) == {1} and len(sent) == total + applied
     print(f"\ntwo dispatchers: claimed {dict(claimed)} of {total} notices, each sent once")
 
 
@@ -220,7 +234,7 @@ async def test_agencies_told_by_person_id_audit_each_person_the_notice_concerns(
     """HHS and USDA are told of members by person id alone (no SSN); each still writes one
     RECEIVED entry per person the notice names, so the receipt of personal news is on
     their own audit trail."""
-    case, _ = await _case(coordination)
+    case, _ = await _case(coordination, clock)
     move = le.LifeEvent(
         kind=le.LIFE_EVENT_KIND_MOVE,
         effective_date=date_pb2.Date(year=2026, month=11, day=1),
@@ -242,8 +256,11 @@ async def test_agencies_told_by_person_id_audit_each_person_the_notice_concerns(
         people = [s.person_id for s in told.notice.subjects]
         assert people and all(not s.ssn for s in told.notice.subjects)
         with coordination.databases[agency].session() as session:
-            entries = list(session.exec(select(audit.entry)))
+            every = list(session.exec(select(audit.entry)))
             assert audit.verify(session).ok
+        # The application's notice came first, on the same trail; these are the move's.
+        entries = [e for e in every if e.fact_names() != ["change.applied"]]
+        assert len(entries) < len(every)
         assert [e.outcome for e in entries] == ["RECEIVED"] * len(people), agency
         assert len({e.subject_ref for e in entries}) == len(people)
         assert {e.case_id for e in entries} == {case.case_id}

@@ -500,12 +500,14 @@ async def test_the_orchestrators_later_decision_on_an_earlier_change_is_what_age
     # Each of the case's decisions has its own revision, shared by every agency told of it.
     written = _revisions(coordination, case.case_id)
     assert {(a, k, r, d) for a, k, r, d in written if a in told} == {
-        ("hhs", "ISSUE_SETTLED", 1, "2026-09-01"),
-        ("usda", "ISSUE_SETTLED", 1, "2026-09-01"),
-        ("hhs", "INCOME_CHANGE", 2, "2026-07-15"),
-        ("usda", "INCOME_CHANGE", 2, "2026-07-15"),
+        ("hhs", "APPLIED", 1, "2026-06-01"),
+        ("usda", "APPLIED", 1, "2026-06-01"),
+        ("hhs", "ISSUE_SETTLED", 2, "2026-09-01"),
+        ("usda", "ISSUE_SETTLED", 2, "2026-09-01"),
+        ("hhs", "INCOME_CHANGE", 3, "2026-07-15"),
+        ("usda", "INCOME_CHANGE", 3, "2026-07-15"),
     }
-    assert {r for a, k, r, _ in written if k == "INCOME_CHANGE"} == {2}  # Treasury's too
+    assert {r for a, k, r, _ in written if k == "INCOME_CHANGE"} == {3}  # Treasury's too
     # The later decision moved each agency's answers, and each now holds it.
     for agency in told:
         assert case_answers(latest)[agency] != case_answers(settled)[agency], agency

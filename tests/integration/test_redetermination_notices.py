@@ -62,14 +62,20 @@ async def _pending_then_determined(coordination: Any, serve: Any, clock: Any, st
     await treasury.stop()
     pending = (await coordination.orchestrator.SubmitApplication(application(stem, stem))).case
     assert pending.status == pb.CASE_STATUS_PENDING_VERIFICATION
+    # The application told each agency running one of its programs of its pending answers.
+    applied = outbox_notices(coordination, pending.case_id)
+    assert [(a, k, r) for a, k, r, _, _ in applied] == [
+        ("hhs", "APPLIED", 1),
+        ("usda", "APPLIED", 1),
+    ]
     worker = _follow_up(coordination, clock)
 
     still = await worker.run_once()
     assert (still.claimed, still.still_pending, still.failed) == (1, 1, 0)
     unchanged = await get_case(coordination, pending.case_id)
     assert case_answers(unchanged) == case_answers(pending)
-    # Nothing moved: no agency is told, and no revision is taken.
-    assert outbox_notices(coordination, pending.case_id) == []
+    # Nothing moved: no agency is told again, and no revision is taken.
+    assert outbox_notices(coordination, pending.case_id) == applied
 
     keys = coordination.keys
     await serve(
@@ -100,22 +106,25 @@ async def test_a_recheck_that_determines_a_pending_case_tells_each_agency_whose_
     assert "hhs" in moved  # Medicaid and the Marketplace waited on Treasury's income
 
     written = outbox_notices(coordination, pending.case_id)
+    # After the application's two notices (revision 1), the recheck's: the next revision.
+    assert [k for _, k, *_ in written[:2]] == ["APPLIED", "APPLIED"]
+    rechecked = written[2:]
     on = clock.now().date().isoformat()  # a recheck answers from its own day
-    assert {(a, k, r, d) for a, k, r, d, _ in written} == {(a, "RECHECKED", 1, on) for a in moved}
-    assert len(written) == len(moved)  # one notice per agency told
+    assert {(a, k, r, d) for a, k, r, d, _ in rechecked} == {(a, "RECHECKED", 2, on) for a in moved}
+    assert len(rechecked) == len(moved)  # one notice per agency told
     print(f"\nrecheck told {sorted(moved)}")
 
     dispatcher = notice_dispatcher(coordination, clock, changed=None)
     await dispatch_all(dispatcher)
     case = await get_case(coordination, pending.case_id)
     assert {(n.agency, n.state) for n in case.notifications} == {
-        (a, pb.NOTIFICATION_STATE_ACKNOWLEDGED) for a in moved
+        (a, pb.NOTIFICATION_STATE_ACKNOWLEDGED) for a in ("hhs", "usda")
     }
+    # Told of the application, and of the recheck where it moved their answers: each
+    # agency holds the case's answers.
     held = agency_answers(coordination, pending.case_id)
-    for agency in moved:
+    for agency in ("hhs", "usda"):
         assert held[agency] == case_answers(case)[agency], agency
-    for agency in {"hhs", "usda"} - moved:
-        assert held[agency] == set(), agency  # not told, so holds nothing of this case
 
     # The same recheck run again (a worker that crashed after the commit, taken over):
     # nothing moved since, so nothing more is written, and nothing is sent twice.
@@ -129,7 +138,7 @@ async def test_a_renewal_that_moves_answers_tells_the_agencies_with_the_next_rev
 ) -> None:  # type: ignore[no-untyped-def]
     pending, determined, _ = await _pending_then_determined(coordination, serve, clock, "rivera")
     first = outbox_notices(coordination, pending.case_id)
-    assert first and {r for _, _, r, _, _ in first} == {1}
+    assert first and {r for _, _, r, _, _ in first} == {1, 2}  # the application, the recheck
     dispatcher = notice_dispatcher(coordination, clock, changed=None)
     await dispatch_all(dispatcher)
 
@@ -145,7 +154,7 @@ async def test_a_renewal_that_moves_answers_tells_the_agencies_with_the_next_rev
     # The renewal's own notices: the next revision, effective when 2027's answers hold.
     renewed = outbox_notices(coordination, pending.case_id)[len(first) :]
     assert {(a, k, r, d) for a, k, r, d, _ in renewed} == {
-        (a, "RENEWED", 2, "2027-01-01") for a in moved
+        (a, "RENEWED", 3, "2027-01-01") for a in moved
     }
     assert {key for *_, key in renewed} == {f"{pending.case_id}:renewed-2027:{a}" for a in moved}
     await dispatch_all(dispatcher)
@@ -168,7 +177,7 @@ async def test_a_renewal_that_moves_answers_tells_the_agencies_with_the_next_rev
                 select(SnapAllotment).where(SnapAllotment.case_id == case.case_id)
             )
         }
-    assert (hhs, usda) == ({2}, {1})
+    assert (hhs, usda) == ({3}, {2})
 
     # Renewing again for 2027 changes nothing and tells nobody again.
     again = await coordination.orchestrator.RenewCase(renewal)

@@ -17,6 +17,7 @@ from services.harness.households import example_paths, load_request
 from services.orchestrator.adapters.tables import OutboxRow
 from shared.errors import details_of
 from tests.integration.death_reports import death_follower
+from tests.integration.notices import dispatch_all
 from tests.integration.notices import dispatcher as notice_dispatcher
 
 
@@ -58,12 +59,18 @@ async def test_a_lost_job_is_reported_once_told_to_each_agency_once_and_counted(
     assert list(adaeze.incomes) == []
 
     rows = _outbox(coordination, case.case_id)
-    assert sorted(r.agency for r in rows) == ["hhs", "treasury", "usda"]
+    # HHS was told of the application (Marketplace only); then each agency of the change.
+    assert sorted((r.agency, r.kind) for r in rows) == [
+        ("hhs", "LIFE_EVENT_KIND_APPLIED"),
+        ("hhs", "LIFE_EVENT_KIND_INCOME_CHANGE"),
+        ("treasury", "LIFE_EVENT_KIND_INCOME_CHANGE"),
+        ("usda", "LIFE_EVENT_KIND_INCOME_CHANGE"),
+    ]
     calls = dict(coordination.recorders["hhs"].calls)
     again = await coordination.orchestrator.ReportLifeEvent(request)
     assert again == reply
     assert dict(coordination.recorders["hhs"].calls) == calls  # nothing asked again
-    assert len(_outbox(coordination, case.case_id)) == 3
+    assert len(_outbox(coordination, case.case_id)) == 4
     shown = (await coordination.orchestrator.GetCase(pb.GetCaseRequest(case_id=case.case_id))).case
     assert [e.kind for e in shown.history].count(pb.CASE_EVENT_KIND_LIFE_EVENT) == 1
 
@@ -160,10 +167,13 @@ async def test_ssa_death_reports_are_applied_to_every_case_once_as_the_system(
         ).case
         assert "jose" not in {m.person_id for m in shown.household.members}
         assert [e.kind for e in shown.history].count(pb.CASE_EVENT_KIND_LIFE_EVENT) == 1
+        # HHS and USDA told of the application, then every agency of the death.
         assert sorted(r.agency for r in _outbox(coordination, case.case_id)) == [
+            "hhs",
             "hhs",
             "ssa",
             "treasury",
+            "usda",
             "usda",
         ]
     untouched = (
@@ -229,8 +239,9 @@ async def test_the_death_of_the_only_member_closes_the_case_and_every_agency_is_
     coordination, clock
 ) -> None:  # type: ignore[no-untyped-def]
     """Nobody is left to determine: every program ends, the case closes, and SSA,
-    Treasury, HHS and USDA each get the notice (HHS and USDA with the ended answers, which
-    they keep as their records of the case). A closed case takes no further change."""
+    Treasury, HHS and USDA each get the notice (HHS and USDA with the ended answers: USDA's
+    allotment of record becomes the ended one, and HHS ends the enrollments it has held
+    since the application). A closed case takes no further change."""
     from services.hhs.tables import Enrollment
     from services.usda.tables import SnapAllotment
 
@@ -254,16 +265,29 @@ async def test_the_death_of_the_only_member_closes_the_case_and_every_agency_is_
     assert [e.kind for e in reply.case.history][-1] == pb.CASE_EVENT_KIND_LIFE_EVENT
 
     dispatcher = notice_dispatcher(coordination, clock)
-    assert (await dispatcher.run_once()).acknowledged == 4
+    await dispatch_all(dispatcher)
+    shown = (await coordination.orchestrator.GetCase(pb.GetCaseRequest(case_id=case.case_id))).case
+    # The application's two notices and the death's four.
+    assert [n.state for n in shown.notifications] == [pb.NOTIFICATION_STATE_ACKNOWLEDGED] * 6
     with coordination.databases["usda"].session() as session:
         allotment = session.get(SnapAllotment, case.case_id)
         assert allotment is not None
         assert (allotment.status, allotment.monthly_allotment_cents) == ("INELIGIBLE", 0)
     with coordination.databases["hhs"].session() as session:
         enrolled = list(session.exec(select(Enrollment)))
-        assert enrolled and {e.status for e in enrolled} == {"INELIGIBLE"}
-        # HHS held nothing for him: the answers he left with are its record, ended that day.
-        assert {e.ended_on for e in enrolled} == {dt.date(2026, 11, 10)}
+        # HHS held his enrollments from the application: each ends that day, by the death's
+        # decision, with the standing it had.
+        applied = {
+            (
+                det.Program.Name(p.program).removeprefix("PROGRAM_"),
+                det.DeterminationStatus.Name(p.status).removeprefix("DETERMINATION_STATUS_"),
+            )
+            for d in case.determinations
+            for p in d.programs
+            if p.program != det.PROGRAM_SNAP
+        }
+        assert enrolled and {(e.program, e.status) for e in enrolled} == applied
+        assert {(e.ended_on, e.ended_revision) for e in enrolled} == {(dt.date(2026, 11, 10), 2)}
 
     move = le.LifeEvent(
         kind=le.LIFE_EVENT_KIND_MOVE,

@@ -89,7 +89,9 @@ async def test_a_change_request_id_is_its_reporters_own(coordination) -> None:  
 
     # Both changes are told to each agency concerned, under keys of their own.
     keys = _outbox_keys(coordination, hers.case_id)
-    assert len(keys) == len(set(keys)) == 2 * len(first.notified_agencies)
+    # And the application itself to HHS, under a key of its own (Marketplace only).
+    assert len(keys) == len(set(keys)) == 1 + 2 * len(first.notified_agencies)
+    assert f"{hers.case_id}:applied:hhs" in keys
 
     # Reused by the same reporter for another change, it is refused as before.
     with pytest.raises(grpc.aio.AioRpcError) as caught:

@@ -7,10 +7,17 @@ from __future__ import annotations
 import grpc
 import pytest
 
+from eligibility.common.v1 import life_event_pb2 as le
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from services.orchestrator.usecases.dispatch import Dispatcher
+from tests.integration.notices import (
+    deliver_applications,
+    dispatch_all,
+    enqueue,
+    every_agency,
+    open_case,
+)
 from tests.integration.notices import dispatcher as notice_dispatcher
-from tests.integration.notices import enqueue, every_agency, open_case
 
 DETERMINING = {pb.CASE_EVENT_KIND_APPLIED, pb.CASE_EVENT_KIND_RENEWED}
 
@@ -41,9 +48,15 @@ async def test_a_watch_sends_every_event_in_order_and_resumes_without_repeats_or
         pb.RenewCaseRequest(request_id="renew-1", case_id=case.case_id, plan_year=2027)
     )
     enqueue(coordination.orchestrator_db, every_agency(case, members, ["change-1"]), clock.now())
-    assert (await _dispatcher(coordination, clock).run_once()).acknowledged == 4
+    await dispatch_all(_dispatcher(coordination, clock))
+    # The application's notices (HHS, USDA), the renewal's and the change's, each answered.
+    notes = (
+        await coordination.orchestrator.GetCase(pb.GetCaseRequest(case_id=case.case_id))
+    ).case.notifications
+    assert [n.kind for n in notes[:2]] == [le.LIFE_EVENT_KIND_APPLIED] * 2 and len(notes) >= 6
+    assert {n.state for n in notes} == {pb.NOTIFICATION_STATE_ACKNOWLEDGED}
     history = await _history(coordination, case.case_id)
-    assert len(history) == 6
+    assert len(history) == 2 + len(notes)  # applied, renewed, then one answer per notice
 
     updates = await _read(stub, case.case_id, 0, len(history))
     assert [u.sequence for u in updates] == [e.sequence for e in history]
@@ -65,9 +78,12 @@ async def test_a_watch_sends_every_event_in_order_and_resumes_without_repeats_or
 async def test_a_watch_sees_an_acknowledgement_as_it_happens(coordination, clock) -> None:  # type: ignore[no-untyped-def]
     stub = coordination.orchestrator
     case, members = await open_case(stub, "chen", "chen")
-    (applied,) = await _history(coordination, case.case_id)
+    # The application's own notices (to HHS and USDA) answered first.
+    assert await deliver_applications(coordination, clock) == 2
+    applied, *told = await _history(coordination, case.case_id)
+    assert applied.kind == pb.CASE_EVENT_KIND_APPLIED and len(told) == 2
     call = stub.WatchCase(
-        pb.WatchCaseRequest(case_id=case.case_id, after_sequence=applied.sequence), timeout=30
+        pb.WatchCaseRequest(case_id=case.case_id, after_sequence=told[-1].sequence), timeout=30
     )
     try:
         notices = every_agency(case, members, ["change-1"])[:1]
@@ -76,7 +92,7 @@ async def test_a_watch_sees_an_acknowledgement_as_it_happens(coordination, clock
         update = await call.read()
     finally:
         call.cancel()
-    assert update.sequence > applied.sequence
+    assert update.sequence > told[-1].sequence
     assert update.event.kind == pb.CASE_EVENT_KIND_ACKNOWLEDGED
     assert update.notification.idempotency_key == notices[0][1].idempotency_key
 

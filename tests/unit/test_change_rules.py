@@ -187,8 +187,11 @@ def test_a_settlement_notice_must_carry_the_answers_it_is_sent_for() -> None:
     )
 
 
-@pytest.mark.parametrize("kind", [le.LIFE_EVENT_KIND_RECHECKED, le.LIFE_EVENT_KIND_RENEWED])
-def test_a_recheck_or_renewal_notice_must_carry_its_answers_too(kind: int) -> None:
+@pytest.mark.parametrize(
+    "kind",
+    [le.LIFE_EVENT_KIND_RECHECKED, le.LIFE_EVENT_KIND_RENEWED, le.LIFE_EVENT_KIND_APPLIED],
+)
+def test_a_recheck_renewal_or_application_notice_must_carry_its_answers_too(kind: int) -> None:
     bare = _notice(kind, "")
     with pytest.raises(ServiceError) as caught:
         check_notice("k", bare, TODAY, needs_ssn=False)

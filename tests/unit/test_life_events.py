@@ -142,6 +142,7 @@ def test_the_orchestrators_own_kinds_are_not_a_change_a_person_reports() -> None
         (le.LIFE_EVENT_KIND_ISSUE_SETTLED, "settles a data-matching issue"),
         (le.LIFE_EVENT_KIND_RECHECKED, "determines a pending case again"),
         (le.LIFE_EVENT_KIND_RENEWED, "renews a case"),
+        (le.LIFE_EVENT_KIND_APPLIED, "determines a new application"),
     ):
         event = le.LifeEvent(kind=kind, effective_date=_day("2026-11-20"), person_id="jose")
         found = _fields(event)

@@ -66,6 +66,27 @@ def reported_change(reported_by: str, request_id: str) -> str:
     return f"change-{digest}"
 
 
+def row_values(
+    agency: str,
+    notice: life_event_pb2.ChangeNotice,
+    now: dt.datetime,
+    due: dt.datetime | None = None,
+) -> dict[str, object]:
+    """The columns of a new notice's row. ``now`` is the service's time (the record's);
+    ``due``, when the dispatcher may first send it, is lease time (the dispatcher's wall
+    clock; ``now`` if not given)."""
+    return {
+        "idempotency_key": notice.idempotency_key,
+        "case_id": notice.case_id,
+        "agency": agency,
+        "kind": life_event_pb2.LifeEventKind.Name(notice.kind),
+        "notice": notice.SerializeToString(),
+        "created_at": now,
+        "updated_at": now,
+        "next_attempt_at": due or now,
+    }
+
+
 def enqueue(
     session: Session,
     agency: str,
@@ -73,21 +94,10 @@ def enqueue(
     now: dt.datetime,
     due: dt.datetime | None = None,
 ) -> None:
-    """Add a notice in the caller's transaction (the one that saves the determination).
-    ``now`` is the service's time (the record's); ``due``, when the dispatcher may first
-    send it, is lease time (the dispatcher's wall clock; ``now`` if not given)."""
-    session.add(
-        OutboxRow(
-            idempotency_key=notice.idempotency_key,
-            case_id=notice.case_id,
-            agency=agency,
-            kind=life_event_pb2.LifeEventKind.Name(notice.kind),
-            notice=notice.SerializeToString(),
-            created_at=now,
-            updated_at=now,
-            next_attempt_at=due or now,
-        )
-    )
+    """Add a notice in the caller's transaction (the one that saves the determination);
+    ``now`` and ``due`` as for row_values. A new case's notices go in with its other rows
+    instead (repository.save_new)."""
+    session.add(OutboxRow(**row_values(agency, notice, now, due)))
 
 
 def next_revision(session: Session, case_id: str) -> int:

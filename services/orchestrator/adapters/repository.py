@@ -45,7 +45,8 @@ class StoredCase:
     # Answers for programs outside the case, assessed after a change to offer them; never
     # stored as the case's answers.
     assessed: list[DeterminationRow] = field(default_factory=list)
-    # Change notices to agencies and their fate (read for showing; written by the outbox).
+    # Change notices to agencies and their fate: read for showing; a new case's own are
+    # inserted with it (save_new), later ones written by the outbox.
     notifications: list[OutboxRow] = field(default_factory=list)
 
 
@@ -149,6 +150,7 @@ def save_new(session: Session, stored: StoredCase) -> None:
         stored.consents,
         stored.burden,
         stored.events,
+        stored.notifications,
     ):
         _insert(session, rows)
 

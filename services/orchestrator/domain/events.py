@@ -68,6 +68,7 @@ _ORCHESTRATORS_OWN = {
     K.LIFE_EVENT_KIND_ISSUE_SETTLED: "settles a data-matching issue by rule",
     K.LIFE_EVENT_KIND_RECHECKED: "determines a pending case again",
     K.LIFE_EVENT_KIND_RENEWED: "renews a case for the next plan year",
+    K.LIFE_EVENT_KIND_APPLIED: "determines a new application",
 }
 _OPTIONAL = ("person_id", "new_member", "spouse_person_id", "departing_person_ids", "incomes")
 _OPTIONAL += ("new_address", "expected_children", "age_reached", "new_expenses")

@@ -2,7 +2,8 @@
 
 prefill -> intake -> gather verified facts (SSA, then Treasury under consent, reusing
 what is fresh) -> determine (HHS and USDA side by side) -> combine -> persist the
-case, its evidence, consents, burden ledger and audit outcomes in one transaction.
+case, its evidence, consents, burden ledger, audit outcomes and the notices that tell HHS
+and USDA its answers (application_notices.py) in one transaction.
 Each agency request is on the audit trail before it is sent (see audit_trail).
 """
 
@@ -46,6 +47,7 @@ from services.orchestrator.domain.intake import (
 )
 from services.orchestrator.domain.rating_day import RatingDays, rating_days
 from services.orchestrator.refusal_trail import Refused
+from services.orchestrator.usecases import application_notices
 from services.orchestrator.usecases import redetermination_notices as notices
 from services.orchestrator.usecases.case_gate import CASE_REVIEW_PURPOSE, CaseGate
 from services.orchestrator.usecases.gathering import Gathered, Gatherer, OnFile, on_file
@@ -269,6 +271,11 @@ class Coordinator:
         try:
             stored = await self._determine(filled, print_, case_id, now, budget, trail, held=held)
             mapping.revise(stored.case, opened_by=entitlement.owner_of_new_case(who))
+            # HHS and USDA hold the case's answers from this first decision on.
+            told = application_notices.first_notices(stored, now.date())
+            stored.notifications = application_notices.outbox_rows(
+                told, db_time(now), db_time(self._leases.now())
+            )
             # The answer shows the caller the new case: on the trail as GetCase's showing
             # is, in the case's own append, so neither is ever kept without the other.
             shown = self.reviewed(mapping.household_of(stored))

@@ -85,12 +85,13 @@ _OWN_WORDS = {
     life_event_pb2.LIFE_EVENT_KIND_ISSUE_SETTLED: "data-matching issue settled by rule",
     life_event_pb2.LIFE_EVENT_KIND_RECHECKED: "pending case determined again",
     life_event_pb2.LIFE_EVENT_KIND_RENEWED: "renewal for the next plan year",
+    life_event_pb2.LIFE_EVENT_KIND_APPLIED: "application's first determination",
 }
 
 
 def _what(kind: int) -> str:
     """What a notice is about, for the case's history: the change, or what the orchestrator
-    did itself (a settlement, a recheck, a renewal)."""
+    did itself (a new case's first answers, a settlement, a recheck, a renewal)."""
     if kind in _OWN_WORDS:
         return _OWN_WORDS[kind]
     return (
