@@ -64,6 +64,15 @@ def _fill_chen(page) -> None:  # type: ignore[no-untyped-def]
     page.locator("label[for=program-chip]").click()
 
 
+def _report_a_raise(page) -> None:  # type: ignore[no-untyped-def]
+    """From a case page: Wei's wages go up to $30,000 a year from 1 October."""
+    page.get_by_role("link", name="Report a life event").click()
+    page.get_by_label("When it took effect").fill("2026-10-01")
+    page.get_by_label("Who it is about").fill("p1")
+    page.get_by_label("New wages a year, in dollars").fill("30000")
+    page.get_by_role("button", name="Report the change").click()
+
+
 def test_signing_in_is_required_and_an_expired_session_says_so(page, console: Console) -> None:  # type: ignore[no-untyped-def]
     page.goto("/cases")
     expect(page).to_have_url(re.compile(r"/signin\?why=signin"))
@@ -235,11 +244,7 @@ def test_reporting_a_life_event_shows_what_changed_and_who_was_told(page, consol
     page.goto("/applications/new")
     _fill_chen(page)
     page.get_by_role("button", name="Submit the application").last.click()
-    page.get_by_role("link", name="Report a life event").click()
-    page.get_by_label("When it took effect").fill("2026-10-01")
-    page.get_by_label("Who it is about").fill("p1")
-    page.get_by_label("New wages a year, in dollars").fill("30000")
-    page.get_by_role("button", name="Report the change").click()
+    _report_a_raise(page)
     expect(page.get_by_role("status")).to_contain_text("The change is recorded")
     assert "Agencies told" in page.content()
     assert "Traceback" not in page.content()
@@ -258,11 +263,7 @@ def test_programs_offered_after_a_life_event_show_on_the_case_page(page, console
     expect(page.locator("#program-snap")).not_to_be_checked()
     page.get_by_role("button", name="Submit the application").last.click()
     case_url = page.url
-    page.get_by_role("link", name="Report a life event").click()
-    page.get_by_label("When it took effect").fill("2026-10-01")
-    page.get_by_label("Who it is about").fill("p1")
-    page.get_by_label("New wages a year, in dollars").fill("30000")
-    page.get_by_role("button", name="Report the change").click()
+    _report_a_raise(page)
     expect(page.get_by_role("status")).to_contain_text("may now qualify for: SNAP")
     page.goto(case_url)
     offered = page.locator("#offered-programs")
@@ -280,11 +281,7 @@ def test_the_standing_over_time_shows_what_a_life_event_changed(page, console: C
     _fill_chen(page)
     page.get_by_role("button", name="Submit the application").last.click()
     case_url = page.url.split("?")[0]
-    page.get_by_role("link", name="Report a life event").click()
-    page.get_by_label("When it took effect").fill("2026-10-01")
-    page.get_by_label("Who it is about").fill("p1")
-    page.get_by_label("New wages a year, in dollars").fill("30000")
-    page.get_by_role("button", name="Report the change").click()
+    _report_a_raise(page)
     expect(page.get_by_role("status")).to_contain_text("The change is recorded")
     page.goto(case_url)
     page.get_by_role("link", name="Standing over time").click()
