@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from services.cli.main import app
 from services.hhs.tables import TABLES
@@ -78,16 +78,19 @@ def _hhs_database(data_dir: Path) -> None:
     db.dispose()
 
 
+def _load_benchmarks(data_dir: Path, path: Path) -> Result:
+    return CliRunner().invoke(
+        app,
+        ["--data-dir", str(data_dir), "data", "load-benchmarks", str(path), "--plan-year", "2027"],
+        env={"COLUMNS": "300"},
+    )
+
+
 def test_a_benchmark_file_that_is_not_text_is_named(tmp_path: Path) -> None:
     path = tmp_path / "landscape.csv"
     path.write_bytes(b"\xff\xfe\x00")
     _hhs_database(tmp_path / "data")
-    result = CliRunner().invoke(
-        app,
-        ["--data-dir", str(tmp_path / "data"), "data", "load-benchmarks", str(path)]
-        + ["--plan-year", "2027"],
-        env={"COLUMNS": "300"},
-    )
+    result = _load_benchmarks(tmp_path / "data", path)
     assert result.exit_code == 1, result.output
     assert result.output.strip() == f"refused: {path}: not a text file (a CSV in UTF-8 expected)"
 
@@ -97,12 +100,7 @@ def test_benchmarks_are_not_loaded_into_a_database_no_stack_has(tmp_path: Path) 
     which no running HHS reads: refused, and nothing is made."""
     path = tmp_path / "landscape.csv"
     path.write_text("plan year,state\n", encoding="utf-8")
-    result = CliRunner().invoke(
-        app,
-        ["--data-dir", str(tmp_path / "elsewhere"), "data", "load-benchmarks", str(path)]
-        + ["--plan-year", "2027"],
-        env={"COLUMNS": "300"},
-    )
+    result = _load_benchmarks(tmp_path / "elsewhere", path)
     assert result.exit_code == 1, result.output
     assert result.output.startswith("refused: no HHS database at "), result.output
     assert not (tmp_path / "elsewhere").exists()
