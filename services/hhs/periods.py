@@ -6,26 +6,54 @@ sooner. Its last day is the day before the next decision took effect."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass, fields
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from services.hhs.changes import ProgramStanding
 from services.hhs.tables import Enrollment, EnrollmentPeriod
 from services.hhs.timeline import DAY, Held, place
+from shared.bulk_insert import insert_many
 from shared.change_notice import CheckedNotice
 from shared.decision_order import DecisionOrder
 
 
+@dataclass(slots=True)
+class _NewPeriod:
+    """A period this notice sets, written with the others by ``PeriodBook.write``."""
+
+    case_id: str
+    person_id: str
+    program: str
+    status: str
+    monthly_benefit_cents: int
+    csr_level: str
+    left_case: bool
+    valid_from: dt.date
+    valid_until: dt.date | None
+    set_by: str
+    set_revision: int
+    closed_by: str
+    closed_revision: int
+
+
+_COLUMNS = tuple(f.name for f in fields(_NewPeriod))
+_HELD = select(EnrollmentPeriod).where(EnrollmentPeriod.case_id == bindparam("case_id"))
+
+
 class PeriodBook:
-    """One case's periods, read once for a notice and written through the session."""
+    """One case's periods, read once for a notice; the notice's new periods are written
+    together by ``write``, the ends it sets on held ones through the session."""
 
     def __init__(self, session: Session, case_id: str) -> None:
         self._session = session
         self._case_id = case_id
-        self._rows: dict[tuple[str, str], list[EnrollmentPeriod]] = defaultdict(list)
-        query = select(EnrollmentPeriod).where(EnrollmentPeriod.case_id == case_id)
-        for row in session.exec(query):
+        self._rows: dict[tuple[str, str], list[EnrollmentPeriod | _NewPeriod]] = defaultdict(list)
+        self._new: list[_NewPeriod] = []
+        for row in session.exec(_HELD, params={"case_id": case_id}):
             self._rows[(row.person_id, row.program)].append(row)
 
     def record(
@@ -52,9 +80,10 @@ class PeriodBook:
             ended = by_id[ident]
             ended.valid_until = last_day
             ended.closed_by, ended.closed_revision = notice.key, notice.revision
-            self._session.add(ended)
+            if isinstance(ended, EnrollmentPeriod):
+                self._session.add(ended)
         bound = by_id[placement.bounded_by] if placement.bounded_by is not None else None
-        row = EnrollmentPeriod(
+        row = _NewPeriod(
             case_id=self._case_id,
             person_id=person_id,
             program=program,
@@ -69,9 +98,20 @@ class PeriodBook:
             closed_by=bound.set_by if bound else "",
             closed_revision=bound.set_revision if bound else 0,
         )
-        self._session.add(row)
+        self._new.append(row)
         rows.append(row)
         return placement.valid_until is None
+
+    def write(self) -> None:
+        """Insert the periods recorded since the last write, in the session's transaction,
+        as one statement's rows (shared.bulk_insert): built as model objects and flushed,
+        they cost a notice more than the rest of its work."""
+        if not self._new:
+            return
+        rows = [{name: getattr(row, name) for name in _COLUMNS} for row in self._new]
+        self._new = []
+        table = EnrollmentPeriod.__table__  # type: ignore[attr-defined]
+        insert_many(self._session.connection(), table, rows, _COLUMNS)
 
 
 def backfill(session: Session) -> int:
