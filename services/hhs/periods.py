@@ -10,7 +10,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, fields
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
 from services.hhs.changes import ProgramStanding
@@ -22,8 +22,9 @@ from shared.decision_order import DecisionOrder
 
 
 @dataclass(slots=True)
-class _NewPeriod:
-    """A period this notice sets, written with the others by ``PeriodBook.write``."""
+class _Period:
+    """A period as a notice's work holds it: read from the table (with its id) or set by
+    the notice (no id yet), all written by ``PeriodBook.write``."""
 
     case_id: str
     person_id: str
@@ -38,23 +39,39 @@ class _NewPeriod:
     set_revision: int
     closed_by: str
     closed_revision: int
+    id: int | None = None
 
 
-_COLUMNS = tuple(f.name for f in fields(_NewPeriod))
-_HELD = select(EnrollmentPeriod).where(EnrollmentPeriod.case_id == bindparam("case_id"))
+_COLUMNS = tuple(f.name for f in fields(_Period) if f.name != "id")
+_TABLE = EnrollmentPeriod.__table__  # type: ignore[attr-defined]
+# Built once, run with each notice's values: plain rows, not model objects, as a notice
+# reads a few and writes a few (building statements and objects cost more than that).
+_HELD = select(*(_TABLE.c[name] for name in (*_COLUMNS, "id"))).where(
+    _TABLE.c.case_id == bindparam("case_id")
+)
+_END = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("row_id"))
+    .values(
+        valid_until=bindparam("new_valid_until"),
+        closed_by=bindparam("new_closed_by"),
+        closed_revision=bindparam("new_closed_revision"),
+    )
+)
 
 
 class PeriodBook:
-    """One case's periods, read once for a notice; the notice's new periods are written
-    together by ``write``, the ends it sets on held ones through the session."""
+    """One case's periods, read once for a notice; what the notice sets and ends is
+    written together by ``write``."""
 
     def __init__(self, session: Session, case_id: str) -> None:
         self._session = session
         self._case_id = case_id
-        self._rows: dict[tuple[str, str], list[EnrollmentPeriod | _NewPeriod]] = defaultdict(list)
-        self._new: list[_NewPeriod] = []
-        for row in session.exec(_HELD, params={"case_id": case_id}):
-            self._rows[(row.person_id, row.program)].append(row)
+        self._rows: dict[tuple[str, str], list[_Period]] = defaultdict(list)
+        self._new: list[_Period] = []
+        self._ended: dict[int, _Period] = {}
+        for row in session.connection().execute(_HELD, {"case_id": case_id}):
+            self._rows[(row.person_id, row.program)].append(_Period(*row))
 
     def record(
         self,
@@ -80,10 +97,10 @@ class PeriodBook:
             ended = by_id[ident]
             ended.valid_until = last_day
             ended.closed_by, ended.closed_revision = notice.key, notice.revision
-            if isinstance(ended, EnrollmentPeriod):
-                self._session.add(ended)
+            if ended.id is not None:
+                self._ended[ended.id] = ended
         bound = by_id[placement.bounded_by] if placement.bounded_by is not None else None
-        row = _NewPeriod(
+        row = _Period(
             case_id=self._case_id,
             person_id=person_id,
             program=program,
@@ -103,15 +120,28 @@ class PeriodBook:
         return placement.valid_until is None
 
     def write(self) -> None:
-        """Insert the periods recorded since the last write, in the session's transaction,
-        as one statement's rows (shared.bulk_insert): built as model objects and flushed,
-        they cost a notice more than the rest of its work."""
-        if not self._new:
-            return
-        rows = [{name: getattr(row, name) for name in _COLUMNS} for row in self._new]
-        self._new = []
-        table = EnrollmentPeriod.__table__  # type: ignore[attr-defined]
-        insert_many(self._session.connection(), table, rows, _COLUMNS)
+        """Write what was recorded since the last write, in the session's transaction:
+        the new periods as one executemany (shared.bulk_insert), then the ends set on
+        periods read from the table."""
+        connection = self._session.connection()
+        if self._new:
+            rows = [{name: getattr(row, name) for name in _COLUMNS} for row in self._new]
+            insert_many(connection, _TABLE, rows, _COLUMNS)
+            self._new = []
+        if self._ended:
+            connection.execute(
+                _END,
+                [
+                    {
+                        "row_id": row_id,
+                        "new_valid_until": row.valid_until,
+                        "new_closed_by": row.closed_by,
+                        "new_closed_revision": row.closed_revision,
+                    }
+                    for row_id, row in self._ended.items()
+                ],
+            )
+            self._ended = {}
 
 
 def backfill(session: Session) -> int:
