@@ -16,15 +16,16 @@ acknowledging it would tell the sender something was done that was not.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import grpc
-from sqlalchemy import LargeBinary
+from sqlalchemy import LargeBinary, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel
 
 from eligibility.common.v1 import life_event_pb2
 from shared.change_effect import Effect
@@ -70,8 +71,27 @@ class Receipt:
         )
 
 
-def _insert(session: Session) -> Any:
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+@dataclass(frozen=True)
+class _Statements:
+    take: Any  # the row, unless the key is already there; returns its id
+    settle: Any  # the row's action and detail once the effect is known
+    held: Any  # what the first delivery under a key left
+
+
+@functools.cache
+def _statements(table: type[ReceivedChangeBase], dialect: str) -> _Statements:
+    """Built once per table and engine: a notice's unit of work runs them with its own
+    values (the columns come from the parameters), where building each statement anew,
+    and the ORM's load and flush of the row, cost more than the database's own work."""
+    t = table.__table__  # type: ignore[attr-defined]
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return _Statements(
+        take=insert(t).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(t.c.id),
+        settle=update(t).where(t.c.id == bindparam("row_id")),
+        held=select(t.c.fingerprint, t.c.action, t.c.detail, t.c.received_at).where(
+            t.c.idempotency_key == bindparam("key")
+        ),
+    )
 
 
 def _as_utc(value: dt.datetime) -> dt.datetime:
@@ -99,32 +119,33 @@ def receive(
 ) -> Receipt:
     """Record the notice and apply its effect once, inside the caller's unit of work."""
     at = now.astimezone(dt.UTC)
-    inserted = session.execute(
-        _insert(session)(table)
-        .values(
-            idempotency_key=notice.key,
-            fingerprint=notice.fingerprint,
-            case_id=notice.case_id,
-            kind=notice.kind_name,
-            effective_date=notice.effective_date,
-            notice=notice.raw,
-            caller=caller,
-            action=_PENDING,
-            detail="",
-            received_at=at,
-        )
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(table.id)  # type: ignore[arg-type]
+    connection = session.connection()
+    statements = _statements(table, connection.dialect.name)
+    inserted = connection.execute(
+        statements.take,
+        {
+            "idempotency_key": notice.key,
+            "fingerprint": notice.fingerprint,
+            "case_id": notice.case_id,
+            "kind": notice.kind_name,
+            "effective_date": notice.effective_date,
+            "notice": notice.raw,
+            "caller": caller,
+            "action": _PENDING,
+            "detail": "",
+            "received_at": at,
+        },
     ).first()
     if inserted is None:
-        row = session.exec(select(table).where(table.idempotency_key == notice.key)).one()
-        if row.fingerprint != notice.fingerprint:
+        held = connection.execute(statements.held, {"key": notice.key}).one()
+        if held.fingerprint != notice.fingerprint:
             raise key_reused(notice.key)
-        return Receipt(Effect(row.action, row.detail), _as_utc(row.received_at), True)
+        return Receipt(Effect(held.action, held.detail), _as_utc(held.received_at), True)
     effect = apply(session)
-    row = session.get(table, inserted[0])
-    assert row is not None  # inserted just now, in this transaction
-    row.action, row.detail = effect.action, effect.detail
-    session.add(row)
+    # What the effect left in the session is written before the receipt says it was done.
     session.flush()
+    connection.execute(
+        statements.settle,
+        {"row_id": inserted[0], "action": effect.action, "detail": effect.detail},
+    )
     return Receipt(effect, at, False)

@@ -6,27 +6,72 @@ sooner. Its last day is the day before the next decision took effect."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass, fields
 
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
 from services.hhs.changes import ProgramStanding
 from services.hhs.tables import Enrollment, EnrollmentPeriod
 from services.hhs.timeline import DAY, Held, place
+from shared.bulk_insert import insert_many
 from shared.change_notice import CheckedNotice
 from shared.decision_order import DecisionOrder
 
 
+@dataclass(slots=True)
+class _Period:
+    """A period as a notice's work holds it: read from the table (with its id) or set by
+    the notice (no id yet), all written by ``PeriodBook.write``."""
+
+    case_id: str
+    person_id: str
+    program: str
+    status: str
+    monthly_benefit_cents: int
+    csr_level: str
+    left_case: bool
+    valid_from: dt.date
+    valid_until: dt.date | None
+    set_by: str
+    set_revision: int
+    closed_by: str
+    closed_revision: int
+    id: int | None = None
+
+
+_COLUMNS = tuple(f.name for f in fields(_Period) if f.name != "id")
+_TABLE = EnrollmentPeriod.__table__  # type: ignore[attr-defined]
+# Built once, run with each notice's values: plain rows, not model objects, as a notice
+# reads a few and writes a few (building statements and objects cost more than that).
+_HELD = select(*(_TABLE.c[name] for name in (*_COLUMNS, "id"))).where(
+    _TABLE.c.case_id == bindparam("case_id")
+)
+_END = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("row_id"))
+    .values(
+        valid_until=bindparam("new_valid_until"),
+        closed_by=bindparam("new_closed_by"),
+        closed_revision=bindparam("new_closed_revision"),
+    )
+)
+
+
 class PeriodBook:
-    """One case's periods, read once for a notice and written through the session."""
+    """One case's periods, read once for a notice; what the notice sets and ends is
+    written together by ``write``."""
 
     def __init__(self, session: Session, case_id: str) -> None:
         self._session = session
         self._case_id = case_id
-        self._rows: dict[tuple[str, str], list[EnrollmentPeriod]] = defaultdict(list)
-        query = select(EnrollmentPeriod).where(EnrollmentPeriod.case_id == case_id)
-        for row in session.exec(query):
-            self._rows[(row.person_id, row.program)].append(row)
+        self._rows: dict[tuple[str, str], list[_Period]] = defaultdict(list)
+        self._new: list[_Period] = []
+        self._ended: dict[int, _Period] = {}
+        for row in session.connection().execute(_HELD, {"case_id": case_id}):
+            self._rows[(row.person_id, row.program)].append(_Period(*row))
 
     def record(
         self,
@@ -52,9 +97,10 @@ class PeriodBook:
             ended = by_id[ident]
             ended.valid_until = last_day
             ended.closed_by, ended.closed_revision = notice.key, notice.revision
-            self._session.add(ended)
+            if ended.id is not None:
+                self._ended[ended.id] = ended
         bound = by_id[placement.bounded_by] if placement.bounded_by is not None else None
-        row = EnrollmentPeriod(
+        row = _Period(
             case_id=self._case_id,
             person_id=person_id,
             program=program,
@@ -69,9 +115,33 @@ class PeriodBook:
             closed_by=bound.set_by if bound else "",
             closed_revision=bound.set_revision if bound else 0,
         )
-        self._session.add(row)
+        self._new.append(row)
         rows.append(row)
         return placement.valid_until is None
+
+    def write(self) -> None:
+        """Write what was recorded since the last write, in the session's transaction:
+        the new periods as one executemany (shared.bulk_insert), then the ends set on
+        periods read from the table."""
+        connection = self._session.connection()
+        if self._new:
+            rows = [{name: getattr(row, name) for name in _COLUMNS} for row in self._new]
+            insert_many(connection, _TABLE, rows, _COLUMNS)
+            self._new = []
+        if self._ended:
+            connection.execute(
+                _END,
+                [
+                    {
+                        "row_id": row_id,
+                        "new_valid_until": row.valid_until,
+                        "new_closed_by": row.closed_by,
+                        "new_closed_revision": row.closed_revision,
+                    }
+                    for row_id, row in self._ended.items()
+                ],
+            )
+            self._ended = {}
 
 
 def backfill(session: Session) -> int:

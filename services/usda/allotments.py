@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from sqlalchemy import and_, or_
@@ -28,10 +29,6 @@ def standing_of(notice: CheckedNotice) -> SnapStanding | None:
     )
 
 
-def _insert(session: Session) -> Any:
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
 def _not_newer(held: Any, incoming: Any) -> Any:
     """What is held, ordered as shared.decision_order.supersedes orders it, is not newer
     than what comes in: a lower revision, or the same one and not a later effective date."""
@@ -44,6 +41,22 @@ def _not_newer(held: Any, incoming: Any) -> Any:
     )
 
 
+_COLUMNS = ("status", "monthly_allotment_cents", "effective_date", "idempotency_key", "revision")
+
+
+@functools.cache
+def _upsert(dialect: str) -> Any:
+    """Built once per engine (the values come as parameters): building it for each
+    notice cost more than the database's work on it."""
+    table = SnapAllotment.__table__  # type: ignore[attr-defined]
+    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.case_id],
+        set_={name: statement.excluded[name] for name in _COLUMNS},
+        where=_not_newer(table.c, statement.excluded),
+    ).returning(table.c.case_id)
+
+
 def apply_change(session: Session, notice: CheckedNotice) -> Effect:
     """Write the allotment in one statement. Two notices of one case can arrive at once
     (their keys differ, so the receipt lets both through); a read-then-insert would let
@@ -54,21 +67,16 @@ def apply_change(session: Session, notice: CheckedNotice) -> Effect:
     standing = standing_of(notice)
     if standing is None:
         return effect_for(None, False)
-    values = {
-        "case_id": notice.case_id,
-        "status": standing.status,
-        "monthly_allotment_cents": standing.monthly_allotment_cents,
-        "effective_date": notice.effective_date,
-        "idempotency_key": notice.key,
-        "revision": notice.revision,
-    }
-    table = SnapAllotment.__table__  # type: ignore[attr-defined]
-    statement = _insert(session)(table).values(**values)
-    written = session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[table.c.case_id],
-            set_={name: statement.excluded[name] for name in values if name != "case_id"},
-            where=_not_newer(table.c, statement.excluded),
-        ).returning(table.c.case_id)
+    connection = session.connection()
+    written = connection.execute(
+        _upsert(connection.dialect.name),
+        {
+            "case_id": notice.case_id,
+            "status": standing.status,
+            "monthly_allotment_cents": standing.monthly_allotment_cents,
+            "effective_date": notice.effective_date,
+            "idempotency_key": notice.key,
+            "revision": notice.revision,
+        },
     ).first()
     return effect_for(standing, written is not None)

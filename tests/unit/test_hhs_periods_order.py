@@ -82,6 +82,7 @@ def test_periods_follow_the_newest_decision_in_effect_whatever_the_order(
                     decision,  # type: ignore[arg-type]
                     None if decision.left else standing,
                 )
+                book.write()
         with db.session() as session:
             rows = session.exec(select(EnrollmentPeriod)).all()
     finally:
