@@ -152,3 +152,25 @@ async def test_a_change_reported_later_is_ordered_after_the_application(
             (1, ANSWER_DAY, job_ends - dt.timedelta(days=1)),
             (2, job_ends, None),
         ], key
+
+
+async def test_each_person_a_notice_tells_an_agency_about_sees_it_in_their_report(
+    coordination, clock
+) -> None:  # type: ignore[no-untyped-def]
+    """Notices to HHS and USDA name people by person_id only (no SSN is sent there), yet
+    what they tell is a disclosure about each of them: the dispatcher puts it on each
+    person's record, so their disclosure report shows which agency was told, and when."""
+    request = application("rivera", "rivera-report")
+    case = (await coordination.orchestrator.SubmitApplication(request)).case
+    await dispatch_all(notice_dispatcher(coordination, clock, changed=None))
+    auditor = coordination.stub_as("au-1", "auditor")
+    for member in request.household.members:
+        report = await auditor.GetDisclosureReport(pb.GetDisclosureReportRequest(ssn=member.ssn))
+        told = {
+            d.actor_service
+            for d in report.disclosures
+            if d.case_id == case.case_id
+            and d.outcome == "DISCLOSED"
+            and "change.applied" in d.facts
+        }
+        assert told == {"hhs", "usda"}, member.person_id

@@ -135,3 +135,17 @@ def fresh_as_facts(
     """``fresh_facts`` as the domain's facts, not yet tied to a member of an application."""
     rows = _fresh_rows(session, subject_refs, facts, now, statuses)
     return {(row.subject_ref, row.fact): as_fact(row) for row in rows}
+
+
+def people_refs(session: Session, case_ids: Iterable[str]) -> dict[tuple[str, str], str]:
+    """(case, person) -> the person's keyed reference, from the facts verified about them in
+    those cases: who a notice naming people only by person_id is about."""
+    wanted = sorted(set(case_ids))
+    if not wanted:
+        return {}
+    query = (
+        select(EvidenceRow.case_id, EvidenceRow.person_id, EvidenceRow.subject_ref)
+        .where(col(EvidenceRow.case_id).in_(wanted), EvidenceRow.subject_ref != "")
+        .distinct()
+    )
+    return {(case_id, person_id): ref for case_id, person_id, ref in session.exec(query)}

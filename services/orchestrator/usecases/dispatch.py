@@ -24,7 +24,7 @@ import structlog
 from sqlmodel import Session
 
 from eligibility.common.v1 import life_event_pb2
-from services.orchestrator.adapters import outbox, repository
+from services.orchestrator.adapters import evidence_store, outbox, repository
 from services.orchestrator.adapters.agencies import AgencyGateway, SourceUnavailable
 from services.orchestrator.adapters.evidence_store import db_time
 from services.orchestrator.adapters.outbox import Delivery
@@ -180,8 +180,15 @@ class Dispatcher:
             lambda s: outbox.claim_due(s, self._worker, db_time(now), self._lease, self._batch)
         )
         result = Round(claimed=len(claimed))
+        # Notices to HHS and USDA name people by person_id alone (no SSN: data
+        # minimisation); the people they disclose are found from the cases' verified facts,
+        # in one read for the round, so each disclosure is on those people's record.
+        unnamed = {d.case_id for d in claimed if any(not s.ssn for s in d.notice.subjects)}
+        known = (
+            await self._db.read(lambda s: evidence_store.people_refs(s, unnamed)) if unnamed else {}
+        )
         outcomes = await asyncio.gather(
-            *(self._deliver(d) for d in claimed), return_exceptions=True
+            *(self._deliver(d, known) for d in claimed), return_exceptions=True
         )
         for outcome in outcomes:
             if isinstance(outcome, BaseException):
@@ -210,10 +217,20 @@ class Dispatcher:
             else:
                 await self._wake.wait(interval)
 
-    async def _deliver(self, delivery: Delivery) -> Callable[[Round], None]:
+    async def _deliver(
+        self, delivery: Delivery, known: dict[tuple[str, str], str]
+    ) -> Callable[[Round], None]:
         notice = delivery.notice
         trail = Trail(self._db, self._clock, delivery.case_id)
-        refs = [self._subjects.ref(s.ssn) for s in notice.subjects if s.ssn]
+        refs = []
+        for subject in notice.subjects:
+            ref = (
+                self._subjects.ref(subject.ssn)
+                if subject.ssn
+                else known.get((delivery.case_id, subject.person_id))
+            )
+            if ref and ref not in refs:
+                refs.append(ref)
         disclosed = notes_for(
             delivery.agency, refs, disclosed_facts(notice), DETERMINATION, DISCLOSED
         )
