@@ -5,7 +5,7 @@ two processes on one file: a service starting while `elig data` loads into its d
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import inspect
@@ -13,30 +13,22 @@ from sqlalchemy import inspect
 from services.hhs.tables import TABLES as HHS_TABLES
 from services.orchestrator.adapters.tables import TABLES as ORCHESTRATOR_TABLES
 from shared.db import Database
+from tests.integration.at_once import at_once
 
 REPLICAS = 4
 
 
 @pytest.mark.parametrize("tables", [ORCHESTRATOR_TABLES, HHS_TABLES], ids=["orchestrator", "hhs"])
 def test_replicas_making_the_tables_at_once_all_start(database_url, tables) -> None:  # type: ignore[no-untyped-def]
-    ready = threading.Barrier(REPLICAS)
-    failed: list[BaseException] = []
-
-    def start() -> None:
+    def start(go: Callable[[], None]) -> None:
         db = Database(database_url, tables)
         try:
-            ready.wait()
+            go()
             db.create_tables()
-        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
-            failed.append(error)
         finally:
             db.dispose()
 
-    replicas = [threading.Thread(target=start) for _ in range(REPLICAS)]
-    for replica in replicas:
-        replica.start()
-    for replica in replicas:
-        replica.join()
+    _, failed = at_once(REPLICAS, start)
     assert not failed, failed
     db = Database(database_url, tables)
     try:

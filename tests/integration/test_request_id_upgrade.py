@@ -8,7 +8,7 @@ for one caller's request_id, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import Index, MetaData, UniqueConstraint, insert, inspect, select
@@ -25,6 +25,7 @@ from services.orchestrator.usecases import apply, report_change
 from shared.db import make_engine
 from shared.ordered_ids import ordered_id
 from tests.integration.applications import example
+from tests.integration.at_once import at_once
 
 PER_CALLER = {
     "orchestrator_case": "ix_orchestrator_case_request_per_caller",
@@ -187,25 +188,16 @@ def test_workers_opening_an_earlier_database_at_once_all_start(
 ) -> None:  # type: ignore[no-untyped-def]
     """Several orchestrator workers open one database as they start: the upgrade is done
     once, by whichever comes first, and none of them fails on what the other made."""
-    ready = threading.Barrier(WORKERS)
-    done: list[list[str]] = []
-    failed: list[BaseException] = []
 
-    def open_it() -> None:
+    def open_it(go: Callable[[], None]) -> list[str]:
         engine = make_engine(database_url)
         try:
-            ready.wait()
-            done.append(schema_upgrade.upgrade(engine))
-        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
-            failed.append(error)
+            go()
+            return schema_upgrade.upgrade(engine)
         finally:
             engine.dispose()
 
-    workers = [threading.Thread(target=open_it) for _ in range(WORKERS)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
+    done, failed = at_once(WORKERS, open_it)
     assert not failed, failed
     assert sorted(bool(changed) for changed in done) == [False] * (WORKERS - 1) + [True]
     engine = make_engine(database_url)
