@@ -11,6 +11,7 @@ import grpc
 
 from shared.context import Principal
 from shared.errors import ServiceError
+from shared.purposes import APPEAL, AUDIT
 
 SEES_EVERY_CASE = frozenset({"supervisor", "auditor"})
 
@@ -24,8 +25,8 @@ PURPOSE_NOT_FOR_ROLE = "PURPOSE_NOT_FOR_ROLE"
 # or a supervisor); an audit is oversight (an auditor or a supervisor), and a caseworker
 # auditing their own decisions would be no audit at all.
 LOOK_BACK_ROLES = {
-    "appeal": frozenset({"caseworker", "supervisor"}),
-    "audit": frozenset({"auditor", "supervisor"}),
+    APPEAL: frozenset({"caseworker", "supervisor"}),
+    AUDIT: frozenset({"auditor", "supervisor"}),
 }
 
 

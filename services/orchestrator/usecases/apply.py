@@ -622,7 +622,8 @@ class Coordinator:
             programs=asked,
         )
         changed_on = change.changed_on if change is not None else None
-        rating = await self._rating_days(stored, plan_year, change)
+        # Only HHS rates a premium: a case without its programs reads no join days.
+        rating = await self._rating_days(stored, plan_year, change) if wants_hhs(asked) else None
         trail = Trail(self._db, self._clock, case_id)
         try:
             fresh = await self._determine(
@@ -705,7 +706,7 @@ class Coordinator:
         case's first answer day in the year, or the day a reported change brought them in
         (this one's members new to the case join on its day)."""
         case_id = stored.case.case_id
-        joined = await self._db.run(lambda s: repository.joined_days(s, case_id))
+        joined = await self._db.read(lambda s: repository.joined_days(s, case_id))
         if change is not None and change.changed_on is not None:
             before = household_pb2.Household.FromString(stored.case.household)
             known = {m.person_id for m in before.members}

@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import grpc
 import structlog
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from eligibility.hhs.v1 import subsidy_eligibility_pb2 as hhs_pb
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from services.orchestrator import audit_trail, entitlement
-from services.orchestrator.adapters import mapping, repository
+from services.orchestrator.adapters import evidence_store, mapping, repository
 from services.orchestrator.adapters.agencies import AgencyGateway, SourceUnavailable
 from services.orchestrator.adapters.refusal import AgencyRefused
 from services.orchestrator.adapters.subjects import Subjects
-from services.orchestrator.adapters.tables import CaseRow, EvidenceRow
+from services.orchestrator.adapters.tables import CaseRow
 from services.orchestrator.audit_trail import DISCLOSED, FAILED, notes_for
 from services.orchestrator.refusal_trail import Refused
 from services.orchestrator.usecases.case_gate import NO_SUBJECT, CaseGate
@@ -165,12 +165,8 @@ class LookBack:
         }
         missing = person_ids - refs.keys()
         if missing:
-            query = select(EvidenceRow.person_id, EvidenceRow.subject_ref).where(
-                EvidenceRow.case_id == case_id, EvidenceRow.subject_ref != ""
-            )
-            for person_id, ref in session.exec(query):
-                if person_id in missing:
-                    refs[person_id] = ref
+            verified = evidence_store.people_refs(session, [case_id])
+            refs.update({p: verified[(case_id, p)] for p in missing if (case_id, p) in verified})
         return refs
 
     def _failed(self, session: Session, case_id: str, declared: str, code: str) -> None:
