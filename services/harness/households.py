@@ -47,11 +47,20 @@ def mappings(raw: Any, where: str) -> list[dict[str, Any]]:
     return [mapping(item, f"{where}[{i}]") for i, item in enumerate(listed(raw, where))]
 
 
+# The contract's whole numbers are int32 and its amounts int64 cents: a figure past them
+# cannot be sent, so it is refused here, naming its place, not by protobuf with a trace.
+_INT32 = 2**31 - 1
+_INT64 = 2**63 - 1
+
+
 def whole(raw: Any, where: str) -> int:
     try:
-        return int(raw or 0)
-    except (TypeError, ValueError):
+        value = int(raw or 0)
+    except (TypeError, ValueError, OverflowError):
         raise HouseholdFileError(f"{where}: {raw!r} is not a whole number") from None
+    if abs(value) > _INT32:
+        raise HouseholdFileError(f"{where}: {raw!r} is too large")
+    return value
 
 
 def _kind(raw: Any) -> str:
@@ -98,9 +107,12 @@ def _work(raw: dict[str, Any], out: household_pb2.WorkActivity, where: str) -> N
 
 def _cents(raw: Any, where: str) -> int:
     try:
-        return int((Decimal(str(raw)) * 100).to_integral_value())
-    except (InvalidOperation, ValueError):
+        cents = int((Decimal(str(raw)) * 100).to_integral_value())
+    except (InvalidOperation, ValueError, OverflowError):
         raise HouseholdFileError(f"{where}: {raw!r} is not an amount of dollars") from None
+    if abs(cents) > _INT64:
+        raise HouseholdFileError(f"{where}: {raw!r} is too large an amount")
+    return cents
 
 
 def _date(raw: Any, where: str) -> date_pb2.Date:

@@ -23,6 +23,10 @@ HOUSEHOLDS = {
     "consents: {person: a}\n": "consents: expected a list",
     "address: TX\n": "address: expected a mapping",
     "plan_year: soon\n": "plan_year: 'soon' is not a whole number",
+    "plan_year: 99999999999\n": "plan_year: 99999999999 is too large",
+    "members:\n  - id: a\n    incomes: [{kind: wages, annual: 1e30}]\n": (
+        "members[0].incomes[0].annual: '1e30' is too large an amount"
+    ),
     '{"members": [\n': "not valid YAML at line 2, column 1: expected the node content",
 }
 
