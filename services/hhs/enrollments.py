@@ -119,11 +119,12 @@ def apply_change(session: Session, notice: CheckedNotice) -> Effect:
                 ended.append(Ended(standing.person_id, standing.program))
             continue
         holds = periods.record(standing.person_id, standing.program, notice, standing)
-        if row is not None and not is_newer(_order(row), incoming):
+        if not holds:
+            # A newer decision already holds from this one's day (it may have left them out,
+            # where the record kept only the first decision that ended it): this answer is
+            # history, in the periods, not the record.
             continue
-        if row is None and not holds:
-            # A newer decision left them out where HHS held nothing to end: only the
-            # periods remember it, and this older answer is history, not the record.
+        if row is not None and not is_newer(_order(row), incoming):
             continue
         if row is None:
             new.append(_new(notice, standing))
