@@ -19,10 +19,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import event, text
+from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, InvalidatePoolError
 from sqlmodel import Session, SQLModel, create_engine
+
+from shared.added_columns import AddedColumn, add_missing
 
 T = TypeVar("T")
 
@@ -33,10 +35,29 @@ T = TypeVar("T")
 # on beside it; SQLite's own is left only as a bound on the log.
 _WRITES_PER_CHECKPOINT = 64
 _WAL_PAGES_AT_MOST = 20_000
-# The advisory lock replicas take turns on while they make missing tables (create_tables).
-_TABLES_TURN = int.from_bytes(
-    hashlib.sha256(b"elig-create-tables").digest()[:8], "big", signed=True
-)
+
+
+def take_turn(executor: Any, scope: bytes) -> None:
+    """On PostgreSQL, wait until no other transaction holds ``scope``'s turn (an advisory
+    lock held until the caller's transaction ends); processes on one database then do the
+    work it guards one at a time. SQLite has one writer, which already makes writes take
+    turns. ``executor``: a Connection or a Session."""
+    dialect = executor.dialect if isinstance(executor, Connection) else executor.get_bind().dialect
+    if dialect.name != "postgresql":
+        return
+    key = int.from_bytes(hashlib.sha256(scope).digest()[:8], "big", signed=True)
+    executor.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+def take_schema_turn(connection: Any) -> None:
+    """The turn of a process changing the schema, at the start of its transaction: on
+    SQLite the writer's (pysqlite begins a transaction only before a write of rows, so
+    without it each change of the schema would commit on its own, and a second process
+    would look for tables before the first made them)."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    take_turn(connection, b"elig-schema")
+
 
 # A PostgreSQL connection back in the pool for longer than this is pinged before it is
 # used again. A ping is a round trip, and under load every unit of work took one; a
@@ -151,20 +172,15 @@ class Database:
         # One thread of its own, so no caller waits for a checkpoint (created at the first).
         self._checkpointer = ThreadPoolExecutor(1, thread_name_prefix="sqlite-checkpoint")
 
-    def create_tables(self) -> None:
-        """Make the tables that are missing. Processes starting together on one new
-        database take turns: each would see a table missing, and the second's CREATE TABLE
-        (or its type or index) would fail its start."""
+    def create_tables(self, added: Sequence[AddedColumn] = ()) -> None:
+        """Make the tables that are missing, then add the columns (``added``) that tables
+        made by an earlier version lack. Processes starting together on one database take
+        turns: each would see a table or column missing, and the second's CREATE TABLE or
+        ADD COLUMN would fail its start."""
         with self.engine.begin() as connection:
-            if self.is_postgres:
-                connection.execute(
-                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": _TABLES_TURN}
-                )
-            elif self.engine.dialect.name == "sqlite":
-                # pysqlite begins a transaction only before a write of rows: with the
-                # writer's turn taken first, the next process looks once the tables are made.
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            take_schema_turn(connection)
             SQLModel.metadata.create_all(connection, tables=self._tables)
+            add_missing(connection, added)
 
     def drop_tables(self) -> None:
         SQLModel.metadata.drop_all(self.engine, tables=self._tables)

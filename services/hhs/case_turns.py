@@ -10,18 +10,11 @@ after it sees the other's commit); on SQLite the database's one writer already d
 
 from __future__ import annotations
 
-import hashlib
-
-from sqlalchemy import text
 from sqlmodel import Session
 
-_SCOPE = b"hhs-case-notices\0"
+from shared.db import take_turn
 
 
 def take_case_turn(session: Session, case_id: str) -> None:
     """Wait for the case's turn; held until the caller's transaction ends."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    digest = hashlib.sha256(_SCOPE + case_id.encode()).digest()
-    key = int.from_bytes(digest[:8], "big", signed=True)
-    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    take_turn(session, b"hhs-case-notices\0" + case_id.encode())

@@ -17,7 +17,6 @@ from services.hhs.rules import PARAMETERS_DIR, load_parameters
 from services.hhs.seed import seed_if_empty
 from services.hhs.servicer import SubsidyEligibilityServicer
 from services.hhs.tables import ADDED_COLUMNS, TABLES
-from shared import added_columns
 from shared.clock import Clock
 from shared.consent import LocalConsentKeys
 from shared.db import Database
@@ -35,9 +34,7 @@ log = structlog.get_logger("hhs")
 
 def open_database(settings: ServiceSettings, data_file: Path = PREMIUMS_FILE) -> Database:
     db = Database(settings.resolved_database_url(), TABLES)
-    db.create_tables()
-    with db.engine.begin() as connection:
-        added_columns.add_missing(connection, ADDED_COLUMNS)
+    db.create_tables(ADDED_COLUMNS)
     given = _backfill_periods(db)
     if given:
         log.info("enrollment periods made for enrollments kept before periods", enrollments=given)

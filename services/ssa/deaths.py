@@ -10,17 +10,14 @@ database take turns; on SQLite under the database's one writer.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from services.ssa.tables import SsaDeathReport, SsaPerson
+from shared.db import take_turn
 
-_LOCK_KEY = int.from_bytes(
-    hashlib.sha256(b"elig-ssa-death-reports").digest()[:8], "big", signed=True
-)
+_TURN_SCOPE = b"elig-ssa-death-reports"
 
 
 class PersonUnknown(Exception):
@@ -51,8 +48,7 @@ def _report(row: SsaDeathReport) -> DeathReport:
 
 
 def _take_turn(session: Session) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+    take_turn(session, _TURN_SCOPE)
 
 
 def record_death(

@@ -11,7 +11,6 @@ from eligibility.usda.v1 import snap_eligibility_pb2_grpc as pb_grpc
 from services.usda.rules import load_parameters
 from services.usda.servicer import SnapEligibilityServicer
 from services.usda.tables import ADDED_COLUMNS, TABLES
-from shared import added_columns
 from shared.clock import Clock
 from shared.consent import LocalConsentKeys
 from shared.db import Database
@@ -28,9 +27,7 @@ SERVICE_NAME = pb.DESCRIPTOR.services_by_name["SnapEligibilityService"].full_nam
 
 def open_database(settings: ServiceSettings) -> Database:
     db = Database(settings.resolved_database_url(), TABLES)
-    db.create_tables()
-    with db.engine.begin() as connection:
-        added_columns.add_missing(connection, ADDED_COLUMNS)
+    db.create_tables(ADDED_COLUMNS)
     return db
 
 

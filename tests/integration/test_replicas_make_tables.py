@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
+from services.hhs.tables import ADDED_COLUMNS as HHS_ADDED_COLUMNS
 from services.hhs.tables import TABLES as HHS_TABLES
 from services.orchestrator.adapters.tables import TABLES as ORCHESTRATOR_TABLES
 from shared.db import Database
@@ -36,3 +37,32 @@ def test_replicas_making_the_tables_at_once_all_start(database_url, tables) -> N
     finally:
         db.dispose()
     assert {t.__tablename__ for t in tables} <= made
+
+
+def test_replicas_opening_an_earlier_database_at_once_all_start(database_url) -> None:  # type: ignore[no-untyped-def]
+    """HHS replicas starting together on a database made before a column was added: the
+    column is added once, whichever comes first, and none fails on ADD COLUMN."""
+    db = Database(database_url, HHS_TABLES)
+    try:
+        db.create_tables()
+        with db.engine.begin() as connection:
+            connection.execute(text("ALTER TABLE hhs_enrollment DROP COLUMN ended_by"))
+    finally:
+        db.dispose()
+
+    def start(go: Callable[[], None]) -> None:
+        replica = Database(database_url, HHS_TABLES)
+        try:
+            go()
+            replica.create_tables(HHS_ADDED_COLUMNS)
+        finally:
+            replica.dispose()
+
+    _, failed = at_once(REPLICAS, start)
+    assert not failed, failed
+    db = Database(database_url, HHS_TABLES)
+    try:
+        columns = {c["name"] for c in inspect(db.engine).get_columns("hhs_enrollment")}
+    finally:
+        db.dispose()
+    assert "ended_by" in columns

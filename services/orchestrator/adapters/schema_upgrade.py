@@ -8,14 +8,13 @@ Until the project adopts migrations (Alembic), this list is the record of schema
 
 from __future__ import annotations
 
-import hashlib
-
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
 from services.orchestrator.adapters.tables import CaseRow, LifeEventRow
 from services.orchestrator.adapters.unique_per_caller import make_unique_per_caller
 from shared.added_columns import AddedColumn, add_missing
+from shared.db import take_schema_turn
 
 # (table, column, its DDL, indexed): cases opened before caseworkers were proven have no
 # opener, so only supervisors and auditors see them.
@@ -51,27 +50,15 @@ PER_CALLER = [
 ]
 
 
-# Workers opening one PostgreSQL database at once upgrade it in turn: the first does the
-# work, the next finds it done. Without the turn, both would see an index missing and the
-# second's CREATE INDEX would fail its start.
-_TURN_KEY = int.from_bytes(
-    hashlib.sha256(b"elig-orchestrator-schema-upgrade").digest()[:8], "big", signed=True
-)
-
-
 def upgrade(engine: Engine) -> list[str]:
     """Add whichever columns are missing, drop unread indexes and make request_ids unique
     per caller, in one transaction; returns what changed: columns added, as table.column,
     indexes and constraints dropped or made, by name."""
     changed = []
     with engine.begin() as connection:
-        if engine.dialect.name == "sqlite":
-            # pysqlite begins a transaction only before a write of rows: without this, each
-            # change of the schema would commit on its own, and a table being rebuilt
-            # (unique_per_caller) could be left half done.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        elif engine.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _TURN_KEY})
+        # One transaction, one process at a time: a table being rebuilt (unique_per_caller)
+        # is never left half done, and a second worker finds the work done.
+        take_schema_turn(connection)
         inspector = inspect(connection)
         for table, index in DROPPED_INDEXES:
             if index in {i["name"] for i in inspector.get_indexes(table)}:
