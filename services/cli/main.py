@@ -36,7 +36,7 @@ from services.cli.stack import free_ports as free_port_list
 from services.cli.targets import ENV_VAR, targets_path
 from services.cli.tool_identity import DEFAULT_CASEWORKER, DEFAULT_ROLE
 from services.harness.households import HouseholdFileError, example_paths, load_request
-from shared.caseworker_token import ROLES
+from shared.caseworker_token import CASEWORKER_ID_RULE, ROLES, is_caseworker_id
 from shared.tls import MODES, MTLS
 
 app = typer.Typer(
@@ -86,6 +86,9 @@ def _who(
         raise typer.Exit(2)
     if tls_mode not in MODES:
         err.print(f"[red]--tls-mode must be one of {', '.join(MODES)}[/red]")
+        raise typer.Exit(2)
+    if not is_caseworker_id(caseworker):
+        err.print(f"[red]--caseworker: {CASEWORKER_ID_RULE}[/red]")
         raise typer.Exit(2)
     Session.caseworker, Session.role = caseworker, role
     Session.data_dir, Session.tls_mode = data_dir, tls_mode
@@ -151,7 +154,7 @@ def explain(case_id: str = CaseIdArgument, target: str | None = TargetOption) ->
 @app.command("cases")
 def list_cases(
     target: str | None = TargetOption,
-    page_size: int = typer.Option(20, help="cases per page"),
+    page_size: int = typer.Option(20, min=1, max=1000, help="cases per page"),
     page_token: str = typer.Option("", help="token printed after the previous page"),
 ) -> None:
     """List cases, newest first."""

@@ -37,7 +37,7 @@ from services.console.web import (
     to_sign_in,
     with_cookie,
 )
-from shared.caseworker_token import ROLES, is_caseworker_id
+from shared.caseworker_token import CASEWORKER_ID_RULE, ROLES, is_caseworker_id
 
 STATIC = Path(__file__).with_name("static")
 
@@ -87,7 +87,9 @@ async def sign_in(request: Request) -> Response:
     role = str(form.get("role", ""))
     errors = {}
     if not is_caseworker_id(caseworker):
-        errors["caseworker"] = "Enter your caseworker id: 1 to 64 letters, digits or . _ @ + -"
+        errors["caseworker"] = (
+            f"Enter your caseworker id: {CASEWORKER_ID_RULE.removeprefix('a caseworker id is ')}."
+        )
     if role not in ROLES:
         errors["role"] = "Choose the role you are working in."
     if errors:

@@ -15,7 +15,8 @@ from eligibility.common.v1 import determination_pb2 as det
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
 from services.console.web import ProblemRaised, call, render, session_of, signed_in
 
-# HHS's largest page: a household's history fits it many times over.
+# HHS's largest page (services/hhs/period_reads.py): a household's history fits it many
+# times over.
 PAGE_SIZE = 1000
 
 

@@ -30,18 +30,17 @@ from typing import Any
 import yaml
 
 from eligibility.common.v1 import determination_pb2 as det
-from eligibility.common.v1 import household_pb2
 from eligibility.common.v1 import life_event_pb2 as le
 from eligibility.orchestrator.v1 import coordination_pb2 as pb
+from services.harness import life_events
 from services.harness.households import (
     EXAMPLES_DIR,
     HouseholdFileError,
-    _cents,
-    _date,
     _enum,
     listed,
     mapping,
     request_from_dict,
+    whole,
 )
 from services.harness.yaml_file import FileProblem, read_mapping
 
@@ -88,39 +87,15 @@ class Scenario:
     steps: list[Step]
 
 
-def event_from_dict(data: dict[str, Any], where: str) -> le.LifeEvent:
-    event = le.LifeEvent(
-        kind=_enum(le.LifeEventKind, "LIFE_EVENT_KIND_", data.get("kind", ""), f"{where}.kind"),
-        person_id=str(data.get("person", "") or ""),
-        spouse_person_id=str(data.get("spouse", "") or ""),
-        departing_person_ids=[str(p) for p in data.get("departing") or []],
-        expected_children=int(data.get("expected_children", 0) or 0),
-        age_reached=int(data.get("age", 0) or 0),
-    )
-    if "date" in data:
-        event.effective_date.CopyFrom(_date(data["date"], f"{where}.date"))
-    if data.get("new_member"):
-        member = request_from_dict({"members": [data["new_member"]]}).household.members[0]
-        event.new_member.CopyFrom(member)
-    for j, income in enumerate(data.get("incomes") or []):
-        event.incomes.add(
-            kind=_enum(
-                household_pb2.IncomeKind,
-                "INCOME_KIND_",
-                income.get("kind"),
-                f"{where}.incomes[{j}].kind",
-            ),
-            annual_amount_cents=_cents(income.get("annual"), f"{where}.incomes[{j}].annual"),
-        )
-    if data.get("address"):
-        event.new_address.CopyFrom(
-            request_from_dict({"address": data["address"]}).household.address
-        )
-    if data.get("expenses"):
-        event.new_expenses.CopyFrom(
-            request_from_dict({"expenses": data["expenses"]}).household.expenses
-        )
-    return event
+def event_from_dict(data: Any, where: str) -> le.LifeEvent:
+    """An event as written in a scenario step (or planned by a simulated year): read as an
+    event file is, its problems named under ``where``."""
+    try:
+        return life_events.event_from_dict(mapping(data, where))
+    except HouseholdFileError as error:
+        if str(error).startswith(where):
+            raise
+        raise HouseholdFileError(f"{where}: {error}") from None
 
 
 def _expectations(raw: Any, where: str) -> list[Expect]:
@@ -160,16 +135,16 @@ def _step(raw: Any, where: str) -> Step:
     if kind == "event":
         step.event = event_from_dict(body, f"{where}.event")
     elif kind == "renew":
-        step.plan_year = int(body.get("plan_year", 0))
+        step.plan_year = whole(mapping(body, f"{where}.renew").get("plan_year"), f"{where}.renew")
     elif kind == "wait":
-        step.days = int(body.get("days", 0))
+        step.days = whole(mapping(body, f"{where}.wait").get("days"), f"{where}.wait")
     if "outcome" in raw:
         step.outcome = _enum(pb.RenewalOutcome, "RENEWAL_OUTCOME_", raw["outcome"], where)
     step.offered = [
         _enum(det.Program, "PROGRAM_", p, f"{where}.offered") for p in raw.get("offered") or []
     ]
     if "issues" in raw:
-        step.issues = int(raw["issues"])
+        step.issues = whole(raw["issues"], f"{where}.issues")
     return step
 
 

@@ -75,6 +75,25 @@ def test_a_bad_scenario_file_is_one_line(tmp_path: Path) -> None:
     assert line == f"bad scenario file: {path}: {said}"
 
 
+@pytest.mark.parametrize(
+    ("step", "said"),
+    [
+        ("{event: 5}", "steps[1].event: expected a mapping"),
+        ("{event: {kind: birth, departing: jose}}", "steps[1].event: departing: expected a list"),
+        ("{wait: {days: soon}}", "steps[1].wait: 'soon' is not a whole number"),
+        ("{apply: {}, issues: x}", "steps[1].issues: 'x' is not a whole number"),
+    ],
+)
+def test_a_bad_scenario_step_is_one_line(tmp_path: Path, step: str, said: str) -> None:
+    path = tmp_path / "scenario.yaml"
+    path.write_text(
+        f"name: x\nhousehold: {{members: [{{id: a}}]}}\nsteps:\n  - apply: {{}}\n  - {step}\n",
+        encoding="utf-8",
+    )
+    line = _elig(tmp_path, "sim", "run", str(path))
+    assert line.startswith("bad scenario file: ") and f"scenario.yaml: {said}" in line, line
+
+
 def _hhs_database(data_dir: Path) -> None:
     """The HHS database a stack started in ``data_dir`` would have made."""
     db = Database(load_settings("hhs", data_dir=data_dir).resolved_database_url(), TABLES)
@@ -108,3 +127,12 @@ def test_benchmarks_are_not_loaded_into_a_database_no_stack_has(tmp_path: Path) 
     assert result.exit_code == 1, result.output
     assert result.output.startswith("refused: no HHS database at "), result.output
     assert not (tmp_path / "elsewhere").exists()
+
+
+@pytest.mark.parametrize("name", ["bad name", "cw-\u0430lice"])
+def test_a_caseworker_id_no_token_may_carry_is_refused_before_anything_runs(
+    tmp_path: Path, name: str
+) -> None:
+    """Said for what it is, not later as credentials refused by the stack."""
+    line = _elig(tmp_path, "--caseworker", name, "cases")
+    assert line == "--caseworker: a caseworker id is 1 to 64 letters, digits or . _ @ + -"
