@@ -12,6 +12,8 @@ from pathlib import Path
 
 import grpc
 
+from services.cli.tool_identity import TOKEN_LIFETIME as TOOL_TOKEN_LIFETIME
+from shared.caseworker_token import LEEWAY
 from shared.errors import ErrorDetails
 
 CLOCK_REASONS = {"TOKEN_EXPIRED", "TOKEN_NOT_YET_VALID"}
@@ -28,10 +30,16 @@ def handshake_failed(details: ErrorDetails) -> bool:
 
 def hint(details: ErrorDetails, data_dir: Path, address: str | None) -> str | None:
     """One line saying what to change, or None when the refusal is not about credentials."""
+    if details.code == grpc.StatusCode.UNAUTHENTICATED and details.reason == "TOKEN_NOT_YET_VALID":
+        return (
+            "elig dated its token by this computer's clock, which is ahead of the stack's by"
+            f" more than {int(LEEWAY.total_seconds())} s: set the clocks right"
+        )
     if details.code == grpc.StatusCode.UNAUTHENTICATED and details.reason in CLOCK_REASONS:
         return (
-            "elig signs a new 15-minute token for each command by this computer's clock;"
-            " the stack's clock differs by more than that: set the clocks right"
+            f"elig signs a new {int(TOOL_TOKEN_LIFETIME.total_seconds()) // 60}-minute token for"
+            " each command by this computer's clock; the stack's clock is behind by more than"
+            " that: set the clocks right"
         )
     if details.code == grpc.StatusCode.UNAUTHENTICATED and details.reason in FOLDER_REASONS:
         return (

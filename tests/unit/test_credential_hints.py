@@ -34,3 +34,16 @@ def test_a_plaintext_stack_is_told_apart_from_another_stacks_certificates() -> N
 def test_a_refused_connection_gets_no_credentials_hint() -> None:
     refused = "failed to connect to all addresses; last error: UNKNOWN: Connection refused"
     assert hint(_unavailable(refused), Path("data"), "127.0.0.1:1") is None
+
+
+def _refused(reason: str) -> ErrorDetails:
+    return ErrorDetails(grpc.StatusCode.UNAUTHENTICATED, "refused", reason, [], None)
+
+
+def test_each_clock_refusal_names_its_own_margin() -> None:
+    """A token from the future is refused past a minute's leeway, an expired one past its
+    fifteen minutes: the hint gives the margin that was crossed."""
+    ahead = hint(_refused("TOKEN_NOT_YET_VALID"), Path("data"), None)
+    assert ahead is not None and "ahead of the stack's by more than 60 s" in ahead
+    behind = hint(_refused("TOKEN_EXPIRED"), Path("data"), None)
+    assert behind is not None and "15-minute token" in behind and "behind" in behind
