@@ -99,7 +99,7 @@ def history(
         help="appeal or audit; default: appeal for a caseworker, audit for a supervisor or auditor",
         show_default=False,
     ),
-    page_size: int = typer.Option(100, "--page-size", min=1, max=1000, help="periods per page"),
+    page_size: int = typer.Option(100, "--page-size", max=1000, help="periods per page"),
     page_token: str = typer.Option(
         "", "--page-token", help="token printed after the previous page"
     ),

@@ -154,7 +154,7 @@ def explain(case_id: str = CaseIdArgument, target: str | None = TargetOption) ->
 @app.command("cases")
 def list_cases(
     target: str | None = TargetOption,
-    page_size: int = typer.Option(20, min=1, max=1000, help="cases per page"),
+    page_size: int = typer.Option(20, max=1000, help="cases per page"),
     page_token: str = typer.Option("", help="token printed after the previous page"),
 ) -> None:
     """List cases, newest first."""
